@@ -1,0 +1,60 @@
+import { DynamicModule, MiddlewareConsumer, Module, NestModule } from '@nestjs/common';
+import { APP_FILTER } from '@nestjs/core';
+import { LoggerModule } from 'nestjs-pino';
+import { AppConfig } from './config/app-config';
+import { AppConfigModule } from './config/config.module';
+import { HttpErrorFilter } from './common/errors/http-error.filter';
+import { requestContextMiddleware, requestIdFor } from './common/request-context';
+import { DatabaseModule } from './database/database.module';
+import { AuditModule } from './modules/audit/audit.module';
+import { HealthModule } from './modules/health/health.module';
+import { PurposesModule } from './modules/purposes/purposes.module';
+import { PoliciesModule } from './policies/policies.module';
+
+@Module({})
+export class AppModule implements NestModule {
+  /** config: validated AppConfig (main.ts builds it from process.env; tests from an explicit map). */
+  static forRoot(config: AppConfig): DynamicModule {
+    return {
+      module: AppModule,
+      imports: [
+        AppConfigModule.forRoot(config),
+        LoggerModule.forRoot({
+          pinoHttp: {
+            level: config.LOG_LEVEL,
+            genReqId: (req, res) => {
+              const id = requestIdFor(req as Parameters<typeof requestIdFor>[0]);
+              res.setHeader('X-Request-Id', id);
+              return id;
+            },
+            // Never log credentials or bodies (they may hold personal data).
+            redact: {
+              paths: ['req.headers.authorization', 'req.headers.cookie', 'req.headers["x-api-key"]'],
+              censor: '[redacted]',
+            },
+            serializers: {
+              req: (req: { id: string; method: string; url: string }) => ({
+                id: req.id,
+                method: req.method,
+                url: req.url,
+              }),
+            },
+            customLogLevel: (_req, res, err) =>
+              err || res.statusCode >= 500 ? 'error' : res.statusCode >= 400 ? 'warn' : 'info',
+            autoLogging: { ignore: (req) => (req.url ?? '').startsWith('/health') },
+          },
+        }),
+        DatabaseModule,
+        PoliciesModule,
+        AuditModule,
+        HealthModule,
+        PurposesModule,
+      ],
+      providers: [{ provide: APP_FILTER, useClass: HttpErrorFilter }],
+    };
+  }
+
+  configure(consumer: MiddlewareConsumer): void {
+    consumer.apply(requestContextMiddleware).forRoutes('*path');
+  }
+}

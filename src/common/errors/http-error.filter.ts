@@ -1,0 +1,174 @@
+import {
+  ArgumentsHost,
+  Catch,
+  ExceptionFilter,
+  HttpException,
+  HttpStatus,
+  Logger,
+  Optional,
+} from '@nestjs/common';
+import { AppConfig } from '../../config/app-config';
+import type { Response } from 'express';
+import { QueryFailedError } from 'typeorm';
+import { DomainError, ErrorKind } from './domain-error';
+import type { ErrorBodyDto } from './error-body.dto';
+
+const STATUS_BY_KIND: Record<ErrorKind, number> = {
+  [ErrorKind.Invalid]: 400,
+  [ErrorKind.Unauthenticated]: 401,
+  [ErrorKind.Forbidden]: 403,
+  [ErrorKind.NotFound]: 404,
+  [ErrorKind.Conflict]: 409,
+  [ErrorKind.PreconditionFailed]: 412,
+  [ErrorKind.TooLarge]: 413,
+  [ErrorKind.Unprocessable]: 422,
+  [ErrorKind.RateLimited]: 429,
+  [ErrorKind.Unavailable]: 503,
+};
+
+const CODE_BY_STATUS: Record<number, string> = {
+  400: 'BAD_REQUEST',
+  401: 'UNAUTHENTICATED',
+  403: 'FORBIDDEN',
+  404: 'NOT_FOUND',
+  405: 'METHOD_NOT_ALLOWED',
+  409: 'CONFLICT',
+  412: 'PRECONDITION_FAILED',
+  413: 'PAYLOAD_TOO_LARGE',
+  415: 'UNSUPPORTED_MEDIA_TYPE',
+  422: 'UNPROCESSABLE',
+  429: 'RATE_LIMITED',
+  503: 'SERVICE_UNAVAILABLE',
+};
+
+/** PostgreSQL error codes that mean "unreachable / shutting down", as opposed to a bug. */
+const UNAVAILABLE_SQLSTATES = new Set([
+  '57P01',
+  '57P02',
+  '57P03',
+  '08000',
+  '08003',
+  '08006',
+  '08001',
+  '08004',
+  '53300',
+]);
+const UNAVAILABLE_ERRNOS = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND']);
+
+/**
+ * The one global filter: every error leaves as { statusCode, error, message, details? }.
+ * Domain errors map by kind; framework HTTP errors keep their status; a lost database is
+ * a 503; anything else is a 500 whose details stay in the log, never in the response.
+ */
+@Catch()
+export class HttpErrorFilter implements ExceptionFilter {
+  private readonly logger = new Logger(HttpErrorFilter.name);
+  private readonly bodyLimitHint?: number;
+
+  constructor(@Optional() config?: AppConfig) {
+    this.bodyLimitHint = config?.BODY_LIMIT_BYTES;
+  }
+
+  catch(exception: unknown, host: ArgumentsHost): void {
+    const response = host.switchToHttp().getResponse<Response>();
+    const body = this.toBody(exception);
+    if (body.statusCode >= 500) {
+      this.logger.error({ err: exception, code: body.error }, body.message);
+    }
+    if (response.headersSent) {
+      // A streamed response failed half-way: the only honest signal left is to cut it.
+      response.destroy();
+      return;
+    }
+    response.status(body.statusCode).json(body);
+  }
+
+  toBody(exception: unknown): ErrorBodyDto {
+    if (exception instanceof DomainError) {
+      return this.body(STATUS_BY_KIND[exception.kind], exception.code, exception.message, exception.details);
+    }
+    if (exception instanceof HttpException) {
+      return this.fromHttpException(exception);
+    }
+    const clientError = bodyParserError(exception, this.bodyLimitHint);
+    if (clientError) return clientError;
+    if (isUnavailable(exception)) {
+      return this.body(503, 'DATABASE_UNAVAILABLE', 'The database is unavailable; try again later');
+    }
+    if (exception instanceof QueryFailedError) {
+      const sqlState = (exception.driverError as { code?: string } | undefined)?.code;
+      if (sqlState === '23505')
+        return this.body(409, 'CONFLICT', 'A record with the same unique key already exists');
+      if (sqlState === '22P02' || sqlState === '22007' || sqlState === '22008') {
+        return this.body(400, 'BAD_REQUEST', 'A value has an invalid format');
+      }
+    }
+    return this.body(500, 'INTERNAL_ERROR', 'Internal error; it has been logged');
+  }
+
+  private fromHttpException(exception: HttpException): ErrorBodyDto {
+    const status = exception.getStatus();
+    const response = exception.getResponse();
+    const fallbackCode = CODE_BY_STATUS[status] ?? HttpStatus[status] ?? 'ERROR';
+    if (typeof response === 'string') return this.body(status, fallbackCode, response);
+    const r = response as { message?: unknown; error?: unknown; code?: unknown; details?: unknown };
+    const code = typeof r.code === 'string' ? r.code : fallbackCode;
+    if (Array.isArray(r.message)) {
+      return this.body(status, code, 'Request validation failed', r.details ?? r.message);
+    }
+    const message = typeof r.message === 'string' ? r.message : exception.message;
+    return this.body(status, code, message, r.details);
+  }
+
+  private body(statusCode: number, error: string, message: string, details?: unknown): ErrorBodyDto {
+    return details === undefined ? { statusCode, error, message } : { statusCode, error, message, details };
+  }
+}
+
+/** Errors raised by body-parser before a route runs (http-errors objects with a 4xx status). */
+function bodyParserError(err: unknown, limit: number | undefined): ErrorBodyDto | undefined {
+  const e = err as { type?: string; status?: number; expose?: boolean; message?: string } | undefined;
+  if (!e || typeof e.status !== 'number' || e.status < 400 || e.status >= 500) return undefined;
+  switch (e.type) {
+    case 'entity.too.large':
+      return {
+        statusCode: 413,
+        error: 'PAYLOAD_TOO_LARGE',
+        message: limit
+          ? `The request body exceeds the limit of ${limit} bytes`
+          : 'The request body is too large',
+      };
+    case 'entity.parse.failed':
+      return {
+        statusCode: 400,
+        error: 'MALFORMED_JSON',
+        message: `The body is not valid JSON: ${e.message ?? ''}`.trim(),
+      };
+    case 'encoding.unsupported':
+    case 'charset.unsupported':
+      return {
+        statusCode: 415,
+        error: 'UNSUPPORTED_MEDIA_TYPE',
+        message: e.message ?? 'Unsupported body encoding',
+      };
+    default:
+      return e.expose
+        ? {
+            statusCode: e.status,
+            error: CODE_BY_STATUS[e.status] ?? 'BAD_REQUEST',
+            message: e.message ?? 'Bad request',
+          }
+        : undefined;
+  }
+}
+
+export function isUnavailable(err: unknown): boolean {
+  const e = err as { code?: string; driverError?: { code?: string }; message?: string } | undefined;
+  if (!e) return false;
+  const code = e.driverError?.code ?? e.code;
+  if (code && (UNAVAILABLE_SQLSTATES.has(code) || UNAVAILABLE_ERRNOS.has(code))) return true;
+  const msg = e.message ?? '';
+  return /Connection terminated|connection timeout|timeout exceeded when trying to connect|Client has encountered a connection error|embedded database is closed|waiting for the embedded database/i.test(
+    msg,
+  );
+}

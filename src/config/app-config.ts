@@ -1,0 +1,197 @@
+import { plainToInstance, Transform } from 'class-transformer';
+import {
+  IsBoolean,
+  IsIn,
+  IsInt,
+  IsOptional,
+  IsString,
+  Matches,
+  Max,
+  MaxLength,
+  Min,
+  MinLength,
+  validateSync,
+} from 'class-validator';
+
+export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];
+
+const toInt = ({ value }: { value: unknown }): unknown =>
+  typeof value === 'string' && /^-?\d+$/.test(value.trim()) ? Number(value) : value;
+const toBool = ({ value }: { value: unknown }): unknown => {
+  if (typeof value !== 'string') return value;
+  const v = value.trim().toLowerCase();
+  if (['true', '1', 'yes'].includes(v)) return true;
+  if (['false', '0', 'no'].includes(v)) return false;
+  return value;
+};
+const emptyToUndefined = ({ value }: { value: unknown }): unknown =>
+  typeof value === 'string' && value.trim() === '' ? undefined : value;
+
+/**
+ * Every environment variable the service understands, validated once at start-up.
+ * A bad value stops the process with a message naming the variable (see loadAppConfig).
+ * Property names are the variable names so that messages and docs line up.
+ */
+export class AppConfig {
+  @IsOptional()
+  @Transform(toInt)
+  @IsInt()
+  @Min(0)
+  @Max(65535)
+  PORT: number = 3000;
+
+  /** Unset: embedded PGlite under DATA_DIR. */
+  @IsOptional()
+  @Transform(emptyToUndefined)
+  @IsString()
+  @Matches(/^postgres(ql)?:\/\//, { message: 'DATABASE_URL must be a postgres:// or postgresql:// URL' })
+  DATABASE_URL?: string;
+
+  @IsOptional()
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(200)
+  DATABASE_POOL_SIZE: number = 10;
+
+  @IsOptional()
+  @IsString()
+  @MinLength(1)
+  DATA_DIR: string = './data';
+
+  /** Unset: jobs are dispatched in process instead of BullMQ. */
+  @IsOptional()
+  @Transform(emptyToUndefined)
+  @IsString()
+  @Matches(/^rediss?:\/\//, { message: 'REDIS_URL must be a redis:// or rediss:// URL' })
+  REDIS_URL?: string;
+
+  /** Prefix for every Redis key and BullMQ queue, so several deployments (or test suites) share one Redis. */
+  @IsOptional()
+  @IsString()
+  @Matches(/^[a-zA-Z0-9:_-]{1,64}$/, { message: 'REDIS_PREFIX must be 1-64 characters of [a-zA-Z0-9:_-]' })
+  REDIS_PREFIX: string = 'finalite';
+
+  @IsOptional()
+  @IsIn(LOG_LEVELS)
+  LOG_LEVEL: LogLevel = 'info';
+
+  /** Admin key to create on first start when no admin exists (else one is generated and logged once). */
+  @IsOptional()
+  @Transform(emptyToUndefined)
+  @IsString()
+  @MinLength(32)
+  @MaxLength(256)
+  BOOTSTRAP_ADMIN_KEY?: string;
+
+  /** 32-byte key (base64 or hex) encrypting connection strings at rest. Unset: generated under DATA_DIR. */
+  @IsOptional()
+  @Transform(emptyToUndefined)
+  @IsString()
+  SECRETS_KEY?: string;
+
+  /** Ed25519 private key (PKCS#8 PEM or base64 DER) signing audit checkpoints. Unset: generated under DATA_DIR. */
+  @IsOptional()
+  @Transform(emptyToUndefined)
+  @IsString()
+  AUDIT_SIGNING_KEY?: string;
+
+  /** Secret for the keyed hash of subject ids in the audit trail. Unset: generated under DATA_DIR. */
+  @IsOptional()
+  @Transform(emptyToUndefined)
+  @IsString()
+  @MinLength(16)
+  AUDIT_HMAC_KEY?: string;
+
+  /** Comma-separated list of allowed CORS origins. Empty: CORS closed. */
+  @IsOptional()
+  @IsString()
+  CORS_ORIGINS: string = '';
+
+  @IsOptional()
+  @Transform(toBool)
+  @IsBoolean()
+  SWAGGER_ENABLED: boolean = true;
+
+  /** Largest accepted request body, in bytes (default 1 MB). */
+  @IsOptional()
+  @Transform(toInt)
+  @IsInt()
+  @Min(1024)
+  @Max(100 * 1024 * 1024)
+  BODY_LIMIT_BYTES: number = 1024 * 1024;
+
+  get embeddedDatabase(): boolean {
+    return !this.DATABASE_URL;
+  }
+
+  get inProcessJobs(): boolean {
+    return !this.REDIS_URL;
+  }
+
+  get corsOrigins(): string[] {
+    return this.CORS_ORIGINS.split(',')
+      .map((o) => o.trim())
+      .filter(Boolean);
+  }
+}
+
+export class InvalidConfigurationError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Invalid configuration:\n  - ${problems.join('\n  - ')}`);
+    this.name = 'InvalidConfigurationError';
+  }
+}
+
+/** Validates an environment (process.env in production, an explicit map in tests). */
+export function loadAppConfig(env: Record<string, string | undefined>): AppConfig {
+  const known = Object.keys(new AppConfig()).concat(
+    Object.getOwnPropertyNames(AppConfig.prototype),
+    configKeysWithoutDefault,
+  );
+  const relevant: Record<string, string> = {};
+  for (const key of new Set(known)) {
+    const value = env[key];
+    if (value !== undefined) relevant[key] = value;
+  }
+  const config = plainToInstance(AppConfig, relevant, { exposeDefaultValues: true });
+  const errors = validateSync(config, { whitelist: false, skipMissingProperties: false });
+  if (errors.length > 0) {
+    throw new InvalidConfigurationError(
+      errors.map(
+        (e) =>
+          `${e.property}=${JSON.stringify(secretSafe(e.property, e.value))}: ${Object.values(e.constraints ?? {}).join('; ')}`,
+      ),
+    );
+  }
+  return config;
+}
+
+/** Keys declared without an initialiser are not own properties of a fresh instance. */
+const configKeysWithoutDefault = [
+  'DATABASE_URL',
+  'REDIS_URL',
+  'BOOTSTRAP_ADMIN_KEY',
+  'SECRETS_KEY',
+  'AUDIT_SIGNING_KEY',
+  'AUDIT_HMAC_KEY',
+];
+
+const SECRET_KEYS = new Set([
+  'BOOTSTRAP_ADMIN_KEY',
+  'SECRETS_KEY',
+  'AUDIT_SIGNING_KEY',
+  'AUDIT_HMAC_KEY',
+  'DATABASE_URL',
+  'REDIS_URL',
+]);
+
+function secretSafe(key: string, value: unknown): unknown {
+  return SECRET_KEYS.has(key) && value !== undefined ? '<redacted>' : value;
+}
+
+/** The one place the process environment is read. */
+export function loadAppConfigFromProcess(): AppConfig {
+  return loadAppConfig(process.env);
+}

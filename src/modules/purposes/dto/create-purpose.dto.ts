@@ -1,0 +1,20 @@
+import { ApiProperty } from '@nestjs/swagger';
+import { IsNotEmpty, IsString, Matches, MaxLength } from 'class-validator';
+import { PURPOSE_CODE_PATTERN } from '../purpose.model';
+import { PurposeDeclarationDto } from './purpose-declaration.dto';
+
+export class CreatePurposeDto extends PurposeDeclarationDto {
+  @ApiProperty({ example: 'marketing.newsletter', description: 'Stable unique slug' })
+  @Matches(PURPOSE_CODE_PATTERN, {
+    message:
+      'code must be a lower-case slug of words separated by ".", "-" or "_" (e.g. marketing.newsletter)',
+  })
+  @MaxLength(100)
+  code!: string;
+
+  @ApiProperty({ example: 'Monthly newsletter' })
+  @IsString()
+  @IsNotEmpty()
+  @MaxLength(300)
+  declare name: string;
+}

@@ -1,0 +1,140 @@
+import { ApiPropertyOptional } from '@nestjs/swagger';
+import { Type } from 'class-transformer';
+import {
+  ArrayMaxSize,
+  IsArray,
+  IsBoolean,
+  IsEnum,
+  IsNotEmpty,
+  IsOptional,
+  IsString,
+  Matches,
+  MaxLength,
+  ValidateIf,
+  ValidateNested,
+} from 'class-validator';
+import { LegalBasis, PURPOSE_CODE_PATTERN, SpecialCategoryCondition } from '../purpose.model';
+import { InternationalTransferDto, PartyDto, ProcessorDto, RetentionDto } from './purpose-parts.dto';
+
+const LIST_MAX = 100;
+const TEXT_MAX = 4000;
+
+/**
+ * The editable art. 30 content of a purpose, shared by create and update. On a sub-purpose,
+ * a property left unset (or set to null in an update) is inherited from the parent.
+ */
+export class PurposeDeclarationDto {
+  @ApiPropertyOptional({ example: 'Monthly newsletter', description: 'Cannot be cleared' })
+  @ValidateIf((_, v) => v !== undefined)
+  @IsString()
+  @IsNotEmpty()
+  @MaxLength(300)
+  name?: string;
+
+  @ApiPropertyOptional({ example: 'Send the monthly newsletter to subscribers.' })
+  @IsOptional()
+  @IsString()
+  @MaxLength(TEXT_MAX)
+  description?: string | null;
+
+  @ApiPropertyOptional({ example: 'marketing', description: 'Code of the parent purpose (only while draft)' })
+  @IsOptional()
+  @Matches(PURPOSE_CODE_PATTERN, { message: 'parentCode must be a purpose code' })
+  @MaxLength(100)
+  parentCode?: string | null;
+
+  @ApiPropertyOptional({ enum: LegalBasis, example: LegalBasis.Consent, description: 'Art. 6(1) a–f' })
+  @IsOptional()
+  @IsEnum(LegalBasis)
+  legalBasis?: LegalBasis | null;
+
+  @ApiPropertyOptional({ description: 'Required when legalBasis is legitimate_interests', example: null })
+  @IsOptional()
+  @IsString()
+  @MaxLength(TEXT_MAX)
+  legitimateInterest?: string | null;
+
+  @ApiPropertyOptional({
+    enum: SpecialCategoryCondition,
+    description: 'Art. 9(2) condition (or art. 10) allowing special-category data under this purpose',
+  })
+  @IsOptional()
+  @IsEnum(SpecialCategoryCondition)
+  specialCategoryCondition?: SpecialCategoryCondition | null;
+
+  @ApiPropertyOptional({ type: PartyDto })
+  @IsOptional()
+  @ValidateNested()
+  @Type(() => PartyDto)
+  controller?: PartyDto | null;
+
+  @ApiPropertyOptional({ type: [PartyDto] })
+  @IsOptional()
+  @IsArray()
+  @ArrayMaxSize(LIST_MAX)
+  @ValidateNested({ each: true })
+  @Type(() => PartyDto)
+  jointControllers?: PartyDto[] | null;
+
+  @ApiPropertyOptional({ type: [ProcessorDto] })
+  @IsOptional()
+  @IsArray()
+  @ArrayMaxSize(LIST_MAX)
+  @ValidateNested({ each: true })
+  @Type(() => ProcessorDto)
+  processors?: ProcessorDto[] | null;
+
+  @ApiPropertyOptional({ example: ['customers', 'prospects'] })
+  @IsOptional()
+  @IsArray()
+  @ArrayMaxSize(LIST_MAX)
+  @IsString({ each: true })
+  @MaxLength(200, { each: true })
+  dataSubjectCategories?: string[] | null;
+
+  @ApiPropertyOptional({
+    example: ['identity', 'contact'],
+    description: 'Categories of personal data processed',
+  })
+  @IsOptional()
+  @IsArray()
+  @ArrayMaxSize(LIST_MAX)
+  @IsString({ each: true })
+  @MaxLength(200, { each: true })
+  dataCategories?: string[] | null;
+
+  @ApiPropertyOptional({ example: ['marketing team', 'e-mailing processor'] })
+  @IsOptional()
+  @IsArray()
+  @ArrayMaxSize(LIST_MAX)
+  @IsString({ each: true })
+  @MaxLength(300, { each: true })
+  recipients?: string[] | null;
+
+  @ApiPropertyOptional({ type: [InternationalTransferDto] })
+  @IsOptional()
+  @IsArray()
+  @ArrayMaxSize(LIST_MAX)
+  @ValidateNested({ each: true })
+  @Type(() => InternationalTransferDto)
+  internationalTransfers?: InternationalTransferDto[] | null;
+
+  @ApiPropertyOptional({ type: RetentionDto })
+  @IsOptional()
+  @ValidateNested()
+  @Type(() => RetentionDto)
+  retention?: RetentionDto | null;
+
+  @ApiPropertyOptional({ example: ['encryption at rest', 'role-based access'] })
+  @IsOptional()
+  @IsArray()
+  @ArrayMaxSize(LIST_MAX)
+  @IsString({ each: true })
+  @MaxLength(500, { each: true })
+  securityMeasures?: string[] | null;
+
+  @ApiPropertyOptional({ example: false, description: 'Whether a DPIA (art. 35) is required' })
+  @IsOptional()
+  @IsBoolean()
+  dpiaRequired?: boolean | null;
+}

@@ -1,0 +1,19 @@
+import { domainError, ErrorKind } from '../../common/errors/domain-error';
+
+export class PurposeNotFound extends domainError('PURPOSE_NOT_FOUND', ErrorKind.NotFound) {}
+export class PurposeAlreadyExists extends domainError('PURPOSE_ALREADY_EXISTS', ErrorKind.Conflict) {}
+export class ParentPurposeNotFound extends domainError('PARENT_PURPOSE_NOT_FOUND', ErrorKind.Unprocessable) {}
+export class PurposeHierarchyCycle extends domainError('PURPOSE_HIERARCHY_CYCLE', ErrorKind.Unprocessable) {}
+export class PurposeRuleViolated extends domainError('PURPOSE_RULE_VIOLATED', ErrorKind.Unprocessable) {}
+export class PurposeTransitionRefused extends domainError('PURPOSE_TRANSITION_REFUSED', ErrorKind.Conflict) {}
+export class PurposeRetired extends domainError('PURPOSE_RETIRED', ErrorKind.Conflict) {}
+export class PurposeParentLocked extends domainError('PURPOSE_PARENT_LOCKED', ErrorKind.Conflict) {}
+export class PurposeHasActiveChildren extends domainError(
+  'PURPOSE_HAS_ACTIVE_CHILDREN',
+  ErrorKind.Conflict,
+) {}
+export class PurposeNotDeletable extends domainError('PURPOSE_NOT_DELETABLE', ErrorKind.Conflict) {}
+export class PurposeVersionMismatch extends domainError(
+  'PURPOSE_VERSION_MISMATCH',
+  ErrorKind.PreconditionFailed,
+) {}

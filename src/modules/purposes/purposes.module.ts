@@ -1,0 +1,14 @@
+import { Module } from '@nestjs/common';
+import { TypeOrmModule } from '@nestjs/typeorm';
+import { PurposeEntity } from './entities/purpose.entity';
+import { PurposeVersionEntity } from './entities/purpose-version.entity';
+import { PurposesController } from './purposes.controller';
+import { PurposesService } from './purposes.service';
+
+@Module({
+  imports: [TypeOrmModule.forFeature([PurposeEntity, PurposeVersionEntity])],
+  controllers: [PurposesController],
+  providers: [PurposesService],
+  exports: [PurposesService],
+})
+export class PurposesModule {}

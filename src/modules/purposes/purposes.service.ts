@@ -1,0 +1,433 @@
+import { Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { isDeepStrictEqual } from 'node:util';
+import { DataSource, EntityManager } from 'typeorm';
+import { decodeCursor, DEFAULT_PAGE_SIZE, encodeCursor } from '../../common/pagination/cursor';
+import { currentRequestId } from '../../common/request-context';
+import { inTransaction } from '../../database/transaction';
+import { AppAbility, asSubject } from '../../policies/ability.factory';
+import { Action } from '../../policies/action.enum';
+import type { Actor } from '../../policies/principal';
+import { AuditService } from '../audit/audit.service';
+import type { CreatePurposeDto } from './dto/create-purpose.dto';
+import type { ListPurposesQueryDto } from './dto/list-purposes.query.dto';
+import type { PurposeDeclarationDto } from './dto/purpose-declaration.dto';
+import type { PurposeHistoryDto, PurposePageDto, PurposeResponseDto } from './dto/purpose.response.dto';
+import type { UpdatePurposeDto } from './dto/update-purpose.dto';
+import { PurposeEntity } from './entities/purpose.entity';
+import { PurposeChange, PurposeVersionEntity } from './entities/purpose-version.entity';
+import { declarationOf, resolveWithin, toPurposeResponse } from './purpose.mapper';
+import {
+  checkActivation,
+  checkDeclaration,
+  PurposeStatus,
+  RuleViolation,
+  transitionRefusal,
+} from './purpose.model';
+import {
+  ParentPurposeNotFound,
+  PurposeAlreadyExists,
+  PurposeHasActiveChildren,
+  PurposeHierarchyCycle,
+  PurposeNotDeletable,
+  PurposeNotFound,
+  PurposeParentLocked,
+  PurposeRetired,
+  PurposeRuleViolated,
+  PurposeTransitionRefused,
+  PurposeVersionMismatch,
+} from './purposes.errors';
+
+/** What other modules read of a purpose: its effective declaration. */
+export type PurposeView = PurposeResponseDto;
+
+/** Properties of the update DTO that map 1:1 to columns. */
+const SIMPLE_PROPERTIES = [
+  'name',
+  'description',
+  'parentCode',
+  'legalBasis',
+  'legitimateInterest',
+  'specialCategoryCondition',
+  'controller',
+  'jointControllers',
+  'processors',
+  'dataSubjectCategories',
+  'dataCategories',
+  'recipients',
+  'internationalTransfers',
+  'securityMeasures',
+  'dpiaRequired',
+] as const;
+
+/**
+ * The purpose register: drafting, editing, activating and retiring purposes. Each change
+ * writes a new version in the register's own history and an audit event, in the same
+ * transaction as the change itself.
+ */
+@Injectable()
+export class PurposesService {
+  constructor(
+    @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly audit: AuditService,
+  ) {}
+
+  async create(dto: CreatePurposeDto, actor: Actor): Promise<PurposeView> {
+    return inTransaction(this.dataSource, async (m) => {
+      const register = await this.loadRegister(m);
+      if (register.has(dto.code))
+        throw new PurposeAlreadyExists(`A purpose with code "${dto.code}" already exists`);
+      const purpose = m.create(PurposeEntity, {
+        code: dto.code,
+        status: PurposeStatus.Draft,
+        version: 1,
+        activatedAt: null,
+        retiredAt: null,
+        createdBy: actor.id,
+        updatedBy: actor.id,
+      });
+      applyDeclaration(purpose, dto, true);
+      if (purpose.parentCode) this.checkParent(purpose, register);
+      register.set(purpose.code, purpose);
+      this.assertRules(checkDeclaration(resolveWithin(purpose, register).effective));
+      const saved = await m.save(PurposeEntity, purpose);
+      await this.recordVersion(m, saved, 'created', presentKeys(dto), actor, null);
+      return this.view(saved, register);
+    }).catch(
+      rethrowUniqueAs(() => new PurposeAlreadyExists(`A purpose with code "${dto.code}" already exists`)),
+    );
+  }
+
+  async update(
+    code: string,
+    dto: UpdatePurposeDto,
+    actor: Actor,
+    expectedVersion?: number,
+  ): Promise<PurposeView> {
+    return inTransaction(this.dataSource, async (m) => {
+      const purpose = await this.lockPurpose(m, code, expectedVersion);
+      if (purpose.status === PurposeStatus.Retired) {
+        throw new PurposeRetired(`Purpose "${code}" is retired and can no longer be changed`);
+      }
+      const before = declarationOf(purpose);
+      const register = await this.loadRegister(m);
+      if ('parentCode' in dto && (dto.parentCode ?? null) !== purpose.parentCode) {
+        if (purpose.status !== PurposeStatus.Draft) {
+          throw new PurposeParentLocked('The parent of a purpose can only change while it is a draft');
+        }
+      }
+      applyDeclaration(purpose, dto, false);
+      register.set(purpose.code, purpose);
+      if (purpose.parentCode) this.checkParent(purpose, register);
+      const changed = changedFields(before, declarationOf(purpose));
+      if (changed.length === 0) return this.view(purpose, register);
+
+      const effective = resolveWithin(purpose, register).effective;
+      this.assertRules(
+        purpose.status === PurposeStatus.Active
+          ? checkActivation(effective, this.parentStatus(purpose, register))
+          : checkDeclaration(effective),
+      );
+      this.assertDescendantsStayValid(purpose, register);
+      purpose.version += 1;
+      purpose.updatedBy = actor.id;
+      const saved = await m.save(PurposeEntity, purpose);
+      await this.recordVersion(m, saved, 'updated', changed, actor, before);
+      return this.view(saved, register);
+    });
+  }
+
+  async activate(code: string, actor: Actor): Promise<PurposeView> {
+    return this.transition(code, 'activate', actor, (purpose, register) => {
+      this.assertRules(
+        checkActivation(resolveWithin(purpose, register).effective, this.parentStatus(purpose, register)),
+      );
+      purpose.status = PurposeStatus.Active;
+      purpose.activatedAt = new Date();
+    });
+  }
+
+  async retire(code: string, actor: Actor): Promise<PurposeView> {
+    return this.transition(code, 'retire', actor, (purpose, register) => {
+      const activeChildren = [...register.values()].filter(
+        (p) => p.parentCode === purpose.code && p.status === PurposeStatus.Active,
+      );
+      if (activeChildren.length) {
+        throw new PurposeHasActiveChildren(
+          `Retire the active sub-purposes first: ${activeChildren.map((c) => c.code).join(', ')}`,
+          { activeChildren: activeChildren.map((c) => c.code) },
+        );
+      }
+      purpose.status = PurposeStatus.Retired;
+      purpose.retiredAt = new Date();
+    });
+  }
+
+  /** Only a draft that was never active, with no sub-purposes, may be deleted (history is kept). */
+  async deleteDraft(code: string, actor: Actor): Promise<void> {
+    await inTransaction(this.dataSource, async (m) => {
+      const purpose = await this.lockPurpose(m, code);
+      if (purpose.status !== PurposeStatus.Draft || purpose.activatedAt) {
+        throw new PurposeNotDeletable(
+          `Purpose "${code}" was active once; retire it instead (it must stay readable)`,
+        );
+      }
+      const children = await m.count(PurposeEntity, { where: { parentCode: code } });
+      if (children > 0)
+        throw new PurposeNotDeletable(`Purpose "${code}" has sub-purposes; delete or move them first`);
+      await m.delete(PurposeEntity, { id: purpose.id });
+      await this.audit.recordInTransaction(m, {
+        type: 'purpose.deleted',
+        actor,
+        target: { type: 'purpose', id: code },
+        purposeCode: code,
+        payload: { before: declarationOf(purpose), version: purpose.version },
+      });
+    });
+  }
+
+  /** A purpose the caller may read; one it may not read is reported as not found (no existence oracle). */
+  async get(code: string, ability?: AppAbility): Promise<PurposeView> {
+    const register = await this.loadRegister(this.dataSource.manager);
+    const purpose = register.get(code);
+    const view = purpose && this.view(purpose, register);
+    if (!view || !canRead(view, ability)) throw new PurposeNotFound(`No purpose with code "${code}"`);
+    return view;
+  }
+
+  /** Effective declarations of every purpose (the register is small: hundreds, not millions). */
+  async listAll(manager: EntityManager = this.dataSource.manager): Promise<PurposeView[]> {
+    const register = await this.loadRegister(manager);
+    return [...register.values()].sort(byCode).map((p) => this.view(p, register));
+  }
+
+  async list(query: ListPurposesQueryDto, ability?: AppAbility): Promise<PurposePageDto> {
+    const limit = query.limit ?? DEFAULT_PAGE_SIZE;
+    const after = query.cursor ? decodeCursor<[string]>(query.cursor, 1)[0] : undefined;
+    const text = query.q?.toLowerCase();
+    // Filters apply to effective values (a sub-purpose inheriting "consent" is a consent purpose).
+    const matches = (await this.listAll()).filter(
+      (p) =>
+        canRead(p, ability) &&
+        (!after || p.code > after) &&
+        (!query.status || p.status === query.status) &&
+        (!query.legalBasis || p.legalBasis === query.legalBasis) &&
+        (!text || [p.code, p.name, p.description ?? ''].some((s) => s.toLowerCase().includes(text))),
+    );
+    const items = matches.slice(0, limit);
+    const nextCursor = matches.length > limit ? encodeCursor([items[items.length - 1].code]) : null;
+    return { items, nextCursor };
+  }
+
+  async history(code: string, ability?: AppAbility): Promise<PurposeHistoryDto> {
+    // Record-level rule (applications see their purposes only); unseen and unknown look the same.
+    if (!canRead({ code }, ability)) throw new PurposeNotFound(`No purpose with code "${code}"`);
+    const versions = await this.dataSource.manager.find(PurposeVersionEntity, {
+      where: { code },
+      order: { changedAt: 'ASC', version: 'ASC' },
+    });
+    if (versions.length === 0) throw new PurposeNotFound(`No purpose with code "${code}"`);
+    return {
+      code,
+      versions: versions.map((v) => ({
+        version: v.version,
+        change: v.change,
+        changedFields: v.changedFields,
+        snapshot: v.snapshot,
+        actor: v.actor,
+        changedAt: v.changedAt,
+        requestId: v.requestId,
+      })),
+    };
+  }
+
+  private async transition(
+    code: string,
+    transition: 'activate' | 'retire',
+    actor: Actor,
+    apply: (purpose: PurposeEntity, register: Map<string, PurposeEntity>) => void,
+  ): Promise<PurposeView> {
+    return inTransaction(this.dataSource, async (m) => {
+      const purpose = await this.lockPurpose(m, code);
+      const refusal = transitionRefusal(purpose.status, transition);
+      if (refusal) throw new PurposeTransitionRefused(`Cannot ${transition} "${code}": ${refusal}`);
+      const register = await this.loadRegister(m);
+      register.set(purpose.code, purpose);
+      const before = declarationOf(purpose);
+      apply(purpose, register);
+      purpose.version += 1;
+      purpose.updatedBy = actor.id;
+      const saved = await m.save(PurposeEntity, purpose);
+      await this.recordVersion(
+        m,
+        saved,
+        transition === 'activate' ? 'activated' : 'retired',
+        ['status'],
+        actor,
+        before,
+      );
+      return this.view(saved, register);
+    });
+  }
+
+  private async lockPurpose(
+    m: EntityManager,
+    code: string,
+    expectedVersion?: number,
+  ): Promise<PurposeEntity> {
+    const purpose = await m.findOne(PurposeEntity, { where: { code }, lock: { mode: 'pessimistic_write' } });
+    if (!purpose) throw new PurposeNotFound(`No purpose with code "${code}"`);
+    if (expectedVersion !== undefined && purpose.version !== expectedVersion) {
+      throw new PurposeVersionMismatch(
+        `Purpose "${code}" is at version ${purpose.version}, not ${expectedVersion}; reload it and retry`,
+        { currentVersion: purpose.version },
+      );
+    }
+    return purpose;
+  }
+
+  private async loadRegister(m: EntityManager): Promise<Map<string, PurposeEntity>> {
+    const all = await m.find(PurposeEntity);
+    return new Map(all.map((p) => [p.code, p]));
+  }
+
+  private checkParent(purpose: PurposeEntity, register: Map<string, PurposeEntity>): void {
+    const parent = register.get(purpose.parentCode!);
+    if (!parent) throw new ParentPurposeNotFound(`Parent purpose "${purpose.parentCode}" does not exist`);
+    if (parent.status === PurposeStatus.Retired) {
+      throw new ParentPurposeNotFound(`Parent purpose "${purpose.parentCode}" is retired`);
+    }
+    const seen = new Set<string>([purpose.code]);
+    for (
+      let cur: PurposeEntity | undefined = parent;
+      cur;
+      cur = cur.parentCode ? register.get(cur.parentCode) : undefined
+    ) {
+      if (seen.has(cur.code)) {
+        throw new PurposeHierarchyCycle(
+          `Making "${purpose.parentCode}" the parent of "${purpose.code}" creates a cycle`,
+        );
+      }
+      seen.add(cur.code);
+    }
+  }
+
+  private parentStatus(purpose: PurposeEntity, register: Map<string, PurposeEntity>): PurposeStatus | null {
+    return purpose.parentCode ? (register.get(purpose.parentCode)?.status ?? null) : null;
+  }
+
+  /** A change to a parent must not break what its descendants inherit. */
+  private assertDescendantsStayValid(purpose: PurposeEntity, register: Map<string, PurposeEntity>): void {
+    const problems: RuleViolation[] = [];
+    const visit = (code: string) => {
+      for (const child of register.values()) {
+        if (child.parentCode !== code) continue;
+        const effective = resolveWithin(child, register).effective;
+        const childProblems =
+          child.status === PurposeStatus.Active
+            ? checkActivation(effective, this.parentStatus(child, register))
+            : checkDeclaration(effective);
+        problems.push(...childProblems.map((p) => ({ ...p, property: `${child.code}: ${p.property}` })));
+        visit(child.code);
+      }
+    };
+    visit(purpose.code);
+    this.assertRules(problems, 'This change would break the sub-purposes that inherit from it');
+  }
+
+  private assertRules(problems: RuleViolation[], lead = 'The purpose breaks a register rule'): void {
+    if (problems.length === 0) return;
+    throw new PurposeRuleViolated(`${lead}: ${problems.map((p) => p.message).join('; ')}`, problems);
+  }
+
+  private async recordVersion(
+    m: EntityManager,
+    purpose: PurposeEntity,
+    change: PurposeChange,
+    changedFields: string[],
+    actor: Actor,
+    before: ReturnType<typeof declarationOf> | null,
+  ): Promise<void> {
+    const snapshot = declarationOf(purpose);
+    const requestId = currentRequestId() ?? null;
+    await m.save(
+      Object.assign(new PurposeVersionEntity(), {
+        purposeId: purpose.id,
+        code: purpose.code,
+        version: purpose.version,
+        change,
+        changedFields: [...changedFields].sort(),
+        snapshot: snapshot as unknown as Record<string, unknown>,
+        actor,
+        changedAt: new Date(),
+        requestId,
+      }),
+    );
+    await this.audit.recordInTransaction(m, {
+      type: `purpose.${change}`,
+      actor,
+      target: { type: 'purpose', id: purpose.code },
+      purposeCode: purpose.code,
+      payload: {
+        version: purpose.version,
+        changedFields: [...changedFields].sort(),
+        before,
+        after: snapshot,
+      },
+      requestId: requestId ?? undefined,
+    });
+  }
+
+  private view(purpose: PurposeEntity, register: Map<string, PurposeEntity>): PurposeView {
+    return toPurposeResponse(purpose, resolveWithin(purpose, register));
+  }
+}
+
+function applyDeclaration(purpose: PurposeEntity, dto: PurposeDeclarationDto, creating: boolean): void {
+  for (const key of SIMPLE_PROPERTIES) {
+    if (key in dto && dto[key] !== undefined) {
+      (purpose as unknown as Record<string, unknown>)[key] = dto[key] ?? null;
+    } else if (creating) {
+      (purpose as unknown as Record<string, unknown>)[key] ??= null;
+    }
+  }
+  if ('retention' in dto && dto.retention !== undefined) {
+    purpose.retentionDuration = dto.retention?.duration ?? null;
+    purpose.retentionTrigger = dto.retention?.trigger ?? null;
+  } else if (creating) {
+    purpose.retentionDuration = null;
+    purpose.retentionTrigger = null;
+  }
+}
+
+function presentKeys(dto: object): string[] {
+  return Object.entries(dto)
+    .filter(([, v]) => v !== undefined)
+    .map(([k]) => k);
+}
+
+function changedFields(before: object, after: object): string[] {
+  const b = before as Record<string, unknown>;
+  const a = after as Record<string, unknown>;
+  return Object.keys(a).filter((k) => !isDeepStrictEqual(normalise(b[k]), normalise(a[k])));
+}
+
+/** DTO instances and plain JSON compare equal when their content is equal. */
+function normalise(v: unknown): unknown {
+  return v === undefined ? null : (JSON.parse(JSON.stringify(v ?? null)) as unknown);
+}
+
+function canRead(view: Pick<PurposeView, 'code'>, ability: AppAbility | undefined): boolean {
+  return !ability || ability.can(Action.Read, asSubject('Purpose', view));
+}
+
+function byCode(a: { code: string }, b: { code: string }): number {
+  return a.code < b.code ? -1 : a.code > b.code ? 1 : 0;
+}
+
+function rethrowUniqueAs(make: () => Error) {
+  return (err: unknown): never => {
+    const code = (err as { driverError?: { code?: string } }).driverError?.code;
+    throw code === '23505' ? make() : err;
+  };
+}

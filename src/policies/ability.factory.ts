@@ -1,0 +1,47 @@
+import {
+  AbilityBuilder,
+  createMongoAbility,
+  MongoAbility,
+  MongoQuery,
+  subject as tagSubject,
+} from '@casl/ability';
+import { Injectable } from '@nestjs/common';
+import { Action } from './action.enum';
+import type { AuthenticatedPrincipal } from './principal';
+import { POLICY_RULES } from './policy-rules';
+import type { SubjectName } from './subjects';
+
+export type AppAbility = MongoAbility<[Action, SubjectName | 'all' | Record<string, unknown>]>;
+
+/** Builds the CASL ability of one principal from the rule table. */
+@Injectable()
+export class AbilityFactory {
+  createFor(principal: Pick<AuthenticatedPrincipal, 'id' | 'roles' | 'purposeCodes'>): AppAbility {
+    const { can, build } = new AbilityBuilder<AppAbility>(createMongoAbility);
+    for (const role of principal.roles) {
+      for (const rule of POLICY_RULES[role] ?? []) {
+        const conditions = rule.conditions ? resolvePlaceholders(rule.conditions, principal) : undefined;
+        can(rule.action, rule.subject, conditions as MongoQuery | undefined);
+      }
+    }
+    return build();
+  }
+}
+
+function resolvePlaceholders(
+  value: unknown,
+  principal: Pick<AuthenticatedPrincipal, 'id' | 'purposeCodes'>,
+): unknown {
+  if (value === '$purposeCodes') return [...principal.purposeCodes];
+  if (value === '$principalId') return principal.id;
+  if (Array.isArray(value)) return value.map((v) => resolvePlaceholders(v, principal));
+  if (value && typeof value === 'object') {
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, resolvePlaceholders(v, principal)]));
+  }
+  return value;
+}
+
+/** Tags a plain object with its subject type for record-level checks. */
+export function asSubject(type: SubjectName, record: object): Record<string, unknown> {
+  return tagSubject(type, { ...record }) as unknown as Record<string, unknown>;
+}

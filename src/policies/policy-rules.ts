@@ -1,0 +1,68 @@
+import { Action } from './action.enum';
+import { Role } from './role.enum';
+import type { SubjectName } from './subjects';
+
+export interface PolicyRule {
+  action: Action;
+  subject: SubjectName | 'all';
+  /**
+   * Record-level condition (a CASL/Mongo-style query) with placeholders resolved per
+   * principal: '$purposeCodes' (the application's authorised purposes), '$principalId'.
+   */
+  conditions?: Record<string, unknown>;
+  reason?: string;
+}
+
+/**
+ * THE rule table: role × resource × action. Everything the API allows is granted here and
+ * nowhere else; docs/authorisation-matrix.md is rendered from it and the e2e matrix test
+ * checks every route against it. Least privilege: nothing is granted by default.
+ */
+export const POLICY_RULES: Record<Role, PolicyRule[]> = {
+  [Role.Admin]: [
+    { action: Action.Manage, subject: 'Principal' },
+    { action: Action.Manage, subject: 'ApiKey' },
+    { action: Action.Read, subject: 'Me' },
+  ],
+  [Role.Dpo]: [
+    { action: Action.Manage, subject: 'Purpose' },
+    { action: Action.Manage, subject: 'System' },
+    { action: Action.Manage, subject: 'Dataset' },
+    { action: Action.Manage, subject: 'PersonalField' },
+    { action: Action.Manage, subject: 'Register' },
+    { action: Action.Manage, subject: 'RetentionRun' },
+    { action: Action.Manage, subject: 'LegalHold' },
+    { action: Action.Manage, subject: 'ErasureRequest' },
+    { action: Action.Manage, subject: 'ManualTask' },
+    { action: Action.Manage, subject: 'Restriction' },
+    { action: Action.Read, subject: 'Consent' },
+    { action: Action.Read, subject: 'AuditEvent' },
+    { action: Action.Read, subject: 'AuditCheckpoint' },
+    { action: Action.Export, subject: 'AuditEvent' },
+    { action: Action.Read, subject: 'Principal' },
+    { action: Action.Read, subject: 'AccessDecision' },
+    // Explaining a decision (POST /access/explain) is a DPO's diagnostic, never an app's decision.
+    { action: Action.Execute, subject: 'AccessDecision', conditions: { mode: 'explain' } },
+    { action: Action.Export, subject: 'Report' },
+    { action: Action.Read, subject: 'Me' },
+  ],
+  [Role.Auditor]: [
+    { action: Action.Read, subject: 'all' },
+    { action: Action.Export, subject: 'Report' },
+    { action: Action.Export, subject: 'AuditEvent' },
+    { action: Action.Export, subject: 'Register' },
+  ],
+  [Role.Application]: [
+    {
+      action: Action.Execute,
+      subject: 'AccessDecision',
+      conditions: { mode: 'check', purpose: { $in: '$purposeCodes' } },
+    },
+    { action: Action.Create, subject: 'Consent', conditions: { purpose: { $in: '$purposeCodes' } } },
+    { action: Action.Read, subject: 'Consent' },
+    { action: Action.Create, subject: 'Restriction' },
+    { action: Action.Read, subject: 'Purpose', conditions: { code: { $in: '$purposeCodes' } } },
+    { action: Action.Read, subject: 'PersonalField', conditions: { purposeCodes: { $in: '$purposeCodes' } } },
+    { action: Action.Read, subject: 'Me' },
+  ],
+};

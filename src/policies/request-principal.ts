@@ -1,0 +1,31 @@
+import { createParamDecorator, ExecutionContext } from '@nestjs/common';
+import type { Request } from 'express';
+import type { AppAbility } from './ability.factory';
+import { Actor, actorOf, AuthenticatedPrincipal } from './principal';
+
+/** What authentication attaches to the request. */
+export interface AuthenticatedRequest extends Request {
+  principal?: AuthenticatedPrincipal;
+  ability?: AppAbility;
+}
+
+/** The authenticated principal (undefined only on public routes). */
+export const CurrentPrincipal = createParamDecorator(
+  (_: unknown, ctx: ExecutionContext): AuthenticatedPrincipal | undefined =>
+    ctx.switchToHttp().getRequest<AuthenticatedRequest>().principal,
+);
+
+/** The caller as recorded in history and the audit trail. */
+export const CurrentActor = createParamDecorator((_: unknown, ctx: ExecutionContext): Actor =>
+  actorOf(ctx.switchToHttp().getRequest<AuthenticatedRequest>().principal),
+);
+
+/**
+ * The caller's CASL ability, for record-level rules the route-level guard cannot decide
+ * (e.g. an application reads only the purposes it is authorised for). Services receive it
+ * and ask it; they never re-implement a rule.
+ */
+export const CurrentAbility = createParamDecorator(
+  (_: unknown, ctx: ExecutionContext): AppAbility | undefined =>
+    ctx.switchToHttp().getRequest<AuthenticatedRequest>().ability,
+);

@@ -1,0 +1,27 @@
+/**
+ * Every resource a policy can name. A route declares (action, subject); the rule table in
+ * policy-rules.ts says which roles may do it. Adding a resource means adding it here and in
+ * the rule table, which the authorisation matrix test then covers.
+ */
+export const SUBJECTS = [
+  'Purpose',
+  'Principal',
+  'ApiKey',
+  'System',
+  'Dataset',
+  'PersonalField',
+  'Register',
+  'AuditEvent',
+  'AuditCheckpoint',
+  'Consent',
+  'Restriction',
+  'AccessDecision',
+  'RetentionRun',
+  'LegalHold',
+  'ErasureRequest',
+  'ManualTask',
+  'Report',
+  'Me',
+] as const;
+
+export type SubjectName = (typeof SUBJECTS)[number];
