@@ -10,6 +10,8 @@ import { AuditModule } from './modules/audit/audit.module';
 import { HealthModule } from './modules/health/health.module';
 import { PurposesModule } from './modules/purposes/purposes.module';
 import { PoliciesModule } from './policies/policies.module';
+import { RegisterRevisionModule } from './modules/register-revision/register-revision.module';
+import { EventEmitterModule } from '@nestjs/event-emitter';
 
 @Module({})
 export class AppModule implements NestModule {
@@ -45,7 +47,9 @@ export class AppModule implements NestModule {
           },
         }),
         DatabaseModule,
+        EventEmitterModule.forRoot({ wildcard: false }),
         PoliciesModule,
+        RegisterRevisionModule,
         AuditModule,
         HealthModule,
         PurposesModule,

@@ -1,6 +1,8 @@
 import { createHmac, randomBytes } from 'node:crypto';
 import { Injectable, Logger } from '@nestjs/common';
-import { EntityManager } from 'typeorm';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource, EntityManager } from 'typeorm';
+import { inTransaction } from '../../database/transaction';
 import { AppConfig } from '../../config/app-config';
 import { currentRequestId } from '../../common/request-context';
 import { loadOrCreateSecret } from '../../common/secrets/local-secrets';
@@ -19,7 +21,10 @@ export class AuditService {
   private readonly logger = new Logger(AuditService.name);
   private readonly hmacKey: string;
 
-  constructor(config: AppConfig) {
+  constructor(
+    config: AppConfig,
+    @InjectDataSource() private readonly dataSource: DataSource,
+  ) {
     if (config.AUDIT_HMAC_KEY) {
       this.hmacKey = config.AUDIT_HMAC_KEY;
     } else {
@@ -34,6 +39,20 @@ export class AuditService {
   /** Keyed hash of a data subject id: what the trail stores instead of the id. */
   subjectRef(subjectId: string): string {
     return createHmac('sha256', this.hmacKey).update(subjectId, 'utf8').digest('hex');
+  }
+
+  /**
+   * Appends one event outside any caller transaction and resolves once it is durable.
+   * Callers that must not proceed without their record (the access check) await this.
+   */
+  async append(input: AuditEventInput): Promise<AuditEventRecord> {
+    const [record] = await this.appendMany([input]);
+    return record;
+  }
+
+  /** Appends several events, in order, durably (one transaction). */
+  async appendMany(inputs: AuditEventInput[]): Promise<AuditEventRecord[]> {
+    return inTransaction(this.dataSource, (m) => this.appendBatch(m, inputs));
   }
 
   async recordInTransaction(manager: EntityManager, input: AuditEventInput): Promise<AuditEventRecord> {

@@ -9,6 +9,7 @@ import { AppAbility, asSubject } from '../../policies/ability.factory';
 import { Action } from '../../policies/action.enum';
 import type { Actor } from '../../policies/principal';
 import { AuditService } from '../audit/audit.service';
+import { RegisterRevisionService } from '../register-revision/register-revision.service';
 import type { CreatePurposeDto } from './dto/create-purpose.dto';
 import type { ListPurposesQueryDto } from './dto/list-purposes.query.dto';
 import type { PurposeDeclarationDto } from './dto/purpose-declaration.dto';
@@ -70,6 +71,7 @@ export class PurposesService {
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
     private readonly audit: AuditService,
+    private readonly registerRevision: RegisterRevisionService,
   ) {}
 
   async create(dto: CreatePurposeDto, actor: Actor): Promise<PurposeView> {
@@ -176,6 +178,7 @@ export class PurposesService {
       if (children > 0)
         throw new PurposeNotDeletable(`Purpose "${code}" has sub-purposes; delete or move them first`);
       await m.delete(PurposeEntity, { id: purpose.id });
+      await this.registerRevision.bump(m);
       await this.audit.recordInTransaction(m, {
         type: 'purpose.deleted',
         actor,
@@ -350,6 +353,7 @@ export class PurposesService {
   ): Promise<void> {
     const snapshot = declarationOf(purpose);
     const requestId = currentRequestId() ?? null;
+    await this.registerRevision.bump(m);
     await m.save(
       Object.assign(new PurposeVersionEntity(), {
         purposeId: purpose.id,
