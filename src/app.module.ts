@@ -7,8 +7,17 @@ import { HttpErrorFilter } from './common/errors/http-error.filter';
 import { requestContextMiddleware, requestIdFor } from './common/request-context';
 import { DatabaseModule } from './database/database.module';
 import { AuditModule } from './modules/audit/audit.module';
+import { AuthModule } from './modules/auth/auth.module';
 import { HealthModule } from './modules/health/health.module';
+import { InventoryModule } from './modules/inventory/inventory.module';
 import { PurposesModule } from './modules/purposes/purposes.module';
+import { ConsentsModule } from './modules/consents/consents.module';
+import { AccessModule } from './modules/access/access.module';
+import { ReportsModule } from './modules/reports/reports.module';
+import { RetentionModule } from './modules/retention/retention.module';
+import { LegalHoldsModule } from './modules/legal-holds/legal-holds.module';
+import { ErasureModule } from './modules/erasure/erasure.module';
+import { JobsModule } from './jobs/jobs.module';
 import { PoliciesModule } from './policies/policies.module';
 import { RegisterRevisionModule } from './modules/register-revision/register-revision.module';
 import { EventEmitterModule } from '@nestjs/event-emitter';
@@ -51,8 +60,17 @@ export class AppModule implements NestModule {
         PoliciesModule,
         RegisterRevisionModule,
         AuditModule,
+        AuthModule,
         HealthModule,
         PurposesModule,
+        InventoryModule,
+        ConsentsModule,
+        AccessModule,
+        ReportsModule,
+        JobsModule.forRoot(config),
+        LegalHoldsModule,
+        RetentionModule,
+        ErasureModule,
       ],
       providers: [{ provide: APP_FILTER, useClass: HttpErrorFilter }],
     };

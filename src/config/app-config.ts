@@ -104,6 +104,14 @@ export class AppConfig {
   @MinLength(16)
   AUDIT_HMAC_KEY?: string;
 
+  /** Seconds between signed checkpoints of the audit chain head (0: only on demand). */
+  @IsOptional()
+  @Transform(toInt)
+  @IsInt()
+  @Min(0)
+  @Max(86400)
+  AUDIT_CHECKPOINT_INTERVAL_SECONDS: number = 300;
+
   /** Comma-separated list of allowed CORS origins. Empty: CORS closed. */
   @IsOptional()
   @IsString()
@@ -121,6 +129,107 @@ export class AppConfig {
   @Min(1024)
   @Max(100 * 1024 * 1024)
   BODY_LIMIT_BYTES: number = 1024 * 1024;
+
+  /** How long a rotated-out API key stays valid after its replacement is created (default 1 day). */
+  @IsOptional()
+  @Transform(toInt)
+  @IsInt()
+  @Min(0)
+  @Max(90 * 86400)
+  KEY_ROTATION_GRACE_SECONDS: number = 86400;
+
+  /** Requests per minute per API key on every route except the access checks. */
+  @IsOptional()
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  RATE_LIMIT_PER_MINUTE: number = 3000;
+
+  /** Requests per minute per API key on the access-check routes (hot path: high by default). */
+  @IsOptional()
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  ACCESS_CHECK_RATE_LIMIT_PER_MINUTE: number = 1_200_000;
+
+  /** With REDIS_URL: whether this process also consumes jobs (false: leave them to `npm run start:worker`). */
+  @IsOptional()
+  @Transform(toBool)
+  @IsBoolean()
+  JOBS_INLINE_WORKER: boolean = true;
+
+  /** Retention schedules per system (`off` in tests or when runs are only started by hand). */
+  @IsOptional()
+  @IsIn(['on', 'off'])
+  RETENTION_SCHEDULER: 'on' | 'off' = 'on';
+
+  /** Cron (UTC) of a system's retention run when the system declares none (default: daily at 03:00). */
+  @IsOptional()
+  @IsString()
+  @Matches(/^\S+( \S+){4,5}$/, { message: 'RETENTION_DEFAULT_CRON must be a 5- or 6-field cron expression' })
+  RETENTION_DEFAULT_CRON: string = '0 3 * * *';
+
+  /** Rows per purge batch (one short transaction each in the customer database). */
+  @IsOptional()
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(100_000)
+  RETENTION_BATCH_SIZE: number = 1000;
+
+  /** Pause between two batches, so a purge does not crowd the application's own database. */
+  @IsOptional()
+  @Transform(toInt)
+  @IsInt()
+  @Min(0)
+  @Max(60_000)
+  RETENTION_BATCH_PAUSE_MS: number = 0;
+
+  /** lock_timeout of a batch transaction in the customer database. */
+  @IsOptional()
+  @Transform(toInt)
+  @IsInt()
+  @Min(10)
+  @Max(600_000)
+  RETENTION_LOCK_TIMEOUT_MS: number = 2000;
+
+  /** statement_timeout of a batch statement in the customer database. */
+  @IsOptional()
+  @Transform(toInt)
+  @IsInt()
+  @Min(100)
+  @Max(3_600_000)
+  RETENTION_STATEMENT_TIMEOUT_MS: number = 30_000;
+
+  /** A run's lease: another worker takes over a run whose worker died once this has passed. */
+  @IsOptional()
+  @Transform(toInt)
+  @IsInt()
+  @Min(500)
+  @Max(3_600_000)
+  RETENTION_LEASE_MS: number = 30_000;
+
+  /** Delivery attempts of a retention webhook (exponential backoff from RETENTION_WEBHOOK_BACKOFF_MS). */
+  @IsOptional()
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(20)
+  RETENTION_WEBHOOK_ATTEMPTS: number = 5;
+
+  @IsOptional()
+  @Transform(toInt)
+  @IsInt()
+  @Min(10)
+  @Max(3_600_000)
+  RETENTION_WEBHOOK_BACKOFF_MS: number = 1000;
+
+  /** Public base URL of this service, for the callback URL sent to retention webhooks. */
+  @IsOptional()
+  @Transform(emptyToUndefined)
+  @IsString()
+  @Matches(/^https?:\/\/\S+$/, { message: 'RETENTION_CALLBACK_BASE_URL must be an http(s) URL' })
+  RETENTION_CALLBACK_BASE_URL?: string;
 
   get embeddedDatabase(): boolean {
     return !this.DATABASE_URL;
@@ -176,6 +285,7 @@ const configKeysWithoutDefault = [
   'SECRETS_KEY',
   'AUDIT_SIGNING_KEY',
   'AUDIT_HMAC_KEY',
+  'RETENTION_CALLBACK_BASE_URL',
 ];
 
 const SECRET_KEYS = new Set([

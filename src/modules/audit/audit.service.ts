@@ -1,25 +1,45 @@
 import { createHmac, randomBytes } from 'node:crypto';
-import { Injectable, Logger } from '@nestjs/common';
+import { BeforeApplicationShutdown, Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
 import { inTransaction } from '../../database/transaction';
 import { AppConfig } from '../../config/app-config';
 import { currentRequestId } from '../../common/request-context';
 import { loadOrCreateSecret } from '../../common/secrets/local-secrets';
-import { AuditEventInput, AuditEventRecord, GENESIS_HASH } from './audit-event.types';
+import type { Actor } from '../../policies/principal';
+import { AuditBatchWriter } from './audit-batch-writer';
+import { AuditEventInput, AuditEventRecord, AuditTarget, GENESIS_HASH } from './audit-event.types';
+import { AuditEventInvalid, AuditTrailUnavailable } from './audit.errors';
 import { chainHash } from './audit-hash';
 
 /** Advisory lock key serialising appends to the one chain across every instance. */
 export const AUDIT_CHAIN_LOCK = 0x46_49_4e_41; // "FINA"
 
+/** Group commit bounds: rows per multi-row insert, events waiting before back-pressure refuses. */
+export const AUDIT_WRITER_MAX_BATCH = 1_000;
+export const AUDIT_WRITER_MAX_QUEUED = 50_000;
+
+/** An event validated and normalised at the moment it happened, waiting for its seq and hash. */
+export type PreparedAuditEvent = Omit<AuditEventRecord, 'seq' | 'prevHash' | 'hash'>;
+
+// NUL and lone surrogates: PostgreSQL text and jsonb refuse them, which would fail a whole batch.
+// eslint-disable-next-line no-control-regex
+const UNSTORABLE_TEXT = /\u0000|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
+
 /**
- * Appends events to the hash chain. `recordInTransaction` writes inside the caller's
- * transaction, so a register change and its audit record commit (or roll back) together.
+ * Appends events to the hash chain.
+ * - `append` / `appendMany` go through the single in-process writer, which batches concurrent
+ *   events into one multi-row insert per transaction (group commit) and resolves each caller
+ *   only after that COMMIT (docs/adr/0015).
+ * - `recordInTransaction` writes inside the caller's transaction, so a register change and its
+ *   audit record commit (or roll back) together.
+ * Both take the chain's advisory lock, so every instance appends to one linear chain.
  */
 @Injectable()
-export class AuditService {
+export class AuditService implements BeforeApplicationShutdown {
   private readonly logger = new Logger(AuditService.name);
   private readonly hmacKey: string;
+  private readonly writer: AuditBatchWriter<PreparedAuditEvent, AuditEventRecord>;
 
   constructor(
     config: AppConfig,
@@ -34,6 +54,10 @@ export class AuditService {
       if (secret.created) this.logger.warn('AUDIT_HMAC_KEY is not set: generated one under DATA_DIR/secrets');
       this.hmacKey = secret.value;
     }
+    this.writer = new AuditBatchWriter((events) => this.writeInOwnTransaction(events), {
+      maxBatchSize: AUDIT_WRITER_MAX_BATCH,
+      maxQueuedEvents: AUDIT_WRITER_MAX_QUEUED,
+    });
   }
 
   /** Keyed hash of a data subject id: what the trail stores instead of the id. */
@@ -43,16 +67,20 @@ export class AuditService {
 
   /**
    * Appends one event outside any caller transaction and resolves once it is durable.
-   * Callers that must not proceed without their record (the access check) await this.
+   * Callers that must not proceed without their record (the access check) await this; it
+   * rejects with AUDIT_TRAIL_UNAVAILABLE (503) when the commit fails, and at once with
+   * AUDIT_TRAIL_OVERLOADED (503) when the writer's queue is full.
+   * Never call it inside a transaction of your own: use recordInTransaction there.
    */
   async append(input: AuditEventInput): Promise<AuditEventRecord> {
-    const [record] = await this.appendMany([input]);
+    const [record] = await this.writer.submit([this.prepare(input, new Date())]);
     return record;
   }
 
-  /** Appends several events, in order, durably (one transaction). */
+  /** Appends several events, contiguous and in order, durably (one batch of the writer). */
   async appendMany(inputs: AuditEventInput[]): Promise<AuditEventRecord[]> {
-    return inTransaction(this.dataSource, (m) => this.appendBatch(m, inputs));
+    const now = new Date();
+    return this.writer.submit(inputs.map((input) => this.prepare(input, now)));
   }
 
   async recordInTransaction(manager: EntityManager, input: AuditEventInput): Promise<AuditEventRecord> {
@@ -61,11 +89,84 @@ export class AuditService {
   }
 
   /**
-   * Appends events in order as one multi-row insert. Must run inside a transaction: the
-   * advisory lock is held until it commits, so the chain stays linear across instances.
+   * Appends events in order inside the caller's transaction. The advisory lock is held until
+   * that transaction ends, so the chain stays linear across instances.
    */
   async appendBatch(manager: EntityManager, inputs: AuditEventInput[]): Promise<AuditEventRecord[]> {
-    if (inputs.length === 0) return [];
+    const now = new Date();
+    return this.insertChained(
+      manager,
+      inputs.map((input) => this.prepare(input, now)),
+    );
+  }
+
+  /** Events waiting for the writer (for health and tests). */
+  get pendingEvents(): number {
+    return this.writer.pending;
+  }
+
+  /** Writes what is queued before the database connection closes (SIGTERM, app.close()). */
+  async beforeApplicationShutdown(): Promise<void> {
+    await this.writer.close();
+  }
+
+  /**
+   * Validates and normalises an event when it happens: the request id and the time are those
+   * of the caller, not of the batch that later writes it; the payload is reduced to plain JSON
+   * so that what is hashed is exactly what the database stores and returns.
+   */
+  prepare(input: AuditEventInput, occurredAt: Date): PreparedAuditEvent {
+    if (typeof input.type !== 'string' || input.type.length === 0 || input.type.length > 200) {
+      throw new AuditEventInvalid('An audit event needs a type of 1 to 200 characters');
+    }
+    const actor = normaliseActor(input.actor);
+    const target: AuditTarget | null = input.target
+      ? { type: String(input.target.type), id: String(input.target.id) }
+      : null;
+    let payload: Record<string, unknown>;
+    try {
+      payload = JSON.parse(JSON.stringify(input.payload ?? {})) as Record<string, unknown>;
+    } catch {
+      throw new AuditEventInvalid(`The payload of audit event ${input.type} is not representable in JSON`);
+    }
+    if (payload === null || typeof payload !== 'object' || Array.isArray(payload)) {
+      throw new AuditEventInvalid(`The payload of audit event ${input.type} must be a JSON object`);
+    }
+    const event: PreparedAuditEvent = {
+      occurredAt: occurredAt.toISOString(),
+      type: input.type,
+      actor,
+      target,
+      purposeCode: input.purposeCode ?? null,
+      subjectRef: input.subjectId !== undefined ? this.subjectRef(input.subjectId) : null,
+      payload,
+      requestId: input.requestId ?? currentRequestId() ?? null,
+    };
+    if (containsUnstorableText(event)) {
+      throw new AuditEventInvalid(
+        `Audit event ${input.type} contains a NUL character or a lone surrogate, which cannot be stored`,
+      );
+    }
+    return event;
+  }
+
+  private async writeInOwnTransaction(events: PreparedAuditEvent[]): Promise<AuditEventRecord[]> {
+    try {
+      return await inTransaction(this.dataSource, (m) => this.insertChained(m, events));
+    } catch (error) {
+      this.logger.error({ err: error, events: events.length }, 'audit batch not written');
+      throw new AuditTrailUnavailable(
+        'The audit trail could not record the event; it was not acknowledged. Try again later',
+      );
+    }
+  }
+
+  /** Chains and inserts prepared events under the advisory lock, in the given manager's transaction. */
+  private async insertChained(
+    manager: EntityManager,
+    events: PreparedAuditEvent[],
+  ): Promise<AuditEventRecord[]> {
+    if (events.length === 0) return [];
     await manager.query('SELECT pg_advisory_xact_lock($1)', [AUDIT_CHAIN_LOCK]);
     const head = await manager.query<{ seq: string; hash: string }[]>(
       'SELECT seq, hash FROM audit_event ORDER BY seq DESC LIMIT 1',
@@ -73,48 +174,59 @@ export class AuditService {
     let seq = head.length ? Number(head[0].seq) : 0;
     let prevHash = head.length ? head[0].hash : GENESIS_HASH;
     const records: AuditEventRecord[] = [];
-    for (const input of inputs) {
+    for (const event of events) {
       seq += 1;
-      const base = {
-        seq,
-        occurredAt: new Date().toISOString(),
-        type: input.type,
-        actor: input.actor,
-        target: input.target ?? null,
-        purposeCode: input.purposeCode ?? null,
-        subjectRef: input.subjectId !== undefined ? this.subjectRef(input.subjectId) : null,
-        payload: input.payload ?? {},
-        requestId: input.requestId ?? currentRequestId() ?? null,
-      };
-      const hash = chainHash(prevHash, base);
-      records.push({ ...base, prevHash, hash });
+      const content = { ...event, seq };
+      const hash = chainHash(prevHash, content);
+      records.push({ ...content, prevHash, hash });
       prevHash = hash;
     }
-    const columns = 14;
-    const placeholders = records
-      .map((_, i) => `(${Array.from({ length: columns }, (__, j) => `$${i * columns + j + 1}`).join(',')})`)
-      .join(',');
-    const params = records.flatMap((r) => [
-      r.seq,
-      r.occurredAt,
-      r.type,
-      r.actor.type,
-      r.actor.id,
-      r.actor.name,
-      r.target?.type ?? null,
-      r.target?.id ?? null,
-      r.purposeCode,
-      r.subjectRef,
-      JSON.stringify(r.payload),
-      r.requestId,
-      r.prevHash,
-      r.hash,
-    ]);
-    await manager.query(
-      `INSERT INTO audit_event (seq, occurred_at, type, actor_type, actor_id, actor_name, target_type, target_id,
-         purpose_code, subject_ref, payload, request_id, prev_hash, hash) VALUES ${placeholders}`,
-      params,
-    );
+    // One statement per chunk with 14 array parameters (unnest): no parameter-count limit.
+    for (let i = 0; i < records.length; i += AUDIT_WRITER_MAX_BATCH) {
+      const chunk = records.slice(i, i + AUDIT_WRITER_MAX_BATCH);
+      await manager.query(
+        `INSERT INTO audit_event (seq, occurred_at, type, actor_type, actor_id, actor_name, target_type, target_id,
+           purpose_code, subject_ref, payload, request_id, prev_hash, hash)
+         SELECT * FROM unnest($1::bigint[], $2::timestamptz[], $3::text[], $4::text[], $5::text[], $6::text[],
+           $7::text[], $8::text[], $9::text[], $10::text[], $11::jsonb[], $12::text[], $13::text[], $14::text[])`,
+        [
+          chunk.map((r) => r.seq),
+          chunk.map((r) => r.occurredAt),
+          chunk.map((r) => r.type),
+          chunk.map((r) => r.actor.type),
+          chunk.map((r) => r.actor.id),
+          chunk.map((r) => r.actor.name),
+          chunk.map((r) => r.target?.type ?? null),
+          chunk.map((r) => r.target?.id ?? null),
+          chunk.map((r) => r.purposeCode),
+          chunk.map((r) => r.subjectRef),
+          chunk.map((r) => JSON.stringify(r.payload)),
+          chunk.map((r) => r.requestId),
+          chunk.map((r) => r.prevHash),
+          chunk.map((r) => r.hash),
+        ],
+      );
+    }
     return records;
   }
+}
+
+/** Only { type, id, name } is stored, so only that is hashed (extra properties would break verify). */
+function normaliseActor(actor: Actor): Actor {
+  if (!actor || typeof actor.id !== 'string' || typeof actor.name !== 'string') {
+    throw new AuditEventInvalid('An audit event needs an actor with an id and a name');
+  }
+  if (actor.type !== 'principal' && actor.type !== 'system') {
+    throw new AuditEventInvalid('An audit event actor is a principal or the system');
+  }
+  return { type: actor.type, id: actor.id, name: actor.name };
+}
+
+function containsUnstorableText(value: unknown): boolean {
+  if (typeof value === 'string') return UNSTORABLE_TEXT.test(value);
+  if (Array.isArray(value)) return value.some(containsUnstorableText);
+  if (value !== null && typeof value === 'object') {
+    return Object.entries(value).some(([k, v]) => UNSTORABLE_TEXT.test(k) || containsUnstorableText(v));
+  }
+  return false;
 }

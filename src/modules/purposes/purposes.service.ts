@@ -244,6 +244,123 @@ export class PurposesService {
     };
   }
 
+  // ------------------------------------------------------------------------------------------
+  // Manager-taking variants, for callers that change the register as one all-or-nothing unit
+  // (the register import). They apply the same rules and record the same versions and audit
+  // events as the methods above, inside the caller's transaction.
+
+  async createWithin(m: EntityManager, dto: CreatePurposeDto, actor: Actor): Promise<PurposeView> {
+    const register = await this.loadRegister(m);
+    if (register.has(dto.code))
+      throw new PurposeAlreadyExists(`A purpose with code "${dto.code}" already exists`);
+    const purpose = m.create(PurposeEntity, {
+      code: dto.code,
+      status: PurposeStatus.Draft,
+      version: 1,
+      activatedAt: null,
+      retiredAt: null,
+      createdBy: actor.id,
+      updatedBy: actor.id,
+    });
+    applyDeclaration(purpose, dto, true);
+    if (purpose.parentCode) this.checkParent(purpose, register);
+    register.set(purpose.code, purpose);
+    this.assertRules(checkDeclaration(resolveWithin(purpose, register).effective));
+    const saved = await m.save(PurposeEntity, purpose);
+    await this.recordVersion(m, saved, 'created', presentKeys(dto), actor, null);
+    return this.view(saved, register);
+  }
+
+  async updateWithin(
+    m: EntityManager,
+    code: string,
+    dto: UpdatePurposeDto,
+    actor: Actor,
+  ): Promise<PurposeView> {
+    const purpose = await this.lockPurpose(m, code);
+    if (purpose.status === PurposeStatus.Retired) {
+      throw new PurposeRetired(`Purpose "${code}" is retired and can no longer be changed`);
+    }
+    const before = declarationOf(purpose);
+    const register = await this.loadRegister(m);
+    if ('parentCode' in dto && (dto.parentCode ?? null) !== purpose.parentCode) {
+      if (purpose.status !== PurposeStatus.Draft) {
+        throw new PurposeParentLocked('The parent of a purpose can only change while it is a draft');
+      }
+    }
+    applyDeclaration(purpose, dto, false);
+    register.set(purpose.code, purpose);
+    if (purpose.parentCode) this.checkParent(purpose, register);
+    const changed = changedFields(before, declarationOf(purpose));
+    if (changed.length === 0) return this.view(purpose, register);
+    const effective = resolveWithin(purpose, register).effective;
+    this.assertRules(
+      purpose.status === PurposeStatus.Active
+        ? checkActivation(effective, this.parentStatus(purpose, register))
+        : checkDeclaration(effective),
+    );
+    this.assertDescendantsStayValid(purpose, register);
+    purpose.version += 1;
+    purpose.updatedBy = actor.id;
+    const saved = await m.save(PurposeEntity, purpose);
+    await this.recordVersion(m, saved, 'updated', changed, actor, before);
+    return this.view(saved, register);
+  }
+
+  async activateWithin(m: EntityManager, code: string, actor: Actor): Promise<PurposeView> {
+    return this.transitionWithin(m, code, 'activate', actor, (purpose, register) => {
+      this.assertRules(
+        checkActivation(resolveWithin(purpose, register).effective, this.parentStatus(purpose, register)),
+      );
+      purpose.status = PurposeStatus.Active;
+      purpose.activatedAt = new Date();
+    });
+  }
+
+  async retireWithin(m: EntityManager, code: string, actor: Actor): Promise<PurposeView> {
+    return this.transitionWithin(m, code, 'retire', actor, (purpose, register) => {
+      const activeChildren = [...register.values()].filter(
+        (p) => p.parentCode === purpose.code && p.status === PurposeStatus.Active,
+      );
+      if (activeChildren.length) {
+        throw new PurposeHasActiveChildren(
+          `Retire the active sub-purposes first: ${activeChildren.map((c) => c.code).join(', ')}`,
+          { activeChildren: activeChildren.map((c) => c.code) },
+        );
+      }
+      purpose.status = PurposeStatus.Retired;
+      purpose.retiredAt = new Date();
+    });
+  }
+
+  private async transitionWithin(
+    m: EntityManager,
+    code: string,
+    transition: 'activate' | 'retire',
+    actor: Actor,
+    apply: (purpose: PurposeEntity, register: Map<string, PurposeEntity>) => void,
+  ): Promise<PurposeView> {
+    const purpose = await this.lockPurpose(m, code);
+    const refusal = transitionRefusal(purpose.status, transition);
+    if (refusal) throw new PurposeTransitionRefused(`Cannot ${transition} "${code}": ${refusal}`);
+    const register = await this.loadRegister(m);
+    register.set(purpose.code, purpose);
+    const before = declarationOf(purpose);
+    apply(purpose, register);
+    purpose.version += 1;
+    purpose.updatedBy = actor.id;
+    const saved = await m.save(PurposeEntity, purpose);
+    await this.recordVersion(
+      m,
+      saved,
+      transition === 'activate' ? 'activated' : 'retired',
+      ['status'],
+      actor,
+      before,
+    );
+    return this.view(saved, register);
+  }
+
   private async transition(
     code: string,
     transition: 'activate' | 'retire',

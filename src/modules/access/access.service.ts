@@ -1,0 +1,307 @@
+import { randomUUID } from 'node:crypto';
+import { Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource } from 'typeorm';
+import { DomainError, ErrorKind } from '../../common/errors/domain-error';
+import { AbilityFactory, AppAbility, asSubject } from '../../policies/ability.factory';
+import { AccessReason } from '../../policies/access/access-reason';
+import {
+  AccessEvaluation,
+  AccessRequest,
+  evaluateAccess,
+  needsSubjectFacts,
+  SubjectFacts,
+} from '../../policies/access/access-rules';
+import type { CompiledAccessPolicy } from '../../policies/access/compiled-access-policy';
+import { Action } from '../../policies/action.enum';
+import type { Actor } from '../../policies/principal';
+import { Role } from '../../policies/role.enum';
+import type { AuditEventInput } from '../audit/audit-event.types';
+import { AuditService } from '../audit/audit.service';
+import { SubjectStateService } from '../consents/subject-state.service';
+import { PrincipalsService } from '../principals/principals.service';
+import {
+  AccessBatchTooLarge,
+  AccessCheckUnavailable,
+  AccessContextTooLarge,
+  AccessSummaryRangeInvalid,
+  ExplainApplicationUnknown,
+  ExplainNotAllowed,
+} from './access.errors';
+import { CompiledPolicyService } from './compiled-policy.service';
+import {
+  AccessCheckDto,
+  AccessExplainDto,
+  MAX_BATCH_CHECKS,
+  MAX_CONTEXT_BYTES,
+} from './dto/access-check.dto';
+import type {
+  AccessBatchResultDto,
+  AccessDecisionDto,
+  AccessExplanationDto,
+  FieldExplanationDto,
+} from './dto/access-decision.response.dto';
+
+/** Audit event type of a decision; its payload keys are stable (reports aggregate them). */
+export const ACCESS_DECISION_EVENT = 'access.decision';
+
+export interface AccessSummary {
+  byApplicationPurposeOutcome: {
+    applicationId: string;
+    applicationName: string;
+    purposeCode: string;
+    decision: string;
+    count: number;
+  }[];
+  topDenialReasons: { reason: string; count: number }[];
+}
+
+/**
+ * The access check: evaluates requests against the compiled policy (no I/O) and the subject's
+ * consent/restriction state (one indexed round-trip at most, cached), then records every
+ * decision in the audit trail before answering. Any failure to load the policy, the subject
+ * state or to record the decision is a 503: the check fails closed and never answers allow.
+ */
+@Injectable()
+export class AccessService {
+  constructor(
+    @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly policies: CompiledPolicyService,
+    private readonly subjectState: SubjectStateService,
+    private readonly audit: AuditService,
+    private readonly principals: PrincipalsService,
+    private readonly abilities: AbilityFactory,
+  ) {}
+
+  async check(dto: AccessCheckDto, actor: Actor, ability?: AppAbility): Promise<AccessDecisionDto> {
+    const [result] = await this.decide([dto], actor, ability);
+    return result;
+  }
+
+  async checkBatch(
+    checks: AccessCheckDto[],
+    actor: Actor,
+    ability?: AppAbility,
+  ): Promise<AccessBatchResultDto> {
+    if (checks.length > MAX_BATCH_CHECKS) {
+      throw new AccessBatchTooLarge(
+        `A batch holds at most ${MAX_BATCH_CHECKS} checks; this one has ${checks.length}. Split it.`,
+        { limit: MAX_BATCH_CHECKS, received: checks.length },
+      );
+    }
+    return { results: await this.decide(checks, actor, ability) };
+  }
+
+  /**
+   * The same evaluation for a DPO, with the rule trail behind each answer. Not an application
+   * decision (not recorded as one); evaluated as `applicationId` when given.
+   */
+  async explain(dto: AccessExplainDto, actor: Actor, ability?: AppAbility): Promise<AccessExplanationDto> {
+    if (
+      ability &&
+      !ability.can(Action.Execute, asSubject('AccessDecision', { mode: 'explain', purpose: dto.purpose }))
+    ) {
+      throw new ExplainNotAllowed('Only a DPO may ask for an explanation');
+    }
+    const policy = await this.policies.current();
+    const authorised = dto.applicationId
+      ? await this.applicationMayDecide(dto.applicationId, dto.purpose)
+      : true;
+    const request = toRequest(dto);
+    const subjects = await this.subjectFacts(policy, [request], [authorised]);
+    const evaluation = evaluateAccess(policy, request, {
+      authorised,
+      subject: request.subjectId ? subjects.get(request.subjectId) : undefined,
+      trail: true,
+    });
+    if (!dto.applicationId) {
+      for (const f of evaluation.fields) {
+        const step = f.trail?.find((s) => s.rule === AccessReason.ApplicationNotAuthorised);
+        if (step) Object.assign(step, { outcome: 'not_applicable', detail: 'no applicationId given' });
+      }
+    }
+    const evaluatedAt = new Date().toISOString();
+    // Looking at a subject's consent state is itself recorded (not as a decision).
+    await this.record([
+      {
+        type: 'access.explained',
+        actor,
+        purposeCode: dto.purpose,
+        subjectId: dto.subjectId,
+        payload: {
+          decision: evaluation.decision,
+          action: dto.action,
+          fields: dto.fields,
+          applicationId: dto.applicationId ?? null,
+          policyRevision: evaluation.policyRevision,
+        },
+      },
+    ]);
+    return {
+      decision: evaluation.decision,
+      fields: evaluation.fields as FieldExplanationDto[],
+      purpose: evaluation.purpose,
+      evaluatedAt,
+      policyRevision: evaluation.policyRevision,
+      applicationId: dto.applicationId ?? null,
+      recorded: false,
+    };
+  }
+
+  /**
+   * Decisions over [from, to) aggregated from the audit trail (for reports): per application,
+   * purpose and outcome, and the most frequent denial reasons (counted per denied field).
+   */
+  async summarise(from: Date, to: Date): Promise<AccessSummary> {
+    if (!(from.getTime() < to.getTime())) {
+      throw new AccessSummaryRangeInvalid('The period must end after it starts');
+    }
+    const [byOutcome, reasons] = await Promise.all([
+      this.dataSource.query<
+        { actor_id: string; actor_name: string; purpose_code: string; decision: string; count: number }[]
+      >(
+        `SELECT actor_id, max(actor_name) AS actor_name, purpose_code, payload->>'decision' AS decision,
+                count(*)::int AS count
+           FROM audit_event
+          WHERE type = $1 AND occurred_at >= $2 AND occurred_at < $3
+          GROUP BY actor_id, purpose_code, payload->>'decision'
+          ORDER BY actor_id, purpose_code, decision`,
+        [ACCESS_DECISION_EVENT, from, to],
+      ),
+      this.dataSource.query<{ reason: string; count: number }[]>(
+        `SELECT f->>'reason' AS reason, count(*)::int AS count
+           FROM audit_event e, jsonb_array_elements(e.payload->'fields') AS f
+          WHERE e.type = $1 AND e.occurred_at >= $2 AND e.occurred_at < $3
+            AND (f->>'allowed')::boolean = false
+          GROUP BY 1 ORDER BY 2 DESC, 1 LIMIT 10`,
+        [ACCESS_DECISION_EVENT, from, to],
+      ),
+    ]);
+    return {
+      byApplicationPurposeOutcome: byOutcome.map((r) => ({
+        applicationId: r.actor_id,
+        applicationName: r.actor_name,
+        purposeCode: r.purpose_code,
+        decision: r.decision,
+        count: Number(r.count),
+      })),
+      topDenialReasons: reasons.map((r) => ({ reason: r.reason, count: Number(r.count) })),
+    };
+  }
+
+  private async decide(
+    checks: AccessCheckDto[],
+    actor: Actor,
+    ability?: AppAbility,
+  ): Promise<AccessDecisionDto[]> {
+    for (const c of checks) assertContextSize(c);
+    const policy = await this.policies.current();
+    const requests = checks.map(toRequest);
+    // Record-level rule from the rule table: the application may decide only for its purposes.
+    const authorised = requests.map(
+      (r) =>
+        !!ability &&
+        ability.can(Action.Execute, asSubject('AccessDecision', { mode: 'check', purpose: r.purpose })),
+    );
+    const subjects = await this.subjectFacts(policy, requests, authorised);
+    const evaluatedAt = new Date().toISOString();
+    const decisions = requests.map((request, i) => {
+      const evaluation = evaluateAccess(policy, request, {
+        authorised: authorised[i],
+        subject: request.subjectId ? subjects.get(request.subjectId) : undefined,
+      });
+      return toDecision(evaluation, evaluatedAt);
+    });
+    await this.record(
+      decisions.map((d, i) => ({
+        type: ACCESS_DECISION_EVENT,
+        actor,
+        purposeCode: checks[i].purpose,
+        subjectId: checks[i].subjectId,
+        target: { type: 'access_decision', id: d.decisionId },
+        payload: {
+          decision: d.decision,
+          action: checks[i].action,
+          fields: d.fields,
+          policyRevision: d.policyRevision,
+          context: checks[i].context ?? null,
+        },
+      })),
+    );
+    return decisions;
+  }
+
+  /** One round-trip for every subject whose state can change an answer. */
+  private async subjectFacts(
+    policy: CompiledAccessPolicy,
+    requests: AccessRequest[],
+    authorised: boolean[],
+  ): Promise<Map<string, SubjectFacts>> {
+    const ids = requests
+      .filter((r, i) => needsSubjectFacts(policy, r, authorised[i]))
+      .map((r) => r.subjectId!);
+    if (ids.length === 0) return new Map();
+    try {
+      return await this.subjectState.getMany(ids);
+    } catch (e) {
+      throw unavailable(e, 'The consent and restriction state cannot be read; no decision can be made');
+    }
+  }
+
+  private async record(events: AuditEventInput[]): Promise<void> {
+    try {
+      await (events.length === 1 ? this.audit.append(events[0]) : this.audit.appendMany(events));
+    } catch (e) {
+      throw unavailable(e, 'The decision could not be recorded in the audit trail; it is not given');
+    }
+  }
+
+  private async applicationMayDecide(applicationId: string, purpose: string): Promise<boolean> {
+    let principal;
+    try {
+      principal = await this.principals.get(applicationId);
+    } catch (e) {
+      if (e instanceof DomainError && e.kind === ErrorKind.NotFound) {
+        throw new ExplainApplicationUnknown(`No principal with id "${applicationId}"`);
+      }
+      throw e;
+    }
+    if (!principal.roles.includes(Role.Application)) {
+      throw new ExplainApplicationUnknown(`Principal "${applicationId}" is not an application`);
+    }
+    return this.abilities
+      .createFor(principal)
+      .can(Action.Execute, asSubject('AccessDecision', { mode: 'check', purpose }));
+  }
+}
+
+function toRequest(dto: AccessCheckDto): AccessRequest {
+  return { purpose: dto.purpose, action: dto.action, fields: dto.fields, subjectId: dto.subjectId };
+}
+
+function toDecision(e: AccessEvaluation, evaluatedAt: string): AccessDecisionDto {
+  return {
+    decisionId: randomUUID(),
+    decision: e.decision,
+    fields: e.fields,
+    purpose: e.purpose,
+    evaluatedAt,
+    policyRevision: e.policyRevision,
+  };
+}
+
+function assertContextSize(dto: AccessCheckDto): void {
+  if (dto.context && Buffer.byteLength(JSON.stringify(dto.context), 'utf8') > MAX_CONTEXT_BYTES) {
+    throw new AccessContextTooLarge(`context must be at most ${MAX_CONTEXT_BYTES} bytes of JSON`);
+  }
+}
+
+/**
+ * Whatever went wrong below, the caller gets a 503, never a decision. Typed unavailability keeps
+ * its own code; an unstorable input (e.g. a NUL in context) stays the caller's 400.
+ */
+function unavailable(e: unknown, message: string): DomainError {
+  if (e instanceof DomainError && (e.kind === ErrorKind.Unavailable || e.kind === ErrorKind.Invalid))
+    return e;
+  return new AccessCheckUnavailable(message);
+}

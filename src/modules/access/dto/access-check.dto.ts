@@ -1,0 +1,91 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { Type } from 'class-transformer';
+import {
+  ArrayMaxSize,
+  ArrayMinSize,
+  ArrayUnique,
+  IsArray,
+  IsObject,
+  IsOptional,
+  IsString,
+  IsUUID,
+  Matches,
+  MaxLength,
+  ValidateNested,
+} from 'class-validator';
+import { PURPOSE_CODE_PATTERN } from '../../purposes/purpose.model';
+import { IsSubjectId } from '../../consents/dto/subject-id.validator';
+
+/** Fields per check: one screen or one export, not the whole inventory. */
+export const MAX_FIELDS_PER_CHECK = 500;
+/** Checks per batch (413 beyond, with this number in the message). */
+export const MAX_BATCH_CHECKS = 1_000;
+/** Largest recorded context, serialised. */
+export const MAX_CONTEXT_BYTES = 4 * 1024;
+
+export class AccessCheckDto {
+  @ApiProperty({ example: 'marketing.newsletter', description: 'The purpose the data is used for' })
+  @IsString()
+  @Matches(PURPOSE_CODE_PATTERN, { message: 'purpose must be a purpose code such as marketing.newsletter' })
+  @MaxLength(100)
+  purpose!: string;
+
+  @ApiProperty({ example: 'read', description: 'read, write, export, share, profile' })
+  @IsString()
+  @Matches(/^[a-z][a-z_]{0,49}$/, { message: 'action must be a lower-case word such as read' })
+  action!: string;
+
+  @ApiProperty({
+    type: [String],
+    example: ['crm.customers.email', 'crm.customers.first_name'],
+    description: `Field keys (system.dataset.column), 1 to ${MAX_FIELDS_PER_CHECK}`,
+  })
+  @IsArray()
+  @ArrayMinSize(1)
+  @ArrayMaxSize(MAX_FIELDS_PER_CHECK)
+  @ArrayUnique()
+  @IsString({ each: true })
+  @MaxLength(300, { each: true })
+  fields!: string[];
+
+  @ApiPropertyOptional({
+    example: 'customer-42',
+    description: 'The data subject; required for consent-based purposes, checked for restrictions',
+  })
+  @IsOptional()
+  @IsSubjectId()
+  subjectId?: string;
+
+  @ApiPropertyOptional({
+    type: 'object',
+    additionalProperties: true,
+    example: { screen: 'newsletter-composer', requestedBy: 'campaign-7' },
+    description: `Free JSON recorded with the decision (up to ${MAX_CONTEXT_BYTES} bytes)`,
+  })
+  @IsOptional()
+  @IsObject()
+  context?: Record<string, unknown>;
+}
+
+export class AccessCheckBatchDto {
+  @ApiProperty({
+    type: [AccessCheckDto],
+    description: `Up to ${MAX_BATCH_CHECKS} checks, answered in order (413 beyond)`,
+  })
+  @IsArray()
+  @ArrayMinSize(1)
+  @ValidateNested({ each: true })
+  @Type(() => AccessCheckDto)
+  checks!: AccessCheckDto[];
+}
+
+export class AccessExplainDto extends AccessCheckDto {
+  @ApiPropertyOptional({
+    format: 'uuid',
+    description:
+      'Evaluate as this application principal (its authorised purposes); omitted: the authorisation rule is skipped',
+  })
+  @IsOptional()
+  @IsUUID()
+  applicationId?: string;
+}

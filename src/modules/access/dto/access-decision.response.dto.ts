@@ -1,0 +1,76 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { AccessReason } from '../../../policies/access/access-reason';
+
+export class FieldDecisionDto {
+  @ApiProperty({ example: 'crm.customers.email' }) field!: string;
+  @ApiProperty({ example: true }) allowed!: boolean;
+  @ApiProperty({
+    enum: AccessReason,
+    example: AccessReason.Allowed,
+    description: 'ALLOWED, or the first rule that failed (docs/access-check.md)',
+  })
+  reason!: AccessReason;
+  @ApiPropertyOptional({
+    enum: ['mask', 'pseudonymise', 'aggregate_only'],
+    example: 'mask',
+    description: 'What the application must do with an allowed value',
+  })
+  obligation?: string;
+}
+
+export class DecisionPurposeDto {
+  @ApiProperty({ example: 'marketing.newsletter' }) code!: string;
+  @ApiProperty({ example: 3, nullable: true, type: Number, description: 'null when the purpose is unknown' })
+  version!: number | null;
+}
+
+export class AccessDecisionDto {
+  @ApiProperty({ format: 'uuid', description: 'Id of the decision in the audit trail (target id)' })
+  decisionId!: string;
+  @ApiProperty({ enum: ['allow', 'deny', 'partial'], example: 'partial' }) decision!:
+    'allow' | 'deny' | 'partial';
+  @ApiProperty({ type: [FieldDecisionDto] }) fields!: FieldDecisionDto[];
+  @ApiProperty({ type: DecisionPurposeDto }) purpose!: DecisionPurposeDto;
+  @ApiProperty({ example: '2026-05-04T10:00:00.000Z' }) evaluatedAt!: string;
+  @ApiProperty({ example: 42, description: 'Register revision the compiled policy was built from' })
+  policyRevision!: number;
+}
+
+export class AccessBatchResultDto {
+  @ApiProperty({ type: [AccessDecisionDto], description: 'One decision per check, in order' })
+  results!: AccessDecisionDto[];
+}
+
+export class TrailStepDto {
+  @ApiProperty({
+    enum: AccessReason,
+    example: AccessReason.ConsentWithdrawn,
+    description: 'The rule (its reason code)',
+  })
+  rule!: AccessReason;
+  @ApiProperty({ enum: ['pass', 'fail', 'not_applicable'], example: 'fail' }) outcome!: string;
+  @ApiProperty({ example: 'consent withdrawn' }) detail!: string;
+}
+
+export class FieldExplanationDto extends FieldDecisionDto {
+  @ApiProperty({ type: [TrailStepDto], description: 'Every rule evaluated, in order, up to the answer' })
+  trail!: TrailStepDto[];
+}
+
+export class AccessExplanationDto {
+  @ApiProperty({ enum: ['allow', 'deny', 'partial'], example: 'deny' }) decision!:
+    'allow' | 'deny' | 'partial';
+  @ApiProperty({ type: [FieldExplanationDto] }) fields!: FieldExplanationDto[];
+  @ApiProperty({ type: DecisionPurposeDto }) purpose!: DecisionPurposeDto;
+  @ApiProperty({ example: '2026-05-04T10:00:00.000Z' }) evaluatedAt!: string;
+  @ApiProperty({ example: 42 }) policyRevision!: number;
+  @ApiProperty({
+    nullable: true,
+    type: String,
+    format: 'uuid',
+    description: 'Application evaluated as (null: authorisation not evaluated)',
+  })
+  applicationId!: string | null;
+  @ApiProperty({ example: false, description: 'Always false: an explanation is not an application decision' })
+  recorded!: false;
+}

@@ -1,0 +1,344 @@
+import { Injectable, Logger, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource } from 'typeorm';
+import { AppConfig } from '../../config/app-config';
+import { decodeCursor, encodeCursor } from '../../common/pagination/cursor';
+import { loadOrCreateSecret } from '../../common/secrets/local-secrets';
+import { AuditChainVerifier, ChainBreak, ChainBreakReason } from './audit-chain-verifier';
+import { AUDIT_EVENT_COLUMNS, AuditEventRow, toAuditEventRecord } from './audit-event.mapper';
+import { GENESIS_HASH } from './audit-event.types';
+import { AuditRangeInvalid } from './audit.errors';
+import { AuditSigner } from './audit-signer';
+
+/** A signed statement "the chain had this hash at this sequence at this time". */
+export interface AuditCheckpointRecord {
+  id: number;
+  headSeq: number;
+  headHash: string;
+  signedAt: string;
+  keyId: string;
+  /** Ed25519 signature (base64) of canonical JSON { headHash, headSeq, signedAt }. */
+  signature: string;
+}
+
+export interface AuditPublicKey {
+  algorithm: 'Ed25519';
+  keyId: string;
+  /** SPKI, PEM encoded. */
+  publicKeyPem: string;
+}
+
+export interface AuditChainBreak extends ChainBreak {
+  message: string;
+}
+
+export interface AuditVerification {
+  ok: boolean;
+  fromSeq: number;
+  /** Last sequence examined: the requested toSeq, else the head when verification started. */
+  toSeq: number;
+  checkedEvents: number;
+  /** The last event that verified (null when none did). */
+  head: { seq: number; hash: string } | null;
+  checkpoints: {
+    /** Checkpoints in range whose signature verified and whose hash was compared. */
+    checked: number;
+    /** Checkpoints signed by another key (e.g. before a key rotation): not relied upon. */
+    unverifiable: number;
+    latest: AuditCheckpointRecord | null;
+  };
+  firstBreak: AuditChainBreak | null;
+  verifiedAt: string;
+}
+
+export interface AuditCheckpointPage {
+  items: AuditCheckpointRecord[];
+  nextCursor: string | null;
+}
+
+interface CheckpointRow {
+  id: string;
+  head_seq: string;
+  head_hash: string;
+  signed_at: Date;
+  key_id: string;
+  signature: string;
+}
+
+const VERIFY_BATCH = 5_000;
+const CHECKPOINT_COLUMNS = 'id, head_seq, head_hash, signed_at, key_id, signature';
+
+/**
+ * Integrity of the trail: walks the chain and the signed checkpoints (verify), signs the head
+ * at an interval and on demand, and publishes the public key. Exported for the reports module
+ * (integrity certificate).
+ */
+@Injectable()
+export class AuditIntegrityService implements OnApplicationBootstrap, OnModuleDestroy {
+  private readonly logger = new Logger(AuditIntegrityService.name);
+  private readonly signer: AuditSigner;
+  private timer: NodeJS.Timeout | undefined;
+  private running: Promise<unknown> | undefined;
+
+  constructor(
+    private readonly config: AppConfig,
+    @InjectDataSource() private readonly dataSource: DataSource,
+  ) {
+    if (config.AUDIT_SIGNING_KEY) {
+      this.signer = AuditSigner.fromPrivateKey(config.AUDIT_SIGNING_KEY);
+    } else {
+      const secret = loadOrCreateSecret(config.DATA_DIR, 'audit-signing-key', () =>
+        AuditSigner.generatePrivateKey(),
+      );
+      if (secret.created) {
+        this.logger.warn('AUDIT_SIGNING_KEY is not set: generated an Ed25519 key under DATA_DIR/secrets');
+      }
+      this.signer = AuditSigner.fromPrivateKey(secret.value);
+    }
+  }
+
+  onApplicationBootstrap(): void {
+    const seconds = this.config.AUDIT_CHECKPOINT_INTERVAL_SECONDS;
+    if (seconds <= 0) return;
+    this.timer = setInterval(() => {
+      if (this.running) return;
+      this.running = this.createCheckpoint()
+        .catch((err: unknown) => this.logger.error({ err }, 'audit checkpoint failed'))
+        .finally(() => (this.running = undefined));
+    }, seconds * 1000);
+    this.timer.unref();
+  }
+
+  async onModuleDestroy(): Promise<void> {
+    clearInterval(this.timer);
+    await this.running;
+  }
+
+  publicKey(): AuditPublicKey {
+    return { algorithm: 'Ed25519', keyId: this.signer.keyId, publicKeyPem: this.signer.publicKeyPem };
+  }
+
+  /**
+   * Signs the current head (no-op when the latest checkpoint already covers it). The events since
+   * the previous checkpoint are verified first: a broken chain is never sealed.
+   * Returns null when the trail is empty.
+   */
+  async createCheckpoint(): Promise<AuditCheckpointRecord | null> {
+    const head = await this.readHead();
+    if (!head) return null;
+    const latest = await this.latestCheckpoint();
+    if (latest && latest.headSeq === head.seq && latest.headHash === head.hash) return latest;
+    const sinceLatest = await this.verify({ fromSeq: latest?.headSeq ?? 1, toSeq: head.seq });
+    if (!sinceLatest.ok) {
+      this.logger.error({ firstBreak: sinceLatest.firstBreak }, 'audit chain broken: checkpoint refused');
+      throw new Error(`The audit chain is broken at seq ${sinceLatest.firstBreak?.seq}; not signing it`);
+    }
+    const content = { headSeq: head.seq, headHash: head.hash, signedAt: new Date().toISOString() };
+    const signature = this.signer.sign(content);
+    const rows = await this.dataSource.query<{ id: string }[]>(
+      `INSERT INTO audit_checkpoint (head_seq, head_hash, signed_at, key_id, signature)
+       VALUES ($1, $2, $3, $4, $5) RETURNING id`,
+      [content.headSeq, content.headHash, content.signedAt, this.signer.keyId, signature],
+    );
+    return { id: Number(rows[0].id), ...content, keyId: this.signer.keyId, signature };
+  }
+
+  /** The most recent checkpoint signed with the current key (for the integrity certificate). */
+  async latestCheckpoint(): Promise<AuditCheckpointRecord | null> {
+    const rows = await this.dataSource.query<CheckpointRow[]>(
+      `SELECT ${CHECKPOINT_COLUMNS} FROM audit_checkpoint WHERE key_id = $1 ORDER BY head_seq DESC, id DESC LIMIT 1`,
+      [this.signer.keyId],
+    );
+    return rows.length ? toCheckpoint(rows[0]) : null;
+  }
+
+  /** Every checkpoint, newest first (cursor pagination), so auditors can keep copies elsewhere. */
+  async listCheckpoints(query: { limit?: number; cursor?: string }): Promise<AuditCheckpointPage> {
+    const limit = query.limit ?? 50;
+    const params: unknown[] = [limit + 1];
+    let where = '';
+    if (query.cursor) {
+      const [beforeId] = decodeCursor<[number]>(query.cursor, 1);
+      params.push(beforeId);
+      where = 'WHERE id < $2';
+    }
+    const rows = await this.dataSource.query<CheckpointRow[]>(
+      `SELECT ${CHECKPOINT_COLUMNS} FROM audit_checkpoint ${where} ORDER BY id DESC LIMIT $1`,
+      params,
+    );
+    const items = rows.slice(0, limit).map(toCheckpoint);
+    return {
+      items,
+      nextCursor: rows.length > limit ? encodeCursor([items[items.length - 1].id]) : null,
+    };
+  }
+
+  /**
+   * Walks events fromSeq..toSeq (default: the whole chain up to the head when called) and the
+   * signed checkpoints in that range; reports the first broken link, or OK with the head.
+   * Constant memory: events are read in keyset batches.
+   */
+  async verify(range: { fromSeq?: number; toSeq?: number } = {}): Promise<AuditVerification> {
+    const fromSeq = range.fromSeq ?? 1;
+    if (!Number.isSafeInteger(fromSeq) || fromSeq < 1) {
+      throw new AuditRangeInvalid('fromSeq must be a positive integer');
+    }
+    if (range.toSeq !== undefined && (!Number.isSafeInteger(range.toSeq) || range.toSeq < fromSeq)) {
+      throw new AuditRangeInvalid('toSeq must be an integer greater than or equal to fromSeq', {
+        fromSeq,
+        toSeq: range.toSeq,
+      });
+    }
+    // Checkpoints before the head: one signed after this read cannot look like a truncation.
+    const checkpointRows = await this.dataSource.query<CheckpointRow[]>(
+      `SELECT ${CHECKPOINT_COLUMNS} FROM audit_checkpoint WHERE head_seq >= $1 AND head_seq <= $2
+       ORDER BY head_seq, id`,
+      [fromSeq, range.toSeq ?? Number.MAX_SAFE_INTEGER],
+    );
+    const head = await this.readHead();
+    const toSeq = range.toSeq ?? Math.max(head?.seq ?? 0, fromSeq - 1);
+
+    const breaks: ChainBreak[] = [];
+    const sealed = new Map<number, AuditCheckpointRecord[]>();
+    let unverifiable = 0;
+    let checked = 0;
+    let latest: AuditCheckpointRecord | null = null;
+    for (const checkpoint of checkpointRows.map(toCheckpoint)) {
+      if (checkpoint.keyId !== this.signer.keyId) {
+        unverifiable += 1;
+      } else if (!this.signer.verify(checkpoint, checkpoint.signature)) {
+        breaks.push({
+          seq: checkpoint.headSeq,
+          reason: ChainBreakReason.CheckpointSignatureInvalid,
+          expected: `a valid Ed25519 signature by key ${this.signer.keyId}`,
+          found: `checkpoint ${checkpoint.id} with an invalid signature`,
+        });
+      } else {
+        sealed.set(checkpoint.headSeq, [...(sealed.get(checkpoint.headSeq) ?? []), checkpoint]);
+        latest = checkpoint;
+      }
+    }
+
+    const verifier = await this.startVerifier(fromSeq, breaks);
+    let walkBreak: ChainBreak | null = null;
+    let next = fromSeq;
+    while (verifier && !walkBreak && next <= toSeq) {
+      const rows = await this.dataSource.query<AuditEventRow[]>(
+        `SELECT ${AUDIT_EVENT_COLUMNS} FROM audit_event WHERE seq >= $1 AND seq <= $2 ORDER BY seq LIMIT $3`,
+        [next, toSeq, VERIFY_BATCH],
+      );
+      if (rows.length === 0) break;
+      for (const row of rows) {
+        const event = toAuditEventRecord(row);
+        walkBreak = verifier.check(event);
+        if (walkBreak) break;
+        for (const checkpoint of sealed.get(event.seq) ?? []) {
+          checked += 1;
+          if (checkpoint.headHash !== event.hash) {
+            walkBreak = {
+              seq: event.seq,
+              reason: ChainBreakReason.CheckpointMismatch,
+              expected: checkpoint.headHash,
+              found: event.hash,
+            };
+            break;
+          }
+        }
+        if (walkBreak) break;
+      }
+      next = Number(rows[rows.length - 1].seq) + 1;
+    }
+    if (walkBreak) breaks.push(walkBreak);
+    if (verifier && !walkBreak) {
+      // Missing events at the end of the range: a gap below toSeq, or a tail cut under a checkpoint.
+      const sealedBeyond = [...sealed.values()].flat().filter((c) => c.headSeq > verifier.lastSeq);
+      if (sealedBeyond.length > 0) {
+        const furthest = sealedBeyond[sealedBeyond.length - 1];
+        breaks.push({
+          seq: verifier.lastSeq + 1,
+          reason: ChainBreakReason.TruncatedTail,
+          expected: `events up to seq ${furthest.headSeq} (checkpoint ${furthest.id} signed at ${furthest.signedAt})`,
+          found: verifier.lastSeq >= fromSeq ? `last event seq ${verifier.lastSeq}` : 'no event',
+        });
+      } else if (
+        range.toSeq !== undefined &&
+        verifier.lastSeq < toSeq &&
+        head &&
+        head.seq > verifier.lastSeq
+      ) {
+        breaks.push({
+          seq: verifier.lastSeq + 1,
+          reason: ChainBreakReason.MissingEvent,
+          expected: `event seq ${verifier.lastSeq + 1}`,
+          found: 'no event',
+        });
+      }
+    }
+    const firstBreak = breaks.sort((a, b) => a.seq - b.seq)[0] ?? null;
+    return {
+      ok: firstBreak === null,
+      fromSeq,
+      toSeq,
+      checkedEvents: verifier?.checkedEvents ?? 0,
+      head:
+        verifier && verifier.lastSeq >= fromSeq ? { seq: verifier.lastSeq, hash: verifier.lastHash } : null,
+      checkpoints: { checked, unverifiable, latest },
+      firstBreak: firstBreak ? { ...firstBreak, message: describeBreak(firstBreak) } : null,
+      verifiedAt: new Date().toISOString(),
+    };
+  }
+
+  /** The verifier anchored on the event before fromSeq (its stored hash), or null if that is gone. */
+  private async startVerifier(fromSeq: number, breaks: ChainBreak[]): Promise<AuditChainVerifier | null> {
+    if (fromSeq === 1) return new AuditChainVerifier(1, GENESIS_HASH);
+    const anchor = await this.dataSource.query<{ hash: string }[]>(
+      `SELECT hash FROM audit_event WHERE seq = $1`,
+      [fromSeq - 1],
+    );
+    if (anchor.length === 0) {
+      breaks.push({
+        seq: fromSeq - 1,
+        reason: ChainBreakReason.MissingEvent,
+        expected: `event seq ${fromSeq - 1} (anchor of the range)`,
+        found: 'no event',
+      });
+      return null;
+    }
+    return new AuditChainVerifier(fromSeq, anchor[0].hash);
+  }
+
+  private async readHead(): Promise<{ seq: number; hash: string } | null> {
+    const rows = await this.dataSource.query<{ seq: string; hash: string }[]>(
+      'SELECT seq, hash FROM audit_event ORDER BY seq DESC LIMIT 1',
+    );
+    return rows.length ? { seq: Number(rows[0].seq), hash: rows[0].hash } : null;
+  }
+}
+
+function toCheckpoint(row: CheckpointRow): AuditCheckpointRecord {
+  return {
+    id: Number(row.id),
+    headSeq: Number(row.head_seq),
+    headHash: row.head_hash,
+    signedAt: row.signed_at.toISOString(),
+    keyId: row.key_id,
+    signature: row.signature,
+  };
+}
+
+function describeBreak(b: ChainBreak): string {
+  switch (b.reason) {
+    case ChainBreakReason.MissingEvent:
+      return `Event seq ${b.seq} is missing (deleted or never written)`;
+    case ChainBreakReason.PrevHashMismatch:
+      return `Event seq ${b.seq} does not link to the event before it (reordered or inserted rows)`;
+    case ChainBreakReason.HashMismatch:
+      return `Event seq ${b.seq} does not match its hash (its content was changed)`;
+    case ChainBreakReason.CheckpointMismatch:
+      return `The chain at seq ${b.seq} differs from what a signed checkpoint sealed (history rewritten)`;
+    case ChainBreakReason.CheckpointSignatureInvalid:
+      return `The checkpoint at seq ${b.seq} has an invalid signature (forged or altered checkpoint)`;
+    case ChainBreakReason.TruncatedTail:
+      return `Events from seq ${b.seq} are missing although a signed checkpoint covers them (truncated tail)`;
+  }
+}

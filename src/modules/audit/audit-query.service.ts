@@ -1,0 +1,200 @@
+import { Readable } from 'node:stream';
+import { Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { stringify } from 'csv-stringify/sync';
+import { DataSource } from 'typeorm';
+import { DEFAULT_PAGE_SIZE, decodeCursor, encodeCursor } from '../../common/pagination/cursor';
+import type { Actor } from '../../policies/principal';
+import { AUDIT_EVENT_COLUMNS, AuditEventRow, toAuditEventRecord } from './audit-event.mapper';
+import type { AuditEventRecord } from './audit-event.types';
+import { AuditEventNotFound, AuditRangeInvalid } from './audit.errors';
+import { AuditService } from './audit.service';
+import { canonicalJson } from './canonical-json';
+import {
+  AuditEventFilterDto,
+  AuditExportFormat,
+  ExportAuditEventsQueryDto,
+  ListAuditEventsQueryDto,
+} from './dto/audit-event-filter.dto';
+
+export interface AuditEventPage {
+  items: AuditEventRecord[];
+  nextCursor: string | null;
+}
+
+export interface AuditExport {
+  stream: Readable;
+  contentType: string;
+  filename: string;
+  /** The audit.exported event recorded before the first byte left. */
+  exportEvent: AuditEventRecord;
+}
+
+const EXPORT_BATCH = 1_000;
+
+export const AUDIT_CSV_COLUMNS = [
+  'seq',
+  'occurred_at',
+  'type',
+  'actor_type',
+  'actor_id',
+  'actor_name',
+  'target_type',
+  'target_id',
+  'purpose_code',
+  'subject_ref',
+  'payload',
+  'request_id',
+  'prev_hash',
+  'hash',
+];
+
+/** Reading the trail: search with keyset pagination, one event, and streaming exports. */
+@Injectable()
+export class AuditQueryService {
+  constructor(
+    @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly audit: AuditService,
+  ) {}
+
+  async list(query: ListAuditEventsQueryDto): Promise<AuditEventPage> {
+    const limit = query.limit ?? DEFAULT_PAGE_SIZE;
+    const descending = (query.order ?? 'desc') === 'desc';
+    const params: unknown[] = [];
+    const conditions = this.conditions(query, params);
+    if (query.cursor) {
+      const [afterSeq] = decodeCursor<[number]>(query.cursor, 1);
+      params.push(afterSeq);
+      conditions.push(`seq ${descending ? '<' : '>'} $${params.length}`);
+    }
+    params.push(limit + 1);
+    const rows = await this.dataSource.query<AuditEventRow[]>(
+      `SELECT ${AUDIT_EVENT_COLUMNS} FROM audit_event ${whereClause(conditions)}
+       ORDER BY seq ${descending ? 'DESC' : 'ASC'} LIMIT $${params.length}`,
+      params,
+    );
+    const items = rows.slice(0, limit).map(toAuditEventRecord);
+    return {
+      items,
+      nextCursor: rows.length > limit ? encodeCursor([items[items.length - 1].seq]) : null,
+    };
+  }
+
+  async get(seq: number): Promise<AuditEventRecord> {
+    const rows = await this.dataSource.query<AuditEventRow[]>(
+      `SELECT ${AUDIT_EVENT_COLUMNS} FROM audit_event WHERE seq = $1`,
+      [seq],
+    );
+    if (rows.length === 0) throw new AuditEventNotFound(`No audit event with seq ${seq}`);
+    return toAuditEventRecord(rows[0]);
+  }
+
+  /**
+   * Records the export (audit.exported) durably, then streams every matching event up to and
+   * including that record, in keyset batches: memory stays constant whatever the size.
+   */
+  async export(query: ExportAuditEventsQueryDto, actor: Actor): Promise<AuditExport> {
+    const format = query.format ?? AuditExportFormat.Ndjson;
+    const baseParams: unknown[] = [];
+    const conditions = this.conditions(query, baseParams);
+    const { subjectId, format: _format, ...filters } = query;
+    const exportEvent = await this.audit.append({
+      type: 'audit.exported',
+      actor,
+      target: { type: 'audit_trail', id: format },
+      payload: {
+        format,
+        // The subject id is personal data: the record keeps only its keyed hash.
+        filters: {
+          ...filters,
+          ...(subjectId !== undefined ? { subjectRef: this.audit.subjectRef(subjectId) } : {}),
+        },
+      },
+    });
+    const upToSeq = exportEvent.seq;
+    const dataSource = this.dataSource;
+    async function* lines(): AsyncGenerator<string> {
+      if (format === AuditExportFormat.Csv) yield stringify([AUDIT_CSV_COLUMNS]);
+      let afterSeq = 0;
+      for (;;) {
+        const params = [...baseParams, afterSeq, upToSeq, EXPORT_BATCH];
+        const n = baseParams.length;
+        const rows = await dataSource.query<AuditEventRow[]>(
+          `SELECT ${AUDIT_EVENT_COLUMNS} FROM audit_event
+           ${whereClause([...conditions, `seq > $${n + 1}`, `seq <= $${n + 2}`])}
+           ORDER BY seq LIMIT $${n + 3}`,
+          params,
+        );
+        if (rows.length === 0) return;
+        const records = rows.map(toAuditEventRecord);
+        yield format === AuditExportFormat.Csv
+          ? stringify(records.map(toCsvRow))
+          : records.map((r) => `${JSON.stringify(r)}\n`).join('');
+        afterSeq = records[records.length - 1].seq;
+        if (rows.length < EXPORT_BATCH) return;
+      }
+    }
+    const stamp = exportEvent.occurredAt.replace(/[:.]/g, '-');
+    return {
+      stream: Readable.from(lines()),
+      contentType: format === AuditExportFormat.Csv ? 'text/csv; charset=utf-8' : 'application/x-ndjson',
+      filename: `audit-${stamp}-to-seq-${upToSeq}.${format}`,
+      exportEvent,
+    };
+  }
+
+  /** Parameterised conditions for the shared filters (the subject id is hashed first). */
+  private conditions(filter: AuditEventFilterDto & { fromSeq?: number; toSeq?: number }, params: unknown[]) {
+    const conditions: string[] = [];
+    const add = (sql: (placeholder: string) => string, value: unknown) => {
+      params.push(value);
+      conditions.push(sql(`$${params.length}`));
+    };
+    if (filter.from && filter.to && new Date(filter.from) >= new Date(filter.to)) {
+      throw new AuditRangeInvalid('from must be before to', { from: filter.from, to: filter.to });
+    }
+    if (filter.fromSeq !== undefined && filter.toSeq !== undefined && filter.fromSeq > filter.toSeq) {
+      throw new AuditRangeInvalid('fromSeq must not be after toSeq', {
+        fromSeq: filter.fromSeq,
+        toSeq: filter.toSeq,
+      });
+    }
+    if (filter.from) add((p) => `occurred_at >= ${p}`, new Date(filter.from).toISOString());
+    if (filter.to) add((p) => `occurred_at < ${p}`, new Date(filter.to).toISOString());
+    if (filter.type?.endsWith('.*')) {
+      add((p) => `type LIKE ${p}`, `${filter.type.slice(0, -1).replace(/[\\%_]/g, '\\$&')}%`);
+    } else if (filter.type) {
+      add((p) => `type = ${p}`, filter.type);
+    }
+    if (filter.actor) add((p) => `actor_id = ${p}`, filter.actor);
+    if (filter.purpose) add((p) => `purpose_code = ${p}`, filter.purpose);
+    if (filter.subjectId !== undefined)
+      add((p) => `subject_ref = ${p}`, this.audit.subjectRef(filter.subjectId));
+    if (filter.fromSeq !== undefined) add((p) => `seq >= ${p}`, filter.fromSeq);
+    if (filter.toSeq !== undefined) add((p) => `seq <= ${p}`, filter.toSeq);
+    return conditions;
+  }
+}
+
+function whereClause(conditions: string[]): string {
+  return conditions.length ? `WHERE ${conditions.join(' AND ')}` : '';
+}
+
+function toCsvRow(r: AuditEventRecord): unknown[] {
+  return [
+    r.seq,
+    r.occurredAt,
+    r.type,
+    r.actor.type,
+    r.actor.id,
+    r.actor.name,
+    r.target?.type ?? '',
+    r.target?.id ?? '',
+    r.purposeCode ?? '',
+    r.subjectRef ?? '',
+    canonicalJson(r.payload),
+    r.requestId ?? '',
+    r.prevHash,
+    r.hash,
+  ];
+}

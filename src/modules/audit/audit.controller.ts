@@ -1,0 +1,114 @@
+import { Controller, Get, Param, Query, StreamableFile } from '@nestjs/common';
+import {
+  ApiBadRequestResponse,
+  ApiBearerAuth,
+  ApiNotFoundResponse,
+  ApiOkResponse,
+  ApiOperation,
+  ApiProduces,
+  ApiServiceUnavailableResponse,
+  ApiTags,
+} from '@nestjs/swagger';
+import { ErrorBodyDto } from '../../common/errors/error-body.dto';
+import { Action } from '../../policies/action.enum';
+import { CheckPolicy, Public } from '../../policies/check-policy.decorator';
+import type { Actor } from '../../policies/principal';
+import { CurrentActor } from '../../policies/request-principal';
+import { AuditIntegrityService } from './audit-integrity.service';
+import { AuditQueryService } from './audit-query.service';
+import { AuditSeqPipe } from './audit-seq.pipe';
+import {
+  ExportAuditEventsQueryDto,
+  ListAuditEventsQueryDto,
+  VerifyAuditQueryDto,
+} from './dto/audit-event-filter.dto';
+import {
+  AuditCheckpointPageDto,
+  AuditEventPageDto,
+  AuditEventResponseDto,
+  AuditPublicKeyResponseDto,
+  AuditVerificationResponseDto,
+} from './dto/audit.response.dto';
+import { PageQueryDto } from '../../common/pagination/cursor';
+
+/** Read-only: auditors and DPOs read, verify and export the trail; nobody writes through the API. */
+@ApiTags('audit')
+@ApiBearerAuth()
+@ApiBadRequestResponse({ type: ErrorBodyDto, description: 'Invalid filter, range, sequence or cursor' })
+@Controller('audit')
+export class AuditController {
+  constructor(
+    private readonly query: AuditQueryService,
+    private readonly integrity: AuditIntegrityService,
+  ) {}
+
+  @Get('events')
+  @CheckPolicy(Action.Read, 'AuditEvent')
+  @ApiOperation({
+    summary: 'Search events (time range, type, actor, purpose, subject id; cursor pagination)',
+  })
+  @ApiOkResponse({ type: AuditEventPageDto })
+  list(@Query() query: ListAuditEventsQueryDto): Promise<AuditEventPageDto> {
+    return this.query.list(query);
+  }
+
+  @Get('events/:seq')
+  @CheckPolicy(Action.Read, 'AuditEvent')
+  @ApiOperation({ summary: 'One event by sequence number' })
+  @ApiOkResponse({ type: AuditEventResponseDto })
+  @ApiNotFoundResponse({ type: ErrorBodyDto, description: 'No event with this sequence number' })
+  get(@Param('seq', AuditSeqPipe) seq: number): Promise<AuditEventResponseDto> {
+    return this.query.get(seq);
+  }
+
+  @Get('export')
+  @CheckPolicy(Action.Export, 'AuditEvent')
+  @ApiOperation({
+    summary:
+      'Stream the trail as NDJSON (verifiable, see docs/audit.md) or CSV; the export is itself audited',
+  })
+  @ApiProduces('application/x-ndjson', 'text/csv')
+  @ApiOkResponse({ description: 'One event per line, in sequence order, up to the audit.exported event' })
+  @ApiServiceUnavailableResponse({ type: ErrorBodyDto, description: 'The export could not be recorded' })
+  async export(
+    @Query() query: ExportAuditEventsQueryDto,
+    @CurrentActor() actor: Actor,
+  ): Promise<StreamableFile> {
+    const file = await this.query.export(query, actor);
+    return new StreamableFile(file.stream, {
+      type: file.contentType,
+      disposition: `attachment; filename="${file.filename}"`,
+    }).setErrorHandler((_err, res) => {
+      // Cut the connection: a truncated export must not look complete.
+      if (res.destroy) res.destroy();
+      else res.end();
+    });
+  }
+
+  @Get('verify')
+  @CheckPolicy(Action.Read, 'AuditEvent')
+  @ApiOperation({
+    summary:
+      'Walk the hash chain and the signed checkpoints; report the first broken link or OK with the head',
+  })
+  @ApiOkResponse({ type: AuditVerificationResponseDto })
+  verify(@Query() query: VerifyAuditQueryDto): Promise<AuditVerificationResponseDto> {
+    return this.integrity.verify(query);
+  }
+
+  @Get('checkpoints')
+  @CheckPolicy(Action.Read, 'AuditCheckpoint')
+  @ApiOperation({ summary: 'Signed checkpoints of the chain head, newest first (keep copies elsewhere)' })
+  @ApiOkResponse({ type: AuditCheckpointPageDto })
+  checkpoints(@Query() query: PageQueryDto): Promise<AuditCheckpointPageDto> {
+    return this.integrity.listCheckpoints(query);
+  }
+
+  @Get('public-key')
+  @Public()
+  @ApiOperation({ summary: 'The Ed25519 public key that verifies checkpoint signatures (public by design)' })
+  @ApiOkResponse({ type: AuditPublicKeyResponseDto })
+  publicKey(): AuditPublicKeyResponseDto {
+    return this.integrity.publicKey();
+  }
+}

@@ -1,0 +1,4 @@
+import { domainError, ErrorKind } from '../../common/errors/domain-error';
+
+/** 401: no key, a malformed header, or a key that does not (or no longer) authenticate. */
+export class Unauthenticated extends domainError('UNAUTHENTICATED', ErrorKind.Unauthenticated) {}

@@ -1,0 +1,82 @@
+import { CanActivate, ExecutionContext, Injectable } from '@nestjs/common';
+import { Reflector } from '@nestjs/core';
+import type { Response } from 'express';
+import { AbilityFactory } from '../../policies/ability.factory';
+import { SYSTEM_ACTOR } from '../../policies/principal';
+import type { AuthenticatedRequest } from '../../policies/request-principal';
+import { isPublicRoute } from '../../policies/route-policy';
+import { AuditService } from '../audit/audit.service';
+import { claimedPrefixOf, parseBearer } from '../principals/api-key';
+import { PrincipalsService } from '../principals/principals.service';
+import { Unauthenticated } from './auth.errors';
+
+type FailureReason =
+  'missing_key' | 'malformed_header' | 'unknown_key' | 'revoked' | 'expired' | 'principal_disabled';
+
+/**
+ * First global guard: every non-public route needs `Authorization: Bearer <API key>`. Sets
+ * req.principal and req.ability (built from the rule table) for the policies guard and the
+ * services. Every failure is recorded in the audit trail (with the key's visible prefix at most);
+ * the caller learns only that it is not authenticated, never why.
+ */
+@Injectable()
+export class AuthenticationGuard implements CanActivate {
+  constructor(
+    private readonly reflector: Reflector,
+    private readonly principals: PrincipalsService,
+    private readonly abilities: AbilityFactory,
+    private readonly audit: AuditService,
+  ) {}
+
+  async canActivate(context: ExecutionContext): Promise<boolean> {
+    if (context.getType() !== 'http' || isPublicRoute(this.reflector, context)) return true;
+    const http = context.switchToHttp();
+    const request = http.getRequest<AuthenticatedRequest>();
+    const response = http.getResponse<Response>();
+    const bearer = parseBearer(request.headers.authorization);
+    if (bearer.kind !== 'present') {
+      return this.refuse(request, response, bearer.kind === 'missing' ? 'missing_key' : 'malformed_header');
+    }
+    const outcome = await this.principals.authenticate(bearer.key);
+    if (!outcome.ok) {
+      return this.refuse(request, response, outcome.reason, {
+        keyPrefix: outcome.keyPrefix ?? claimedPrefixOf(bearer.key),
+        keyId: outcome.keyId,
+        principalId: outcome.principalId,
+      });
+    }
+    request.principal = outcome.principal;
+    request.ability = this.abilities.createFor(outcome.principal);
+    return true;
+  }
+
+  private async refuse(
+    request: AuthenticatedRequest,
+    response: Response,
+    reason: FailureReason,
+    key: { keyPrefix?: string; keyId?: string; principalId?: string } = {},
+  ): Promise<never> {
+    const route = (request.route as { path?: string } | undefined)?.path ?? request.path;
+    await this.audit.append({
+      type: 'auth.failed',
+      actor: SYSTEM_ACTOR,
+      ...(key.principalId ? { target: { type: 'principal', id: key.principalId } } : {}),
+      payload: {
+        reason,
+        method: request.method,
+        route,
+        ...(key.keyPrefix ? { keyPrefix: key.keyPrefix } : {}),
+        ...(key.keyId ? { keyId: key.keyId } : {}),
+      },
+    });
+    response.setHeader(
+      'WWW-Authenticate',
+      reason === 'missing_key' ? 'Bearer realm="finalite"' : 'Bearer realm="finalite", error="invalid_token"',
+    );
+    throw new Unauthenticated(
+      reason === 'missing_key'
+        ? 'Authentication required: send Authorization: Bearer <API key>'
+        : 'The API key is invalid, expired or revoked',
+    );
+  }
+}

@@ -1,0 +1,122 @@
+import { Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource } from 'typeorm';
+import { inTransaction } from '../../database/transaction';
+import type { Actor } from '../../policies/principal';
+import { AuditService } from '../audit/audit.service';
+import { PurposesService } from '../purposes/purposes.service';
+import { RestrictionKind } from './consent.model';
+import { RestrictionAlreadyLifted, RestrictionNotFound, RestrictionPurposeUnknown } from './consents.errors';
+import type {
+  CreateRestrictionDto,
+  LiftRestrictionDto,
+  RestrictionResponseDto,
+  SubjectRestrictionsDto,
+} from './dto/restriction.dto';
+import { SubjectRestrictionEntity } from './entities/subject-restriction.entity';
+import { SubjectStateService } from './subject-state.service';
+
+/**
+ * Restriction (art. 18) and objection (art. 21): while active, the access check denies every
+ * use of the subject's data for the purposes covered (and their sub-purposes), or for all.
+ */
+@Injectable()
+export class RestrictionsService {
+  constructor(
+    @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly purposes: PurposesService,
+    private readonly audit: AuditService,
+    private readonly subjectState: SubjectStateService,
+  ) {}
+
+  async set(subjectId: string, dto: CreateRestrictionDto, actor: Actor): Promise<RestrictionResponseDto> {
+    const saved = await inTransaction(this.dataSource, async (m) => {
+      if (dto.purposes) {
+        const known = new Set((await this.purposes.listAll(m)).map((p) => p.code));
+        const unknown = dto.purposes.filter((c) => !known.has(c));
+        if (unknown.length) {
+          throw new RestrictionPurposeUnknown(`Unknown purposes: ${unknown.join(', ')}`, { unknown });
+        }
+      }
+      const restriction = await m.save(
+        m.create(SubjectRestrictionEntity, {
+          subjectId,
+          kind: dto.kind ?? RestrictionKind.Restriction,
+          purposeCodes: dto.purposes ? [...dto.purposes].sort() : null,
+          reason: dto.reason,
+          setAt: new Date(),
+          setBy: actor.id,
+          liftedAt: null,
+          liftedBy: null,
+          liftReason: null,
+        }),
+      );
+      await this.audit.recordInTransaction(m, {
+        type: 'restriction.set',
+        actor,
+        subjectId,
+        target: { type: 'restriction', id: restriction.id },
+        payload: { kind: restriction.kind, purposes: restriction.purposeCodes, reason: restriction.reason },
+      });
+      await this.subjectState.notifyChanged(m, subjectId);
+      return restriction;
+    });
+    this.subjectState.invalidate(subjectId);
+    return toResponse(saved);
+  }
+
+  async lift(
+    subjectId: string,
+    restrictionId: string,
+    dto: LiftRestrictionDto,
+    actor: Actor,
+  ): Promise<RestrictionResponseDto> {
+    const saved = await inTransaction(this.dataSource, async (m) => {
+      const restriction = await m.findOne(SubjectRestrictionEntity, {
+        where: { id: restrictionId, subjectId },
+        lock: { mode: 'pessimistic_write' },
+      });
+      if (!restriction) throw new RestrictionNotFound(`No restriction ${restrictionId} for this subject`);
+      if (restriction.liftedAt) throw new RestrictionAlreadyLifted('This restriction was already lifted');
+      restriction.liftedAt = new Date();
+      restriction.liftedBy = actor.id;
+      restriction.liftReason = dto.reason;
+      await m.save(restriction);
+      await this.audit.recordInTransaction(m, {
+        type: 'restriction.lifted',
+        actor,
+        subjectId,
+        target: { type: 'restriction', id: restriction.id },
+        payload: { kind: restriction.kind, purposes: restriction.purposeCodes, reason: dto.reason },
+      });
+      await this.subjectState.notifyChanged(m, subjectId);
+      return restriction;
+    });
+    this.subjectState.invalidate(subjectId);
+    return toResponse(saved);
+  }
+
+  async forSubject(subjectId: string): Promise<SubjectRestrictionsDto> {
+    const rows = await this.dataSource.manager.find(SubjectRestrictionEntity, {
+      where: { subjectId },
+      order: { setAt: 'DESC' },
+    });
+    return { subjectId, items: rows.map(toResponse) };
+  }
+}
+
+function toResponse(r: SubjectRestrictionEntity): RestrictionResponseDto {
+  return {
+    id: r.id,
+    subjectId: r.subjectId,
+    kind: r.kind,
+    purposes: r.purposeCodes,
+    reason: r.reason,
+    setAt: r.setAt,
+    setBy: r.setBy,
+    liftedAt: r.liftedAt,
+    liftedBy: r.liftedBy,
+    liftReason: r.liftReason,
+    active: r.liftedAt === null,
+  };
+}

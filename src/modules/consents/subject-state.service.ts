@@ -1,0 +1,116 @@
+import { Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource, EntityManager } from 'typeorm';
+import { AuditService } from '../audit/audit.service';
+import { ConsentStatus, RestrictionKind, SubjectState } from './consent.model';
+
+/** NOTIFY channel: a subject's consent/restriction state changed (payload: its keyed hash, or '*'). */
+export const SUBJECT_STATE_CHANNEL = 'finalite_subject_state';
+export const ALL_SUBJECTS = '*';
+
+/** How long a subject's state is reused without a notification (safety net across instances). */
+const TTL_MS = 1_000;
+const MAX_ENTRIES = 100_000;
+
+interface StateRow {
+  subject_id: string;
+  kind: 'consent' | 'restriction';
+  code: string | null;
+  status: string;
+  version: number | null;
+  id: string | null;
+  purposes: string[] | null;
+}
+
+/**
+ * Consent and restriction state per subject for the access check: one indexed round-trip per
+ * cache miss (several subjects at once for a batch), cached briefly and invalidated on change
+ * (locally at once; on other instances by NOTIFY, with the TTL as a safety net).
+ * Cache keys are the subjects' keyed hashes so that notifications never carry a subject id.
+ */
+@Injectable()
+export class SubjectStateService {
+  private readonly cache = new Map<string, { state: SubjectState; expiresAt: number }>();
+  /** Bumped by every invalidation: a lookup that raced with a change does not fill the cache. */
+  private generation = 0;
+
+  constructor(
+    @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly audit: AuditService,
+  ) {}
+
+  async get(subjectId: string): Promise<SubjectState> {
+    return (await this.getMany([subjectId])).get(subjectId)!;
+  }
+
+  async getMany(subjectIds: string[]): Promise<Map<string, SubjectState>> {
+    const result = new Map<string, SubjectState>();
+    const missing: string[] = [];
+    const now = Date.now();
+    for (const id of new Set(subjectIds)) {
+      const hit = this.cache.get(this.audit.subjectRef(id));
+      if (hit && hit.expiresAt > now) result.set(id, hit.state);
+      else missing.push(id);
+    }
+    if (missing.length === 0) return result;
+    const generation = this.generation;
+    const loaded = await this.load(missing);
+    const fill = generation === this.generation;
+    if (fill && this.cache.size + missing.length > MAX_ENTRIES) this.cache.clear();
+    const expiresAt = Date.now() + TTL_MS;
+    for (const id of missing) {
+      const state = loaded.get(id) ?? { consents: new Map(), restrictions: [] };
+      result.set(id, state);
+      if (fill) this.cache.set(this.audit.subjectRef(id), { state, expiresAt });
+    }
+    return result;
+  }
+
+  /** Forget one subject (after a local change commits). */
+  invalidate(subjectId: string): void {
+    this.invalidateRef(this.audit.subjectRef(subjectId));
+  }
+
+  /** Forget by keyed hash (from a notification) or everything ('*'). */
+  invalidateRef(subjectRef: string): void {
+    this.generation += 1;
+    if (subjectRef === ALL_SUBJECTS) this.cache.clear();
+    else this.cache.delete(subjectRef);
+  }
+
+  /** Tells the other instances, on commit, that a subject's state changed. */
+  async notifyChanged(m: EntityManager, subjectId: string | typeof ALL_SUBJECTS): Promise<void> {
+    const payload = subjectId === ALL_SUBJECTS ? ALL_SUBJECTS : this.audit.subjectRef(subjectId);
+    await m.query('SELECT pg_notify($1, $2)', [SUBJECT_STATE_CHANNEL, payload]);
+  }
+
+  private async load(subjectIds: string[]): Promise<Map<string, SubjectState>> {
+    const rows = await this.dataSource.query<StateRow[]>(
+      `SELECT subject_id, 'consent' AS kind, purpose_code AS code, status, purpose_version AS version,
+              NULL::text AS id, NULL::jsonb AS purposes
+         FROM consent_state WHERE subject_id = ANY($1::text[])
+       UNION ALL
+       SELECT subject_id, 'restriction', NULL, kind, NULL, id::text, purpose_codes
+         FROM subject_restriction WHERE subject_id = ANY($1::text[]) AND lifted_at IS NULL`,
+      [subjectIds],
+    );
+    const states = new Map<string, SubjectState>();
+    for (const row of rows) {
+      let state = states.get(row.subject_id);
+      if (!state) states.set(row.subject_id, (state = { consents: new Map(), restrictions: [] }));
+      if (row.kind === 'consent') {
+        state.consents.set(row.code!, {
+          status: row.status as ConsentStatus,
+          purposeVersion: Number(row.version),
+        });
+      } else {
+        state.restrictions.push({
+          id: row.id!,
+          kind: row.status as RestrictionKind,
+          purposeCodes: row.purposes,
+        });
+      }
+    }
+    return states;
+  }
+}

@@ -1,0 +1,14 @@
+import { Module } from '@nestjs/common';
+import { TypeOrmModule } from '@nestjs/typeorm';
+import { RetentionModule } from '../retention/retention.module';
+import { ErasureRequestEntity } from './entities/erasure-request.entity';
+import { ErasureController } from './erasure.controller';
+import { ErasureService } from './erasure.service';
+
+@Module({
+  imports: [TypeOrmModule.forFeature([ErasureRequestEntity]), RetentionModule],
+  controllers: [ErasureController],
+  providers: [ErasureService],
+  exports: [ErasureService],
+})
+export class ErasureModule {}

@@ -1,0 +1,107 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { Type } from 'class-transformer';
+import {
+  ArrayMaxSize,
+  ArrayMinSize,
+  IsArray,
+  IsOptional,
+  IsString,
+  Matches,
+  MaxLength,
+  ValidateIf,
+  ValidateNested,
+} from 'class-validator';
+import { DATASET_NAME, SQL_IDENTIFIER } from '../inventory.model';
+
+const IDENTIFIER_MESSAGE = 'must be a SQL identifier (letters, digits, _ or $, starting with a letter or _)';
+
+export class TimestampColumnsDto {
+  @ApiPropertyOptional({ example: 'created_at', description: 'When the data was collected' })
+  @IsOptional()
+  @Matches(SQL_IDENTIFIER, { message: `collection ${IDENTIFIER_MESSAGE}` })
+  collection?: string;
+
+  @ApiPropertyOptional({ example: 'last_order_at', description: 'Last interaction with the subject' })
+  @IsOptional()
+  @Matches(SQL_IDENTIFIER, { message: `lastInteraction ${IDENTIFIER_MESSAGE}` })
+  lastInteraction?: string;
+
+  @ApiPropertyOptional({ example: 'contract_ended_at', description: 'End of the contract' })
+  @IsOptional()
+  @Matches(SQL_IDENTIFIER, { message: `contractEnd ${IDENTIFIER_MESSAGE}` })
+  contractEnd?: string;
+}
+
+export class DatasetDeclarationDto {
+  @ApiPropertyOptional({ example: 'One row per customer', nullable: true })
+  @IsOptional()
+  @IsString()
+  @MaxLength(4000)
+  description?: string | null;
+
+  @ApiPropertyOptional({
+    example: 'id',
+    description: 'Column holding the data subject id (null: not tied to one subject)',
+    nullable: true,
+  })
+  @IsOptional()
+  @Matches(SQL_IDENTIFIER, { message: `subjectColumn ${IDENTIFIER_MESSAGE}` })
+  subjectColumn?: string | null;
+
+  @ApiPropertyOptional({ type: TimestampColumnsDto, description: 'Columns the retention triggers use' })
+  @IsOptional()
+  @ValidateNested()
+  @Type(() => TimestampColumnsDto)
+  timestampColumns?: TimestampColumnsDto;
+}
+
+export class CreateDatasetDto extends DatasetDeclarationDto {
+  @ApiProperty({ example: 'public.customers', description: '`schema.table`' })
+  @Matches(DATASET_NAME, {
+    message: 'name must be schema.table, both SQL identifiers (e.g. public.customers)',
+  })
+  name!: string;
+
+  @ApiProperty({ example: ['id'], description: 'Primary key column(s)' })
+  @IsArray()
+  @ArrayMinSize(1)
+  @ArrayMaxSize(16)
+  @Matches(SQL_IDENTIFIER, { each: true, message: `each primaryKey column ${IDENTIFIER_MESSAGE}` })
+  primaryKey!: string[];
+}
+
+export class UpdateDatasetDto extends DatasetDeclarationDto {
+  @ApiPropertyOptional({ example: ['id'], description: 'Primary key column(s)' })
+  @ValidateIf((_, v) => v !== undefined)
+  @IsArray()
+  @ArrayMinSize(1)
+  @ArrayMaxSize(16)
+  @Matches(SQL_IDENTIFIER, { each: true, message: `each primaryKey column ${IDENTIFIER_MESSAGE}` })
+  primaryKey?: string[];
+}
+
+export class TimestampColumnsResponseDto {
+  @ApiPropertyOptional({ example: 'created_at' }) collection?: string;
+  @ApiPropertyOptional({ example: 'last_order_at' }) lastInteraction?: string;
+  @ApiPropertyOptional({ example: 'contract_ended_at' }) contractEnd?: string;
+}
+
+export class DatasetResponseDto {
+  @ApiProperty({ format: 'uuid', example: '0f1e2d3c-4b5a-4978-8a6b-5c4d3e2f1a0b' }) id!: string;
+  @ApiProperty({ example: 'crm' }) systemCode!: string;
+  @ApiProperty({ example: 'public.customers' }) name!: string;
+  @ApiProperty({ example: 'public' }) schema!: string;
+  @ApiProperty({ example: 'customers' }) table!: string;
+  @ApiProperty({ nullable: true, type: String, example: 'One row per customer' }) description!: string | null;
+  @ApiProperty({ type: [String], example: ['id'] }) primaryKey!: string[];
+  @ApiProperty({ nullable: true, type: String, example: 'id' }) subjectColumn!: string | null;
+  @ApiProperty({ type: TimestampColumnsResponseDto, example: { lastInteraction: 'last_order_at' } })
+  timestampColumns!: TimestampColumnsResponseDto;
+  @ApiProperty({ example: 6 }) fieldCount!: number;
+  @ApiProperty({ example: '2026-11-02T10:00:00.000Z' }) createdAt!: Date;
+  @ApiProperty({ example: '2026-11-02T10:00:00.000Z' }) updatedAt!: Date;
+}
+
+export class DatasetListDto {
+  @ApiProperty({ type: [DatasetResponseDto] }) items!: DatasetResponseDto[];
+}

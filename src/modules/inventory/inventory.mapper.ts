@@ -1,0 +1,183 @@
+import { compareIsoDurations } from '../../common/time/iso-duration';
+import type { PurposeView } from '../purposes/purposes.service';
+import type { DatasetResponseDto } from './dto/dataset.dto';
+import type { FieldBindingResponseDto, PersonalFieldResponseDto } from './dto/field.dto';
+import type { SystemResponseDto } from './dto/system.dto';
+import type { FieldPurposeEntity } from './entities/field-purpose.entity';
+import type { InventoryDatasetEntity } from './entities/inventory-dataset.entity';
+import type { InventorySystemEntity } from './entities/inventory-system.entity';
+import type { PersonalFieldEntity } from './entities/personal-field.entity';
+import {
+  Anonymisation,
+  BindablePurpose,
+  defaultAnonymisation,
+  effectiveRetention,
+  fieldFlags,
+  splitDatasetName,
+} from './inventory.model';
+
+/** The whole inventory read at once: the register is small (thousands of fields, not millions). */
+export interface InventoryState {
+  systemsById: Map<string, InventorySystemEntity>;
+  datasetsById: Map<string, InventoryDatasetEntity>;
+  fields: PersonalFieldEntity[];
+  bindingsByField: Map<string, FieldPurposeEntity[]>;
+  purposes: Map<string, BindablePurpose>;
+}
+
+export function bindablePurposes(views: PurposeView[]): Map<string, BindablePurpose> {
+  return new Map(
+    views.map((p) => [
+      p.code,
+      {
+        code: p.code,
+        status: p.status,
+        specialCategoryCondition: p.specialCategoryCondition ?? null,
+        retention: p.retention ? { duration: p.retention.duration, trigger: p.retention.trigger } : null,
+      },
+    ]),
+  );
+}
+
+/** What a system declares, as audited and compared (secrets only as "is one stored"). */
+export function systemSnapshot(s: InventorySystemEntity): Record<string, unknown> {
+  return {
+    code: s.code,
+    name: s.name,
+    description: s.description,
+    owner: s.owner,
+    hostingLocation: s.hostingLocation,
+    hostingCountry: s.hostingCountry,
+    kind: s.kind,
+    hasConnection: s.connectionStringEncrypted !== null,
+    webhookUrl: s.webhookUrl,
+    hasWebhookSecret: s.webhookSecretEncrypted !== null,
+    retentionSchedule: s.retentionSchedule,
+  };
+}
+
+export function toSystemResponse(s: InventorySystemEntity, datasetCount: number): SystemResponseDto {
+  return {
+    id: s.id,
+    code: s.code,
+    name: s.name,
+    description: s.description,
+    owner: s.owner,
+    hostingLocation: s.hostingLocation,
+    hostingCountry: s.hostingCountry,
+    kind: s.kind,
+    hasConnection: s.connectionStringEncrypted !== null,
+    webhookUrl: s.webhookUrl,
+    hasWebhookSecret: s.webhookSecretEncrypted !== null,
+    retentionSchedule: s.retentionSchedule,
+    datasetCount,
+    version: s.version,
+    createdAt: s.createdAt,
+    updatedAt: s.updatedAt,
+  };
+}
+
+export function datasetSnapshot(d: InventoryDatasetEntity, systemCode: string): Record<string, unknown> {
+  return {
+    systemCode,
+    name: d.name,
+    description: d.description,
+    primaryKey: d.primaryKey,
+    subjectColumn: d.subjectColumn,
+    timestampColumns: d.timestampColumns,
+  };
+}
+
+export function toDatasetResponse(
+  d: InventoryDatasetEntity,
+  systemCode: string,
+  fieldCount: number,
+): DatasetResponseDto {
+  const { schema, table } = splitDatasetName(d.name);
+  return {
+    id: d.id,
+    systemCode,
+    name: d.name,
+    schema,
+    table,
+    description: d.description,
+    primaryKey: d.primaryKey,
+    subjectColumn: d.subjectColumn,
+    timestampColumns: d.timestampColumns,
+    fieldCount,
+    createdAt: d.createdAt,
+    updatedAt: d.updatedAt,
+  };
+}
+
+export function bindingSnapshot(b: FieldPurposeEntity): Record<string, unknown> {
+  return {
+    purposeCode: b.purposeCode,
+    actions: b.actions,
+    obligation: b.obligation,
+    appliesToSubPurposes: b.appliesToSubPurposes,
+    anonymisation: b.anonymisation,
+  };
+}
+
+export function fieldSnapshot(
+  f: PersonalFieldEntity,
+  bindings: FieldPurposeEntity[],
+): Record<string, unknown> {
+  return {
+    key: f.key,
+    column: f.columnName,
+    dataCategory: f.dataCategory,
+    special: f.special,
+    description: f.description,
+    anonymisation: f.anonymisation,
+    bindings: sortBindings(bindings).map(bindingSnapshot),
+  };
+}
+
+export function effectiveAnonymisation(f: PersonalFieldEntity): Anonymisation {
+  return f.anonymisation ?? defaultAnonymisation(f.dataCategory, f.columnName);
+}
+
+export function sortBindings(bindings: FieldPurposeEntity[]): FieldPurposeEntity[] {
+  return [...bindings].sort((a, b) => byString(a.purposeCode, b.purposeCode));
+}
+
+export function toFieldResponse(f: PersonalFieldEntity, state: InventoryState): PersonalFieldResponseDto {
+  const dataset = state.datasetsById.get(f.datasetId)!;
+  const system = state.systemsById.get(dataset.systemId)!;
+  const bindings = sortBindings(state.bindingsByField.get(f.id) ?? []);
+  const bound = bindings.map((b) => state.purposes.get(b.purposeCode));
+  return {
+    id: f.id,
+    key: f.key,
+    systemCode: system.code,
+    dataset: dataset.name,
+    column: f.columnName,
+    dataCategory: f.dataCategory,
+    special: f.special,
+    description: f.description,
+    anonymisation: effectiveAnonymisation(f),
+    anonymisationIsDefault: f.anonymisation === null,
+    bindings: bindings.map((b): FieldBindingResponseDto => ({
+      purposeCode: b.purposeCode,
+      purposeStatus: state.purposes.get(b.purposeCode)?.status ?? 'unknown',
+      actions: b.actions,
+      obligation: b.obligation,
+      appliesToSubPurposes: b.appliesToSubPurposes,
+      anonymisation: b.anonymisation,
+    })),
+    purposeCodes: bindings.map((b) => b.purposeCode),
+    effectiveRetention: effectiveRetention(
+      bound.filter((p): p is BindablePurpose => p !== undefined),
+      compareIsoDurations,
+    ),
+    flags: fieldFlags(f.dataCategory, bound),
+    createdAt: f.createdAt,
+    updatedAt: f.updatedAt,
+  };
+}
+
+export function byString(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}

@@ -1,0 +1,257 @@
+/** Vocabulary and pure rules of the data inventory (systems, datasets, personal-data fields, bindings). */
+
+export enum SystemKind {
+  /** A PostgreSQL database Finalité can reach (scan, retention). */
+  Postgres = 'postgres',
+  /** A system that erases on request through a signed webhook. */
+  Webhook = 'webhook',
+  /** A system a person handles (manual tasks). */
+  Manual = 'manual',
+}
+
+export enum DataCategory {
+  Identity = 'identity',
+  Contact = 'contact',
+  Location = 'location',
+  Financial = 'financial',
+  OnlineIdentifiers = 'online_identifiers',
+  Behaviour = 'behaviour',
+  Health = 'health',
+  Biometric = 'biometric',
+  Genetic = 'genetic',
+  RacialEthnicOrigin = 'racial_ethnic_origin',
+  PoliticalOpinions = 'political_opinions',
+  ReligiousBeliefs = 'religious_beliefs',
+  TradeUnion = 'trade_union',
+  SexLifeOrientation = 'sex_life_orientation',
+  CriminalConvictions = 'criminal_convictions',
+  Other = 'other',
+}
+
+/** Art. 9(1) special categories and art. 10 criminal data: processing needs a recorded condition. */
+export const SPECIAL_CATEGORIES: ReadonlySet<DataCategory> = new Set([
+  DataCategory.Health,
+  DataCategory.Biometric,
+  DataCategory.Genetic,
+  DataCategory.RacialEthnicOrigin,
+  DataCategory.PoliticalOpinions,
+  DataCategory.ReligiousBeliefs,
+  DataCategory.TradeUnion,
+  DataCategory.SexLifeOrientation,
+  DataCategory.CriminalConvictions,
+]);
+
+export function isSpecialCategory(category: DataCategory | string): boolean {
+  return SPECIAL_CATEGORIES.has(category as DataCategory);
+}
+
+export enum FieldAction {
+  Read = 'read',
+  Write = 'write',
+  Export = 'export',
+  Share = 'share',
+  Profile = 'profile',
+}
+
+export enum FieldObligation {
+  Mask = 'mask',
+  Pseudonymise = 'pseudonymise',
+  AggregateOnly = 'aggregate_only',
+}
+
+export enum AnonymisationStrategy {
+  Nullify = 'nullify',
+  Hash = 'hash',
+  Generalise = 'generalise',
+  Fixed = 'fixed',
+}
+
+export interface Anonymisation {
+  strategy: AnonymisationStrategy;
+  /** The replacement for `fixed`; a granularity hint for `generalise` (e.g. "year", "postcode-prefix"). */
+  value?: string;
+}
+
+/**
+ * What the retention engine does to a field when no strategy is declared. Identifiers that other
+ * records join on are hashed (links survive, the value does not); special categories are removed.
+ */
+const DEFAULT_STRATEGY: Record<DataCategory, AnonymisationStrategy> = {
+  [DataCategory.Identity]: AnonymisationStrategy.Nullify,
+  [DataCategory.Contact]: AnonymisationStrategy.Hash,
+  [DataCategory.Location]: AnonymisationStrategy.Generalise,
+  [DataCategory.Financial]: AnonymisationStrategy.Nullify,
+  [DataCategory.OnlineIdentifiers]: AnonymisationStrategy.Hash,
+  [DataCategory.Behaviour]: AnonymisationStrategy.Nullify,
+  [DataCategory.Health]: AnonymisationStrategy.Nullify,
+  [DataCategory.Biometric]: AnonymisationStrategy.Nullify,
+  [DataCategory.Genetic]: AnonymisationStrategy.Nullify,
+  [DataCategory.RacialEthnicOrigin]: AnonymisationStrategy.Nullify,
+  [DataCategory.PoliticalOpinions]: AnonymisationStrategy.Nullify,
+  [DataCategory.ReligiousBeliefs]: AnonymisationStrategy.Nullify,
+  [DataCategory.TradeUnion]: AnonymisationStrategy.Nullify,
+  [DataCategory.SexLifeOrientation]: AnonymisationStrategy.Nullify,
+  [DataCategory.CriminalConvictions]: AnonymisationStrategy.Nullify,
+  [DataCategory.Other]: AnonymisationStrategy.Nullify,
+};
+
+/** Dates (birth date, last login…) are generalised whatever their category: the year keeps statistics. */
+const DATE_COLUMN = /(^|_)(date|dob|birth|born|at|on|time|timestamp)($|_)/i;
+
+export function defaultAnonymisation(category: DataCategory, column?: string): Anonymisation {
+  if (!isSpecialCategory(category) && column && DATE_COLUMN.test(column)) {
+    return { strategy: AnonymisationStrategy.Generalise, value: 'year' };
+  }
+  return { strategy: DEFAULT_STRATEGY[category] ?? AnonymisationStrategy.Nullify };
+}
+
+export function anonymisationProblem(a: Anonymisation | null | undefined): string | null {
+  if (!a) return null;
+  if (a.strategy === AnonymisationStrategy.Fixed && (a.value === undefined || a.value === '')) {
+    return 'anonymisation strategy "fixed" needs a replacement value';
+  }
+  return null;
+}
+
+/** SQL identifiers of customer databases: later quoted and used in SQL, so kept to a safe alphabet. */
+export const SQL_IDENTIFIER = /^[a-z_][a-z0-9_$]{0,62}$/i;
+/** `schema.table`, both parts SQL identifiers. */
+export const DATASET_NAME = /^[a-z_][a-z0-9_$]{0,62}\.[a-z_][a-z0-9_$]{0,62}$/i;
+/** System codes are slugs without dots, so that a field key splits unambiguously. */
+export const SYSTEM_CODE = /^[a-z0-9]+(?:[-_][a-z0-9]+)*$/;
+/** `<system>.<table>.<column>` (schema public) or `<system>.<schema>.<table>.<column>`. */
+export const FIELD_KEY = /^[a-z0-9]+(?:[-_][a-z0-9]+)*(?:\.[a-z_][a-z0-9_$]{0,62}){2,3}$/i;
+
+export const DEFAULT_SCHEMA = 'public';
+
+export function splitDatasetName(name: string): { schema: string; table: string } {
+  const [schema, table] = name.split('.');
+  return { schema, table };
+}
+
+/**
+ * The key of a field. The schema is left out when it is `public` (the common case, and the form the
+ * issue uses: `crm.customers.email`); any other schema is written in full: `crm.billing.invoices.iban`.
+ */
+export function fieldKeyOf(systemCode: string, datasetName: string, column: string): string {
+  const { schema, table } = splitDatasetName(datasetName);
+  return schema === DEFAULT_SCHEMA
+    ? `${systemCode}.${table}.${column}`
+    : `${systemCode}.${schema}.${table}.${column}`;
+}
+
+/** Quotes a checked identifier for SQL (the check is what makes this safe; quoting keeps case). */
+export function quoteIdentifier(identifier: string): string {
+  if (!SQL_IDENTIFIER.test(identifier)) throw new Error(`Refusing unsafe SQL identifier "${identifier}"`);
+  return `"${identifier}"`;
+}
+
+/** What a binding rule check needs to know of a purpose. */
+export interface BindablePurpose {
+  code: string;
+  status: 'draft' | 'active' | 'retired';
+  specialCategoryCondition: string | null;
+  retention: { duration: string; trigger: string } | null;
+}
+
+export interface BindingProblem {
+  purposeCode: string;
+  reason: 'unknown_purpose' | 'retired_purpose' | 'special_category_without_condition' | 'duplicate';
+  message: string;
+}
+
+/**
+ * Rules for binding a field to purposes: the purpose must exist; a retired purpose may keep a
+ * binding it already had but never gain one; a special-category field needs a purpose that records
+ * an art. 9(2) (or art. 10) condition.
+ */
+export function checkBindings(
+  field: { key: string; dataCategory: DataCategory | string },
+  purposeCodes: string[],
+  purposes: Map<string, BindablePurpose>,
+  alreadyBound: ReadonlySet<string> = new Set(),
+): BindingProblem[] {
+  const problems: BindingProblem[] = [];
+  const seen = new Set<string>();
+  const special = isSpecialCategory(field.dataCategory);
+  for (const code of purposeCodes) {
+    if (seen.has(code)) {
+      problems.push({ purposeCode: code, reason: 'duplicate', message: `purpose "${code}" is listed twice` });
+      continue;
+    }
+    seen.add(code);
+    const purpose = purposes.get(code);
+    if (!purpose) {
+      problems.push({
+        purposeCode: code,
+        reason: 'unknown_purpose',
+        message: `purpose "${code}" does not exist`,
+      });
+      continue;
+    }
+    if (purpose.status === 'retired' && !alreadyBound.has(code)) {
+      problems.push({
+        purposeCode: code,
+        reason: 'retired_purpose',
+        message: `purpose "${code}" is retired: no new field can be bound to it`,
+      });
+    }
+    if (special && !purpose.specialCategoryCondition) {
+      problems.push({
+        purposeCode: code,
+        reason: 'special_category_without_condition',
+        message:
+          `field "${field.key}" holds special-category data (${field.dataCategory}, art. 9/10 GDPR): ` +
+          `purpose "${code}" must record an art. 9(2) condition (specialCategoryCondition) before it can be bound`,
+      });
+    }
+  }
+  return problems;
+}
+
+export enum FieldFlag {
+  /** No purpose justifies holding the field. */
+  Unbound = 'unbound',
+  /** Every purpose the field is bound to is retired: nothing justifies it any more. */
+  OnlyRetiredPurposes = 'only_retired_purposes',
+  /** A special-category field bound to a purpose that (no longer) records an art. 9(2) condition. */
+  SpecialCategoryWithoutCondition = 'special_category_without_condition',
+}
+
+export function fieldFlags(
+  dataCategory: DataCategory | string,
+  bound: (BindablePurpose | undefined)[],
+): FieldFlag[] {
+  const flags: FieldFlag[] = [];
+  if (bound.length === 0) return [FieldFlag.Unbound];
+  if (bound.every((p) => !p || p.status === 'retired')) flags.push(FieldFlag.OnlyRetiredPurposes);
+  if (isSpecialCategory(dataCategory) && bound.some((p) => p && !p.specialCategoryCondition)) {
+    flags.push(FieldFlag.SpecialCategoryWithoutCondition);
+  }
+  return flags;
+}
+
+export interface EffectiveRetention {
+  duration: string;
+  trigger: string;
+  /** The purpose whose retention is the longest (the one that justifies keeping the field). */
+  purposeCode: string;
+}
+
+/**
+ * A field is kept as long as its longest-retained active purpose needs it. Drafts and retired
+ * purposes justify nothing. Ties keep the first purpose in code order, for a stable answer.
+ */
+export function effectiveRetention(
+  bound: BindablePurpose[],
+  compare: (a: string, b: string) => number,
+): EffectiveRetention | null {
+  let best: EffectiveRetention | null = null;
+  for (const p of [...bound].sort((a, b) => (a.code < b.code ? -1 : a.code > b.code ? 1 : 0))) {
+    if (p.status !== 'active' || !p.retention) continue;
+    if (!best || compare(p.retention.duration, best.duration) > 0) {
+      best = { duration: p.retention.duration, trigger: p.retention.trigger, purposeCode: p.code };
+    }
+  }
+  return best;
+}

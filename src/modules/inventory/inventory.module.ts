@@ -1,0 +1,38 @@
+import { Module } from '@nestjs/common';
+import { TypeOrmModule } from '@nestjs/typeorm';
+import { SecretCipher } from '../../common/secrets/secret-cipher';
+import { AppConfig } from '../../config/app-config';
+import { PurposesModule } from '../purposes/purposes.module';
+import { FieldPurposeEntity } from './entities/field-purpose.entity';
+import { InventoryDatasetEntity } from './entities/inventory-dataset.entity';
+import { InventorySystemEntity } from './entities/inventory-system.entity';
+import { PersonalFieldEntity } from './entities/personal-field.entity';
+import { SystemScanEntity } from './entities/system-scan.entity';
+import { FieldsController } from './fields.controller';
+import { InventoryService } from './inventory.service';
+import { RegisterController } from './register.controller';
+import { RegisterIoService } from './register-io.service';
+import { SystemScanService } from './system-scan.service';
+import { SystemsController } from './systems.controller';
+
+@Module({
+  imports: [
+    TypeOrmModule.forFeature([
+      InventorySystemEntity,
+      InventoryDatasetEntity,
+      PersonalFieldEntity,
+      FieldPurposeEntity,
+      SystemScanEntity,
+    ]),
+    PurposesModule,
+  ],
+  controllers: [SystemsController, FieldsController, RegisterController],
+  providers: [
+    { provide: SecretCipher, inject: [AppConfig], useFactory: (c: AppConfig) => SecretCipher.fromConfig(c) },
+    InventoryService,
+    SystemScanService,
+    RegisterIoService,
+  ],
+  exports: [InventoryService],
+})
+export class InventoryModule {}

@@ -1,0 +1,173 @@
+import {
+  canonicalRegister,
+  diffRegister,
+  parentsFirst,
+  RegisterDocument,
+  stableJson,
+  validateRegister,
+} from './register-document';
+
+const active = (code: string, over: Record<string, unknown> = {}) => ({
+  code,
+  name: code,
+  status: 'active',
+  legalBasis: 'contract',
+  controller: { name: 'ACME', contact: 'dpo@acme.example' },
+  dataSubjectCategories: ['customers'],
+  retention: { duration: 'P1Y', trigger: 'collection' },
+  ...over,
+});
+
+const doc = (purposes: unknown[], fields: unknown[]): RegisterDocument =>
+  canonicalRegister({
+    purposes,
+    systems: [
+      {
+        code: 'crm',
+        name: 'CRM',
+        kind: 'manual',
+        datasets: [{ name: 'public.customers', primaryKey: ['id'], fields }],
+      },
+    ],
+  });
+const empty = canonicalRegister({});
+
+describe('register document', () => {
+  it('is canonical: order, nulls and nested key order do not matter', () => {
+    const a = doc(
+      [active('b'), active('a', { description: null })],
+      [
+        { column: 'z', dataCategory: 'contact', purposes: [{ purpose: 'b', actions: ['write', 'read'] }] },
+        { column: 'a', dataCategory: 'contact' },
+      ],
+    );
+    const b = doc(
+      [active('a', { controller: { contact: 'dpo@acme.example', name: 'ACME' } }), active('b')],
+      [
+        { column: 'a', dataCategory: 'contact', purposes: [] },
+        {
+          column: 'z',
+          dataCategory: 'contact',
+          purposes: [{ purpose: 'b', actions: ['read', 'write'], appliesToSubPurposes: false }],
+        },
+      ],
+    );
+    expect(JSON.stringify(a)).toBe(JSON.stringify(b));
+    expect(a.purposes.map((p) => p.code)).toEqual(['a', 'b']);
+    expect(Object.keys(a.purposes[0])).toEqual([
+      'code',
+      'name',
+      'status',
+      'legalBasis',
+      'controller',
+      'dataSubjectCategories',
+      'retention',
+    ]);
+  });
+
+  it('accepts a coherent document', () => {
+    const d = doc(
+      [active('care', { specialCategoryCondition: 'explicit_consent' })],
+      [{ column: 'diagnosis', dataCategory: 'health', purposes: [{ purpose: 'care', actions: ['read'] }] }],
+    );
+    expect(validateRegister(d, empty)).toEqual([]);
+  });
+
+  it('inherits the art. 9(2) condition from a parent purpose', () => {
+    const d = doc(
+      [
+        active('care', { specialCategoryCondition: 'explicit_consent' }),
+        { code: 'care.triage', name: 't', parentCode: 'care', status: 'active' },
+      ],
+      [
+        {
+          column: 'diagnosis',
+          dataCategory: 'health',
+          purposes: [{ purpose: 'care.triage', actions: ['read'] }],
+        },
+      ],
+    );
+    expect(validateRegister(d, empty)).toEqual([]);
+  });
+
+  it('lists every problem with its path', () => {
+    const d = doc(
+      [active('sales'), active('sales'), { code: 'orphan', name: 'o', parentCode: 'ghost', status: 'draft' }],
+      [
+        { column: 'diagnosis', dataCategory: 'health', purposes: [{ purpose: 'sales', actions: ['read'] }] },
+        { column: 'email', dataCategory: 'contact', purposes: [{ purpose: 'nope', actions: ['read'] }] },
+        { column: 'email', dataCategory: 'contact', anonymisation: { strategy: 'fixed' } },
+      ],
+    );
+    expect(validateRegister(d, empty).map((p) => p.path)).toEqual([
+      'purposes[sales]',
+      'purposes[orphan].parentCode',
+      'systems[crm].datasets[public.customers].fields[diagnosis].purposes[0]',
+      'systems[crm].datasets[public.customers].fields[email].purposes[0]',
+      'systems[crm].datasets[public.customers].fields[email]',
+      'systems[crm].datasets[public.customers].fields[email].anonymisation',
+    ]);
+  });
+
+  it('keeps retired purposes frozen and refuses sending an active one back to draft', () => {
+    const current = doc([active('a'), active('b', { status: 'retired' })], []);
+    const next = doc(
+      [active('a', { status: 'draft' }), active('b', { status: 'retired', name: 'renamed' })],
+      [],
+    );
+    expect(validateRegister(next, current).map((p) => p.path)).toEqual(['purposes[a].status', 'purposes[b]']);
+  });
+
+  it('diffs created, changed and retired entries per kind', () => {
+    const current = doc(
+      [active('a'), active('b')],
+      [
+        { column: 'email', dataCategory: 'contact', purposes: [{ purpose: 'a', actions: ['read'] }] },
+        { column: 'phone', dataCategory: 'contact' },
+      ],
+    );
+    const next = doc(
+      [active('a'), active('c')],
+      [
+        {
+          column: 'email',
+          dataCategory: 'contact',
+          purposes: [{ purpose: 'a', actions: ['read', 'export'] }],
+        },
+        { column: 'fax', dataCategory: 'contact' },
+      ],
+    );
+    expect(diffRegister(next, current)).toEqual({
+      purposes: { created: ['c'], changed: [], retired: ['b'] },
+      systems: { created: [], changed: [], retired: [] },
+      datasets: { created: [], changed: [], retired: [] },
+      fields: {
+        created: ['crm.customers.fax'],
+        changed: ['crm.customers.email'],
+        retired: ['crm.customers.phone'],
+      },
+    });
+    expect(stableJson(diffRegister(current, current))).toBe(
+      stableJson({
+        purposes: { created: [], changed: [], retired: [] },
+        systems: { created: [], changed: [], retired: [] },
+        datasets: { created: [], changed: [], retired: [] },
+        fields: { created: [], changed: [], retired: [] },
+      }),
+    );
+  });
+
+  it('orders purposes parents first, whatever their codes', () => {
+    const ordered = parentsFirst(
+      doc(
+        [
+          { code: 'a', name: 'x', parentCode: 'm', status: 'draft' },
+          { code: 'm', name: 'x', parentCode: 'z', status: 'draft' },
+          { code: 'z', name: 'x', status: 'draft' },
+        ],
+        [],
+      ).purposes,
+    );
+    expect(ordered.map((p) => p.code)).toEqual(['z', 'm', 'a']);
+  });
+});

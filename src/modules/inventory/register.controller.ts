@@ -1,0 +1,75 @@
+import { Body, Controller, Get, HttpCode, Post, Query, Res } from '@nestjs/common';
+import {
+  ApiBadRequestResponse,
+  ApiBearerAuth,
+  ApiBody,
+  ApiConsumes,
+  ApiOkResponse,
+  ApiOperation,
+  ApiProduces,
+  ApiTags,
+  ApiUnprocessableEntityResponse,
+} from '@nestjs/swagger';
+import type { Response } from 'express';
+import { ErrorBodyDto } from '../../common/errors/error-body.dto';
+import { Action } from '../../policies/action.enum';
+import { CheckPolicy } from '../../policies/check-policy.decorator';
+import type { Actor } from '../../policies/principal';
+import { CurrentActor } from '../../policies/request-principal';
+import {
+  ExportRegisterQueryDto,
+  ImportRegisterQueryDto,
+  RegisterDocumentDto,
+  RegisterImportResultDto,
+} from './dto/register.dto';
+import { RegisterIoService } from './register-io.service';
+
+@ApiTags('register')
+@ApiBearerAuth()
+@Controller('register')
+export class RegisterController {
+  constructor(private readonly registerIo: RegisterIoService) {}
+
+  @Get('export')
+  @CheckPolicy(Action.Export, 'Register')
+  @ApiOperation({
+    summary:
+      'The whole register (purposes, systems, datasets, fields, bindings) as one YAML or JSON document',
+    description: 'Canonical: sorted, nulls left out, no secrets, so it diffs cleanly in git.',
+  })
+  @ApiProduces('application/yaml', 'application/json')
+  @ApiOkResponse({ type: RegisterDocumentDto })
+  async export(
+    @Query() query: ExportRegisterQueryDto,
+    @Res({ passthrough: true }) res: Response,
+  ): Promise<string> {
+    const { contentType, body } = await this.registerIo.export(query.format);
+    res.type(contentType);
+    return body;
+  }
+
+  @Post('import')
+  @HttpCode(200)
+  @CheckPolicy(Action.Execute, 'Register')
+  @ApiOperation({
+    summary: 'Replace the register with a document, all or nothing (dryRun=true: only the diff)',
+    description:
+      'Validated as a whole: every problem is listed with its path. Purposes absent from the document are ' +
+      'retired; systems, datasets and fields absent from it are removed. Secrets are never imported.',
+  })
+  @ApiConsumes('application/yaml', 'application/json')
+  @ApiBody({ type: RegisterDocumentDto })
+  @ApiOkResponse({ type: RegisterImportResultDto })
+  @ApiBadRequestResponse({ type: ErrorBodyDto, description: 'Not YAML / JSON (REGISTER_MALFORMED)' })
+  @ApiUnprocessableEntityResponse({
+    type: ErrorBodyDto,
+    description: 'REGISTER_INVALID: details lists every { path, message }; nothing was written',
+  })
+  import(
+    @Body() body: unknown,
+    @Query() query: ImportRegisterQueryDto,
+    @CurrentActor() actor: Actor,
+  ): Promise<RegisterImportResultDto> {
+    return this.registerIo.import(body, query.dryRun ?? false, actor);
+  }
+}

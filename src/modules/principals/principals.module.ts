@@ -1,0 +1,16 @@
+import { Module } from '@nestjs/common';
+import { TypeOrmModule } from '@nestjs/typeorm';
+import { PurposesModule } from '../purposes/purposes.module';
+import { ApiKeyEntity } from './entities/api-key.entity';
+import { PrincipalEntity } from './entities/principal.entity';
+import { MeController } from './me.controller';
+import { PrincipalsController } from './principals.controller';
+import { PrincipalsService } from './principals.service';
+
+@Module({
+  imports: [TypeOrmModule.forFeature([PrincipalEntity, ApiKeyEntity]), PurposesModule],
+  controllers: [PrincipalsController, MeController],
+  providers: [PrincipalsService],
+  exports: [PrincipalsService],
+})
+export class PrincipalsModule {}

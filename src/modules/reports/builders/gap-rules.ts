@@ -1,0 +1,237 @@
+import { LegalBasis, PurposeStatus } from '../../purposes/purpose.model';
+import type { PurposeView } from '../../purposes/purposes.service';
+import type {
+  InventoryFieldView,
+  InventorySystemView,
+  OverdueRow,
+  UnregisteredColumnView,
+} from '../report-sources';
+import type { ReportLang } from '../report.model';
+
+export enum GapSeverity {
+  High = 'high',
+  Medium = 'medium',
+  Low = 'low',
+}
+
+export enum GapCode {
+  FieldWithoutActivePurpose = 'FIELD_WITHOUT_ACTIVE_PURPOSE',
+  UnregisteredColumn = 'UNREGISTERED_COLUMN',
+  PurposeWithoutRetention = 'PURPOSE_WITHOUT_RETENTION',
+  PurposeWithoutLegalBasis = 'PURPOSE_WITHOUT_LEGAL_BASIS',
+  LegitimateInterestNotJustified = 'LEGITIMATE_INTEREST_NOT_JUSTIFIED',
+  ConsentWithoutRecords = 'CONSENT_WITHOUT_RECORDS',
+  SpecialCategoryWithoutCondition = 'SPECIAL_CATEGORY_WITHOUT_CONDITION',
+  TransferWithoutSafeguard = 'TRANSFER_WITHOUT_SAFEGUARD',
+  OverdueData = 'OVERDUE_DATA',
+  SystemNeverScanned = 'SYSTEM_NEVER_SCANNED',
+}
+
+/**
+ * Severity per kind of gap. High: processing is happening without a GDPR requirement met
+ * (lawfulness, art. 9, transfers, storage limitation). Medium: the register is incomplete about
+ * data that exists. Low: a control has not been exercised yet.
+ */
+export const GAP_SEVERITY: Record<GapCode, GapSeverity> = {
+  [GapCode.FieldWithoutActivePurpose]: GapSeverity.Medium,
+  [GapCode.UnregisteredColumn]: GapSeverity.Medium,
+  [GapCode.PurposeWithoutRetention]: GapSeverity.High,
+  [GapCode.PurposeWithoutLegalBasis]: GapSeverity.High,
+  [GapCode.LegitimateInterestNotJustified]: GapSeverity.High,
+  [GapCode.ConsentWithoutRecords]: GapSeverity.High,
+  [GapCode.SpecialCategoryWithoutCondition]: GapSeverity.High,
+  [GapCode.TransferWithoutSafeguard]: GapSeverity.High,
+  [GapCode.OverdueData]: GapSeverity.High,
+  [GapCode.SystemNeverScanned]: GapSeverity.Low,
+};
+
+export const GAP_CODES = Object.values(GapCode);
+
+export interface ComplianceGap {
+  code: GapCode;
+  severity: GapSeverity;
+  message: string;
+  /** API path of the object to fix. */
+  link: string;
+  object: { type: 'purpose' | 'field' | 'system' | 'dataset'; id: string };
+  details?: Record<string, unknown>;
+}
+
+/** API paths of the objects gaps point to (one place to change if a route moves). */
+export const LINKS = {
+  purpose: (code: string) => `/purposes/${encodeURIComponent(code)}`,
+  field: (key: string) => `/fields/${encodeURIComponent(key)}`,
+  system: (key: string) => `/systems/${encodeURIComponent(key)}`,
+  dataset: (system: string, dataset: string) =>
+    `/systems/${encodeURIComponent(system)}/datasets/${encodeURIComponent(dataset)}`,
+};
+
+type Messages = { [C in GapCode]: (arg: Record<string, string | number>) => string };
+
+const MESSAGES: Record<ReportLang, Messages> = {
+  en: {
+    FIELD_WITHOUT_ACTIVE_PURPOSE: (a) => `Field ${a.field} is bound to no active purpose`,
+    UNREGISTERED_COLUMN: (a) =>
+      `Column ${a.column} of ${a.system}/${a.dataset} found by the last scan is not registered`,
+    PURPOSE_WITHOUT_RETENTION: (a) => `Active purpose ${a.purpose} has no retention period`,
+    PURPOSE_WITHOUT_LEGAL_BASIS: (a) => `Active purpose ${a.purpose} has no legal basis`,
+    LEGITIMATE_INTEREST_NOT_JUSTIFIED: (a) =>
+      `Active purpose ${a.purpose} relies on legitimate interests without stating them`,
+    CONSENT_WITHOUT_RECORDS: (a) =>
+      `Consent-based purpose ${a.purpose} was used (${a.decisions} decisions) but has no consent records`,
+    SPECIAL_CATEGORY_WITHOUT_CONDITION: (a) =>
+      `Special-category field ${a.field} is used for ${a.purpose}, which has no art. 9 condition`,
+    TRANSFER_WITHOUT_SAFEGUARD: (a) =>
+      `Purpose ${a.purpose} transfers data to ${a.countries} without a safeguard (art. 44–49)`,
+    OVERDUE_DATA: (a) => `${a.count} rows of ${a.system}/${a.dataset} are past their retention period`,
+    SYSTEM_NEVER_SCANNED: (a) => `System ${a.system} has never been scanned`,
+  },
+  fr: {
+    FIELD_WITHOUT_ACTIVE_PURPOSE: (a) => `Le champ ${a.field} n’est rattaché à aucune finalité active`,
+    UNREGISTERED_COLUMN: (a) =>
+      `La colonne ${a.column} de ${a.system}/${a.dataset} trouvée au dernier scan n’est pas enregistrée`,
+    PURPOSE_WITHOUT_RETENTION: (a) => `La finalité active ${a.purpose} n’a pas de durée de conservation`,
+    PURPOSE_WITHOUT_LEGAL_BASIS: (a) => `La finalité active ${a.purpose} n’a pas de base légale`,
+    LEGITIMATE_INTEREST_NOT_JUSTIFIED: (a) =>
+      `La finalité active ${a.purpose} repose sur l’intérêt légitime sans le décrire`,
+    CONSENT_WITHOUT_RECORDS: (a) =>
+      `La finalité ${a.purpose}, fondée sur le consentement, a été utilisée (${a.decisions} décisions) sans aucun consentement enregistré`,
+    SPECIAL_CATEGORY_WITHOUT_CONDITION: (a) =>
+      `Le champ sensible ${a.field} est utilisé pour ${a.purpose}, sans condition de l’art. 9`,
+    TRANSFER_WITHOUT_SAFEGUARD: (a) =>
+      `La finalité ${a.purpose} transfère des données vers ${a.countries} sans garantie (art. 44 à 49)`,
+    OVERDUE_DATA: (a) =>
+      `${a.count} lignes de ${a.system}/${a.dataset} ont dépassé leur durée de conservation`,
+    SYSTEM_NEVER_SCANNED: (a) => `Le système ${a.system} n’a jamais été scanné`,
+  },
+};
+
+function gap(
+  lang: ReportLang,
+  code: GapCode,
+  args: Record<string, string | number>,
+  object: ComplianceGap['object'],
+  link: string,
+  details?: Record<string, unknown>,
+): ComplianceGap {
+  return {
+    code,
+    severity: GAP_SEVERITY[code],
+    message: MESSAGES[lang][code](args),
+    link,
+    object,
+    ...(details ? { details } : {}),
+  };
+}
+
+/** Gaps in the declaration of active purposes (legal basis, its justification, retention, transfers). */
+export function purposeGaps(purposes: PurposeView[], lang: ReportLang): ComplianceGap[] {
+  const gaps: ComplianceGap[] = [];
+  for (const p of purposes) {
+    if (p.status !== PurposeStatus.Active) continue;
+    const obj = { type: 'purpose' as const, id: p.code };
+    const link = LINKS.purpose(p.code);
+    if (!p.legalBasis) gaps.push(gap(lang, GapCode.PurposeWithoutLegalBasis, { purpose: p.code }, obj, link));
+    if (p.legalBasis === LegalBasis.LegitimateInterests && !p.legitimateInterest?.trim()) {
+      gaps.push(gap(lang, GapCode.LegitimateInterestNotJustified, { purpose: p.code }, obj, link));
+    }
+    if (!p.retention) gaps.push(gap(lang, GapCode.PurposeWithoutRetention, { purpose: p.code }, obj, link));
+    const unsafe = (p.internationalTransfers ?? []).filter((t) => !t.safeguard?.trim());
+    if (unsafe.length) {
+      const countries = [...new Set(unsafe.map((t) => t.country))];
+      gaps.push(
+        gap(
+          lang,
+          GapCode.TransferWithoutSafeguard,
+          { purpose: p.code, countries: countries.join(', ') },
+          obj,
+          link,
+          {
+            countries,
+          },
+        ),
+      );
+    }
+  }
+  return gaps;
+}
+
+/** A consent-based active purpose that access checks used, while no consent was ever recorded for it. */
+export function consentGap(purpose: PurposeView, decisions: number, lang: ReportLang): ComplianceGap {
+  return gap(
+    lang,
+    GapCode.ConsentWithoutRecords,
+    { purpose: purpose.code, decisions },
+    { type: 'purpose', id: purpose.code },
+    LINKS.purpose(purpose.code),
+    { decisions },
+  );
+}
+
+/** Field-level gaps: no active purpose; special category used for a purpose without an art. 9 condition. */
+export function fieldGaps(
+  field: InventoryFieldView,
+  activeByCode: Map<string, PurposeView>,
+  lang: ReportLang,
+): ComplianceGap[] {
+  const gaps: ComplianceGap[] = [];
+  const obj = { type: 'field' as const, id: field.key };
+  const active = field.purposeCodes.map((c) => activeByCode.get(c)).filter((p): p is PurposeView => !!p);
+  if (active.length === 0) {
+    gaps.push(
+      gap(lang, GapCode.FieldWithoutActivePurpose, { field: field.key }, obj, LINKS.field(field.key), {
+        purposeCodes: field.purposeCodes,
+      }),
+    );
+  }
+  if (field.special) {
+    for (const p of active) {
+      if (p.specialCategoryCondition) continue;
+      gaps.push(
+        gap(
+          lang,
+          GapCode.SpecialCategoryWithoutCondition,
+          { field: field.key, purpose: p.code },
+          { type: 'purpose', id: p.code },
+          LINKS.purpose(p.code),
+          { field: field.key, dataCategory: field.dataCategory },
+        ),
+      );
+    }
+  }
+  return gaps;
+}
+
+export function unregisteredColumnGap(c: UnregisteredColumnView, lang: ReportLang): ComplianceGap {
+  return gap(
+    lang,
+    GapCode.UnregisteredColumn,
+    { column: c.column, system: c.systemKey, dataset: c.datasetKey },
+    { type: 'dataset', id: `${c.systemKey}/${c.datasetKey}` },
+    LINKS.system(c.systemKey),
+    { system: c.systemKey, dataset: c.datasetKey, column: c.column, scannedAt: c.scannedAt },
+  );
+}
+
+export function overdueGap(row: OverdueRow, lang: ReportLang): ComplianceGap | null {
+  if (row.count <= 0) return null;
+  return gap(
+    lang,
+    GapCode.OverdueData,
+    { count: row.count, system: row.systemKey, dataset: row.datasetKey },
+    { type: 'dataset', id: `${row.systemKey}/${row.datasetKey}` },
+    LINKS.dataset(row.systemKey, row.datasetKey),
+    { ...row },
+  );
+}
+
+export function neverScannedGap(system: InventorySystemView, lang: ReportLang): ComplianceGap | null {
+  if (!system.scannable || system.lastScannedAt) return null;
+  return gap(
+    lang,
+    GapCode.SystemNeverScanned,
+    { system: system.key },
+    { type: 'system', id: system.key },
+    LINKS.system(system.key),
+  );
+}

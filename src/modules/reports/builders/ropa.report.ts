@@ -1,0 +1,275 @@
+import type { Readable } from 'node:stream';
+import type { PurposeView } from '../../purposes/purposes.service';
+import { PurposeStatus } from '../../purposes/purpose.model';
+import { csvDocumentStream, CsvCell } from '../render/csv-render';
+import { jsonDocumentStream, JsonItemStream } from '../render/json-render';
+import { describeRetention } from '../render/labels';
+import type { InventorySource, InventorySystemView } from '../report-sources';
+import { ReportFormat } from '../report.model';
+import { joinOr, PreparedReport, ReportContext, reportMeta, startPdf, streamPdf } from './report-context';
+
+/** Where a purpose's data lives according to the inventory: systems, datasets and categories. */
+export interface PurposeFootprint {
+  fieldCount: number;
+  /** systemKey → datasetKeys */
+  systems: Map<string, Set<string>>;
+  /** dataCategory → { fields, special, systems } */
+  categories: Map<string, { fieldCount: number; special: boolean; systems: Set<string> }>;
+}
+
+export interface RopaEntry {
+  code: string;
+  name: string;
+  description: string | null;
+  parentCode: string | null;
+  version: number;
+  activatedAt: string | null;
+  controller: { name: string; contact?: string } | null;
+  jointControllers: { name: string; contact?: string }[];
+  processors: { name: string; contact?: string; service?: string; country?: string }[];
+  legalBasis: string | null;
+  legalBasisLabel: string;
+  legitimateInterest: string | null;
+  specialCategoryCondition: string | null;
+  dataSubjectCategories: string[];
+  dataCategories: string[];
+  recipients: string[];
+  internationalTransfers: { country: string; recipient?: string; safeguard?: string }[];
+  retention: { duration: string; trigger: string; description: string } | null;
+  securityMeasures: string[];
+  dpiaRequired: boolean | null;
+  /** From the inventory (null when no inventory is available). */
+  systems: { key: string; name: string; datasets: string[] }[] | null;
+  inventoryCategories: { category: string; fieldCount: number; special: boolean; systems: string[] }[] | null;
+  fieldCount: number | null;
+}
+
+const UNCATEGORISED = 'uncategorised';
+
+/**
+ * Reads every field once, in keyset batches, keeping only per-purpose aggregates: memory grows
+ * with purposes × systems × categories, never with the number of fields.
+ */
+export async function footprintsOf(
+  inventory: InventorySource,
+  purposeCodes: Set<string>,
+): Promise<Map<string, PurposeFootprint>> {
+  const footprints = new Map<string, PurposeFootprint>();
+  for await (const field of inventory.iterateFields()) {
+    for (const code of field.purposeCodes) {
+      if (!purposeCodes.has(code)) continue;
+      let fp = footprints.get(code);
+      if (!fp) footprints.set(code, (fp = { fieldCount: 0, systems: new Map(), categories: new Map() }));
+      fp.fieldCount += 1;
+      const datasets = fp.systems.get(field.systemKey) ?? new Set<string>();
+      datasets.add(field.datasetKey);
+      fp.systems.set(field.systemKey, datasets);
+      const category = field.dataCategory ?? UNCATEGORISED;
+      const cat = fp.categories.get(category) ?? {
+        fieldCount: 0,
+        special: false,
+        systems: new Set<string>(),
+      };
+      cat.fieldCount += 1;
+      cat.special ||= field.special;
+      cat.systems.add(field.systemKey);
+      fp.categories.set(category, cat);
+    }
+  }
+  return footprints;
+}
+
+export function toRopaEntry(
+  p: PurposeView,
+  ctx: ReportContext,
+  footprint: PurposeFootprint | undefined,
+  systemNames: Map<string, string> | null,
+): RopaEntry {
+  const inventoryKnown = systemNames !== null;
+  return {
+    code: p.code,
+    name: p.name,
+    description: p.description,
+    parentCode: p.parentCode,
+    version: p.version,
+    activatedAt: p.activatedAt ? new Date(p.activatedAt).toISOString() : null,
+    controller: p.controller,
+    jointControllers: p.jointControllers ?? [],
+    processors: p.processors ?? [],
+    legalBasis: p.legalBasis,
+    legalBasisLabel: ctx.labels.legalBasis(p.legalBasis),
+    legitimateInterest: p.legitimateInterest,
+    specialCategoryCondition: p.specialCategoryCondition,
+    dataSubjectCategories: p.dataSubjectCategories ?? [],
+    dataCategories: p.dataCategories ?? [],
+    recipients: p.recipients ?? [],
+    internationalTransfers: p.internationalTransfers ?? [],
+    retention: p.retention
+      ? { ...p.retention, description: describeRetention(p.retention, ctx.lang) ?? p.retention.duration }
+      : null,
+    securityMeasures: p.securityMeasures ?? [],
+    dpiaRequired: p.dpiaRequired,
+    systems: inventoryKnown
+      ? [...(footprint?.systems ?? new Map<string, Set<string>>())]
+          .sort(([a], [b]) => a.localeCompare(b))
+          .map(([key, datasets]) => ({
+            key,
+            name: systemNames.get(key) ?? key,
+            datasets: [...datasets].sort(),
+          }))
+      : null,
+    inventoryCategories: inventoryKnown
+      ? [...(footprint?.categories ?? new Map<string, never>())]
+          .sort(([a], [b]) => a.localeCompare(b))
+          .map(([category, c]) => ({
+            category,
+            fieldCount: c.fieldCount,
+            special: c.special,
+            systems: [...c.systems].sort(),
+          }))
+      : null,
+    fieldCount: inventoryKnown ? (footprint?.fieldCount ?? 0) : null,
+  };
+}
+
+export async function prepareRopa(
+  ctx: ReportContext,
+  purposes: PurposeView[],
+  inventory: InventorySource | null,
+): Promise<PreparedReport> {
+  const active = purposes.filter((p) => p.status === PurposeStatus.Active);
+  let footprints = new Map<string, PurposeFootprint>();
+  let systemNames: Map<string, string> | null = null;
+  if (inventory) {
+    footprints = await footprintsOf(inventory, new Set(active.map((p) => p.code)));
+    const systems: InventorySystemView[] = await inventory.listSystems();
+    systemNames = new Map(systems.map((s) => [s.key, s.name]));
+  }
+  const entries = active.map((p) => toRopaEntry(p, ctx, footprints.get(p.code), systemNames));
+  return {
+    render: (format: ReportFormat): Readable => {
+      if (format === ReportFormat.Csv) return ropaCsv(ctx, entries);
+      if (format === ReportFormat.Pdf) return ropaPdf(ctx, entries, inventory !== null);
+      return jsonDocumentStream([
+        ...Object.entries(reportMeta(ctx)),
+        ['inventoryAvailable', inventory !== null],
+        ['purposeCount', entries.length],
+        ['entries', new JsonItemStream(entries)],
+      ]);
+    },
+  };
+}
+
+const party = (p: { name: string; contact?: string } | null | undefined) =>
+  p ? (p.contact ? `${p.name} (${p.contact})` : p.name) : '';
+const processorText = (p: { name: string; service?: string; country?: string }) =>
+  [p.name, p.service, p.country].filter(Boolean).join(' — ');
+const transferText = (t: { country: string; recipient?: string; safeguard?: string }, none: string) =>
+  `${t.country}${t.recipient ? ` — ${t.recipient}` : ''} — ${t.safeguard ?? none}`;
+
+/** One row per purpose × data category (declared or found in the inventory). */
+function ropaCsv(ctx: ReportContext, entries: RopaEntry[]): Readable {
+  const l = ctx.labels;
+  const header = [
+    l.t('code'),
+    l.t('name'),
+    l.t('description'),
+    l.t('controller'),
+    l.t('jointControllers'),
+    l.t('processors'),
+    l.t('legalBasis'),
+    l.t('legitimateInterest'),
+    l.t('specialCategoryCondition'),
+    l.t('dataSubjectCategories'),
+    l.t('dataCategory'),
+    l.t('special'),
+    l.t('systems'),
+    l.t('fieldCount'),
+    l.t('recipients'),
+    l.t('internationalTransfers'),
+    l.t('retention'),
+    l.t('securityMeasures'),
+    l.t('dpiaRequired'),
+  ];
+  function* rows(): Generator<CsvCell[]> {
+    for (const e of entries) {
+      const found = new Map((e.inventoryCategories ?? []).map((c) => [c.category, c]));
+      const categories = [...new Set([...e.dataCategories, ...found.keys()])].sort();
+      for (const category of categories.length ? categories : ['']) {
+        const c = found.get(category);
+        yield [
+          e.code,
+          e.name,
+          e.description,
+          party(e.controller),
+          e.jointControllers.map(party).join(' | '),
+          e.processors.map(processorText).join(' | '),
+          e.legalBasisLabel,
+          e.legitimateInterest,
+          e.specialCategoryCondition,
+          e.dataSubjectCategories.join(' | '),
+          category,
+          c ? l.yesNo(c.special) : '',
+          c ? c.systems.join(' | ') : '',
+          c ? c.fieldCount : e.fieldCount === null ? '' : 0,
+          e.recipients.join(' | '),
+          e.internationalTransfers.map((t) => transferText(t, l.t('none'))).join(' | '),
+          e.retention?.description,
+          e.securityMeasures.join(' | '),
+          l.yesNo(e.dpiaRequired),
+        ];
+      }
+    }
+  }
+  return csvDocumentStream(header, rows(), ctx.delimiter);
+}
+
+function ropaPdf(ctx: ReportContext, entries: RopaEntry[], inventoryAvailable: boolean): Readable {
+  const l = ctx.labels;
+  const pdf = startPdf(ctx, [[l.t('name'), String(entries.length)]]);
+  const ids = entries.map((_, i) => `purpose-${i + 1}`);
+  pdf.tableOfContents(entries.map((e, i) => ({ id: ids[i], title: `${e.name} (${e.code})` })));
+  return streamPdf(pdf, async (w) => {
+    for (const [i, e] of entries.entries()) {
+      w.section(ids[i], `${e.name} (${e.code})`);
+      if (e.description) w.paragraph(e.description);
+      w.fact(l.t('code'), e.code);
+      if (e.parentCode) w.fact(l.t('parentCode'), e.parentCode);
+      w.fact(l.t('version'), String(e.version));
+      w.fact(l.t('activatedAt'), l.date(e.activatedAt));
+      w.fact(l.t('controller'), party(e.controller));
+      w.fact(l.t('jointControllers'), joinOr(e.jointControllers.map(party)));
+      w.fact(l.t('processors'), joinOr(e.processors.map(processorText)));
+      w.fact(l.t('legalBasis'), e.legalBasisLabel);
+      if (e.legitimateInterest) w.fact(l.t('legitimateInterest'), e.legitimateInterest);
+      w.fact(l.t('specialCategoryCondition'), e.specialCategoryCondition ?? l.t('none'));
+      w.fact(l.t('dataSubjectCategories'), joinOr(e.dataSubjectCategories));
+      w.fact(l.t('dataCategories'), joinOr(e.dataCategories));
+      w.fact(l.t('recipients'), joinOr(e.recipients));
+      w.fact(
+        l.t('internationalTransfers'),
+        joinOr(
+          e.internationalTransfers.map((t) => transferText(t, l.t('none'))),
+          l.t('none'),
+        ),
+      );
+      w.fact(l.t('retention'), e.retention?.description ?? l.t('none'));
+      w.fact(l.t('securityMeasures'), joinOr(e.securityMeasures));
+      w.fact(l.t('dpiaRequired'), l.yesNo(e.dpiaRequired));
+      w.heading(`${l.t('systems')} (${l.t('fieldCount')}: ${e.fieldCount ?? '—'})`);
+      if (!inventoryAvailable) w.paragraph(l.t('notAvailable'));
+      else w.bullets((e.systems ?? []).map((s) => `${s.name} (${s.key}): ${s.datasets.join(', ')}`));
+      if (inventoryAvailable) {
+        w.heading(l.t('dataCategories'));
+        w.bullets(
+          (e.inventoryCategories ?? []).map(
+            (c) =>
+              `${c.category}: ${c.fieldCount} ${l.t('fieldCount').toLowerCase()}` +
+              (c.special ? ` — ${l.t('special').toLowerCase()}` : ''),
+          ),
+        );
+      }
+      await w.drain();
+    }
+  });
+}

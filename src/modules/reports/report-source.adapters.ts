@@ -1,0 +1,165 @@
+import { checkpointMessage } from '../audit/audit-signer';
+import type { AuditIntegrityService } from '../audit/audit-integrity.service';
+import type { AccessService } from '../access/access.service';
+import type { ConsentsService } from '../consents/consents.service';
+import { SystemKind } from '../inventory/inventory.model';
+import type { InventoryService } from '../inventory/inventory.service';
+import type { RetentionService } from '../retention/retention.service';
+import type {
+  AccessSource,
+  AuditIntegritySource,
+  ConsentSource,
+  InventoryFieldView,
+  InventorySource,
+  InventorySystemView,
+  RetentionSource,
+  UnregisteredColumnView,
+} from './report-sources';
+
+/**
+ * Binds the report ports to the owning modules' exported services. Each adapter only renames
+ * and narrows; no rule of another module is re-implemented here.
+ */
+
+export function inventorySourceFrom(inventory: InventoryService): InventorySource {
+  return {
+    async listSystems(): Promise<InventorySystemView[]> {
+      const [systems, findings] = await Promise.all([
+        inventory.listSystems(),
+        inventory.listLastScanFindings(),
+      ]);
+      const scannedAt = new Map(findings.map((f) => [f.systemCode, new Date(f.scannedAt)]));
+      return systems.map((s) => ({
+        key: s.code,
+        name: s.name,
+        // Only databases Finalité can reach are scanned; webhook and manual systems never are.
+        scannable: s.kind === SystemKind.Postgres,
+        lastScannedAt: scannedAt.get(s.code) ?? null,
+      }));
+    },
+    async *iterateFields(): AsyncGenerator<InventoryFieldView> {
+      // InventoryService offers no keyset-batched read yet: listAllFields reads the register once.
+      for (const f of await inventory.listAllFields()) {
+        yield {
+          key: f.key,
+          systemKey: f.systemCode,
+          datasetKey: f.dataset,
+          column: f.column,
+          dataCategory: f.dataCategory,
+          special: f.special,
+          purposeCodes: f.purposeCodes,
+        };
+      }
+    },
+    async listUnregisteredColumns(): Promise<UnregisteredColumnView[]> {
+      const findings = await inventory.listLastScanFindings();
+      return findings.flatMap((f) =>
+        f.unregistered.map((c) => ({
+          systemKey: f.systemCode,
+          datasetKey: c.dataset ?? `${c.schema}.${c.table}`,
+          column: c.column,
+          scannedAt: new Date(f.scannedAt),
+        })),
+      );
+    },
+  };
+}
+
+export function consentSourceFrom(consents: ConsentsService): ConsentSource {
+  return { hasConsentRecords: (purposeCode) => consents.hasConsentRecords(purposeCode) };
+}
+
+export function auditIntegritySourceFrom(integrity: AuditIntegrityService): AuditIntegritySource {
+  return {
+    async head() {
+      // Verified head: walk only what the latest signed checkpoint does not already seal.
+      const latest = await integrity.latestCheckpoint();
+      return (await integrity.verify({ fromSeq: latest?.headSeq ?? 1 })).head;
+    },
+    async verify() {
+      const v = await integrity.verify();
+      return {
+        valid: v.ok,
+        checkedEvents: v.checkedEvents,
+        fromSeq: v.fromSeq,
+        toSeq: v.toSeq,
+        head: v.head,
+        firstInvalidSeq: v.firstBreak?.seq ?? null,
+        problem: v.firstBreak?.message ?? null,
+        verifiedAt: v.verifiedAt,
+        checkpointsChecked: v.checkpoints.checked,
+      };
+    },
+    async latestCheckpoint() {
+      const c = await integrity.latestCheckpoint();
+      if (!c) return null;
+      const key = integrity.publicKey();
+      return {
+        seq: c.headSeq,
+        hash: c.headHash,
+        signedAt: c.signedAt,
+        signature: c.signature,
+        algorithm: key.algorithm,
+        keyId: c.keyId,
+        signedMessage: checkpointMessage(c).toString('utf8'),
+        publicKeyPem: key.publicKeyPem,
+      };
+    },
+  };
+}
+
+export function accessSourceFrom(access: AccessService): AccessSource {
+  return {
+    async summarise(from, to) {
+      // The access module refuses an empty period; an empty period has no decisions.
+      if (!(from.getTime() < to.getTime())) return { rows: [], topDenialReasons: [] };
+      const summary = await access.summarise(from, to);
+      return {
+        rows: summary.byApplicationPurposeOutcome.map((r) => ({
+          applicationId: r.applicationId,
+          application: r.applicationName ?? r.applicationId,
+          purposeCode: r.purposeCode,
+          outcome: r.decision,
+          count: r.count,
+        })),
+        topDenialReasons: summary.topDenialReasons,
+      };
+    },
+  };
+}
+
+export function retentionSourceFrom(retention: RetentionService): RetentionSource {
+  return {
+    async summarise(from, to) {
+      const s = await retention.summarise(from, to);
+      return {
+        runs: s.runs,
+        failedRuns: s.failedRuns,
+        rows: s.rows.map((r) => ({
+          systemKey: r.systemCode,
+          datasetKey: r.datasetName,
+          deleted: r.deleted,
+          anonymised: r.anonymised,
+          held: r.held,
+          failures: r.errors,
+        })),
+        failures: s.failures.map((f) => ({
+          runId: f.runId,
+          systemKey: f.systemCode,
+          datasetKey: f.datasetName,
+          message: f.message,
+        })),
+      };
+    },
+    async overdue() {
+      const { items } = await retention.overdue();
+      return items.map((d) => ({
+        systemKey: d.system,
+        datasetKey: d.dataset,
+        purposeCode: null,
+        count: d.dueRows ?? 0,
+        note: d.error ?? (d.measurable ? null : `not measurable (${d.executor})`),
+      }));
+    },
+  };
+}

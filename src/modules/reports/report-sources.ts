@@ -1,0 +1,139 @@
+/**
+ * What the reports read from other modules, as narrow ports. The reports module binds each
+ * port to the owning module's exported service through a small adapter (report-source.adapters.ts),
+ * so the report builders neither depend on those services' internal shapes nor on which
+ * modules a deployment enables: an unbound port makes its section say "not available".
+ */
+
+export const INVENTORY_SOURCE = Symbol('ReportInventorySource');
+export const CONSENT_SOURCE = Symbol('ReportConsentSource');
+export const ACCESS_SOURCE = Symbol('ReportAccessSource');
+export const RETENTION_SOURCE = Symbol('ReportRetentionSource');
+export const AUDIT_INTEGRITY_SOURCE = Symbol('ReportAuditIntegritySource');
+
+export interface InventorySystemView {
+  key: string;
+  name: string;
+  /** Whether Finalité can scan it (a database it reaches); others are never expected to be scanned. */
+  scannable: boolean;
+  lastScannedAt: Date | null;
+}
+
+export interface InventoryFieldView {
+  key: string;
+  systemKey: string;
+  datasetKey: string;
+  column: string;
+  dataCategory: string | null;
+  special: boolean;
+  purposeCodes: string[];
+}
+
+export interface UnregisteredColumnView {
+  systemKey: string;
+  datasetKey: string;
+  column: string;
+  scannedAt: Date | null;
+}
+
+export interface InventorySource {
+  listSystems(): Promise<InventorySystemView[]>;
+  /** Every personal field, read in keyset batches (memory stays flat for 100,000 fields). */
+  iterateFields(): AsyncIterable<InventoryFieldView>;
+  listUnregisteredColumns(): Promise<UnregisteredColumnView[]>;
+}
+
+export interface ConsentSource {
+  hasConsentRecords(purposeCode: string): Promise<boolean>;
+}
+
+export interface AccessCountRow {
+  applicationId: string;
+  /** Display name of the application principal. */
+  application: string;
+  purposeCode: string;
+  outcome: string;
+  count: number;
+}
+
+export interface DenialReasonRow {
+  reason: string;
+  count: number;
+}
+
+export interface AccessSummaryView {
+  rows: AccessCountRow[];
+  topDenialReasons: DenialReasonRow[];
+}
+
+export interface AccessSource {
+  /** Decisions in [from, to), aggregated in the database (1 M decisions never reach memory). */
+  summarise(from: Date, to: Date): Promise<AccessSummaryView>;
+}
+
+export interface RetentionVolumeRow {
+  systemKey: string;
+  datasetKey: string;
+  deleted: number;
+  anonymised: number;
+  held: number;
+  failures: number;
+}
+
+export interface RetentionSummaryView {
+  runs: number;
+  failedRuns: number;
+  rows: RetentionVolumeRow[];
+  failures: { runId: string; systemKey: string | null; datasetKey: string | null; message: string }[];
+}
+
+export interface OverdueRow {
+  systemKey: string;
+  datasetKey: string;
+  purposeCode: string | null;
+  count: number;
+  /** Why the volume could not be measured (unreachable system, webhook or manual executor), if so. */
+  note: string | null;
+}
+
+export interface RetentionSource {
+  summarise(from: Date, to: Date): Promise<RetentionSummaryView>;
+  overdue(): Promise<OverdueRow[]>;
+}
+
+export interface ChainHeadView {
+  seq: number;
+  hash: string;
+}
+
+export interface ChainVerificationView {
+  valid: boolean;
+  checkedEvents: number;
+  fromSeq: number | null;
+  toSeq: number | null;
+  head: ChainHeadView | null;
+  /** First broken link when invalid. */
+  firstInvalidSeq: number | null;
+  problem: string | null;
+  verifiedAt: string;
+  /** Signed checkpoints met on the way whose hash matched the chain. */
+  checkpointsChecked: number;
+}
+
+export interface SignedCheckpointView {
+  seq: number;
+  hash: string;
+  signedAt: string;
+  signature: string;
+  algorithm: string;
+  keyId: string;
+  /** Exactly the bytes that were signed, so that an auditor can re-check offline. */
+  signedMessage: string;
+  publicKeyPem: string;
+}
+
+export interface AuditIntegritySource {
+  head(): Promise<ChainHeadView | null>;
+  verify(): Promise<ChainVerificationView>;
+  latestCheckpoint(): Promise<SignedCheckpointView | null>;
+}

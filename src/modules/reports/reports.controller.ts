@@ -1,0 +1,137 @@
+import { Controller, Get, Query, StreamableFile, Type } from '@nestjs/common';
+import {
+  ApiBadRequestResponse,
+  ApiBearerAuth,
+  ApiForbiddenResponse,
+  ApiOkResponse,
+  ApiOperation,
+  ApiProduces,
+  ApiServiceUnavailableResponse,
+  ApiTags,
+} from '@nestjs/swagger';
+import type { Response } from 'express';
+import { ErrorBodyDto } from '../../common/errors/error-body.dto';
+import { HttpErrorFilter } from '../../common/errors/http-error.filter';
+import { Action } from '../../policies/action.enum';
+import { CheckPolicy } from '../../policies/check-policy.decorator';
+import type { Actor } from '../../policies/principal';
+import { CurrentActor } from '../../policies/request-principal';
+import { ReportQueryDto } from './dto/report-query.dto';
+import {
+  AccessReportDto,
+  GapsReportDto,
+  IntegrityReportDto,
+  RetentionReportDto,
+  RopaReportDto,
+} from './dto/report-responses.dto';
+import { CONTENT_TYPES, ReportKind, SUPPORTED_FORMATS } from './report.model';
+import { ReportDownload, ReportsService } from './reports.service';
+
+const errorBodies = new HttpErrorFilter();
+
+/** Swagger for one report route: formats, content types, JSON shape and errors. */
+function ReportDocs(kind: ReportKind, summary: string, json: Type<unknown>): MethodDecorator {
+  const formats = SUPPORTED_FORMATS[kind];
+  return (target, key, descriptor) => {
+    ApiOperation({
+      summary,
+      description:
+        `Formats: ${formats.join(', ')}. Streamed; the export is recorded in the audit trail ` +
+        '(`report.exported`, with the SHA-256 of the document) once the document is complete.',
+    })(target, key, descriptor);
+    ApiProduces(...formats.map((f) => CONTENT_TYPES[f].split(';')[0]))(target, key, descriptor);
+    ApiOkResponse({
+      type: json,
+      description: 'The document (JSON shape shown; CSV and PDF carry the same content)',
+    })(target, key, descriptor);
+    ApiBadRequestResponse({
+      type: ErrorBodyDto,
+      description:
+        'Unsupported format (REPORT_FORMAT_UNSUPPORTED, details.supported), bad dates or from > to',
+    })(target, key, descriptor);
+  };
+}
+
+/** Streams the document; a failure before the first byte is a JSON error, after it the download is cut. */
+function toStreamableFile(download: ReportDownload): StreamableFile {
+  return new StreamableFile(download.stream, {
+    type: download.contentType,
+    disposition: `attachment; filename="${download.filename}"`,
+  }).setErrorHandler((err: Error, handlerResponse) => {
+    const res = handlerResponse as unknown as Response;
+    if (res.destroyed) return;
+    if (res.headersSent) {
+      res.destroy();
+      return;
+    }
+    const body = errorBodies.toBody(err);
+    res.status(body.statusCode).type('application/json').send(JSON.stringify(body));
+  });
+}
+
+@ApiTags('reports')
+@ApiBearerAuth()
+@ApiForbiddenResponse({ type: ErrorBodyDto, description: 'Only dpo and auditor keys may export reports' })
+@ApiServiceUnavailableResponse({
+  type: ErrorBodyDto,
+  description: 'A data source of the report is unavailable',
+})
+@Controller('reports')
+export class ReportsController {
+  constructor(private readonly reports: ReportsService) {}
+
+  @Get('ropa')
+  @CheckPolicy(Action.Export, 'Report')
+  @ReportDocs(
+    ReportKind.Ropa,
+    'Record of processing activities (art. 30(1)), one entry per active purpose',
+    RopaReportDto,
+  )
+  async ropa(@Query() query: ReportQueryDto, @CurrentActor() actor: Actor): Promise<StreamableFile> {
+    return toStreamableFile(await this.reports.export(ReportKind.Ropa, query, actor));
+  }
+
+  @Get('gaps')
+  @CheckPolicy(Action.Export, 'Report')
+  @ReportDocs(
+    ReportKind.Gaps,
+    'Compliance gaps, each with a severity and a link to the object to fix',
+    GapsReportDto,
+  )
+  async gaps(@Query() query: ReportQueryDto, @CurrentActor() actor: Actor): Promise<StreamableFile> {
+    return toStreamableFile(await this.reports.export(ReportKind.Gaps, query, actor));
+  }
+
+  @Get('access')
+  @CheckPolicy(Action.Export, 'Report')
+  @ReportDocs(
+    ReportKind.Access,
+    'Access decisions by application × purpose × outcome, denial reasons, spikes',
+    AccessReportDto,
+  )
+  async access(@Query() query: ReportQueryDto, @CurrentActor() actor: Actor): Promise<StreamableFile> {
+    return toStreamableFile(await this.reports.export(ReportKind.Access, query, actor));
+  }
+
+  @Get('retention')
+  @CheckPolicy(Action.Export, 'Report')
+  @ReportDocs(
+    ReportKind.Retention,
+    'Retention runs and volumes per system and dataset, failures, overdue data',
+    RetentionReportDto,
+  )
+  async retention(@Query() query: ReportQueryDto, @CurrentActor() actor: Actor): Promise<StreamableFile> {
+    return toStreamableFile(await this.reports.export(ReportKind.Retention, query, actor));
+  }
+
+  @Get('integrity')
+  @CheckPolicy(Action.Export, 'Report')
+  @ReportDocs(
+    ReportKind.Integrity,
+    'Audit trail integrity certificate, re-checkable offline',
+    IntegrityReportDto,
+  )
+  async integrity(@Query() query: ReportQueryDto, @CurrentActor() actor: Actor): Promise<StreamableFile> {
+    return toStreamableFile(await this.reports.export(ReportKind.Integrity, query, actor));
+  }
+}

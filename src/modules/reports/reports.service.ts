@@ -1,0 +1,141 @@
+import { Inject, Injectable, Optional } from '@nestjs/common';
+import { pipeline, Readable } from 'node:stream';
+import type { Actor } from '../../policies/principal';
+import { AuditService } from '../audit/audit.service';
+import { PurposesService } from '../purposes/purposes.service';
+import { prepareAccess } from './builders/access.report';
+import { prepareGaps } from './builders/gaps.report';
+import { prepareIntegrity } from './builders/integrity.report';
+import { PreparedReport, ReportContext } from './builders/report-context';
+import { prepareRetention } from './builders/retention.report';
+import { prepareRopa } from './builders/ropa.report';
+import type { ReportQueryDto } from './dto/report-query.dto';
+import { DigestStream } from './render/digest-stream';
+import { labelsFor } from './render/labels';
+import {
+  ACCESS_SOURCE,
+  AUDIT_INTEGRITY_SOURCE,
+  CONSENT_SOURCE,
+  INVENTORY_SOURCE,
+  RETENTION_SOURCE,
+  type AccessSource,
+  type AuditIntegritySource,
+  type ConsentSource,
+  type InventorySource,
+  type RetentionSource,
+} from './report-sources';
+import {
+  CONTENT_TYPES,
+  csvDelimiter,
+  isPeriodProblem,
+  reportFilename,
+  ReportFormat,
+  ReportKind,
+  resolvePeriod,
+  SUPPORTED_FORMATS,
+} from './report.model';
+import { ReportFormatUnsupported, ReportPeriodInvalid, ReportSourceUnavailable } from './reports.errors';
+
+/** A document ready to stream: the body (hashed and audited as it goes) and how to present it. */
+export interface ReportDownload {
+  stream: Readable;
+  contentType: string;
+  filename: string;
+}
+
+/** Reports that cover a period (the others describe the register as it is now). */
+const PERIOD_REPORTS = new Set([ReportKind.Gaps, ReportKind.Access, ReportKind.Retention]);
+
+/**
+ * Builds compliance reports from the other modules' exported services and streams them. Every
+ * complete download is recorded in the audit trail with the SHA-256 of the bytes sent.
+ */
+@Injectable()
+export class ReportsService {
+  constructor(
+    private readonly audit: AuditService,
+    private readonly purposes: PurposesService,
+    @Optional() @Inject(INVENTORY_SOURCE) private readonly inventory?: InventorySource,
+    @Optional() @Inject(CONSENT_SOURCE) private readonly consents?: ConsentSource,
+    @Optional() @Inject(ACCESS_SOURCE) private readonly access?: AccessSource,
+    @Optional() @Inject(RETENTION_SOURCE) private readonly retention?: RetentionSource,
+    @Optional() @Inject(AUDIT_INTEGRITY_SOURCE) private readonly integrity?: AuditIntegritySource,
+  ) {}
+
+  async export(kind: ReportKind, query: ReportQueryDto, actor: Actor): Promise<ReportDownload> {
+    const format = query.format ?? ReportFormat.Json;
+    const supported = SUPPORTED_FORMATS[kind];
+    if (!supported.includes(format)) {
+      throw new ReportFormatUnsupported(
+        `The ${kind} report is available as ${supported.join(', ')}, not ${format}`,
+        { supported },
+      );
+    }
+    const lang = query.lang ?? 'en';
+    const generatedAt = new Date();
+    const period = resolvePeriod(query.from, query.to, generatedAt);
+    if (isPeriodProblem(period)) throw new ReportPeriodInvalid(period.message, [period]);
+
+    const ctx: ReportContext = {
+      kind,
+      format,
+      lang,
+      labels: labelsFor(lang),
+      period: PERIOD_REPORTS.has(kind) ? period : null,
+      generatedAt,
+      delimiter: csvDelimiter(query.sep, lang),
+      chainHead: this.integrity ? await this.integrity.head() : null,
+    };
+    const prepared = await this.prepare(ctx);
+
+    const digest = new DigestStream(async (sha256, bytes) => {
+      // The record follows the download: it names exactly the bytes the caller received.
+      await this.audit.append({
+        type: 'report.exported',
+        actor,
+        target: { type: 'report', id: kind },
+        payload: {
+          report: kind,
+          format,
+          lang,
+          from: ctx.period?.from.toISOString() ?? null,
+          to: ctx.period?.to.toISOString() ?? null,
+          sha256,
+          bytes,
+        },
+      });
+    });
+    // A failure part-way (source or audit) errors the returned stream; nothing is recorded.
+    pipeline(prepared.render(format), digest, () => undefined);
+    return {
+      stream: digest,
+      contentType: CONTENT_TYPES[format],
+      filename: reportFilename(kind, format, generatedAt),
+    };
+  }
+
+  private async prepare(ctx: ReportContext): Promise<PreparedReport> {
+    switch (ctx.kind) {
+      case ReportKind.Ropa:
+        return prepareRopa(ctx, await this.purposes.listAll(), this.inventory ?? null);
+      case ReportKind.Gaps:
+        return prepareGaps(ctx, await this.purposes.listAll(), {
+          inventory: this.inventory ?? null,
+          consents: this.consents ?? null,
+          access: this.access ?? null,
+          retention: this.retention ?? null,
+        });
+      case ReportKind.Access:
+        return prepareAccess(ctx, this.required(this.access, 'access decisions'));
+      case ReportKind.Retention:
+        return prepareRetention(ctx, this.required(this.retention, 'retention'));
+      case ReportKind.Integrity:
+        return prepareIntegrity(ctx, this.required(this.integrity, 'audit verification'));
+    }
+  }
+
+  private required<T>(source: T | undefined, what: string): T {
+    if (!source) throw new ReportSourceUnavailable(`The ${what} module is not available in this deployment`);
+    return source;
+  }
+}

@@ -1,0 +1,88 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { IsIn, IsInt, IsOptional, IsString, Max, MaxLength, Min } from 'class-validator';
+import { ActorDto } from '../../purposes/dto/purpose.response.dto';
+
+const MAX_ROWS = 1_000_000_000;
+
+/** What a webhook system reports once it has purged (POST /retention/callbacks/{token}). */
+export class WebhookCallbackDto {
+  @ApiProperty({ enum: ['completed', 'failed'], example: 'completed' })
+  @IsIn(['completed', 'failed'])
+  status!: 'completed' | 'failed';
+
+  @ApiProperty({ example: 12, minimum: 0 })
+  @IsInt()
+  @Min(0)
+  @Max(MAX_ROWS)
+  deleted!: number;
+
+  @ApiProperty({ example: 3, minimum: 0 })
+  @IsInt()
+  @Min(0)
+  @Max(MAX_ROWS)
+  anonymised!: number;
+
+  @ApiPropertyOptional({ example: 0, minimum: 0, description: 'Rows kept (legal hold on the system side)' })
+  @IsOptional()
+  @IsInt()
+  @Min(0)
+  @Max(MAX_ROWS)
+  held?: number;
+
+  @ApiPropertyOptional({ example: 'purged 12 contacts', maxLength: 1000 })
+  @IsOptional()
+  @IsString()
+  @MaxLength(1000)
+  message?: string;
+}
+
+export class CompleteManualTaskDto {
+  @ApiProperty({ example: 4, minimum: 0 })
+  @IsInt()
+  @Min(0)
+  @Max(MAX_ROWS)
+  deleted!: number;
+
+  @ApiProperty({ example: 0, minimum: 0 })
+  @IsInt()
+  @Min(0)
+  @Max(MAX_ROWS)
+  anonymised!: number;
+
+  @ApiPropertyOptional({ example: 'Shredded the paper files of the 4 customers', maxLength: 2000 })
+  @IsOptional()
+  @IsString()
+  @MaxLength(2000)
+  note?: string;
+}
+
+export class ListManualTasksQueryDto {
+  @ApiPropertyOptional({ enum: ['open', 'done', 'cancelled', 'all'], default: 'open' })
+  @IsOptional()
+  @IsIn(['open', 'done', 'cancelled', 'all'])
+  status?: 'open' | 'done' | 'cancelled' | 'all';
+}
+
+export class ManualTaskResponseDto {
+  @ApiProperty({ format: 'uuid' }) id!: string;
+  @ApiProperty({ format: 'uuid' }) runId!: string;
+  @ApiProperty({ example: 'archives' }) system!: string;
+  @ApiProperty({ example: 'public.paper_files' }) dataset!: string;
+  @ApiProperty({ example: 'Purge in archives / public.paper_files: …' }) instructions!: string;
+  @ApiProperty({ nullable: true, type: [String], example: ['cust-4711'] }) subjectIds!: string[] | null;
+  @ApiProperty({ enum: ['open', 'done', 'cancelled'], example: 'open' }) status!: string;
+  @ApiProperty({ nullable: true, type: Number, example: null }) deleted!: number | null;
+  @ApiProperty({ nullable: true, type: Number, example: null }) anonymised!: number | null;
+  @ApiProperty({ nullable: true, type: String, example: null }) note!: string | null;
+  @ApiProperty({ type: ActorDto, nullable: true }) completedBy!: ActorDto | null;
+  @ApiProperty({ nullable: true, type: Date }) completedAt!: Date | null;
+  @ApiProperty() createdAt!: Date;
+}
+
+export class ManualTaskListDto {
+  @ApiProperty({ type: [ManualTaskResponseDto] }) items!: ManualTaskResponseDto[];
+}
+
+export class CallbackAcceptedDto {
+  @ApiProperty({ example: true }) accepted!: boolean;
+}

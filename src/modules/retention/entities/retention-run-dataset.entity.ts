@@ -1,0 +1,46 @@
+import { Column, Entity, PrimaryGeneratedColumn } from 'typeorm';
+import { bigintAsNumber } from './bigint.transformer';
+
+export type RunDatasetStatus = 'pending' | 'running' | 'waiting' | 'completed' | 'failed' | 'cancelled';
+export type ExecutorKind = 'postgres' | 'webhook' | 'manual';
+
+export const FINISHED_DATASET_STATUSES: RunDatasetStatus[] = ['completed', 'failed', 'cancelled'];
+
+/** Why something a run would purge was kept (legal hold, legal obligation), never values. */
+export interface RetentionExemption {
+  kind: 'legal_hold' | 'legal_obligation';
+  reason: string;
+  holdId?: string;
+  purposeCode?: string;
+  fields?: string[];
+}
+
+/** Progress of one dataset within a run: the committed cursor and the counts so far. */
+@Entity({ name: 'retention_run_dataset' })
+export class RetentionRunDatasetEntity {
+  @PrimaryGeneratedColumn('uuid') id!: string;
+  @Column({ type: 'uuid' }) runId!: string;
+  @Column({ type: 'int' }) position!: number;
+  @Column({ type: 'boolean' }) dryRun!: boolean;
+  @Column({ type: 'text' }) systemCode!: string;
+  @Column({ type: 'text' }) datasetId!: string;
+  @Column({ type: 'text' }) datasetName!: string;
+  @Column({ type: 'text' }) executor!: ExecutorKind;
+  @Column({ type: 'text' }) status!: RunDatasetStatus;
+  /** Primary-key values (as text) of the last row of the last committed batch. */
+  @Column({ type: 'jsonb', nullable: true }) cursor!: string[] | null;
+  @Column({ type: 'int' }) batches!: number;
+  @Column({ type: 'bigint', transformer: bigintAsNumber }) rowsScanned!: number;
+  @Column({ type: 'bigint', transformer: bigintAsNumber }) rowsDeleted!: number;
+  @Column({ type: 'bigint', transformer: bigintAsNumber }) rowsAnonymised!: number;
+  @Column({ type: 'bigint', transformer: bigintAsNumber }) rowsHeld!: number;
+  @Column({ type: 'bigint', transformer: bigintAsNumber }) rowsUndated!: number;
+  @Column({ type: 'int' }) errors!: number;
+  @Column({ type: 'jsonb' }) sampleKeys!: string[][];
+  @Column({ type: 'jsonb' }) exemptions!: RetentionExemption[];
+  @Column({ type: 'text', nullable: true }) error!: string | null;
+  /** sha256 of the one-time webhook callback token (the token itself is never stored). */
+  @Column({ type: 'text', nullable: true }) callbackTokenHash!: string | null;
+  @Column({ type: 'timestamptz', nullable: true }) startedAt!: Date | null;
+  @Column({ type: 'timestamptz', nullable: true }) finishedAt!: Date | null;
+}

@@ -1,0 +1,197 @@
+import { createHash } from 'node:crypto';
+import { Injectable, OnModuleDestroy } from '@nestjs/common';
+import { Pool, PoolClient } from 'pg';
+import type { ColumnFacts, SqlStatement, TableFacts } from './purge-sql';
+
+/** What one batch did (or, in a dry run, would do). Keys are primary-key values as text. */
+export interface BatchOutcome {
+  scanned: number;
+  deleted: number;
+  anonymised: number;
+  held: number;
+  undated: number;
+  firstKey: string[] | null;
+  lastKey: string[] | null;
+  sample: string[][];
+  /** The customer transaction id (purge batches), to learn its fate after a crash. */
+  customerXid: string | null;
+  /** From BEGIN to COMMIT: how long the batch could hold row locks. */
+  durationMs: number;
+}
+
+export interface BatchSettings {
+  lockTimeoutMs: number;
+  statementTimeoutMs: number;
+}
+
+export type CustomerXactStatus = 'committed' | 'aborted' | 'in progress' | null;
+
+interface BatchRow {
+  scanned: number;
+  deleted: number;
+  anonymised: number;
+  held: number;
+  undated: number;
+  first_key: string[] | null;
+  last_key: string[] | null;
+  sample?: string[][];
+}
+
+/**
+ * The `postgres` executor's access to customer databases: a small pool per database, the
+ * catalogue check of a dataset, and one short transaction per batch. The connection string
+ * comes decrypted from the inventory and is never logged.
+ */
+@Injectable()
+export class PostgresExecutor implements OnModuleDestroy {
+  private readonly pools = new Map<string, Pool>();
+
+  pool(connectionString: string): Pool {
+    const key = createHash('sha256').update(connectionString).digest('hex');
+    let pool = this.pools.get(key);
+    if (!pool) {
+      pool = new Pool({
+        connectionString,
+        max: 2,
+        idleTimeoutMillis: 10_000,
+        connectionTimeoutMillis: 5_000,
+        application_name: 'finalite-retention',
+      });
+      pool.on('error', () => undefined); // an idle client's failure surfaces on the next batch
+      this.pools.set(key, pool);
+    }
+    return pool;
+  }
+
+  /** The table as the customer database describes it (null: no such table visible). */
+  async inspect(pool: Pool, schema: string, table: string): Promise<TableFacts | null> {
+    const columns = await pool.query<{
+      column_name: string;
+      data_type: string;
+      character_maximum_length: number | null;
+      is_nullable: string;
+    }>(
+      `SELECT column_name, data_type, character_maximum_length, is_nullable
+         FROM information_schema.columns WHERE table_schema = $1 AND table_name = $2
+        ORDER BY ordinal_position`,
+      [schema, table],
+    );
+    if (columns.rows.length === 0) return null;
+    const pk = await pool.query<{ column_name: string }>(
+      `SELECT kcu.column_name
+         FROM information_schema.table_constraints tc
+         JOIN information_schema.key_column_usage kcu
+           ON kcu.constraint_schema = tc.constraint_schema AND kcu.constraint_name = tc.constraint_name
+          AND kcu.table_name = tc.table_name
+        WHERE tc.table_schema = $1 AND tc.table_name = $2 AND tc.constraint_type = 'PRIMARY KEY'
+        ORDER BY kcu.ordinal_position`,
+      [schema, table],
+    );
+    return {
+      primaryKey: pk.rows.map((r) => r.column_name),
+      columns: new Map(
+        columns.rows.map((c): [string, ColumnFacts] => [
+          c.column_name,
+          {
+            name: c.column_name,
+            dataType: c.data_type,
+            maxLength: c.character_maximum_length,
+            nullable: c.is_nullable === 'YES',
+          },
+        ]),
+      ),
+    };
+  }
+
+  /**
+   * Runs one batch in its own short transaction. For a purge, `beforeCommit` runs once the
+   * statement has done its work and before COMMIT (it records the batch as prepared, with
+   * this transaction's id); a dry run is READ ONLY and changes nothing.
+   */
+  async runBatch(
+    pool: Pool,
+    statement: SqlStatement,
+    dryRun: boolean,
+    settings: BatchSettings,
+    beforeCommit?: (outcome: BatchOutcome) => Promise<void>,
+  ): Promise<BatchOutcome> {
+    const client = await pool.connect();
+    let started = 0;
+    try {
+      started = performance.now();
+      await client.query(dryRun ? 'BEGIN READ ONLY' : 'BEGIN');
+      await client.query(
+        `SELECT set_config('lock_timeout', $1, true), set_config('statement_timeout', $2, true)`,
+        [`${settings.lockTimeoutMs}ms`, `${settings.statementTimeoutMs}ms`],
+      );
+      const xid = dryRun
+        ? null
+        : (await client.query<{ xid: string }>(`SELECT txid_current()::text AS xid`)).rows[0].xid;
+      const row = (await client.query<BatchRow>(statement.text, statement.values)).rows[0];
+      const outcome: BatchOutcome = {
+        scanned: row.scanned,
+        deleted: row.deleted,
+        anonymised: row.anonymised,
+        held: row.held,
+        undated: row.undated,
+        firstKey: row.first_key,
+        lastKey: row.last_key,
+        sample: row.sample ?? [],
+        customerXid: xid,
+        durationMs: 0,
+      };
+      if (beforeCommit && outcome.scanned > 0) {
+        outcome.durationMs = Math.round(performance.now() - started);
+        await beforeCommit(outcome);
+      }
+      await client.query('COMMIT');
+      outcome.durationMs = Math.round(performance.now() - started);
+      return outcome;
+    } catch (e) {
+      await rollbackQuietly(client);
+      throw e;
+    } finally {
+      client.release();
+    }
+  }
+
+  /** The fate of a customer transaction (NULL when too old for the commit log). */
+  async transactionStatus(pool: Pool, xid: string): Promise<CustomerXactStatus> {
+    const r = await pool.query<{ status: CustomerXactStatus }>(`SELECT txid_status($1::bigint) AS status`, [
+      xid,
+    ]);
+    return r.rows[0]?.status ?? null;
+  }
+
+  async query<T extends object>(pool: Pool, statement: SqlStatement, settings: BatchSettings): Promise<T[]> {
+    const client = await pool.connect();
+    try {
+      await client.query('BEGIN READ ONLY');
+      await client.query(`SELECT set_config('statement_timeout', $1, true)`, [
+        `${settings.statementTimeoutMs}ms`,
+      ]);
+      const result = await client.query<T>(statement.text, statement.values);
+      await client.query('COMMIT');
+      return result.rows;
+    } catch (e) {
+      await rollbackQuietly(client);
+      throw e;
+    } finally {
+      client.release();
+    }
+  }
+
+  async onModuleDestroy(): Promise<void> {
+    const pools = [...this.pools.values()];
+    this.pools.clear();
+    await Promise.allSettled(pools.map((p) => p.end()));
+  }
+}
+
+async function rollbackQuietly(client: PoolClient): Promise<void> {
+  try {
+    await client.query('ROLLBACK');
+  } catch {
+    // the connection is gone: the server rolls the transaction back by itself
+  }
+}

@@ -1,0 +1,311 @@
+import { createHash, createHmac } from 'node:crypto';
+import { buildDatasetRule, PurposeFacts } from '../retention-rule';
+import type { RetentionDatasetPlan } from '../../inventory/inventory.types';
+import {
+  buildDryRunBatch,
+  buildPurgeBatch,
+  ColumnFacts,
+  executionProblems,
+  hmacPads,
+  PurgeInputs,
+  quoteIdentifier,
+  TableFacts,
+} from './purge-sql';
+
+const col = (
+  name: string,
+  dataType: string,
+  nullable = true,
+  maxLength: number | null = null,
+): ColumnFacts => ({
+  name,
+  dataType,
+  nullable,
+  maxLength,
+});
+
+function plan(
+  overrides: Partial<RetentionDatasetPlan['dataset']> = {},
+  fields?: RetentionDatasetPlan['fields'],
+): RetentionDatasetPlan {
+  return {
+    system: { code: 'crm', kind: 'postgres' as RetentionDatasetPlan['system']['kind'] },
+    dataset: {
+      id: 'ds-1',
+      name: 'public.customers',
+      schema: 'public',
+      table: 'customers',
+      primaryKey: ['id'],
+      subjectColumn: 'customer_ref',
+      timestampColumns: { lastInteraction: 'last_interaction', collection: 'created_at' },
+      ...overrides,
+    },
+    fields: fields ?? [
+      {
+        key: 'crm.customers.email',
+        column: 'email',
+        dataCategory: 'contact',
+        special: false,
+        anonymisation: { strategy: 'hash' as never },
+        bindings: [{ purposeCode: 'crm.support' }, { purposeCode: 'marketing.newsletter' }],
+      },
+      {
+        key: 'crm.customers.name',
+        column: 'name',
+        dataCategory: 'identity',
+        special: false,
+        anonymisation: { strategy: 'nullify' as never },
+        bindings: [{ purposeCode: 'crm.support' }],
+      },
+    ],
+  };
+}
+
+const purposes = new Map<string, PurposeFacts>([
+  [
+    'crm.support',
+    {
+      code: 'crm.support',
+      status: 'active',
+      legalBasis: 'contract',
+      retention: { duration: 'P1Y', trigger: 'last_interaction' },
+    },
+  ],
+  [
+    'marketing.newsletter',
+    {
+      code: 'marketing.newsletter',
+      status: 'active',
+      legalBasis: 'consent',
+      retention: { duration: 'P3Y', trigger: 'last_interaction' },
+    },
+  ],
+  [
+    'accounting',
+    {
+      code: 'accounting',
+      status: 'active',
+      legalBasis: 'legal_obligation',
+      retention: { duration: 'P10Y', trigger: 'collection' },
+    },
+  ],
+  [
+    'old',
+    {
+      code: 'old',
+      status: 'retired',
+      legalBasis: 'contract',
+      retention: { duration: 'P1Y', trigger: 'collection' },
+    },
+  ],
+]);
+
+const table: TableFacts = {
+  primaryKey: ['id'],
+  columns: new Map(
+    [
+      col('id', 'bigint', false),
+      col('customer_ref', 'text'),
+      col('email', 'text'),
+      col('name', 'character varying'),
+      col('last_interaction', 'timestamp with time zone'),
+      col('created_at', 'timestamp with time zone'),
+    ].map((c) => [c.name, c]),
+  ),
+};
+
+const inputs = (over: Partial<PurgeInputs> = {}): PurgeInputs => ({
+  withdrawals: new Map(),
+  wholeDatasetHeld: false,
+  heldSubjects: [],
+  subjectFilter: null,
+  hashKey: Buffer.from('k'.repeat(32)),
+  batchSize: 500,
+  now: new Date('2026-05-10T00:00:00Z'),
+  ...over,
+});
+
+describe('identifiers', () => {
+  it.each(['customers"; DROP TABLE x; --', 'a b', '1abc', '', 'x'.repeat(64), 'naïve', 'a"b'])(
+    'refuses %j',
+    (id) => {
+      expect(() => quoteIdentifier(id)).toThrow(/unsafe SQL identifier/);
+    },
+  );
+
+  it('quotes safe identifiers', () => {
+    expect(quoteIdentifier('Customer_Ref')).toBe('"Customer_Ref"');
+  });
+
+  it('reports a malicious registered column before any SQL is built', () => {
+    const rule = buildDatasetRule(
+      plan({}, [
+        {
+          key: 'crm.customers.x',
+          column: 'email" = NULL; DROP TABLE customers; --',
+          dataCategory: 'contact',
+          special: false,
+          anonymisation: { strategy: 'nullify' as never },
+          bindings: [{ purposeCode: 'crm.support' }],
+        },
+      ]),
+      purposes,
+    );
+    expect(executionProblems(rule, table)).toEqual([expect.stringMatching(/unsafe identifier/)]);
+  });
+
+  it('reports columns, keys and strategies the customer table cannot take', () => {
+    const rule = buildDatasetRule(plan({ primaryKey: ['customer_ref'] }), purposes);
+    const narrow: TableFacts = {
+      primaryKey: ['id'],
+      columns: new Map(
+        [...table.columns]
+          .filter(([n]) => n !== 'name')
+          .concat([['email', col('email', 'character varying', true, 20)]]),
+      ),
+    };
+    const problems = executionProblems(rule, narrow);
+    expect(problems).toEqual(
+      expect.arrayContaining([
+        'column name does not exist in public.customers',
+        expect.stringMatching(/registered primary key \(customer_ref\) is not the table's \(id\)/),
+        expect.stringMatching(/"hash" needs room for 69 characters/),
+      ]),
+    );
+    expect(executionProblems(buildDatasetRule(plan(), purposes), null)).toEqual([
+      "table public.customers does not exist in the system's database",
+    ]);
+  });
+});
+
+describe('purge statements', () => {
+  it('passes every value as a parameter (durations, subjects, cursor, batch size)', () => {
+    const rule = buildDatasetRule(plan(), purposes);
+    const stmt = buildPurgeBatch(
+      rule,
+      table,
+      inputs({
+        heldSubjects: ["o'brien"],
+        withdrawals: new Map([
+          ['marketing.newsletter', [{ subjectId: 'cust-9', withdrawnAt: new Date('2026-01-01') }]],
+        ]),
+      }),
+      ['42'],
+    );
+    expect(stmt.text).not.toContain("o'brien");
+    expect(stmt.text).not.toContain('cust-9');
+    expect(stmt.text).not.toContain('42');
+    expect(stmt.values).toEqual(expect.arrayContaining([["o'brien"], ['cust-9'], '42', 500]));
+    expect(stmt.text).toContain('(t."id") > ($');
+    expect(stmt.text).toMatch(/DELETE FROM "public"\."customers" AS t USING batch b/);
+    expect(stmt.text).toMatch(/UPDATE "public"\."customers" AS t SET "email" = CASE WHEN/);
+  });
+
+  it('never deletes when a field is bound to no purpose (only anonymises the due ones)', () => {
+    const p = plan();
+    p.fields.push({
+      key: 'crm.customers.created_at',
+      column: 'created_at',
+      dataCategory: 'other',
+      special: false,
+      anonymisation: { strategy: 'nullify' as never },
+      bindings: [],
+    });
+    const stmt = buildPurgeBatch(buildDatasetRule(p, purposes), table, inputs(), null);
+    expect(stmt.text).toMatch(/b\.del AND NOT \(FALSE\) AND FALSE/);
+  });
+
+  it.each(['purge', 'dry'])(
+    'uses every parameter it carries (%s), so PostgreSQL can type them all',
+    (mode) => {
+      const rule = buildDatasetRule(plan(), purposes);
+      const stmt =
+        mode === 'purge'
+          ? buildPurgeBatch(rule, table, inputs(), ['7'])
+          : buildDryRunBatch(rule, table, inputs(), ['7'], 10);
+      const used = new Set([...stmt.text.matchAll(/\$(\d+)/g)].map((m) => Number(m[1])));
+      expect([...used].sort((a, b) => a - b)).toEqual(stmt.values.map((_, i) => i + 1));
+    },
+  );
+
+  it('holds a whole dataset by making every row held', () => {
+    const stmt = buildDryRunBatch(
+      buildDatasetRule(plan(), purposes),
+      table,
+      inputs({ wholeDatasetHeld: true }),
+      null,
+      5,
+    );
+    expect(stmt.text).toContain('(TRUE) AS h');
+  });
+});
+
+describe('retention rule', () => {
+  it('derives per-field expiry from active purposes and their triggers', () => {
+    const rule = buildDatasetRule(plan(), purposes);
+    const email = rule.fields[0];
+    expect(email.state).toBe('bound');
+    expect(email.keeps.map((k) => [k.purposeCode, k.expiry.kind])).toEqual([
+      ['crm.support', 'time'],
+      ['marketing.newsletter', 'time'],
+    ]);
+    expect(rule.withdrawalPurposes).toEqual(['marketing.newsletter']);
+  });
+
+  it('treats a field bound only to retired purposes as due now, and an unbound one as never', () => {
+    const p = plan({}, [
+      {
+        key: 'a',
+        column: 'email',
+        dataCategory: 'contact',
+        special: false,
+        anonymisation: { strategy: 'nullify' as never },
+        bindings: [{ purposeCode: 'old' }],
+      },
+      {
+        key: 'b',
+        column: 'name',
+        dataCategory: 'contact',
+        special: false,
+        anonymisation: { strategy: 'nullify' as never },
+        bindings: [],
+      },
+    ]);
+    const rule = buildDatasetRule(p, purposes);
+    expect(rule.fields.map((f) => f.state)).toEqual(['no_active_purpose', 'unbound']);
+  });
+
+  it('on erasure, ends every purpose now except legal obligations', () => {
+    const p = plan();
+    p.fields[1].bindings.push({ purposeCode: 'accounting' });
+    const rule = buildDatasetRule(p, purposes, { erasure: true });
+    expect(rule.fields[0].keeps.every((k) => k.expiry.kind === 'now')).toBe(true);
+    expect(rule.fields[1].keeps.map((k) => k.expiry.kind)).toEqual(['time', 'now']);
+    expect(rule.legalObligationKeeps).toEqual([
+      { purposeCode: 'accounting', fields: ['crm.customers.name'] },
+    ]);
+  });
+
+  it('cannot prove expiry without the trigger column', () => {
+    const rule = buildDatasetRule(plan({ timestampColumns: {} }), purposes);
+    expect(rule.fields[1].keeps[0].expiry).toEqual({
+      kind: 'never',
+      reason: 'the dataset declares no last_interaction column for purpose crm.support',
+    });
+  });
+});
+
+describe('keyed hash pads', () => {
+  it('reproduce HMAC-SHA256 with two plain sha256 passes (what the SQL computes)', () => {
+    const key = Buffer.from('a secret key of some length');
+    const { inner, outer } = hmacPads(key);
+    const message = Buffer.from('alice@example.com');
+    const innerHash = createHash('sha256')
+      .update(Buffer.concat([inner, message]))
+      .digest();
+    const viaPads = createHash('sha256')
+      .update(Buffer.concat([outer, innerHash]))
+      .digest('hex');
+    expect(viaPads).toBe(createHmac('sha256', key).update(message).digest('hex'));
+  });
+});

@@ -1,0 +1,9 @@
+import type { RetentionDatasetPlan, RetentionPlanFilter } from '../inventory/inventory.types';
+
+/**
+ * The register as the retention engine reads it: bound to InventoryService.getRetentionPlan in
+ * RetentionModule (a port, so the engine's tests and benchmark can feed a plan directly).
+ */
+export abstract class RetentionPlanSource {
+  abstract getRetentionPlan(filter?: RetentionPlanFilter): Promise<RetentionDatasetPlan[]>;
+}

@@ -1,0 +1,205 @@
+import { describeDuration, IsoDuration, parseIsoDuration } from '../../common/time/iso-duration';
+import type { Anonymisation, RetentionDatasetPlan } from '../inventory/inventory.types';
+
+/** What the rule derivation needs to know of a purpose (its effective declaration). */
+export interface PurposeFacts {
+  code: string;
+  status: string;
+  legalBasis: string | null;
+  retention: { duration: string; trigger: string } | null;
+}
+
+/** When one purpose stops justifying a field, for one row. */
+export type PurposeExpiry =
+  /** `column + duration < now`; consent-based purposes also end at once on withdrawal. */
+  | {
+      kind: 'time';
+      column: string;
+      trigger: string;
+      duration: IsoDuration;
+      durationText: string;
+      endsOnWithdrawal: boolean;
+    }
+  /** `withdrawnAt + duration < now` for the row's subject (trigger consent_withdrawal). */
+  | { kind: 'after_withdrawal'; duration: IsoDuration; durationText: string }
+  /** Already over (erasure request: only a legal obligation still justifies keeping). */
+  | { kind: 'now' }
+  /** Cannot be proven expired (no retention declared, no trigger column, no subject column). */
+  | { kind: 'never'; reason: string };
+
+export interface PurposeKeep {
+  purposeCode: string;
+  legalBasis: string | null;
+  expiry: PurposeExpiry;
+}
+
+export type FieldState =
+  /** Bound to active purposes: due when each of them has expired for the row. */
+  | 'bound'
+  /** Bound only to purposes no longer active: nothing justifies it any more, due now. */
+  | 'no_active_purpose'
+  /** Bound to no purpose at all: an inventory gap, reported and never purged automatically. */
+  | 'unbound';
+
+export interface FieldRule {
+  key: string;
+  column: string;
+  dataCategory: string;
+  anonymisation: Anonymisation;
+  state: FieldState;
+  keeps: PurposeKeep[];
+}
+
+export interface DatasetRule {
+  systemCode: string;
+  datasetId: string;
+  datasetName: string;
+  schema: string;
+  table: string;
+  primaryKey: string[];
+  subjectColumn: string | null;
+  fields: FieldRule[];
+  /** Purposes whose consent withdrawals decide expiry (fetched per run from the consents). */
+  withdrawalPurposes: string[];
+  /** Kept by a legal obligation despite an erasure request (reported with the reason). */
+  legalObligationKeeps: { purposeCode: string; fields: string[] }[];
+}
+
+export interface RuleOptions {
+  /** Art. 17 erasure: every purpose ends now except legal obligations. */
+  erasure?: boolean;
+}
+
+const TRIGGER_COLUMN: Record<string, 'collection' | 'lastInteraction' | 'contractEnd'> = {
+  collection: 'collection',
+  last_interaction: 'lastInteraction',
+  contract_end: 'contractEnd',
+};
+
+/** Derives, from the register, when each field of a dataset becomes due (docs/retention.md). */
+export function buildDatasetRule(
+  plan: RetentionDatasetPlan,
+  purposes: ReadonlyMap<string, PurposeFacts>,
+  options: RuleOptions = {},
+): DatasetRule {
+  const withdrawalPurposes = new Set<string>();
+  const legalKeeps = new Map<string, string[]>();
+  const fields = plan.fields.map((field): FieldRule => {
+    const active = field.bindings
+      .map((b) => purposes.get(b.purposeCode))
+      .filter((p): p is PurposeFacts => !!p && p.status === 'active');
+    const state: FieldState =
+      field.bindings.length === 0 ? 'unbound' : active.length === 0 ? 'no_active_purpose' : 'bound';
+    const keeps = active
+      .map((p) => ({ purposeCode: p.code, legalBasis: p.legalBasis, expiry: expiryOf(p, plan, options) }))
+      .sort((a, b) => a.purposeCode.localeCompare(b.purposeCode));
+    for (const k of keeps) {
+      if ((k.expiry.kind === 'time' && k.expiry.endsOnWithdrawal) || k.expiry.kind === 'after_withdrawal') {
+        withdrawalPurposes.add(k.purposeCode);
+      }
+      if (options.erasure && k.legalBasis === 'legal_obligation') {
+        legalKeeps.set(k.purposeCode, [...(legalKeeps.get(k.purposeCode) ?? []), field.key]);
+      }
+    }
+    return {
+      key: field.key,
+      column: field.column,
+      dataCategory: field.dataCategory,
+      anonymisation: chooseAnonymisation(field),
+      state,
+      keeps,
+    };
+  });
+  return {
+    systemCode: plan.system.code,
+    datasetId: plan.dataset.id,
+    datasetName: plan.dataset.name,
+    schema: plan.dataset.schema,
+    table: plan.dataset.table,
+    primaryKey: plan.dataset.primaryKey,
+    subjectColumn: plan.dataset.subjectColumn,
+    fields,
+    withdrawalPurposes: [...withdrawalPurposes].sort(),
+    legalObligationKeeps: [...legalKeeps].map(([purposeCode, f]) => ({ purposeCode, fields: f })),
+  };
+}
+
+function expiryOf(p: PurposeFacts, plan: RetentionDatasetPlan, options: RuleOptions): PurposeExpiry {
+  if (options.erasure && p.legalBasis !== 'legal_obligation') return { kind: 'now' };
+  if (!p.retention) return { kind: 'never', reason: `purpose ${p.code} declares no retention` };
+  let duration: IsoDuration;
+  try {
+    duration = parseIsoDuration(p.retention.duration);
+  } catch {
+    return { kind: 'never', reason: `purpose ${p.code} has an invalid retention duration` };
+  }
+  const durationText = describeDuration(duration);
+  if (p.retention.trigger === 'consent_withdrawal') {
+    if (!plan.dataset.subjectColumn) {
+      return { kind: 'never', reason: `no subject column to match consent withdrawals for ${p.code}` };
+    }
+    return { kind: 'after_withdrawal', duration, durationText };
+  }
+  const columnKey = TRIGGER_COLUMN[p.retention.trigger];
+  const column = columnKey ? plan.dataset.timestampColumns[columnKey] : undefined;
+  if (!column) {
+    return {
+      kind: 'never',
+      reason: `the dataset declares no ${p.retention.trigger} column for purpose ${p.code}`,
+    };
+  }
+  return {
+    kind: 'time',
+    column,
+    trigger: p.retention.trigger,
+    duration,
+    durationText,
+    endsOnWithdrawal: p.legalBasis === 'consent' && !!plan.dataset.subjectColumn,
+  };
+}
+
+/** A binding's strategy wins over the field's (first binding by purpose code, for determinism). */
+function chooseAnonymisation(field: RetentionDatasetPlan['fields'][number]): Anonymisation {
+  const fromBinding = [...field.bindings]
+    .sort((a, b) => a.purposeCode.localeCompare(b.purposeCode))
+    .find((b) => b.anonymisation)?.anonymisation;
+  return fromBinding ?? field.anonymisation ?? { strategy: 'nullify' as Anonymisation['strategy'] };
+}
+
+/** The effective rule of one field in plain words (the register view, webhooks, manual tasks). */
+export function describeFieldRule(field: FieldRule, rowDeletedWhenAllDue = true): string {
+  const what = `${field.column}: ${strategyWords(field.anonymisation)}${rowDeletedWhenAllDue ? ' (the row is deleted once all its fields are due)' : ''}`;
+  if (field.state === 'unbound') return `${field.column}: never purged automatically (bound to no purpose)`;
+  if (field.state === 'no_active_purpose') return `${what} now: no active purpose justifies it`;
+  const conditions = field.keeps.map((k) => keepWords(k));
+  return `${what} once ${conditions.join(', and ')}`;
+}
+
+function keepWords(k: PurposeKeep): string {
+  const e = k.expiry;
+  switch (e.kind) {
+    case 'time':
+      return `${e.durationText} have passed since ${e.column} (${k.purposeCode})${e.endsOnWithdrawal ? ` or consent for ${k.purposeCode} is withdrawn` : ''}`;
+    case 'after_withdrawal':
+      return `${e.durationText} have passed since consent for ${k.purposeCode} was withdrawn`;
+    case 'now':
+      return `immediately for ${k.purposeCode} (erasure request)`;
+    case 'never':
+      return `never: ${e.reason}`;
+  }
+}
+
+function strategyWords(a: Anonymisation): string {
+  switch (a.strategy as string) {
+    case 'nullify':
+      return 'erased (set to null)';
+    case 'hash':
+      return 'replaced by a keyed hash';
+    case 'generalise':
+      return 'generalised';
+    case 'fixed':
+      return `replaced by "${a.value ?? ''}"`;
+    default:
+      return 'anonymised';
+  }
+}

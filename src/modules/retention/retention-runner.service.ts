@@ -1,0 +1,963 @@
+import { createHash, createHmac, randomBytes } from 'node:crypto';
+import { hostname } from 'node:os';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { Injectable, Logger, OnApplicationBootstrap, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
+import { EventEmitter2 } from '@nestjs/event-emitter';
+import { InjectDataSource } from '@nestjs/typeorm';
+import type { Pool } from 'pg';
+import { DataSource, EntityManager, In } from 'typeorm';
+import { AppConfig } from '../../config/app-config';
+import { inTransaction } from '../../database/transaction';
+import { JobDispatcher } from '../../jobs/job-dispatcher';
+import { JobHandlerRegistry } from '../../jobs/job-handler-registry';
+import type { JobContext } from '../../jobs/job.types';
+import { Actor, SYSTEM_ACTOR } from '../../policies/principal';
+import { AuditService } from '../audit/audit.service';
+import { ConsentsService } from '../consents/consents.service';
+import type { RetentionDatasetPlan } from '../inventory/inventory.types';
+import { LegalHoldsService } from '../legal-holds/legal-holds.service';
+import { PurposesService } from '../purposes/purposes.service';
+import {
+  FINISHED_DATASET_STATUSES,
+  RetentionExemption,
+  RetentionRunDatasetEntity,
+} from './entities/retention-run-dataset.entity';
+import { RetentionRunEntity, RetentionRunStatus } from './entities/retention-run.entity';
+import { ManualTaskEntity } from './entities/manual-task.entity';
+import { PurgeBatchEntity } from './entities/purge-batch.entity';
+import { BatchOutcome, PostgresExecutor } from './executors/postgres-executor';
+import {
+  buildDryRunBatch,
+  buildPurgeBatch,
+  executionProblems,
+  PurgeInputs,
+  TableFacts,
+} from './executors/purge-sql';
+import { retentionHashKey } from './retention-hash-key';
+import { returningRows } from './returning-rows';
+import { RetentionPlanSource } from './retention-plan.source';
+import { buildDatasetRule, DatasetRule, describeFieldRule, PurposeFacts } from './retention-rule';
+
+export const RETENTION_RUN_JOB = 'retention.run';
+export const RETENTION_WEBHOOK_JOB = 'retention.webhook';
+/** In-process event after a run reaches a final status (erasure requests follow their run). */
+export const RETENTION_RUN_FINISHED_EVENT = 'retention.run.finished';
+
+export interface RetentionRunFinishedEvent {
+  runId: string;
+  kind: string;
+  status: RetentionRunStatus;
+}
+
+const SAMPLE_SIZE = 20;
+const BATCH_ATTEMPTS = 3;
+
+type DatasetOutcome = 'done' | 'waiting' | 'busy' | 'stopped' | 'cancelled';
+
+/**
+ * Executes retention runs: the `retention.run` job handler. A run is claimed with a lease in
+ * PostgreSQL (so two workers never execute it together, and a dead worker's run is taken over
+ * when its lease expires); datasets are processed one after another, in resumable batches.
+ * See docs/retention.md for the exactly-once guarantee of batch counts.
+ */
+@Injectable()
+export class RetentionRunner implements OnModuleInit, OnApplicationBootstrap, OnModuleDestroy {
+  private readonly logger = new Logger('Retention');
+  private readonly owner = `${hostname()}:${process.pid}:${randomBytes(4).toString('hex')}`;
+  private readonly hashKey: Buffer;
+  private stopping = false;
+  private sweepTimer?: NodeJS.Timeout;
+
+  constructor(
+    @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly config: AppConfig,
+    private readonly audit: AuditService,
+    private readonly jobs: JobDispatcher,
+    private readonly registry: JobHandlerRegistry,
+    private readonly plans: RetentionPlanSource,
+    private readonly purposes: PurposesService,
+    private readonly consents: ConsentsService,
+    private readonly holds: LegalHoldsService,
+    private readonly postgres: PostgresExecutor,
+    private readonly events: EventEmitter2,
+  ) {
+    this.hashKey = retentionHashKey(config);
+  }
+
+  onModuleInit(): void {
+    this.registry.register<{ runId: string }>(RETENTION_RUN_JOB, (data) => this.process(data.runId));
+    this.registry.register<{ runDatasetId: string; token: string }>(RETENTION_WEBHOOK_JOB, (data, ctx) =>
+      this.deliverWebhook(data.runDatasetId, data.token, ctx),
+    );
+  }
+
+  onApplicationBootstrap(): void {
+    // PostgreSQL is the source of truth: whatever a lost job or a dead worker left unfinished
+    // is dispatched again at start and then periodically.
+    void this.sweep();
+    this.sweepTimer = setInterval(() => void this.sweep(), this.config.RETENTION_LEASE_MS);
+    this.sweepTimer.unref();
+  }
+
+  onModuleDestroy(): void {
+    this.stopping = true;
+    if (this.sweepTimer) clearInterval(this.sweepTimer);
+  }
+
+  async dispatch(runId: string, variant?: string, delayMs?: number): Promise<void> {
+    try {
+      await this.jobs.dispatch(
+        RETENTION_RUN_JOB,
+        { runId },
+        { jobId: `retention-run-${runId}${variant ? `-${variant}` : ''}`, delayMs },
+      );
+    } catch (err) {
+      this.logger.warn({ err: (err as Error).message, runId }, 'Run not queued; the sweep will retry');
+    }
+  }
+
+  /** Re-dispatches queued runs and running runs whose lease expired. */
+  async sweep(): Promise<void> {
+    if (this.stopping) return;
+    try {
+      const rows = await this.dataSource.query<{ id: string }[]>(
+        `SELECT id FROM retention_run
+          WHERE status IN ('queued', 'running') AND (lease_until IS NULL OR lease_until < now())
+          ORDER BY created_at LIMIT 100`,
+      );
+      const epoch = Math.floor(Date.now() / this.config.RETENTION_LEASE_MS);
+      for (const r of rows) await this.dispatch(r.id, `s${epoch}`);
+    } catch (err) {
+      this.logger.warn({ err: (err as Error).message }, 'Retention sweep failed');
+    }
+  }
+
+  /** The job handler: runs (or resumes) one run as far as this process can take it. */
+  async process(runId: string): Promise<void> {
+    if (this.stopping) return;
+    const run = await this.claim(runId);
+    if (!run) return;
+    let lost = false;
+    const heartbeat = setInterval(
+      () => {
+        void this.renew(runId).then(
+          (ok) => (lost = lost || !ok),
+          () => undefined,
+        );
+      },
+      Math.max(200, Math.floor(this.config.RETENTION_LEASE_MS / 3)),
+    );
+    try {
+      if (!run.startedAt) await this.markStarted(run);
+      const datasets = await this.dataSource.manager.find(RetentionRunDatasetEntity, {
+        where: { runId },
+        order: { position: 'ASC' },
+      });
+      for (const rd of datasets) {
+        if (FINISHED_DATASET_STATUSES.includes(rd.status) || rd.status === 'waiting') continue;
+        if (this.stopping || lost) return;
+        if (await this.cancelRequested(runId)) return await this.cancelRemaining(runId);
+        const outcome = await this.executeDataset(run, rd);
+        if (outcome === 'cancelled') return await this.cancelRemaining(runId);
+        if (outcome === 'stopped') return;
+        if (outcome === 'busy') {
+          // Another run is purging this dataset: come back shortly (one run per dataset at a time).
+          await this.release(runId);
+          await this.dispatch(runId, `b${Date.now()}`, 2_000);
+          return;
+        }
+      }
+      await this.finishIfDone(runId);
+    } catch (err) {
+      this.logger.error({ err, runId }, 'Retention run interrupted; it will be resumed');
+    } finally {
+      clearInterval(heartbeat);
+      await this.release(runId).catch(() => undefined);
+    }
+  }
+
+  private async claim(runId: string): Promise<RetentionRunEntity | null> {
+    const rows = await returningRows<{ id: string }>(
+      this.dataSource,
+      `UPDATE retention_run
+          SET lease_owner = $2, lease_until = now() + make_interval(secs => $3::double precision / 1000),
+              status = CASE WHEN status = 'queued' THEN 'running' ELSE status END
+        WHERE id = $1 AND status IN ('queued', 'running')
+          AND (lease_until IS NULL OR lease_until < now() OR lease_owner = $2)
+        RETURNING id`,
+      [runId, this.owner, this.config.RETENTION_LEASE_MS],
+    );
+    if (rows.length === 0) return null;
+    return this.dataSource.manager.findOneByOrFail(RetentionRunEntity, { id: runId });
+  }
+
+  private async renew(runId: string, m: EntityManager = this.dataSource.manager): Promise<boolean> {
+    const rows = await returningRows<{ id: string }>(
+      m,
+      `UPDATE retention_run SET lease_until = now() + make_interval(secs => $3::double precision / 1000)
+        WHERE id = $1 AND lease_owner = $2 AND status = 'running' RETURNING id`,
+      [runId, this.owner, this.config.RETENTION_LEASE_MS],
+    );
+    return rows.length > 0;
+  }
+
+  private async release(runId: string): Promise<void> {
+    await this.dataSource.query(
+      `UPDATE retention_run SET lease_owner = NULL, lease_until = NULL WHERE id = $1 AND lease_owner = $2`,
+      [runId, this.owner],
+    );
+  }
+
+  private async cancelRequested(runId: string): Promise<boolean> {
+    const rows = await this.dataSource.query<{ cancel_requested: boolean }[]>(
+      `SELECT cancel_requested FROM retention_run WHERE id = $1`,
+      [runId],
+    );
+    return rows[0]?.cancel_requested ?? true;
+  }
+
+  private async markStarted(run: RetentionRunEntity): Promise<void> {
+    await inTransaction(this.dataSource, async (m) => {
+      await m.query(`UPDATE retention_run SET started_at = coalesce(started_at, now()) WHERE id = $1`, [
+        run.id,
+      ]);
+      await this.audit.recordInTransaction(m, {
+        type: 'retention.run.started',
+        actor: SYSTEM_ACTOR,
+        target: { type: 'retention_run', id: run.id },
+        payload: { kind: run.kind, dryRun: run.dryRun, system: run.systemCode, datasetId: run.datasetId },
+      });
+    });
+  }
+
+  private async executeDataset(
+    run: RetentionRunEntity,
+    rd: RetentionRunDatasetEntity,
+  ): Promise<DatasetOutcome> {
+    const [plan] = await this.plans.getRetentionPlan({ datasetId: rd.datasetId });
+    if (!plan) {
+      await this.failDataset(rd, 'the dataset is no longer registered');
+      return 'done';
+    }
+    switch (plan.system.kind as string) {
+      case 'postgres':
+        return this.executePostgres(run, rd, plan);
+      case 'webhook':
+        return this.startWebhook(run, rd, plan);
+      case 'manual':
+        return this.startManualTask(run, rd, plan);
+      default:
+        await this.failDataset(rd, `unsupported system kind ${String(plan.system.kind)}`);
+        return 'done';
+    }
+  }
+
+  private async rule(run: RetentionRunEntity, plan: RetentionDatasetPlan): Promise<DatasetRule> {
+    const purposes = new Map<string, PurposeFacts>((await this.purposes.listAll()).map((p) => [p.code, p]));
+    return buildDatasetRule(plan, purposes, { erasure: run.kind === 'erasure' });
+  }
+
+  /** Holds, withdrawals and exemptions of one dataset for this run. */
+  private async inputsFor(
+    run: RetentionRunEntity,
+    rule: DatasetRule,
+  ): Promise<{ inputs: PurgeInputs; exemptions: RetentionExemption[] }> {
+    const coverage = await this.holds.coverage(rule.systemCode, rule.datasetId);
+    const scope = run.subjectIds;
+    const withdrawals = new Map<string, { subjectId: string; withdrawnAt: Date }[]>();
+    if (rule.subjectColumn && rule.withdrawalPurposes.length) {
+      for (const w of await this.consents.findWithdrawals(rule.withdrawalPurposes, scope ?? undefined)) {
+        withdrawals.set(w.purposeCode, [...(withdrawals.get(w.purposeCode) ?? []), w]);
+      }
+    }
+    const heldSubjects = [...coverage.subjects.keys()].filter((s) => !scope || scope.includes(s));
+    const exemptions: RetentionExemption[] = [
+      ...coverage.wholeDataset.map((h) => ({ kind: 'legal_hold' as const, reason: h.reason, holdId: h.id })),
+      ...heldSubjects.map((s) => {
+        const h = coverage.subjects.get(s)!;
+        return { kind: 'legal_hold' as const, reason: h.reason, holdId: h.id };
+      }),
+      ...rule.legalObligationKeeps.map((k) => ({
+        kind: 'legal_obligation' as const,
+        purposeCode: k.purposeCode,
+        fields: k.fields,
+        reason: `legal obligation (${k.purposeCode}) keeps these fields until its retention period ends`,
+      })),
+    ];
+    return {
+      inputs: {
+        withdrawals,
+        wholeDatasetHeld: coverage.wholeDataset.length > 0,
+        heldSubjects,
+        subjectFilter: scope,
+        hashKey: this.hashKey,
+        batchSize: this.config.RETENTION_BATCH_SIZE,
+        now: new Date(),
+      },
+      exemptions,
+    };
+  }
+
+  private async executePostgres(
+    run: RetentionRunEntity,
+    rd: RetentionRunDatasetEntity,
+    plan: RetentionDatasetPlan,
+  ): Promise<DatasetOutcome> {
+    if (!(await this.lockDataset(rd))) return 'busy';
+    if (!plan.system.connectionString) {
+      await this.failDataset(rd, 'the system has no connection string');
+      return 'done';
+    }
+    const rule = await this.rule(run, plan);
+    const pool = this.postgres.pool(plan.system.connectionString);
+    let table: TableFacts | null;
+    try {
+      table = await this.postgres.inspect(pool, rule.schema, rule.table);
+    } catch (err) {
+      await this.failDataset(rd, `the system's database is unreachable: ${safeMessage(err)}`);
+      return 'done';
+    }
+    const problems = executionProblems(rule, table);
+    if (problems.length) {
+      await this.failDataset(rd, `refused: ${problems.join('; ')}`);
+      return 'done';
+    }
+    const { inputs, exemptions } = await this.inputsFor(run, rule);
+    await this.dataSource.query(`UPDATE retention_run_dataset SET exemptions = $2 WHERE id = $1`, [
+      rd.id,
+      JSON.stringify(exemptions),
+    ]);
+    await this.resolvePrepared(run, rd, pool);
+    const settings = {
+      lockTimeoutMs: this.config.RETENTION_LOCK_TIMEOUT_MS,
+      statementTimeoutMs: this.config.RETENTION_STATEMENT_TIMEOUT_MS,
+    };
+    let failures = 0;
+    for (;;) {
+      if (this.stopping) return 'stopped';
+      const seq = rd.batches + 1;
+      const cursor = rd.cursor;
+      const statement = run.dryRun
+        ? buildDryRunBatch(rule, table!, inputs, cursor, Math.max(0, SAMPLE_SIZE - rd.sampleKeys.length))
+        : buildPurgeBatch(rule, table!, inputs, cursor);
+      let outcome: BatchOutcome;
+      try {
+        outcome = await this.postgres.runBatch(
+          pool,
+          statement,
+          run.dryRun,
+          settings,
+          run.dryRun ? undefined : (o) => this.prepareBatch(run, rd, seq, cursor, o),
+        );
+      } catch (err) {
+        failures += 1;
+        this.logger.warn(
+          { err: safeMessage(err), runId: run.id, dataset: rd.datasetName, seq },
+          'Batch failed',
+        );
+        if (failures >= BATCH_ATTEMPTS) {
+          await this.failDataset(rd, `batch ${seq} failed ${failures} times: ${safeMessage(err)}`);
+          return 'done';
+        }
+        await sleep(250 * 2 ** failures);
+        continue;
+      }
+      failures = 0;
+      if (outcome.scanned === 0) {
+        await this.dataSource.query(
+          `UPDATE retention_run_dataset SET status = 'completed', finished_at = now() WHERE id = $1`,
+          [rd.id],
+        );
+        return 'done';
+      }
+      const state = await this.commitBatch(run, rd, seq, cursor, outcome);
+      Object.assign(rd, state);
+      if (state.cancelRequested) return 'cancelled';
+      if (this.config.RETENTION_BATCH_PAUSE_MS > 0) await sleep(this.config.RETENTION_BATCH_PAUSE_MS);
+    }
+  }
+
+  /** The per-dataset lock (unique index on running purges). */
+  private async lockDataset(rd: RetentionRunDatasetEntity): Promise<boolean> {
+    try {
+      await this.dataSource.query(
+        `UPDATE retention_run_dataset SET status = 'running', started_at = coalesce(started_at, now())
+          WHERE id = $1 AND status IN ('pending', 'running')`,
+        [rd.id],
+      );
+      return true;
+    } catch (err) {
+      if ((err as { driverError?: { code?: string } }).driverError?.code === '23505') return false;
+      throw err;
+    }
+  }
+
+  /** Written before the customer transaction commits, with its id: the crash-recovery record. */
+  private async prepareBatch(
+    run: RetentionRunEntity,
+    rd: RetentionRunDatasetEntity,
+    seq: number,
+    cursor: string[] | null,
+    o: BatchOutcome,
+  ): Promise<void> {
+    await this.dataSource.query(
+      `INSERT INTO purge_batch (run_id, run_dataset_id, seq, state, customer_xid, key_from, key_to,
+         rows_scanned, rows_deleted, rows_anonymised, rows_held, rows_undated, duration_ms)
+       VALUES ($1, $2, $3, 'prepared', $4, $5, $6, $7, $8, $9, $10, $11, $12)`,
+      [
+        run.id,
+        rd.id,
+        seq,
+        o.customerXid,
+        JSON.stringify(o.firstKey),
+        JSON.stringify(o.lastKey),
+        o.scanned,
+        o.deleted,
+        o.anonymised,
+        o.held,
+        o.undated,
+        o.durationMs,
+      ],
+    );
+    void cursor;
+  }
+
+  /**
+   * Records a batch whose customer transaction committed (or a dry-run batch): cursor, counts
+   * and the audit event, in one Finalité transaction guarded by the expected batch number, so
+   * a batch is counted exactly once.
+   */
+  private async commitBatch(
+    run: RetentionRunEntity,
+    rd: RetentionRunDatasetEntity,
+    seq: number,
+    cursor: string[] | null,
+    o: BatchOutcome,
+  ): Promise<
+    Pick<RetentionRunDatasetEntity, 'batches' | 'cursor' | 'sampleKeys'> & { cancelRequested: boolean }
+  > {
+    return inTransaction(this.dataSource, async (m) => {
+      if (run.dryRun) {
+        await m.query(
+          `INSERT INTO purge_batch (run_id, run_dataset_id, seq, state, key_from, key_to, rows_scanned,
+             rows_deleted, rows_anonymised, rows_held, rows_undated, duration_ms, committed_at)
+           VALUES ($1, $2, $3, 'committed', $4, $5, $6, $7, $8, $9, $10, $11, now())`,
+          [
+            run.id,
+            rd.id,
+            seq,
+            JSON.stringify(o.firstKey),
+            JSON.stringify(o.lastKey),
+            o.scanned,
+            o.deleted,
+            o.anonymised,
+            o.held,
+            o.undated,
+            o.durationMs,
+          ],
+        );
+      } else {
+        const updated = await returningRows<unknown>(
+          m,
+          `UPDATE purge_batch SET state = 'committed', committed_at = now(), duration_ms = $3
+            WHERE run_dataset_id = $1 AND seq = $2 AND state = 'prepared' RETURNING id`,
+          [rd.id, seq, o.durationMs],
+        );
+        if (updated.length === 0) throw new Error(`Batch ${seq} of ${rd.id} was not prepared`);
+      }
+      const sample = [...rd.sampleKeys, ...o.sample].slice(0, SAMPLE_SIZE);
+      const moved = await returningRows<unknown>(
+        m,
+        `UPDATE retention_run_dataset
+            SET cursor = $3, batches = $2, rows_scanned = rows_scanned + $4, rows_deleted = rows_deleted + $5,
+                rows_anonymised = rows_anonymised + $6, rows_held = rows_held + $7, rows_undated = rows_undated + $8,
+                sample_keys = $9
+          WHERE id = $1 AND batches = $2 - 1 RETURNING id`,
+        [
+          rd.id,
+          seq,
+          JSON.stringify(o.lastKey),
+          o.scanned,
+          o.deleted,
+          o.anonymised,
+          o.held,
+          o.undated,
+          JSON.stringify(sample),
+        ],
+      );
+      if (moved.length === 0) throw new Error(`Batch ${seq} of ${rd.id} is already recorded`);
+      await this.audit.recordInTransaction(m, {
+        type: 'retention.batch',
+        actor: SYSTEM_ACTOR,
+        target: { type: 'retention_run', id: run.id },
+        payload: {
+          runId: run.id,
+          system: rd.systemCode,
+          datasetId: rd.datasetId,
+          dataset: rd.datasetName,
+          seq,
+          dryRun: run.dryRun,
+          keyFrom: o.firstKey,
+          keyTo: o.lastKey,
+          after: cursor,
+          scanned: o.scanned,
+          deleted: o.deleted,
+          anonymised: o.anonymised,
+          held: o.held,
+          undated: o.undated,
+          durationMs: o.durationMs,
+        },
+      });
+      const lease = await returningRows<{ cancel_requested: boolean }>(
+        m,
+        `UPDATE retention_run SET lease_until = now() + make_interval(secs => $3::double precision / 1000)
+          WHERE id = $1 AND lease_owner = $2 RETURNING cancel_requested`,
+        [run.id, this.owner, this.config.RETENTION_LEASE_MS],
+      );
+      return {
+        batches: seq,
+        cursor: o.lastKey,
+        sampleKeys: sample,
+        cancelRequested: lease[0]?.cancel_requested ?? false,
+      };
+    });
+  }
+
+  /**
+   * A batch left `prepared` by a crash: its customer transaction either committed (record it
+   * now, with the counts it had) or did not (forget it; the batch is redone from the cursor).
+   */
+  private async resolvePrepared(
+    run: RetentionRunEntity,
+    rd: RetentionRunDatasetEntity,
+    pool: Pool,
+  ): Promise<void> {
+    const prepared = await this.dataSource.manager.findOne(PurgeBatchEntity, {
+      where: { runDatasetId: rd.id, state: 'prepared' },
+    });
+    if (!prepared) return;
+    for (let i = 0; ; i++) {
+      const status = await this.postgres.transactionStatus(pool, prepared.customerXid!);
+      if (status === 'committed') {
+        const state = await this.commitBatch(run, rd, prepared.seq, rd.cursor, {
+          scanned: prepared.rowsScanned,
+          deleted: prepared.rowsDeleted,
+          anonymised: prepared.rowsAnonymised,
+          held: prepared.rowsHeld,
+          undated: prepared.rowsUndated,
+          firstKey: prepared.keyFrom,
+          lastKey: prepared.keyTo,
+          sample: [],
+          customerXid: prepared.customerXid,
+          durationMs: prepared.durationMs,
+        });
+        Object.assign(rd, state);
+        this.logger.log({ runId: run.id, seq: prepared.seq }, 'Recovered a batch committed before a crash');
+        return;
+      }
+      if (status === 'aborted') {
+        await this.dataSource.query(`DELETE FROM purge_batch WHERE id = $1`, [prepared.id]);
+        return;
+      }
+      if (status === null) {
+        throw new Error(
+          `The outcome of batch ${prepared.seq} can no longer be determined (transaction too old)`,
+        );
+      }
+      // 'in progress': the dead worker's connection has not been reaped yet.
+      if (i > 60) throw new Error(`Batch ${prepared.seq} is still in progress in the customer database`);
+      await sleep(500);
+    }
+  }
+
+  private async failDataset(rd: RetentionRunDatasetEntity, message: string): Promise<void> {
+    rd.status = 'failed';
+    await this.dataSource.query(
+      `UPDATE retention_run_dataset SET status = 'failed', error = $2, errors = errors + 1, finished_at = now(),
+              callback_token_hash = NULL
+        WHERE id = $1`,
+      [rd.id, message.slice(0, 2000)],
+    );
+  }
+
+  // ---- webhook executor -------------------------------------------------------------------
+
+  private async startWebhook(
+    run: RetentionRunEntity,
+    rd: RetentionRunDatasetEntity,
+    plan: RetentionDatasetPlan,
+  ): Promise<DatasetOutcome> {
+    if (!plan.system.webhookUrl || !plan.system.webhookSecret) {
+      await this.failDataset(rd, 'the system has no webhook URL or secret');
+      return 'done';
+    }
+    // One-time callback token: only its hash is stored; the token travels in the job.
+    const token = randomBytes(32).toString('base64url');
+    await this.dataSource.query(
+      `UPDATE retention_run_dataset SET status = 'waiting', callback_token_hash = $2, started_at = now() WHERE id = $1`,
+      [rd.id, tokenHash(token)],
+    );
+    try {
+      await this.jobs.dispatch(
+        RETENTION_WEBHOOK_JOB,
+        { runDatasetId: rd.id, token },
+        {
+          jobId: `retention-webhook-${rd.id}`,
+          attempts: this.config.RETENTION_WEBHOOK_ATTEMPTS,
+          backoffMs: this.config.RETENTION_WEBHOOK_BACKOFF_MS,
+        },
+      );
+    } catch (err) {
+      await this.failDataset(rd, `the webhook delivery could not be queued: ${safeMessage(err)}`);
+      return 'done';
+    }
+    return 'waiting';
+  }
+
+  /** The `retention.webhook` job: one signed delivery attempt (retried with backoff by the queue). */
+  async deliverWebhook(runDatasetId: string, token: string, ctx: JobContext): Promise<void> {
+    const rd = await this.dataSource.manager.findOneBy(RetentionRunDatasetEntity, { id: runDatasetId });
+    if (!rd || rd.status !== 'waiting' || rd.callbackTokenHash !== tokenHash(token)) return;
+    const run = await this.dataSource.manager.findOneByOrFail(RetentionRunEntity, { id: rd.runId });
+    const [plan] = await this.plans.getRetentionPlan({ datasetId: rd.datasetId });
+    if (!plan?.system.webhookUrl || !plan.system.webhookSecret) {
+      await this.failDataset(rd, 'the system has no webhook URL or secret any more');
+      return this.finishIfDone(run.id);
+    }
+    const rule = await this.rule(run, plan);
+    const { inputs, exemptions } = await this.inputsFor(run, rule);
+    if (inputs.wholeDatasetHeld) {
+      await this.dataSource.query(
+        `UPDATE retention_run_dataset SET status = 'completed', exemptions = $2, callback_token_hash = NULL,
+                finished_at = now() WHERE id = $1`,
+        [rd.id, JSON.stringify(exemptions)],
+      );
+      return this.finishIfDone(run.id);
+    }
+    const callbackPath = `/retention/callbacks/${token}`;
+    const body = JSON.stringify({
+      event: 'retention.purge',
+      runId: run.id,
+      deliveryId: rd.id,
+      dryRun: run.dryRun,
+      system: plan.system.code,
+      dataset: { id: plan.dataset.id, name: plan.dataset.name, subjectColumn: plan.dataset.subjectColumn },
+      subjectIds: inputs.subjectFilter
+        ? inputs.subjectFilter.filter((s) => !inputs.heldSubjects.includes(s))
+        : null,
+      excludeSubjectIds: inputs.subjectFilter ? [] : inputs.heldSubjects,
+      fields: rule.fields.map((f) => ({
+        key: f.key,
+        column: f.column,
+        anonymisation: f.anonymisation,
+        rule: describeFieldRule(f),
+        purposes: f.keeps.map((k) => ({
+          purposeCode: k.purposeCode,
+          expiry:
+            k.expiry.kind === 'time'
+              ? {
+                  kind: 'time',
+                  column: k.expiry.column,
+                  duration: k.expiry.durationText,
+                  endsOnWithdrawal: k.expiry.endsOnWithdrawal,
+                }
+              : k.expiry.kind === 'after_withdrawal'
+                ? { kind: 'after_withdrawal', duration: k.expiry.durationText }
+                : k.expiry,
+        })),
+      })),
+      withdrawals: Object.fromEntries(
+        [...inputs.withdrawals].map(([p, ws]) => [
+          p,
+          ws.map((w) => ({ subjectId: w.subjectId, withdrawnAt: w.withdrawnAt })),
+        ]),
+      ),
+      callback: {
+        token,
+        path: callbackPath,
+        url: this.config.RETENTION_CALLBACK_BASE_URL
+          ? `${this.config.RETENTION_CALLBACK_BASE_URL.replace(/\/$/, '')}${callbackPath}`
+          : null,
+      },
+      sentAt: new Date().toISOString(),
+    });
+    const signature = createHmac('sha256', plan.system.webhookSecret).update(body, 'utf8').digest('hex');
+    let failure: string | null = null;
+    try {
+      const response = await fetch(plan.system.webhookUrl, {
+        method: 'POST',
+        headers: {
+          'content-type': 'application/json',
+          'x-finalite-signature': `sha256=${signature}`,
+          'x-finalite-delivery': rd.id,
+        },
+        body,
+        signal: AbortSignal.timeout(10_000),
+      });
+      if (!response.ok) failure = `the system answered HTTP ${response.status}`;
+    } catch (err) {
+      failure = `the system is unreachable: ${safeMessage(err)}`;
+    }
+    if (failure) {
+      if (ctx.lastAttempt) {
+        await this.failDataset(rd, `webhook not delivered after ${ctx.attempt} attempts: ${failure}`);
+        await this.finishIfDone(run.id);
+        return;
+      }
+      throw new Error(failure);
+    }
+    await this.dataSource.query(`UPDATE retention_run_dataset SET exemptions = $2 WHERE id = $1`, [
+      rd.id,
+      JSON.stringify(exemptions),
+    ]);
+    await this.audit.append({
+      type: 'retention.webhook.delivered',
+      actor: SYSTEM_ACTOR,
+      target: { type: 'retention_run', id: run.id },
+      payload: { runId: run.id, system: rd.systemCode, datasetId: rd.datasetId, attempt: ctx.attempt },
+    });
+  }
+
+  /** A webhook system confirms its purge (the one-time token authenticates it). */
+  async acceptCallback(
+    token: string,
+    report: {
+      status: 'completed' | 'failed';
+      deleted: number;
+      anonymised: number;
+      held?: number;
+      message?: string;
+    },
+  ): Promise<RetentionRunDatasetEntity | null> {
+    const rd = await inTransaction(this.dataSource, async (m) => {
+      const rows = await returningRows<{ id: string }>(
+        m,
+        `UPDATE retention_run_dataset
+            SET status = $2, rows_deleted = $3, rows_anonymised = $4, rows_held = rows_held + $5,
+                errors = errors + $6, error = $7, callback_token_hash = NULL, finished_at = now()
+          WHERE callback_token_hash = $1 AND status = 'waiting' RETURNING id`,
+        [
+          tokenHash(token),
+          report.status,
+          report.deleted,
+          report.anonymised,
+          report.held ?? 0,
+          report.status === 'failed' ? 1 : 0,
+          report.status === 'failed' ? (report.message ?? 'the system reported a failure') : null,
+        ],
+      );
+      if (rows.length === 0) return null;
+      const updated = await m.findOneByOrFail(RetentionRunDatasetEntity, { id: rows[0].id });
+      await this.audit.recordInTransaction(m, {
+        type: 'retention.batch',
+        actor: { type: 'system', id: `system:${updated.systemCode}`, name: updated.systemCode },
+        target: { type: 'retention_run', id: updated.runId },
+        payload: {
+          runId: updated.runId,
+          system: updated.systemCode,
+          datasetId: updated.datasetId,
+          dataset: updated.datasetName,
+          source: 'webhook',
+          status: report.status,
+          deleted: report.deleted,
+          anonymised: report.anonymised,
+          held: report.held ?? 0,
+        },
+      });
+      return updated;
+    });
+    if (rd) await this.finishIfDone(rd.runId);
+    return rd;
+  }
+
+  // ---- manual executor --------------------------------------------------------------------
+
+  private async startManualTask(
+    run: RetentionRunEntity,
+    rd: RetentionRunDatasetEntity,
+    plan: RetentionDatasetPlan,
+  ): Promise<DatasetOutcome> {
+    const rule = await this.rule(run, plan);
+    const { inputs, exemptions } = await this.inputsFor(run, rule);
+    const subjects = inputs.subjectFilter?.filter((s) => !inputs.heldSubjects.includes(s)) ?? null;
+    const lines = [
+      `${run.dryRun ? 'Count (do not change)' : 'Purge'} in ${plan.system.code} / ${plan.dataset.name}:`,
+      ...rule.fields.map((f) => `- ${describeFieldRule(f)}`),
+      ...(subjects ? [`Only the records of the subjects listed with this task.`] : []),
+      ...(inputs.wholeDatasetHeld ? ['A legal hold covers this dataset: change nothing and report 0.'] : []),
+      ...(inputs.heldSubjects.length && !subjects
+        ? [
+            `Legal holds: leave the records of ${inputs.heldSubjects.length} held subject(s) untouched (listed with this task).`,
+          ]
+        : []),
+    ];
+    await inTransaction(this.dataSource, async (m) => {
+      await m.insert(ManualTaskEntity, {
+        runId: run.id,
+        runDatasetId: rd.id,
+        systemCode: plan.system.code,
+        datasetId: plan.dataset.id,
+        datasetName: plan.dataset.name,
+        instructions: lines.join('\n'),
+        subjectIds: subjects ?? (inputs.heldSubjects.length ? null : null),
+        status: 'open',
+        rowsDeleted: null,
+        rowsAnonymised: null,
+        note: null,
+        completedBy: null,
+        completedAt: null,
+        createdAt: new Date(),
+      });
+      await m.query(
+        `UPDATE retention_run_dataset SET status = 'waiting', exemptions = $2, started_at = now() WHERE id = $1`,
+        [rd.id, JSON.stringify(exemptions)],
+      );
+    });
+    return 'waiting';
+  }
+
+  async completeManualTask(
+    task: ManualTaskEntity,
+    report: { deleted: number; anonymised: number; note?: string },
+    actor: Actor,
+  ): Promise<void> {
+    await inTransaction(this.dataSource, async (m) => {
+      await m.update(
+        ManualTaskEntity,
+        { id: task.id },
+        {
+          status: 'done',
+          rowsDeleted: report.deleted,
+          rowsAnonymised: report.anonymised,
+          note: report.note ?? null,
+          completedBy: actor,
+          completedAt: new Date(),
+        },
+      );
+      await m.query(
+        `UPDATE retention_run_dataset SET status = 'completed', rows_deleted = $2, rows_anonymised = $3, finished_at = now()
+          WHERE id = $1 AND status = 'waiting'`,
+        [task.runDatasetId, report.deleted, report.anonymised],
+      );
+      await this.audit.recordInTransaction(m, {
+        type: 'retention.batch',
+        actor,
+        target: { type: 'retention_run', id: task.runId },
+        payload: {
+          runId: task.runId,
+          system: task.systemCode,
+          datasetId: task.datasetId,
+          dataset: task.datasetName,
+          source: 'manual',
+          taskId: task.id,
+          deleted: report.deleted,
+          anonymised: report.anonymised,
+        },
+      });
+    });
+    await this.finishIfDone(task.runId);
+  }
+
+  // ---- run completion ---------------------------------------------------------------------
+
+  /** Cancels what is left of a run (requested by the API; seen between batches). */
+  async cancelRemaining(runId: string, actor: Actor = SYSTEM_ACTOR): Promise<void> {
+    await inTransaction(this.dataSource, async (m) => {
+      await m.query(
+        `UPDATE retention_run_dataset SET status = 'cancelled', callback_token_hash = NULL, finished_at = now()
+          WHERE run_id = $1 AND status IN ('pending', 'running', 'waiting')`,
+        [runId],
+      );
+      await m.query(`UPDATE manual_task SET status = 'cancelled' WHERE run_id = $1 AND status = 'open'`, [
+        runId,
+      ]);
+    });
+    await this.finishIfDone(runId, actor);
+  }
+
+  /** Closes the run once every dataset is finished; `waiting` while callbacks or tasks are open. */
+  async finishIfDone(runId: string, actor: Actor = SYSTEM_ACTOR): Promise<void> {
+    const finished = await inTransaction(this.dataSource, async (m) => {
+      const run = await m.findOne(RetentionRunEntity, {
+        where: { id: runId },
+        lock: { mode: 'pessimistic_write' },
+      });
+      if (!run || ['completed', 'failed', 'cancelled'].includes(run.status)) return null;
+      const datasets = await m.find(RetentionRunDatasetEntity, {
+        where: { runId },
+        order: { position: 'ASC' },
+      });
+      if (datasets.some((d) => d.status === 'pending' || d.status === 'running')) return null;
+      if (datasets.some((d) => d.status === 'waiting')) {
+        if (run.status !== 'waiting')
+          await m.update(RetentionRunEntity, { id: runId }, { status: 'waiting' });
+        return null;
+      }
+      const status: RetentionRunStatus = datasets.some((d) => d.status === 'cancelled')
+        ? 'cancelled'
+        : datasets.some((d) => d.status === 'failed')
+          ? 'failed'
+          : 'completed';
+      const failures = datasets
+        .filter((d) => d.status === 'failed')
+        .map((d) => `${d.datasetName}: ${d.error}`);
+      await m.update(
+        RetentionRunEntity,
+        { id: runId },
+        {
+          status,
+          finishedAt: new Date(),
+          leaseOwner: null,
+          leaseUntil: null,
+          error: failures.length ? failures.join('; ').slice(0, 4000) : null,
+        },
+      );
+      await this.audit.recordInTransaction(m, {
+        type: `retention.run.${status}`,
+        actor,
+        target: { type: 'retention_run', id: runId },
+        payload: {
+          kind: run.kind,
+          dryRun: run.dryRun,
+          datasets: datasets.map((d) => ({
+            system: d.systemCode,
+            datasetId: d.datasetId,
+            dataset: d.datasetName,
+            status: d.status,
+            batches: d.batches,
+            scanned: d.rowsScanned,
+            deleted: d.rowsDeleted,
+            anonymised: d.rowsAnonymised,
+            held: d.rowsHeld,
+            undated: d.rowsUndated,
+            errors: d.errors,
+            error: d.error,
+          })),
+        },
+      });
+      return { runId, kind: run.kind, status };
+    });
+    if (finished)
+      this.events.emit(RETENTION_RUN_FINISHED_EVENT, finished satisfies RetentionRunFinishedEvent);
+  }
+
+  /** Datasets of runs, for views (kept here so the entity stays inside the module). */
+  async datasetsOf(runIds: string[]): Promise<RetentionRunDatasetEntity[]> {
+    if (runIds.length === 0) return [];
+    return this.dataSource.manager.find(RetentionRunDatasetEntity, {
+      where: { runId: In(runIds) },
+      order: { position: 'ASC' },
+    });
+  }
+}
+
+export function tokenHash(token: string): string {
+  return createHash('sha256').update(token, 'utf8').digest('hex');
+}
+
+/** Error text without connection strings or values (pg messages may quote a DETAIL row). */
+function safeMessage(err: unknown): string {
+  const e = err as { message?: string; code?: string };
+  const message = (e?.message ?? String(err)).replace(/postgres(ql)?:\/\/\S+/g, '<connection>');
+  return `${e?.code ? `[${e.code}] ` : ''}${message}`.slice(0, 500);
+}

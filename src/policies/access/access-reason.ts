@@ -1,0 +1,28 @@
+/**
+ * Why a field is allowed or denied. A denied field carries the FIRST failing rule, in exactly
+ * this order (docs/access-check.md); the order is part of the API.
+ */
+export enum AccessReason {
+  Allowed = 'ALLOWED',
+  PurposeUnknown = 'PURPOSE_UNKNOWN',
+  PurposeNotActive = 'PURPOSE_NOT_ACTIVE',
+  ApplicationNotAuthorised = 'APPLICATION_NOT_AUTHORISED',
+  FieldUnknown = 'FIELD_UNKNOWN',
+  FieldNotBoundToPurpose = 'FIELD_NOT_BOUND_TO_PURPOSE',
+  ActionNotAllowed = 'ACTION_NOT_ALLOWED',
+  ConsentRequired = 'CONSENT_REQUIRED',
+  ConsentMissing = 'CONSENT_MISSING',
+  ConsentWithdrawn = 'CONSENT_WITHDRAWN',
+  SubjectRestricted = 'SUBJECT_RESTRICTED',
+}
+
+export const DENIAL_REASONS = Object.values(AccessReason).filter((r) => r !== AccessReason.Allowed);
+
+export type AccessOutcome = 'allow' | 'deny' | 'partial';
+
+/** allow when every field is allowed, deny when none is, partial otherwise. */
+export function combineOutcome(fields: readonly { allowed: boolean }[]): AccessOutcome {
+  const allowed = fields.filter((f) => f.allowed).length;
+  if (fields.length > 0 && allowed === fields.length) return 'allow';
+  return allowed === 0 ? 'deny' : 'partial';
+}

@@ -1,0 +1,319 @@
+import { execFile } from 'node:child_process';
+import { createPublicKey, verify as verifySignature } from 'node:crypto';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { parse as parseCsv } from 'csv-parse/sync';
+import { AuditService } from '../../src/modules/audit/audit.service';
+import { AuditIntegrityService } from '../../src/modules/audit/audit-integrity.service';
+import { canonicalJson } from '../../src/modules/audit/canonical-json';
+import { SYSTEM_ACTOR } from '../../src/policies/principal';
+import { Role } from '../../src/policies/role.enum';
+import { connectTo } from '../utils/test-database';
+import { startTestApp, TestApp } from '../utils/test-app';
+
+const VERIFY_SCRIPT = join(__dirname, '..', '..', 'docs', 'verify-audit-export.mjs');
+const run = promisify(execFile);
+
+/** Runs the standalone verifier; resolves with its exit code and output (never throws on exit 1). */
+async function verifyWithScript(args: string[]): Promise<{ code: number; out: string }> {
+  try {
+    const { stdout, stderr } = await run(process.execPath, [VERIFY_SCRIPT, ...args]);
+    return { code: 0, out: stdout + stderr };
+  } catch (e) {
+    const err = e as { code: number; stdout: string; stderr: string };
+    return { code: err.code, out: err.stdout + err.stderr };
+  }
+}
+
+describe('Audit trail API (PostgreSQL)', () => {
+  let t: TestApp;
+  let audit: AuditService;
+  const auditor = () => t.as(Role.Auditor);
+  const work = mkdtempSync(join(tmpdir(), 'finalite-audit-'));
+
+  beforeAll(async () => {
+    t = await startTestApp();
+    audit = t.app.get(AuditService);
+  });
+  afterAll(async () => {
+    await t?.close();
+    rmSync(work, { recursive: true, force: true });
+  });
+
+  it('records concurrent appends as one gap-free chain that verifies', async () => {
+    const records = await Promise.all(
+      Array.from({ length: 120 }, (_, i) =>
+        audit.append({
+          type: 'test.concurrent',
+          actor: SYSTEM_ACTOR,
+          purposeCode: i % 2 ? 'marketing.newsletter' : 'hr.payroll',
+          payload: { i, when: new Date(0), nested: { b: 1, a: [1, 'x', null] } },
+        }),
+      ),
+    );
+    const seqs = records.map((r) => r.seq).sort((a, b) => a - b);
+    expect(seqs[seqs.length - 1] - seqs[0]).toBe(119);
+    const stored = await auditor().get(`/audit/events/${records[5].seq}`).expect(200);
+    expect(stored.body).toEqual(records[5]);
+    expect(stored.body.payload.when).toBe('1970-01-01T00:00:00.000Z');
+
+    const verified = await auditor().get('/audit/verify').expect(200);
+    expect(verified.body).toMatchObject({ ok: true, fromSeq: 1, firstBreak: null });
+    expect(verified.body.head.seq).toBeGreaterThanOrEqual(seqs[seqs.length - 1]);
+    expect(verified.body.checkedEvents).toBe(verified.body.head.seq);
+  });
+
+  it('keeps the caller’s actor, target, request id and time, and refuses unstorable events alone', async () => {
+    const rec = await audit.append({
+      type: 'test.shape',
+      actor: { ...SYSTEM_ACTOR, extra: 'not stored' } as never,
+      target: { type: 'purpose', id: 'p1' },
+      requestId: 'req-123',
+      payload: { dropped: undefined, kept: 1 },
+    });
+    expect(rec.actor).toEqual(SYSTEM_ACTOR);
+    expect(rec.payload).toEqual({ kept: 1 });
+    const [ok, bad] = await Promise.allSettled([
+      audit.append({ type: 'test.ok', actor: SYSTEM_ACTOR }),
+      audit.append({ type: 'test.bad', actor: SYSTEM_ACTOR, payload: { text: 'nul\u0000char' } }),
+    ]);
+    expect(ok.status).toBe('fulfilled');
+    expect(bad).toMatchObject({ status: 'rejected', reason: { code: 'AUDIT_EVENT_INVALID' } });
+    const got = await auditor().get(`/audit/events/${rec.seq}`).expect(200);
+    expect(got.body).toMatchObject({ target: { type: 'purpose', id: 'p1' }, requestId: 'req-123' });
+  });
+
+  it('searches by subject id through its keyed hash; the table never holds the id in clear', async () => {
+    const subjectId = 'customer-4242@example.org';
+    await audit.append({
+      type: 'access.decision',
+      actor: SYSTEM_ACTOR,
+      subjectId,
+      purposeCode: 'crm',
+      payload: {},
+    });
+    await audit.append({
+      type: 'access.decision',
+      actor: SYSTEM_ACTOR,
+      subjectId,
+      purposeCode: 'crm',
+      payload: {},
+    });
+    await audit.append({
+      type: 'access.decision',
+      actor: SYSTEM_ACTOR,
+      subjectId: 'someone-else',
+      payload: {},
+    });
+
+    const found = await auditor().get('/audit/events').query({ subjectId }).expect(200);
+    expect(found.body.items).toHaveLength(2);
+    expect(found.body.items[0].subjectRef).toBe(audit.subjectRef(subjectId));
+    expect(found.body.items[0].subjectRef).not.toContain('customer');
+
+    const db = await connectTo(t.databaseUrl!);
+    try {
+      const clear = await db.query(
+        `SELECT count(*)::int AS n FROM audit_event WHERE position($1 in audit_event::text) > 0`,
+        [subjectId],
+      );
+      expect(clear.rows[0].n).toBe(0);
+      const hashed = await db.query(`SELECT count(*)::int AS n FROM audit_event WHERE subject_ref = $1`, [
+        audit.subjectRef(subjectId),
+      ]);
+      expect(hashed.rows[0].n).toBe(2);
+    } finally {
+      await db.end();
+    }
+  });
+
+  it('filters by type (exact or prefix), actor, purpose and time, with cursor pagination', async () => {
+    const byType = await auditor()
+      .get('/audit/events')
+      .query({ type: 'test.concurrent', limit: 50 })
+      .expect(200);
+    expect(byType.body.items).toHaveLength(50);
+    expect(byType.body.items.every((e: { type: string }) => e.type === 'test.concurrent')).toBe(true);
+    const seen = new Set<number>(byType.body.items.map((e: { seq: number }) => e.seq));
+    let cursor = byType.body.nextCursor as string | null;
+    while (cursor) {
+      const page = await auditor()
+        .get('/audit/events')
+        .query({ type: 'test.concurrent', limit: 50, cursor })
+        .expect(200);
+      for (const e of page.body.items) seen.add(e.seq);
+      cursor = page.body.nextCursor;
+    }
+    expect(seen.size).toBe(120);
+
+    const prefix = await auditor().get('/audit/events').query({ type: 'test.*', limit: 500 }).expect(200);
+    expect(prefix.body.items).toHaveLength(122); // 120 test.concurrent, test.shape, test.ok
+    expect(prefix.body.items.every((e: { type: string }) => e.type.startsWith('test.'))).toBe(true);
+
+    const purpose = await auditor()
+      .get('/audit/events')
+      .query({ purpose: 'hr.payroll', type: 'test.concurrent', order: 'asc', limit: 500 })
+      .expect(200);
+    expect(purpose.body.items).toHaveLength(60);
+    const ascending = purpose.body.items.map((e: { seq: number }) => e.seq);
+    expect(ascending).toEqual([...ascending].sort((a, b) => a - b));
+
+    const byActor = await auditor()
+      .get('/audit/events')
+      .query({ actor: SYSTEM_ACTOR.id, limit: 1 })
+      .expect(200);
+    expect(byActor.body.items[0].actor.id).toBe(SYSTEM_ACTOR.id);
+
+    const future = new Date(Date.now() + 3_600_000).toISOString();
+    const none = await auditor().get('/audit/events').query({ from: future }).expect(200);
+    expect(none.body).toEqual({ items: [], nextCursor: null });
+  });
+
+  it('answers 4xx to bad input, 404 to an unknown seq, 403 to an application', async () => {
+    for (const seq of ['0', '-1', 'abc', '1.5', '99999999999999999999']) {
+      expect((await auditor().get(`/audit/events/${seq}`).expect(400)).body.error).toBe('AUDIT_SEQ_INVALID');
+    }
+    expect((await auditor().get('/audit/events/999999').expect(404)).body.error).toBe(
+      'AUDIT_EVENT_NOT_FOUND',
+    );
+    expect(
+      (await auditor().get('/audit/verify').query({ fromSeq: 10, toSeq: 5 }).expect(400)).body.error,
+    ).toBe('AUDIT_RANGE_INVALID');
+    await auditor().get('/audit/verify').query({ fromSeq: 'x' }).expect(400);
+    await auditor().get('/audit/verify').query({ fromSeq: 0 }).expect(400);
+    await auditor().get('/audit/export').query({ format: 'xml' }).expect(400);
+    await auditor().get('/audit/export').query({ fromSeq: 9, toSeq: 2 }).expect(400);
+    await auditor().get('/audit/events').query({ from: 'yesterday' }).expect(400);
+    await auditor().get('/audit/events').query({ type: 'a b' }).expect(400);
+    await auditor().get('/audit/events').query({ cursor: 'garbage' }).expect(400);
+    await auditor().get('/audit/events').query({ unknown: 1 }).expect(400);
+    expect(
+      (
+        await auditor()
+          .get('/audit/events')
+          .query({ from: '2026-02-01T00:00:00Z', to: '2026-01-01T00:00:00Z' })
+          .expect(400)
+      ).body.error,
+    ).toBe('AUDIT_RANGE_INVALID');
+    await t.as(Role.Application).get('/audit/events').expect(403);
+    await t.as(Role.Application).get('/audit/export').expect(403);
+    await t.http().get('/audit/verify').expect(401);
+    await t.as(Role.Dpo).get('/audit/verify').expect(200);
+  });
+
+  it('publishes the key, signs checkpoints that verify with it, and lists them', async () => {
+    const key = await t.http().get('/audit/public-key').expect(200);
+    expect(key.body).toMatchObject({ algorithm: 'Ed25519', keyId: expect.stringMatching(/^[0-9a-f]{16}$/) });
+    const integrity = t.app.get(AuditIntegrityService);
+    const checkpoint = await integrity.createCheckpoint();
+    expect(checkpoint).not.toBeNull();
+    expect(await integrity.createCheckpoint()).toEqual(checkpoint); // head unchanged: no duplicate
+    await audit.append({ type: 'test.after-checkpoint', actor: SYSTEM_ACTOR });
+    const second = await integrity.createCheckpoint();
+    expect(second!.headSeq).toBe(checkpoint!.headSeq + 1);
+
+    const list = await auditor().get('/audit/checkpoints').query({ limit: 1 }).expect(200);
+    expect(list.body.items).toEqual([second]);
+    const older = await auditor()
+      .get('/audit/checkpoints')
+      .query({ cursor: list.body.nextCursor })
+      .expect(200);
+    expect(older.body.items).toEqual([checkpoint]);
+    const message = canonicalJson({
+      headHash: second!.headHash,
+      headSeq: second!.headSeq,
+      signedAt: second!.signedAt,
+    });
+    expect(
+      verifySignature(
+        null,
+        Buffer.from(message),
+        createPublicKey(key.body.publicKeyPem),
+        Buffer.from(second!.signature, 'base64'),
+      ),
+    ).toBe(true);
+    const verified = await auditor().get('/audit/verify').expect(200);
+    expect(verified.body.checkpoints).toMatchObject({ checked: 2, unverifiable: 0, latest: second });
+    const ranged = await auditor()
+      .get('/audit/verify')
+      .query({ fromSeq: 10, toSeq: checkpoint!.headSeq })
+      .expect(200);
+    expect(ranged.body).toMatchObject({ ok: true, fromSeq: 10, toSeq: checkpoint!.headSeq });
+    expect(ranged.body.checkedEvents).toBe(checkpoint!.headSeq - 9);
+  });
+
+  it('exports NDJSON that the standalone script verifies, and records the export', async () => {
+    const res = await auditor().get('/audit/export').query({ format: 'ndjson' }).buffer(true).expect(200);
+    expect(res.headers['content-type']).toMatch(/application\/x-ndjson/);
+    expect(res.headers['content-disposition']).toMatch(/attachment; filename="audit-.*\.ndjson"/);
+    const text = res.text ?? res.body.toString();
+    const lines = text
+      .trim()
+      .split('\n')
+      .map((l: string) => JSON.parse(l));
+    const last = lines[lines.length - 1];
+    expect(last).toMatchObject({ type: 'audit.exported', payload: { format: 'ndjson' } });
+    expect(last.actor.name).toMatch(/auditor/);
+    expect(lines.map((l: { seq: number }) => l.seq)).toEqual(
+      Array.from({ length: last.seq }, (_, i) => i + 1),
+    );
+
+    const exportFile = join(work, 'export.ndjson');
+    writeFileSync(exportFile, text);
+    const checkpoints = await auditor().get('/audit/checkpoints').expect(200);
+    const key = await t.http().get('/audit/public-key').expect(200);
+    writeFileSync(join(work, 'checkpoints.json'), JSON.stringify(checkpoints.body));
+    writeFileSync(join(work, 'public-key.pem'), key.body.publicKeyPem);
+    const ok = await verifyWithScript([
+      exportFile,
+      '--checkpoints',
+      join(work, 'checkpoints.json'),
+      '--public-key',
+      join(work, 'public-key.pem'),
+    ]);
+    expect(ok.out).toMatch(/^OK/m);
+    expect(ok.code).toBe(0);
+
+    // One changed byte in one payload, and the script names that seq.
+    const tampered = text.replace('"i":7,', '"i":8,');
+    expect(tampered).not.toBe(text);
+    const seqOfSeven = lines.find((l: { payload: { i?: number } }) => l.payload.i === 7).seq;
+    writeFileSync(join(work, 'tampered.ndjson'), tampered);
+    const bad = await verifyWithScript([join(work, 'tampered.ndjson')]);
+    expect(bad.code).toBe(1);
+    expect(bad.out).toContain(`BROKEN at seq ${seqOfSeven}`);
+
+    const recorded = await auditor()
+      .get('/audit/events')
+      .query({ type: 'audit.exported', limit: 1 })
+      .expect(200);
+    expect(recorded.body.items[0].seq).toBe(last.seq);
+  });
+
+  it('exports CSV with the export recorded, the subject filter hashed in that record', async () => {
+    const res = await auditor()
+      .get('/audit/export')
+      .query({ format: 'csv', subjectId: 'customer-4242@example.org' })
+      .buffer(true)
+      .expect(200);
+    expect(res.headers['content-type']).toMatch(/text\/csv/);
+    const rows = parseCsv<Record<string, string>>(res.text, { columns: true });
+    expect(rows).toHaveLength(2);
+    expect(rows[0]).toMatchObject({
+      type: 'access.decision',
+      subject_ref: audit.subjectRef('customer-4242@example.org'),
+    });
+    expect(JSON.parse(rows[0].payload)).toEqual({});
+    const recorded = await auditor()
+      .get('/audit/events')
+      .query({ type: 'audit.exported', limit: 1 })
+      .expect(200);
+    expect(recorded.body.items[0].payload).toEqual({
+      format: 'csv',
+      filters: { subjectRef: audit.subjectRef('customer-4242@example.org') },
+    });
+    expect(JSON.stringify(recorded.body.items[0])).not.toContain('customer-4242');
+  });
+});

@@ -1,0 +1,120 @@
+import { randomBytes } from 'node:crypto';
+import { Logger } from '@nestjs/common';
+import { TEST_REDIS_URL } from '../utils/test-database';
+import { startTestApp, TEST_SECRETS, TestApp } from '../utils/test-app';
+
+const FIRST_START = /FIRST START: admin API key (fin_[a-z0-9]{8}_[A-Za-z0-9_-]{43})/;
+
+function firstStartKeys(spy: jest.SpyInstance): string[] {
+  return spy.mock.calls
+    .map((args: unknown[]) => FIRST_START.exec(String(args[0]))?.[1])
+    .filter((k): k is string => k !== undefined);
+}
+
+describe('First start, rate limits and HTTP hardening', () => {
+  afterEach(() => jest.restoreAllMocks());
+
+  it('with no BOOTSTRAP_ADMIN_KEY, generates an admin key, prints it once, and never again', async () => {
+    const warn = jest.spyOn(Logger.prototype, 'warn');
+    const first = await startTestApp({ provision: false, env: { BOOTSTRAP_ADMIN_KEY: '' } });
+    let second: TestApp | undefined;
+    try {
+      const printed = firstStartKeys(warn);
+      expect(printed).toHaveLength(1);
+      const me = await first.withKey(printed[0]).get('/me').expect(200);
+      expect(me.body).toMatchObject({
+        name: 'Bootstrap admin',
+        roles: ['admin'],
+        keyPrefix: printed[0].slice(0, 12),
+      });
+      // The bootstrap admin does what the tour says: creates a DPO whose key works.
+      const dpo = await first
+        .withKey(printed[0])
+        .post('/principals')
+        .send({ name: 'Claire (DPO)', roles: ['dpo'] })
+        .expect(201);
+      await first.withKey(dpo.body.key).get('/purposes').expect(200);
+
+      warn.mockClear();
+      second = await startTestApp({
+        provision: false,
+        databaseUrl: first.databaseUrl!,
+        env: { BOOTSTRAP_ADMIN_KEY: '' },
+      });
+      expect(firstStartKeys(warn)).toEqual([]);
+      await second.withKey(printed[0]).get('/me').expect(200);
+      const admins = await second.withKey(printed[0]).get('/principals').query({ role: 'admin' }).expect(200);
+      expect(admins.body.items).toHaveLength(1);
+    } finally {
+      await second?.close();
+      await first.close();
+    }
+  });
+
+  it('limits requests per key (429 in the standard body), not per route, and never throttles health', async () => {
+    const t = await startTestApp({
+      provision: false,
+      env: { RATE_LIMIT_PER_MINUTE: '3', CORS_ORIGINS: 'https://app.example' },
+    });
+    try {
+      const admin = () => t.withKey(TEST_SECRETS.BOOTSTRAP_ADMIN_KEY);
+      const dpo = await admin()
+        .post('/principals')
+        .send({ name: 'other key', roles: ['dpo'] })
+        .expect(201);
+      await admin().get('/me').expect(200);
+      await admin().get('/principals').expect(200);
+      const limited = await admin().get('/me').expect(429);
+      expect(limited.body).toEqual({ statusCode: 429, error: 'RATE_LIMITED', message: expect.any(String) });
+      expect(Number(limited.headers['retry-after'])).toBeGreaterThan(0);
+      // Another key has its own budget; health probes are not counted.
+      await t.withKey(dpo.body.key).get('/me').expect(200);
+      for (let i = 0; i < 6; i += 1) await t.http().get('/health').expect(200);
+
+      // CORS: only the configured origin is allowed.
+      const allowed = await t.http().get('/health').set('Origin', 'https://app.example').expect(200);
+      expect(allowed.headers['access-control-allow-origin']).toBe('https://app.example');
+      const other = await t.http().get('/health').set('Origin', 'https://evil.example').expect(200);
+      expect(other.headers['access-control-allow-origin']).toBeUndefined();
+    } finally {
+      await t.close();
+    }
+  });
+
+  it('shares the per-key limit across instances through Redis', async () => {
+    const env = {
+      REDIS_URL: TEST_REDIS_URL,
+      REDIS_PREFIX: `fintest:${randomBytes(4).toString('hex')}`,
+      RATE_LIMIT_PER_MINUTE: '4',
+    };
+    const a = await startTestApp({ provision: false, env });
+    const b = await startTestApp({ provision: false, env, databaseUrl: a.databaseUrl! });
+    try {
+      const key = TEST_SECRETS.BOOTSTRAP_ADMIN_KEY;
+      await a.withKey(key).get('/me').expect(200);
+      await a.withKey(key).get('/me').expect(200);
+      await b.withKey(key).get('/me').expect(200);
+      await b.withKey(key).get('/me').expect(200);
+      expect((await b.withKey(key).get('/me').expect(429)).body.error).toBe('RATE_LIMITED');
+      await a.withKey(key).get('/me').expect(429);
+    } finally {
+      await b.close();
+      await a.close();
+    }
+  });
+
+  it('closes CORS by default and sends security headers', async () => {
+    const t = await startTestApp({ provision: false });
+    try {
+      const res = await t.http().get('/health').set('Origin', 'https://app.example').expect(200);
+      expect(res.headers['access-control-allow-origin']).toBeUndefined();
+      expect(res.headers['x-content-type-options']).toBe('nosniff');
+      expect(res.headers['content-security-policy']).toContain("default-src 'self'");
+      expect(res.headers['x-powered-by']).toBeUndefined();
+      // The OpenAPI description stays public.
+      await t.http().get('/docs-json').expect(200);
+    } finally {
+      await t.close();
+    }
+  });
+});

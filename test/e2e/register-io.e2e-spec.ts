@@ -1,0 +1,293 @@
+import { parse, stringify } from 'yaml';
+import { Role } from '../../src/policies/role.enum';
+import { crmRegisterDocument } from '../factories/inventory.factory';
+import { connectTo } from '../utils/test-database';
+import { startTestApp, TestApp } from '../utils/test-app';
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- free-form YAML documents edited by the tests
+type Doc = Record<string, any>;
+
+describe('Register as code: export and all-or-nothing import (PostgreSQL)', () => {
+  let t: TestApp;
+  const dpo = () => t.as(Role.Dpo);
+  const yamlImport = (app: TestApp, doc: unknown, dryRun = false) =>
+    app
+      .as(Role.Dpo)
+      .post('/register/import')
+      .query({ dryRun: String(dryRun) })
+      .set('Content-Type', 'application/yaml')
+      .send(typeof doc === 'string' ? doc : stringify(doc));
+  const exportYaml = async (app: TestApp) => {
+    const res = await app.as(Role.Dpo).get('/register/export').query({ format: 'yaml' }).expect(200);
+    expect(res.headers['content-type']).toMatch(/^application\/yaml/);
+    return res.text;
+  };
+  const auditCount = async () => {
+    const db = await connectTo(t.databaseUrl!);
+    try {
+      return Number((await db.query(`SELECT count(*) AS n FROM audit_event`)).rows[0].n);
+    } finally {
+      await db.end();
+    }
+  };
+
+  beforeAll(async () => {
+    t = await startTestApp();
+  });
+  afterAll(async () => {
+    await t?.close();
+  });
+
+  it('dry-runs an import: returns the diff and writes nothing', async () => {
+    const before = await auditCount();
+    const res = await yamlImport(t, crmRegisterDocument(), true).expect(200);
+    expect(res.body).toMatchObject({ dryRun: true, applied: false });
+    expect(res.body.diff.purposes).toEqual({
+      created: ['marketing.newsletter', 'sales.orders', 'support.care'],
+      changed: [],
+      retired: [],
+    });
+    expect(res.body.diff.systems.created).toEqual(['crm']);
+    expect(res.body.diff.datasets.created).toEqual(['crm/billing.invoices', 'crm/public.customers']);
+    expect(res.body.diff.fields.created).toHaveLength(12);
+    expect(res.body.diff.fields.created).toContain('crm.billing.invoices.iban');
+    await dpo().get('/systems/crm').expect(404);
+    await dpo().get('/purposes/sales.orders').expect(404);
+    expect(await auditCount()).toBe(before);
+  });
+
+  it('imports a CRM of a dozen fields bound to three purposes from one YAML file', async () => {
+    const res = await yamlImport(t, crmRegisterDocument()).expect(200);
+    expect(res.body).toMatchObject({ dryRun: false, applied: true });
+    expect((await dpo().get('/purposes/support.care').expect(200)).body).toMatchObject({
+      status: 'active',
+      specialCategoryCondition: 'explicit_consent',
+    });
+    const fields = await dpo().get('/fields').query({ system: 'crm', limit: '100' }).expect(200);
+    expect(fields.body.items).toHaveLength(12);
+    const email = await dpo().get('/fields/crm.customers.email').expect(200);
+    expect(email.body).toMatchObject({
+      purposeCodes: ['marketing.newsletter', 'sales.orders'],
+      effectiveRetention: { duration: 'P5Y', purposeCode: 'sales.orders' },
+      flags: [],
+    });
+    expect(email.body.bindings[0]).toMatchObject({
+      purposeCode: 'marketing.newsletter',
+      appliesToSubPurposes: true,
+    });
+    const system = await dpo().get('/systems/crm').expect(200);
+    expect(system.body).toMatchObject({
+      kind: 'postgres',
+      hasConnection: false,
+      retentionSchedule: '0 3 * * *',
+    });
+
+    // Importing the same document again changes nothing.
+    const again = await yamlImport(t, crmRegisterDocument()).expect(200);
+    expect(again.body.applied).toBe(false);
+  });
+
+  it('round-trips: export → import into an empty instance → export gives the same document', async () => {
+    const exported = await exportYaml(t);
+    const doc = parse(exported) as Doc;
+    expect(doc.format).toBe('finalite.register/v1');
+    expect(doc.purposes.map((p: Doc) => p.code)).toEqual([
+      'marketing.newsletter',
+      'sales.orders',
+      'support.care',
+    ]);
+    expect(exported).not.toMatch(/connectionString|webhookSecret|createdAt|version:/);
+
+    const fresh = await startTestApp({ label: 'register_io_fresh' });
+    try {
+      await yamlImport(fresh, exported).expect(200);
+      expect(await exportYaml(fresh)).toBe(exported);
+      // JSON carries the same document.
+      const json = await fresh.as(Role.Dpo).get('/register/export').query({ format: 'json' }).expect(200);
+      expect(json.body).toEqual(doc);
+      // And a JSON body imports like a YAML one.
+      const jsonImport = await fresh.as(Role.Dpo).post('/register/import').send(json.body).expect(200);
+      expect(jsonImport.body.applied).toBe(false);
+    } finally {
+      await fresh.close();
+    }
+  });
+
+  it('reports changes, retirements and removals in the diff and applies them together', async () => {
+    const doc = crmRegisterDocument() as Doc;
+    doc.purposes = doc.purposes.filter((p: Doc) => p.code !== 'support.care');
+    const customers = doc.systems[0].datasets[1];
+    customers.fields = customers.fields
+      .filter((f: Doc) => !['health_notes', 'last_ip'].includes(f.column))
+      .map((f: Doc) => (f.column === 'phone' ? { ...f, purposes: [f.purposes[0]] } : f));
+    doc.systems[0].owner = 'Customer success';
+    const dry = await yamlImport(t, doc, true).expect(200);
+    expect(dry.body.diff).toEqual({
+      purposes: { created: [], changed: [], retired: ['support.care'] },
+      systems: { created: [], changed: ['crm'], retired: [] },
+      datasets: { created: [], changed: [], retired: [] },
+      fields: {
+        created: [],
+        changed: ['crm.customers.phone'],
+        retired: ['crm.customers.health_notes', 'crm.customers.last_ip'],
+      },
+    });
+    await yamlImport(t, doc).expect(200);
+    expect((await dpo().get('/purposes/support.care').expect(200)).body.status).toBe('retired');
+    await dpo().get('/fields/crm.customers.health_notes').expect(404);
+    expect((await dpo().get('/fields/crm.customers.phone').expect(200)).body.purposeCodes).toEqual([
+      'sales.orders',
+    ]);
+    const exported = parse(await exportYaml(t)) as Doc;
+    expect(exported.purposes.find((p: Doc) => p.code === 'support.care').status).toBe('retired');
+
+    const db = await connectTo(t.databaseUrl!);
+    try {
+      const imported = await db.query(
+        `SELECT payload FROM audit_event WHERE type = 'register.imported' ORDER BY seq`,
+      );
+      expect(imported.rows).toHaveLength(2);
+      expect(imported.rows[1].payload.diff.fields.retired).toEqual([
+        'crm.customers.health_notes',
+        'crm.customers.last_ip',
+      ]);
+    } finally {
+      await db.end();
+    }
+  });
+
+  describe('rejects every invalid document with the list of problems, writing nothing', () => {
+    let before: string;
+    let events: number;
+    beforeEach(async () => {
+      before = await exportYaml(t);
+      events = await auditCount();
+    });
+    afterEach(async () => {
+      expect(await exportYaml(t)).toBe(before);
+      expect(await auditCount()).toBe(events);
+    });
+
+    const withNewField = (field: Doc, purposes: Doc[] = []) => {
+      const doc = parse(before) as Doc;
+      doc.purposes.push(...purposes);
+      doc.systems[0].datasets[1].fields.push(field);
+      return doc;
+    };
+
+    it('malformed YAML', async () => {
+      const res = await yamlImport(
+        t,
+        'format: finalite.register/v1\npurposes: [\n  - code: x\nsystems: {',
+      ).expect(400);
+      expect(res.body.error).toBe('REGISTER_MALFORMED');
+      expect(res.body.details[0]).toEqual({
+        path: expect.stringMatching(/^line \d+, column \d+$/),
+        message: expect.any(String),
+      });
+    });
+
+    it('a binding to an unknown purpose', async () => {
+      const res = await yamlImport(
+        t,
+        withNewField({
+          column: 'nickname',
+          dataCategory: 'identity',
+          purposes: [{ purpose: 'ghost', actions: ['read'] }],
+        }),
+      ).expect(422);
+      expect(res.body.error).toBe('REGISTER_INVALID');
+      expect(res.body.details).toEqual([
+        {
+          path: 'systems[crm].datasets[public.customers].fields[nickname].purposes[0]',
+          message: 'purpose "ghost" is not in the document',
+        },
+      ]);
+    });
+
+    it('duplicate keys', async () => {
+      const doc = withNewField({ column: 'email', dataCategory: 'contact' });
+      doc.systems.push({ ...doc.systems[0], datasets: [] });
+      const res = await yamlImport(t, doc).expect(422);
+      expect(res.body.details.map((d: Doc) => d.message).sort()).toEqual([
+        'duplicate field key "crm.customers.email"',
+        'duplicate system code "crm"',
+      ]);
+    });
+
+    it('a special-category field bound to a purpose without an art. 9(2) condition', async () => {
+      const res = await yamlImport(
+        t,
+        withNewField({
+          column: 'allergies',
+          dataCategory: 'health',
+          purposes: [{ purpose: 'sales.orders', actions: ['read'] }],
+        }),
+      ).expect(422);
+      expect(res.body.details).toEqual([
+        expect.objectContaining({
+          path: 'systems[crm].datasets[public.customers].fields[allergies].purposes[0]',
+          message: expect.stringMatching(/art\. 9\(2\)/),
+        }),
+      ]);
+    });
+
+    it('several problems at once, each with its path', async () => {
+      const doc = withNewField(
+        {
+          column: 'bad column',
+          dataCategory: 'gossip',
+          purposes: [{ purpose: 'sales.orders', actions: ['steal'] }],
+        },
+        [{ code: 'half', name: 'Incomplete', status: 'active' }],
+      );
+      doc.extra = true;
+      const last = `systems.0.datasets.1.fields.${doc.systems[0].datasets[1].fields.length - 1}`;
+      const res = await yamlImport(t, doc).expect(422);
+      const paths = res.body.details.map((d: Doc) => d.path);
+      expect(paths).toEqual(
+        expect.arrayContaining([
+          'extra',
+          `${last}.column`,
+          `${last}.dataCategory`,
+          `${last}.purposes.0.actions`,
+        ]),
+      );
+    });
+
+    it('an incomplete active purpose, and an active purpose sent back to draft', async () => {
+      const doc = parse(before) as Doc;
+      doc.purposes.push({ code: 'half', name: 'Incomplete', status: 'active' });
+      doc.purposes.find((p: Doc) => p.code === 'sales.orders').status = 'draft';
+      const res = await yamlImport(t, doc).expect(422);
+      const paths = res.body.details.map((d: Doc) => d.path);
+      expect(paths).toEqual(
+        expect.arrayContaining([
+          'purposes[half].legalBasis',
+          'purposes[half].retention',
+          'purposes[sales.orders].status',
+        ]),
+      );
+    });
+
+    it('a body that is no register document at all', async () => {
+      const res = await dpo()
+        .post('/register/import')
+        .set('Content-Type', 'application/yaml')
+        .send('just text')
+        .expect(400);
+      expect(res.body.error).toBe('REGISTER_MALFORMED');
+    });
+  });
+
+  it('lets an auditor export but not import', async () => {
+    await t.as(Role.Auditor).get('/register/export').expect(200);
+    await t
+      .as(Role.Auditor)
+      .post('/register/import')
+      .set('Content-Type', 'application/yaml')
+      .send(stringify(crmRegisterDocument()))
+      .expect(403);
+    await t.as(Role.Application).get('/register/export').expect(403);
+  });
+});

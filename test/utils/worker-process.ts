@@ -1,0 +1,40 @@
+import { ChildProcess, fork } from 'node:child_process';
+import { join } from 'node:path';
+
+/**
+ * Starts src/worker.ts in a child process (ts-node, transpile only), as production starts
+ * `npm run start:worker`, so a test can kill -9 it mid-run. Resolves once the worker is ready.
+ */
+export async function startWorkerProcess(env: Record<string, string>): Promise<ChildProcess> {
+  const child = fork(join(__dirname, '..', '..', 'src', 'worker.ts'), [], {
+    execArgv: ['-r', 'ts-node/register/transpile-only'],
+    env: {
+      PATH: process.env.PATH ?? '',
+      TS_NODE_PROJECT: join(__dirname, '..', '..', 'tsconfig.json'),
+      ...env,
+    },
+    stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
+  });
+  let stderr = '';
+  child.stderr?.on('data', (c: Buffer) => (stderr = (stderr + c.toString('utf8')).slice(-4000)));
+  await new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`Worker did not start in time: ${stderr}`)), 60_000);
+    child.once('message', () => {
+      clearTimeout(timer);
+      resolve();
+    });
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`Worker exited with ${code}: ${stderr}`));
+    });
+  });
+  return child;
+}
+
+/** kill -9, and wait until the process is gone. */
+export async function killHard(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const exited = new Promise((r) => child.once('exit', r));
+  child.kill('SIGKILL');
+  await exited;
+}
