@@ -1,5 +1,15 @@
 import { MigrationInterface, QueryRunner } from 'typeorm';
 
+/** The append-only triggers that identify the trail's tables whatever they are renamed to. */
+const GUARDED_TRIGGERS = [
+  'audit_event_no_update_delete',
+  'audit_event_no_truncate',
+  'audit_checkpoint_no_update_delete',
+  'audit_checkpoint_no_truncate',
+]
+  .map((name) => `'${name}'`)
+  .join(', ');
+
 /**
  * Signed checkpoints of the audit chain, search indexes on the trail, and a guard that makes the
  * database refuse to drop or alter the trail (see docs/audit.md and ADR 0017).
@@ -57,7 +67,8 @@ export class CreateAuditCheckpoints1795400100000 implements MigrationInterface {
         obj record;
       BEGIN
         FOR obj IN SELECT * FROM pg_event_trigger_dropped_objects() LOOP
-          IF (obj.object_type IN ('table', 'trigger') AND obj.address_names[2] IN ('audit_event', 'audit_checkpoint'))
+          IF (obj.object_type = 'table' AND obj.address_names[2] IN ('audit_event', 'audit_checkpoint'))
+             OR (obj.object_type = 'trigger' AND obj.address_names[3] IN (${GUARDED_TRIGGERS}))
              OR (obj.object_type = 'function'
                  AND obj.address_names[2] IN ('audit_event_refuse_change', 'audit_append_only_refuse')) THEN
             RAISE EXCEPTION 'the audit trail is append-only: dropping % % refused', obj.object_type, obj.object_identity
@@ -82,9 +93,9 @@ export class CreateAuditCheckpoints1795400100000 implements MigrationInterface {
             WHEN 'pg_trigger'::regclass THEN (SELECT tgrelid FROM pg_trigger WHERE oid = cmd.objid)
             WHEN 'pg_rewrite'::regclass THEN (SELECT ev_class FROM pg_rewrite WHERE oid = cmd.objid)
           END;
-          IF (rel IS NOT NULL AND rel IN (to_regclass('audit_event'), to_regclass('audit_checkpoint')))
-             OR (cmd.classid = 'pg_proc'::regclass
-                 AND cmd.objid IN (to_regprocedure('audit_event_refuse_change()'), to_regprocedure('audit_append_only_refuse()'))) THEN
+          IF EXISTS (SELECT 1 FROM pg_trigger t
+                     WHERE t.tgname IN (${GUARDED_TRIGGERS})
+                       AND (t.tgrelid = rel OR (cmd.classid = 'pg_proc'::regclass AND t.tgfoid = cmd.objid))) THEN
             RAISE EXCEPTION 'the audit trail is append-only: % on % refused', cmd.command_tag, cmd.object_identity
               USING ERRCODE = 'insufficient_privilege';
           END IF;

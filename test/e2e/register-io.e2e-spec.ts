@@ -113,6 +113,21 @@ describe('Register as code: export and all-or-nothing import (PostgreSQL)', () =
     }
   });
 
+  it('imports the same document into the embedded database (PGlite) with the same result', async () => {
+    const exported = await exportYaml(t);
+    const embedded = await startTestApp({ database: 'pglite', label: 'register_io_pglite' });
+    try {
+      const dry = await yamlImport(embedded, exported, true).expect(200);
+      expect(dry.body.diff.fields.created).toHaveLength(12);
+      await yamlImport(embedded, exported).expect(200);
+      expect(await exportYaml(embedded)).toBe(exported);
+      const field = await embedded.as(Role.Dpo).get('/fields/crm.customers.health_notes').expect(200);
+      expect(field.body).toMatchObject({ special: true, purposeCodes: ['support.care'] });
+    } finally {
+      await embedded.close();
+    }
+  });
+
   it('reports changes, retirements and removals in the diff and applies them together', async () => {
     const doc = crmRegisterDocument() as Doc;
     doc.purposes = doc.purposes.filter((p: Doc) => p.code !== 'support.care');

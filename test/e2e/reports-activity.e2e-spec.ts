@@ -225,10 +225,11 @@ describe('Compliance reports over inventory, access and retention (PostgreSQL)',
     expect(doc.topDenialReasons[0]).toEqual({ reason: 'FIELD_NOT_BOUND_TO_PURPOSE', count: 10 });
 
     const csv = await download(auditor(), '/reports/access?format=csv&lang=fr').expect(200);
-    const rows = parse(csv.body as Buffer, { bom: true, delimiter: ';', columns: true }) as Record<
-      string,
-      string
-    >[];
+    const rows = parse<Record<string, string>>(csv.body as Buffer, {
+      bom: true,
+      delimiter: ';',
+      columns: true,
+    });
     expect(rows.map((r) => [r['Finalité'], r['Résultat'], Number(r['Nombre'])])).toEqual(
       sql.rows.map((r) => [r.purpose_code, r.decision, r.n]),
     );
@@ -258,7 +259,7 @@ describe('Compliance reports over inventory, access and retention (PostgreSQL)',
     });
 
     const csv = await download(auditor(), '/reports/retention?format=csv').expect(200);
-    const rows = parse<string[]>(csv.body as Buffer, { bom: true });
+    const rows = parse(csv.body as Buffer, { bom: true });
     expect(rows[0]).toEqual([
       'System',
       'Dataset',

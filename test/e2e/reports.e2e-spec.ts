@@ -148,7 +148,7 @@ describe('Compliance reports (PostgreSQL)', () => {
     expect(payrollRow['Base légale (art. 6)']).toBe('Obligation légale (art. 6(1)(c))');
 
     const comma = await download(auditor(), '/reports/ropa?format=csv&lang=fr&sep=comma').expect(200);
-    const commaRows = parse<string[]>(comma.body as Buffer, { bom: true, delimiter: ',' });
+    const commaRows = parse(comma.body as Buffer, { bom: true, delimiter: ',' });
     expect(commaRows).toHaveLength(expected.rows.length + 1);
 
     // The audit record carries the hash of exactly the bytes received.
@@ -281,5 +281,37 @@ describe('Compliance reports (PostgreSQL)', () => {
     const after = (await db.query(`SELECT count(*) AS n FROM audit_event WHERE type = 'report.exported'`))
       .rows[0].n;
     expect(after).toBe(before);
+  });
+});
+
+describe('Compliance reports (embedded PGlite)', () => {
+  let t: TestApp;
+
+  beforeAll(async () => {
+    t = await startTestApp({ database: 'pglite' });
+  });
+  afterAll(async () => {
+    await t?.close();
+  });
+
+  it('exports every report on the single-session embedded database and audits the export', async () => {
+    const p = purposeInput({ code: 'embedded.purpose', name: 'Embedded purpose' });
+    await t.as(Role.Dpo).post('/purposes').send(p).expect(201);
+    await t.as(Role.Dpo).post('/purposes/embedded.purpose/activate').expect(200);
+    const pdf = await t
+      .as(Role.Auditor)
+      .get('/reports/ropa?format=pdf')
+      .buffer(true)
+      .parse(binary)
+      .expect(200);
+    expect(await pdfText(pdf.body as Buffer)).toContain('Embedded purpose (embedded.purpose)');
+    for (const path of ['/reports/gaps', '/reports/access', '/reports/retention', '/reports/integrity']) {
+      await t.as(Role.Auditor).get(path).buffer(true).parse(binary).expect(200);
+    }
+    const events = await t.as(Role.Auditor).get('/audit/events?type=report.exported').expect(200);
+    const exported = (
+      events.body.items as { type: string; payload: { sha256: string; format: string } }[]
+    ).filter((e) => e.type === 'report.exported');
+    expect(exported.map((e) => e.payload.sha256)).toContain(sha256(pdf.body as Buffer));
   });
 });

@@ -113,6 +113,7 @@ describe('Retention runs survive a killed worker and a lost Redis (PostgreSQL is
 
       workers.push(await startWorkerProcess(workerEnv()));
       const run = await waitForRun(t, runId, ['completed', 'failed', 'cancelled'], 60_000);
+      expect(run.datasets[0].error).toBeNull();
       expect(run.status).toBe('completed');
       expect(run.totals).toMatchObject({ scanned: ROWS, deleted: ROWS / 2, anonymised: 0, errors: 0 });
 

@@ -12,6 +12,7 @@ import { requiresConsent } from '../../policies/access/compiled-access-policy';
 import type { Actor } from '../../policies/principal';
 import type { AuditEventInput } from '../audit/audit-event.types';
 import { AuditService } from '../audit/audit.service';
+import { PurposeStatus } from '../purposes/purpose.model';
 import { PurposesService, PurposeView } from '../purposes/purposes.service';
 import {
   CLOCK_SKEW_MS,
@@ -296,7 +297,7 @@ export class ConsentsService {
       params,
     );
     return changed
-      .filter((r) => r.status === ConsentStatus.Withdrawn)
+      .filter((r) => r.status === (ConsentStatus.Withdrawn as string))
       .map((r) => ({
         subjectId: r.subject_id,
         purposeCode: r.purpose_code,
@@ -329,7 +330,9 @@ function consentProblem(
   }
   // Withdrawing must stay possible after a purpose is retired; granting needs an active purpose.
   const usable =
-    dto.status === ConsentStatus.Withdrawn ? purpose.status !== 'draft' : purpose.status === 'active';
+    dto.status === ConsentStatus.Withdrawn
+      ? purpose.status !== PurposeStatus.Draft
+      : purpose.status === PurposeStatus.Active;
   if (!usable) {
     return new ConsentPurposeNotActive(`Purpose "${dto.purpose}" is ${purpose.status}`);
   }

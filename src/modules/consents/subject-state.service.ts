@@ -79,7 +79,8 @@ export class SubjectStateService {
   }
 
   /** Tells the other instances, on commit, that a subject's state changed. */
-  async notifyChanged(m: EntityManager, subjectId: string | typeof ALL_SUBJECTS): Promise<void> {
+  /** subjectId: one subject, or ALL_SUBJECTS. */
+  async notifyChanged(m: EntityManager, subjectId: string): Promise<void> {
     const payload = subjectId === ALL_SUBJECTS ? ALL_SUBJECTS : this.audit.subjectRef(subjectId);
     await m.query('SELECT pg_notify($1, $2)', [SUBJECT_STATE_CHANNEL, payload]);
   }

@@ -10,7 +10,6 @@ import { inTransaction } from '../../database/transaction';
 import type { Actor } from '../../policies/principal';
 import { AuditService } from '../audit/audit.service';
 import type { CreatePurposeDto } from '../purposes/dto/create-purpose.dto';
-import type { UpdatePurposeDto } from '../purposes/dto/update-purpose.dto';
 import { INHERITABLE_FIELDS, PurposeStatus } from '../purposes/purpose.model';
 import { PurposesService } from '../purposes/purposes.service';
 import { RegisterRevisionService } from '../register-revision/register-revision.service';

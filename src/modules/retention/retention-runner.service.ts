@@ -66,6 +66,8 @@ export class RetentionRunner implements OnModuleInit, OnApplicationBootstrap, On
   private readonly owner = `${hostname()}:${process.pid}:${randomBytes(4).toString('hex')}`;
   private readonly hashKey: Buffer;
   private stopping = false;
+  /** Runs this process is executing (a queued job and a sweep's job may arrive together). */
+  private readonly active = new Set<string>();
   private sweepTimer?: NodeJS.Timeout;
 
   constructor(
@@ -134,7 +136,16 @@ export class RetentionRunner implements OnModuleInit, OnApplicationBootstrap, On
 
   /** The job handler: runs (or resumes) one run as far as this process can take it. */
   async process(runId: string): Promise<void> {
-    if (this.stopping) return;
+    if (this.stopping || this.active.has(runId)) return;
+    this.active.add(runId);
+    try {
+      await this.processClaimed(runId);
+    } finally {
+      this.active.delete(runId);
+    }
+  }
+
+  private async processClaimed(runId: string): Promise<void> {
     const run = await this.claim(runId);
     if (!run) return;
     let lost = false;
@@ -183,7 +194,7 @@ export class RetentionRunner implements OnModuleInit, OnApplicationBootstrap, On
           SET lease_owner = $2, lease_until = now() + make_interval(secs => $3::double precision / 1000),
               status = CASE WHEN status = 'queued' THEN 'running' ELSE status END
         WHERE id = $1 AND status IN ('queued', 'running')
-          AND (lease_until IS NULL OR lease_until < now() OR lease_owner = $2)
+          AND (lease_until IS NULL OR lease_until < now())
         RETURNING id`,
       [runId, this.owner, this.config.RETENTION_LEASE_MS],
     );

@@ -26,7 +26,7 @@ describe('csvDocumentStream', () => {
       ),
     );
     expect([...buf.subarray(0, 3)]).toEqual([0xef, 0xbb, 0xbf]);
-    const rows = parse<string[]>(buf, { bom: true, delimiter: ';' });
+    const rows = parse(buf, { bom: true, delimiter: ';' });
     expect(rows).toEqual([
       ['Finalité', 'Nombre'],
       ['Prospection; “e-mail”', '3'],

@@ -343,8 +343,11 @@ function rowFlags(rule: DatasetRule, table: TableFacts, inputs: PurgeInputs): Ro
   };
   const pk = rule.primaryKey.map(quoteIdentifier);
   const dues = rule.fields.map((f) => ({ f, due: dueExpression(f, ctx) }));
+  // Fields sharing the same purposes share one due test: evaluate it once per row.
   const allDue =
-    dues.length === 0 || dues.some((d) => d.due === 'FALSE') ? 'FALSE' : dues.map((d) => d.due).join(' AND ');
+    dues.length === 0 || dues.some((d) => d.due === 'FALSE')
+      ? 'FALSE'
+      : [...new Set(dues.map((d) => d.due))].join(' AND ');
   const candidates = dues.filter((d) => d.due !== 'FALSE' && !rule.primaryKey.includes(d.f.column));
   const anonymised = candidates.map((d) => ({ ...d, ...anonymisation(d.f, ctx) }));
   const anyPending = anonymised.length
@@ -395,7 +398,7 @@ function batchCte(rule: DatasetRule, flags: RowFlags, cursor: string[] | null): 
   if (ctx.inputs.subjectFilter) conditions.push(subjectIn(ctx, 'filter', ctx.inputs.subjectFilter));
   const limit = `${ctx.params.add(ctx.inputs.batchSize)}::int`;
   return `batch AS MATERIALIZED (
-    SELECT ${pk.map((c, i) => `t.${c} AS p${i}, t.${c}::text AS k${i}`).join(', ')},
+    SELECT t.ctid AS rid, ${pk.map((c, i) => `t.${c} AS p${i}, t.${c}::text AS k${i}`).join(', ')},
       (${flags.held}) AS h, (${flags.allDue}) AS del, (${flags.anyPending}) AS anon, (${flags.undated}) AS u
     FROM ${flags.table} AS t
     ${conditions.length ? `WHERE ${conditions.join(' AND ')}` : ''}
@@ -403,19 +406,26 @@ function batchCte(rule: DatasetRule, flags: RowFlags, cursor: string[] | null): 
     LIMIT ${limit})`;
 }
 
-function keyColumns(pk: string[]): { keys: string; asc: string; desc: string } {
+function keyColumns(pk: string[]): { keys: string; first: string; last: string } {
+  const keys = `json_build_array(${pk.map((_, i) => `k${i}`).join(', ')})`;
+  const cols = pk.map((_, i) => `k${i}, p${i}`).join(', ');
+  // Order on the raw key first, build the JSON of one row only.
+  const pick = (order: string) =>
+    `(SELECT ${keys} FROM (SELECT ${cols} FROM batch ORDER BY ${order} LIMIT 1) s)`;
   return {
-    keys: `json_build_array(${pk.map((_, i) => `k${i}`).join(', ')})`,
-    asc: pk.map((_, i) => `p${i}`).join(', '),
-    desc: pk.map((_, i) => `p${i} DESC`).join(', '),
+    keys,
+    first: pick(pk.map((_, i) => `p${i}`).join(', ')),
+    last: pick(pk.map((_, i) => `p${i} DESC`).join(', ')),
   };
 }
 
 /**
  * One purge batch: the next `batchSize` rows after the cursor in primary-key order; rows whose
  * every field is due are deleted, rows with some due fields have those anonymised; held rows
- * are counted, never touched. The due test is repeated on the target row inside DELETE/UPDATE
- * so that a row changed concurrently is re-checked on its latest version (never over-purged).
+ * are counted, never touched. Rows are addressed by ctid (a TID scan: no second index lookup
+ * and no hash join over the table), and the due test is repeated on the target row inside
+ * DELETE/UPDATE so that a row changed concurrently is re-checked on its latest version (READ
+ * COMMITTED follows the update chain): never over-purged.
  * Returns scanned, deleted, anonymised, held, undated, first_key, last_key.
  */
 export function buildPurgeBatch(
@@ -428,20 +438,19 @@ export function buildPurgeBatch(
   const { ctx, pk } = flags;
   const cte = batchCte(rule, flags, cursor);
   const sets = flags.sets();
-  const join = pk.map((c, i) => `t.${c} = b.p${i}`).join(' AND ');
   const k = keyColumns(pk);
   const parts = [
     cte,
     `deleted AS (
-    DELETE FROM ${flags.table} AS t USING batch b
-    WHERE ${join} AND b.del AND NOT (${flags.held}) AND ${flags.allDue}
+    DELETE FROM ${flags.table} AS t
+    WHERE t.ctid = ANY(ARRAY(SELECT rid FROM batch WHERE del)) AND NOT (${flags.held}) AND ${flags.allDue}
     RETURNING 1)`,
   ];
   if (sets.length) {
     parts.push(`anonymised AS (
     UPDATE ${flags.table} AS t SET ${sets.join(', ')}
-    FROM batch b
-    WHERE ${join} AND NOT b.del AND b.anon AND NOT (${flags.held}) AND ${flags.anyPending}
+    WHERE t.ctid = ANY(ARRAY(SELECT rid FROM batch WHERE NOT del AND anon))
+      AND NOT (${flags.held}) AND ${flags.anyPending}
     RETURNING 1)`);
   }
   const text = `WITH ${parts.join(',\n  ')}
@@ -450,8 +459,8 @@ export function buildPurgeBatch(
     ${sets.length ? '(SELECT count(*) FROM anonymised)::int' : '0'} AS anonymised,
     (SELECT count(*) FROM batch WHERE h AND (del OR anon))::int AS held,
     (SELECT count(*) FROM batch WHERE u)::int AS undated,
-    (SELECT ${k.keys} FROM batch ORDER BY ${k.asc} LIMIT 1) AS first_key,
-    (SELECT ${k.keys} FROM batch ORDER BY ${k.desc} LIMIT 1) AS last_key`;
+    ${k.first} AS first_key,
+    ${k.last} AS last_key`;
   return { text, values: ctx.params.values };
 }
 
@@ -472,10 +481,10 @@ export function buildDryRunBatch(
     (SELECT count(*) FROM batch WHERE NOT h AND NOT del AND anon)::int AS anonymised,
     (SELECT count(*) FROM batch WHERE h AND (del OR anon))::int AS held,
     (SELECT count(*) FROM batch WHERE u)::int AS undated,
-    (SELECT ${k.keys} FROM batch ORDER BY ${k.asc} LIMIT 1) AS first_key,
-    (SELECT ${k.keys} FROM batch ORDER BY ${k.desc} LIMIT 1) AS last_key,
+    ${k.first} AS first_key,
+    ${k.last} AS last_key,
     (SELECT coalesce(json_agg(s.key), '[]'::json) FROM (
-       SELECT ${k.keys} AS key FROM batch WHERE NOT h AND (del OR anon) ORDER BY ${k.asc} LIMIT ${sample}) s) AS sample`;
+       SELECT ${k.keys} AS key FROM batch WHERE NOT h AND (del OR anon) ORDER BY ${flags.pk.map((_, i) => `p${i}`).join(', ')} LIMIT ${sample}) s) AS sample`;
   return { text, values: flags.ctx.params.values };
 }
 

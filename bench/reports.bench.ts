@@ -1,0 +1,147 @@
+/**
+ * npm run bench:reports — memory of the report renderers as the register grows.
+ *
+ * Streams the gaps report (JSON: one gap per unbound field) and the record of processing (JSON, CSV,
+ * PDF) over a synthetic inventory of 10,000 then 100,000 fields, read one by one as a keyset-batched
+ * source would yield them, and prints the bytes produced, the time taken and the peak heap growth
+ * above the baseline. Flat memory shows as a ratio near 1 between the two sizes while the output
+ * grows ~10×. Not a test: it prints, it does not assert. No database: this measures the rendering
+ * pipeline only (the sources' own reads are the owning modules' concern).
+ *
+ * Run with --expose-gc (the npm script does) for a clean baseline.
+ */
+import type { Readable } from 'node:stream';
+import { prepareGaps } from '../src/modules/reports/builders/gaps.report';
+import type { ReportContext } from '../src/modules/reports/builders/report-context';
+import { prepareRopa } from '../src/modules/reports/builders/ropa.report';
+import { labelsFor } from '../src/modules/reports/render/labels';
+import type { InventoryFieldView, InventorySource } from '../src/modules/reports/report-sources';
+import { ReportFormat, ReportKind } from '../src/modules/reports/report.model';
+import type { PurposeView } from '../src/modules/purposes/purposes.service';
+
+const SIZES = [10_000, 100_000];
+const PURPOSES = 100;
+
+const gc = (globalThis as { gc?: () => void }).gc;
+
+function purposes(): PurposeView[] {
+  return Array.from({ length: PURPOSES }, (_, i) => ({
+    code: `purpose.p${String(i).padStart(3, '0')}`,
+    name: `Purpose ${i}`,
+    description: 'Synthetic purpose for the benchmark',
+    status: 'active',
+    legalBasis: 'contract',
+    legitimateInterest: null,
+    specialCategoryCondition: null,
+    controller: { name: 'ACME SAS' },
+    dataSubjectCategories: ['customers'],
+    dataCategories: ['identity', 'contact'],
+    retention: { duration: 'P3Y', trigger: 'last_interaction' },
+    internationalTransfers: null,
+    version: 1,
+  })) as unknown as PurposeView[];
+}
+
+function inventory(fieldCount: number, bound: boolean): InventorySource {
+  return {
+    listSystems: async () => [{ key: 'crm', name: 'CRM', scannable: false, lastScannedAt: null }],
+    listUnregisteredColumns: async () => [],
+    async *iterateFields(): AsyncGenerator<InventoryFieldView> {
+      for (let i = 0; i < fieldCount; i++) {
+        yield {
+          key: `crm.t${Math.floor(i / 50)}.c${i % 50}`,
+          systemKey: 'crm',
+          datasetKey: `public.t${Math.floor(i / 50) % 200}`,
+          column: `c${i % 50}`,
+          dataCategory: ['identity', 'contact', 'financial', 'health'][i % 4],
+          special: i % 4 === 3,
+          purposeCodes: bound ? [`purpose.p${String(i % PURPOSES).padStart(3, '0')}`] : [],
+        };
+      }
+    },
+  };
+}
+
+function context(kind: ReportKind, format: ReportFormat): ReportContext {
+  const now = new Date();
+  return {
+    kind,
+    format,
+    lang: 'en',
+    labels: labelsFor('en'),
+    period: kind === ReportKind.Gaps ? { from: new Date(now.getTime() - 86_400_000), to: now } : null,
+    generatedAt: now,
+    delimiter: ',',
+    chainHead: { seq: 1, hash: '0'.repeat(64) },
+  };
+}
+
+async function measure(stream: Readable): Promise<{ bytes: number; peakMb: number; ms: number }> {
+  gc?.();
+  const base = process.memoryUsage().heapUsed;
+  let peak = base;
+  let bytes = 0;
+  const started = performance.now();
+  // A reader that keeps nothing, like a socket.
+  for await (const chunk of stream) {
+    bytes += (chunk as Buffer).length;
+    peak = Math.max(peak, process.memoryUsage().heapUsed);
+  }
+  return { bytes, peakMb: (peak - base) / 1024 / 1024, ms: performance.now() - started };
+}
+
+async function main(): Promise<void> {
+  if (!gc) console.log('(run with --expose-gc for a clean baseline)');
+  const cases: [string, (n: number) => Promise<Readable>][] = [
+    [
+      'gaps json (every field unbound)',
+      async (n) =>
+        (
+          await prepareGaps(context(ReportKind.Gaps, ReportFormat.Json), purposes(), {
+            inventory: inventory(n, false),
+            consents: null,
+            access: null,
+            retention: null,
+          })
+        ).render(ReportFormat.Json),
+    ],
+    ...[ReportFormat.Json, ReportFormat.Csv, ReportFormat.Pdf].map(
+      (format) =>
+        [
+          `ropa ${format}`,
+          async (n: number) =>
+            (await prepareRopa(context(ReportKind.Ropa, format), purposes(), inventory(n, true))).render(
+              format,
+            ),
+        ] as [string, (n: number) => Promise<Readable>],
+    ),
+  ];
+  for (const [name, make] of cases) {
+    const results: { n: number; bytes: number; peakMb: number; ms: number }[] = [];
+    for (const n of SIZES) {
+      // Preparation (reading every field into per-purpose aggregates) counts too: it is inside.
+      gc?.();
+      const base = process.memoryUsage().heapUsed;
+      const stream = await make(n);
+      const prepMb = (process.memoryUsage().heapUsed - base) / 1024 / 1024;
+      const r = await measure(stream);
+      results.push({ n, ...r, peakMb: Math.max(r.peakMb, prepMb) });
+    }
+    for (const r of results) {
+      console.log(
+        `${name.padEnd(32)} fields=${String(r.n).padStart(7)}  out=${(r.bytes / 1024 / 1024).toFixed(1).padStart(6)} MB` +
+          `  time=${r.ms.toFixed(0).padStart(6)} ms  peak heap growth=${r.peakMb.toFixed(1).padStart(6)} MB`,
+      );
+    }
+    const [small, large] = results;
+    console.log(
+      `${name.padEnd(32)} ×${large.n / small.n} fields → output ×${(large.bytes / small.bytes).toFixed(1)},` +
+        ` peak heap ×${(large.peakMb / Math.max(small.peakMb, 0.1)).toFixed(2)}\n`,
+    );
+  }
+}
+
+main().catch((err) => {
+  console.error(err);
+  process.exitCode = 1;
+});
