@@ -153,9 +153,10 @@ export class AccessService {
    * purpose and outcome, and the most frequent denial reasons (counted per denied field).
    */
   async summarise(from: Date, to: Date): Promise<AccessSummary> {
-    if (!(from.getTime() < to.getTime())) {
-      throw new AccessSummaryRangeInvalid('The period must end after it starts');
+    if (Number.isNaN(from.getTime()) || Number.isNaN(to.getTime())) {
+      throw new AccessSummaryRangeInvalid('The period needs valid dates');
     }
+    if (from.getTime() >= to.getTime()) return { byApplicationPurposeOutcome: [], topDenialReasons: [] };
     const [byOutcome, reasons] = await Promise.all([
       this.dataSource.query<
         { actor_id: string; actor_name: string; purpose_code: string; decision: string; count: number }[]

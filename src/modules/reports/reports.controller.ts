@@ -1,4 +1,4 @@
-import { Controller, Get, Query, StreamableFile, Type } from '@nestjs/common';
+import { applyDecorators, Controller, Get, Query, StreamableFile, Type } from '@nestjs/common';
 import {
   ApiBadRequestResponse,
   ApiBearerAuth,
@@ -30,26 +30,26 @@ import { ReportDownload, ReportsService } from './reports.service';
 const errorBodies = new HttpErrorFilter();
 
 /** Swagger for one report route: formats, content types, JSON shape and errors. */
-function ReportDocs(kind: ReportKind, summary: string, json: Type<unknown>): MethodDecorator {
+function ReportDocs(kind: ReportKind, summary: string, json: Type<unknown>) {
   const formats = SUPPORTED_FORMATS[kind];
-  return (target, key, descriptor) => {
+  return applyDecorators(
     ApiOperation({
       summary,
       description:
         `Formats: ${formats.join(', ')}. Streamed; the export is recorded in the audit trail ` +
         '(`report.exported`, with the SHA-256 of the document) once the document is complete.',
-    })(target, key, descriptor);
-    ApiProduces(...formats.map((f) => CONTENT_TYPES[f].split(';')[0]))(target, key, descriptor);
+    }),
+    ApiProduces(...formats.map((f) => CONTENT_TYPES[f].split(';')[0])),
     ApiOkResponse({
       type: json,
       description: 'The document (JSON shape shown; CSV and PDF carry the same content)',
-    })(target, key, descriptor);
+    }),
     ApiBadRequestResponse({
       type: ErrorBodyDto,
       description:
         'Unsupported format (REPORT_FORMAT_UNSUPPORTED, details.supported), bad dates or from > to',
-    })(target, key, descriptor);
-  };
+    }),
+  );
 }
 
 /** Streams the document; a failure before the first byte is a JSON error, after it the download is cut. */

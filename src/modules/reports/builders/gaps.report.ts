@@ -169,7 +169,7 @@ function gapsPdf(ctx: ReportContext, gaps: AsyncIterable<ComplianceGap>, unavail
       ...codes.map((c) => ({ id: `gap-${c}`, title: c })),
     ]);
     w.section('summary', l.t('summary'));
-    w.fact('Total', String(tally.total));
+    w.fact(l.t('total'), String(tally.total));
     for (const s of SEVERITY_ORDER) w.fact(l.t(`severity.${s}`), String(tally.bySeverity.get(s) ?? 0));
     for (const c of codes) w.fact(c, String(tally.byCode.get(c)));
     if (unavailable.length) w.fact(l.t('notAvailable'), unavailable.join(', '));

@@ -46,7 +46,7 @@ export async function prepareIntegrity(
           w.fact(l.t('chainHead'), verification.head ? `#${verification.head.seq}` : l.t('chainHeadNone'));
           if (verification.head) w.paragraph(verification.head.hash, { mono: true });
           if (!verification.valid) {
-            w.fact('First invalid seq', String(verification.firstInvalidSeq ?? '—'));
+            w.fact(l.t('firstInvalidSeq'), String(verification.firstInvalidSeq ?? '—'));
             w.paragraph(verification.problem ?? '');
           }
           w.section('checkpoint', l.t('checkpoint'), false);

@@ -331,6 +331,8 @@ interface RowFlags {
   /** SET clauses: built on demand (purge statements only) so other statements carry no unused parameter. */
   sets: () => string[];
   dueSince: string;
+  /** The batch scan's per-row columns: each distinct due test and each pending test once. */
+  rowColumns: { dues: string[]; allDue: string; anyPending: string };
 }
 
 function rowFlags(rule: DatasetRule, table: TableFacts, inputs: PurgeInputs): RowFlags {
@@ -379,8 +381,37 @@ function rowFlags(rule: DatasetRule, table: TableFacts, inputs: PurgeInputs): Ro
     allDue,
     anyPending: allDue === 'FALSE' ? anyPending : `(NOT (${allDue}) AND (${anyPending}))`,
     undated: nullable.length ? nullable.join(' OR ') : 'FALSE',
+    rowColumns: rowColumnsOf(dues, anonymised),
     sets,
     dueSince: since.length ? `LEAST(${since.join(', ')})` : 'NULL::timestamptz',
+  };
+}
+
+/**
+ * The batch computes each distinct due test once per row (as a column of the LIMITed scan, which
+ * the planner does not inline) and derives `del` and `anon` from those columns: the time tests
+ * (calendar arithmetic on timestamptz) are the costly part of a batch.
+ */
+function rowColumnsOf(
+  dues: { due: string }[],
+  anonymised: { due: string; pending: string }[],
+): RowFlags['rowColumns'] {
+  const distinct = [...new Set(dues.map((d) => d.due))].filter((d) => d !== 'TRUE' && d !== 'FALSE');
+  const ref = (due: string) => (due === 'TRUE' || due === 'FALSE' ? due : `s.d${distinct.indexOf(due)}`);
+  const allDue =
+    dues.length === 0 || dues.some((d) => d.due === 'FALSE')
+      ? 'FALSE'
+      : [...new Set(dues.map((d) => ref(d.due)))].join(' AND ');
+  const pending = anonymised.length
+    ? anonymised.map((a, i) => `(${ref(a.due)} AND s.q${i})`).join(' OR ')
+    : 'FALSE';
+  return {
+    dues: [
+      ...distinct.map((d, i) => `(${d}) AS d${i}`),
+      ...anonymised.map((a, i) => `${a.pending} AS q${i}`),
+    ],
+    allDue,
+    anyPending: allDue === 'FALSE' ? pending : `(NOT (${allDue}) AND (${pending}))`,
   };
 }
 
@@ -397,13 +428,17 @@ function batchCte(rule: DatasetRule, flags: RowFlags, cursor: string[] | null): 
   }
   if (ctx.inputs.subjectFilter) conditions.push(subjectIn(ctx, 'filter', ctx.inputs.subjectFilter));
   const limit = `${ctx.params.add(ctx.inputs.batchSize)}::int`;
+  const rc = flags.rowColumns;
+  const keys = pk.map((_, i) => `s.p${i}, s.k${i}`).join(', ');
   return `batch AS MATERIALIZED (
-    SELECT t.ctid AS rid, ${pk.map((c, i) => `t.${c} AS p${i}, t.${c}::text AS k${i}`).join(', ')},
-      (${flags.held}) AS h, (${flags.allDue}) AS del, (${flags.anyPending}) AS anon, (${flags.undated}) AS u
-    FROM ${flags.table} AS t
-    ${conditions.length ? `WHERE ${conditions.join(' AND ')}` : ''}
-    ORDER BY ${pk.map((c) => `t.${c}`).join(', ')}
-    LIMIT ${limit})`;
+    SELECT s.rid, ${keys}, s.h, s.u, (${rc.allDue}) AS del, (${rc.anyPending}) AS anon
+    FROM (
+      SELECT t.ctid AS rid, ${pk.map((c, i) => `t.${c} AS p${i}, t.${c}::text AS k${i}`).join(', ')},
+        (${flags.held}) AS h, (${flags.undated}) AS u${rc.dues.length ? `, ${rc.dues.join(', ')}` : ''}
+      FROM ${flags.table} AS t
+      ${conditions.length ? `WHERE ${conditions.join(' AND ')}` : ''}
+      ORDER BY ${pk.map((c) => `t.${c}`).join(', ')}
+      LIMIT ${limit}) s)`;
 }
 
 function keyColumns(pk: string[]): { keys: string; first: string; last: string } {
@@ -454,13 +489,14 @@ export function buildPurgeBatch(
     RETURNING 1)`);
   }
   const text = `WITH ${parts.join(',\n  ')}
-  SELECT (SELECT count(*) FROM batch)::int AS scanned,
+  SELECT c.scanned,
     (SELECT count(*) FROM deleted)::int AS deleted,
     ${sets.length ? '(SELECT count(*) FROM anonymised)::int' : '0'} AS anonymised,
-    (SELECT count(*) FROM batch WHERE h AND (del OR anon))::int AS held,
-    (SELECT count(*) FROM batch WHERE u)::int AS undated,
+    c.held, c.undated,
     ${k.first} AS first_key,
-    ${k.last} AS last_key`;
+    ${k.last} AS last_key
+  FROM (SELECT count(*)::int AS scanned, count(*) FILTER (WHERE h AND (del OR anon))::int AS held,
+          count(*) FILTER (WHERE u)::int AS undated FROM batch) c`;
   return { text, values: ctx.params.values };
 }
 
@@ -476,15 +512,16 @@ export function buildDryRunBatch(
   const k = keyColumns(flags.pk);
   const sample = `${flags.ctx.params.add(sampleSize)}::int`;
   const text = `WITH ${batchCte(rule, flags, cursor)}
-  SELECT (SELECT count(*) FROM batch)::int AS scanned,
-    (SELECT count(*) FROM batch WHERE NOT h AND del)::int AS deleted,
-    (SELECT count(*) FROM batch WHERE NOT h AND NOT del AND anon)::int AS anonymised,
-    (SELECT count(*) FROM batch WHERE h AND (del OR anon))::int AS held,
-    (SELECT count(*) FROM batch WHERE u)::int AS undated,
+  SELECT c.*,
     ${k.first} AS first_key,
     ${k.last} AS last_key,
-    (SELECT coalesce(json_agg(s.key), '[]'::json) FROM (
-       SELECT ${k.keys} AS key FROM batch WHERE NOT h AND (del OR anon) ORDER BY ${flags.pk.map((_, i) => `p${i}`).join(', ')} LIMIT ${sample}) s) AS sample`;
+    (SELECT coalesce(json_agg(${k.keys}), '[]'::json) FROM (
+       SELECT ${flags.pk.map((_, i) => `k${i}`).join(', ')} FROM batch WHERE NOT h AND (del OR anon)
+        ORDER BY ${flags.pk.map((_, i) => `p${i}`).join(', ')} LIMIT ${sample}) s) AS sample
+  FROM (SELECT count(*)::int AS scanned, count(*) FILTER (WHERE NOT h AND del)::int AS deleted,
+          count(*) FILTER (WHERE NOT h AND NOT del AND anon)::int AS anonymised,
+          count(*) FILTER (WHERE h AND (del OR anon))::int AS held,
+          count(*) FILTER (WHERE u)::int AS undated FROM batch) c`;
   return { text, values: flags.ctx.params.values };
 }
 

@@ -1,0 +1,221 @@
+/**
+ * npm run bench:audit — the audit trail's write and verification speed.
+ *
+ * On a temporary database (migrated, then dropped):
+ *  1. appends BENCH_AUDIT_BATCHED events (default 20,000) from BENCH_AUDIT_CONCURRENCY concurrent
+ *     callers (default 200) through AuditService.append — the batching single writer (group commit);
+ *  2. appends BENCH_AUDIT_SINGLE events (default 2,000) from the same number of callers, one
+ *     transaction per event (advisory lock, head read, insert, COMMIT) — the naive design;
+ *  3. bulk-loads a chain of BENCH_AUDIT_VERIFY_EVENTS events (default 1,000,000; built and hashed
+ *     in JS, inserted with multi-row unnest inserts) and times AuditIntegrityService.verify() on it.
+ * Prints events/s of each and the batching / per-event ratio. Not a test: it prints, it does not
+ * assert. Environment: BENCH_PG_ADMIN_URL and the variables above.
+ */
+import 'reflect-metadata';
+import { randomBytes, randomUUID } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Client } from 'pg';
+import { DataSource } from 'typeorm';
+import { loadAppConfig } from '../src/config/app-config';
+import { buildDataSourceOptions } from '../src/database/data-source-options';
+import { inTransaction } from '../src/database/transaction';
+import type { AuditEventInput, AuditEventRecord } from '../src/modules/audit/audit-event.types';
+import { chainHash } from '../src/modules/audit/audit-hash';
+import { AuditIntegrityService } from '../src/modules/audit/audit-integrity.service';
+import { AuditService } from '../src/modules/audit/audit.service';
+import type { Actor } from '../src/policies/principal';
+
+const ADMIN_URL = process.env.BENCH_PG_ADMIN_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+const BATCHED = Number(process.env.BENCH_AUDIT_BATCHED ?? 20_000);
+const SINGLE = Number(process.env.BENCH_AUDIT_SINGLE ?? 2_000);
+const CONCURRENCY = Number(process.env.BENCH_AUDIT_CONCURRENCY ?? 200);
+const VERIFY_EVENTS = Number(process.env.BENCH_AUDIT_VERIFY_EVENTS ?? 1_000_000);
+const LOAD_CHUNK = 10_000;
+
+const APP_ACTOR: Actor = { type: 'principal', id: randomUUID(), name: 'CRM backend' };
+
+/** An access decision as the access check records it (the hot path of the trail). */
+function decisionEvent(n: number): AuditEventInput {
+  return {
+    type: 'access.decision',
+    actor: APP_ACTOR,
+    purposeCode: 'marketing.newsletter',
+    subjectId: `customer-${n % 50_000}`,
+    payload: {
+      decision: n % 7 === 0 ? 'deny' : 'allow',
+      action: 'read',
+      fields: [
+        { field: 'customer.email', allowed: true, reason: 'CONSENT_GIVEN' },
+        {
+          field: 'customer.phone',
+          allowed: n % 7 !== 0,
+          reason: n % 7 === 0 ? 'NO_CONSENT' : 'CONSENT_GIVEN',
+        },
+      ],
+      policyRevision: 42,
+      decisionId: randomUUID(),
+    },
+  };
+}
+
+async function main(): Promise<void> {
+  const dbName = `fin_bench_audit_${randomBytes(4).toString('hex')}`;
+  const dataDir = mkdtempSync(join(tmpdir(), 'finalite-bench-audit-'));
+  await admin((c) => c.query(`CREATE DATABASE "${dbName}"`));
+  const url = new URL(ADMIN_URL);
+  url.pathname = `/${dbName}`;
+  const config = loadAppConfig({
+    DATABASE_URL: url.toString(),
+    DATA_DIR: dataDir,
+    LOG_LEVEL: 'silent',
+    AUDIT_HMAC_KEY: randomBytes(32).toString('base64'),
+    AUDIT_CHECKPOINT_INTERVAL_SECONDS: '0',
+  });
+  const dataSource = new DataSource({ ...buildDataSourceOptions(config), entities: [], logging: false });
+  try {
+    await dataSource.initialize();
+    await dataSource.runMigrations();
+    const audit = new AuditService(config, dataSource);
+    const integrity = new AuditIntegrityService(config, dataSource);
+    log(
+      `PostgreSQL ${await serverVersion(dataSource)}; ${CONCURRENCY} concurrent callers; pool ${config.DATABASE_POOL_SIZE}`,
+    );
+
+    await runCallers(500, (n) => audit.append(decisionEvent(n))); // warm-up (JIT, pool, caches)
+
+    const batched = await runCallers(BATCHED, (n) => audit.append(decisionEvent(n)));
+    const batchedRate = BATCHED / batched;
+    log(
+      `batching writer (group commit):   ${fmt(BATCHED)} events in ${batched.toFixed(2)} s → ${fmt(batchedRate)} events/s`,
+    );
+
+    const single = await runCallers(SINGLE, (n) =>
+      inTransaction(dataSource, (m) => audit.appendBatch(m, [decisionEvent(n)])),
+    );
+    const singleRate = SINGLE / single;
+    log(
+      `one transaction per event:        ${fmt(SINGLE)} events in ${single.toFixed(2)} s → ${fmt(singleRate)} events/s`,
+    );
+    log(`ratio batching / one-tx-per-event: ${(batchedRate / singleRate).toFixed(1)}×`);
+
+    const before = await integrity.verify();
+    if (!before.ok)
+      throw new Error(`chain broken before the bulk load: ${JSON.stringify(before.firstBreak)}`);
+    const toLoad = Math.max(0, VERIFY_EVENTS - (before.head?.seq ?? 0));
+    const loadStart = process.hrtime.bigint();
+    await bulkLoad(dataSource, audit, before.head!, toLoad);
+    log(
+      `bulk-loaded ${fmt(toLoad)} chained events in ${seconds(loadStart).toFixed(1)} s (setup, not measured)`,
+    );
+
+    const verifyStart = process.hrtime.bigint();
+    const result = await integrity.verify();
+    const verifyTime = seconds(verifyStart);
+    if (!result.ok) throw new Error(`verification failed: ${JSON.stringify(result.firstBreak)}`);
+    log(
+      `chain verification:               ${fmt(result.checkedEvents)} events in ${verifyTime.toFixed(2)} s → ${fmt(
+        result.checkedEvents / verifyTime,
+      )} events/s (ok=${result.ok}, head seq ${result.head?.seq})`,
+    );
+    await audit.beforeApplicationShutdown();
+  } finally {
+    if (dataSource.isInitialized) await dataSource.destroy();
+    await admin((c) => c.query(`DROP DATABASE IF EXISTS "${dbName}" WITH (FORCE)`));
+    rmSync(dataDir, { recursive: true, force: true });
+  }
+}
+
+/** `total` operations from CONCURRENCY callers pulling from one counter; returns seconds. */
+async function runCallers(total: number, operation: (n: number) => Promise<unknown>): Promise<number> {
+  let next = 0;
+  const start = process.hrtime.bigint();
+  await Promise.all(
+    Array.from({ length: Math.min(CONCURRENCY, total) }, async () => {
+      while (next < total) await operation(next++);
+    }),
+  );
+  return seconds(start);
+}
+
+/** Extends the chain from `head` with `count` events hashed here, inserted in multi-row chunks. */
+async function bulkLoad(
+  dataSource: DataSource,
+  audit: AuditService,
+  head: { seq: number; hash: string },
+  count: number,
+): Promise<void> {
+  let prevHash = head.hash;
+  let seq = head.seq;
+  const base = Date.now() - count;
+  for (let done = 0; done < count; done += LOAD_CHUNK) {
+    const chunk: AuditEventRecord[] = [];
+    for (let i = 0; i < Math.min(LOAD_CHUNK, count - done); i++) {
+      seq += 1;
+      // Built directly (no validation pass): this is setup, the measured part is verify().
+      const input = decisionEvent(seq);
+      const content = {
+        seq,
+        occurredAt: new Date(base + seq).toISOString(),
+        type: input.type,
+        actor: input.actor,
+        target: null,
+        purposeCode: input.purposeCode ?? null,
+        subjectRef: audit.subjectRef(input.subjectId!),
+        payload: input.payload ?? {},
+        requestId: null,
+      };
+      const hash = chainHash(prevHash, content);
+      chunk.push({ ...content, prevHash, hash });
+      prevHash = hash;
+    }
+    await dataSource.query(
+      `INSERT INTO audit_event (seq, occurred_at, type, actor_type, actor_id, actor_name, target_type, target_id,
+         purpose_code, subject_ref, payload, request_id, prev_hash, hash)
+       SELECT * FROM unnest($1::bigint[], $2::timestamptz[], $3::text[], $4::text[], $5::text[], $6::text[],
+         $7::text[], $8::text[], $9::text[], $10::text[], $11::jsonb[], $12::text[], $13::text[], $14::text[])`,
+      [
+        chunk.map((r) => r.seq),
+        chunk.map((r) => r.occurredAt),
+        chunk.map((r) => r.type),
+        chunk.map((r) => r.actor.type),
+        chunk.map((r) => r.actor.id),
+        chunk.map((r) => r.actor.name),
+        chunk.map((r) => r.target?.type ?? null),
+        chunk.map((r) => r.target?.id ?? null),
+        chunk.map((r) => r.purposeCode),
+        chunk.map((r) => r.subjectRef),
+        chunk.map((r) => JSON.stringify(r.payload)),
+        chunk.map((r) => r.requestId),
+        chunk.map((r) => r.prevHash),
+        chunk.map((r) => r.hash),
+      ],
+    );
+    if ((done / LOAD_CHUNK) % 20 === 0) log(`  …${fmt(done + chunk.length)} / ${fmt(count)}`);
+  }
+}
+
+async function serverVersion(dataSource: DataSource): Promise<string> {
+  const rows = await dataSource.query<{ server_version: string }[]>('SHOW server_version');
+  return rows[0].server_version;
+}
+
+async function admin<T>(work: (c: Client) => Promise<T>): Promise<T> {
+  const client = new Client({ connectionString: ADMIN_URL });
+  await client.connect();
+  try {
+    return await work(client);
+  } finally {
+    await client.end();
+  }
+}
+
+const seconds = (start: bigint) => Number(process.hrtime.bigint() - start) / 1e9;
+const fmt = (n: number) => Math.round(n).toLocaleString('en');
+const log = (line: string) => process.stdout.write(`${line}\n`);
+
+main().catch((e: unknown) => {
+  process.stderr.write(`${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
+  process.exit(1);
+});
