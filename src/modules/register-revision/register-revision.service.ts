@@ -16,10 +16,15 @@ export class RegisterRevisionService {
   constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
 
   async bump(manager: EntityManager): Promise<number> {
+    // A SELECT over the UPDATE: TypeORM returns plain rows for it (for a bare UPDATE … RETURNING
+    // it returns [rows, affectedCount]).
     const rows = await manager.query<{ revision: string }[]>(
-      `UPDATE register_revision SET revision = revision + 1, changed_at = now() WHERE id = 1 RETURNING revision`,
+      `WITH bumped AS (
+         UPDATE register_revision SET revision = revision + 1, changed_at = now() WHERE id = 1 RETURNING revision
+       ) SELECT revision FROM bumped`,
     );
     const revision = Number(rows[0].revision);
+    if (!Number.isSafeInteger(revision)) throw new Error('register_revision row is missing');
     await manager.query(`SELECT pg_notify($1, $2)`, [REGISTER_CHANNEL, String(revision)]);
     return revision;
   }
