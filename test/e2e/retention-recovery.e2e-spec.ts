@@ -38,7 +38,7 @@ describe('Retention runs survive a killed worker and a lost Redis (PostgreSQL is
   describe('kill -9 of the worker mid-run', () => {
     let t: TestApp;
     let crm: Crm;
-    let workers: ChildProcess[] = [];
+    const workers: ChildProcess[] = [];
     const prefix = `fintest:${randomBytes(4).toString('hex')}`;
 
     beforeAll(async () => {

@@ -1,3 +1,4 @@
+import type { RetentionRunResponseDto } from '../../src/modules/retention/dto/retention-run.dto';
 import { createHmac } from 'node:crypto';
 import { createServer, IncomingMessage, Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -26,7 +27,7 @@ describe('Retention engine (PostgreSQL, a real CRM database)', () => {
       ).map((r) => [Number(r.id), r]),
     );
 
-  async function runAndWait(body: Record<string, unknown>): Promise<Record<string, any>> {
+  async function runAndWait(body: Record<string, unknown>): Promise<RetentionRunResponseDto> {
     const created = await dpo().post('/retention/runs').send(body).expect(202);
     expect(created.body.status).toMatch(/queued|running|completed/);
     return waitForRun(t, created.body.id as string);
@@ -239,13 +240,13 @@ describe('Retention engine (PostgreSQL, a real CRM database)', () => {
       .post('/subjects/cust-F/consents')
       .send({ purpose: 'marketing.newsletter', status: 'withdrawn', source: 'preference-centre' })
       .expect(201);
-    let run: Record<string, any> | undefined;
+    let run: RetentionRunResponseDto | undefined;
     for (let i = 0; i < 100 && !run; i++) {
       const list = await dpo().get('/retention/runs').query({ kind: 'consent_withdrawal' }).expect(200);
       run = list.body.items[0];
       if (!run) await new Promise((r) => setTimeout(r, 100));
     }
-    const done = await waitForRun(t, run!.id as string);
+    const done = await waitForRun(t, run!.id);
     // Support ended 1 year ago and the newsletter with the withdrawal: the whole row goes,
     // and only cust-F's row was considered.
     expect(done.totals).toMatchObject({ scanned: 1, deleted: 1 });
@@ -373,6 +374,7 @@ describe('Retention engine (PostgreSQL, a real CRM database)', () => {
       await registerCrm(t, crm, { systemCode: 'archives', kind: 'manual' });
     });
     afterAll(async () => {
+      server?.closeAllConnections();
       await new Promise((r) => server?.close(r));
     });
 

@@ -1,3 +1,4 @@
+import type { RetentionRunResponseDto } from '../../src/modules/retention/dto/retention-run.dto';
 import { Client } from 'pg';
 import { Role } from '../../src/policies/role.enum';
 import { purposeInput } from '../factories/purpose.factory';
@@ -172,11 +173,12 @@ export async function waitForRun(
   runId: string,
   statuses: string[] = ['completed', 'failed', 'cancelled'],
   timeoutMs = 30_000,
-): Promise<Record<string, any>> {
+): Promise<RetentionRunResponseDto> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const res = await t.as(Role.Dpo).get(`/retention/runs/${runId}`);
-    if (res.status === 200 && statuses.includes(res.body.status as string)) return res.body;
+    if (res.status === 200 && statuses.includes(res.body.status as string))
+      return res.body as RetentionRunResponseDto;
     if (Date.now() > deadline)
       throw new Error(`Run ${runId} did not reach ${statuses.join('/')}: ${JSON.stringify(res.body)}`);
     await new Promise((r) => setTimeout(r, 100));

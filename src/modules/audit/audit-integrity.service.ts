@@ -8,6 +8,7 @@ import { AuditChainVerifier, ChainBreak, ChainBreakReason } from './audit-chain-
 import { AUDIT_EVENT_COLUMNS, AuditEventRow, toAuditEventRecord } from './audit-event.mapper';
 import { GENESIS_HASH } from './audit-event.types';
 import { AuditRangeInvalid } from './audit.errors';
+import { readBySeqWindows } from './audit-seq-windows';
 import { AuditSigner } from './audit-signer';
 
 /** A signed statement "the chain had this hash at this sequence at this time". */
@@ -221,14 +222,23 @@ export class AuditIntegrityService implements OnApplicationBootstrap, OnModuleDe
 
     const verifier = await this.startVerifier(fromSeq, breaks);
     let walkBreak: ChainBreak | null = null;
-    let next = fromSeq;
-    while (verifier && !walkBreak && next <= toSeq) {
-      const rows = await this.dataSource.query<AuditEventRow[]>(
-        `SELECT ${AUDIT_EVENT_COLUMNS} FROM audit_event WHERE seq >= $1 AND seq <= $2 ORDER BY seq LIMIT $3`,
-        [next, toSeq, VERIFY_BATCH],
-      );
-      if (rows.length === 0) break;
-      for (const row of rows) {
+    const batches = readBySeqWindows(
+      (lo, hi, limit) =>
+        this.dataSource.query<AuditEventRow[]>(
+          `SELECT ${AUDIT_EVENT_COLUMNS} FROM audit_event WHERE seq >= $1 AND seq <= $2 ORDER BY seq LIMIT $3`,
+          [lo, hi, limit],
+        ),
+      fromSeq,
+      Math.min(toSeq, head?.seq ?? 0),
+      VERIFY_BATCH,
+    );
+    // The next batch is fetched while this one is hashed: the database works in parallel.
+    let pending = verifier ? batches.next() : null;
+    while (verifier && pending && !walkBreak) {
+      const batch = await pending;
+      if (batch.done) break;
+      pending = batches.next();
+      for (const row of batch.value) {
         const event = toAuditEventRecord(row);
         walkBreak = verifier.check(event);
         if (walkBreak) break;
@@ -246,8 +256,10 @@ export class AuditIntegrityService implements OnApplicationBootstrap, OnModuleDe
         }
         if (walkBreak) break;
       }
-      next = Number(rows[rows.length - 1].seq) + 1;
     }
+    // A prefetch left behind by an early break must neither leak nor become an unhandled rejection.
+    void pending?.catch(() => undefined);
+    void batches.return(undefined).catch(() => undefined);
     if (walkBreak) breaks.push(walkBreak);
     if (verifier && !walkBreak) {
       // Missing events at the end of the range: a gap below toSeq, or a tail cut under a checkpoint.

@@ -9,6 +9,7 @@ import { AUDIT_EVENT_COLUMNS, AuditEventRow, toAuditEventRecord } from './audit-
 import type { AuditEventRecord } from './audit-event.types';
 import { AuditEventNotFound, AuditRangeInvalid } from './audit.errors';
 import { AuditService } from './audit.service';
+import { readBySeqWindows } from './audit-seq-windows';
 import { canonicalJson } from './canonical-json';
 import {
   AuditEventFilterDto,
@@ -113,25 +114,27 @@ export class AuditQueryService {
     });
     const upToSeq = exportEvent.seq;
     const dataSource = this.dataSource;
+    const batches = readBySeqWindows(
+      (lo, hi, limit) => {
+        const n = baseParams.length;
+        return dataSource.query<AuditEventRow[]>(
+          `SELECT ${AUDIT_EVENT_COLUMNS} FROM audit_event
+           ${whereClause([...conditions, `seq >= $${n + 1}`, `seq <= $${n + 2}`])}
+           ORDER BY seq LIMIT $${n + 3}`,
+          [...baseParams, lo, hi, limit],
+        );
+      },
+      query.fromSeq ?? 1,
+      Math.min(query.toSeq ?? upToSeq, upToSeq),
+      EXPORT_BATCH,
+    );
     async function* lines(): AsyncGenerator<string> {
       if (format === AuditExportFormat.Csv) yield stringify([AUDIT_CSV_COLUMNS]);
-      let afterSeq = 0;
-      for (;;) {
-        const params = [...baseParams, afterSeq, upToSeq, EXPORT_BATCH];
-        const n = baseParams.length;
-        const rows = await dataSource.query<AuditEventRow[]>(
-          `SELECT ${AUDIT_EVENT_COLUMNS} FROM audit_event
-           ${whereClause([...conditions, `seq > $${n + 1}`, `seq <= $${n + 2}`])}
-           ORDER BY seq LIMIT $${n + 3}`,
-          params,
-        );
-        if (rows.length === 0) return;
+      for await (const rows of batches) {
         const records = rows.map(toAuditEventRecord);
         yield format === AuditExportFormat.Csv
           ? stringify(records.map(toCsvRow))
           : records.map((r) => `${JSON.stringify(r)}\n`).join('');
-        afterSeq = records[records.length - 1].seq;
-        if (rows.length < EXPORT_BATCH) return;
       }
     }
     const stamp = exportEvent.occurredAt.replace(/[:.]/g, '-');

@@ -74,6 +74,9 @@ import type {
 /** Filters of listFields/listAllFields (the HTTP query without pagination). */
 export type FieldFilter = Pick<ListFieldsQueryDto, 'system' | 'category' | 'purpose' | 'special' | 'unbound'>;
 
+/** Fields read per query by iterateFields (one query for them, one for their bindings). */
+export const FIELD_BATCH_SIZE = 1000;
+
 /** Associated data binding each encrypted secret to its system and column (see SecretCipher). */
 export const connectionContext = (systemCode: string) => `system:${systemCode}:connectionString`;
 export const webhookSecretContext = (systemCode: string) => `system:${systemCode}:webhookSecret`;
@@ -510,6 +513,61 @@ export class InventoryService {
       .sort((a, b) => byString(a.key, b.key));
   }
 
+  /**
+   * The fields of listAllFields (same view, filter and order), read in keyset batches of
+   * `batchSize` so that memory stays flat whatever the size of the register (reports).
+   * Purposes are read once; bindings, datasets and systems per batch. Not a snapshot: a field
+   * written while iterating may or may not appear, but none is yielded twice. Empty batches
+   * (every field filtered out) are skipped.
+   */
+  async *iterateFields(
+    filter: FieldFilter = {},
+    batchSize = FIELD_BATCH_SIZE,
+    ability?: AppAbility,
+  ): AsyncGenerator<PersonalFieldResponseDto[]> {
+    if (!Number.isInteger(batchSize) || batchSize < 1) throw new RangeError('batchSize must be ≥ 1');
+    const m = this.dataSource.manager;
+    const purposes = bindablePurposes(await this.purposes.listAll(m));
+    const systemsById = new Map<string, InventorySystemEntity>();
+    const datasetsById = new Map<string, InventoryDatasetEntity>();
+    let after: string | null = null;
+    for (;;) {
+      // COLLATE "C": byte order, the order of listAllFields (byString) whatever the database locale.
+      const qb = m.createQueryBuilder(PersonalFieldEntity, 'f');
+      if (after !== null) qb.where('f.key COLLATE "C" > :after', { after });
+      const fields = await qb.orderBy('f.key COLLATE "C"').limit(batchSize).getMany();
+      if (fields.length === 0) return;
+      after = fields[fields.length - 1].key;
+
+      const missingDatasets = [...new Set(fields.map((f) => f.datasetId))].filter(
+        (id) => !datasetsById.has(id),
+      );
+      if (missingDatasets.length) {
+        for (const d of await m.find(InventoryDatasetEntity, { where: { id: In(missingDatasets) } }))
+          datasetsById.set(d.id, d);
+      }
+      const missingSystems = [...new Set(fields.map((f) => datasetsById.get(f.datasetId)?.systemId))].filter(
+        (id): id is string => id !== undefined && !systemsById.has(id),
+      );
+      if (missingSystems.length) {
+        for (const s of await m.find(InventorySystemEntity, { where: { id: In(missingSystems) } }))
+          systemsById.set(s.id, s);
+      }
+      const bindingsByField = new Map<string, FieldPurposeEntity[]>();
+      for (const b of await m.find(FieldPurposeEntity, { where: { fieldId: In(fields.map((f) => f.id)) } })) {
+        bindingsByField.set(b.fieldId, [...(bindingsByField.get(b.fieldId) ?? []), b]);
+      }
+      const state: InventoryState = { systemsById, datasetsById, fields, bindingsByField, purposes };
+      const views = fields
+        // A field deleted with its dataset between two reads is skipped, as a later read would.
+        .filter((f) => systemsById.has(datasetsById.get(f.datasetId)?.systemId ?? ''))
+        .map((f) => toFieldResponse(f, state))
+        .filter((f) => canRead(f, ability) && matchesFilter(f, filter));
+      if (views.length) yield views;
+      if (fields.length < batchSize) return;
+    }
+  }
+
   /** GET /purposes/{code}/fields: the purpose must be visible to the caller. */
   async listFieldsOfPurpose(code: string, ability?: AppAbility): Promise<PersonalFieldResponseDto[]> {
     await this.purposes.get(code, ability);
@@ -802,6 +860,17 @@ export function compactTimestamps(
   if (t?.lastInteraction) out.lastInteraction = t.lastInteraction;
   if (t?.contractEnd) out.contractEnd = t.contractEnd;
   return out;
+}
+
+/** The filter of listAllFields, applied to one view (iterateFields). */
+function matchesFilter(f: PersonalFieldResponseDto, filter: FieldFilter): boolean {
+  return (
+    (!filter.system || f.systemCode === filter.system) &&
+    (!filter.category || f.dataCategory === filter.category) &&
+    (!filter.purpose || f.purposeCodes.includes(filter.purpose)) &&
+    (filter.special === undefined || f.special === filter.special) &&
+    (filter.unbound === undefined || f.flags.includes(FieldFlag.Unbound) === filter.unbound)
+  );
 }
 
 function canRead(view: PersonalFieldResponseDto, ability: AppAbility | undefined): boolean {

@@ -38,17 +38,19 @@ export function inventorySourceFrom(inventory: InventoryService): InventorySourc
       }));
     },
     async *iterateFields(): AsyncGenerator<InventoryFieldView> {
-      // InventoryService offers no keyset-batched read yet: listAllFields reads the register once.
-      for (const f of await inventory.listAllFields()) {
-        yield {
-          key: f.key,
-          systemKey: f.systemCode,
-          datasetKey: f.dataset,
-          column: f.column,
-          dataCategory: f.dataCategory,
-          special: f.special,
-          purposeCodes: f.purposeCodes,
-        };
+      // Keyset batches ordered by key: only one batch of fields is in memory at a time.
+      for await (const batch of inventory.iterateFields()) {
+        for (const f of batch) {
+          yield {
+            key: f.key,
+            systemKey: f.systemCode,
+            datasetKey: f.dataset,
+            column: f.column,
+            dataCategory: f.dataCategory,
+            special: f.special,
+            purposeCodes: f.purposeCodes,
+          };
+        }
       }
     },
     async listUnregisteredColumns(): Promise<UnregisteredColumnView[]> {
