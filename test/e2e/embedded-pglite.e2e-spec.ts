@@ -2,6 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Role } from '../../src/policies/role.enum';
+import { datasetInput, systemInput } from '../factories/inventory.factory';
 import { purposeInput } from '../factories/purpose.factory';
 import { startTestApp } from '../utils/test-app';
 
@@ -51,6 +52,41 @@ describe('Embedded PGlite mode', () => {
       expect(history.body.versions).toHaveLength(2);
     } finally {
       await second.close();
+    }
+  });
+
+  it('answers access checks with the register as just changed (no LISTEN in embedded mode)', async () => {
+    const t = await startTestApp({ database: 'pglite' });
+    try {
+      const dpo = () => t.as(Role.Dpo);
+      await dpo()
+        .post('/purposes')
+        .send(purposeInput({ code: 'billing', legalBasis: 'contract' }))
+        .expect(201);
+      await dpo().post('/purposes/billing/activate').expect(200);
+      await t.authoriseApplication(['billing']);
+      await dpo().post('/systems').send(systemInput()).expect(201);
+      await dpo().post('/systems/crm/datasets').send(datasetInput()).expect(201);
+      await dpo()
+        .post('/fields')
+        .send({ system: 'crm', dataset: 'public.customers', column: 'email', dataCategory: 'contact' })
+        .expect(201);
+      const check = { purpose: 'billing', action: 'read', fields: ['crm.customers.email'] };
+      const before = await t.as(Role.Application).post('/access/check').send(check).expect(200);
+      expect(before.body.fields[0].reason).toBe('FIELD_NOT_BOUND_TO_PURPOSE');
+      // The very next check after the binding commits must see it (well within the 1 s poll).
+      await dpo()
+        .put('/fields/crm.customers.email/purposes')
+        .send({ bindings: [{ purpose: 'billing', actions: ['read'] }] })
+        .expect(200);
+      const after = await t.as(Role.Application).post('/access/check').send(check).expect(200);
+      expect(after.body).toMatchObject({
+        decision: 'allow',
+        fields: [{ field: 'crm.customers.email', allowed: true }],
+      });
+      expect(after.body.policyRevision).toBeGreaterThan(before.body.policyRevision);
+    } finally {
+      await t.close();
     }
   });
 });

@@ -7,7 +7,7 @@ import {
 } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { Client } from 'pg';
-import { DataSource, EntitySubscriberInterface, QueryRunner } from 'typeorm';
+import { DataSource } from 'typeorm';
 import { AppConfig } from '../../config/app-config';
 import {
   compileAccessPolicy,
@@ -26,7 +26,6 @@ const RECONNECT_MS = 1_000;
 /** Without a live LISTEN connection, a policy last confirmed longer ago than this is not trusted. */
 const STALE_AFTER_MS = 3_000;
 /** The statement RegisterRevisionService.bump() runs inside every register write. */
-const REVISION_BUMP = /^\s*UPDATE\s+register_revision\b/i;
 
 /**
  * Holds the access policy compiled from the register and keeps it current: PostgreSQL
@@ -49,6 +48,7 @@ export class CompiledPolicyService implements OnModuleInit, OnApplicationBootstr
   private listener?: Client;
   private listening = false;
   private pollTimer?: NodeJS.Timeout;
+  private stopLocalCommits?: () => void;
   private reconnectTimer?: NodeJS.Timeout;
   private stopped = false;
 
@@ -62,21 +62,11 @@ export class CompiledPolicyService implements OnModuleInit, OnApplicationBootstr
   ) {}
 
   onModuleInit(): void {
-    const bumpedIn = new WeakSet<QueryRunner>();
-    const subscriber: EntitySubscriberInterface = {
-      afterQuery: (event) => {
-        if (event.success && REVISION_BUMP.test(event.query)) bumpedIn.add(event.queryRunner);
-      },
-      afterTransactionCommit: (event) => {
-        if (!bumpedIn.has(event.queryRunner)) return;
-        bumpedIn.delete(event.queryRunner);
-        this.wantedRevision = Math.max(this.wantedRevision, (this.policy?.revision ?? 0) + 1);
-      },
-      afterTransactionRollback: (event) => {
-        bumpedIn.delete(event.queryRunner);
-      },
-    };
-    this.dataSource.subscribers.push(subscriber);
+    // A register change committed by this instance makes the policy stale at COMMIT, before the
+    // writer's response is sent, so the next check never uses the old policy.
+    this.stopLocalCommits = this.registerRevision.onLocalCommit(() => {
+      this.wantedRevision = Math.max(this.wantedRevision, (this.policy?.revision ?? 0) + 1);
+    });
   }
 
   async onApplicationBootstrap(): Promise<void> {
@@ -93,6 +83,7 @@ export class CompiledPolicyService implements OnModuleInit, OnApplicationBootstr
 
   async onApplicationShutdown(): Promise<void> {
     this.stopped = true;
+    this.stopLocalCommits?.();
     clearInterval(this.pollTimer);
     clearTimeout(this.reconnectTimer);
     await this.rebuilding?.catch(() => undefined);

@@ -1,6 +1,6 @@
-import { Injectable } from '@nestjs/common';
+import { Injectable, OnModuleInit } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource, EntityManager } from 'typeorm';
+import { DataSource, EntityManager, QueryRunner } from 'typeorm';
 
 /** NOTIFY channel carrying the new revision number when the register changes. */
 export const REGISTER_CHANNEL = 'finalite_register';
@@ -10,10 +10,28 @@ export const REGISTER_CHANNEL = 'finalite_register';
  * Every write to the register calls bump() inside its transaction: the new revision and its
  * NOTIFY become visible only on commit, so listeners (the compiled access policy on every
  * instance) rebuild exactly when the change is durable. Decisions carry the revision they used.
+ *
+ * Within this process, onLocalCommit() listeners are told synchronously at COMMIT, before the
+ * writer's response is sent, so the next request never races a NOTIFY still in flight (and
+ * embedded mode, which has no LISTEN, needs nothing else).
  */
 @Injectable()
-export class RegisterRevisionService {
+export class RegisterRevisionService implements OnModuleInit {
+  private readonly bumpedIn = new WeakSet<QueryRunner>();
+  private readonly localCommitListeners = new Set<() => void>();
+
   constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
+
+  onModuleInit(): void {
+    this.dataSource.subscribers.push({
+      afterTransactionCommit: ({ queryRunner }) => {
+        if (this.bumpedIn.delete(queryRunner)) this.announceLocalCommit();
+      },
+      afterTransactionRollback: ({ queryRunner }) => {
+        this.bumpedIn.delete(queryRunner);
+      },
+    });
+  }
 
   async bump(manager: EntityManager): Promise<number> {
     // A SELECT over the UPDATE: TypeORM returns plain rows for it (for a bare UPDATE … RETURNING
@@ -26,6 +44,9 @@ export class RegisterRevisionService {
     const revision = Number(rows[0].revision);
     if (!Number.isSafeInteger(revision)) throw new Error('register_revision row is missing');
     await manager.query(`SELECT pg_notify($1, $2)`, [REGISTER_CHANNEL, String(revision)]);
+    const runner = manager.queryRunner;
+    if (runner?.isTransactionActive) this.bumpedIn.add(runner);
+    else this.announceLocalCommit(); // auto-committed already
     return revision;
   }
 
@@ -34,5 +55,15 @@ export class RegisterRevisionService {
       `SELECT revision FROM register_revision WHERE id = 1`,
     );
     return Number(rows[0].revision);
+  }
+
+  /** Calls listener each time a register change made by this process commits. Returns an unsubscribe. */
+  onLocalCommit(listener: () => void): () => void {
+    this.localCommitListeners.add(listener);
+    return () => this.localCommitListeners.delete(listener);
+  }
+
+  private announceLocalCommit(): void {
+    for (const listener of this.localCommitListeners) listener();
   }
 }
