@@ -201,7 +201,7 @@ describe('Audit trail tamper evidence (PostgreSQL)', () => {
 
     // The attacker also removes the checkpoints: the live table alone now looks consistent...
     const held = await t.as(Role.Auditor).get('/audit/checkpoints').expect(200);
-    const key = await t.http().get('/audit/public-key').expect(200);
+    const key = await t.as(Role.Auditor).get('/audit/public-key').expect(200);
     await asAttacker((c) => c.query(`DELETE FROM audit_checkpoint`));
     expect((await verify()).ok).toBe(true);
     // ...but an export checked against the checkpoints an auditor kept is not.

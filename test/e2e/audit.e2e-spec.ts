@@ -204,7 +204,7 @@ describe('Audit trail API (PostgreSQL)', () => {
   });
 
   it('publishes the key, signs checkpoints that verify with it, and lists them', async () => {
-    const key = await t.http().get('/audit/public-key').expect(200);
+    const key = await t.as(Role.Auditor).get('/audit/public-key').expect(200);
     expect(key.body).toMatchObject({ algorithm: 'Ed25519', keyId: expect.stringMatching(/^[0-9a-f]{16}$/) });
     const integrity = t.app.get(AuditIntegrityService);
     const checkpoint = await integrity.createCheckpoint();
@@ -263,7 +263,7 @@ describe('Audit trail API (PostgreSQL)', () => {
     const exportFile = join(work, 'export.ndjson');
     writeFileSync(exportFile, text);
     const checkpoints = await auditor().get('/audit/checkpoints').expect(200);
-    const key = await t.http().get('/audit/public-key').expect(200);
+    const key = await t.as(Role.Auditor).get('/audit/public-key').expect(200);
     writeFileSync(join(work, 'checkpoints.json'), JSON.stringify(checkpoints.body));
     writeFileSync(join(work, 'public-key.pem'), key.body.publicKeyPem);
     const ok = await verifyWithScript([

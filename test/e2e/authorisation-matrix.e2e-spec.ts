@@ -21,7 +21,9 @@ import { startTestApp, TestApp } from '../utils/test-app';
  * retention callback is authenticated by the single-use token in its path, not by an API key.
  * Adding a public route means adding it here, visibly.
  */
-const PUBLIC_BY_DESIGN = ['GET /audit/public-key', 'POST /retention/callbacks/:token'];
+// Only /health* and /docs* are public; the webhook callback is authenticated by its one-time token
+// (the customer system calling back holds no API key).
+const PUBLIC_BY_DESIGN = ['POST /retention/callbacks/:token'];
 
 interface DiscoveredRoute {
   method: string;

@@ -11,7 +11,7 @@ import {
 } from '@nestjs/swagger';
 import { ErrorBodyDto } from '../../common/errors/error-body.dto';
 import { Action } from '../../policies/action.enum';
-import { CheckPolicy, Public } from '../../policies/check-policy.decorator';
+import { CheckPolicy } from '../../policies/check-policy.decorator';
 import type { Actor } from '../../policies/principal';
 import { CurrentActor } from '../../policies/request-principal';
 import { AuditIntegrityService } from './audit-integrity.service';
@@ -105,8 +105,10 @@ export class AuditController {
   }
 
   @Get('public-key')
-  @Public()
-  @ApiOperation({ summary: 'The Ed25519 public key that verifies checkpoint signatures (public by design)' })
+  @CheckPolicy(Action.Read, 'AuditCheckpoint')
+  @ApiOperation({
+    summary: 'The Ed25519 public key that verifies checkpoint signatures (keep a copy outside Finalité)',
+  })
   @ApiOkResponse({ type: AuditPublicKeyResponseDto })
   publicKey(): AuditPublicKeyResponseDto {
     return this.integrity.publicKey();
