@@ -109,6 +109,7 @@ async function main(): Promise<void> {
         view = await retention.get(run!.id);
       }
       const engineSeconds = (performance.now() - started) / 1000;
+      console.log('TIMING', JSON.stringify((globalThis as any).__T));
       if (view.status !== 'completed') throw new Error(`run ${view.status}: ${view.error}`);
       const fin = new Client({ connectionString: urlOf(finDb) });
       await fin.connect();

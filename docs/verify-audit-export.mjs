@@ -16,7 +16,8 @@ const GENESIS_HASH = '0'.repeat(64);
 /** Canonical JSON: keys sorted (UTF-16 code units), no whitespace, JSON.stringify strings and numbers. */
 function canonicalJson(value) {
   if (value === null || typeof value !== 'object') return JSON.stringify(value);
-  if (Array.isArray(value)) return `[${value.map((v) => (v === undefined ? 'null' : canonicalJson(v))).join(',')}]`;
+  if (Array.isArray(value))
+    return `[${value.map((v) => (v === undefined ? 'null' : canonicalJson(v))).join(',')}]`;
   const keys = Object.keys(value)
     .filter((k) => value[k] !== undefined)
     .sort();
@@ -40,7 +41,9 @@ function eventHash(e) {
 }
 
 function usage(message) {
-  process.stderr.write(`${message}\nusage: node verify-audit-export.mjs export.ndjson [--checkpoints file.json --public-key key.pem]\n`);
+  process.stderr.write(
+    `${message}\nusage: node verify-audit-export.mjs export.ndjson [--checkpoints file.json --public-key key.pem]\n`,
+  );
   process.exit(2);
 }
 
@@ -70,7 +73,12 @@ if (checkpointsPath) {
   for (const c of Array.isArray(parsed) ? parsed : parsed.items) {
     const message = canonicalJson({ headHash: c.headHash, headSeq: c.headSeq, signedAt: c.signedAt });
     if (!verify(null, Buffer.from(message, 'utf8'), publicKey, Buffer.from(c.signature, 'base64'))) {
-      broken(c.headSeq, `checkpoint ${c.id} has an invalid signature`, 'a valid Ed25519 signature', c.signature);
+      broken(
+        c.headSeq,
+        `checkpoint ${c.id} has an invalid signature`,
+        'a valid Ed25519 signature',
+        c.signature,
+      );
     }
     sealed.set(c.headSeq, [...(sealed.get(c.headSeq) ?? []), c]);
   }
@@ -117,7 +125,12 @@ for (const [seq, checkpoints] of sealed) {
   if (seq <= last.seq) continue;
   for (const c of checkpoints) {
     if (c.signedAt <= last.occurredAt) {
-      broken(last.seq + 1, `truncated: checkpoint ${c.id} (signed ${c.signedAt}) covers up to seq ${seq}`, `events up to seq ${seq}`, `last event seq ${last.seq}`);
+      broken(
+        last.seq + 1,
+        `truncated: checkpoint ${c.id} (signed ${c.signedAt}) covers up to seq ${seq}`,
+        `events up to seq ${seq}`,
+        `last event seq ${last.seq}`,
+      );
     }
     process.stdout.write(`note: checkpoint ${c.id} (seq ${seq}) was signed after this export; not checked\n`);
   }

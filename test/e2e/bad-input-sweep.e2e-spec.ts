@@ -7,11 +7,13 @@ import { Action } from '../../src/policies/action.enum';
 import { POLICY_RULES } from '../../src/policies/policy-rules';
 import { Role } from '../../src/policies/role.enum';
 import {
+  dtoProperties,
   discoverAppRoutes,
   discoverSourceRoutes,
   DiscoveredRoute,
   fillPath,
   isWrite,
+  paramPipesAccept,
   routeName,
   takesBody,
 } from '../utils/route-discovery';
@@ -24,6 +26,9 @@ import { connectTo } from '../utils/test-database';
  * lets through the guards. The standard: bad input gets a 4xx with `{ statusCode, error,
  * message, details? }`; never a 500, never a 2xx on a write route for clearly invalid input,
  * never a partial write, and no response ever leaks a connection string or an API key.
+ *
+ * Beyond the brief's generic bodies, each property a DTO declares (class-validator metadata) is
+ * also sent alone with a wrong-typed value, so a crash in a transform or validator shows up.
  *
  * Expectations per case:
  * - `reject`: a 4xx with the error shape;
@@ -39,7 +44,7 @@ type Caller = Role | 'public';
 interface SweepCase {
   route: DiscoveredRoute;
   caller: Caller;
-  kind: 'body' | 'path' | 'query';
+  kind: 'body' | 'path' | 'query' | 'property';
   name: string;
   expectation: Expectation;
   send: (agent: request.Agent, t: TestApp) => request.Test;
@@ -59,9 +64,32 @@ const ROLE_PREFERENCE = [Role.Dpo, Role.Admin, Role.Auditor, Role.Application];
 const UNKNOWN_UUID = randomUUID();
 const UNKNOWN_SLUG = 'no.such.thing';
 
-/** Well-formed but unknown value for a path parameter: a UUID for `*id`, a number for `seq`, a slug otherwise. */
-const wellFormed = (param: string): string =>
-  /id$/i.test(param) ? UNKNOWN_UUID : /^seq$/i.test(param) ? '987654321' : UNKNOWN_SLUG;
+/**
+ * A well-formed but unknown value for each path parameter of each route: the first candidate the
+ * parameter's own pipes accept (a system code has no dots, a dataset name one, a field key two or
+ * three, a sequence number is numeric), so that body and query probes get past the path checks.
+ * Resolved in beforeAll; requests build their URLs when they run.
+ */
+const CANDIDATES = [UNKNOWN_SLUG, 'nosuch.thing', 'nosuchthing', UNKNOWN_UUID, '987654321'];
+const WELL_FORMED = new Map<string, string>();
+const wellFormedFor =
+  (route: DiscoveredRoute) =>
+  (param: string): string =>
+    WELL_FORMED.get(`${route.handler} ${param}`) ?? (/id$/i.test(param) ? UNKNOWN_UUID : UNKNOWN_SLUG);
+
+async function resolveWellFormed(routes: DiscoveredRoute[]): Promise<void> {
+  for (const route of routes) {
+    for (const param of route.pathParams) {
+      const ordered = /id$/i.test(param) ? [UNKNOWN_UUID, ...CANDIDATES] : CANDIDATES;
+      for (const candidate of ordered) {
+        if (await paramPipesAccept(route, param, candidate)) {
+          WELL_FORMED.set(`${route.handler} ${param}`, candidate);
+          break;
+        }
+      }
+    }
+  }
+}
 
 /**
  * Who to send a route's requests as: public routes without a key; otherwise the role(s) the rule
@@ -99,37 +127,37 @@ const json = (test: request.Test, raw: string): request.Test =>
 type CaseSpec = Omit<SweepCase, 'route' | 'caller' | 'kind'>;
 
 function bodyCases(route: DiscoveredRoute): CaseSpec[] {
-  const url = fillPath(route.path, wellFormed);
+  const url = () => fillPath(route.path, wellFormedFor(route));
   const hasBody = route.body !== 'none';
   const invalid: Expectation = hasBody ? 'reject' : 'no-5xx';
   const depth = 20_000;
   return [
     // The JSON parser is global: unparseable or non-object JSON is refused whatever the route reads.
-    { name: 'malformed JSON', expectation: 'reject', send: (a) => json(call(a, route, url), '{"a": 1,') },
-    { name: 'JSON null', expectation: 'reject', send: (a) => json(call(a, route, url), 'null') },
-    { name: 'JSON string', expectation: 'reject', send: (a) => json(call(a, route, url), '"hello"') },
-    { name: 'JSON array []', expectation: invalid, send: (a) => json(call(a, route, url), '[]') },
-    { name: 'JSON array [{}]', expectation: invalid, send: (a) => json(call(a, route, url), '[{}]') },
+    { name: 'malformed JSON', expectation: 'reject', send: (a) => json(call(a, route, url()), '{"a": 1,') },
+    { name: 'JSON null', expectation: 'reject', send: (a) => json(call(a, route, url()), 'null') },
+    { name: 'JSON string', expectation: 'reject', send: (a) => json(call(a, route, url()), '"hello"') },
+    { name: 'JSON array []', expectation: invalid, send: (a) => json(call(a, route, url()), '[]') },
+    { name: 'JSON array [{}]', expectation: invalid, send: (a) => json(call(a, route, url()), '[{}]') },
     {
       name: 'text/plain string',
       expectation: invalid,
-      send: (a) => call(a, route, url).set('Content-Type', 'text/plain').send('hello'),
+      send: (a) => call(a, route, url()).set('Content-Type', 'text/plain').send('hello'),
     },
     {
       name: 'unknown property {"x":1}',
       expectation: invalid,
-      send: (a) => json(call(a, route, url), '{"x":1}'),
+      send: (a) => json(call(a, route, url()), '{"x":1}'),
     },
-    { name: 'empty object {}', expectation: 'no-5xx', send: (a) => json(call(a, route, url), '{}') },
+    { name: 'empty object {}', expectation: 'no-5xx', send: (a) => json(call(a, route, url()), '{}') },
     {
       name: `deeply nested JSON (depth ${depth})`,
       expectation: invalid,
-      send: (a) => json(call(a, route, url), `${'{"x":'.repeat(depth)}1${'}'.repeat(depth)}`),
+      send: (a) => json(call(a, route, url()), `${'{"x":'.repeat(depth)}1${'}'.repeat(depth)}`),
     },
     {
       name: 'body just over the limit → 413',
       expectation: '413',
-      send: (a, t) => json(call(a, route, url), `{"x":"${'a'.repeat(t.config.BODY_LIMIT_BYTES)}"}`),
+      send: (a, t) => json(call(a, route, url()), `{"x":"${'a'.repeat(t.config.BODY_LIMIT_BYTES)}"}`),
     },
   ];
 }
@@ -156,18 +184,75 @@ const HOSTILE_PATH_VALUES: { name: string; value: string; invalid: boolean }[] =
 function pathCases(route: DiscoveredRoute): CaseSpec[] {
   return route.pathParams.flatMap((param): CaseSpec[] =>
     HOSTILE_PATH_VALUES.map(({ name, value, invalid }) => {
-      const url = fillPath(route.path, (p) => (p === param ? value : wellFormed(p)));
+      const url = () => fillPath(route.path, (p) => (p === param ? value : wellFormedFor(route)(p)));
       return {
         name: `:${param} = ${name}`,
         // Unknown or malformed: 404 or 400, on reads as on writes (a listing under an unknown
         // parent is a 404 too). Only an open parameter may take any well-formed value.
         expectation: invalid || !OPEN_PATH_PARAMS.includes(param) ? 'reject' : 'no-5xx',
         send: (a: request.Agent) => {
-          const test = call(a, route, url);
+          const test = call(a, route, url());
           return takesBody(route) ? json(test, '{}') : test;
         },
       };
     }),
+  );
+}
+
+/**
+ * Each property a body DTO declares, alone, with a value of the wrong type (an object where a
+ * scalar is expected, an array, a string that is no ISO-8601 duration, date or number): a crash
+ * in a transform or custom validator shows up here. The value may suit a free-form property, so
+ * these only must not 5xx (2xx writes are listed in the report).
+ */
+const WRONG_BODY_VALUES: { name: string; value: unknown }[] = [
+  { name: 'an object', value: { $gt: '' } },
+  { name: 'an array', value: ['a', 1, null] },
+  { name: 'an invalid ISO-8601 duration "P1Y2Q"', value: 'P1Y2Q' },
+];
+
+/**
+ * Write-only secrets (a system's connection string, a webhook secret): a refused value must not
+ * be echoed back in the error details, or the credentials leak into client logs. (Other properties
+ * may echo the caller's own value: that is what `details` is for.)
+ */
+const SECRET_PROPERTY = /connection|secret|password|token|credential/i;
+const OVERLONG_CONNECTION_STRING = `postgres://sweep:hunter2@db.invalid:5432/x?${'a'.repeat(5000)}`;
+
+function propertyCases(route: DiscoveredRoute): CaseSpec[] {
+  if (!route.bodyType) return [];
+  const url = () => fillPath(route.path, wellFormedFor(route));
+  return dtoProperties(route.bodyType).flatMap((property) =>
+    [
+      ...WRONG_BODY_VALUES,
+      ...(SECRET_PROPERTY.test(property)
+        ? [{ name: 'an over-long connection string with credentials', value: OVERLONG_CONNECTION_STRING }]
+        : []),
+    ].map(({ name, value }) => ({
+      name: `${property} as ${name}`,
+      expectation: 'no-5xx' as const,
+      send: (a: request.Agent) => json(call(a, route, url()), JSON.stringify({ [property]: value })),
+    })),
+  );
+}
+
+/** The same for each property of a query DTO, with what a query string can carry. */
+const WRONG_QUERY_VALUES: { name: string; query: (p: string) => string }[] = [
+  { name: 'an object', query: (p) => `${p}[$gt]=a` },
+  { name: 'repeated', query: (p) => `${p}=a&${p}=b` },
+  { name: 'an invalid ISO-8601 duration "P1Y2Q"', query: (p) => `${p}=P1Y2Q` },
+  { name: 'a NUL byte', query: (p) => `${p}=%00` },
+];
+
+function queryPropertyCases(route: DiscoveredRoute): CaseSpec[] {
+  if (route.method !== 'get' || !route.queryType) return [];
+  const url = () => fillPath(route.path, wellFormedFor(route));
+  return dtoProperties(route.queryType).flatMap((property) =>
+    WRONG_QUERY_VALUES.map(({ name, query }) => ({
+      name: `?${property} as ${name}`,
+      expectation: 'no-5xx' as const,
+      send: (a: request.Agent) => call(a, route, `${url()}?${query(property)}`),
+    })),
   );
 }
 
@@ -195,13 +280,13 @@ const HOSTILE_QUERIES: { name: string; query: string; forged?: boolean }[] = [
 
 function queryCases(route: DiscoveredRoute): CaseSpec[] {
   if (route.method !== 'get') return [];
-  const url = fillPath(route.path, wellFormed);
+  const url = () => fillPath(route.path, wellFormedFor(route));
   return HOSTILE_QUERIES.map(({ name, query, forged }) => ({
     name: `?${name}`,
     // A validated query DTO (whitelist + forbidNonWhitelisted) must refuse all of these; a route
     // that reads no query at all may ignore them.
     expectation: route.queryDto && !forged ? 'reject' : 'no-5xx',
-    send: (a) => call(a, route, `${url}?${query}`),
+    send: (a) => call(a, route, `${url()}?${query}`),
   }));
 }
 
@@ -211,6 +296,8 @@ const CASES: SweepCase[] = ROUTES.flatMap((route) =>
       ...(takesBody(route) ? bodyCases(route) : []).map((c) => ({ ...c, kind: 'body' as const })),
       ...pathCases(route).map((c) => ({ ...c, kind: 'path' as const })),
       ...queryCases(route).map((c) => ({ ...c, kind: 'query' as const })),
+      ...(takesBody(route) ? propertyCases(route) : []).map((c) => ({ ...c, kind: 'property' as const })),
+      ...queryPropertyCases(route).map((c) => ({ ...c, kind: 'property' as const })),
     ].map((c) => ({ ...c, route, caller })),
   ),
 );
@@ -225,6 +312,7 @@ function secretsOf(t: TestApp): string[] {
     ...Object.values(t.keys).filter((k): k is string => !!k),
     TEST_SECRETS.AUDIT_HMAC_KEY,
     TEST_SECRETS.SECRETS_KEY,
+    ...(t.databaseUrl ? [t.databaseUrl] : []),
   ];
 }
 
@@ -238,8 +326,13 @@ function textOf(res: request.Response): string {
 function problemsOf(res: request.Response, expectation: Expectation, secrets: string[]): string[] {
   const problems: string[] = [];
   const text = textOf(res);
-  if (text.includes('postgres://') || text.includes('postgresql://'))
-    problems.push('leaks a connection string');
+  // A connection string with something after the scheme (a validation message may name the scheme).
+  const leak = /postgres(?:ql)?:\/\/[^\s"'`,;)]/.exec(text);
+  if (leak) {
+    problems.push(
+      `leaks a connection string: …${text.slice(Math.max(0, leak.index - 60), leak.index + 40)}…`,
+    );
+  }
   for (const secret of secrets) if (text.includes(secret)) problems.push('leaks an API key or secret');
 
   const status = res.status;
@@ -298,6 +391,7 @@ describe('Bad-input sweep (every route × hostile requests)', () => {
 
   beforeAll(async () => {
     t = await startTestApp();
+    await resolveWellFormed(ROUTES);
     db = await connectTo(t.databaseUrl!);
     const { rows } = await db.query<{ name: string }>(
       `SELECT table_name AS name FROM information_schema.tables
@@ -326,6 +420,13 @@ describe('Bad-input sweep (every route × hostile requests)', () => {
     // A controller outside a *.controller.ts file, or a controller file no module registers.
     expect({ notSwept: running.filter((r) => !swept.includes(r)) }).toEqual({ notSwept: [] });
     expect({ notRunning: swept.filter((r) => !running.includes(r)) }).toEqual({ notRunning: [] });
+  });
+
+  it('finds a well-formed value for every path parameter (else its pipe masks the other probes)', () => {
+    const missing = ROUTES.flatMap((r) =>
+      r.pathParams.filter((p) => !WELL_FORMED.has(`${r.handler} ${p}`)).map((p) => `${routeName(r)} :${p}`),
+    );
+    expect(missing).toEqual([]);
   });
 
   it('has a caller for every route (public, or a role the rule table lets through)', () => {

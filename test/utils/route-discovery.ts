@@ -1,6 +1,6 @@
 import { readdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { INestApplication, RequestMethod, Type } from '@nestjs/common';
+import { INestApplication, PipeTransform, RequestMethod, Type } from '@nestjs/common';
 import {
   CONTROLLER_WATERMARK,
   METHOD_METADATA,
@@ -9,6 +9,7 @@ import {
 } from '@nestjs/common/constants';
 import { RouteParamtypes } from '@nestjs/common/enums/route-paramtypes.enum';
 import { MetadataScanner, ModulesContainer } from '@nestjs/core';
+import { getMetadataStorage } from 'class-validator';
 import { POLICY_KEY, PUBLIC_KEY, RequiredPolicy } from '../../src/policies/check-policy.decorator';
 
 /**
@@ -42,6 +43,12 @@ export interface DiscoveredRoute {
   queryDto: boolean;
   /** Individual query parameters read with @Query('name'). */
   queryNames: string[];
+  /** The class of the whole-body DTO, when `body` is `dto`. */
+  bodyType?: Type;
+  /** The class of the whole-query DTO, when `queryDto`. */
+  queryType?: Type;
+  /** The pipes of each path parameter (classes or instances), as declared with @Param(name, …pipes). */
+  paramPipes: Record<string, unknown[]>;
 }
 
 const WRITE_METHODS: HttpMethod[] = ['post', 'put', 'patch', 'delete'];
@@ -133,16 +140,19 @@ export function routesOf(controllers: Type[]): DiscoveredRoute[] {
   return routes.sort((a, b) => `${a.path} ${a.method}`.localeCompare(`${b.path} ${b.method}`));
 }
 
-type ArgsInfo = Pick<DiscoveredRoute, 'body' | 'queryDto' | 'queryNames'>;
+type ArgsInfo = Pick<
+  DiscoveredRoute,
+  'body' | 'queryDto' | 'queryNames' | 'bodyType' | 'queryType' | 'paramPipes'
+>;
 
 function argumentsOf(controller: Type, method: string): ArgsInfo {
   const args = (Reflect.getMetadata(ROUTE_ARGS_METADATA, controller, method) ?? {}) as Record<
     string,
-    { index: number; data?: unknown }
+    { index: number; data?: unknown; pipes?: unknown[] }
   >;
   const types = (Reflect.getMetadata('design:paramtypes', controller.prototype as object, method) ??
     []) as unknown[];
-  const info: ArgsInfo = { body: 'none', queryDto: false, queryNames: [] };
+  const info: ArgsInfo = { body: 'none', queryDto: false, queryNames: [], paramPipes: {} };
   for (const [key, arg] of Object.entries(args)) {
     const kind = Number(key.split(':')[0]) as RouteParamtypes;
     const metatype = types[arg.index];
@@ -150,16 +160,47 @@ function argumentsOf(controller: Type, method: string): ArgsInfo {
       typeof metatype === 'function' && ![Object, String, Number, Boolean, Array].includes(metatype as never);
     if (kind === RouteParamtypes.BODY && (arg.data === undefined || arg.data === null)) {
       info.body = isDto ? 'dto' : 'raw';
+      if (isDto) info.bodyType = metatype as Type;
     } else if (kind === RouteParamtypes.BODY && info.body === 'none') {
       info.body = 'raw';
     } else if (kind === RouteParamtypes.REQUEST && info.body === 'none') {
       info.body = 'raw';
+    } else if (kind === RouteParamtypes.PARAM && typeof arg.data === 'string') {
+      info.paramPipes[arg.data] = [...(info.paramPipes[arg.data] ?? []), ...(arg.pipes ?? [])];
     } else if (kind === RouteParamtypes.QUERY) {
-      if (arg.data === undefined || arg.data === null) info.queryDto = info.queryDto || isDto;
-      else info.queryNames.push(typeof arg.data === 'string' ? arg.data : JSON.stringify(arg.data));
+      if (arg.data === undefined || arg.data === null) {
+        info.queryDto = info.queryDto || isDto;
+        if (isDto) info.queryType = metatype as Type;
+      } else info.queryNames.push(typeof arg.data === 'string' ? arg.data : JSON.stringify(arg.data));
     }
   }
   return info;
+}
+
+/**
+ * Whether a path parameter's own pipes accept a value (so a probe gets past them to the lookup).
+ * A pipe class is instantiated without arguments; one that cannot be counts as refusing.
+ */
+export async function paramPipesAccept(
+  route: DiscoveredRoute,
+  param: string,
+  value: string,
+): Promise<boolean> {
+  for (const p of route.paramPipes[param] ?? []) {
+    try {
+      const pipe = (typeof p === 'function' ? new (p as Type<PipeTransform>)() : p) as PipeTransform;
+      await pipe.transform(value, { type: 'param', data: param, metatype: String });
+    } catch {
+      return false;
+    }
+  }
+  return true;
+}
+
+/** The properties class-validator knows on a DTO class (its own and inherited), sorted. */
+export function dtoProperties(type: Type): string[] {
+  const metadata = getMetadataStorage().getTargetValidationMetadatas(type, '', true, false);
+  return [...new Set(metadata.map((m) => m.propertyName))].sort();
 }
 
 function asArray(value: string | string[] | undefined): string[] {

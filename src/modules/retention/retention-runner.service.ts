@@ -54,6 +54,18 @@ const BATCH_ATTEMPTS = 3;
 
 type DatasetOutcome = 'done' | 'waiting' | 'busy' | 'stopped' | 'cancelled';
 
+/** What recording a batch changes in the dataset's state (and whether a cancel was requested). */
+type BatchState = Pick<RetentionRunDatasetEntity, 'batches' | 'cursor' | 'sampleKeys'> & {
+  cancelRequested: boolean;
+};
+
+/** A purge batch committed in the customer database, not yet recorded in Finalité's. */
+interface CommittedBatch {
+  seq: number;
+  cursor: string[] | null;
+  outcome: BatchOutcome;
+}
+
 /**
  * Executes retention runs: the `retention.run` job handler. A run is claimed with a lease in
  * PostgreSQL (so two workers never execute it together, and a dead worker's run is taken over
@@ -344,21 +356,43 @@ export class RetentionRunner implements OnModuleInit, OnApplicationBootstrap, On
       statementTimeoutMs: this.config.RETENTION_STATEMENT_TIMEOUT_MS,
     };
     let failures = 0;
+    // A purge batch whose customer transaction committed and that Finalité has not recorded yet:
+    // it is recorded in the same Finalité transaction that prepares the next batch (one Finalité
+    // transaction per batch), or on its own when the dataset ends or the worker stops.
+    let pending: CommittedBatch | null = null;
+    const flush = async (): Promise<boolean> => {
+      if (!pending) return false;
+      const state = await this.commitBatch(run, rd, pending.seq, pending.cursor, pending.outcome);
+      pending = null;
+      Object.assign(rd, state);
+      return state.cancelRequested;
+    };
     for (;;) {
-      if (this.stopping) return 'stopped';
-      const seq = rd.batches + 1;
-      const cursor = rd.cursor;
+      if (this.stopping) {
+        await flush();
+        return 'stopped';
+      }
+      const seq: number = (pending?.seq ?? rd.batches) + 1;
+      const cursor: string[] | null = pending ? pending.outcome.lastKey : rd.cursor;
       const statement = run.dryRun
         ? buildDryRunBatch(rule, table!, inputs, cursor, Math.max(0, SAMPLE_SIZE - rd.sampleKeys.length))
         : buildPurgeBatch(rule, table!, inputs, cursor);
       let outcome: BatchOutcome;
+      let cancelRequested = false;
       try {
         outcome = await this.postgres.runBatch(
           pool,
           statement,
           run.dryRun,
           settings,
-          run.dryRun ? undefined : (o) => this.prepareBatch(run, rd, seq, cursor, o),
+          run.dryRun
+            ? undefined
+            : async (o) => {
+                const state = await this.prepareBatch(run, rd, pending, seq, o);
+                pending = null;
+                if (state) Object.assign(rd, state);
+                cancelRequested = state?.cancelRequested ?? false;
+              },
         );
       } catch (err) {
         failures += 1;
@@ -367,23 +401,35 @@ export class RetentionRunner implements OnModuleInit, OnApplicationBootstrap, On
           'Batch failed',
         );
         if (failures >= BATCH_ATTEMPTS) {
+          await flush().catch(() => undefined);
           await this.failDataset(rd, `batch ${seq} failed ${failures} times: ${safeMessage(err)}`);
           return 'done';
         }
         await sleep(250 * 2 ** failures);
+        // The batch may have been prepared before its COMMIT failed: learn its fate first.
+        if (!pending) await this.resolvePrepared(run, rd, pool);
         continue;
       }
       failures = 0;
       if (outcome.scanned === 0) {
+        await flush();
         await this.dataSource.query(
           `UPDATE retention_run_dataset SET status = 'completed', finished_at = now() WHERE id = $1`,
           [rd.id],
         );
         return 'done';
       }
-      const state = await this.commitBatch(run, rd, seq, cursor, outcome);
-      Object.assign(rd, state);
-      if (state.cancelRequested) return 'cancelled';
+      if (run.dryRun) {
+        const state = await this.commitBatch(run, rd, seq, cursor, outcome);
+        Object.assign(rd, state);
+        cancelRequested = state.cancelRequested;
+      } else {
+        pending = { seq, cursor, outcome };
+      }
+      if (cancelRequested) {
+        await flush();
+        return 'cancelled';
+      }
       if (this.config.RETENTION_BATCH_PAUSE_MS > 0) await sleep(this.config.RETENTION_BATCH_PAUSE_MS);
     }
   }
@@ -403,34 +449,43 @@ export class RetentionRunner implements OnModuleInit, OnApplicationBootstrap, On
     }
   }
 
-  /** Written before the customer transaction commits, with its id: the crash-recovery record. */
+  /**
+   * Written before the customer transaction commits, with its id: the crash-recovery record.
+   * The same Finalité transaction records the previous batch, whose customer transaction has
+   * committed (cursor, counts, audit event): one Finalité transaction per batch.
+   */
   private async prepareBatch(
     run: RetentionRunEntity,
     rd: RetentionRunDatasetEntity,
+    previous: CommittedBatch | null,
     seq: number,
-    cursor: string[] | null,
     o: BatchOutcome,
-  ): Promise<void> {
-    await this.dataSource.query(
-      `INSERT INTO purge_batch (run_id, run_dataset_id, seq, state, customer_xid, key_from, key_to,
-         rows_scanned, rows_deleted, rows_anonymised, rows_held, rows_undated, duration_ms)
-       VALUES ($1, $2, $3, 'prepared', $4, $5, $6, $7, $8, $9, $10, $11, $12)`,
-      [
-        run.id,
-        rd.id,
-        seq,
-        o.customerXid,
-        JSON.stringify(o.firstKey),
-        JSON.stringify(o.lastKey),
-        o.scanned,
-        o.deleted,
-        o.anonymised,
-        o.held,
-        o.undated,
-        o.durationMs,
-      ],
-    );
-    void cursor;
+  ): Promise<BatchState | null> {
+    return inTransaction(this.dataSource, async (m) => {
+      const state = previous
+        ? await this.recordBatch(m, run, rd, previous.seq, previous.cursor, previous.outcome)
+        : null;
+      await m.query(
+        `INSERT INTO purge_batch (run_id, run_dataset_id, seq, state, customer_xid, key_from, key_to,
+           rows_scanned, rows_deleted, rows_anonymised, rows_held, rows_undated, duration_ms)
+         VALUES ($1, $2, $3, 'prepared', $4, $5, $6, $7, $8, $9, $10, $11, $12)`,
+        [
+          run.id,
+          rd.id,
+          seq,
+          o.customerXid,
+          JSON.stringify(o.firstKey),
+          JSON.stringify(o.lastKey),
+          o.scanned,
+          o.deleted,
+          o.anonymised,
+          o.held,
+          o.undated,
+          o.durationMs,
+        ],
+      );
+      return state;
+    });
   }
 
   /**
@@ -444,94 +499,102 @@ export class RetentionRunner implements OnModuleInit, OnApplicationBootstrap, On
     seq: number,
     cursor: string[] | null,
     o: BatchOutcome,
-  ): Promise<
-    Pick<RetentionRunDatasetEntity, 'batches' | 'cursor' | 'sampleKeys'> & { cancelRequested: boolean }
-  > {
-    return inTransaction(this.dataSource, async (m) => {
-      if (run.dryRun) {
-        await m.query(
-          `INSERT INTO purge_batch (run_id, run_dataset_id, seq, state, key_from, key_to, rows_scanned,
-             rows_deleted, rows_anonymised, rows_held, rows_undated, duration_ms, committed_at)
-           VALUES ($1, $2, $3, 'committed', $4, $5, $6, $7, $8, $9, $10, $11, now())`,
-          [
-            run.id,
-            rd.id,
-            seq,
-            JSON.stringify(o.firstKey),
-            JSON.stringify(o.lastKey),
-            o.scanned,
-            o.deleted,
-            o.anonymised,
-            o.held,
-            o.undated,
-            o.durationMs,
-          ],
-        );
-      } else {
-        const updated = await returningRows<unknown>(
-          m,
-          `UPDATE purge_batch SET state = 'committed', committed_at = now(), duration_ms = $3
-            WHERE run_dataset_id = $1 AND seq = $2 AND state = 'prepared' RETURNING id`,
-          [rd.id, seq, o.durationMs],
-        );
-        if (updated.length === 0) throw new Error(`Batch ${seq} of ${rd.id} was not prepared`);
-      }
-      const sample = [...rd.sampleKeys, ...o.sample].slice(0, SAMPLE_SIZE);
-      const moved = await returningRows<unknown>(
-        m,
-        `UPDATE retention_run_dataset
-            SET cursor = $3, batches = $2, rows_scanned = rows_scanned + $4, rows_deleted = rows_deleted + $5,
-                rows_anonymised = rows_anonymised + $6, rows_held = rows_held + $7, rows_undated = rows_undated + $8,
-                sample_keys = $9
-          WHERE id = $1 AND batches = $2 - 1 RETURNING id`,
+  ): Promise<BatchState> {
+    return inTransaction(this.dataSource, (m) => this.recordBatch(m, run, rd, seq, cursor, o));
+  }
+
+  /** commitBatch's work inside the caller's Finalité transaction. */
+  private async recordBatch(
+    m: EntityManager,
+    run: RetentionRunEntity,
+    rd: RetentionRunDatasetEntity,
+    seq: number,
+    cursor: string[] | null,
+    o: BatchOutcome,
+  ): Promise<BatchState> {
+    if (run.dryRun) {
+      await m.query(
+        `INSERT INTO purge_batch (run_id, run_dataset_id, seq, state, key_from, key_to, rows_scanned,
+           rows_deleted, rows_anonymised, rows_held, rows_undated, duration_ms, committed_at)
+         VALUES ($1, $2, $3, 'committed', $4, $5, $6, $7, $8, $9, $10, $11, now())`,
         [
+          run.id,
           rd.id,
           seq,
+          JSON.stringify(o.firstKey),
           JSON.stringify(o.lastKey),
           o.scanned,
           o.deleted,
           o.anonymised,
           o.held,
           o.undated,
-          JSON.stringify(sample),
+          o.durationMs,
         ],
       );
-      if (moved.length === 0) throw new Error(`Batch ${seq} of ${rd.id} is already recorded`);
-      await this.audit.recordInTransaction(m, {
-        type: 'retention.batch',
-        actor: SYSTEM_ACTOR,
-        target: { type: 'retention_run', id: run.id },
-        payload: {
-          runId: run.id,
-          system: rd.systemCode,
-          datasetId: rd.datasetId,
-          dataset: rd.datasetName,
-          seq,
-          dryRun: run.dryRun,
-          keyFrom: o.firstKey,
-          keyTo: o.lastKey,
-          after: cursor,
-          scanned: o.scanned,
-          deleted: o.deleted,
-          anonymised: o.anonymised,
-          held: o.held,
-          undated: o.undated,
-          durationMs: o.durationMs,
-        },
-      });
-      const lease = await returningRows<{ cancel_requested: boolean }>(
+    } else {
+      const updated = await returningRows<unknown>(
         m,
-        `UPDATE retention_run SET lease_until = now() + make_interval(secs => $3::double precision / 1000)
-          WHERE id = $1 AND lease_owner = $2 RETURNING cancel_requested`,
-        [run.id, this.owner, this.config.RETENTION_LEASE_MS],
+        `UPDATE purge_batch SET state = 'committed', committed_at = now(), duration_ms = $3
+          WHERE run_dataset_id = $1 AND seq = $2 AND state = 'prepared' RETURNING id`,
+        [rd.id, seq, o.durationMs],
       );
-      return {
-        batches: seq,
-        cursor: o.lastKey,
-        sampleKeys: sample,
-        cancelRequested: lease[0]?.cancel_requested ?? false,
-      };
+      if (updated.length === 0) throw new Error(`Batch ${seq} of ${rd.id} was not prepared`);
+    }
+    const sample = [...rd.sampleKeys, ...o.sample].slice(0, SAMPLE_SIZE);
+    const moved = await returningRows<unknown>(
+      m,
+      `UPDATE retention_run_dataset
+          SET cursor = $3, batches = $2, rows_scanned = rows_scanned + $4, rows_deleted = rows_deleted + $5,
+              rows_anonymised = rows_anonymised + $6, rows_held = rows_held + $7, rows_undated = rows_undated + $8,
+              sample_keys = $9
+        WHERE id = $1 AND batches = $2 - 1 RETURNING id`,
+      [
+        rd.id,
+        seq,
+        JSON.stringify(o.lastKey),
+        o.scanned,
+        o.deleted,
+        o.anonymised,
+        o.held,
+        o.undated,
+        JSON.stringify(sample),
+      ],
+    );
+    if (moved.length === 0) throw new Error(`Batch ${seq} of ${rd.id} is already recorded`);
+    await this.audit.recordInTransaction(m, {
+      type: 'retention.batch',
+      actor: SYSTEM_ACTOR,
+      target: { type: 'retention_run', id: run.id },
+      payload: {
+        runId: run.id,
+        system: rd.systemCode,
+        datasetId: rd.datasetId,
+        dataset: rd.datasetName,
+        seq,
+        dryRun: run.dryRun,
+        keyFrom: o.firstKey,
+        keyTo: o.lastKey,
+        after: cursor,
+        scanned: o.scanned,
+        deleted: o.deleted,
+        anonymised: o.anonymised,
+        held: o.held,
+        undated: o.undated,
+        durationMs: o.durationMs,
+      },
     });
+    const lease = await returningRows<{ cancel_requested: boolean }>(
+      m,
+      `UPDATE retention_run SET lease_until = now() + make_interval(secs => $3::double precision / 1000)
+        WHERE id = $1 AND lease_owner = $2 RETURNING cancel_requested`,
+      [run.id, this.owner, this.config.RETENTION_LEASE_MS],
+    );
+    return {
+      batches: seq,
+      cursor: o.lastKey,
+      sampleKeys: sample,
+      cancelRequested: lease[0]?.cancel_requested ?? false,
+    };
   }
 
   /**

@@ -35,6 +35,8 @@ interface BatchRow {
   first_key: string[] | null;
   last_key: string[] | null;
   sample?: string[][];
+  /** txid_current() of the purge transaction (purge statements only). */
+  xid?: string;
 }
 
 /**
@@ -119,15 +121,19 @@ export class PostgresExecutor implements OnModuleDestroy {
     let started = 0;
     try {
       started = performance.now();
-      await client.query(dryRun ? 'BEGIN READ ONLY' : 'BEGIN');
+      // One round trip opens the transaction and sets its local timeouts (integers from the
+      // configuration, checked); the purge statement itself returns the transaction id.
       await client.query(
-        `SELECT set_config('lock_timeout', $1, true), set_config('statement_timeout', $2, true)`,
-        [`${settings.lockTimeoutMs}ms`, `${settings.statementTimeoutMs}ms`],
+        `${dryRun ? 'BEGIN READ ONLY' : 'BEGIN'}; SET LOCAL lock_timeout = ${milliseconds(settings.lockTimeoutMs)}; ` +
+          `SET LOCAL statement_timeout = ${milliseconds(settings.statementTimeoutMs)}`,
       );
-      const xid = dryRun
-        ? null
-        : (await client.query<{ xid: string }>(`SELECT txid_current()::text AS xid`)).rows[0].xid;
+      const T = ((globalThis as any).__T ??= { begin: 0, stmt: 0, prep: 0, commit: 0, n: 0 });
+      T.begin += performance.now() - started;
+      const ts = performance.now();
       const row = (await client.query<BatchRow>(statement.text, statement.values)).rows[0];
+      T.stmt += performance.now() - ts; T.n++;
+      const xid = dryRun ? null : (row.xid ?? null);
+      if (!dryRun && !xid) throw new Error('The purge statement did not return its transaction id');
       const outcome: BatchOutcome = {
         scanned: row.scanned,
         deleted: row.deleted,
@@ -142,9 +148,13 @@ export class PostgresExecutor implements OnModuleDestroy {
       };
       if (beforeCommit && outcome.scanned > 0) {
         outcome.durationMs = Math.round(performance.now() - started);
+        const tp = performance.now();
         await beforeCommit(outcome);
+        T.prep += performance.now() - tp;
       }
+      const tc = performance.now();
       await client.query('COMMIT');
+      T.commit += performance.now() - tc;
       outcome.durationMs = Math.round(performance.now() - started);
       return outcome;
     } catch (e) {
@@ -186,6 +196,12 @@ export class PostgresExecutor implements OnModuleDestroy {
     this.pools.clear();
     await Promise.allSettled(pools.map((p) => p.end()));
   }
+}
+
+/** A timeout setting as a literal: a non-negative integer, or a refusal (never SQL text). */
+function milliseconds(value: number): string {
+  if (!Number.isSafeInteger(value) || value < 0) throw new Error(`Invalid timeout ${String(value)}`);
+  return `'${value}ms'`;
 }
 
 async function rollbackQuietly(client: PoolClient): Promise<void> {

@@ -198,7 +198,7 @@ describe('purge statements', () => {
     expect(stmt.values).toEqual(expect.arrayContaining([["o'brien"], ['cust-9'], '42', 500]));
     expect(stmt.text).toContain('(t."id") > ($');
     expect(stmt.text).toMatch(
-      /DELETE FROM "public"\."customers" AS t\s+WHERE t\.ctid = ANY\(ARRAY\(SELECT rid FROM batch WHERE del\)\)/,
+      /DELETE FROM "public"\."customers" AS t\s+WHERE t\.ctid = ANY\(ARRAY\(SELECT rid FROM batch WHERE del AND NOT h\)\)/,
     );
     expect(stmt.text).toMatch(/UPDATE "public"\."customers" AS t SET "email" = CASE WHEN/);
   });
@@ -214,7 +214,7 @@ describe('purge statements', () => {
       bindings: [],
     });
     const stmt = buildPurgeBatch(buildDatasetRule(p, purposes), table, inputs(), null);
-    expect(stmt.text).toMatch(/WHERE del\)\) AND NOT \(FALSE\) AND FALSE/);
+    expect(stmt.text).toMatch(/WHERE del AND NOT h\)\) AND NOT \(FALSE\) AND FALSE/);
   });
 
   it.each(['purge', 'dry'])(

@@ -211,6 +211,27 @@ function intervalOf(ctx: BuildContext, k: PurposeKeep & { expiry: { kind: 'time'
   });
 }
 
+/**
+ * Margin of the thresholds around `now() - duration`. Calendar arithmetic is not invertible
+ * (month ends clamp: at most 3 days; a DST change: 1 hour), so `x + d` and `(now() - d)` may
+ * disagree by less than this near the boundary, never by more.
+ */
+const THRESHOLD_MARGIN = "'7 days'::interval";
+
+/**
+ * `column + duration < now()`, evaluated cheaply and exactly. Two thresholds are computed once
+ * per statement (uncorrelated scalar subqueries: InitPlans, not per-row calls): rows older than
+ * `now() - duration - 7 days` are due, rows newer than `now() - duration + 7 days` are not, and
+ * only the rows between the two (a two-week band) pay the exact calendar arithmetic. Same answer
+ * as the exact test for every row, a plain comparison for nearly all of them (and index-friendly).
+ */
+function timeDue(ctx: BuildContext, k: PurposeKeep & { expiry: { kind: 'time' } }, column: string): string {
+  const interval = intervalOf(ctx, k);
+  const surely = `(SELECT now() - ${interval} - ${THRESHOLD_MARGIN})`;
+  const maybe = `(SELECT now() - ${interval} + ${THRESHOLD_MARGIN})`;
+  return `(${column} < ${surely} OR (${column} < ${maybe} AND ${column} + ${interval} < now()))`;
+}
+
 function subjectIn(ctx: BuildContext, key: string, subjects: string[]): string {
   if (!ctx.subject || subjects.length === 0) return 'FALSE';
   return memo(ctx, key, () => `t.${ctx.subject}::text = ANY(${ctx.params.add(subjects)}::text[])`);
@@ -231,7 +252,7 @@ function expiredExpression(k: PurposeKeep, ctx: BuildContext): string {
     }
     case 'time': {
       const column = `t.${quoteIdentifier(e.column)}`;
-      const byTime = `(${column} IS NOT NULL AND ${column} + ${intervalOf(ctx, k as PurposeKeep & { expiry: typeof e })} < now())`;
+      const byTime = `(${column} IS NOT NULL AND ${timeDue(ctx, k as PurposeKeep & { expiry: typeof e }, column)})`;
       if (!e.endsOnWithdrawal) return byTime;
       const withdrawn = (ctx.inputs.withdrawals.get(k.purposeCode) ?? [])
         .filter((w) => w.withdrawnAt.getTime() <= ctx.inputs.now.getTime())
@@ -429,11 +450,11 @@ function batchCte(rule: DatasetRule, flags: RowFlags, cursor: string[] | null): 
   if (ctx.inputs.subjectFilter) conditions.push(subjectIn(ctx, 'filter', ctx.inputs.subjectFilter));
   const limit = `${ctx.params.add(ctx.inputs.batchSize)}::int`;
   const rc = flags.rowColumns;
-  const keys = pk.map((_, i) => `s.p${i}, s.k${i}`).join(', ');
+  const keys = pk.map((_, i) => `s.p${i}`).join(', ');
   return `batch AS MATERIALIZED (
     SELECT s.rid, ${keys}, s.h, s.u, (${rc.allDue}) AS del, (${rc.anyPending}) AS anon
     FROM (
-      SELECT t.ctid AS rid, ${pk.map((c, i) => `t.${c} AS p${i}, t.${c}::text AS k${i}`).join(', ')},
+      SELECT t.ctid AS rid, ${pk.map((c, i) => `t.${c} AS p${i}`).join(', ')},
         (${flags.held}) AS h, (${flags.undated}) AS u${rc.dues.length ? `, ${rc.dues.join(', ')}` : ''}
       FROM ${flags.table} AS t
       ${conditions.length ? `WHERE ${conditions.join(' AND ')}` : ''}
@@ -441,12 +462,21 @@ function batchCte(rule: DatasetRule, flags: RowFlags, cursor: string[] | null): 
       LIMIT ${limit}) s)`;
 }
 
+/**
+ * First and last key of the batch, as JSON arrays of text, for the aggregate over `batch`.
+ * A one-column key (the common case) takes min/max in the same pass as the counts; a composite
+ * key orders the (materialised) batch once for each end.
+ */
 function keyColumns(pk: string[]): { keys: string; first: string; last: string } {
-  const keys = `json_build_array(${pk.map((_, i) => `k${i}`).join(', ')})`;
-  const cols = pk.map((_, i) => `k${i}, p${i}`).join(', ');
-  // Order on the raw key first, build the JSON of one row only.
-  const pick = (order: string) =>
-    `(SELECT ${keys} FROM (SELECT ${cols} FROM batch ORDER BY ${order} LIMIT 1) s)`;
+  const keys = `json_build_array(${pk.map((_, i) => `p${i}::text`).join(', ')})`;
+  if (pk.length === 1) {
+    return {
+      keys,
+      first: `CASE WHEN count(*) > 0 THEN json_build_array(min(p0)::text) END`,
+      last: `CASE WHEN count(*) > 0 THEN json_build_array(max(p0)::text) END`,
+    };
+  }
+  const pick = (order: string) => `(SELECT ${keys} FROM batch ORDER BY ${order} LIMIT 1)`;
   return {
     keys,
     first: pick(pk.map((_, i) => `p${i}`).join(', ')),
@@ -455,13 +485,16 @@ function keyColumns(pk: string[]): { keys: string; first: string; last: string }
 }
 
 /**
- * One purge batch: the next `batchSize` rows after the cursor in primary-key order; rows whose
- * every field is due are deleted, rows with some due fields have those anonymised; held rows
- * are counted, never touched. Rows are addressed by ctid (a TID scan: no second index lookup
- * and no hash join over the table), and the due test is repeated on the target row inside
- * DELETE/UPDATE so that a row changed concurrently is re-checked on its latest version (READ
- * COMMITTED follows the update chain): never over-purged.
- * Returns scanned, deleted, anonymised, held, undated, first_key, last_key.
+ * One purge batch, one statement: the next `batchSize` rows after the cursor in primary-key
+ * order (an index range scan, materialised once with each row's flags); rows whose every field
+ * is due are deleted, rows with some due fields have those anonymised; held rows are counted,
+ * never touched. Rows are addressed by ctid (a TID scan: no second index lookup and no join over
+ * the table), and the held and due tests are repeated on the target row inside DELETE/UPDATE so
+ * that a row changed concurrently is re-checked on its latest version (READ COMMITTED follows
+ * the update chain): never over-purged. The counts come from RETURNING and one aggregate pass
+ * over the batch, whose last key is the next cursor; the statement also returns the customer
+ * transaction id (txid_current()) for the exactly-once protocol.
+ * Returns scanned, deleted, anonymised, held, undated, first_key, last_key, xid.
  */
 export function buildPurgeBatch(
   rule: DatasetRule,
@@ -478,25 +511,26 @@ export function buildPurgeBatch(
     cte,
     `deleted AS (
     DELETE FROM ${flags.table} AS t
-    WHERE t.ctid = ANY(ARRAY(SELECT rid FROM batch WHERE del)) AND NOT (${flags.held}) AND ${flags.allDue}
+    WHERE t.ctid = ANY(ARRAY(SELECT rid FROM batch WHERE del AND NOT h)) AND NOT (${flags.held}) AND ${flags.allDue}
     RETURNING 1)`,
   ];
   if (sets.length) {
     parts.push(`anonymised AS (
     UPDATE ${flags.table} AS t SET ${sets.join(', ')}
-    WHERE t.ctid = ANY(ARRAY(SELECT rid FROM batch WHERE NOT del AND anon))
+    WHERE t.ctid = ANY(ARRAY(SELECT rid FROM batch WHERE NOT del AND anon AND NOT h))
       AND NOT (${flags.held}) AND ${flags.anyPending}
     RETURNING 1)`);
   }
   const text = `WITH ${parts.join(',\n  ')}
-  SELECT c.scanned,
+  SELECT count(*)::int AS scanned,
     (SELECT count(*) FROM deleted)::int AS deleted,
     ${sets.length ? '(SELECT count(*) FROM anonymised)::int' : '0'} AS anonymised,
-    c.held, c.undated,
+    count(*) FILTER (WHERE h AND (del OR anon))::int AS held,
+    count(*) FILTER (WHERE u)::int AS undated,
     ${k.first} AS first_key,
-    ${k.last} AS last_key
-  FROM (SELECT count(*)::int AS scanned, count(*) FILTER (WHERE h AND (del OR anon))::int AS held,
-          count(*) FILTER (WHERE u)::int AS undated FROM batch) c`;
+    ${k.last} AS last_key,
+    txid_current()::text AS xid
+  FROM batch`;
   return { text, values: ctx.params.values };
 }
 
@@ -512,16 +546,16 @@ export function buildDryRunBatch(
   const k = keyColumns(flags.pk);
   const sample = `${flags.ctx.params.add(sampleSize)}::int`;
   const text = `WITH ${batchCte(rule, flags, cursor)}
-  SELECT c.*,
+  SELECT count(*)::int AS scanned, count(*) FILTER (WHERE NOT h AND del)::int AS deleted,
+    count(*) FILTER (WHERE NOT h AND NOT del AND anon)::int AS anonymised,
+    count(*) FILTER (WHERE h AND (del OR anon))::int AS held,
+    count(*) FILTER (WHERE u)::int AS undated,
     ${k.first} AS first_key,
     ${k.last} AS last_key,
     (SELECT coalesce(json_agg(${k.keys}), '[]'::json) FROM (
-       SELECT ${flags.pk.map((_, i) => `k${i}`).join(', ')} FROM batch WHERE NOT h AND (del OR anon)
+       SELECT ${flags.pk.map((_, i) => `p${i}`).join(', ')} FROM batch WHERE NOT h AND (del OR anon)
         ORDER BY ${flags.pk.map((_, i) => `p${i}`).join(', ')} LIMIT ${sample}) s) AS sample
-  FROM (SELECT count(*)::int AS scanned, count(*) FILTER (WHERE NOT h AND del)::int AS deleted,
-          count(*) FILTER (WHERE NOT h AND NOT del AND anon)::int AS anonymised,
-          count(*) FILTER (WHERE h AND (del OR anon))::int AS held,
-          count(*) FILTER (WHERE u)::int AS undated FROM batch) c`;
+  FROM batch`;
   return { text, values: flags.ctx.params.values };
 }
 
