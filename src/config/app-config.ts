@@ -175,7 +175,7 @@ export class AppConfig {
   @IsInt()
   @Min(1)
   @Max(100_000)
-  RETENTION_BATCH_SIZE: number = 1000;
+  RETENTION_BATCH_SIZE: number = 10_000;
 
   /** Pause between two batches, so a purge does not crowd the application's own database. */
   @IsOptional()

@@ -134,6 +134,20 @@ function bodyCases(route: DiscoveredRoute): CaseSpec[] {
   return [
     // The JSON parser is global: unparseable or non-object JSON is refused whatever the route reads.
     { name: 'malformed JSON', expectation: 'reject', send: (a) => json(call(a, route, url()), '{"a": 1,') },
+    {
+      name: 'unsupported charset (utf-16)',
+      expectation: 'reject',
+      send: (a) => call(a, route, url()).set('Content-Type', 'application/json; charset=utf-16').send('{}'),
+    },
+    {
+      name: 'Content-Encoding gzip, not gzipped',
+      expectation: 'reject',
+      send: (a) =>
+        call(a, route, url())
+          .set('Content-Type', 'application/json')
+          .set('Content-Encoding', 'gzip')
+          .send('{"x":1}'),
+    },
     { name: 'JSON null', expectation: 'reject', send: (a) => json(call(a, route, url()), 'null') },
     { name: 'JSON string', expectation: 'reject', send: (a) => json(call(a, route, url()), '"hello"') },
     { name: 'JSON array []', expectation: invalid, send: (a) => json(call(a, route, url()), '[]') },

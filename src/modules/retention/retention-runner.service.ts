@@ -374,15 +374,23 @@ export class RetentionRunner implements OnModuleInit, OnApplicationBootstrap, On
       }
       const seq: number = (pending?.seq ?? rd.batches) + 1;
       const cursor: string[] | null = pending ? pending.outcome.lastKey : rd.cursor;
-      const statement = run.dryRun
-        ? buildDryRunBatch(rule, table!, inputs, cursor, Math.max(0, SAMPLE_SIZE - rd.sampleKeys.length))
+      const batch = run.dryRun
+        ? {
+            read: buildDryRunBatch(
+              rule,
+              table!,
+              inputs,
+              cursor,
+              Math.max(0, SAMPLE_SIZE - rd.sampleKeys.length),
+            ),
+          }
         : buildPurgeBatch(rule, table!, inputs, cursor);
       let outcome: BatchOutcome;
       let cancelRequested = false;
       try {
         outcome = await this.postgres.runBatch(
           pool,
-          statement,
+          batch,
           run.dryRun,
           settings,
           run.dryRun
@@ -401,7 +409,10 @@ export class RetentionRunner implements OnModuleInit, OnApplicationBootstrap, On
           'Batch failed',
         );
         if (failures >= BATCH_ATTEMPTS) {
+          // Whatever committed is still counted once: the previous batch, and this one if its
+          // COMMIT went through before the error.
           await flush().catch(() => undefined);
+          await this.resolvePrepared(run, rd, pool).catch(() => undefined);
           await this.failDataset(rd, `batch ${seq} failed ${failures} times: ${safeMessage(err)}`);
           return 'done';
         }

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { Injectable, OnModuleDestroy } from '@nestjs/common';
 import { Pool, PoolClient } from 'pg';
-import type { ColumnFacts, SqlStatement, TableFacts } from './purge-sql';
+import type { ColumnFacts, PurgeBatch, SqlStatement, TableFacts } from './purge-sql';
 
 /** What one batch did (or, in a dry run, would do). Keys are primary-key values as text. */
 export interface BatchOutcome {
@@ -28,8 +28,12 @@ export type CustomerXactStatus = 'committed' | 'aborted' | 'in progress' | null;
 
 interface BatchRow {
   scanned: number;
-  deleted: number;
-  anonymised: number;
+  /** Dry run: what would be deleted / anonymised. */
+  deleted?: number;
+  anonymised?: number;
+  /** Purge read: rows due for deletion / anonymisation as read (decides which changes run). */
+  due_deleted?: number;
+  due_anonymised?: number;
   held: number;
   undated: number;
   first_key: string[] | null;
@@ -106,13 +110,14 @@ export class PostgresExecutor implements OnModuleDestroy {
   }
 
   /**
-   * Runs one batch in its own short transaction. For a purge, `beforeCommit` runs once the
-   * statement has done its work and before COMMIT (it records the batch as prepared, with
+   * Runs one batch in its own short transaction: the read, then (purge) the changes over the key
+   * range it returned, counted by affected rows. For a purge, `beforeCommit` runs once the
+   * statements have done their work and before COMMIT (it records the batch as prepared, with
    * this transaction's id); a dry run is READ ONLY and changes nothing.
    */
   async runBatch(
     pool: Pool,
-    statement: SqlStatement,
+    batch: { read: SqlStatement; changes?: PurgeBatch['changes'] },
     dryRun: boolean,
     settings: BatchSettings,
     beforeCommit?: (outcome: BatchOutcome) => Promise<void>,
@@ -122,22 +127,26 @@ export class PostgresExecutor implements OnModuleDestroy {
     try {
       started = performance.now();
       // One round trip opens the transaction and sets its local timeouts (integers from the
-      // configuration, checked); the purge statement itself returns the transaction id.
+      // configuration, checked); the purge's read returns the transaction id.
       await client.query(
         `${dryRun ? 'BEGIN READ ONLY' : 'BEGIN'}; SET LOCAL lock_timeout = ${milliseconds(settings.lockTimeoutMs)}; ` +
           `SET LOCAL statement_timeout = ${milliseconds(settings.statementTimeoutMs)}`,
       );
-      const T = ((globalThis as any).__T ??= { begin: 0, stmt: 0, prep: 0, commit: 0, n: 0 });
-      T.begin += performance.now() - started;
-      const ts = performance.now();
-      const row = (await client.query<BatchRow>(statement.text, statement.values)).rows[0];
-      T.stmt += performance.now() - ts; T.n++;
+      const row = (await client.query<BatchRow>(batch.read.text, batch.read.values)).rows[0];
       const xid = dryRun ? null : (row.xid ?? null);
       if (!dryRun && !xid) throw new Error('The purge statement did not return its transaction id');
+      const changed = { deleted: row.deleted ?? 0, anonymised: row.anonymised ?? 0 };
+      if (!dryRun && batch.changes && row.scanned > 0 && row.first_key && row.last_key) {
+        const due = { deleted: row.due_deleted ?? 0, anonymised: row.due_anonymised ?? 0 };
+        for (const change of batch.changes(row.first_key, row.last_key, due)) {
+          const result = await client.query(change.statement.text, change.statement.values);
+          changed[change.kind] += result.rowCount ?? 0;
+        }
+      }
       const outcome: BatchOutcome = {
         scanned: row.scanned,
-        deleted: row.deleted,
-        anonymised: row.anonymised,
+        deleted: changed.deleted,
+        anonymised: changed.anonymised,
         held: row.held,
         undated: row.undated,
         firstKey: row.first_key,
@@ -148,13 +157,9 @@ export class PostgresExecutor implements OnModuleDestroy {
       };
       if (beforeCommit && outcome.scanned > 0) {
         outcome.durationMs = Math.round(performance.now() - started);
-        const tp = performance.now();
         await beforeCommit(outcome);
-        T.prep += performance.now() - tp;
       }
-      const tc = performance.now();
       await client.query('COMMIT');
-      T.commit += performance.now() - tc;
       outcome.durationMs = Math.round(performance.now() - started);
       return outcome;
     } catch (e) {

@@ -179,9 +179,11 @@ describe('identifiers', () => {
 });
 
 describe('purge statements', () => {
-  it('passes every value as a parameter (durations, subjects, cursor, batch size)', () => {
+  const due = { deleted: 1, anonymised: 1 };
+
+  it('passes every value as a parameter (durations, subjects, cursor, key range, batch size)', () => {
     const rule = buildDatasetRule(plan(), purposes);
-    const stmt = buildPurgeBatch(
+    const batch = buildPurgeBatch(
       rule,
       table,
       inputs({
@@ -192,15 +194,37 @@ describe('purge statements', () => {
       }),
       ['42'],
     );
-    expect(stmt.text).not.toContain("o'brien");
-    expect(stmt.text).not.toContain('cust-9');
-    expect(stmt.text).not.toContain('42');
-    expect(stmt.values).toEqual(expect.arrayContaining([["o'brien"], ['cust-9'], '42', 500]));
-    expect(stmt.text).toContain('(t."id") > ($');
-    expect(stmt.text).toMatch(
-      /DELETE FROM "public"\."customers" AS t\s+WHERE t\.ctid = ANY\(ARRAY\(SELECT rid FROM batch WHERE del AND NOT h\)\)/,
+    const changes = batch.changes(['4301'], ['4377'], due);
+    for (const stmt of [batch.read, ...changes.map((c) => c.statement)]) {
+      expect(stmt.text).not.toContain("o'brien");
+      expect(stmt.text).not.toContain('cust-9');
+      expect(stmt.text).not.toMatch(/\b(42|4301|4377)\b/);
+      expect(stmt.values).toEqual(expect.arrayContaining([["o'brien"], ['cust-9']]));
+    }
+    expect(batch.read.values).toEqual(expect.arrayContaining(['42', 500]));
+    expect(batch.read.text).toMatch(/WHERE t\."id" > \$\d+::bigint/);
+    expect(batch.read.text).toContain('txid_current()::text AS xid');
+    expect(changes.map((c) => c.kind)).toEqual(['deleted', 'anonymised']);
+    const [del, upd] = changes.map((c) => c.statement);
+    expect(del.values).toEqual(expect.arrayContaining(['4301', '4377']));
+    expect(del.text).toMatch(
+      /^DELETE FROM "public"\."customers" AS t\s+WHERE t\."id" >= \$\d+::bigint AND t\."id" <= \$\d+::bigint AND NOT \(/,
     );
-    expect(stmt.text).toMatch(/UPDATE "public"\."customers" AS t SET "email" = CASE WHEN/);
+    expect(upd.text).toMatch(/^UPDATE "public"\."customers" AS t SET "email" = CASE WHEN/);
+    expect(upd.text).toMatch(/WHERE t\."id" >= \$\d+::bigint AND t\."id" <= \$\d+::bigint AND NOT \(/);
+    // The held test is repeated in the changes, not only in the read.
+    expect(del.text).toMatch(/AND NOT \(t\."customer_ref"::text = ANY\(\$\d+::text\[\]\)\)/);
+  });
+
+  it('tests the due date against thresholds computed once, exact in the band around them', () => {
+    const batch = buildPurgeBatch(buildDatasetRule(plan(), purposes), table, inputs(), null);
+    const [del] = batch.changes(['1'], ['9'], due).map((c) => c.statement);
+    const column = 't."last_interaction"';
+    expect(del.text).toContain(`${column} < (SELECT now() - make_interval(`);
+    expect(del.text).toMatch(
+      /- '7 days'::interval\) OR \(t\."last_interaction" < \(SELECT now\(\) - make_interval\(/,
+    );
+    expect(del.text).toMatch(/t\."last_interaction" \+ make_interval\([^)]*\) < now\(\)/);
   });
 
   it('never deletes when a field is bound to no purpose (only anonymises the due ones)', () => {
@@ -213,20 +237,54 @@ describe('purge statements', () => {
       anonymisation: { strategy: 'nullify' as never },
       bindings: [],
     });
-    const stmt = buildPurgeBatch(buildDatasetRule(p, purposes), table, inputs(), null);
-    expect(stmt.text).toMatch(/WHERE del AND NOT h\)\) AND NOT \(FALSE\) AND FALSE/);
+    const batch = buildPurgeBatch(buildDatasetRule(p, purposes), table, inputs(), null);
+    expect(batch.changes(['1'], ['9'], due).map((c) => c.kind)).toEqual(['anonymised']);
+  });
+
+  it('needs no UPDATE when every field has the same due test, and skips what the read found nothing for', () => {
+    const p = plan();
+    p.fields[0].bindings = [{ purposeCode: 'crm.support' }];
+    const batch = buildPurgeBatch(buildDatasetRule(p, purposes), table, inputs(), null);
+    expect(batch.changes(['1'], ['9'], due).map((c) => c.kind)).toEqual(['deleted']);
+    expect(batch.changes(['1'], ['9'], { deleted: 0, anonymised: 0 })).toEqual([]);
+  });
+
+  it('pages a composite key with row comparisons', () => {
+    const composite: TableFacts = {
+      primaryKey: ['id', 'customer_ref'],
+      columns: table.columns,
+    };
+    const rule = buildDatasetRule(plan({ primaryKey: ['id', 'customer_ref'] }), purposes);
+    const batch = buildPurgeBatch(rule, composite, inputs(), ['7', 'c']);
+    expect(batch.read.text).toMatch(/WHERE \(t\."id", t\."customer_ref"\) > \(\$\d+::bigint, \$\d+::text\)/);
+    const [del] = batch.changes(['8', 'a'], ['9', 'z'], due).map((c) => c.statement);
+    expect(del.text).toMatch(
+      /\(t\."id", t\."customer_ref"\) >= \(\$\d+::bigint, \$\d+::text\) AND \(t\."id", t\."customer_ref"\) <= \(\$\d+::bigint, \$\d+::text\)/,
+    );
   });
 
   it.each(['purge', 'dry'])(
     'uses every parameter it carries (%s), so PostgreSQL can type them all',
     (mode) => {
-      const rule = buildDatasetRule(plan(), purposes);
-      const stmt =
+      const p = plan();
+      p.fields.push({
+        key: 'crm.customers.created_at',
+        column: 'customer_ref',
+        dataCategory: 'location',
+        special: false,
+        anonymisation: { strategy: 'generalise' as never, value: '3' },
+        bindings: [{ purposeCode: 'marketing.newsletter' }],
+      });
+      const rule = buildDatasetRule(p, purposes);
+      const batch = buildPurgeBatch(rule, table, inputs(), ['7']);
+      const statements =
         mode === 'purge'
-          ? buildPurgeBatch(rule, table, inputs(), ['7'])
-          : buildDryRunBatch(rule, table, inputs(), ['7'], 10);
-      const used = new Set([...stmt.text.matchAll(/\$(\d+)/g)].map((m) => Number(m[1])));
-      expect([...used].sort((a, b) => a - b)).toEqual(stmt.values.map((_, i) => i + 1));
+          ? [batch.read, ...batch.changes(['8'], ['9'], due).map((c) => c.statement)]
+          : [buildDryRunBatch(rule, table, inputs(), ['7'], 10)];
+      for (const stmt of statements) {
+        const used = new Set([...stmt.text.matchAll(/\$(\d+)/g)].map((m) => Number(m[1])));
+        expect([...used].sort((a, b) => a - b)).toEqual(stmt.values.map((_, i) => i + 1));
+      }
     },
   );
 

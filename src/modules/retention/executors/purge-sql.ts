@@ -371,7 +371,12 @@ function rowFlags(rule: DatasetRule, table: TableFacts, inputs: PurgeInputs): Ro
     dues.length === 0 || dues.some((d) => d.due === 'FALSE')
       ? 'FALSE'
       : [...new Set(dues.map((d) => d.due))].join(' AND ');
-  const candidates = dues.filter((d) => d.due !== 'FALSE' && !rule.primaryKey.includes(d.f.column));
+  // When every field has the same due test, a row is either wholly due (deleted) or not due at
+  // all: there is never anything to anonymise, and the purge needs no UPDATE.
+  const oneTest = new Set(dues.map((d) => d.due)).size === 1 && allDue !== 'FALSE';
+  const candidates = oneTest
+    ? []
+    : dues.filter((d) => d.due !== 'FALSE' && !rule.primaryKey.includes(d.f.column));
   const anonymised = candidates.map((d) => ({ ...d, ...anonymisation(d.f, ctx) }));
   const anyPending = anonymised.length
     ? anonymised.map((a) => `(${a.due} AND ${a.pending})`).join(' OR ')
@@ -436,102 +441,204 @@ function rowColumnsOf(
   };
 }
 
-function batchCte(rule: DatasetRule, flags: RowFlags, cursor: string[] | null): string {
+interface BatchParts {
+  /** The CTEs that read the batch: `batch` (one row of counts and, for a one-column key, its ends). */
+  ctes: string[];
+  /** The batch rows with their flags (p0…, h, u, del, anon), for the dry run's sample. */
+  flagged: string;
+  firstKey: string;
+  lastKey: string;
+}
+
+/**
+ * Reads one batch: the next `batchSize` rows after the cursor in primary-key order (an index
+ * range scan), aggregated into one row of counts and the key range it covers. Each distinct due
+ * test is computed once per row (a column of the LIMITed scan) and `del` / `anon` derive from
+ * those columns. The range (`key > cursor AND key <= last key`) is what the purge statement's
+ * DELETE and UPDATE then scan, as a plain `DELETE … WHERE` would: an index range scan, no join
+ * and no per-row lookup. All of it sees the same snapshot, so the counts and the changes agree.
+ */
+function batchParts(rule: DatasetRule, flags: RowFlags, cursor: string[] | null): BatchParts {
   const { ctx, pk } = flags;
   const table = ctx.table!;
   const conditions: string[] = [];
+  const row = (cols: string[]) => (cols.length === 1 ? cols[0] : `(${cols.join(', ')})`);
+  const keyRow = row(pk.map((c) => `t.${c}`));
   if (cursor) {
     if (cursor.length !== pk.length) throw new Error('The cursor does not match the primary key');
     const typed = rule.primaryKey.map(
       (c, i) => `${ctx.params.add(cursor[i])}::${castType(table.columns.get(c)!)}`,
     );
-    conditions.push(`(${pk.map((c) => `t.${c}`).join(', ')}) > (${typed.join(', ')})`);
+    conditions.push(`${keyRow} > ${row(typed)}`);
   }
   if (ctx.inputs.subjectFilter) conditions.push(subjectIn(ctx, 'filter', ctx.inputs.subjectFilter));
   const limit = `${ctx.params.add(ctx.inputs.batchSize)}::int`;
   const rc = flags.rowColumns;
-  const keys = pk.map((_, i) => `s.p${i}`).join(', ');
-  return `batch AS MATERIALIZED (
-    SELECT s.rid, ${keys}, s.h, s.u, (${rc.allDue}) AS del, (${rc.anyPending}) AS anon
-    FROM (
-      SELECT t.ctid AS rid, ${pk.map((c, i) => `t.${c} AS p${i}`).join(', ')},
-        (${flags.held}) AS h, (${flags.undated}) AS u${rc.dues.length ? `, ${rc.dues.join(', ')}` : ''}
+  const keys = pk.map((_, i) => `p${i}`);
+  const scan = (columns: string) => `SELECT ${columns}
       FROM ${flags.table} AS t
       ${conditions.length ? `WHERE ${conditions.join(' AND ')}` : ''}
       ORDER BY ${pk.map((c) => `t.${c}`).join(', ')}
-      LIMIT ${limit}) s)`;
-}
-
-/**
- * First and last key of the batch, as JSON arrays of text, for the aggregate over `batch`.
- * A one-column key (the common case) takes min/max in the same pass as the counts; a composite
- * key orders the (materialised) batch once for each end.
- */
-function keyColumns(pk: string[]): { keys: string; first: string; last: string } {
-  const keys = `json_build_array(${pk.map((_, i) => `p${i}::text`).join(', ')})`;
+      LIMIT ${limit}`;
+  const flagged = `SELECT ${keys.map((k) => `s.${k}`).join(', ')}, s.h, s.u, (${rc.allDue}) AS del, (${rc.anyPending}) AS anon
+    FROM (${scan(
+      `${pk.map((c, i) => `t.${c} AS p${i}`).join(', ')},
+        (${flags.held}) AS h, (${flags.undated}) AS u${rc.dues.length ? `, ${rc.dues.join(', ')}` : ''}`,
+    )}) s`;
+  const counts = `count(*)::int AS scanned,
+      count(*) FILTER (WHERE NOT h AND del)::int AS due_deleted,
+      count(*) FILTER (WHERE NOT h AND NOT del AND anon)::int AS due_anonymised,
+      count(*) FILTER (WHERE h AND (del OR anon))::int AS held,
+      count(*) FILTER (WHERE u)::int AS undated`;
+  const textKeys = (prefix: string) =>
+    `json_build_array(${keys.map((k) => `${prefix}${k}::text`).join(', ')})`;
   if (pk.length === 1) {
+    // One pass: the counts and both ends of the batch (min/max of the key, no sort).
     return {
-      keys,
-      first: `CASE WHEN count(*) > 0 THEN json_build_array(min(p0)::text) END`,
-      last: `CASE WHEN count(*) > 0 THEN json_build_array(max(p0)::text) END`,
+      ctes: [`batch AS (SELECT ${counts}, min(p0) AS f0, max(p0) AS l0 FROM (${flagged}) b)`],
+      flagged,
+      firstKey: `(SELECT CASE WHEN scanned > 0 THEN json_build_array(f0::text) END FROM batch)`,
+      lastKey: `(SELECT CASE WHEN scanned > 0 THEN json_build_array(l0::text) END FROM batch)`,
     };
   }
-  const pick = (order: string) => `(SELECT ${keys} FROM batch ORDER BY ${order} LIMIT 1)`;
+  // A composite key: its ends come from the (ordered) key scan, the last one by a top-1 sort.
+  const keyScan = scan(pk.map((c, i) => `t.${c} AS p${i}`).join(', '));
   return {
-    keys,
-    first: pick(pk.map((_, i) => `p${i}`).join(', ')),
-    last: pick(pk.map((_, i) => `p${i} DESC`).join(', ')),
+    ctes: [
+      `batch AS (SELECT ${counts} FROM (${flagged}) b)`,
+      `first_row AS (SELECT ${keys.join(', ')} FROM (${keyScan}) k ORDER BY ${keys.join(', ')} LIMIT 1)`,
+      `last_row AS (SELECT ${keys.join(', ')} FROM (${keyScan}) k ORDER BY ${keys.map((k) => `${k} DESC`).join(', ')} LIMIT 1)`,
+    ],
+    flagged,
+    firstKey: `(SELECT ${textKeys('')} FROM first_row)`,
+    lastKey: `(SELECT ${textKeys('')} FROM last_row)`,
   };
 }
 
 /**
- * One purge batch, one statement: the next `batchSize` rows after the cursor in primary-key
- * order (an index range scan, materialised once with each row's flags); rows whose every field
- * is due are deleted, rows with some due fields have those anonymised; held rows are counted,
- * never touched. Rows are addressed by ctid (a TID scan: no second index lookup and no join over
- * the table), and the held and due tests are repeated on the target row inside DELETE/UPDATE so
- * that a row changed concurrently is re-checked on its latest version (READ COMMITTED follows
- * the update chain): never over-purged. The counts come from RETURNING and one aggregate pass
- * over the batch, whose last key is the next cursor; the statement also returns the customer
- * transaction id (txid_current()) for the exactly-once protocol.
- * Returns scanned, deleted, anonymised, held, undated, first_key, last_key, xid.
+ * A purge batch: one read, then the changes over the key range it found, in one short customer
+ * transaction (postgres-executor.ts runs them).
+ */
+export interface PurgeBatch {
+  /**
+   * Reads the next `batchSize` rows after the cursor (an index range scan): scanned, due_deleted,
+   * due_anonymised, held, undated, first_key, last_key and the transaction id (xid).
+   */
+  read: SqlStatement;
+  /**
+   * The DELETE and UPDATE over the key range the read returned (`first_key ≤ key ≤ last_key`, the
+   * keys as parameters), each with the held and due tests as its own WHERE clause: only rows that
+   * are due and not held on the version they change are touched, and a row changed concurrently
+   * is re-checked on its latest version (READ COMMITTED). Top-level statements counted by their
+   * affected rows (RETURNING would fetch every deleted row again). A statement the read found
+   * nothing for is left out.
+   */
+  changes: (
+    firstKey: string[],
+    lastKey: string[],
+    due: { deleted: number; anonymised: number },
+  ) => {
+    kind: 'deleted' | 'anonymised';
+    statement: SqlStatement;
+  }[];
+}
+
+/**
+ * One purge batch. Rows whose every field is due are deleted, rows with some due fields have
+ * those anonymised; held rows are counted, never touched; deleted and anonymised are what the
+ * statements changed (affected rows). The next cursor is the batch's last key.
  */
 export function buildPurgeBatch(
   rule: DatasetRule,
   table: TableFacts,
   inputs: PurgeInputs,
   cursor: string[] | null,
-): SqlStatement {
+): PurgeBatch {
   const flags = rowFlags(rule, table, inputs);
-  const { ctx, pk } = flags;
-  const cte = batchCte(rule, flags, cursor);
-  const sets = flags.sets();
-  const k = keyColumns(pk);
-  const parts = [
-    cte,
-    `deleted AS (
-    DELETE FROM ${flags.table} AS t
-    WHERE t.ctid = ANY(ARRAY(SELECT rid FROM batch WHERE del AND NOT h)) AND NOT (${flags.held}) AND ${flags.allDue}
-    RETURNING 1)`,
-  ];
-  if (sets.length) {
-    parts.push(`anonymised AS (
-    UPDATE ${flags.table} AS t SET ${sets.join(', ')}
-    WHERE t.ctid = ANY(ARRAY(SELECT rid FROM batch WHERE NOT del AND anon AND NOT h))
-      AND NOT (${flags.held}) AND ${flags.anyPending}
-    RETURNING 1)`);
-  }
-  const text = `WITH ${parts.join(',\n  ')}
-  SELECT count(*)::int AS scanned,
-    (SELECT count(*) FROM deleted)::int AS deleted,
-    ${sets.length ? '(SELECT count(*) FROM anonymised)::int' : '0'} AS anonymised,
-    count(*) FILTER (WHERE h AND (del OR anon))::int AS held,
-    count(*) FILTER (WHERE u)::int AS undated,
-    ${k.first} AS first_key,
-    ${k.last} AS last_key,
+  const b = batchParts(rule, flags, cursor);
+  const read = {
+    text: `WITH ${b.ctes.join(',\n  ')}
+  SELECT c.scanned, c.due_deleted, c.due_anonymised, c.held, c.undated,
+    ${b.firstKey} AS first_key,
+    ${b.lastKey} AS last_key,
     txid_current()::text AS xid
-  FROM batch`;
-  return { text, values: ctx.params.values };
+  FROM batch c`,
+    values: flags.ctx.params.values,
+  };
+  const changes: PurgeBatch['changes'] = (firstKey, lastKey, due) => {
+    const out: ReturnType<PurgeBatch['changes']> = [];
+    if (due.deleted > 0) {
+      const f = rowFlags(rule, table, inputs);
+      if (f.allDue !== 'FALSE') {
+        out.push({
+          kind: 'deleted',
+          statement: {
+            ...onlyUsedParameters(
+              `DELETE FROM ${f.table} AS t
+    WHERE ${keyRange(rule, f, firstKey, lastKey)} AND NOT (${f.held}) AND ${f.allDue}`,
+              f.ctx.params.values,
+            ),
+          },
+        });
+      }
+    }
+    if (due.anonymised > 0) {
+      const f = rowFlags(rule, table, inputs);
+      const range = keyRange(rule, f, firstKey, lastKey);
+      const sets = f.sets();
+      if (sets.length) {
+        out.push({
+          kind: 'anonymised',
+          statement: {
+            ...onlyUsedParameters(
+              `UPDATE ${f.table} AS t SET ${sets.join(', ')}
+    WHERE ${range} AND NOT (${f.held}) AND ${f.anyPending}`,
+              f.ctx.params.values,
+            ),
+          },
+        });
+      }
+    }
+    return out;
+  };
+  return { read, changes };
+}
+
+/**
+ * Renumbers the placeholders a statement uses ($1… in order of first use) and drops the values
+ * it does not: the row flags build parameters for every clause, a single DELETE or UPDATE uses
+ * some of them, and PostgreSQL cannot type a parameter no clause uses. (No literal of these
+ * statements contains a `$`.)
+ */
+function onlyUsedParameters(text: string, values: unknown[]): SqlStatement {
+  const renumbered = new Map<number, number>();
+  const used: unknown[] = [];
+  const out = text.replace(/\$(\d+)/g, (_, n: string) => {
+    const old = Number(n);
+    let next = renumbered.get(old);
+    if (next === undefined) {
+      used.push(values[old - 1]);
+      next = used.length;
+      renumbered.set(old, next);
+    }
+    return `$${next}`;
+  });
+  return { text: out, values: used };
+}
+
+/** `first ≤ key ≤ last` (and the run's subject filter): the rows a batch's changes may touch. */
+function keyRange(rule: DatasetRule, flags: RowFlags, firstKey: string[], lastKey: string[]): string {
+  const { ctx, pk } = flags;
+  if (firstKey.length !== pk.length || lastKey.length !== pk.length) {
+    throw new Error('The batch key range does not match the primary key');
+  }
+  const row = (cols: string[]) => (cols.length === 1 ? cols[0] : `(${cols.join(', ')})`);
+  const typed = (key: string[]) =>
+    row(rule.primaryKey.map((c, i) => `${ctx.params.add(key[i])}::${castType(ctx.table!.columns.get(c)!)}`));
+  const keyRow = row(pk.map((c) => `t.${c}`));
+  const conditions = [`${keyRow} >= ${typed(firstKey)}`, `${keyRow} <= ${typed(lastKey)}`];
+  if (ctx.inputs.subjectFilter) conditions.push(subjectIn(ctx, 'filter', ctx.inputs.subjectFilter));
+  return conditions.join(' AND ');
 }
 
 /** The same batch, read-only: what a purge would do, with a sample of the row keys concerned. */
@@ -543,19 +650,17 @@ export function buildDryRunBatch(
   sampleSize: number,
 ): SqlStatement {
   const flags = rowFlags(rule, table, inputs);
-  const k = keyColumns(flags.pk);
+  const b = batchParts(rule, flags, cursor);
   const sample = `${flags.ctx.params.add(sampleSize)}::int`;
-  const text = `WITH ${batchCte(rule, flags, cursor)}
-  SELECT count(*)::int AS scanned, count(*) FILTER (WHERE NOT h AND del)::int AS deleted,
-    count(*) FILTER (WHERE NOT h AND NOT del AND anon)::int AS anonymised,
-    count(*) FILTER (WHERE h AND (del OR anon))::int AS held,
-    count(*) FILTER (WHERE u)::int AS undated,
-    ${k.first} AS first_key,
-    ${k.last} AS last_key,
-    (SELECT coalesce(json_agg(${k.keys}), '[]'::json) FROM (
-       SELECT ${flags.pk.map((_, i) => `p${i}`).join(', ')} FROM batch WHERE NOT h AND (del OR anon)
-        ORDER BY ${flags.pk.map((_, i) => `p${i}`).join(', ')} LIMIT ${sample}) s) AS sample
-  FROM batch`;
+  const keys = flags.pk.map((_, i) => `p${i}`);
+  const text = `WITH ${b.ctes.join(',\n  ')}
+  SELECT c.scanned, c.due_deleted AS deleted, c.due_anonymised AS anonymised, c.held, c.undated,
+    ${b.firstKey} AS first_key,
+    ${b.lastKey} AS last_key,
+    (SELECT coalesce(json_agg(json_build_array(${keys.map((k) => `${k}::text`).join(', ')})), '[]'::json) FROM (
+       SELECT ${keys.join(', ')} FROM (${b.flagged}) f WHERE NOT h AND (del OR anon)
+        ORDER BY ${keys.join(', ')} LIMIT ${sample}) s) AS sample
+  FROM batch c`;
   return { text, values: flags.ctx.params.values };
 }
 
