@@ -75,27 +75,7 @@ export class PurposesService {
   ) {}
 
   async create(dto: CreatePurposeDto, actor: Actor): Promise<PurposeView> {
-    return inTransaction(this.dataSource, async (m) => {
-      const register = await this.loadRegister(m);
-      if (register.has(dto.code))
-        throw new PurposeAlreadyExists(`A purpose with code "${dto.code}" already exists`);
-      const purpose = m.create(PurposeEntity, {
-        code: dto.code,
-        status: PurposeStatus.Draft,
-        version: 1,
-        activatedAt: null,
-        retiredAt: null,
-        createdBy: actor.id,
-        updatedBy: actor.id,
-      });
-      applyDeclaration(purpose, dto, true);
-      if (purpose.parentCode) this.checkParent(purpose, register);
-      register.set(purpose.code, purpose);
-      this.assertRules(checkDeclaration(resolveWithin(purpose, register).effective));
-      const saved = await m.save(PurposeEntity, purpose);
-      await this.recordVersion(m, saved, 'created', presentKeys(dto), actor, null);
-      return this.view(saved, register);
-    }).catch(
+    return inTransaction(this.dataSource, (m) => this.createWithin(m, dto, actor)).catch(
       rethrowUniqueAs(() => new PurposeAlreadyExists(`A purpose with code "${dto.code}" already exists`)),
     );
   }
@@ -106,63 +86,15 @@ export class PurposesService {
     actor: Actor,
     expectedVersion?: number,
   ): Promise<PurposeView> {
-    return inTransaction(this.dataSource, async (m) => {
-      const purpose = await this.lockPurpose(m, code, expectedVersion);
-      if (purpose.status === PurposeStatus.Retired) {
-        throw new PurposeRetired(`Purpose "${code}" is retired and can no longer be changed`);
-      }
-      const before = declarationOf(purpose);
-      const register = await this.loadRegister(m);
-      if ('parentCode' in dto && (dto.parentCode ?? null) !== purpose.parentCode) {
-        if (purpose.status !== PurposeStatus.Draft) {
-          throw new PurposeParentLocked('The parent of a purpose can only change while it is a draft');
-        }
-      }
-      applyDeclaration(purpose, dto, false);
-      register.set(purpose.code, purpose);
-      if (purpose.parentCode) this.checkParent(purpose, register);
-      const changed = changedFields(before, declarationOf(purpose));
-      if (changed.length === 0) return this.view(purpose, register);
-
-      const effective = resolveWithin(purpose, register).effective;
-      this.assertRules(
-        purpose.status === PurposeStatus.Active
-          ? checkActivation(effective, this.parentStatus(purpose, register))
-          : checkDeclaration(effective),
-      );
-      this.assertDescendantsStayValid(purpose, register);
-      purpose.version += 1;
-      purpose.updatedBy = actor.id;
-      const saved = await m.save(PurposeEntity, purpose);
-      await this.recordVersion(m, saved, 'updated', changed, actor, before);
-      return this.view(saved, register);
-    });
+    return inTransaction(this.dataSource, (m) => this.updateWithin(m, code, dto, actor, expectedVersion));
   }
 
   async activate(code: string, actor: Actor): Promise<PurposeView> {
-    return this.transition(code, 'activate', actor, (purpose, register) => {
-      this.assertRules(
-        checkActivation(resolveWithin(purpose, register).effective, this.parentStatus(purpose, register)),
-      );
-      purpose.status = PurposeStatus.Active;
-      purpose.activatedAt = new Date();
-    });
+    return inTransaction(this.dataSource, (m) => this.activateWithin(m, code, actor));
   }
 
   async retire(code: string, actor: Actor): Promise<PurposeView> {
-    return this.transition(code, 'retire', actor, (purpose, register) => {
-      const activeChildren = [...register.values()].filter(
-        (p) => p.parentCode === purpose.code && p.status === PurposeStatus.Active,
-      );
-      if (activeChildren.length) {
-        throw new PurposeHasActiveChildren(
-          `Retire the active sub-purposes first: ${activeChildren.map((c) => c.code).join(', ')}`,
-          { activeChildren: activeChildren.map((c) => c.code) },
-        );
-      }
-      purpose.status = PurposeStatus.Retired;
-      purpose.retiredAt = new Date();
-    });
+    return inTransaction(this.dataSource, (m) => this.retireWithin(m, code, actor));
   }
 
   /** Only a draft that was never active, with no sub-purposes, may be deleted (history is kept). */
@@ -245,9 +177,8 @@ export class PurposesService {
   }
 
   // ------------------------------------------------------------------------------------------
-  // Manager-taking variants, for callers that change the register as one all-or-nothing unit
-  // (the register import). They apply the same rules and record the same versions and audit
-  // events as the methods above, inside the caller's transaction.
+  // The rules themselves, inside a caller's transaction: the methods above wrap them in their own
+  // transaction; the register import runs many of them as one all-or-nothing unit.
 
   async createWithin(m: EntityManager, dto: CreatePurposeDto, actor: Actor): Promise<PurposeView> {
     const register = await this.loadRegister(m);
@@ -276,8 +207,9 @@ export class PurposesService {
     code: string,
     dto: UpdatePurposeDto,
     actor: Actor,
+    expectedVersion?: number,
   ): Promise<PurposeView> {
-    const purpose = await this.lockPurpose(m, code);
+    const purpose = await this.lockPurpose(m, code, expectedVersion);
     if (purpose.status === PurposeStatus.Retired) {
       throw new PurposeRetired(`Purpose "${code}" is retired and can no longer be changed`);
     }
@@ -359,35 +291,6 @@ export class PurposesService {
       before,
     );
     return this.view(saved, register);
-  }
-
-  private async transition(
-    code: string,
-    transition: 'activate' | 'retire',
-    actor: Actor,
-    apply: (purpose: PurposeEntity, register: Map<string, PurposeEntity>) => void,
-  ): Promise<PurposeView> {
-    return inTransaction(this.dataSource, async (m) => {
-      const purpose = await this.lockPurpose(m, code);
-      const refusal = transitionRefusal(purpose.status, transition);
-      if (refusal) throw new PurposeTransitionRefused(`Cannot ${transition} "${code}": ${refusal}`);
-      const register = await this.loadRegister(m);
-      register.set(purpose.code, purpose);
-      const before = declarationOf(purpose);
-      apply(purpose, register);
-      purpose.version += 1;
-      purpose.updatedBy = actor.id;
-      const saved = await m.save(PurposeEntity, purpose);
-      await this.recordVersion(
-        m,
-        saved,
-        transition === 'activate' ? 'activated' : 'retired',
-        ['status'],
-        actor,
-        before,
-      );
-      return this.view(saved, register);
-    });
   }
 
   private async lockPurpose(
