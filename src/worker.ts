@@ -2,7 +2,7 @@ import 'reflect-metadata';
 import { NestFactory } from '@nestjs/core';
 import { Logger } from 'nestjs-pino';
 import { AppModule } from './app.module';
-import { InvalidConfigurationError, loadAppConfigFromProcess } from './config/app-config';
+import { loadAppConfigFromProcessOrExit } from './config/app-config';
 
 /**
  * The job worker process (`npm run start:worker`): the same modules as the API, without HTTP,
@@ -11,16 +11,7 @@ import { InvalidConfigurationError, loadAppConfigFromProcess } from './config/ap
  * each run on one worker at a time.
  */
 async function bootstrap(): Promise<void> {
-  let config;
-  try {
-    config = loadAppConfigFromProcess();
-  } catch (e) {
-    if (e instanceof InvalidConfigurationError) {
-      process.stderr.write(`${e.message}\n`);
-      process.exit(78); // EX_CONFIG
-    }
-    throw e;
-  }
+  const config = loadAppConfigFromProcessOrExit();
   config.JOBS_INLINE_WORKER = true;
   const app = await NestFactory.createApplicationContext(AppModule.forRoot(config), { bufferLogs: true });
   app.useLogger(app.get(Logger));

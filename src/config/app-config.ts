@@ -305,3 +305,17 @@ function secretSafe(key: string, value: unknown): unknown {
 export function loadAppConfigFromProcess(): AppConfig {
   return loadAppConfig(process.env);
 }
+
+/** For process entry points: a bad configuration stops the process (exit 78, EX_CONFIG) with its message. */
+export function loadAppConfigFromProcessOrExit(): AppConfig {
+  try {
+    return loadAppConfigFromProcess();
+  } catch (e) {
+    if (e instanceof InvalidConfigurationError) {
+      // Before any logger exists: plain stderr, then stop.
+      process.stderr.write(`${e.message}\n`);
+      process.exit(78);
+    }
+    throw e;
+  }
+}
