@@ -5,6 +5,7 @@ import helmet from 'helmet';
 import { Logger } from 'nestjs-pino';
 import { AppConfig } from './config/app-config';
 import { createValidationPipe } from './common/errors/validation';
+import { assertJsonDepth } from './common/http/json-depth';
 
 /**
  * Everything main.ts does to the app besides listening, shared with the e2e tests so that
@@ -14,7 +15,12 @@ export function configureApp(app: NestExpressApplication, config: AppConfig): vo
   app.useLogger(app.get(Logger));
   app.disable('x-powered-by');
   app.set('trust proxy', false);
-  app.useBodyParser('json', { limit: config.BODY_LIMIT_BYTES, strict: true });
+  app.useBodyParser('json', {
+    limit: config.BODY_LIMIT_BYTES,
+    strict: true,
+    // Refuse absurd nesting before parsing: validation recurses through the body.
+    verify: (_req: unknown, _res: unknown, body: Buffer) => assertJsonDepth(body),
+  });
   app.useBodyParser('text', {
     limit: config.BODY_LIMIT_BYTES,
     type: ['text/plain', 'application/yaml', 'application/x-yaml', 'text/yaml', 'application/x-ndjson'],

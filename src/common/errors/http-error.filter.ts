@@ -41,6 +41,12 @@ const CODE_BY_STATUS: Record<number, string> = {
   503: 'SERVICE_UNAVAILABLE',
 };
 
+/**
+ * PostgreSQL error codes for a value the database cannot take (bad text representation,
+ * datetime format or range, NUL byte / invalid encoding): input errors, not bugs.
+ */
+const INVALID_VALUE_SQLSTATES = new Set(['22P02', '22007', '22008', '22021', '22P05', '22003', '22001']);
+
 /** PostgreSQL error codes that mean "unreachable / shutting down", as opposed to a bug. */
 const UNAVAILABLE_SQLSTATES = new Set([
   '57P01',
@@ -99,9 +105,13 @@ export class HttpErrorFilter implements ExceptionFilter {
       const sqlState = (exception.driverError as { code?: string } | undefined)?.code;
       if (sqlState === '23505')
         return this.body(409, 'CONFLICT', 'A record with the same unique key already exists');
-      if (sqlState === '22P02' || sqlState === '22007' || sqlState === '22008') {
-        return this.body(400, 'BAD_REQUEST', 'A value has an invalid format');
+      if (sqlState && INVALID_VALUE_SQLSTATES.has(sqlState)) {
+        return this.body(400, 'BAD_REQUEST', 'A value has an invalid format or characters (e.g. a NUL byte)');
       }
+    }
+    if (exception instanceof RangeError && /Maximum call stack size exceeded/.test(exception.message)) {
+      // Safety net behind the JSON depth limit (e.g. a YAML body nested absurdly deep).
+      return this.body(400, 'PAYLOAD_TOO_DEEP', 'The request body is nested too deeply');
     }
     return this.body(500, 'INTERNAL_ERROR', 'Internal error; it has been logged');
   }
@@ -137,6 +147,12 @@ function bodyParserError(err: unknown, limit: number | undefined): ErrorBodyDto 
         message: limit
           ? `The request body exceeds the limit of ${limit} bytes`
           : 'The request body is too large',
+      };
+    case 'entity.too.deep':
+      return {
+        statusCode: 400,
+        error: 'PAYLOAD_TOO_DEEP',
+        message: e.message ?? 'The JSON body is nested too deeply',
       };
     case 'entity.parse.failed':
       return {
