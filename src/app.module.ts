@@ -50,8 +50,16 @@ export class AppModule implements NestModule {
                 url: req.url,
               }),
             },
-            customLogLevel: (_req, res, err) =>
-              err || res.statusCode >= 500 ? 'error' : res.statusCode >= 400 ? 'warn' : 'info',
+            // Answered access checks are the hot path (thousands a second) and each is already in
+            // the audit trail with its request id: their access line is debug. Failures stay loud.
+            customLogLevel: (req, res, err) =>
+              err || res.statusCode >= 500
+                ? 'error'
+                : res.statusCode >= 400
+                  ? 'warn'
+                  : (req.url ?? '').startsWith('/access/check')
+                    ? 'debug'
+                    : 'info',
             autoLogging: { ignore: (req) => (req.url ?? '').startsWith('/health') },
           },
         }),

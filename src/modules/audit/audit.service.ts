@@ -18,6 +18,8 @@ export const AUDIT_CHAIN_LOCK = 0x46_49_4e_41; // "FINA"
 /** Group commit bounds: rows per multi-row insert, events waiting before back-pressure refuses. */
 export const AUDIT_WRITER_MAX_BATCH = 1_000;
 export const AUDIT_WRITER_MAX_QUEUED = 50_000;
+/** After the one-statement append found the head moved (another writer), use the locked path this long. */
+const FAST_PATH_PAUSE_MS = 1_000;
 
 /** An event validated and normalised at the moment it happened, waiting for its seq and hash. */
 export type PreparedAuditEvent = Omit<AuditEventRecord, 'seq' | 'prevHash' | 'hash'>;
@@ -40,6 +42,9 @@ export class AuditService implements BeforeApplicationShutdown {
   private readonly logger = new Logger(AuditService.name);
   private readonly hmacKey: string;
   private readonly writer: AuditBatchWriter<PreparedAuditEvent, AuditEventRecord>;
+  /** The head this process's writer last committed: lets the next batch try the one-statement path. */
+  private knownHead?: { seq: number; hash: string };
+  private fastPathPausedUntil = 0;
 
   constructor(
     config: AppConfig,
@@ -152,12 +157,57 @@ export class AuditService implements BeforeApplicationShutdown {
 
   private async writeInOwnTransaction(events: PreparedAuditEvent[]): Promise<AuditEventRecord[]> {
     try {
-      return await inTransaction(this.dataSource, (m) => this.insertChained(m, events));
+      const head = this.knownHead;
+      this.knownHead = undefined;
+      const tryFast =
+        head && events.length <= AUDIT_WRITER_MAX_BATCH && Date.now() >= this.fastPathPausedUntil;
+      const fast = tryFast ? await this.insertAfter(head, events) : null;
+      // Another writer moved the head (several instances): stay on the locked path for a while.
+      if (tryFast && !fast) this.fastPathPausedUntil = Date.now() + FAST_PATH_PAUSE_MS;
+      const records = fast ?? (await inTransaction(this.dataSource, (m) => this.insertChained(m, events)));
+      const last = records[records.length - 1];
+      this.knownHead = { seq: last.seq, hash: last.hash };
+      return records;
     } catch (error) {
       this.logger.error({ err: error, events: events.length }, 'audit batch not written');
       throw new AuditTrailUnavailable(
         'The audit trail could not record the event; it was not acknowledged. Try again later',
       );
+    }
+  }
+
+  /**
+   * One round trip (the writer's usual case): chains the events after the head this writer last
+   * wrote and inserts them in ONE autocommit statement that takes the chain lock and inserts only
+   * if the head is still that one. The statement's snapshot may predate the lock, so a concurrent
+   * append (another instance, or recordInTransaction) is caught either by the head check (0 rows)
+   * or by the primary key on seq (the next seq is taken: unique violation, nothing written);
+   * both return null and the batch is written by the locked transaction instead. Resolving after
+   * this statement means after its COMMIT.
+   */
+  private async insertAfter(
+    head: { seq: number; hash: string },
+    events: PreparedAuditEvent[],
+  ): Promise<AuditEventRecord[] | null> {
+    const records = chainAfter(head.seq, head.hash, events);
+    // Straight to the driver's pool: an expected unique violation is not a failed query to log.
+    const pool = (this.dataSource.driver as unknown as { master: RawPool }).master;
+    try {
+      const { rows: inserted } = await pool.query<{ seq: string }>(
+        `WITH chain_lock AS MATERIALIZED (SELECT pg_advisory_xact_lock($15::bigint) AS locked),
+              head AS MATERIALIZED (SELECT e.seq, e.hash FROM chain_lock, audit_event e ORDER BY e.seq DESC LIMIT 1)
+         INSERT INTO audit_event (seq, occurred_at, type, actor_type, actor_id, actor_name, target_type, target_id,
+           purpose_code, subject_ref, payload, request_id, prev_hash, hash)
+         SELECT * FROM unnest($1::bigint[], $2::timestamptz[], $3::text[], $4::text[], $5::text[], $6::text[],
+           $7::text[], $8::text[], $9::text[], $10::text[], $11::jsonb[], $12::text[], $13::text[], $14::text[])
+          WHERE (SELECT seq FROM head) = $16::bigint AND (SELECT hash FROM head) = $17::text
+         RETURNING seq`,
+        [...insertParameters(records), AUDIT_CHAIN_LOCK, head.seq, head.hash],
+      );
+      return inserted.length === records.length ? records : null;
+    } catch (error) {
+      if (isUniqueViolation(error)) return null;
+      throw error;
     }
   }
 
@@ -171,16 +221,11 @@ export class AuditService implements BeforeApplicationShutdown {
     const head = await manager.query<{ seq: string; hash: string }[]>(
       'SELECT seq, hash FROM audit_event ORDER BY seq DESC LIMIT 1',
     );
-    let seq = head.length ? Number(head[0].seq) : 0;
-    let prevHash = head.length ? head[0].hash : GENESIS_HASH;
-    const records: AuditEventRecord[] = [];
-    for (const event of events) {
-      seq += 1;
-      const content = { ...event, seq };
-      const hash = chainHash(prevHash, content);
-      records.push({ ...content, prevHash, hash });
-      prevHash = hash;
-    }
+    const records = chainAfter(
+      head.length ? Number(head[0].seq) : 0,
+      head.length ? head[0].hash : GENESIS_HASH,
+      events,
+    );
     // One statement per chunk with 14 array parameters (unnest): no parameter-count limit.
     for (let i = 0; i < records.length; i += AUDIT_WRITER_MAX_BATCH) {
       const chunk = records.slice(i, i + AUDIT_WRITER_MAX_BATCH);
@@ -189,26 +234,55 @@ export class AuditService implements BeforeApplicationShutdown {
            purpose_code, subject_ref, payload, request_id, prev_hash, hash)
          SELECT * FROM unnest($1::bigint[], $2::timestamptz[], $3::text[], $4::text[], $5::text[], $6::text[],
            $7::text[], $8::text[], $9::text[], $10::text[], $11::jsonb[], $12::text[], $13::text[], $14::text[])`,
-        [
-          chunk.map((r) => r.seq),
-          chunk.map((r) => r.occurredAt),
-          chunk.map((r) => r.type),
-          chunk.map((r) => r.actor.type),
-          chunk.map((r) => r.actor.id),
-          chunk.map((r) => r.actor.name),
-          chunk.map((r) => r.target?.type ?? null),
-          chunk.map((r) => r.target?.id ?? null),
-          chunk.map((r) => r.purposeCode),
-          chunk.map((r) => r.subjectRef),
-          chunk.map((r) => JSON.stringify(r.payload)),
-          chunk.map((r) => r.requestId),
-          chunk.map((r) => r.prevHash),
-          chunk.map((r) => r.hash),
-        ],
+        insertParameters(chunk),
       );
     }
     return records;
   }
+}
+
+function chainAfter(headSeq: number, headHash: string, events: PreparedAuditEvent[]): AuditEventRecord[] {
+  let seq = headSeq;
+  let prevHash = headHash;
+  const records: AuditEventRecord[] = [];
+  for (const event of events) {
+    seq += 1;
+    const content = { ...event, seq };
+    const hash = chainHash(prevHash, content);
+    records.push({ ...content, prevHash, hash });
+    prevHash = hash;
+  }
+  return records;
+}
+
+/** The part of pg's Pool (and of the embedded pool) used by the one-statement append. */
+interface RawPool {
+  query<T>(text: string, values: unknown[]): Promise<{ rows: T[] }>;
+}
+
+/** The 14 column arrays of the unnest insert. */
+function insertParameters(chunk: AuditEventRecord[]): unknown[] {
+  return [
+    chunk.map((r) => r.seq),
+    chunk.map((r) => r.occurredAt),
+    chunk.map((r) => r.type),
+    chunk.map((r) => r.actor.type),
+    chunk.map((r) => r.actor.id),
+    chunk.map((r) => r.actor.name),
+    chunk.map((r) => r.target?.type ?? null),
+    chunk.map((r) => r.target?.id ?? null),
+    chunk.map((r) => r.purposeCode),
+    chunk.map((r) => r.subjectRef),
+    chunk.map((r) => JSON.stringify(r.payload)),
+    chunk.map((r) => r.requestId),
+    chunk.map((r) => r.prevHash),
+    chunk.map((r) => r.hash),
+  ];
+}
+
+function isUniqueViolation(error: unknown): boolean {
+  const e = error as { code?: unknown; driverError?: { code?: unknown } } | null;
+  return e?.code === '23505' || e?.driverError?.code === '23505';
 }
 
 /** Only { type, id, name } is stored, so only that is hashed (extra properties would break verify). */

@@ -10,7 +10,7 @@ import { PrincipalsModule } from '../principals/principals.module';
 import { ApiKeyThrottlerGuard } from './api-key-throttler.guard';
 import { AuthenticationGuard } from './authentication.guard';
 import { BootstrapAdminService } from './bootstrap-admin.service';
-import { SharedRateLimitStorage } from './rate-limit.storage';
+import { MemoryRateLimitStorage, SharedRateLimitStorage } from './rate-limit.storage';
 
 /** Access checks are the hot path (thousands per second from one application): their own, higher limit. */
 function isAccessCheck(context: ExecutionContext): boolean {
@@ -33,7 +33,9 @@ function rateLimitOptions(config: AppConfig): ThrottlerModuleOptions {
     ],
     errorMessage: 'Too many requests for this API key; retry after the delay in Retry-After',
     // Without Redis, counters are per instance (fine for the embedded, single-instance mode).
-    storage: config.REDIS_URL ? new SharedRateLimitStorage(config.REDIS_URL, config.REDIS_PREFIX) : undefined,
+    storage: config.REDIS_URL
+      ? new SharedRateLimitStorage(config.REDIS_URL, config.REDIS_PREFIX)
+      : new MemoryRateLimitStorage(),
   };
 }
 

@@ -1,8 +1,8 @@
 import { CanActivate, ExecutionContext, Injectable } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import type { Response } from 'express';
-import { AbilityFactory } from '../../policies/ability.factory';
-import { SYSTEM_ACTOR } from '../../policies/principal';
+import { AbilityFactory, AppAbility } from '../../policies/ability.factory';
+import { AuthenticatedPrincipal, SYSTEM_ACTOR } from '../../policies/principal';
 import type { AuthenticatedRequest } from '../../policies/request-principal';
 import { isPublicRoute } from '../../policies/route-policy';
 import { AuditService } from '../audit/audit.service';
@@ -21,6 +21,8 @@ type FailureReason =
  */
 @Injectable()
 export class AuthenticationGuard implements CanActivate {
+  private readonly abilityOf = new WeakMap<AuthenticatedPrincipal, AppAbility>();
+
   constructor(
     private readonly reflector: Reflector,
     private readonly principals: PrincipalsService,
@@ -46,7 +48,11 @@ export class AuthenticationGuard implements CanActivate {
       });
     }
     request.principal = outcome.principal;
-    request.ability = this.abilities.createFor(outcome.principal);
+    // A cached credential comes back as the same object: its ability (immutable) is reused too.
+    let ability = this.abilityOf.get(outcome.principal);
+    if (!ability)
+      this.abilityOf.set(outcome.principal, (ability = this.abilities.createFor(outcome.principal)));
+    request.ability = ability;
     return true;
   }
 

@@ -12,6 +12,11 @@ export const ALL_SUBJECTS = '*';
 const TTL_MS = 1_000;
 const MAX_ENTRIES = 100_000;
 
+interface PendingLoad {
+  ids: Set<string>;
+  result: Promise<Map<string, SubjectState>>;
+}
+
 interface StateRow {
   subject_id: string;
   kind: 'consent' | 'restriction';
@@ -33,6 +38,8 @@ export class SubjectStateService {
   private readonly cache = new Map<string, { state: SubjectState; expiresAt: number }>();
   /** Bumped by every invalidation: a lookup that raced with a change does not fill the cache. */
   private generation = 0;
+  /** The lookup being gathered for this turn of the event loop (see load). */
+  private pendingLoad?: PendingLoad;
 
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
@@ -46,11 +53,16 @@ export class SubjectStateService {
   async getMany(subjectIds: string[]): Promise<Map<string, SubjectState>> {
     const result = new Map<string, SubjectState>();
     const missing: string[] = [];
+    const refs = new Map<string, string>();
     const now = Date.now();
     for (const id of new Set(subjectIds)) {
-      const hit = this.cache.get(this.audit.subjectRef(id));
+      const ref = this.audit.subjectRef(id);
+      const hit = this.cache.get(ref);
       if (hit && hit.expiresAt > now) result.set(id, hit.state);
-      else missing.push(id);
+      else {
+        missing.push(id);
+        refs.set(id, ref);
+      }
     }
     if (missing.length === 0) return result;
     const generation = this.generation;
@@ -61,7 +73,7 @@ export class SubjectStateService {
     for (const id of missing) {
       const state = loaded.get(id) ?? { consents: new Map(), restrictions: [] };
       result.set(id, state);
-      if (fill) this.cache.set(this.audit.subjectRef(id), { state, expiresAt });
+      if (fill) this.cache.set(refs.get(id)!, { state, expiresAt });
     }
     return result;
   }
@@ -85,7 +97,26 @@ export class SubjectStateService {
     await m.query('SELECT pg_notify($1, $2)', [SUBJECT_STATE_CHANNEL, payload]);
   }
 
-  private async load(subjectIds: string[]): Promise<Map<string, SubjectState>> {
+  /**
+   * Lookups asked for in the same turn of the event loop (concurrent checks) share one query:
+   * under load, one round trip serves many requests instead of one each.
+   */
+  private load(subjectIds: string[]): Promise<Map<string, SubjectState>> {
+    let batch = this.pendingLoad;
+    if (!batch) {
+      const ids = new Set<string>();
+      // The query is sent only after this turn: whoever joins has asked before it reads.
+      const result = new Promise<void>((resolve) => setImmediate(resolve)).then(() => {
+        if (this.pendingLoad?.ids === ids) this.pendingLoad = undefined;
+        return this.loadNow([...ids]);
+      });
+      this.pendingLoad = batch = { ids, result };
+    }
+    for (const id of subjectIds) batch.ids.add(id);
+    return batch.result;
+  }
+
+  private async loadNow(subjectIds: string[]): Promise<Map<string, SubjectState>> {
     const rows = await this.dataSource.query<StateRow[]>(
       `SELECT subject_id, 'consent' AS kind, purpose_code AS code, status, purpose_version AS version,
               NULL::text AS id, NULL::jsonb AS purposes

@@ -6,11 +6,12 @@ import { PrincipalEntity } from './entities/principal.entity';
 import { MeController } from './me.controller';
 import { PrincipalsController } from './principals.controller';
 import { PrincipalsService } from './principals.service';
+import { AuthenticationCache } from './authentication-cache';
 
 @Module({
   imports: [TypeOrmModule.forFeature([PrincipalEntity, ApiKeyEntity]), PurposesModule],
   controllers: [PrincipalsController, MeController],
-  providers: [PrincipalsService],
+  providers: [PrincipalsService, AuthenticationCache],
   exports: [PrincipalsService],
 })
 export class PrincipalsModule {}

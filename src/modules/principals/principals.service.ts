@@ -10,6 +10,7 @@ import { AuditService } from '../audit/audit.service';
 import { PurposesService } from '../purposes/purposes.service';
 import { RegisterRevisionService } from '../register-revision/register-revision.service';
 import { generateApiKey, hashApiKey, visiblePrefixOf } from './api-key';
+import { AuthenticationCache } from './authentication-cache';
 import type {
   CreateApiKeyDto,
   CreatePrincipalDto,
@@ -72,8 +73,9 @@ interface KeyLookupRow {
 
 /**
  * Principals, their keys and their authorisations. Every change records its audit event in the
- * same transaction. Keys are looked up on every request without a cache, so a revocation or a
- * disabled principal takes effect at once on every instance (ADR 0011).
+ * same transaction. A key is read from PostgreSQL unless the authentication cache holds it; that
+ * cache works only while its NOTIFY listener is alive and is cleared by every change, local or
+ * remote, so a revocation or a disabled principal takes effect at once on every instance (ADR 0011).
  */
 @Injectable()
 export class PrincipalsService {
@@ -87,7 +89,17 @@ export class PrincipalsService {
     private readonly audit: AuditService,
     private readonly registerRevision: RegisterRevisionService,
     private readonly purposes: PurposesService,
+    private readonly cache: AuthenticationCache,
   ) {}
+
+  /**
+   * Runs a change to keys or principals, then forgets every cached credential of this instance
+   * before the caller answers (other instances are told by the NOTIFY the database triggers send
+   * on commit). Also cleared when the change fails: harmless, and never stale.
+   */
+  private changeCredentials<T>(work: (m: EntityManager) => Promise<T>): Promise<T> {
+    return inTransaction(this.dataSource, work).finally(() => this.cache.invalidateAll());
+  }
 
   async create(dto: CreatePrincipalDto, actor: Actor): Promise<CreatedPrincipalResponseDto> {
     const roles = canonicalRoles(dto.roles);
@@ -159,7 +171,7 @@ export class PrincipalsService {
   }
 
   async update(id: string, dto: UpdatePrincipalDto, actor: Actor): Promise<PrincipalResponseDto> {
-    return inTransaction(this.dataSource, async (m) => {
+    return this.changeCredentials(async (m) => {
       await m.query('SELECT pg_advisory_xact_lock($1)', [PRINCIPALS_LOCK]);
       const principal = await this.lockPrincipal(m, id);
       const before = { name: principal.name, roles: principal.roles, disabled: principal.disabled };
@@ -205,7 +217,7 @@ export class PrincipalsService {
   /** Replaces the purposes an application may invoke; part of the register, so it bumps its revision. */
   async setPurposes(id: string, dto: SetPrincipalPurposesDto, actor: Actor): Promise<PrincipalResponseDto> {
     const purposeCodes = canonicalCodes(dto.purposeCodes);
-    return inTransaction(this.dataSource, async (m) => {
+    return this.changeCredentials(async (m) => {
       const principal = await this.lockPrincipal(m, id);
       await this.assertPurposesAssignable(m, principal.roles, purposeCodes);
       const before = canonicalCodes(principal.purposeCodes);
@@ -238,7 +250,7 @@ export class PrincipalsService {
     actor: Actor,
   ): Promise<CreatedApiKeyResponseDto> {
     const expiresAt = this.futureDate(dto.expiresAt);
-    return inTransaction(this.dataSource, async (m) => {
+    return this.changeCredentials(async (m) => {
       await this.lockPrincipal(m, principalId);
       let replaced: ApiKeyEntity | undefined;
       if (dto.replaceKeyId) {
@@ -264,9 +276,9 @@ export class PrincipalsService {
     });
   }
 
-  /** Revocation takes effect at once: every request reads the key's state from the database. */
+  /** Revocation takes effect at once: every instance's authentication cache is cleared on commit. */
   async revokeKey(principalId: string, keyId: string, actor: Actor): Promise<void> {
-    await inTransaction(this.dataSource, async (m) => {
+    await this.changeCredentials(async (m) => {
       const key = await this.lockKey(m, principalId, keyId);
       if (key.revokedAt) return; // idempotent: revoking twice changes nothing
       key.revokedAt = new Date();
@@ -282,12 +294,19 @@ export class PrincipalsService {
 
   /** Resolves a presented key to its principal, or says why it does not authenticate. */
   async authenticate(presentedKey: string): Promise<AuthenticationOutcome> {
+    const keyHash = hashApiKey(presentedKey);
+    const cached = this.cache.get(keyHash, Date.now());
+    if (cached) {
+      await this.touchKey(cached.principal.keyId, cached.lastUsedAt, new Date());
+      return { ok: true, principal: cached.principal };
+    }
+    const generation = this.cache.generation;
     const rows = await this.dataSource.query<KeyLookupRow[]>(
       `SELECT k.id AS key_id, k.prefix, k.expires_at, k.revoked_at, k.last_used_at,
               p.id AS principal_id, p.name, p.roles, p.purpose_codes, p.disabled
          FROM api_key k JOIN principal p ON p.id = k.principal_id
         WHERE k.key_hash = $1`,
-      [hashApiKey(presentedKey)],
+      [keyHash],
     );
     if (rows.length === 0) return { ok: false, reason: 'unknown_key' };
     const row = rows[0];
@@ -306,18 +325,19 @@ export class PrincipalsService {
         principalId: row.principal_id,
       };
     }
-    await this.touchKey(row.key_id, asDate(row.last_used_at), now);
-    return {
-      ok: true,
-      principal: {
-        id: row.principal_id,
-        name: row.name,
-        roles: asJson<Role[]>(row.roles),
-        purposeCodes: asJson<string[]>(row.purpose_codes),
-        keyId: row.key_id,
-        keyPrefix: row.prefix,
-      },
+    const lastUsedAt = asDate(row.last_used_at);
+    await this.touchKey(row.key_id, lastUsedAt, now);
+    const principal: AuthenticatedPrincipal = {
+      id: row.principal_id,
+      name: row.name,
+      roles: asJson<Role[]>(row.roles),
+      purposeCodes: asJson<string[]>(row.purpose_codes),
+      keyId: row.key_id,
+      keyPrefix: row.prefix,
     };
+    const expiresAt = asDate(row.expires_at);
+    this.cache.set(keyHash, { principal, expiresAt: expiresAt?.getTime() ?? null, lastUsedAt }, generation);
+    return { ok: true, principal };
   }
 
   /**

@@ -14,7 +14,9 @@ import {
   ValidateNested,
 } from 'class-validator';
 import { PURPOSE_CODE_PATTERN } from '../../purposes/purpose.model';
+import { isPlainJson, registerPlainlyValid } from '../../../common/errors/validation';
 import { IsSubjectId } from '../../consents/dto/subject-id.validator';
+import { isValidSubjectId } from '../../consents/consent.model';
 
 /** Fields per check: one screen or one export, not the whole inventory. */
 export const MAX_FIELDS_PER_CHECK = 500;
@@ -22,6 +24,9 @@ export const MAX_FIELDS_PER_CHECK = 500;
 export const MAX_BATCH_CHECKS = 1_000;
 /** Largest recorded context, serialised. */
 export const MAX_CONTEXT_BYTES = 4 * 1024;
+
+const CHECK_PROPERTIES = new Set(['purpose', 'action', 'fields', 'subjectId', 'context']);
+const ACTION_PATTERN = /^[a-z][a-z_]{0,49}$/;
 
 export class AccessCheckDto {
   @ApiProperty({ example: 'marketing.newsletter', description: 'The purpose the data is used for' })
@@ -32,7 +37,7 @@ export class AccessCheckDto {
 
   @ApiProperty({ example: 'read', description: 'read, write, export, share, profile' })
   @IsString()
-  @Matches(/^[a-z][a-z_]{0,49}$/, { message: 'action must be a lower-case word such as read' })
+  @Matches(ACTION_PATTERN, { message: 'action must be a lower-case word such as read' })
   action!: string;
 
   @ApiProperty({
@@ -66,6 +71,31 @@ export class AccessCheckDto {
   @IsObject()
   context?: Record<string, unknown>;
 }
+
+/**
+ * The common, valid /access/check body, recognised without class-validator (the hot path). A
+ * subset of what the decorators above accept; anything else (including every invalid body) goes
+ * through class-validator, which gives the errors. Kept in step with the decorators by
+ * access-check.dto.spec.ts.
+ */
+export function isPlainlyValidAccessCheck(value: unknown): boolean {
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) return false;
+  const body = value as Record<string, unknown>;
+  for (const key of Object.keys(body)) if (!CHECK_PROPERTIES.has(key)) return false;
+  const { purpose, action, fields, subjectId, context } = body;
+  if (typeof purpose !== 'string' || purpose.length > 100 || !PURPOSE_CODE_PATTERN.test(purpose))
+    return false;
+  if (typeof action !== 'string' || !ACTION_PATTERN.test(action)) return false;
+  if (!Array.isArray(fields) || fields.length < 1 || fields.length > MAX_FIELDS_PER_CHECK) return false;
+  for (const f of fields) if (typeof f !== 'string' || f.length > 300) return false;
+  if (new Set(fields).size !== fields.length) return false;
+  if (subjectId !== undefined && !isValidSubjectId(subjectId)) return false;
+  if (context !== undefined && (context === null || typeof context !== 'object' || Array.isArray(context)))
+    return false;
+  return context === undefined || isPlainJson(context);
+}
+
+registerPlainlyValid(AccessCheckDto, isPlainlyValidAccessCheck);
 
 export class AccessCheckBatchDto {
   @ApiProperty({
