@@ -24,7 +24,7 @@ import { inTransaction } from '../src/database/transaction';
 import type { AuditEventInput, AuditEventRecord } from '../src/modules/audit/audit-event.types';
 import { chainHash } from '../src/modules/audit/audit-hash';
 import { AuditIntegrityService } from '../src/modules/audit/audit-integrity.service';
-import { AuditService } from '../src/modules/audit/audit.service';
+import { AuditService, INSERT_AUDIT_EVENTS_SQL, insertParameters } from '../src/modules/audit/audit.service';
 import type { Actor } from '../src/policies/principal';
 
 const ADMIN_URL = process.env.BENCH_PG_ADMIN_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
@@ -170,28 +170,7 @@ async function bulkLoad(
       chunk.push({ ...content, prevHash, hash });
       prevHash = hash;
     }
-    await dataSource.query(
-      `INSERT INTO audit_event (seq, occurred_at, type, actor_type, actor_id, actor_name, target_type, target_id,
-         purpose_code, subject_ref, payload, request_id, prev_hash, hash)
-       SELECT * FROM unnest($1::bigint[], $2::timestamptz[], $3::text[], $4::text[], $5::text[], $6::text[],
-         $7::text[], $8::text[], $9::text[], $10::text[], $11::jsonb[], $12::text[], $13::text[], $14::text[])`,
-      [
-        chunk.map((r) => r.seq),
-        chunk.map((r) => r.occurredAt),
-        chunk.map((r) => r.type),
-        chunk.map((r) => r.actor.type),
-        chunk.map((r) => r.actor.id),
-        chunk.map((r) => r.actor.name),
-        chunk.map((r) => r.target?.type ?? null),
-        chunk.map((r) => r.target?.id ?? null),
-        chunk.map((r) => r.purposeCode),
-        chunk.map((r) => r.subjectRef),
-        chunk.map((r) => JSON.stringify(r.payload)),
-        chunk.map((r) => r.requestId),
-        chunk.map((r) => r.prevHash),
-        chunk.map((r) => r.hash),
-      ],
-    );
+    await dataSource.query(INSERT_AUDIT_EVENTS_SQL, insertParameters(chunk));
     if ((done / LOAD_CHUNK) % 20 === 0) log(`  …${fmt(done + chunk.length)} / ${fmt(count)}`);
   }
 }

@@ -196,10 +196,7 @@ export class AuditService implements BeforeApplicationShutdown {
       const { rows: inserted } = await pool.query<{ seq: string }>(
         `WITH chain_lock AS MATERIALIZED (SELECT pg_advisory_xact_lock($15::bigint) AS locked),
               head AS MATERIALIZED (SELECT e.seq, e.hash FROM chain_lock, audit_event e ORDER BY e.seq DESC LIMIT 1)
-         INSERT INTO audit_event (seq, occurred_at, type, actor_type, actor_id, actor_name, target_type, target_id,
-           purpose_code, subject_ref, payload, request_id, prev_hash, hash)
-         SELECT * FROM unnest($1::bigint[], $2::timestamptz[], $3::text[], $4::text[], $5::text[], $6::text[],
-           $7::text[], $8::text[], $9::text[], $10::text[], $11::jsonb[], $12::text[], $13::text[], $14::text[])
+         ${INSERT_AUDIT_EVENTS_SQL}
           WHERE (SELECT seq FROM head) = $16::bigint AND (SELECT hash FROM head) = $17::text
          RETURNING seq`,
         [...insertParameters(records), AUDIT_CHAIN_LOCK, head.seq, head.hash],
@@ -226,16 +223,9 @@ export class AuditService implements BeforeApplicationShutdown {
       head.length ? head[0].hash : GENESIS_HASH,
       events,
     );
-    // One statement per chunk with 14 array parameters (unnest): no parameter-count limit.
     for (let i = 0; i < records.length; i += AUDIT_WRITER_MAX_BATCH) {
       const chunk = records.slice(i, i + AUDIT_WRITER_MAX_BATCH);
-      await manager.query(
-        `INSERT INTO audit_event (seq, occurred_at, type, actor_type, actor_id, actor_name, target_type, target_id,
-           purpose_code, subject_ref, payload, request_id, prev_hash, hash)
-         SELECT * FROM unnest($1::bigint[], $2::timestamptz[], $3::text[], $4::text[], $5::text[], $6::text[],
-           $7::text[], $8::text[], $9::text[], $10::text[], $11::jsonb[], $12::text[], $13::text[], $14::text[])`,
-        insertParameters(chunk),
-      );
+      await manager.query(INSERT_AUDIT_EVENTS_SQL, insertParameters(chunk));
     }
     return records;
   }
@@ -260,8 +250,17 @@ interface RawPool {
   query<T>(text: string, values: unknown[]): Promise<{ rows: T[] }>;
 }
 
-/** The 14 column arrays of the unnest insert. */
-function insertParameters(chunk: AuditEventRecord[]): unknown[] {
+/**
+ * Inserts chained records given as 14 column arrays ($1–$14, see insertParameters): one statement
+ * whatever the batch size (no parameter-count limit).
+ */
+export const INSERT_AUDIT_EVENTS_SQL = `INSERT INTO audit_event (seq, occurred_at, type, actor_type, actor_id,
+    actor_name, target_type, target_id, purpose_code, subject_ref, payload, request_id, prev_hash, hash)
+  SELECT * FROM unnest($1::bigint[], $2::timestamptz[], $3::text[], $4::text[], $5::text[], $6::text[],
+    $7::text[], $8::text[], $9::text[], $10::text[], $11::jsonb[], $12::text[], $13::text[], $14::text[])`;
+
+/** The 14 column arrays of INSERT_AUDIT_EVENTS_SQL. */
+export function insertParameters(chunk: AuditEventRecord[]): unknown[] {
   return [
     chunk.map((r) => r.seq),
     chunk.map((r) => r.occurredAt),
