@@ -6,8 +6,8 @@ import {
   OnModuleInit,
 } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { Client } from 'pg';
 import { DataSource } from 'typeorm';
+import { PgListener } from '../../database/pg-listener';
 import { AppConfig } from '../../config/app-config';
 import {
   compileAccessPolicy,
@@ -22,7 +22,6 @@ import { AccessCheckUnavailable } from './access.errors';
 
 /** Safety-net poll of the revision (a lost notification is caught within this). */
 const POLL_MS = 1_000;
-const RECONNECT_MS = 1_000;
 /** Without a live LISTEN connection, a policy last confirmed longer ago than this is not trusted. */
 const STALE_AFTER_MS = 3_000;
 /** The statement RegisterRevisionService.bump() runs inside every register write. */
@@ -45,11 +44,9 @@ export class CompiledPolicyService implements OnModuleInit, OnApplicationBootstr
   /** Highest revision heard of (notification or poll). */
   private wantedRevision = 0;
   private lastConfirmedAt = 0;
-  private listener?: Client;
-  private listening = false;
+  private listener?: PgListener;
   private pollTimer?: NodeJS.Timeout;
   private stopLocalCommits?: () => void;
-  private reconnectTimer?: NodeJS.Timeout;
   private stopped = false;
 
   constructor(
@@ -76,7 +73,7 @@ export class CompiledPolicyService implements OnModuleInit, OnApplicationBootstr
       // Checks answer 503 until a later poll succeeds.
       this.logger.error({ err: e }, 'Could not compile the access policy at start-up');
     }
-    if (!this.config.embeddedDatabase) void this.connectListener();
+    if (!this.config.embeddedDatabase) this.startListener();
     this.pollTimer = setInterval(() => void this.poll(), POLL_MS);
     this.pollTimer.unref();
   }
@@ -85,9 +82,8 @@ export class CompiledPolicyService implements OnModuleInit, OnApplicationBootstr
     this.stopped = true;
     this.stopLocalCommits?.();
     clearInterval(this.pollTimer);
-    clearTimeout(this.reconnectTimer);
     await this.rebuilding?.catch(() => undefined);
-    await this.listener?.end().catch(() => undefined);
+    await this.listener?.stop();
   }
 
   /** The policy to decide with, or ACCESS_CHECK_UNAVAILABLE (fail closed). */
@@ -110,7 +106,7 @@ export class CompiledPolicyService implements OnModuleInit, OnApplicationBootstr
 
   private trusted(): boolean {
     if (this.config.embeddedDatabase) return true; // in-process database: no network to lose
-    return this.listening || Date.now() - this.lastConfirmedAt < STALE_AFTER_MS;
+    return (this.listener?.listening ?? false) || Date.now() - this.lastConfirmedAt < STALE_AFTER_MS;
   }
 
   /** Rebuilds until the policy is at least at the highest revision heard of. */
@@ -166,51 +162,29 @@ export class CompiledPolicyService implements OnModuleInit, OnApplicationBootstr
     }
   }
 
-  private async connectListener(): Promise<void> {
-    if (this.stopped) return;
-    const client = new Client({
-      connectionString: this.config.DATABASE_URL,
-      application_name: 'finalite-policy-listener',
-      connectionTimeoutMillis: 5_000,
-      keepAlive: true,
+  private startListener(): void {
+    this.listener = new PgListener({
+      connectionString: this.config.DATABASE_URL!,
+      applicationName: 'finalite-policy-listener',
+      channels: [REGISTER_CHANNEL, SUBJECT_STATE_CHANNEL],
+      onNotification: (channel, payload) => {
+        if (channel === REGISTER_CHANNEL) {
+          // Any announcement means "changed": a payload that is not a number still forces a rebuild.
+          const revision = Number(payload);
+          const announced = Number.isFinite(revision) ? revision : (this.policy?.revision ?? 0) + 1;
+          this.wantedRevision = Math.max(this.wantedRevision, announced);
+          void this.catchUp().catch((e: unknown) => this.logger.warn({ err: e }, 'Policy rebuild failed'));
+        } else if (channel === SUBJECT_STATE_CHANNEL && payload) {
+          this.subjectState.invalidateRef(payload);
+        }
+      },
+      onListening: async () => {
+        // Anything announced while we were not listening is caught up now.
+        this.subjectState.invalidateRef(ALL_SUBJECTS);
+        await this.poll();
+      },
+      onLost: (why) => this.logger.warn({ err: why }, 'Register listener lost; reconnecting'),
     });
-    const lost = (why: unknown) => {
-      if (this.listener !== client) return;
-      this.listening = false;
-      this.listener = undefined;
-      client.removeAllListeners();
-      client.on('error', () => undefined);
-      void client.end().catch(() => undefined);
-      if (!this.stopped) {
-        this.logger.warn({ err: why }, 'Register listener lost; reconnecting');
-        this.reconnectTimer = setTimeout(() => void this.connectListener(), RECONNECT_MS);
-        this.reconnectTimer.unref();
-      }
-    };
-    this.listener = client;
-    client.on('error', lost);
-    client.on('end', () => lost(new Error('connection ended')));
-    client.on('notification', (msg) => {
-      if (msg.channel === REGISTER_CHANNEL) {
-        // Any announcement means "changed": a payload that is not a number still forces a rebuild.
-        const revision = Number(msg.payload);
-        const announced = Number.isFinite(revision) ? revision : (this.policy?.revision ?? 0) + 1;
-        this.wantedRevision = Math.max(this.wantedRevision, announced);
-        void this.catchUp().catch((e: unknown) => this.logger.warn({ err: e }, 'Policy rebuild failed'));
-      } else if (msg.channel === SUBJECT_STATE_CHANNEL && msg.payload) {
-        this.subjectState.invalidateRef(msg.payload);
-      }
-    });
-    try {
-      await client.connect();
-      await client.query(`LISTEN ${REGISTER_CHANNEL}`);
-      await client.query(`LISTEN ${SUBJECT_STATE_CHANNEL}`);
-      this.listening = true;
-      // Anything announced while we were not listening is caught up now.
-      this.subjectState.invalidateRef(ALL_SUBJECTS);
-      await this.poll();
-    } catch (e) {
-      lost(e);
-    }
+    this.listener.start();
   }
 }

@@ -1,0 +1,66 @@
+import { PgListener } from '../../src/database/pg-listener';
+import { createTestDatabase, TestDatabase, withAdmin } from '../utils/test-database';
+
+const until = async (condition: () => boolean, ms = 10_000) => {
+  const deadline = Date.now() + ms;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error('condition not met in time');
+    await new Promise((r) => setTimeout(r, 20));
+  }
+};
+
+describe('PgListener (real PostgreSQL)', () => {
+  let db: TestDatabase;
+  beforeAll(async () => {
+    db = await createTestDatabase('pg_listener');
+  });
+  afterAll(async () => {
+    await db?.drop();
+  });
+
+  it('delivers notifications, catches up before going live, and reconnects after losing its backend', async () => {
+    const heard: string[] = [];
+    const events: string[] = [];
+    const listener = new PgListener({
+      connectionString: db.url,
+      applicationName: 'pg-listener-test',
+      channels: ['test_channel_a', 'test_channel_b'],
+      onNotification: (channel, payload) => heard.push(`${channel}:${payload ?? ''}`),
+      onListening: () => {
+        events.push(`listening(live=${String(listener.listening)})`);
+      },
+      onLost: () => events.push('lost'),
+    });
+    listener.start();
+    try {
+      await until(() => listener.listening);
+      expect(events).toEqual(['listening(live=false)']);
+      expect(await listener.ping()).toBe(true);
+
+      await withAdmin(
+        (c) => c.query(`SELECT pg_notify('test_channel_a', '1'), pg_notify('test_channel_b', 'x')`),
+        db.url,
+      );
+      await until(() => heard.length === 2);
+      expect(heard.sort()).toEqual(['test_channel_a:1', 'test_channel_b:x']);
+
+      // Kill its backend: it notices, stops claiming to listen, and comes back by itself.
+      await withAdmin(
+        (c) =>
+          c.query(
+            `SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = 'pg-listener-test'`,
+          ),
+        db.url,
+      );
+      await until(() => events.includes('lost'));
+      await until(() => listener.listening);
+      expect(events).toEqual(['listening(live=false)', 'lost', 'listening(live=false)']);
+      await withAdmin((c) => c.query(`SELECT pg_notify('test_channel_a', '2')`), db.url);
+      await until(() => heard.includes('test_channel_a:2'));
+    } finally {
+      await listener.stop();
+    }
+    expect(listener.listening).toBe(false);
+    expect(await listener.ping()).toBe(false);
+  });
+});
