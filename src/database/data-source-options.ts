@@ -3,6 +3,7 @@ import type { DataSourceOptions } from 'typeorm';
 import type { AppConfig } from '../config/app-config';
 import { SnakeNamingStrategy } from './snake-naming.strategy';
 import { createPgliteDriver } from './pglite/pglite-driver';
+import { TypeOrmLogger } from './typeorm-logger';
 
 /**
  * One definition of the data source for the app, the tests and the migration CLI.
@@ -18,7 +19,8 @@ export function buildDataSourceOptions(config: AppConfig): DataSourceOptions {
     migrationsTransactionMode: 'each' as const,
     namingStrategy: new SnakeNamingStrategy(),
     synchronize: false,
-    logging: ['error' as const, 'migration' as const],
+    logging: ['error' as const, 'warn' as const, 'migration' as const],
+    logger: new TypeOrmLogger(),
   };
   if (config.embeddedDatabase) {
     return {

@@ -15,6 +15,8 @@ export interface PgListenerOptions {
   onListening?: () => void | Promise<void>;
   /** The connection was lost; a reconnection follows (unless stopped). */
   onLost?: (why: unknown) => void;
+  /** When set, ping() runs this often, keeping `confirmedAt` fresh (see there). */
+  heartbeatMs?: number;
 }
 
 /**
@@ -27,6 +29,8 @@ export class PgListener {
   private live = false;
   private stopped = false;
   private reconnectTimer?: NodeJS.Timeout;
+  private heartbeatTimer?: NodeJS.Timeout;
+  private confirmedAtMs = 0;
 
   constructor(private readonly options: PgListenerOptions) {}
 
@@ -34,13 +38,31 @@ export class PgListener {
     return this.live;
   }
 
+  /**
+   * Epoch ms at which the latest successful ping was *sent* (0: none since the last loss).
+   * PostgreSQL delivers pending notifications on a connection before the ReadyForQuery of any
+   * later query, and node-pg emits them before resolving that query: so every NOTIFY committed
+   * before this instant has been handed to onNotification. A cache that is used only while
+   * `now - confirmedAt < W` therefore reflects every change committed more than W ago, on every
+   * instance (ADR 0011: a writer that waits W after committing is then seen everywhere).
+   */
+  get confirmedAt(): number {
+    return this.live ? this.confirmedAtMs : 0;
+  }
+
   start(): void {
     void this.connect();
+    const { heartbeatMs } = this.options;
+    if (heartbeatMs) {
+      this.heartbeatTimer = setInterval(() => void this.ping(), heartbeatMs);
+      this.heartbeatTimer.unref();
+    }
   }
 
   async stop(): Promise<void> {
     this.stopped = true;
     clearTimeout(this.reconnectTimer);
+    clearInterval(this.heartbeatTimer);
     const client = this.client;
     this.client = undefined;
     this.live = false;
@@ -51,9 +73,12 @@ export class PgListener {
   async ping(): Promise<boolean> {
     const client = this.client;
     if (!client || !this.live) return false;
+    const sentAt = Date.now();
     try {
       await client.query('SELECT 1');
-      return this.client === client;
+      if (this.client !== client) return false;
+      this.confirmedAtMs = Math.max(this.confirmedAtMs, sentAt);
+      return true;
     } catch (e) {
       client.emit('error', e);
       return false;
@@ -72,6 +97,7 @@ export class PgListener {
     const lost = (why: unknown) => {
       if (this.client !== client) return;
       this.live = false;
+      this.confirmedAtMs = 0;
       this.client = undefined;
       client.removeAllListeners();
       client.on('error', () => undefined);
@@ -88,12 +114,15 @@ export class PgListener {
     client.on('notification', (msg) => onNotification(msg.channel, msg.payload));
     try {
       await client.connect();
+      // Everything committed after LISTEN is delivered; onListening catches up on the rest.
+      const listenSentAt = Date.now();
       for (const channel of channels) {
         // Channel names are constants of this code base, never input.
         await client.query(`LISTEN ${channel}`);
       }
       await onListening?.();
       this.live = this.client === client;
+      if (this.live) this.confirmedAtMs = listenSentAt;
     } catch (e) {
       lost(e);
     }

@@ -1,3 +1,4 @@
+import { Client } from 'pg';
 import { PgListener } from '../../src/database/pg-listener';
 import { createTestDatabase, TestDatabase, withAdmin } from '../utils/test-database';
 
@@ -62,5 +63,37 @@ describe('PgListener (real PostgreSQL)', () => {
     }
     expect(listener.listening).toBe(false);
     expect(await listener.ping()).toBe(false);
+  });
+
+  it('confirms with each heartbeat that every notification committed before it was delivered', async () => {
+    const heard = new Set<string>();
+    const listener = new PgListener({
+      connectionString: db.url,
+      applicationName: 'pg-listener-fence-test',
+      channels: ['test_fence'],
+      heartbeatMs: 10,
+      onNotification: (_channel, payload) => heard.add(payload ?? ''),
+    });
+    expect(listener.confirmedAt).toBe(0);
+    listener.start();
+    try {
+      await until(() => listener.listening);
+      const writer = new Client({ connectionString: db.url });
+      await writer.connect();
+      try {
+        for (let i = 0; i < 40; i++) {
+          await writer.query(`SELECT pg_notify('test_fence', $1)`, [String(i)]);
+          const committedAt = Date.now();
+          await until(() => listener.confirmedAt > committedAt);
+          // The heartbeat that proves freshness was sent after the commit: the notification came first.
+          expect(heard.has(String(i))).toBe(true);
+        }
+      } finally {
+        await writer.end();
+      }
+    } finally {
+      await listener.stop();
+    }
+    expect(listener.confirmedAt).toBe(0);
   });
 });

@@ -6,9 +6,16 @@ import type { AuthenticatedPrincipal } from '../../policies/principal';
 /** NOTIFY channel fired (by triggers, on commit) whenever a key or a principal changes. */
 export const AUTH_CHANNEL = 'finalite_auth';
 
-/** Heartbeat on the listening connection: a cache hit needs one that succeeded this recently. */
-const HEARTBEAT_MS = 1_000;
-const LIVE_WITHIN_MS = 2_500;
+/**
+ * A cache hit needs proof, younger than this, that every notification committed before it has
+ * been handled (PgListener.confirmedAt); a writer waits this long after committing before it
+ * answers (awaitPropagation), so its change holds on every instance by the time anyone hears of it.
+ */
+export const PROPAGATION_MS = 300;
+/** Heartbeat on the listening connection: several per window, so a healthy cache stays usable. */
+const HEARTBEAT_MS = 75;
+/** setTimeout may fire a millisecond early; the writer's wait must exceed the window for sure. */
+const TIMER_SLACK_MS = 15;
 /** Upper bound on an entry's life even with a healthy listener (defence in depth). */
 const MAX_AGE_MS = 30_000;
 const MAX_ENTRIES = 10_000;
@@ -21,12 +28,14 @@ export interface CachedCredential {
 }
 
 /**
- * Short-lived cache of key hash → authenticated principal (ADR 0011). It is used only while this
- * instance's LISTEN connection on `finalite_auth` is proven alive (heartbeat within 2.5 s): any
- * change to api_key or principal NOTIFYs on commit (database triggers), and every notification,
- * every reconnection and every local change clears the whole cache. Listener down → no cache:
- * every request reads PostgreSQL, as before. A lookup that raced with an invalidation does not
- * fill (generation counter). Embedded mode (one process, no listener): never caches.
+ * Short-lived cache of key hash → authenticated principal (ADR 0011). Any change to api_key or
+ * principal NOTIFYs on commit (database triggers); every notification, every reconnection and
+ * every local change clears the whole cache. It is used only while this instance's listener has
+ * proven, within PROPAGATION_MS, that it has handled every notification committed before then;
+ * writers wait PROPAGATION_MS after commit, so a revocation answered 204 by one instance is
+ * refused by all. Listener down or late → no cache: every request reads PostgreSQL. A lookup that
+ * raced with an invalidation does not fill (generation counter). Embedded mode (one process, no
+ * listener): never caches.
  */
 @Injectable()
 export class AuthenticationCache implements OnApplicationBootstrap, OnApplicationShutdown {
@@ -34,8 +43,6 @@ export class AuthenticationCache implements OnApplicationBootstrap, OnApplicatio
   private readonly entries = new Map<string, CachedCredential & { cachedAt: number }>();
   private generationCounter = 0;
   private listener?: PgListener;
-  private lastHeartbeatAt = 0;
-  private heartbeatTimer?: NodeJS.Timeout;
 
   constructor(private readonly config: AppConfig) {}
 
@@ -45,31 +52,35 @@ export class AuthenticationCache implements OnApplicationBootstrap, OnApplicatio
       connectionString: this.config.DATABASE_URL!,
       applicationName: 'finalite-auth-listener',
       channels: [AUTH_CHANNEL],
+      heartbeatMs: HEARTBEAT_MS,
       onNotification: () => this.invalidateAll(),
-      onListening: () => {
-        // Anything changed while we were not listening is forgotten.
-        this.invalidateAll();
-        this.lastHeartbeatAt = Date.now();
-      },
+      // Anything changed while we were not listening is forgotten.
+      onListening: () => this.invalidateAll(),
       onLost: (why) => {
         this.invalidateAll();
         this.logger.warn({ err: why }, 'Authentication listener lost: no cache until it is back');
       },
     });
     this.listener.start();
-    this.heartbeatTimer = setInterval(() => void this.heartbeat(), HEARTBEAT_MS);
-    this.heartbeatTimer.unref();
   }
 
   async onApplicationShutdown(): Promise<void> {
     this.invalidateAll();
-    clearInterval(this.heartbeatTimer);
     await this.listener?.stop();
   }
 
-  /** True while notifications are known to reach this instance. */
+  /** True while this instance provably reflects every change committed PROPAGATION_MS ago. */
   get usable(): boolean {
-    return (this.listener?.listening ?? false) && Date.now() - this.lastHeartbeatAt < LIVE_WITHIN_MS;
+    return !!this.listener && Date.now() - this.listener.confirmedAt < PROPAGATION_MS;
+  }
+
+  /**
+   * After committing a change to keys or principals, before answering: once this resolves, no
+   * instance serves a cached credential older than the change. Embedded mode has no cache.
+   */
+  async awaitPropagation(): Promise<void> {
+    if (this.config.embeddedDatabase) return;
+    await new Promise((resolve) => setTimeout(resolve, PROPAGATION_MS + TIMER_SLACK_MS));
   }
 
   /** Take before a database lookup; pass to set() so that a raced lookup does not fill. */
@@ -101,9 +112,5 @@ export class AuthenticationCache implements OnApplicationBootstrap, OnApplicatio
   invalidateAll(): void {
     this.generationCounter += 1;
     this.entries.clear();
-  }
-
-  private async heartbeat(): Promise<void> {
-    if (await this.listener?.ping()) this.lastHeartbeatAt = Date.now();
   }
 }

@@ -93,12 +93,18 @@ export class PrincipalsService {
   ) {}
 
   /**
-   * Runs a change to keys or principals, then forgets every cached credential of this instance
-   * before the caller answers (other instances are told by the NOTIFY the database triggers send
-   * on commit). Also cleared when the change fails: harmless, and never stale.
+   * Runs a change to keys or principals, then forgets every cached credential of this instance and
+   * waits until no other instance can still serve one from before the commit (they are told by the
+   * NOTIFY the database triggers send on commit; ADR 0011). Also cleared when the change fails:
+   * harmless, and never stale.
    */
-  private changeCredentials<T>(work: (m: EntityManager) => Promise<T>): Promise<T> {
-    return inTransaction(this.dataSource, work).finally(() => this.cache.invalidateAll());
+  private async changeCredentials<T>(work: (m: EntityManager) => Promise<T>): Promise<T> {
+    try {
+      return await inTransaction(this.dataSource, work);
+    } finally {
+      this.cache.invalidateAll();
+      await this.cache.awaitPropagation();
+    }
   }
 
   async create(dto: CreatePrincipalDto, actor: Actor): Promise<CreatedPrincipalResponseDto> {
