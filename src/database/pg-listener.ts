@@ -2,6 +2,28 @@ import { Client } from 'pg';
 
 const RECONNECT_MS = 1_000;
 
+/**
+ * The freshness window of caches invalidated by NOTIFY (ADR 0011). A cache is used only while its
+ * listener proves, by a heartbeat sent less than this long ago, that it has handled every
+ * notification committed before then; a writer whose change must hold at once on every instance
+ * waits this long after its commit (waitForPropagation) before it answers.
+ */
+export const PROPAGATION_MS = 300;
+/** Heartbeat of listeners backing such caches: several per window, so a healthy cache stays usable. */
+export const FRESHNESS_HEARTBEAT_MS = 75;
+/** setTimeout may fire a millisecond early; the writer's wait must exceed the window for sure. */
+const TIMER_SLACK_MS = 15;
+
+/** After committing a change that NOTIFY-invalidated caches must reflect everywhere, before answering. */
+export function waitForPropagation(): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, PROPAGATION_MS + TIMER_SLACK_MS));
+}
+
+/** Whether a cache backed by this listener may be used now (see PROPAGATION_MS). */
+export function isFresh(listener: PgListener | undefined, now = Date.now()): boolean {
+  return !!listener && now - listener.confirmedAt < PROPAGATION_MS;
+}
+
 export interface PgListenerOptions {
   connectionString: string;
   /** Shown in pg_stat_activity. */

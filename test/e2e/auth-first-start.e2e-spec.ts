@@ -1,5 +1,4 @@
 import { randomBytes } from 'node:crypto';
-import { Logger } from '@nestjs/common';
 import { TEST_REDIS_URL } from '../utils/test-database';
 import { startTestApp, TEST_SECRETS, TestApp } from '../utils/test-app';
 
@@ -15,12 +14,17 @@ describe('First start, rate limits and HTTP hardening', () => {
   afterEach(() => jest.restoreAllMocks());
 
   it('with no BOOTSTRAP_ADMIN_KEY, generates an admin key, prints it once, and never again', async () => {
-    const warn = jest.spyOn(Logger.prototype, 'warn');
-    const first = await startTestApp({ provision: false, env: { BOOTSTRAP_ADMIN_KEY: '' } });
+    // Printed on stderr whatever the log level: even LOG_LEVEL=error must not lose the only admin key.
+    const stderr = jest.spyOn(process.stderr, 'write').mockImplementation(() => true);
+    const first = await startTestApp({
+      provision: false,
+      env: { BOOTSTRAP_ADMIN_KEY: '', LOG_LEVEL: 'error' },
+    });
     let second: TestApp | undefined;
     try {
-      const printed = firstStartKeys(warn);
+      const printed = firstStartKeys(stderr);
       expect(printed).toHaveLength(1);
+      stderr.mockRestore();
       const me = await first.withKey(printed[0]).get('/me').expect(200);
       expect(me.body).toMatchObject({
         name: 'Bootstrap admin',
@@ -35,13 +39,14 @@ describe('First start, rate limits and HTTP hardening', () => {
         .expect(201);
       await first.withKey(dpo.body.key).get('/purposes').expect(200);
 
-      warn.mockClear();
+      const stderrAgain = jest.spyOn(process.stderr, 'write').mockImplementation(() => true);
       second = await startTestApp({
         provision: false,
         databaseUrl: first.databaseUrl!,
-        env: { BOOTSTRAP_ADMIN_KEY: '' },
+        env: { BOOTSTRAP_ADMIN_KEY: '', LOG_LEVEL: 'error' },
       });
-      expect(firstStartKeys(warn)).toEqual([]);
+      expect(firstStartKeys(stderrAgain)).toEqual([]);
+      stderrAgain.mockRestore();
       await second.withKey(printed[0]).get('/me').expect(200);
       const admins = await second.withKey(printed[0]).get('/principals').query({ role: 'admin' }).expect(200);
       expect(admins.body.items).toHaveLength(1);

@@ -296,6 +296,9 @@ describe('Purpose register (PostgreSQL)', () => {
         'VALIDATION_FAILED',
       ],
       ['bad code', () => ({ send: purposeInput({ code: 'Not A Slug' }) }), 400, 'VALIDATION_FAILED'],
+      ['missing name', () => ({ send: purposeInput({ name: undefined }) }), 400, 'VALIDATION_FAILED'],
+      ['missing code', () => ({ send: purposeInput({ code: undefined }) }), 400, 'VALIDATION_FAILED'],
+      ['null name', () => ({ send: purposeInput({ name: null }) }), 400, 'VALIDATION_FAILED'],
       ['array instead of object', () => ({ send: [purposeInput()] }), 400, 'VALIDATION_FAILED'],
       [
         'payload over 1 MB',

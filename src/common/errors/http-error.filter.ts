@@ -105,6 +105,16 @@ export class HttpErrorFilter implements ExceptionFilter {
       const sqlState = (exception.driverError as { code?: string } | undefined)?.code;
       if (sqlState === '23505')
         return this.body(409, 'CONFLICT', 'A record with the same unique key already exists');
+      if (sqlState === '23502') {
+        // A required value got past validation: a DTO gap (logged), but still the caller's input.
+        const column = (exception.driverError as { column?: string }).column;
+        this.logger.warn({ column }, 'NOT NULL violation reached the database: a DTO misses a rule');
+        return this.body(
+          400,
+          'VALIDATION_FAILED',
+          `A required value is missing${column ? `: ${column}` : ''}`,
+        );
+      }
       if (sqlState && INVALID_VALUE_SQLSTATES.has(sqlState)) {
         return this.body(400, 'BAD_REQUEST', 'A value has an invalid format or characters (e.g. a NUL byte)');
       }

@@ -7,7 +7,7 @@ import {
 } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
-import { PgListener } from '../../database/pg-listener';
+import { FRESHNESS_HEARTBEAT_MS, PgListener } from '../../database/pg-listener';
 import { AppConfig } from '../../config/app-config';
 import {
   compileAccessPolicy,
@@ -24,7 +24,6 @@ import { AccessCheckUnavailable } from './access.errors';
 const POLL_MS = 1_000;
 /** Without a live LISTEN connection, a policy last confirmed longer ago than this is not trusted. */
 const STALE_AFTER_MS = 3_000;
-/** The statement RegisterRevisionService.bump() runs inside every register write. */
 
 /**
  * Holds the access policy compiled from the register and keeps it current: PostgreSQL
@@ -64,6 +63,8 @@ export class CompiledPolicyService implements OnModuleInit, OnApplicationBootstr
     this.stopLocalCommits = this.registerRevision.onLocalCommit(() => {
       this.wantedRevision = Math.max(this.wantedRevision, (this.policy?.revision ?? 0) + 1);
     });
+    // Subject-state cache hits need this listener's proof of freshness (ADR 0011).
+    if (!this.config.embeddedDatabase) this.subjectState.trustCacheWhileFresh(() => this.listener);
   }
 
   async onApplicationBootstrap(): Promise<void> {
@@ -88,12 +89,17 @@ export class CompiledPolicyService implements OnModuleInit, OnApplicationBootstr
 
   /** The policy to decide with, or ACCESS_CHECK_UNAVAILABLE (fail closed). */
   async current(): Promise<CompiledAccessPolicy> {
+    let rebuildFailed = false;
     try {
       await this.catchUp();
     } catch (e) {
+      rebuildFailed = true;
       this.logger.warn({ err: e }, 'Access policy rebuild failed');
     }
-    if (!this.policy || !this.trusted()) {
+    // A newer register was announced but could not be read: deciding on the old one would answer
+    // from a register known to be out of date (fail closed).
+    const behind = rebuildFailed && !!this.policy && this.policy.revision < this.wantedRevision;
+    if (!this.policy || behind || !this.trusted()) {
       throw new AccessCheckUnavailable('The access policy cannot be loaded; no decision can be made');
     }
     return this.policy;
@@ -104,9 +110,14 @@ export class CompiledPolicyService implements OnModuleInit, OnApplicationBootstr
     return this.policy?.revision;
   }
 
+  /**
+   * Trusted while the register revision was confirmed recently: by the poll, or by a listener
+   * heartbeat (a half-open connection that still claims to listen stops counting within this).
+   */
   private trusted(): boolean {
     if (this.config.embeddedDatabase) return true; // in-process database: no network to lose
-    return (this.listener?.listening ?? false) || Date.now() - this.lastConfirmedAt < STALE_AFTER_MS;
+    const confirmed = Math.max(this.lastConfirmedAt, this.listener?.confirmedAt ?? 0);
+    return Date.now() - confirmed < STALE_AFTER_MS;
   }
 
   /** Rebuilds until the policy is at least at the highest revision heard of. */
@@ -167,6 +178,7 @@ export class CompiledPolicyService implements OnModuleInit, OnApplicationBootstr
       connectionString: this.config.DATABASE_URL!,
       applicationName: 'finalite-policy-listener',
       channels: [REGISTER_CHANNEL, SUBJECT_STATE_CHANNEL],
+      heartbeatMs: FRESHNESS_HEARTBEAT_MS,
       onNotification: (channel, payload) => {
         if (channel === REGISTER_CHANNEL) {
           // Any announcement means "changed": a payload that is not a number still forces a rebuild.

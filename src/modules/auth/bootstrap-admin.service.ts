@@ -4,7 +4,8 @@ import { PrincipalsService } from '../principals/principals.service';
 
 /**
  * First start: when no enabled admin exists, creates one with BOOTSTRAP_ADMIN_KEY, or with a
- * generated key printed ONCE in the log (the only place a key is ever logged).
+ * generated key printed ONCE (the only place a key is ever printed). The key goes straight to
+ * stderr, whatever LOG_LEVEL says: a level that hid it would lose the only admin key for good.
  */
 @Injectable()
 export class BootstrapAdminService implements OnApplicationBootstrap {
@@ -27,9 +28,12 @@ export class BootstrapAdminService implements OnApplicationBootstrap {
       return;
     }
     if (outcome.generatedKey) {
+      process.stderr.write(
+        `\nFIRST START: admin API key ${outcome.generatedKey} — shown only this once. Store it now ` +
+          '(Authorization: Bearer <key>); create the other principals with POST /principals.\n\n',
+      );
       this.logger.warn(
-        `FIRST START: admin API key ${outcome.generatedKey} — shown only this once. Store it now ` +
-          '(Authorization: Bearer <key>); create the other principals with POST /principals.',
+        `FIRST START: admin created (prefix ${outcome.keyPrefix}); its key was printed on stderr`,
       );
     } else {
       this.logger.log(`FIRST START: admin created with BOOTSTRAP_ADMIN_KEY (prefix ${outcome.keyPrefix})`);

@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
+import { isFresh, PgListener, waitForPropagation } from '../../database/pg-listener';
 import { AuditService } from '../audit/audit.service';
 import { ConsentStatus, RestrictionKind, SubjectState } from './consent.model';
 
@@ -8,7 +9,7 @@ import { ConsentStatus, RestrictionKind, SubjectState } from './consent.model';
 export const SUBJECT_STATE_CHANNEL = 'finalite_subject_state';
 export const ALL_SUBJECTS = '*';
 
-/** How long a subject's state is reused without a notification (safety net across instances). */
+/** How long a subject's state is reused at most, even with fresh notifications (defence in depth). */
 const TTL_MS = 1_000;
 const MAX_ENTRIES = 100_000;
 
@@ -30,7 +31,9 @@ interface StateRow {
 /**
  * Consent and restriction state per subject for the access check: one indexed round-trip per
  * cache miss (several subjects at once for a batch), cached briefly and invalidated on change
- * (locally at once; on other instances by NOTIFY, with the TTL as a safety net).
+ * (locally at once; on other instances by NOTIFY). With PostgreSQL, a hit is used only while the
+ * listener proves it has handled every notification committed PROPAGATION_MS ago, and writers of
+ * withdrawals and restrictions wait that long (changed()): so they hold at once on every instance.
  * Cache keys are the subjects' keyed hashes so that notifications never carry a subject id.
  */
 @Injectable()
@@ -40,6 +43,8 @@ export class SubjectStateService {
   private generation = 0;
   /** The lookup being gathered for this turn of the event loop (see load). */
   private pendingLoad?: PendingLoad;
+  /** The listener whose notifications invalidate this cache; unset in embedded mode (one process). */
+  private listener?: () => PgListener | undefined;
 
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
@@ -55,9 +60,10 @@ export class SubjectStateService {
     const missing: string[] = [];
     const refs = new Map<string, string>();
     const now = Date.now();
+    const trusted = !this.listener || isFresh(this.listener(), now);
     for (const id of new Set(subjectIds)) {
       const ref = this.audit.subjectRef(id);
-      const hit = this.cache.get(ref);
+      const hit = trusted ? this.cache.get(ref) : undefined;
       if (hit && hit.expiresAt > now) result.set(id, hit.state);
       else {
         missing.push(id);
@@ -78,6 +84,20 @@ export class SubjectStateService {
     return result;
   }
 
+  /** Called by the owner of the LISTEN connection on SUBJECT_STATE_CHANNEL (not in embedded mode). */
+  trustCacheWhileFresh(listener: () => PgListener | undefined): void {
+    this.listener = listener;
+  }
+
+  /**
+   * After a change that restricts use (withdrawal, restriction) commits, before answering: forget
+   * the subject here, and wait until no other instance can still answer from older state.
+   */
+  async changed(subjectId: string): Promise<void> {
+    this.invalidateRef(subjectId === ALL_SUBJECTS ? ALL_SUBJECTS : this.audit.subjectRef(subjectId));
+    if (this.listener) await waitForPropagation();
+  }
+
   /** Forget one subject (after a local change commits). */
   invalidate(subjectId: string): void {
     this.invalidateRef(this.audit.subjectRef(subjectId));
@@ -90,8 +110,7 @@ export class SubjectStateService {
     else this.cache.delete(subjectRef);
   }
 
-  /** Tells the other instances, on commit, that a subject's state changed. */
-  /** subjectId: one subject, or ALL_SUBJECTS. */
+  /** Tells the other instances, on commit, that a subject's state changed (one subject, or ALL_SUBJECTS). */
   async notifyChanged(m: EntityManager, subjectId: string): Promise<void> {
     const payload = subjectId === ALL_SUBJECTS ? ALL_SUBJECTS : this.audit.subjectRef(subjectId);
     await m.query('SELECT pg_notify($1, $2)', [SUBJECT_STATE_CHANNEL, payload]);

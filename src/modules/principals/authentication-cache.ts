@@ -1,21 +1,11 @@
 import { Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import { AppConfig } from '../../config/app-config';
-import { PgListener } from '../../database/pg-listener';
+import { FRESHNESS_HEARTBEAT_MS, isFresh, PgListener, waitForPropagation } from '../../database/pg-listener';
 import type { AuthenticatedPrincipal } from '../../policies/principal';
 
 /** NOTIFY channel fired (by triggers, on commit) whenever a key or a principal changes. */
 export const AUTH_CHANNEL = 'finalite_auth';
 
-/**
- * A cache hit needs proof, younger than this, that every notification committed before it has
- * been handled (PgListener.confirmedAt); a writer waits this long after committing before it
- * answers (awaitPropagation), so its change holds on every instance by the time anyone hears of it.
- */
-export const PROPAGATION_MS = 300;
-/** Heartbeat on the listening connection: several per window, so a healthy cache stays usable. */
-const HEARTBEAT_MS = 75;
-/** setTimeout may fire a millisecond early; the writer's wait must exceed the window for sure. */
-const TIMER_SLACK_MS = 15;
 /** Upper bound on an entry's life even with a healthy listener (defence in depth). */
 const MAX_AGE_MS = 30_000;
 const MAX_ENTRIES = 10_000;
@@ -31,7 +21,7 @@ export interface CachedCredential {
  * Short-lived cache of key hash → authenticated principal (ADR 0011). Any change to api_key or
  * principal NOTIFYs on commit (database triggers); every notification, every reconnection and
  * every local change clears the whole cache. It is used only while this instance's listener has
- * proven, within PROPAGATION_MS, that it has handled every notification committed before then;
+ * proven, within PROPAGATION_MS (pg-listener.ts), that it has handled every notification committed before then;
  * writers wait PROPAGATION_MS after commit, so a revocation answered 204 by one instance is
  * refused by all. Listener down or late → no cache: every request reads PostgreSQL. A lookup that
  * raced with an invalidation does not fill (generation counter). Embedded mode (one process, no
@@ -52,7 +42,7 @@ export class AuthenticationCache implements OnApplicationBootstrap, OnApplicatio
       connectionString: this.config.DATABASE_URL!,
       applicationName: 'finalite-auth-listener',
       channels: [AUTH_CHANNEL],
-      heartbeatMs: HEARTBEAT_MS,
+      heartbeatMs: FRESHNESS_HEARTBEAT_MS,
       onNotification: () => this.invalidateAll(),
       // Anything changed while we were not listening is forgotten.
       onListening: () => this.invalidateAll(),
@@ -71,7 +61,7 @@ export class AuthenticationCache implements OnApplicationBootstrap, OnApplicatio
 
   /** True while this instance provably reflects every change committed PROPAGATION_MS ago. */
   get usable(): boolean {
-    return !!this.listener && Date.now() - this.listener.confirmedAt < PROPAGATION_MS;
+    return isFresh(this.listener);
   }
 
   /**
@@ -80,7 +70,7 @@ export class AuthenticationCache implements OnApplicationBootstrap, OnApplicatio
    */
   async awaitPropagation(): Promise<void> {
     if (this.config.embeddedDatabase) return;
-    await new Promise((resolve) => setTimeout(resolve, PROPAGATION_MS + TIMER_SLACK_MS));
+    await waitForPropagation();
   }
 
   /** Take before a database lookup; pass to set() so that a raced lookup does not fill. */

@@ -128,6 +128,8 @@ export class PrincipalsService {
       const key = await this.insertKey(m, principal.id, generated.prefix, generated.hash, actor, {
         expiresAt: keyExpiresAt,
       });
+      // Register row lock before the audit chain lock: every register writer takes them in this order.
+      if (purposeCodes.length > 0) await this.registerRevision.bump(m);
       await this.audit.recordInTransaction(m, {
         type: 'principal.created',
         actor,
@@ -135,7 +137,6 @@ export class PrincipalsService {
         payload: { name: principal.name, roles, purposeCodes },
       });
       await this.recordKeyCreated(m, actor, principal.id, key);
-      if (purposeCodes.length > 0) await this.registerRevision.bump(m);
       return { ...toPrincipalResponse(principal, [key]), key: generated.key, keyId: key.id };
     });
   }
@@ -231,6 +232,8 @@ export class PrincipalsService {
         principal.purposeCodes = purposeCodes;
         principal.updatedBy = actor.id;
         await m.save(PrincipalEntity, principal);
+        // Register row lock before the audit chain lock: every register writer takes them in this order.
+        await this.registerRevision.bump(m);
         await this.audit.recordInTransaction(m, {
           type: 'principal.purposes_set',
           actor,
@@ -242,7 +245,6 @@ export class PrincipalsService {
             removed: before.filter((c) => !purposeCodes.includes(c)),
           },
         });
-        await this.registerRevision.bump(m);
       }
       const keys = await this.keysOf(m, [id]);
       return toPrincipalResponse(principal, keys.get(id) ?? []);

@@ -1,5 +1,5 @@
 import { ApiProperty } from '@nestjs/swagger';
-import { IsNotEmpty, IsString, Matches, MaxLength } from 'class-validator';
+import { IsNotEmpty, IsString, Matches, MaxLength, ValidateIf } from 'class-validator';
 import { PURPOSE_CODE_PATTERN } from '../purpose.model';
 import { PurposeDeclarationDto } from './purpose-declaration.dto';
 
@@ -13,6 +13,8 @@ export class CreatePurposeDto extends PurposeDeclarationDto {
   code!: string;
 
   @ApiProperty({ example: 'Monthly newsletter' })
+  // Replaces the inherited "validate only when present": a new purpose must have a name.
+  @ValidateIf(() => true)
   @IsString()
   @IsNotEmpty()
   @MaxLength(300)

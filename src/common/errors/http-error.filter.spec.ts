@@ -1,0 +1,38 @@
+import { NotFoundException } from '@nestjs/common';
+import { QueryFailedError } from 'typeorm';
+import { domainError, ErrorKind } from './domain-error';
+import { HttpErrorFilter } from './http-error.filter';
+
+class PurposeGone extends domainError('PURPOSE_NOT_FOUND', ErrorKind.NotFound) {}
+
+const queryFailed = (driverError: Record<string, unknown>) =>
+  new QueryFailedError('INSERT …', [], Object.assign(new Error('db said no'), driverError));
+
+describe('HttpErrorFilter.toBody', () => {
+  const filter = new HttpErrorFilter();
+
+  it.each([
+    ['a domain error, by kind', new PurposeGone('No purpose x'), 404, 'PURPOSE_NOT_FOUND'],
+    ['a framework HTTP error', new NotFoundException('Cannot GET /x'), 404, 'NOT_FOUND'],
+    ['a unique violation', queryFailed({ code: '23505' }), 409, 'CONFLICT'],
+    [
+      'a NOT NULL violation (a DTO gap)',
+      queryFailed({ code: '23502', column: 'name' }),
+      400,
+      'VALIDATION_FAILED',
+    ],
+    ['a value PostgreSQL cannot parse', queryFailed({ code: '22P02' }), 400, 'BAD_REQUEST'],
+    ['a lost database', queryFailed({ code: '57P01' }), 503, 'DATABASE_UNAVAILABLE'],
+    ['any other query failure', queryFailed({ code: '42P01' }), 500, 'INTERNAL_ERROR'],
+    ['a bug', new TypeError('x is undefined'), 500, 'INTERNAL_ERROR'],
+  ])('maps %s', (_name, exception, status, code) => {
+    const body = filter.toBody(exception);
+    expect(body).toMatchObject({ statusCode: status, error: code, message: expect.any(String) });
+  });
+
+  it('names the missing column, never the values', () => {
+    expect(filter.toBody(queryFailed({ code: '23502', column: 'name' })).message).toBe(
+      'A required value is missing: name',
+    );
+  });
+});
