@@ -48,6 +48,19 @@ export class AppConfig {
   @Matches(/^postgres(ql)?:\/\//, { message: 'DATABASE_URL must be a postgres:// or postgresql:// URL' })
   DATABASE_URL?: string;
 
+  /**
+   * Optional: a more privileged role (the schema owner, ideally a superuser) that runs the
+   * migrations at start-up, so that DATABASE_URL can be a role that only reads and writes rows
+   * and cannot drop or alter the audit trail (docs/audit.md). Unset: DATABASE_URL runs them.
+   */
+  @IsOptional()
+  @Transform(emptyToUndefined)
+  @IsString()
+  @Matches(/^postgres(ql)?:\/\//, {
+    message: 'MIGRATION_DATABASE_URL must be a postgres:// or postgresql:// URL',
+  })
+  MIGRATION_DATABASE_URL?: string;
+
   @IsOptional()
   @Transform(toInt)
   @IsInt()
@@ -280,6 +293,7 @@ export function loadAppConfig(env: Record<string, string | undefined>): AppConfi
 /** Keys declared without an initialiser are not own properties of a fresh instance. */
 const configKeysWithoutDefault = [
   'DATABASE_URL',
+  'MIGRATION_DATABASE_URL',
   'REDIS_URL',
   'BOOTSTRAP_ADMIN_KEY',
   'SECRETS_KEY',
@@ -294,6 +308,7 @@ const SECRET_KEYS = new Set([
   'AUDIT_SIGNING_KEY',
   'AUDIT_HMAC_KEY',
   'DATABASE_URL',
+  'MIGRATION_DATABASE_URL',
   'REDIS_URL',
 ]);
 
