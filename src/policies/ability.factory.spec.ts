@@ -1,5 +1,5 @@
-import { AbilityFactory, asSubject } from './ability.factory';
-import { Action } from './action.enum';
+import { AbilityFactory, asSubject, SYSTEM_ABILITY } from './ability.factory';
+import { AccessMode, Action } from './action.enum';
 import { Role } from './role.enum';
 import type { SubjectName } from './subjects';
 
@@ -37,6 +37,45 @@ describe('AbilityFactory', () => {
     const ability = factory.createFor(principal([Role.Application], ['marketing.newsletter']));
     expect(ability.can(Action.Read, asSubject('Purpose', { code: 'marketing.newsletter' }))).toBe(true);
     expect(ability.can(Action.Read, asSubject('Purpose', { code: 'hr.payroll' }))).toBe(false);
+  });
+
+  it('lets an application read and restrict only the consents of its authorised purposes', () => {
+    const ability = factory.createFor(principal([Role.Application], ['marketing.newsletter']));
+    const consent = (purpose: string) => asSubject('Consent', { purpose });
+    expect(ability.can(Action.Read, consent('marketing.newsletter'))).toBe(true);
+    expect(ability.can(Action.Read, consent('hr.payroll'))).toBe(false);
+    const restriction = (purpose: string | null) => asSubject('Restriction', { purpose });
+    expect(ability.can(Action.Create, restriction('marketing.newsletter'))).toBe(true);
+    expect(ability.can(Action.Create, restriction('hr.payroll'))).toBe(false);
+    expect(ability.can(Action.Create, restriction(null))).toBe(false); // every purpose: a DPO's
+    const dpo = factory.createFor(principal([Role.Dpo]));
+    expect(dpo.can(Action.Read, consent('hr.payroll'))).toBe(true);
+    expect(dpo.can(Action.Create, restriction(null))).toBe(true);
+  });
+
+  it('gives recorded decisions (mode check) to applications only, explanations to DPOs only', () => {
+    const app = factory.createFor(principal([Role.Application], ['billing']));
+    const dpo = factory.createFor(principal([Role.Dpo]));
+    const decision = asSubject('AccessDecision', { purpose: 'billing' });
+    expect(app.can(Action.Execute, 'AccessDecision', AccessMode.Check)).toBe(true);
+    expect(app.can(Action.Execute, decision, AccessMode.Check)).toBe(true);
+    expect(app.can(Action.Execute, asSubject('AccessDecision', { purpose: 'hr' }), AccessMode.Check)).toBe(
+      false,
+    );
+    expect(app.can(Action.Execute, decision, AccessMode.Explain)).toBe(false);
+    expect(dpo.can(Action.Execute, 'AccessDecision', AccessMode.Check)).toBe(false);
+    expect(dpo.can(Action.Execute, decision, AccessMode.Check)).toBe(false);
+    expect(dpo.can(Action.Execute, decision, AccessMode.Explain)).toBe(true);
+    for (const role of [Role.Admin, Role.Auditor]) {
+      expect(
+        factory.createFor(principal([role])).can(Action.Execute, 'AccessDecision', AccessMode.Check),
+      ).toBe(false);
+    }
+  });
+
+  it('SYSTEM_ABILITY (internal callers only) allows every record', () => {
+    expect(SYSTEM_ABILITY.can(Action.Read, asSubject('Purpose', { code: 'hr.payroll' }))).toBe(true);
+    expect(SYSTEM_ABILITY.can(Action.Read, asSubject('PersonalField', { purposeCodes: [] }))).toBe(true);
   });
 
   it('unions the rules of several roles', () => {

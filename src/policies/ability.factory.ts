@@ -20,8 +20,11 @@ export class AbilityFactory {
     const { can, build } = new AbilityBuilder<AppAbility>(createMongoAbility);
     for (const role of principal.roles) {
       for (const rule of POLICY_RULES[role] ?? []) {
-        const conditions = rule.conditions ? resolvePlaceholders(rule.conditions, principal) : undefined;
-        can(rule.action, rule.subject, conditions as MongoQuery | undefined);
+        const conditions = rule.conditions
+          ? (resolvePlaceholders(rule.conditions, principal) as MongoQuery)
+          : undefined;
+        if (rule.fields) can(rule.action, rule.subject, rule.fields, conditions);
+        else can(rule.action, rule.subject, conditions);
       }
     }
     return build();
@@ -40,6 +43,15 @@ function resolvePlaceholders(
   }
   return value;
 }
+
+/**
+ * Every action on everything, for internal callers acting for Finalité itself (reports, scans),
+ * never for a request: record-level checks take an ability explicitly, and one that comes from a
+ * request is the caller's, so no forgotten argument can widen what a caller sees.
+ */
+export const SYSTEM_ABILITY: AppAbility = createMongoAbility<AppAbility>([
+  { action: Action.Manage, subject: 'all' },
+]);
 
 /** Tags a plain object with its subject type for record-level checks. */
 export function asSubject(type: SubjectName, record: object): Record<string, unknown> {

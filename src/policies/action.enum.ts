@@ -10,3 +10,14 @@ export enum Action {
   /** Download a document: a report, an audit export. */
   Export = 'export',
 }
+
+/**
+ * The two ways of executing an AccessDecision, as CASL fields of the rule (a route names the one
+ * it serves in @CheckPolicy, so the guard tells them apart): `check` is a decision an application
+ * asks for and that is recorded as its decision; `explain` is a DPO's diagnostic, never recorded
+ * as a decision.
+ */
+export enum AccessMode {
+  Check = 'check',
+  Explain = 'explain',
+}

@@ -20,6 +20,10 @@ describe('authorisation matrix document', () => {
     expect(cellFor(Role.Admin, 'Purpose')).toBe('—');
     expect(cellFor(Role.Auditor, 'LegalHold')).toBe('read'); // from `read all`
     expect(cellFor(Role.Application, 'Purpose')).toBe('read (code ∈ its authorised purposes)');
+    expect(cellFor(Role.Application, 'AccessDecision')).toBe(
+      'execute check (purpose ∈ its authorised purposes)',
+    );
+    expect(cellFor(Role.Dpo, 'AccessDecision')).toBe('read; execute explain');
   });
 
   it('describes conditions in words', () => {

@@ -26,7 +26,8 @@ export function describeConditions(conditions: Record<string, unknown>): string 
 }
 
 function describeRule(rule: PolicyRule): string {
-  return rule.conditions ? `${rule.action} (${describeConditions(rule.conditions)})` : rule.action;
+  const action = rule.fields ? `${rule.action} ${rule.fields.join('/')}` : rule.action;
+  return rule.conditions ? `${action} (${describeConditions(rule.conditions)})` : action;
 }
 
 /** What one role may do to one subject, in words ("—" for nothing). */
@@ -55,6 +56,9 @@ export function renderAuthorisationMatrix(): string {
     'the policies guard refuses (403) a caller whose roles grant no rule for it, and a route without a',
     'policy is refused for everyone. Conditions in parentheses are record-level: the route is open to the',
     'role, and the service then answers only for the records the condition allows (others look missing).',
+    'A word after the action limits the rule to one mode of the resource, which the route names: for',
+    '`AccessDecision`, `check` (`POST /access/check`, a recorded application decision) or `explain`',
+    "(`POST /access/explain`, a DPO's diagnostic); a caller without a rule for the route's mode gets 403.",
     'A principal with several roles holds the union of their rules.',
     '',
     `Actions: ${actions}; \`manage\` means every action.`,

@@ -1,7 +1,7 @@
 import { Controller, ExecutionContext, Get, Logger } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import { AbilityFactory } from './ability.factory';
-import { Action } from './action.enum';
+import { AccessMode, Action } from './action.enum';
 import { CheckPolicy, Public } from './check-policy.decorator';
 import { PoliciesGuard } from './policies.guard';
 import { Role } from './role.enum';
@@ -15,6 +15,10 @@ class FixtureController {
   @Get('purposes')
   @CheckPolicy(Action.Create, 'Purpose')
   createPurpose(): void {}
+
+  @Get('decide')
+  @CheckPolicy(Action.Execute, 'AccessDecision', AccessMode.Check)
+  decide(): void {}
 
   @Get('undeclared')
   undeclared(): void {}
@@ -45,6 +49,16 @@ describe('PoliciesGuard', () => {
     for (const role of [Role.Admin, Role.Auditor, Role.Application]) {
       expect(() => guard.canActivate(contextFor('createPurpose', [role]))).toThrow(
         expect.objectContaining({ code: 'FORBIDDEN' }),
+      );
+    }
+  });
+
+  it("honours the route's field: only applications ask for a recorded decision (mode check)", () => {
+    expect(guard.canActivate(contextFor('decide', [Role.Application]))).toBe(true);
+    expect(guard.canActivate(contextFor('decide', [Role.Dpo, Role.Application]))).toBe(true);
+    for (const role of [Role.Dpo, Role.Admin, Role.Auditor]) {
+      expect(() => guard.canActivate(contextFor('decide', [role]))).toThrow(
+        expect.objectContaining({ code: 'FORBIDDEN', message: expect.stringMatching(/execute check/) }),
       );
     }
   });

@@ -8,7 +8,7 @@ export class Forbidden extends domainError('FORBIDDEN', ErrorKind.Forbidden) {}
 
 /**
  * Second global guard, after authentication: refuses (403) a principal whose ability grants
- * nothing for the route's (action, subject). Fails closed: a non-public route that declares
+ * nothing for the route's (action, subject[, field]). Fails closed: a non-public route that declares
  * no policy is refused for everyone (and the authorisation-matrix test fails on it).
  * Record-level conditions are applied later by services through the same ability.
  */
@@ -29,8 +29,9 @@ export class PoliciesGuard implements CanActivate {
       );
       throw new Forbidden('This route declares no access policy and is closed');
     }
-    if (!request.ability || !request.ability.can(policy.action, policy.subject)) {
-      throw new Forbidden(`Your roles do not allow ${policy.action} on ${policy.subject}`);
+    if (!request.ability || !request.ability.can(policy.action, policy.subject, policy.field)) {
+      const what = policy.field ? `${policy.action} ${policy.field}` : policy.action;
+      throw new Forbidden(`Your roles do not allow ${what} on ${policy.subject}`);
     }
     return true;
   }

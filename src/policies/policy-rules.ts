@@ -1,10 +1,15 @@
-import { Action } from './action.enum';
+import { AccessMode, Action } from './action.enum';
 import { Role } from './role.enum';
 import type { SubjectName } from './subjects';
 
 export interface PolicyRule {
   action: Action;
   subject: SubjectName | 'all';
+  /**
+   * CASL fields: the rule covers only these. For AccessDecision, the mode (AccessMode): a route
+   * declaring one in @CheckPolicy is refused (403) to a principal holding no rule covering it.
+   */
+  fields?: string[];
   /**
    * Record-level condition (a CASL/Mongo-style query) with placeholders resolved per
    * principal: '$purposeCodes' (the application's authorised purposes), '$principalId'.
@@ -41,8 +46,9 @@ export const POLICY_RULES: Record<Role, PolicyRule[]> = {
     { action: Action.Export, subject: 'AuditEvent' },
     { action: Action.Read, subject: 'Principal' },
     { action: Action.Read, subject: 'AccessDecision' },
-    // Explaining a decision (POST /access/explain) is a DPO's diagnostic, never an app's decision.
-    { action: Action.Execute, subject: 'AccessDecision', conditions: { mode: 'explain' } },
+    // Explaining a decision (POST /access/explain) is a DPO's diagnostic, never an app's decision;
+    // a DPO cannot ask for a recorded decision (POST /access/check), which only applications make.
+    { action: Action.Execute, subject: 'AccessDecision', fields: [AccessMode.Explain] },
     { action: Action.Export, subject: 'Report' },
     { action: Action.Read, subject: 'Me' },
   ],
@@ -53,14 +59,17 @@ export const POLICY_RULES: Record<Role, PolicyRule[]> = {
     { action: Action.Export, subject: 'Register' },
   ],
   [Role.Application]: [
+    // Any application may ask (a purpose outside its authorisations is a recorded deny).
     {
       action: Action.Execute,
       subject: 'AccessDecision',
-      conditions: { mode: 'check', purpose: { $in: '$purposeCodes' } },
+      fields: [AccessMode.Check],
+      conditions: { purpose: { $in: '$purposeCodes' } },
     },
     { action: Action.Create, subject: 'Consent', conditions: { purpose: { $in: '$purposeCodes' } } },
-    { action: Action.Read, subject: 'Consent' },
-    { action: Action.Create, subject: 'Restriction' },
+    { action: Action.Read, subject: 'Consent', conditions: { purpose: { $in: '$purposeCodes' } } },
+    // Checked per purpose named; a restriction of every purpose (purpose: null) is a DPO's.
+    { action: Action.Create, subject: 'Restriction', conditions: { purpose: { $in: '$purposeCodes' } } },
     { action: Action.Read, subject: 'Purpose', conditions: { code: { $in: '$purposeCodes' } } },
     { action: Action.Read, subject: 'PersonalField', conditions: { purposeCodes: { $in: '$purposeCodes' } } },
     { action: Action.Read, subject: 'Me' },

@@ -1,6 +1,7 @@
 import { createParamDecorator, ExecutionContext } from '@nestjs/common';
 import type { Request } from 'express';
 import type { AppAbility } from './ability.factory';
+import { Forbidden } from './policies.guard';
 import { Actor, actorOf, AuthenticatedPrincipal } from './principal';
 
 /** What authentication attaches to the request. */
@@ -23,9 +24,11 @@ export const CurrentActor = createParamDecorator((_: unknown, ctx: ExecutionCont
 /**
  * The caller's CASL ability, for record-level rules the route-level guard cannot decide
  * (e.g. an application reads only the purposes it is authorised for). Services receive it
- * and ask it; they never re-implement a rule.
+ * and ask it; they never re-implement a rule. Never undefined: a request without one (a public
+ * route) is refused rather than handed to a service as "no restriction" (fail closed).
  */
-export const CurrentAbility = createParamDecorator(
-  (_: unknown, ctx: ExecutionContext): AppAbility | undefined =>
-    ctx.switchToHttp().getRequest<AuthenticatedRequest>().ability,
-);
+export const CurrentAbility = createParamDecorator((_: unknown, ctx: ExecutionContext): AppAbility => {
+  const ability = ctx.switchToHttp().getRequest<AuthenticatedRequest>().ability;
+  if (!ability) throw new Forbidden('No authenticated principal: record-level rules cannot be applied');
+  return ability;
+});

@@ -369,7 +369,7 @@ describe('Access check (PostgreSQL)', () => {
       expect(answer.fields[0].reason).toBe('FIELD_NOT_BOUND_TO_PURPOSE');
     });
 
-    it("sees the other instance's consent withdrawal despite its cache", async () => {
+    it("sees the other instance's consent withdrawal at once, despite its cache", async () => {
       const body = { purpose: 'marketing', action: 'read', fields: [EMAIL], subjectId: 'customer-10' };
       await t
         .as(Role.Application)
@@ -382,11 +382,28 @@ describe('Access check (PostgreSQL)', () => {
         .post('/subjects/customer-10/consents')
         .send({ purpose: 'marketing', status: 'withdrawn', source: 'shop' })
         .expect(201);
-      const answer = await eventually(
-        async () => (await check(body, second).expect(200)).body,
-        (b) => b.decision === 'deny',
-      );
+      // No retry: once the withdrawal is acknowledged, no instance answers from the old state.
+      const answer = (await check(body, second).expect(200)).body;
+      expect(answer.decision).toBe('deny');
       expect(answer.fields[0].reason).toBe('CONSENT_WITHDRAWN');
+    });
+
+    it("sees the other instance's restriction at once", async () => {
+      const body = { purpose: 'marketing', action: 'read', fields: [EMAIL], subjectId: 'customer-11' };
+      await t
+        .as(Role.Application)
+        .post('/subjects/customer-11/consents')
+        .send({ purpose: 'marketing', status: 'granted', source: 'shop' })
+        .expect(201);
+      expect((await check(body, second).expect(200)).body.decision).toBe('allow'); // now cached there
+      await t
+        .as(Role.Dpo)
+        .post('/subjects/customer-11/restrictions')
+        .send({ purposes: ['marketing'], reason: 'art. 18 request' })
+        .expect(201);
+      const answer = (await check(body, second).expect(200)).body;
+      expect(answer.decision).toBe('deny');
+      expect(answer.fields[0].reason).toBe('SUBJECT_RESTRICTED');
     });
 
     it('answers 503, never allow, while its database is unreachable', async () => {

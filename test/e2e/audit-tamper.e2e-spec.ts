@@ -13,6 +13,7 @@ import {
 import { AuditService } from '../../src/modules/audit/audit.service';
 import { SYSTEM_ACTOR } from '../../src/policies/principal';
 import { Role } from '../../src/policies/role.enum';
+import { purposeInput } from '../factories/purpose.factory';
 import { connectTo } from '../utils/test-database';
 import { startTestApp, TestApp } from '../utils/test-app';
 
@@ -198,6 +199,12 @@ describe('Audit trail tamper evidence (PostgreSQL)', () => {
     const cutFrom = second.headSeq - 4;
     await asAttacker((c) => c.query(`DELETE FROM audit_event WHERE seq >= $1`, [cutFrom]));
     expect((await verify()).firstBreak).toMatchObject({ seq: cutFrom, reason: 'truncated_tail' });
+    // Nothing is chained onto the cut head while a checkpoint proves events are missing: what needs
+    // a record fails closed, and the sealed sequence numbers are not reused.
+    const refused = await t.as(Role.Dpo).post('/purposes').send(purposeInput()).expect(503);
+    expect(refused.body.error).toBe('AUDIT_TRAIL_TRUNCATED');
+    const tail = await db.query<{ max: number }>(`SELECT max(seq)::int AS max FROM audit_event`);
+    expect(tail.rows[0].max).toBe(cutFrom - 1);
 
     // The attacker also removes the checkpoints: the live table alone now looks consistent...
     const held = await t.as(Role.Auditor).get('/audit/checkpoints').expect(200);

@@ -127,7 +127,9 @@ function expectedFor(
     roles: [identity as Role],
     purposeCodes: [],
   });
-  return route.policy && ability.can(route.policy.action, route.policy.subject) ? 'allowed' : 'forbidden';
+  return route.policy && ability.can(route.policy.action, route.policy.subject, route.policy.field)
+    ? 'allowed'
+    : 'forbidden';
 }
 
 function outcomeOf(probe: Probe): 'allowed' | 'forbidden' | 'unauthenticated' {

@@ -1,6 +1,7 @@
 import type { PersonalFieldResponseDto } from '../../src/modules/inventory/dto/field.dto';
 import { DataCategory, FieldFlag } from '../../src/modules/inventory/inventory.model';
 import { FieldFilter, InventoryService } from '../../src/modules/inventory/inventory.service';
+import { SYSTEM_ABILITY } from '../../src/policies/ability.factory';
 import { Role } from '../../src/policies/role.enum';
 import { datasetInput, systemInput } from '../factories/inventory.factory';
 import { purposeInput } from '../factories/purpose.factory';
@@ -14,7 +15,7 @@ describe('InventoryService.iterateFields: keyset batches (PostgreSQL)', () => {
 
   async function collect(filter: FieldFilter, batchSize: number): Promise<PersonalFieldResponseDto[][]> {
     const batches: PersonalFieldResponseDto[][] = [];
-    for await (const batch of inventory.iterateFields(filter, batchSize)) batches.push(batch);
+    for await (const batch of inventory.iterateFields(filter, SYSTEM_ABILITY, batchSize)) batches.push(batch);
     return batches;
   }
 
@@ -80,7 +81,7 @@ describe('InventoryService.iterateFields: keyset batches (PostgreSQL)', () => {
   });
 
   it('returns every field exactly once, in key order, across batch boundaries, as listAllFields does', async () => {
-    const all = await inventory.listAllFields();
+    const all = await inventory.listAllFields({}, SYSTEM_ABILITY);
     expect(all).toHaveLength(500);
     // Not vacuous: bound fields carry an effective retention, unbound ones the flag.
     expect(all.some((f) => f.effectiveRetention !== null)).toBe(true);
@@ -108,7 +109,7 @@ describe('InventoryService.iterateFields: keyset batches (PostgreSQL)', () => {
       { category: DataCategory.Contact, unbound: false },
     ];
     for (const filter of filters) {
-      const expected = await inventory.listAllFields(filter);
+      const expected = await inventory.listAllFields(filter, SYSTEM_ABILITY);
       expect(expected.length).toBeGreaterThan(0);
       expect((await collect(filter, 13)).flat()).toEqual(expected);
     }

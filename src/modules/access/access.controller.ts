@@ -11,7 +11,7 @@ import {
 } from '@nestjs/swagger';
 import { ErrorBodyDto } from '../../common/errors/error-body.dto';
 import type { AppAbility } from '../../policies/ability.factory';
-import { Action } from '../../policies/action.enum';
+import { AccessMode, Action } from '../../policies/action.enum';
 import { CheckPolicy } from '../../policies/check-policy.decorator';
 import type { Actor } from '../../policies/principal';
 import { CurrentAbility, CurrentActor } from '../../policies/request-principal';
@@ -40,42 +40,46 @@ export class AccessController {
 
   @Post('check')
   @HttpCode(200)
-  @CheckPolicy(Action.Execute, 'AccessDecision')
+  @CheckPolicy(Action.Execute, 'AccessDecision', AccessMode.Check)
   @ApiOperation({
     summary: 'May this application use these fields for this purpose (and subject)? Recorded.',
     description:
       'Each field is allowed, or denied with the first failing rule (docs/access-check.md). decision is allow ' +
       '(every field), deny (none) or partial. A purpose the application is not authorised for is a recorded ' +
-      'deny (APPLICATION_NOT_AUTHORISED), not a 403.',
+      'deny (APPLICATION_NOT_AUTHORISED), not a 403. Only applications ask for decisions: any other caller ' +
+      'gets 403 FORBIDDEN, nothing is recorded (DPOs: POST /access/explain).',
   })
   @ApiOkResponse({ type: AccessDecisionDto })
+  @ApiForbiddenResponse({ type: ErrorBodyDto, description: 'Not an application' })
   @ApiUnprocessableEntityResponse({ type: ErrorBodyDto, description: 'context too large' })
   check(
     @Body() dto: AccessCheckDto,
     @CurrentActor() actor: Actor,
-    @CurrentAbility() ability?: AppAbility,
+    @CurrentAbility() ability: AppAbility,
   ): Promise<AccessDecisionDto> {
     return this.access.check(dto, actor, ability);
   }
 
   @Post('check/batch')
   @HttpCode(200)
-  @CheckPolicy(Action.Execute, 'AccessDecision')
+  @CheckPolicy(Action.Execute, 'AccessDecision', AccessMode.Check)
   @ApiOperation({
     summary: `Up to ${MAX_BATCH_CHECKS} checks in one call, each answered and recorded as by /access/check`,
   })
   @ApiOkResponse({ type: AccessBatchResultDto })
+  @ApiForbiddenResponse({ type: ErrorBodyDto, description: 'Not an application' })
   @ApiPayloadTooLargeResponse({ type: ErrorBodyDto, description: `More than ${MAX_BATCH_CHECKS} checks` })
   checkBatch(
     @Body() dto: AccessCheckBatchDto,
     @CurrentActor() actor: Actor,
-    @CurrentAbility() ability?: AppAbility,
+    @CurrentAbility() ability: AppAbility,
   ): Promise<AccessBatchResultDto> {
     return this.access.checkBatch(dto.checks, actor, ability);
   }
 
   @Post('explain')
   @HttpCode(200)
+  // No mode here: an application passes the guard and is refused by the service with its own code.
   @CheckPolicy(Action.Execute, 'AccessDecision')
   @ApiOperation({
     summary: 'For DPOs: the same evaluation with the rule trail per field; not an application decision',
@@ -86,7 +90,7 @@ export class AccessController {
   explain(
     @Body() dto: AccessExplainDto,
     @CurrentActor() actor: Actor,
-    @CurrentAbility() ability?: AppAbility,
+    @CurrentAbility() ability: AppAbility,
   ): Promise<AccessExplanationDto> {
     return this.access.explain(dto, actor, ability);
   }

@@ -13,7 +13,8 @@ import {
   SubjectFacts,
 } from '../../policies/access/access-rules';
 import type { CompiledAccessPolicy } from '../../policies/access/compiled-access-policy';
-import { Action } from '../../policies/action.enum';
+import { AccessMode, Action } from '../../policies/action.enum';
+import { Forbidden } from '../../policies/policies.guard';
 import type { Actor } from '../../policies/principal';
 import { Role } from '../../policies/role.enum';
 import type { AuditEventInput } from '../audit/audit-event.types';
@@ -73,7 +74,7 @@ export class AccessService {
     private readonly abilities: AbilityFactory,
   ) {}
 
-  async check(dto: AccessCheckDto, actor: Actor, ability?: AppAbility): Promise<AccessDecisionDto> {
+  async check(dto: AccessCheckDto, actor: Actor, ability: AppAbility): Promise<AccessDecisionDto> {
     const [result] = await this.decide([dto], actor, ability);
     return result;
   }
@@ -81,7 +82,7 @@ export class AccessService {
   async checkBatch(
     checks: AccessCheckDto[],
     actor: Actor,
-    ability?: AppAbility,
+    ability: AppAbility,
   ): Promise<AccessBatchResultDto> {
     if (checks.length > MAX_BATCH_CHECKS) {
       throw new AccessBatchTooLarge(
@@ -96,10 +97,9 @@ export class AccessService {
    * The same evaluation for a DPO, with the rule trail behind each answer. Not an application
    * decision (not recorded as one); evaluated as `applicationId` when given.
    */
-  async explain(dto: AccessExplainDto, actor: Actor, ability?: AppAbility): Promise<AccessExplanationDto> {
+  async explain(dto: AccessExplainDto, actor: Actor, ability: AppAbility): Promise<AccessExplanationDto> {
     if (
-      ability &&
-      !ability.can(Action.Execute, asSubject('AccessDecision', { mode: 'explain', purpose: dto.purpose }))
+      !ability.can(Action.Execute, asSubject('AccessDecision', { purpose: dto.purpose }), AccessMode.Explain)
     ) {
       throw new ExplainNotAllowed('Only a DPO may ask for an explanation');
     }
@@ -193,16 +193,18 @@ export class AccessService {
   private async decide(
     checks: AccessCheckDto[],
     actor: Actor,
-    ability?: AppAbility,
+    ability: AppAbility,
   ): Promise<AccessDecisionDto[]> {
+    // The route's guard already refuses them; a recorded decision is an application's only.
+    if (!ability.can(Action.Execute, 'AccessDecision', AccessMode.Check)) {
+      throw new Forbidden('Only an application may ask for a recorded decision; use POST /access/explain');
+    }
     for (const c of checks) assertContextSize(c);
     const policy = await this.policies.current();
     const requests = checks.map(toRequest);
     // Record-level rule from the rule table: the application may decide only for its purposes.
-    const authorised = requests.map(
-      (r) =>
-        !!ability &&
-        ability.can(Action.Execute, asSubject('AccessDecision', { mode: 'check', purpose: r.purpose })),
+    const authorised = requests.map((r) =>
+      ability.can(Action.Execute, asSubject('AccessDecision', { purpose: r.purpose }), AccessMode.Check),
     );
     const subjects = await this.subjectFacts(policy, requests, authorised);
     const evaluatedAt = new Date().toISOString();
@@ -272,7 +274,7 @@ export class AccessService {
     }
     return this.abilities
       .createFor(principal)
-      .can(Action.Execute, asSubject('AccessDecision', { mode: 'check', purpose }));
+      .can(Action.Execute, asSubject('AccessDecision', { purpose }), AccessMode.Check);
   }
 }
 

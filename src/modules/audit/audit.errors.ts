@@ -9,3 +9,5 @@ export class AuditEventInvalid extends domainError('AUDIT_EVENT_INVALID', ErrorK
 export class AuditTrailUnavailable extends domainError('AUDIT_TRAIL_UNAVAILABLE', ErrorKind.Unavailable) {}
 /** Back-pressure: the in-process queue of events waiting for the writer is full. */
 export class AuditTrailOverloaded extends domainError('AUDIT_TRAIL_OVERLOADED', ErrorKind.Unavailable) {}
+/** Events covered by a signed checkpoint are missing: nothing more is appended (see insertChained). */
+export class AuditTrailTruncated extends domainError('AUDIT_TRAIL_TRUNCATED', ErrorKind.Unavailable) {}

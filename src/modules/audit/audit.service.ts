@@ -9,7 +9,7 @@ import { loadOrCreateSecret } from '../../common/secrets/local-secrets';
 import type { Actor } from '../../policies/principal';
 import { AuditBatchWriter } from './audit-batch-writer';
 import { AuditEventInput, AuditEventRecord, AuditTarget, GENESIS_HASH } from './audit-event.types';
-import { AuditEventInvalid, AuditTrailUnavailable } from './audit.errors';
+import { AuditEventInvalid, AuditTrailTruncated, AuditTrailUnavailable } from './audit.errors';
 import { chainHash } from './audit-hash';
 
 /** Advisory lock key serialising appends to the one chain across every instance. */
@@ -215,14 +215,25 @@ export class AuditService implements BeforeApplicationShutdown {
   ): Promise<AuditEventRecord[]> {
     if (events.length === 0) return [];
     await manager.query('SELECT pg_advisory_xact_lock($1)', [AUDIT_CHAIN_LOCK]);
-    const head = await manager.query<{ seq: string; hash: string }[]>(
-      'SELECT seq, hash FROM audit_event ORDER BY seq DESC LIMIT 1',
+    const [head] = await manager.query<{ seq: string | null; hash: string | null; sealed: string | null }[]>(
+      `SELECT (SELECT seq FROM audit_event ORDER BY seq DESC LIMIT 1) AS seq,
+              (SELECT hash FROM audit_event ORDER BY seq DESC LIMIT 1) AS hash,
+              (SELECT max(head_seq) FROM audit_checkpoint) AS sealed`,
     );
-    const records = chainAfter(
-      head.length ? Number(head[0].seq) : 0,
-      head.length ? head[0].hash : GENESIS_HASH,
-      events,
-    );
+    const headSeq = head.seq === null ? 0 : Number(head.seq);
+    if (head.sealed !== null && headSeq < Number(head.sealed)) {
+      // Events a signed checkpoint covers are gone (the tail was cut by someone bypassing the
+      // guards). Chaining on would reuse sealed sequence numbers and blur the evidence: refuse, so
+      // the break stays where it happened and every caller that needs a record fails closed.
+      this.logger.fatal(
+        { headSeq, sealedSeq: Number(head.sealed) },
+        'Audit trail truncated below a signed checkpoint: appends refused until an operator intervenes',
+      );
+      throw new AuditTrailTruncated(
+        `The audit trail ends at seq ${headSeq}, before the signed checkpoint at seq ${head.sealed}`,
+      );
+    }
+    const records = chainAfter(headSeq, head.hash ?? GENESIS_HASH, events);
     for (let i = 0; i < records.length; i += AUDIT_WRITER_MAX_BATCH) {
       const chunk = records.slice(i, i + AUDIT_WRITER_MAX_BATCH);
       await manager.query(INSERT_AUDIT_EVENTS_SQL, insertParameters(chunk));

@@ -63,19 +63,22 @@ export class ConsentsController {
     @Param('subjectId', SubjectIdPipe) subjectId: string,
     @Body() dto: RecordConsentDto,
     @CurrentActor() actor: Actor,
-    @CurrentAbility() ability?: AppAbility,
+    @CurrentAbility() ability: AppAbility,
   ): Promise<ConsentRecordDto> {
     return this.consents.record(subjectId, dto, actor, ability);
   }
 
   @Get('subjects/:subjectId/consents')
   @CheckPolicy(Action.Read, 'Consent')
-  @ApiOperation({ summary: "A subject's current consent per purpose and full history" })
+  @ApiOperation({
+    summary: "A subject's current consent per purpose and full history",
+    description: 'An application sees only the purposes it is authorised for; others are left out.',
+  })
   @ApiParam(SUBJECT_PARAM)
   @ApiOkResponse({ type: SubjectConsentsDto })
   list(
     @Param('subjectId', SubjectIdPipe) subjectId: string,
-    @CurrentAbility() ability?: AppAbility,
+    @CurrentAbility() ability: AppAbility,
   ): Promise<SubjectConsentsDto> {
     return this.consents.forSubject(subjectId, ability);
   }
@@ -106,7 +109,7 @@ export class ConsentsController {
   import(
     @Req() req: Request,
     @CurrentActor() actor: Actor,
-    @CurrentAbility() ability?: AppAbility,
+    @CurrentAbility() ability: AppAbility,
   ): Promise<ConsentImportResultDto> {
     return this.consents.import(ndjsonBody(req), actor, ability);
   }

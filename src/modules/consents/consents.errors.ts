@@ -27,5 +27,18 @@ export class RestrictionPurposeUnknown extends domainError(
   'RESTRICTION_PURPOSE_UNKNOWN',
   ErrorKind.Unprocessable,
 ) {}
+/**
+ * The caller may not restrict these purposes (an application outside its authorisations). Decided
+ * before any existence check: the answer is the same whether the purpose exists or not.
+ */
+export class RestrictionPurposeNotAuthorised extends domainError(
+  'RESTRICTION_PURPOSE_NOT_AUTHORISED',
+  ErrorKind.Forbidden,
+) {}
+/** An application names the purposes it restricts; only a DPO restricts every purpose at once. */
+export class RestrictionPurposesRequired extends domainError(
+  'RESTRICTION_PURPOSES_REQUIRED',
+  ErrorKind.Forbidden,
+) {}
 export class RestrictionNotFound extends domainError('RESTRICTION_NOT_FOUND', ErrorKind.NotFound) {}
 export class RestrictionAlreadyLifted extends domainError('RESTRICTION_ALREADY_LIFTED', ErrorKind.Conflict) {}

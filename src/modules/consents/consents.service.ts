@@ -83,7 +83,7 @@ export class ConsentsService {
     subjectId: string,
     dto: RecordConsentDto,
     actor: Actor,
-    ability?: AppAbility,
+    ability: AppAbility,
   ): Promise<ConsentRecordDto> {
     const now = new Date();
     const { saved, becameCurrent } = await inTransaction(this.dataSource, async (m) => {
@@ -97,12 +97,15 @@ export class ConsentsService {
       await this.subjectState.notifyChanged(m, subjectId);
       return { saved: event, becameCurrent: current };
     });
-    this.subjectState.invalidate(subjectId);
+    // A withdrawal holds on every instance before it is acknowledged; a grant may arrive late.
+    if (dto.status === ConsentStatus.Withdrawn) await this.subjectState.changed(subjectId);
+    else this.subjectState.invalidate(subjectId);
     this.announceWithdrawals(becameCurrent);
     return toRecordDto(saved);
   }
 
-  async forSubject(subjectId: string, ability?: AppAbility): Promise<SubjectConsentsDto> {
+  /** Current state and history for the purposes the caller may read (an application: its own). */
+  async forSubject(subjectId: string, ability: AppAbility): Promise<SubjectConsentsDto> {
     const [states, events] = await Promise.all([
       this.dataSource.manager.find(ConsentStateEntity, {
         where: { subjectId },
@@ -113,8 +116,7 @@ export class ConsentsService {
         order: { occurredAt: 'DESC', recordedAt: 'DESC' },
       }),
     ]);
-    const visible = (code: string) =>
-      !ability || ability.can(Action.Read, asSubject('Consent', { purpose: code }));
+    const visible = (code: string) => ability.can(Action.Read, asSubject('Consent', { purpose: code }));
     return {
       subjectId,
       current: states
@@ -135,7 +137,7 @@ export class ConsentsService {
    * purpose rules); if any is bad nothing is written and each bad line is reported by number.
    * Rows are written in batches inside the one transaction while no error has been seen.
    */
-  async import(body: Readable, actor: Actor, ability?: AppAbility): Promise<ConsentImportResultDto> {
+  async import(body: Readable, actor: Actor, ability: AppAbility): Promise<ConsentImportResultDto> {
     const importId = randomUUID();
     const now = new Date();
     const errors: ConsentImportLineErrorDto[] = [];
@@ -203,7 +205,8 @@ export class ConsentsService {
       }
       await this.subjectState.notifyChanged(m, ALL_SUBJECTS);
     });
-    this.subjectState.invalidateRef(ALL_SUBJECTS);
+    if (counts.withdrawn > 0) await this.subjectState.changed(ALL_SUBJECTS);
+    else this.subjectState.invalidateRef(ALL_SUBJECTS);
     this.announceWithdrawals(withdrawals);
     return { importId, lines, imported: counts.granted + counts.withdrawn, ...counts };
   }
@@ -315,10 +318,10 @@ export class ConsentsService {
 function consentProblem(
   dto: RecordConsentDto,
   purposes: Map<string, PurposeView>,
-  ability: AppAbility | undefined,
+  ability: AppAbility,
   now: Date,
 ): Error | undefined {
-  if (ability && !ability.can(Action.Create, asSubject('Consent', { purpose: dto.purpose }))) {
+  if (!ability.can(Action.Create, asSubject('Consent', { purpose: dto.purpose }))) {
     return new ConsentPurposeNotAuthorised(`The caller is not authorised for purpose "${dto.purpose}"`);
   }
   const purpose = purposes.get(dto.purpose);

@@ -3,6 +3,7 @@ import {
   ApiBearerAuth,
   ApiConflictResponse,
   ApiCreatedResponse,
+  ApiForbiddenResponse,
   ApiNotFoundResponse,
   ApiOkResponse,
   ApiOperation,
@@ -11,10 +12,11 @@ import {
   ApiUnprocessableEntityResponse,
 } from '@nestjs/swagger';
 import { ErrorBodyDto } from '../../common/errors/error-body.dto';
+import type { AppAbility } from '../../policies/ability.factory';
 import { Action } from '../../policies/action.enum';
 import { CheckPolicy } from '../../policies/check-policy.decorator';
 import type { Actor } from '../../policies/principal';
-import { CurrentActor } from '../../policies/request-principal';
+import { CurrentAbility, CurrentActor } from '../../policies/request-principal';
 import {
   CreateRestrictionDto,
   LiftRestrictionDto,
@@ -39,13 +41,20 @@ export class RestrictionsController {
   })
   @ApiParam(SUBJECT_PARAM)
   @ApiCreatedResponse({ type: RestrictionResponseDto })
+  @ApiForbiddenResponse({
+    type: ErrorBodyDto,
+    description:
+      'An application naming a purpose it is not authorised for (RESTRICTION_PURPOSE_NOT_AUTHORISED, whether ' +
+      'the purpose exists or not), or omitting purposes (RESTRICTION_PURPOSES_REQUIRED: only a DPO restricts all)',
+  })
   @ApiUnprocessableEntityResponse({ type: ErrorBodyDto, description: 'Unknown purpose' })
   set(
     @Param('subjectId', SubjectIdPipe) subjectId: string,
     @Body() dto: CreateRestrictionDto,
     @CurrentActor() actor: Actor,
+    @CurrentAbility() ability: AppAbility,
   ): Promise<RestrictionResponseDto> {
-    return this.restrictions.set(subjectId, dto, actor);
+    return this.restrictions.set(subjectId, dto, actor, ability);
   }
 
   @Get()

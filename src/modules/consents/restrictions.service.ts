@@ -2,11 +2,19 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { inTransaction } from '../../database/transaction';
+import { AppAbility, asSubject } from '../../policies/ability.factory';
+import { Action } from '../../policies/action.enum';
 import type { Actor } from '../../policies/principal';
 import { AuditService } from '../audit/audit.service';
 import { PurposesService } from '../purposes/purposes.service';
 import { RestrictionKind } from './consent.model';
-import { RestrictionAlreadyLifted, RestrictionNotFound, RestrictionPurposeUnknown } from './consents.errors';
+import {
+  RestrictionAlreadyLifted,
+  RestrictionNotFound,
+  RestrictionPurposeNotAuthorised,
+  RestrictionPurposesRequired,
+  RestrictionPurposeUnknown,
+} from './consents.errors';
 import type {
   CreateRestrictionDto,
   LiftRestrictionDto,
@@ -29,7 +37,13 @@ export class RestrictionsService {
     private readonly subjectState: SubjectStateService,
   ) {}
 
-  async set(subjectId: string, dto: CreateRestrictionDto, actor: Actor): Promise<RestrictionResponseDto> {
+  async set(
+    subjectId: string,
+    dto: CreateRestrictionDto,
+    actor: Actor,
+    ability: AppAbility,
+  ): Promise<RestrictionResponseDto> {
+    assertMayRestrict(dto, ability);
     const saved = await inTransaction(this.dataSource, async (m) => {
       if (dto.purposes) {
         const known = new Set((await this.purposes.listAll(m)).map((p) => p.code));
@@ -61,7 +75,8 @@ export class RestrictionsService {
       await this.subjectState.notifyChanged(m, subjectId);
       return restriction;
     });
-    this.subjectState.invalidate(subjectId);
+    // Holds on every instance before it is acknowledged (lifting, below, may arrive late).
+    await this.subjectState.changed(subjectId);
     return toResponse(saved);
   }
 
@@ -102,6 +117,31 @@ export class RestrictionsService {
       order: { setAt: 'DESC' },
     });
     return { subjectId, items: rows.map(toResponse) };
+  }
+}
+
+/**
+ * Record-level rule, before anything is read: each purpose named must be one the caller may
+ * restrict (an application: its authorised purposes), and omitting `purposes` (every purpose,
+ * which would block every other application too) needs a rule without that limit (a DPO). The
+ * refusal depends only on the request, so it tells nothing about which purposes exist.
+ */
+function assertMayRestrict(dto: CreateRestrictionDto, ability: AppAbility): void {
+  const may = (purpose: string | null) => ability.can(Action.Create, asSubject('Restriction', { purpose }));
+  if (!dto.purposes) {
+    if (!may(null)) {
+      throw new RestrictionPurposesRequired(
+        'An application must name the purposes it restricts (purposes); only a DPO may restrict every purpose',
+      );
+    }
+    return;
+  }
+  const notAuthorised = dto.purposes.filter((code) => !may(code));
+  if (notAuthorised.length) {
+    throw new RestrictionPurposeNotAuthorised(
+      `The caller is not authorised for purposes: ${notAuthorised.join(', ')}`,
+      { purposes: notAuthorised },
+    );
   }
 }
 

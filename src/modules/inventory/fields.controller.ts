@@ -55,7 +55,7 @@ export class FieldsController {
   @ApiOkResponse({ type: PersonalFieldPageDto })
   list(
     @Query() query: ListFieldsQueryDto,
-    @CurrentAbility() ability?: AppAbility,
+    @CurrentAbility() ability: AppAbility,
   ): Promise<PersonalFieldPageDto> {
     return this.inventory.listFields(query, ability);
   }
@@ -66,7 +66,7 @@ export class FieldsController {
   @ApiOkResponse({ type: PersonalFieldResponseDto })
   get(
     @Param('key', FieldKeyPipe) key: string,
-    @CurrentAbility() ability?: AppAbility,
+    @CurrentAbility() ability: AppAbility,
   ): Promise<PersonalFieldResponseDto> {
     return this.inventory.getField(key, ability);
   }
@@ -118,7 +118,7 @@ export class FieldsController {
   @ApiOkResponse({ type: PersonalFieldListDto })
   async listOfPurpose(
     @Param('code', PurposeCodePipe) code: string,
-    @CurrentAbility() ability?: AppAbility,
+    @CurrentAbility() ability: AppAbility,
   ): Promise<PersonalFieldListDto> {
     return { items: await this.inventory.listFieldsOfPurpose(code, ability) };
   }

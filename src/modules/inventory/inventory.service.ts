@@ -481,13 +481,13 @@ export class InventoryService {
   }
 
   /** A field with its bindings, effective retention and flags; unseen and unknown look the same. */
-  async getField(key: string, ability?: AppAbility): Promise<PersonalFieldResponseDto> {
+  async getField(key: string, ability: AppAbility): Promise<PersonalFieldResponseDto> {
     const view = await this.fieldView(this.dataSource.manager, key);
     if (!canRead(view, ability)) throw new FieldNotFound(`No field with key "${key}"`);
     return view;
   }
 
-  async listFields(query: ListFieldsQueryDto, ability?: AppAbility): Promise<PersonalFieldPageDto> {
+  async listFields(query: ListFieldsQueryDto, ability: AppAbility): Promise<PersonalFieldPageDto> {
     const limit = query.limit ?? DEFAULT_PAGE_SIZE;
     const after = query.cursor ? decodeCursor<[string]>(query.cursor, 1)[0] : undefined;
     const matches = (await this.listAllFields(query, ability)).filter((f) => !after || f.key > after);
@@ -496,8 +496,8 @@ export class InventoryService {
     return { items, nextCursor };
   }
 
-  /** Every field matching the filter, without pagination (for reports). */
-  async listAllFields(filter: FieldFilter = {}, ability?: AppAbility): Promise<PersonalFieldResponseDto[]> {
+  /** Every field matching the filter that `ability` may read (SYSTEM_ABILITY: all), without pagination. */
+  async listAllFields(filter: FieldFilter, ability: AppAbility): Promise<PersonalFieldResponseDto[]> {
     const state = await this.loadState(this.dataSource.manager);
     return state.fields
       .map((f) => toFieldResponse(f, state))
@@ -521,9 +521,9 @@ export class InventoryService {
    * (every field filtered out) are skipped.
    */
   async *iterateFields(
-    filter: FieldFilter = {},
+    filter: FieldFilter,
+    ability: AppAbility,
     batchSize = FIELD_BATCH_SIZE,
-    ability?: AppAbility,
   ): AsyncGenerator<PersonalFieldResponseDto[]> {
     if (!Number.isInteger(batchSize) || batchSize < 1) throw new RangeError('batchSize must be ≥ 1');
     const m = this.dataSource.manager;
@@ -569,7 +569,7 @@ export class InventoryService {
   }
 
   /** GET /purposes/{code}/fields: the purpose must be visible to the caller. */
-  async listFieldsOfPurpose(code: string, ability?: AppAbility): Promise<PersonalFieldResponseDto[]> {
+  async listFieldsOfPurpose(code: string, ability: AppAbility): Promise<PersonalFieldResponseDto[]> {
     await this.purposes.get(code, ability);
     return this.listAllFields({ purpose: code }, ability);
   }
@@ -873,8 +873,9 @@ function matchesFilter(f: PersonalFieldResponseDto, filter: FieldFilter): boolea
   );
 }
 
-function canRead(view: PersonalFieldResponseDto, ability: AppAbility | undefined): boolean {
-  return !ability || ability.can(Action.Read, asSubject('PersonalField', view));
+/** Record-level rule; internal callers pass SYSTEM_ABILITY (there is no "no ability" case). */
+function canRead(view: PersonalFieldResponseDto, ability: AppAbility): boolean {
+  return ability.can(Action.Read, asSubject('PersonalField', view));
 }
 
 /** DTO instances and plain JSON compare equal when their content is equal. */

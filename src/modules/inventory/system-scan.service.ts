@@ -3,6 +3,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { Client } from 'pg';
 import { DataSource } from 'typeorm';
 import { inTransaction } from '../../database/transaction';
+import { SYSTEM_ABILITY } from '../../policies/ability.factory';
 import type { Actor } from '../../policies/principal';
 import { AuditService } from '../audit/audit.service';
 import type { ScanResultDto, ScanSystemDto } from './dto/scan.dto';
@@ -55,7 +56,9 @@ export class SystemScanService {
     const schemas = dto.schemas ?? [...new Set(columns.map((c) => c.table_schema))].sort();
 
     const datasets = (await this.inventory.listDatasets(code)).map((d) => d.name);
-    const registered = new Set((await this.inventory.listAllFields({ system: code })).map((f) => f.key));
+    const registered = new Set(
+      (await this.inventory.listAllFields({ system: code }, SYSTEM_ABILITY)).map((f) => f.key),
+    );
     const present = new Set<string>();
     const unregistered: UnregisteredColumn[] = [];
     for (const c of columns) {
@@ -77,7 +80,7 @@ export class SystemScanService {
       (a, b) =>
         Number(b.likelyPersonal) - Number(a.likelyPersonal) || byString(a.suggestedKey, b.suggestedKey),
     );
-    const missing: MissingColumn[] = (await this.inventory.listAllFields({ system: code }))
+    const missing: MissingColumn[] = (await this.inventory.listAllFields({ system: code }, SYSTEM_ABILITY))
       .filter((f) => schemas.includes(splitDatasetName(f.dataset).schema) && !present.has(f.key))
       .map((f) => ({ key: f.key, dataset: f.dataset, column: f.column }));
 

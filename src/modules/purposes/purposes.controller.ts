@@ -47,10 +47,7 @@ export class PurposesController {
   @CheckPolicy(Action.Read, 'Purpose')
   @ApiOperation({ summary: 'List purposes (filter by status, legal basis, text; cursor pagination)' })
   @ApiOkResponse({ type: PurposePageDto })
-  list(
-    @Query() query: ListPurposesQueryDto,
-    @CurrentAbility() ability?: AppAbility,
-  ): Promise<PurposePageDto> {
+  list(@Query() query: ListPurposesQueryDto, @CurrentAbility() ability: AppAbility): Promise<PurposePageDto> {
     return this.purposes.list(query, ability);
   }
 
@@ -60,7 +57,7 @@ export class PurposesController {
   @ApiOkResponse({ type: PurposeResponseDto })
   get(
     @Param('code', PurposeCodePipe) code: string,
-    @CurrentAbility() ability?: AppAbility,
+    @CurrentAbility() ability: AppAbility,
   ): Promise<PurposeResponseDto> {
     return this.purposes.get(code, ability);
   }
@@ -127,7 +124,7 @@ export class PurposesController {
   @ApiOkResponse({ type: PurposeHistoryDto })
   history(
     @Param('code', PurposeCodePipe) code: string,
-    @CurrentAbility() ability?: AppAbility,
+    @CurrentAbility() ability: AppAbility,
   ): Promise<PurposeHistoryDto> {
     return this.purposes.history(code, ability);
   }

@@ -122,7 +122,7 @@ export class PurposesService {
   }
 
   /** A purpose the caller may read; one it may not read is reported as not found (no existence oracle). */
-  async get(code: string, ability?: AppAbility): Promise<PurposeView> {
+  async get(code: string, ability: AppAbility): Promise<PurposeView> {
     const register = await this.loadRegister(this.dataSource.manager);
     const purpose = register.get(code);
     const view = purpose && this.view(purpose, register);
@@ -136,7 +136,7 @@ export class PurposesService {
     return [...register.values()].sort(byCode).map((p) => this.view(p, register));
   }
 
-  async list(query: ListPurposesQueryDto, ability?: AppAbility): Promise<PurposePageDto> {
+  async list(query: ListPurposesQueryDto, ability: AppAbility): Promise<PurposePageDto> {
     const limit = query.limit ?? DEFAULT_PAGE_SIZE;
     const after = query.cursor ? decodeCursor<[string]>(query.cursor, 1)[0] : undefined;
     const text = query.q?.toLowerCase();
@@ -154,7 +154,7 @@ export class PurposesService {
     return { items, nextCursor };
   }
 
-  async history(code: string, ability?: AppAbility): Promise<PurposeHistoryDto> {
+  async history(code: string, ability: AppAbility): Promise<PurposeHistoryDto> {
     // Record-level rule (applications see their purposes only); unseen and unknown look the same.
     if (!canRead({ code }, ability)) throw new PurposeNotFound(`No purpose with code "${code}"`);
     const versions = await this.dataSource.manager.find(PurposeVersionEntity, {
@@ -441,8 +441,9 @@ function normalise(v: unknown): unknown {
   return v === undefined ? null : (JSON.parse(JSON.stringify(v ?? null)) as unknown);
 }
 
-function canRead(view: Pick<PurposeView, 'code'>, ability: AppAbility | undefined): boolean {
-  return !ability || ability.can(Action.Read, asSubject('Purpose', view));
+/** Record-level rule; internal callers pass SYSTEM_ABILITY (there is no "no ability" case). */
+function canRead(view: Pick<PurposeView, 'code'>, ability: AppAbility): boolean {
+  return ability.can(Action.Read, asSubject('Purpose', view));
 }
 
 function byCode(a: { code: string }, b: { code: string }): number {

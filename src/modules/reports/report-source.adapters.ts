@@ -1,3 +1,4 @@
+import { SYSTEM_ABILITY } from '../../policies/ability.factory';
 import { checkpointMessage } from '../audit/audit-signer';
 import type { AuditIntegrityService } from '../audit/audit-integrity.service';
 import type { AccessService } from '../access/access.service';
@@ -38,8 +39,9 @@ export function inventorySourceFrom(inventory: InventoryService): InventorySourc
       }));
     },
     async *iterateFields(): AsyncGenerator<InventoryFieldView> {
-      // Keyset batches ordered by key: only one batch of fields is in memory at a time.
-      for await (const batch of inventory.iterateFields()) {
+      // Keyset batches ordered by key: only one batch of fields is in memory at a time. A report is
+      // the register as a whole, for its readers (DPO, auditor), not one application's view.
+      for await (const batch of inventory.iterateFields({}, SYSTEM_ABILITY)) {
         for (const f of batch) {
           yield {
             key: f.key,

@@ -27,7 +27,9 @@ export class CreateRestrictionDto {
   @ApiPropertyOptional({
     type: [String],
     example: ['marketing.newsletter'],
-    description: 'Purposes concerned (and their sub-purposes); omit for every purpose',
+    description:
+      'Purposes concerned (and their sub-purposes); omit for every purpose (DPO only: an application names ' +
+      'purposes it is authorised for)',
   })
   @IsOptional()
   @IsArray()
