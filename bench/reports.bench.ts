@@ -72,7 +72,7 @@ function context(kind: ReportKind, format: ReportFormat): ReportContext {
     period: kind === ReportKind.Gaps ? { from: new Date(now.getTime() - 86_400_000), to: now } : null,
     generatedAt: now,
     delimiter: ',',
-    chainHead: { seq: 1, hash: '0'.repeat(64) },
+    chainHead: { seq: 1, hash: '0'.repeat(64), verified: true },
   };
 }
 

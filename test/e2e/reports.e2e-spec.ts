@@ -119,7 +119,11 @@ describe('Compliance reports (PostgreSQL)', () => {
 
     // The document names the chain head it was generated at; its own export record follows it.
     const exported = await lastExport();
-    expect(doc.auditChainHead).toEqual({ seq: Number(exported.seq) - 1, hash: exported.prev_hash });
+    expect(doc.auditChainHead).toEqual({
+      seq: Number(exported.seq) - 1,
+      hash: exported.prev_hash,
+      verified: true,
+    });
     expect(exported.payload).toMatchObject({
       report: 'ropa',
       format: 'json',
@@ -225,7 +229,7 @@ describe('Compliance reports (PostgreSQL)', () => {
     const doc = JSON.parse((res.body as Buffer).toString('utf8'));
     expect(doc.verification).toMatchObject({ valid: true, checkedEvents: count, firstInvalidSeq: null });
     const head = (await db.query(`SELECT seq, hash FROM audit_event WHERE seq = $1`, [count])).rows[0];
-    expect(doc.verification.head).toEqual({ seq: Number(head.seq), hash: head.hash });
+    expect(doc.verification.head).toEqual({ seq: Number(head.seq), hash: head.hash, verified: true });
 
     const cp = doc.checkpoint;
     expect(cp).toMatchObject({ algorithm: 'Ed25519' });

@@ -78,7 +78,8 @@ export function auditIntegritySourceFrom(integrity: AuditIntegrityService): Audi
     async head() {
       // Verified head: walk only what the latest signed checkpoint does not already seal.
       const latest = await integrity.latestCheckpoint();
-      return (await integrity.verify({ fromSeq: latest?.headSeq ?? 1 })).head;
+      const v = await integrity.verify({ fromSeq: latest?.headSeq ?? 1 });
+      return v.head ? { seq: v.head.seq, hash: v.head.hash, verified: v.ok } : null;
     },
     async verify() {
       const v = await integrity.verify();
@@ -87,7 +88,7 @@ export function auditIntegritySourceFrom(integrity: AuditIntegrityService): Audi
         checkedEvents: v.checkedEvents,
         fromSeq: v.fromSeq,
         toSeq: v.toSeq,
-        head: v.head,
+        head: v.head ? { seq: v.head.seq, hash: v.head.hash, verified: v.ok } : null,
         firstInvalidSeq: v.firstBreak?.seq ?? null,
         problem: v.firstBreak?.message ?? null,
         verifiedAt: v.verifiedAt,

@@ -104,6 +104,8 @@ export interface RetentionSource {
 export interface ChainHeadView {
   seq: number;
   hash: string;
+  /** False when the chain up to this head does not verify: the document says so, never hides it. */
+  verified: boolean;
 }
 
 export interface ChainVerificationView {

@@ -42,7 +42,7 @@ export async function prepareIntegrity(
           w.section('verification', l.t('verification'));
           w.fact(l.t('valid'), l.yesNo(verification.valid));
           w.fact(l.t('checkedEvents'), String(verification.checkedEvents));
-          w.fact('Seq', `${verification.fromSeq ?? '—'} → ${verification.toSeq ?? '—'}`);
+          w.fact('Seq', `${verification.fromSeq ?? '—'} – ${verification.toSeq ?? '—'}`);
           w.fact(l.t('chainHead'), verification.head ? `#${verification.head.seq}` : l.t('chainHeadNone'));
           if (verification.head) w.paragraph(verification.head.hash, { mono: true });
           if (!verification.valid) {

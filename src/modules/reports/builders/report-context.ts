@@ -36,7 +36,9 @@ export function reportMeta(ctx: ReportContext): Record<string, unknown> {
 }
 
 export function chainHeadText(ctx: ReportContext): string {
-  return ctx.chainHead ? `#${ctx.chainHead.seq} ${ctx.chainHead.hash}` : ctx.labels.t('chainHeadNone');
+  if (!ctx.chainHead) return ctx.labels.t('chainHeadNone');
+  const head = `#${ctx.chainHead.seq} ${ctx.chainHead.hash}`;
+  return ctx.chainHead.verified ? head : `${head} (${ctx.labels.t('chainHeadUnverified')})`;
 }
 
 /** A PDF writer with the cover every report shares: title, generation date, period, chain head. */
@@ -45,7 +47,7 @@ export function startPdf(ctx: ReportContext, extraFacts: [string, string][] = []
   const title = l.t(`${ctx.kind}.title` as LabelKey);
   const pdf = new PdfReportWriter(l, title, ctx.generatedAt);
   const facts: [string, string][] = [[l.t('generatedAt'), l.date(ctx.generatedAt)]];
-  if (ctx.period) facts.push([l.t('period'), `${l.date(ctx.period.from)} → ${l.date(ctx.period.to)}`]);
+  if (ctx.period) facts.push([l.t('period'), `${l.date(ctx.period.from)} – ${l.date(ctx.period.to)}`]);
   facts.push([l.t('chainHead'), chainHeadText(ctx)], ...extraFacts);
   pdf.cover({ title, subtitle: l.t(`${ctx.kind}.subtitle` as LabelKey), facts });
   return pdf;

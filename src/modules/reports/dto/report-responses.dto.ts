@@ -13,6 +13,8 @@ export class ChainHeadDto {
   @ApiProperty({ example: 1842 }) seq!: number;
   @ApiProperty({ example: '9f2c…e1', description: 'SHA-256 (hex) of the last event of the audit chain' })
   hash!: string;
+  @ApiProperty({ example: true, description: 'False when the chain up to this head does not verify' })
+  verified!: boolean;
 }
 
 export class ReportMetaDto {
