@@ -88,9 +88,33 @@ export class AuditService implements BeforeApplicationShutdown {
     return this.writer.submit(inputs.map((input) => this.prepare(input, now)));
   }
 
-  async recordInTransaction(manager: EntityManager, input: AuditEventInput): Promise<AuditEventRecord> {
-    const [record] = await this.appendBatch(manager, [input]);
-    return record;
+  /**
+   * Records one event inside the caller's transaction (committed or rolled back with it). Inside
+   * withDeferredRecords, the event is prepared now and written with the others at the end.
+   */
+  async recordInTransaction(manager: EntityManager, input: AuditEventInput): Promise<void> {
+    const deferred = this.deferred.get(manager);
+    if (deferred) deferred.push(this.prepare(input, new Date()));
+    else await this.appendBatch(manager, [input]);
+  }
+
+  /**
+   * Runs a long piece of work in the caller's transaction with its events held back, then appends
+   * them in order at the end: the chain lock (which every instance's access-check records wait for)
+   * is then held only for the last moments of the transaction, not for the whole of it.
+   */
+  async withDeferredRecords<T>(manager: EntityManager, work: () => Promise<T>): Promise<T> {
+    if (this.deferred.has(manager)) return work();
+    const pending: PreparedAuditEvent[] = [];
+    this.deferred.set(manager, pending);
+    let result: T;
+    try {
+      result = await work();
+    } finally {
+      this.deferred.delete(manager);
+    }
+    await this.insertChained(manager, pending);
+    return result;
   }
 
   /**
@@ -104,6 +128,9 @@ export class AuditService implements BeforeApplicationShutdown {
       inputs.map((input) => this.prepare(input, now)),
     );
   }
+
+  /** Events held back by withDeferredRecords, per transaction. */
+  private readonly deferred = new WeakMap<EntityManager, PreparedAuditEvent[]>();
 
   /** Events waiting for the writer (for health and tests). */
   get pendingEvents(): number {

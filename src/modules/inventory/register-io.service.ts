@@ -175,14 +175,17 @@ export class RegisterIoService {
     diff: RegisterDiff,
     actor: Actor,
   ): Promise<void> {
-    await this.applyPurposes(m, doc, current, actor);
-    await this.applyInventory(m, doc, diff, actor);
+    // Register row lock first (the order every register writer follows), audit chain lock last.
     await this.registerRevision.bump(m);
-    await this.audit.recordInTransaction(m, {
-      type: 'register.imported',
-      actor,
-      target: { type: 'register', id: 'register' },
-      payload: { diff },
+    await this.audit.withDeferredRecords(m, async () => {
+      await this.applyPurposes(m, doc, current, actor);
+      await this.applyInventory(m, doc, diff, actor);
+      await this.audit.recordInTransaction(m, {
+        type: 'register.imported',
+        actor,
+        target: { type: 'register', id: 'register' },
+        payload: { diff },
+      });
     });
   }
 
