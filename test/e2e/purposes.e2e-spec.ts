@@ -196,6 +196,31 @@ describe('Purpose register (PostgreSQL)', () => {
     );
   });
 
+  it('never leaves an active sub-purpose under a retired parent, however the two writes interleave', async () => {
+    for (let round = 0; round < 8; round += 1) {
+      const parent = `race.p${round}`;
+      await dpo()
+        .post('/purposes')
+        .send(purposeInput({ code: parent }))
+        .expect(201);
+      await dpo().post(`/purposes/${parent}/activate`).expect(200);
+      await dpo()
+        .post('/purposes')
+        .send(purposeInput({ code: `${parent}.child`, parentCode: parent }))
+        .expect(201);
+      // Register writes are serialised: one of the two is refused, whichever comes second.
+      const [activated, retired] = await Promise.all([
+        dpo().post(`/purposes/${parent}.child/activate`),
+        dpo().post(`/purposes/${parent}/retire`),
+      ]);
+      expect([activated.status, retired.status].filter((status) => status === 200)).toHaveLength(1);
+      const child = (await dpo().get(`/purposes/${parent}.child`).expect(200)).body;
+      const parentNow = (await dpo().get(`/purposes/${parent}`).expect(200)).body;
+      expect(child.status === 'active' && parentNow.status === 'retired').toBe(false);
+      expect(Math.max(activated.status, retired.status)).toBeLessThan(500);
+    }
+  });
+
   it('answers 412 to a stale If-Match, and 409 to a duplicate code', async () => {
     const input = purposeInput();
     await dpo().post('/purposes').send(input).expect(201);

@@ -4,7 +4,6 @@ import { isDeepStrictEqual } from 'node:util';
 import { DataSource, EntityManager, In } from 'typeorm';
 import { decodeCursor, DEFAULT_PAGE_SIZE, encodeCursor } from '../../common/pagination/cursor';
 import { SecretCipher, SecretUndecryptable } from '../../common/secrets/secret-cipher';
-import { inTransaction } from '../../database/transaction';
 import { AppAbility, asSubject } from '../../policies/ability.factory';
 import { Action } from '../../policies/action.enum';
 import type { Actor } from '../../policies/principal';
@@ -110,37 +109,39 @@ export class InventoryService {
   // ---------------------------------------------------------------- systems
 
   async createSystem(dto: CreateSystemDto, actor: Actor): Promise<SystemResponseDto> {
-    return inTransaction(this.dataSource, async (m) => {
-      if (await m.exists(InventorySystemEntity, { where: { code: dto.code } })) {
-        throw new SystemAlreadyExists(`A system with code "${dto.code}" already exists`);
-      }
-      const system = m.create(InventorySystemEntity, {
-        code: dto.code,
-        version: 1,
-        createdBy: actor.id,
-        updatedBy: actor.id,
-        connectionStringEncrypted: null,
-        webhookSecretEncrypted: null,
-      });
-      for (const key of SYSTEM_PROPERTIES) {
-        (system as unknown as Record<string, unknown>)[key] = dto[key] ?? null;
-      }
-      this.applySecrets(system, dto);
-      this.assertSystemRules(system, true);
-      const saved = await m.save(InventorySystemEntity, system);
-      await this.recordChange(
-        m,
-        actor,
-        'system.created',
-        { type: 'system', id: saved.code },
-        {
-          after: systemSnapshot(saved),
-        },
+    return this.registerRevision
+      .transaction(async (m) => {
+        if (await m.exists(InventorySystemEntity, { where: { code: dto.code } })) {
+          throw new SystemAlreadyExists(`A system with code "${dto.code}" already exists`);
+        }
+        const system = m.create(InventorySystemEntity, {
+          code: dto.code,
+          version: 1,
+          createdBy: actor.id,
+          updatedBy: actor.id,
+          connectionStringEncrypted: null,
+          webhookSecretEncrypted: null,
+        });
+        for (const key of SYSTEM_PROPERTIES) {
+          (system as unknown as Record<string, unknown>)[key] = dto[key] ?? null;
+        }
+        this.applySecrets(system, dto);
+        this.assertSystemRules(system, true);
+        const saved = await m.save(InventorySystemEntity, system);
+        await this.recordChange(
+          m,
+          actor,
+          'system.created',
+          { type: 'system', id: saved.code },
+          {
+            after: systemSnapshot(saved),
+          },
+        );
+        return toSystemResponse(saved, 0);
+      })
+      .catch(
+        rethrowUniqueAs(() => new SystemAlreadyExists(`A system with code "${dto.code}" already exists`)),
       );
-      return toSystemResponse(saved, 0);
-    }).catch(
-      rethrowUniqueAs(() => new SystemAlreadyExists(`A system with code "${dto.code}" already exists`)),
-    );
   }
 
   async updateSystem(
@@ -149,7 +150,7 @@ export class InventoryService {
     actor: Actor,
     expectedVersion?: number,
   ): Promise<SystemResponseDto> {
-    return inTransaction(this.dataSource, async (m) => {
+    return this.registerRevision.transaction(async (m) => {
       const system = await this.lockSystem(m, code);
       if (expectedVersion !== undefined && expectedVersion !== system.version) {
         throw new SystemVersionMismatch(
@@ -189,7 +190,7 @@ export class InventoryService {
   }
 
   async deleteSystem(code: string, actor: Actor): Promise<void> {
-    await inTransaction(this.dataSource, async (m) => {
+    await this.registerRevision.transaction(async (m) => {
       const system = await this.lockSystem(m, code);
       const datasets = await m.count(InventoryDatasetEntity, { where: { systemId: system.id } });
       if (datasets > 0) {
@@ -230,31 +231,33 @@ export class InventoryService {
   // ---------------------------------------------------------------- datasets
 
   async createDataset(systemCode: string, dto: CreateDatasetDto, actor: Actor): Promise<DatasetResponseDto> {
-    return inTransaction(this.dataSource, async (m) => {
-      const system = await this.lockSystem(m, systemCode);
-      if (await m.exists(InventoryDatasetEntity, { where: { systemId: system.id, name: dto.name } })) {
-        throw new DatasetAlreadyExists(`System "${systemCode}" already has a dataset "${dto.name}"`);
-      }
-      const saved = await m.save(
-        InventoryDatasetEntity,
-        m.create(InventoryDatasetEntity, {
-          systemId: system.id,
-          name: dto.name,
-          description: dto.description ?? null,
-          primaryKey: dto.primaryKey,
-          subjectColumn: dto.subjectColumn ?? null,
-          timestampColumns: compactTimestamps(dto.timestampColumns),
-        }),
+    return this.registerRevision
+      .transaction(async (m) => {
+        const system = await this.lockSystem(m, systemCode);
+        if (await m.exists(InventoryDatasetEntity, { where: { systemId: system.id, name: dto.name } })) {
+          throw new DatasetAlreadyExists(`System "${systemCode}" already has a dataset "${dto.name}"`);
+        }
+        const saved = await m.save(
+          InventoryDatasetEntity,
+          m.create(InventoryDatasetEntity, {
+            systemId: system.id,
+            name: dto.name,
+            description: dto.description ?? null,
+            primaryKey: dto.primaryKey,
+            subjectColumn: dto.subjectColumn ?? null,
+            timestampColumns: compactTimestamps(dto.timestampColumns),
+          }),
+        );
+        await this.recordChange(m, actor, 'dataset.created', datasetTarget(systemCode, saved.name), {
+          after: datasetSnapshot(saved, systemCode),
+        });
+        return toDatasetResponse(saved, systemCode, 0);
+      })
+      .catch(
+        rethrowUniqueAs(
+          () => new DatasetAlreadyExists(`System "${systemCode}" already has a dataset "${dto.name}"`),
+        ),
       );
-      await this.recordChange(m, actor, 'dataset.created', datasetTarget(systemCode, saved.name), {
-        after: datasetSnapshot(saved, systemCode),
-      });
-      return toDatasetResponse(saved, systemCode, 0);
-    }).catch(
-      rethrowUniqueAs(
-        () => new DatasetAlreadyExists(`System "${systemCode}" already has a dataset "${dto.name}"`),
-      ),
-    );
   }
 
   async updateDataset(
@@ -263,7 +266,7 @@ export class InventoryService {
     dto: UpdateDatasetDto,
     actor: Actor,
   ): Promise<DatasetResponseDto> {
-    return inTransaction(this.dataSource, async (m) => {
+    return this.registerRevision.transaction(async (m) => {
       const { dataset } = await this.lockDataset(m, systemCode, name);
       const before = datasetSnapshot(dataset, systemCode);
       if (dto.description !== undefined) dataset.description = dto.description ?? null;
@@ -287,7 +290,7 @@ export class InventoryService {
   }
 
   async deleteDataset(systemCode: string, name: string, actor: Actor): Promise<void> {
-    await inTransaction(this.dataSource, async (m) => {
+    await this.registerRevision.transaction(async (m) => {
       const { dataset } = await this.lockDataset(m, systemCode, name);
       const fields = await m.count(PersonalFieldEntity, { where: { datasetId: dataset.id } });
       if (fields > 0) {
@@ -332,48 +335,50 @@ export class InventoryService {
 
   async createField(dto: CreateFieldDto, actor: Actor): Promise<PersonalFieldResponseDto> {
     const key = fieldKeyOf(dto.system, dto.dataset, dto.column);
-    return inTransaction(this.dataSource, async (m) => {
-      const system = await m.findOne(InventorySystemEntity, { where: { code: dto.system } });
-      const dataset =
-        system &&
-        (await m.findOne(InventoryDatasetEntity, { where: { systemId: system.id, name: dto.dataset } }));
-      if (!dataset) {
-        throw new FieldRuleViolated(
-          `System "${dto.system}" has no dataset "${dto.dataset}"; declare it first`,
-          [{ property: 'dataset', message: `unknown dataset ${dto.system}/${dto.dataset}` }],
+    return this.registerRevision
+      .transaction(async (m) => {
+        const system = await m.findOne(InventorySystemEntity, { where: { code: dto.system } });
+        const dataset =
+          system &&
+          (await m.findOne(InventoryDatasetEntity, { where: { systemId: system.id, name: dto.dataset } }));
+        if (!dataset) {
+          throw new FieldRuleViolated(
+            `System "${dto.system}" has no dataset "${dto.dataset}"; declare it first`,
+            [{ property: 'dataset', message: `unknown dataset ${dto.system}/${dto.dataset}` }],
+          );
+        }
+        if (await m.exists(PersonalFieldEntity, { where: { key } })) {
+          throw new FieldAlreadyExists(`Field "${key}" is already registered`);
+        }
+        this.assertAnonymisation(dto.anonymisation, 'anonymisation');
+        const saved = await m.save(
+          PersonalFieldEntity,
+          m.create(PersonalFieldEntity, {
+            key,
+            datasetId: dataset.id,
+            columnName: dto.column,
+            dataCategory: dto.dataCategory,
+            special: isSpecialCategory(dto.dataCategory),
+            description: dto.description ?? null,
+            anonymisation: dto.anonymisation ? { ...dto.anonymisation } : null,
+          }),
         );
-      }
-      if (await m.exists(PersonalFieldEntity, { where: { key } })) {
-        throw new FieldAlreadyExists(`Field "${key}" is already registered`);
-      }
-      this.assertAnonymisation(dto.anonymisation, 'anonymisation');
-      const saved = await m.save(
-        PersonalFieldEntity,
-        m.create(PersonalFieldEntity, {
-          key,
-          datasetId: dataset.id,
-          columnName: dto.column,
-          dataCategory: dto.dataCategory,
-          special: isSpecialCategory(dto.dataCategory),
-          description: dto.description ?? null,
-          anonymisation: dto.anonymisation ? { ...dto.anonymisation } : null,
-        }),
-      );
-      await this.recordChange(
-        m,
-        actor,
-        'field.created',
-        { type: 'field', id: key },
-        {
-          after: fieldSnapshot(saved, []),
-        },
-      );
-      return this.fieldView(m, saved.key);
-    }).catch(rethrowUniqueAs(() => new FieldAlreadyExists(`Field "${key}" is already registered`)));
+        await this.recordChange(
+          m,
+          actor,
+          'field.created',
+          { type: 'field', id: key },
+          {
+            after: fieldSnapshot(saved, []),
+          },
+        );
+        return this.fieldView(m, saved.key);
+      })
+      .catch(rethrowUniqueAs(() => new FieldAlreadyExists(`Field "${key}" is already registered`)));
   }
 
   async updateField(key: string, dto: UpdateFieldDto, actor: Actor): Promise<PersonalFieldResponseDto> {
-    return inTransaction(this.dataSource, async (m) => {
+    return this.registerRevision.transaction(async (m) => {
       const field = await this.lockField(m, key);
       const bindings = await m.find(FieldPurposeEntity, { where: { fieldId: field.id } });
       const before = fieldSnapshot(field, bindings);
@@ -406,7 +411,7 @@ export class InventoryService {
   }
 
   async deleteField(key: string, actor: Actor): Promise<void> {
-    await inTransaction(this.dataSource, async (m) => {
+    await this.registerRevision.transaction(async (m) => {
       const field = await this.lockField(m, key);
       const bindings = await m.find(FieldPurposeEntity, { where: { fieldId: field.id } });
       await m.delete(PersonalFieldEntity, { id: field.id });
@@ -428,7 +433,7 @@ export class InventoryService {
     dto: ReplaceFieldBindingsDto,
     actor: Actor,
   ): Promise<PersonalFieldResponseDto> {
-    return inTransaction(this.dataSource, async (m) => {
+    return this.registerRevision.transaction(async (m) => {
       const field = await this.lockField(m, key);
       const current = await m.find(FieldPurposeEntity, { where: { fieldId: field.id } });
       const purposes = bindablePurposes(await this.purposes.listAll(m));

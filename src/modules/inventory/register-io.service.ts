@@ -45,9 +45,6 @@ import {
   validateRegister,
 } from './register-document';
 
-/** Serialises imports across instances (two imports interleaving would mix two documents). */
-const REGISTER_IMPORT_LOCK = 0x46_49_4e_52; // "FINR"
-
 /** Thrown to roll a dry run back after it has gone through every step of the real import. */
 class DryRunRollback extends Error {
   constructor(readonly result: RegisterImportResultDto) {
@@ -84,7 +81,9 @@ export class RegisterIoService {
     const doc = this.parseAndValidate(body);
     try {
       return await inTransaction(this.dataSource, async (m) => {
-        await m.query('SELECT pg_advisory_xact_lock($1)', [REGISTER_IMPORT_LOCK]);
+        // Every register writer takes this lock first: the document diffed below stays the register
+        // until this import commits (no API write can slip in between the diff and the apply).
+        await this.registerRevision.lock(m);
         const current = await this.currentDocument(m);
         const problems = validateRegister(doc, current);
         if (problems.length) {

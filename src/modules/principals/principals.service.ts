@@ -112,7 +112,10 @@ export class PrincipalsService {
     const purposeCodes = canonicalCodes(dto.purposeCodes ?? []);
     const keyExpiresAt = this.futureDate(dto.keyExpiresAt);
     return inTransaction(this.dataSource, async (m) => {
-      if (purposeCodes.length > 0) await this.assertPurposesAssignable(m, roles, purposeCodes);
+      if (purposeCodes.length > 0) {
+        await this.registerRevision.lock(m);
+        await this.assertPurposesAssignable(m, roles, purposeCodes);
+      }
       const principal = await m.save(
         PrincipalEntity,
         m.create(PrincipalEntity, {
@@ -225,6 +228,9 @@ export class PrincipalsService {
   async setPurposes(id: string, dto: SetPrincipalPurposesDto, actor: Actor): Promise<PrincipalResponseDto> {
     const purposeCodes = canonicalCodes(dto.purposeCodes);
     return this.changeCredentials(async (m) => {
+      // Part of the register: serialised with the other register writers (a purpose retired
+      // meanwhile cannot be authorised).
+      await this.registerRevision.lock(m);
       const principal = await this.lockPrincipal(m, id);
       await this.assertPurposesAssignable(m, principal.roles, purposeCodes);
       const before = canonicalCodes(principal.purposeCodes);

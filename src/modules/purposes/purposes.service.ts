@@ -4,7 +4,6 @@ import { isDeepStrictEqual } from 'node:util';
 import { DataSource, EntityManager } from 'typeorm';
 import { decodeCursor, DEFAULT_PAGE_SIZE, encodeCursor } from '../../common/pagination/cursor';
 import { currentRequestId } from '../../common/request-context';
-import { inTransaction } from '../../database/transaction';
 import { AppAbility, asSubject } from '../../policies/ability.factory';
 import { Action } from '../../policies/action.enum';
 import type { Actor } from '../../policies/principal';
@@ -75,9 +74,11 @@ export class PurposesService {
   ) {}
 
   async create(dto: CreatePurposeDto, actor: Actor): Promise<PurposeView> {
-    return inTransaction(this.dataSource, (m) => this.createWithin(m, dto, actor)).catch(
-      rethrowUniqueAs(() => new PurposeAlreadyExists(`A purpose with code "${dto.code}" already exists`)),
-    );
+    return this.registerRevision
+      .transaction((m) => this.createWithin(m, dto, actor))
+      .catch(
+        rethrowUniqueAs(() => new PurposeAlreadyExists(`A purpose with code "${dto.code}" already exists`)),
+      );
   }
 
   async update(
@@ -86,20 +87,20 @@ export class PurposesService {
     actor: Actor,
     expectedVersion?: number,
   ): Promise<PurposeView> {
-    return inTransaction(this.dataSource, (m) => this.updateWithin(m, code, dto, actor, expectedVersion));
+    return this.registerRevision.transaction((m) => this.updateWithin(m, code, dto, actor, expectedVersion));
   }
 
   async activate(code: string, actor: Actor): Promise<PurposeView> {
-    return inTransaction(this.dataSource, (m) => this.activateWithin(m, code, actor));
+    return this.registerRevision.transaction((m) => this.activateWithin(m, code, actor));
   }
 
   async retire(code: string, actor: Actor): Promise<PurposeView> {
-    return inTransaction(this.dataSource, (m) => this.retireWithin(m, code, actor));
+    return this.registerRevision.transaction((m) => this.retireWithin(m, code, actor));
   }
 
   /** Only a draft that was never active, with no sub-purposes, may be deleted (history is kept). */
   async deleteDraft(code: string, actor: Actor): Promise<void> {
-    await inTransaction(this.dataSource, async (m) => {
+    await this.registerRevision.transaction(async (m) => {
       const purpose = await this.lockPurpose(m, code);
       if (purpose.status !== PurposeStatus.Draft || purpose.activatedAt) {
         throw new PurposeNotDeletable(

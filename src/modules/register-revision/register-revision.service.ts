@@ -1,6 +1,7 @@
 import { Injectable, OnModuleInit } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager, QueryRunner } from 'typeorm';
+import { inTransaction } from '../../database/transaction';
 
 /** NOTIFY channel carrying the new revision number when the register changes. */
 export const REGISTER_CHANNEL = 'finalite_register';
@@ -31,6 +32,25 @@ export class RegisterRevisionService implements OnModuleInit {
         this.bumpedIn.delete(queryRunner);
       },
     });
+  }
+
+  /**
+   * A transaction for a register write: it first locks the revision row, so register writers
+   * (purposes, inventory, import, application authorisations) run one at a time and each reads
+   * the register as the previous one left it. Rules that span objects (a parent's status, the
+   * bindings of a special-category field) then cannot be broken by two concurrent writes, and the
+   * row lock always comes before the audit chain lock (one lock order, no deadlock).
+   */
+  transaction<T>(work: (manager: EntityManager) => Promise<T>): Promise<T> {
+    return inTransaction(this.dataSource, async (m) => {
+      await this.lock(m);
+      return work(m);
+    });
+  }
+
+  /** Takes the register write lock in the caller's transaction (held until it ends). */
+  async lock(manager: EntityManager): Promise<void> {
+    await manager.query(`SELECT revision FROM register_revision WHERE id = 1 FOR UPDATE`);
   }
 
   async bump(manager: EntityManager): Promise<number> {
