@@ -36,8 +36,17 @@ export interface PurposeKeep {
 export type FieldState =
   /** Bound to active purposes: due when each of them has expired for the row. */
   | 'bound'
-  /** Bound only to purposes no longer active: nothing justifies it any more, due now. */
+  /**
+   * Bound only to retired purposes (the register flags it `only_retired_purposes`): nothing
+   * justifies it any more, due now.
+   */
   | 'no_active_purpose'
+  /**
+   * Bound to no active purpose but not only to retired ones: a draft (data registered for a use
+   * not started yet) or a purpose the register does not know. Nothing proves the data is no
+   * longer needed, so it is never due (deleting is irreversible, ADR 0032).
+   */
+  | 'not_in_use'
   /** Bound to no purpose at all: an inventory gap, reported and never purged automatically. */
   | 'unbound';
 
@@ -88,8 +97,7 @@ export function buildDatasetRule(
     const active = field.bindings
       .map((b) => purposes.get(b.purposeCode))
       .filter((p): p is PurposeFacts => !!p && p.status === 'active');
-    const state: FieldState =
-      field.bindings.length === 0 ? 'unbound' : active.length === 0 ? 'no_active_purpose' : 'bound';
+    const state = fieldState(field.bindings.map((b) => purposes.get(b.purposeCode)?.status));
     const keeps = active
       .map((p) => ({ purposeCode: p.code, legalBasis: p.legalBasis, expiry: expiryOf(p, plan, options) }))
       .sort((a, b) => a.purposeCode.localeCompare(b.purposeCode));
@@ -122,6 +130,16 @@ export function buildDatasetRule(
     withdrawalPurposes: [...withdrawalPurposes].sort(),
     legalObligationKeeps: [...legalKeeps].map(([purposeCode, f]) => ({ purposeCode, fields: f })),
   };
+}
+
+/**
+ * Only a retirement ends what a binding justifies: a field is due now only when every purpose
+ * bound to it is retired. A draft is not in use yet, and an unknown purpose proves nothing.
+ */
+function fieldState(statuses: (string | undefined)[]): FieldState {
+  if (statuses.length === 0) return 'unbound';
+  if (statuses.includes('active')) return 'bound';
+  return statuses.every((s) => s === 'retired') ? 'no_active_purpose' : 'not_in_use';
 }
 
 function expiryOf(p: PurposeFacts, plan: RetentionDatasetPlan, options: RuleOptions): PurposeExpiry {
@@ -171,6 +189,9 @@ export function describeFieldRule(field: FieldRule, rowDeletedWhenAllDue = true)
   const what = `${field.column}: ${strategyWords(field.anonymisation)}${rowDeletedWhenAllDue ? ' (the row is deleted once all its fields are due)' : ''}`;
   if (field.state === 'unbound') return `${field.column}: never purged automatically (bound to no purpose)`;
   if (field.state === 'no_active_purpose') return `${what} now: no active purpose justifies it`;
+  if (field.state === 'not_in_use') {
+    return `${field.column}: never purged automatically (no active purpose yet: a draft is not in use)`;
+  }
   const conditions = field.keeps.map((k) => keepWords(k));
   return `${what} once ${conditions.join(', and ')}`;
 }

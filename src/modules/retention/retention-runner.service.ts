@@ -35,6 +35,11 @@ import {
 } from './executors/purge-sql';
 import { retentionHashKey } from './retention-hash-key';
 import { returningRows } from './returning-rows';
+import {
+  RetentionBatchInProgress,
+  RetentionBatchOutcomeUnknown,
+  RetentionLeaseLost,
+} from './retention.errors';
 import { RetentionPlanSource } from './retention-plan.source';
 import { buildDatasetRule, DatasetRule, describeFieldRule, PurposeFacts } from './retention-rule';
 
@@ -52,7 +57,13 @@ export interface RetentionRunFinishedEvent {
 const SAMPLE_SIZE = 20;
 const BATCH_ATTEMPTS = 3;
 
-type DatasetOutcome = 'done' | 'waiting' | 'busy' | 'stopped' | 'cancelled';
+/** `retry`: left running for a later attempt (the sweep resumes the run). */
+type DatasetOutcome = 'done' | 'waiting' | 'busy' | 'stopped' | 'cancelled' | 'retry';
+
+/** The lease as the heartbeat last saw it (a renewal that matched no row sets `lost`). */
+interface LeaseState {
+  lost: boolean;
+}
 
 /** What recording a batch changes in the dataset's state (and whether a cancel was requested). */
 type BatchState = Pick<RetentionRunDatasetEntity, 'batches' | 'cursor' | 'sampleKeys'> & {
@@ -160,11 +171,11 @@ export class RetentionRunner implements OnModuleInit, OnApplicationBootstrap, On
   private async processClaimed(runId: string): Promise<void> {
     const run = await this.claim(runId);
     if (!run) return;
-    let lost = false;
+    const lease: LeaseState = { lost: false };
     const heartbeat = setInterval(
       () => {
         void this.renew(runId).then(
-          (ok) => (lost = lost || !ok),
+          (ok) => (lease.lost = lease.lost || !ok),
           () => undefined,
         );
       },
@@ -178,11 +189,12 @@ export class RetentionRunner implements OnModuleInit, OnApplicationBootstrap, On
       });
       for (const rd of datasets) {
         if (FINISHED_DATASET_STATUSES.includes(rd.status) || rd.status === 'waiting') continue;
-        if (this.stopping || lost) return;
-        if (await this.cancelRequested(runId)) return await this.cancelRemaining(runId);
-        const outcome = await this.executeDataset(run, rd);
-        if (outcome === 'cancelled') return await this.cancelRemaining(runId);
-        if (outcome === 'stopped') return;
+        if (this.stopping) return;
+        if (lease.lost) throw new RetentionLeaseLost(`The lease on run ${runId} was lost`);
+        if (await this.cancelRequested(runId)) return await this.cancelRun(run);
+        const outcome = await this.executeDataset(run, rd, lease);
+        if (outcome === 'cancelled') return await this.cancelRun(run);
+        if (outcome === 'stopped' || outcome === 'retry') return;
         if (outcome === 'busy') {
           // Another run is purging this dataset: come back shortly (one run per dataset at a time).
           await this.release(runId);
@@ -192,7 +204,12 @@ export class RetentionRunner implements OnModuleInit, OnApplicationBootstrap, On
       }
       await this.finishIfDone(runId);
     } catch (err) {
-      this.logger.error({ err, runId }, 'Retention run interrupted; it will be resumed');
+      if (err instanceof RetentionLeaseLost) {
+        // Another worker owns the run now: this one stops, and changes nothing more.
+        this.logger.warn({ runId }, 'Retention run lease lost; its new owner carries on');
+      } else {
+        this.logger.error({ err, runId }, 'Retention run interrupted; it will be resumed');
+      }
     } finally {
       clearInterval(heartbeat);
       await this.release(runId).catch(() => undefined);
@@ -256,15 +273,21 @@ export class RetentionRunner implements OnModuleInit, OnApplicationBootstrap, On
   private async executeDataset(
     run: RetentionRunEntity,
     rd: RetentionRunDatasetEntity,
+    lease: LeaseState,
   ): Promise<DatasetOutcome> {
     const [plan] = await this.plans.getRetentionPlan({ datasetId: rd.datasetId });
+    // A batch a crash left `prepared` is resolved before anything may end the dataset (removed
+    // dataset, no connection string, unreachable database, refused rule): its deletes may have
+    // committed in the customer database, and must be counted and audited first.
+    const settled = await this.settlePrepared(run, rd, plan ?? null);
+    if (settled !== 'settled') return settled;
     if (!plan) {
       await this.failDataset(rd, 'the dataset is no longer registered');
       return 'done';
     }
     switch (plan.system.kind as string) {
       case 'postgres':
-        return this.executePostgres(run, rd, plan);
+        return this.executePostgres(run, rd, plan, lease);
       case 'webhook':
         return this.startWebhook(run, rd, plan);
       case 'manual':
@@ -325,6 +348,7 @@ export class RetentionRunner implements OnModuleInit, OnApplicationBootstrap, On
     run: RetentionRunEntity,
     rd: RetentionRunDatasetEntity,
     plan: RetentionDatasetPlan,
+    lease: LeaseState,
   ): Promise<DatasetOutcome> {
     if (!(await this.lockDataset(rd))) return 'busy';
     if (!plan.system.connectionString) {
@@ -350,7 +374,6 @@ export class RetentionRunner implements OnModuleInit, OnApplicationBootstrap, On
       rd.id,
       JSON.stringify(exemptions),
     ]);
-    await this.resolvePrepared(run, rd, pool);
     const settings = {
       lockTimeoutMs: this.config.RETENTION_LOCK_TIMEOUT_MS,
       statementTimeoutMs: this.config.RETENTION_STATEMENT_TIMEOUT_MS,
@@ -372,6 +395,9 @@ export class RetentionRunner implements OnModuleInit, OnApplicationBootstrap, On
         await flush();
         return 'stopped';
       }
+      // Checked every batch, not only between datasets: a worker that lost its lease must not
+      // start another batch (the pending one is resolved by the new owner from its prepared row).
+      if (lease.lost) throw new RetentionLeaseLost(`The lease on run ${run.id} was lost`);
       const seq: number = (pending?.seq ?? rd.batches) + 1;
       const cursor: string[] | null = pending ? pending.outcome.lastKey : rd.cursor;
       const batch = run.dryRun
@@ -403,6 +429,8 @@ export class RetentionRunner implements OnModuleInit, OnApplicationBootstrap, On
               },
         );
       } catch (err) {
+        // Lost in the batch's own Finalité transaction: the customer transaction was rolled back.
+        if (err instanceof RetentionLeaseLost) throw err;
         failures += 1;
         this.logger.warn(
           { err: safeMessage(err), runId: run.id, dataset: rd.datasetName, seq },
@@ -410,15 +438,20 @@ export class RetentionRunner implements OnModuleInit, OnApplicationBootstrap, On
         );
         if (failures >= BATCH_ATTEMPTS) {
           // Whatever committed is still counted once: the previous batch, and this one if its
-          // COMMIT went through before the error.
-          await flush().catch(() => undefined);
-          await this.resolvePrepared(run, rd, pool).catch(() => undefined);
+          // COMMIT went through before the error. Neither may be left unrecorded by failing the
+          // dataset: a flush error interrupts the run, an unresolved batch leaves it for a retry.
+          await flush();
+          const settled = await this.settlePrepared(run, rd, plan);
+          if (settled !== 'settled') return settled;
           await this.failDataset(rd, `batch ${seq} failed ${failures} times: ${safeMessage(err)}`);
           return 'done';
         }
         await sleep(250 * 2 ** failures);
         // The batch may have been prepared before its COMMIT failed: learn its fate first.
-        if (!pending) await this.resolvePrepared(run, rd, pool);
+        if (!pending) {
+          const settled = await this.settlePrepared(run, rd, plan);
+          if (settled !== 'settled') return settled;
+        }
         continue;
       }
       failures = 0;
@@ -523,6 +556,17 @@ export class RetentionRunner implements OnModuleInit, OnApplicationBootstrap, On
     cursor: string[] | null,
     o: BatchOutcome,
   ): Promise<BatchState> {
+    // The lease first: a worker that lost the run records nothing, and throwing rolls back this
+    // Finalité transaction (and, from prepareBatch, the customer transaction not yet committed).
+    const lease = await returningRows<{ cancel_requested: boolean }>(
+      m,
+      `UPDATE retention_run SET lease_until = now() + make_interval(secs => $3::double precision / 1000)
+        WHERE id = $1 AND lease_owner = $2 RETURNING cancel_requested`,
+      [run.id, this.owner, this.config.RETENTION_LEASE_MS],
+    );
+    if (lease.length === 0) {
+      throw new RetentionLeaseLost(`The lease on run ${run.id} was lost before batch ${seq} was recorded`);
+    }
     if (run.dryRun) {
       await m.query(
         `INSERT INTO purge_batch (run_id, run_dataset_id, seq, state, key_from, key_to, rows_scanned,
@@ -594,33 +638,75 @@ export class RetentionRunner implements OnModuleInit, OnApplicationBootstrap, On
         durationMs: o.durationMs,
       },
     });
-    const lease = await returningRows<{ cancel_requested: boolean }>(
-      m,
-      `UPDATE retention_run SET lease_until = now() + make_interval(secs => $3::double precision / 1000)
-        WHERE id = $1 AND lease_owner = $2 RETURNING cancel_requested`,
-      [run.id, this.owner, this.config.RETENTION_LEASE_MS],
-    );
     return {
       batches: seq,
       cursor: o.lastKey,
       sampleKeys: sample,
-      cancelRequested: lease[0]?.cancel_requested ?? false,
+      cancelRequested: lease[0].cancel_requested,
     };
+  }
+
+  /**
+   * Settles the batch a crash (or a failed COMMIT) left `prepared`, before anything may end the
+   * dataset. `settled`: none is left (recorded if its customer transaction committed, discarded
+   * if it aborted). `retry`: its fate cannot be learnt now (customer database unreachable, its
+   * transaction still open, or Finalité's recording failed): the dataset stays running and the
+   * run is resumed later, since failing or cancelling it would leave committed deletes uncounted.
+   * `done`: its fate can never be learnt (txid_status NULL, no connection string any more): the
+   * dataset failed with that explicit error, instead of guessing or retrying forever.
+   */
+  private async settlePrepared(
+    run: RetentionRunEntity,
+    rd: RetentionRunDatasetEntity,
+    plan: RetentionDatasetPlan | null,
+  ): Promise<'settled' | 'retry' | 'done'> {
+    if (run.dryRun || rd.executor !== 'postgres') return 'settled';
+    const prepared = await this.dataSource.manager.findOne(PurgeBatchEntity, {
+      where: { runDatasetId: rd.id, state: 'prepared' },
+    });
+    if (!prepared) return 'settled';
+    const unresolved = `batch ${prepared.seq} was prepared (${prepared.rowsDeleted} deleted, ${prepared.rowsAnonymised} anonymised, if its customer transaction committed) and cannot be resolved`;
+    const connectionString = plan
+      ? plan.system.connectionString
+      : await this.connectionStringOf(rd.systemCode);
+    if (!connectionString) {
+      await this.failDataset(rd, `${unresolved}: the system has no connection string`);
+      return 'done';
+    }
+    try {
+      await this.resolvePrepared(run, rd, this.postgres.pool(connectionString), prepared);
+      return 'settled';
+    } catch (err) {
+      if (err instanceof RetentionLeaseLost) throw err;
+      if (err instanceof RetentionBatchOutcomeUnknown) {
+        await this.failDataset(rd, `${unresolved}: ${err.message}`);
+        return 'done';
+      }
+      this.logger.warn(
+        { err: safeMessage(err), runId: run.id, dataset: rd.datasetName, seq: prepared.seq },
+        'A prepared batch cannot be resolved yet; the dataset will be retried',
+      );
+      return 'retry';
+    }
+  }
+
+  /** A removed dataset's system, for its connection (any dataset of the system carries it). */
+  private async connectionStringOf(systemCode: string): Promise<string | null> {
+    const plans = await this.plans.getRetentionPlan({ systemCode });
+    return plans.find((p) => p.system.connectionString)?.system.connectionString ?? null;
   }
 
   /**
    * A batch left `prepared` by a crash: its customer transaction either committed (record it
    * now, with the counts it had) or did not (forget it; the batch is redone from the cursor).
+   * Throws RetentionBatchOutcomeUnknown when the customer database no longer knows.
    */
   private async resolvePrepared(
     run: RetentionRunEntity,
     rd: RetentionRunDatasetEntity,
     pool: Pool,
+    prepared: PurgeBatchEntity,
   ): Promise<void> {
-    const prepared = await this.dataSource.manager.findOne(PurgeBatchEntity, {
-      where: { runDatasetId: rd.id, state: 'prepared' },
-    });
-    if (!prepared) return;
     for (let i = 0; ; i++) {
       const status = await this.postgres.transactionStatus(pool, prepared.customerXid!);
       if (status === 'committed') {
@@ -645,14 +731,35 @@ export class RetentionRunner implements OnModuleInit, OnApplicationBootstrap, On
         return;
       }
       if (status === null) {
-        throw new Error(
-          `The outcome of batch ${prepared.seq} can no longer be determined (transaction too old)`,
+        throw new RetentionBatchOutcomeUnknown(
+          `the customer database no longer knows transaction ${prepared.customerXid} (older than its commit log)`,
         );
       }
-      // 'in progress': the dead worker's connection has not been reaped yet.
-      if (i > 60) throw new Error(`Batch ${prepared.seq} is still in progress in the customer database`);
+      // 'in progress': the dead worker's connection has not been reaped yet (it will be: retried).
+      if (i > 60) {
+        throw new RetentionBatchInProgress(
+          `Batch ${prepared.seq} is still in progress in the customer database`,
+        );
+      }
       await sleep(500);
     }
+  }
+
+  /**
+   * Cancels what is left of the run once no batch of it is left `prepared`: a crash may have
+   * left one whose deletes committed, and cancelling first would end its dataset uncounted.
+   * While one cannot be resolved, the cancel stays requested and the run is resumed later.
+   */
+  private async cancelRun(run: RetentionRunEntity): Promise<void> {
+    const datasets = await this.dataSource.manager.find(RetentionRunDatasetEntity, {
+      where: { runId: run.id, status: In(['pending', 'running']) },
+      order: { position: 'ASC' },
+    });
+    for (const rd of datasets) {
+      const [plan] = await this.plans.getRetentionPlan({ datasetId: rd.datasetId });
+      if ((await this.settlePrepared(run, rd, plan ?? null)) === 'retry') return;
+    }
+    await this.cancelRemaining(run.id);
   }
 
   private async failDataset(rd: RetentionRunDatasetEntity, message: string): Promise<void> {
@@ -735,6 +842,9 @@ export class RetentionRunner implements OnModuleInit, OnApplicationBootstrap, On
         key: f.key,
         column: f.column,
         anonymisation: f.anonymisation,
+        // The state tells apart the fields with no purpose listed: due now (no_active_purpose) or
+        // never (unbound, not_in_use).
+        state: f.state,
         rule: describeFieldRule(f),
         purposes: f.keeps.map((k) => ({
           purposeCode: k.purposeCode,

@@ -147,7 +147,8 @@ export class OverdueResponseDto {
 export class FieldRuleDto {
   @ApiProperty({ example: 'crm.customers.email' }) key!: string;
   @ApiProperty({ example: 'email' }) column!: string;
-  @ApiProperty({ enum: ['bound', 'no_active_purpose', 'unbound'], example: 'bound' }) state!: string;
+  @ApiProperty({ enum: ['bound', 'no_active_purpose', 'not_in_use', 'unbound'], example: 'bound' })
+  state!: string;
   @ApiProperty({ example: { strategy: 'hash' } }) anonymisation!: { strategy: string; value?: string };
   @ApiProperty({
     example:

@@ -288,6 +288,57 @@ describe('purge statements', () => {
     },
   );
 
+  it('never renumbers a `$` inside a quoted identifier (column a$1, trigger column seen$2)', () => {
+    const p = plan({ timestampColumns: { lastInteraction: 'seen$2', collection: 'created_at' } }, [
+      {
+        key: 'crm.customers.a$1',
+        column: 'a$1',
+        dataCategory: 'contact',
+        special: false,
+        anonymisation: { strategy: 'fixed' as never, value: 'x' },
+        bindings: [{ purposeCode: 'crm.support' }],
+      },
+      {
+        key: 'crm.customers.email',
+        column: 'email',
+        dataCategory: 'contact',
+        special: false,
+        anonymisation: { strategy: 'hash' as never },
+        bindings: [{ purposeCode: 'crm.support' }, { purposeCode: 'marketing.newsletter' }],
+      },
+    ]);
+    const dollars: TableFacts = {
+      primaryKey: ['id'],
+      columns: new Map(
+        [...table.columns]
+          .filter(([n]) => n !== 'last_interaction')
+          .concat([
+            ['a$1', col('a$1', 'text')],
+            ['seen$2', col('seen$2', 'timestamp with time zone')],
+          ]),
+      ),
+    };
+    const rule = buildDatasetRule(p, purposes);
+    expect(executionProblems(rule, dollars)).toEqual([]);
+    const changes = buildPurgeBatch(rule, dollars, inputs(), ['7']).changes(['8'], ['9'], due);
+    expect(changes.map((c) => c.kind)).toEqual(['deleted', 'anonymised']);
+    for (const { statement } of changes) {
+      // Identifiers as registered; placeholders dense from $1, one value each.
+      expect(statement.text).toContain('t."seen$2"');
+      expect(statement.text).not.toMatch(/"(a|seen)\$(?!1"|2")\d+"/);
+      const unquoted = statement.text.replace(/"(?:[^"]|"")*"|'(?:[^']|'')*'/g, '');
+      const used = new Set([...unquoted.matchAll(/\$(\d+)/g)].map((m) => Number(m[1])));
+      expect([...used].sort((a, b) => a - b)).toEqual(statement.values.map((_, i) => i + 1));
+    }
+    const upd = changes[1].statement;
+    expect(upd.text).toContain('"a$1" = CASE WHEN');
+    expect(upd.text).toContain('t."a$1" IS DISTINCT FROM');
+    // The fixed value is bound to the placeholder the SET uses, not shifted by the column name.
+    const fixed = /"a\$1" = CASE WHEN .*? THEN \$(\d+)::text ELSE/s.exec(upd.text);
+    expect(fixed).not.toBeNull();
+    expect(upd.values[Number(fixed![1]) - 1]).toBe('x');
+  });
+
   it('holds a whole dataset by making every row held', () => {
     const stmt = buildDryRunBatch(
       buildDatasetRule(plan(), purposes),

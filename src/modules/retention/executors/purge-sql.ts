@@ -265,8 +265,11 @@ function expiredExpression(k: PurposeKeep, ctx: BuildContext): string {
 
 /** SQL truth value "this field is due for the row" (alias t). */
 export function dueExpression(f: FieldRule, ctx: BuildContext): string {
-  if (f.state === 'unbound') return 'FALSE';
+  // Only two states can make a field due: every bound purpose retired (due now), or active
+  // purposes that have all expired. Anything else (unbound, drafts only) is never due; listed by
+  // what may purge, so that a new state cannot fall through to an empty, always-true conjunction.
   if (f.state === 'no_active_purpose') return 'TRUE';
+  if (f.state !== 'bound' || f.keeps.length === 0) return 'FALSE';
   const parts = f.keeps.map((k) => expiredExpression(k, ctx));
   if (parts.includes('FALSE')) return 'FALSE';
   const meaningful = parts.filter((p) => p !== 'TRUE');
@@ -605,15 +608,22 @@ export function buildPurgeBatch(
 }
 
 /**
+ * A quoted identifier, a string literal, or a placeholder: identifiers may contain `$` (`"a$1"`
+ * is a column, not parameter 1), so quoted text is matched first and left as it is.
+ */
+const QUOTED_OR_PLACEHOLDER = /"(?:[^"]|"")*"|'(?:[^']|'')*'|\$(\d+)/g;
+
+/**
  * Renumbers the placeholders a statement uses ($1… in order of first use) and drops the values
  * it does not: the row flags build parameters for every clause, a single DELETE or UPDATE uses
- * some of them, and PostgreSQL cannot type a parameter no clause uses. (No literal of these
- * statements contains a `$`.)
+ * some of them, and PostgreSQL cannot type a parameter no clause uses. Only placeholders are
+ * touched, never the text of a quoted identifier or literal.
  */
 function onlyUsedParameters(text: string, values: unknown[]): SqlStatement {
   const renumbered = new Map<number, number>();
   const used: unknown[] = [];
-  const out = text.replace(/\$(\d+)/g, (_, n: string) => {
+  const out = text.replace(QUOTED_OR_PLACEHOLDER, (token: string, n: string | undefined) => {
+    if (n === undefined) return token;
     const old = Number(n);
     let next = renumbered.get(old);
     if (next === undefined) {

@@ -1,0 +1,128 @@
+import type { RetentionDatasetPlan } from '../inventory/inventory.types';
+import { buildDatasetRule, describeFieldRule, PurposeFacts } from './retention-rule';
+import { buildOverdueCount, buildPurgeBatch, PurgeInputs, TableFacts } from './executors/purge-sql';
+
+/** One purpose per status, all with a retention that has long expired for any dated row. */
+const purpose = (code: string, status: string): [string, PurposeFacts] => [
+  code,
+  { code, status, legalBasis: 'contract', retention: { duration: 'P1D', trigger: 'last_interaction' } },
+];
+const purposes = new Map<string, PurposeFacts>([
+  purpose('support', 'active'),
+  purpose('launch', 'draft'),
+  purpose('pilot', 'draft'),
+  purpose('old', 'retired'),
+  purpose('older', 'retired'),
+]);
+
+function plan(bindings: Record<string, string[]>): RetentionDatasetPlan {
+  return {
+    system: { code: 'crm', kind: 'postgres' as RetentionDatasetPlan['system']['kind'] },
+    dataset: {
+      id: 'ds-1',
+      name: 'public.customers',
+      schema: 'public',
+      table: 'customers',
+      primaryKey: ['id'],
+      subjectColumn: null,
+      timestampColumns: { lastInteraction: 'last_interaction' },
+    },
+    fields: Object.entries(bindings).map(([column, codes]) => ({
+      key: `crm.customers.${column}`,
+      column,
+      dataCategory: 'contact',
+      special: false,
+      anonymisation: { strategy: 'nullify' as never },
+      bindings: codes.map((purposeCode) => ({ purposeCode })),
+    })),
+  };
+}
+
+const table: TableFacts = {
+  primaryKey: ['id'],
+  columns: new Map(
+    ['id', 'email', 'name', 'phone', 'last_interaction'].map((name) => [
+      name,
+      {
+        name,
+        dataType:
+          name === 'id' ? 'bigint' : name === 'last_interaction' ? 'timestamp with time zone' : 'text',
+        nullable: name !== 'id',
+        maxLength: null,
+      },
+    ]),
+  ),
+};
+
+const inputs: PurgeInputs = {
+  withdrawals: new Map(),
+  wholeDatasetHeld: false,
+  heldSubjects: [],
+  subjectFilter: null,
+  hashKey: Buffer.alloc(32, 1),
+  batchSize: 100,
+  now: new Date('2026-05-10T00:00:00Z'),
+};
+
+/** What the engine would change in a batch where every row looks due (the read found some). */
+const changesOf = (p: RetentionDatasetPlan) =>
+  buildPurgeBatch(buildDatasetRule(p, purposes), table, inputs, null)
+    .changes(['1'], ['9'], { deleted: 1, anonymised: 1 })
+    .map((c) => ({ kind: c.kind, text: c.statement.text }));
+
+describe('which bindings make a field due', () => {
+  it('never makes a field bound only to draft purposes due (registered, not yet in use)', () => {
+    const rule = buildDatasetRule(plan({ email: ['launch'], name: ['launch', 'pilot'] }), purposes);
+    expect(rule.fields.map((f) => f.state)).toEqual(['not_in_use', 'not_in_use']);
+    expect(rule.fields.every((f) => f.keeps.length === 0)).toBe(true);
+    // Nothing to delete or anonymise, whatever the rows' dates.
+    expect(changesOf(plan({ email: ['launch'], name: ['launch', 'pilot'] }))).toEqual([]);
+    const overdue = buildOverdueCount(rule, table, inputs);
+    expect(overdue.text).toContain('(FALSE) AS del');
+    expect(describeFieldRule(rule.fields[0])).toBe(
+      'email: never purged automatically (no active purpose yet: a draft is not in use)',
+    );
+  });
+
+  it('makes a field bound only to retired purposes due now, and deletes rows whose fields all are', () => {
+    const rule = buildDatasetRule(plan({ email: ['old'], name: ['old', 'older'] }), purposes);
+    expect(rule.fields.map((f) => f.state)).toEqual(['no_active_purpose', 'no_active_purpose']);
+    const changes = changesOf(plan({ email: ['old'], name: ['old', 'older'] }));
+    expect(changes.map((c) => c.kind)).toEqual(['deleted']);
+    expect(changes[0].text).toMatch(/AND TRUE$/);
+    expect(describeFieldRule(rule.fields[0])).toContain('now: no active purpose justifies it');
+  });
+
+  it('follows the active purpose of a field also bound to a draft (the draft neither keeps nor purges)', () => {
+    const mixed = buildDatasetRule(plan({ email: ['support', 'launch'] }), purposes);
+    const activeOnly = buildDatasetRule(plan({ email: ['support'] }), purposes);
+    expect(mixed.fields[0].state).toBe('bound');
+    expect(mixed.fields[0].keeps.map((k) => k.purposeCode)).toEqual(['support']);
+    expect(mixed.fields).toEqual(activeOnly.fields);
+    const [del] = changesOf(plan({ email: ['support', 'launch'] }));
+    expect(del.kind).toBe('deleted');
+    expect(del.text).toContain('t."last_interaction" IS NOT NULL');
+  });
+
+  it('keeps a field bound to a retired and a draft purpose (not every binding is retired)', () => {
+    const rule = buildDatasetRule(plan({ email: ['old', 'launch'], name: ['old'] }), purposes);
+    expect(rule.fields.map((f) => f.state)).toEqual(['not_in_use', 'no_active_purpose']);
+    // The row is never deleted (email is never due); only the retired-only name is anonymised.
+    expect(changesOf(plan({ email: ['old', 'launch'], name: ['old'] })).map((c) => c.kind)).toEqual([
+      'anonymised',
+    ]);
+  });
+
+  it('does not take a purpose missing from the register for a retired one', () => {
+    const rule = buildDatasetRule(plan({ email: ['gone'], name: ['gone', 'old'] }), purposes);
+    expect(rule.fields.map((f) => f.state)).toEqual(['not_in_use', 'not_in_use']);
+  });
+
+  it('still makes an active purpose due on erasure, never a draft-only field', () => {
+    const rule = buildDatasetRule(plan({ email: ['support'], name: ['launch'] }), purposes, {
+      erasure: true,
+    });
+    expect(rule.fields[0].keeps.map((k) => k.expiry.kind)).toEqual(['now']);
+    expect(rule.fields[1]).toMatchObject({ state: 'not_in_use', keeps: [] });
+  });
+});
