@@ -158,6 +158,17 @@ export class AppConfig {
   @Min(1)
   RATE_LIMIT_PER_MINUTE: number = 3000;
 
+  /**
+   * Failed authentications per minute per client IP. Beyond it the caller gets 429 and one
+   * `auth.throttled` event stands for the rest of the minute, so a flood of bad keys can neither
+   * fill the audit trail nor cost an audit write each.
+   */
+  @IsOptional()
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  AUTH_FAILURES_PER_MINUTE: number = 60;
+
   /** Requests per minute per API key on the access-check routes (hot path: high by default). */
   @IsOptional()
   @Transform(toInt)

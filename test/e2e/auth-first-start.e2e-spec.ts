@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { TEST_REDIS_URL } from '../utils/test-database';
+import { connectTo, TEST_REDIS_URL } from '../utils/test-database';
 import { startTestApp, TEST_SECRETS, TestApp } from '../utils/test-app';
 
 const FIRST_START = /FIRST START: admin API key (fin_[a-z0-9]{8}_[A-Za-z0-9_-]{43})/;
@@ -53,6 +53,40 @@ describe('First start, rate limits and HTTP hardening', () => {
     } finally {
       await second?.close();
       await first.close();
+    }
+  });
+
+  it('throttles failed authentications per client, recording one event for the flood, never refusing valid keys', async () => {
+    const t = await startTestApp({ provision: false, env: { AUTH_FAILURES_PER_MINUTE: '5' } });
+    try {
+      const bad = () => t.withKey('fin_zzzzzzzz_' + 'B'.repeat(43)).get('/purposes');
+      for (let i = 0; i < 5; i += 1) await bad().expect(401);
+      for (let i = 0; i < 10; i += 1) {
+        const throttled = await bad().expect(429);
+        expect(throttled.body).toEqual({
+          statusCode: 429,
+          error: 'AUTHENTICATION_THROTTLED',
+          message: expect.any(String),
+        });
+        expect(Number(throttled.headers['retry-after'])).toBeGreaterThan(0);
+      }
+      await t.http().get('/purposes').expect(429); // a missing key is a failure too
+      // A valid key from the same client still works.
+      await t.withKey(TEST_SECRETS.BOOTSTRAP_ADMIN_KEY).get('/me').expect(200);
+      const db = await connectTo(t.databaseUrl!);
+      try {
+        const events = await db.query<{ type: string; n: string }>(
+          `SELECT type, count(*) AS n FROM audit_event WHERE type IN ('auth.failed', 'auth.throttled') GROUP BY type ORDER BY type`,
+        );
+        expect(events.rows.map((r) => [r.type, Number(r.n)])).toEqual([
+          ['auth.failed', 5],
+          ['auth.throttled', 1],
+        ]);
+      } finally {
+        await db.end();
+      }
+    } finally {
+      await t.close();
     }
   });
 

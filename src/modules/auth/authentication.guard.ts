@@ -1,5 +1,6 @@
 import { CanActivate, ExecutionContext, Injectable } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
+import { InjectThrottlerStorage, type ThrottlerStorage } from '@nestjs/throttler';
 import type { Response } from 'express';
 import { AbilityFactory, AppAbility } from '../../policies/ability.factory';
 import { AuthenticatedPrincipal, SYSTEM_ACTOR } from '../../policies/principal';
@@ -8,7 +9,10 @@ import { isPublicRoute } from '../../policies/route-policy';
 import { AuditService } from '../audit/audit.service';
 import { claimedPrefixOf, parseBearer } from '../principals/api-key';
 import { PrincipalsService } from '../principals/principals.service';
-import { Unauthenticated } from './auth.errors';
+import { AppConfig } from '../../config/app-config';
+import { AuthenticationThrottled, Unauthenticated } from './auth.errors';
+
+const FAILURE_WINDOW_MS = 60_000;
 
 type FailureReason =
   'missing_key' | 'malformed_header' | 'unknown_key' | 'revoked' | 'expired' | 'principal_disabled';
@@ -17,7 +21,10 @@ type FailureReason =
  * First global guard: every non-public route needs `Authorization: Bearer <API key>`. Sets
  * req.principal and req.ability (built from the rule table) for the policies guard and the
  * services. Every failure is recorded in the audit trail (with the key's visible prefix at most);
- * the caller learns only that it is not authenticated, never why.
+ * the caller learns only that it is not authenticated, never why. Failures are counted per client
+ * IP (in the rate-limit storage: Redis when configured): past AUTH_FAILURES_PER_MINUTE the caller
+ * gets 429 and a single `auth.throttled` event covers the rest of the window. Valid keys are never
+ * refused because of others' failures (callers may share a NAT).
  */
 @Injectable()
 export class AuthenticationGuard implements CanActivate {
@@ -28,6 +35,8 @@ export class AuthenticationGuard implements CanActivate {
     private readonly principals: PrincipalsService,
     private readonly abilities: AbilityFactory,
     private readonly audit: AuditService,
+    private readonly config: AppConfig,
+    @InjectThrottlerStorage() private readonly failures: ThrottlerStorage,
   ) {}
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
@@ -63,6 +72,28 @@ export class AuthenticationGuard implements CanActivate {
     key: { keyPrefix?: string; keyId?: string; principalId?: string } = {},
   ): Promise<never> {
     const route = (request.route as { path?: string } | undefined)?.path ?? request.path;
+    const limit = this.config.AUTH_FAILURES_PER_MINUTE;
+    const counted = await this.failures.increment(
+      `auth-failures:ip:${String(request.ip)}`,
+      FAILURE_WINDOW_MS,
+      limit,
+      FAILURE_WINDOW_MS,
+      'auth-failures',
+    );
+    if (counted.isBlocked) {
+      // The failure that crossed the limit is the one recorded; those after it only count.
+      if (counted.totalHits === limit + 1) {
+        await this.audit.append({
+          type: 'auth.throttled',
+          actor: SYSTEM_ACTOR,
+          payload: { failuresPerMinute: limit, method: request.method, route, lastReason: reason },
+        });
+      }
+      response.setHeader('Retry-After', String(Math.max(1, counted.timeToBlockExpire)));
+      throw new AuthenticationThrottled(
+        'Too many failed authentications from this client; retry after the delay in Retry-After',
+      );
+    }
     await this.audit.append({
       type: 'auth.failed',
       actor: SYSTEM_ACTOR,
