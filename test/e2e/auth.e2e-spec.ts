@@ -279,6 +279,34 @@ describe('Authentication and principals (PostgreSQL, two instances)', () => {
     await t.as(Role.Application).get('/purposes/crm.contact').expect(404);
   });
 
+  it('ends the purpose authorisations of a principal that loses the application role', async () => {
+    await t
+      .as(Role.Dpo)
+      .post('/purposes')
+      .send(purposeInput({ code: 'shop.orders' }))
+      .expect(201);
+    const created = await admin()
+      .post('/principals')
+      .send({ name: 'role-change app', roles: ['application'], purposeCodes: ['shop.orders'] })
+      .expect(201);
+    const id = created.body.id as string;
+    await admin()
+      .patch(`/principals/${id}`)
+      .send({ roles: ['auditor'] })
+      .expect(200);
+    await admin()
+      .patch(`/principals/${id}`)
+      .send({ roles: ['auditor', 'application'] })
+      .expect(200);
+    // Giving the role back does not silently restore what it was authorised for.
+    expect((await t.withKey(created.body.key).get('/me').expect(200)).body.purposeCodes).toEqual([]);
+    const events = await query<{ payload: { purposesRevoked?: string[] } }>(
+      `SELECT payload FROM audit_event WHERE type = 'principal.updated' AND target_id = $1 ORDER BY seq`,
+      [id],
+    );
+    expect(events.map((e) => e.payload.purposesRevoked ?? null)).toEqual([['shop.orders'], null]);
+  });
+
   it('lists principals with their keys (prefix, created, last used, expiry), paginated', async () => {
     await t.as(Role.Auditor).get('/me').expect(200);
     const page1 = await t.as(Role.Auditor).get('/principals').query({ limit: 2 }).expect(200);

@@ -182,6 +182,8 @@ export class PrincipalsService {
 
   async update(id: string, dto: UpdatePrincipalDto, actor: Actor): Promise<PrincipalResponseDto> {
     return this.changeCredentials(async (m) => {
+      // Register lock first, as every register writer (a role change can end authorisations).
+      await this.registerRevision.lock(m);
       await m.query('SELECT pg_advisory_xact_lock($1)', [PRINCIPALS_LOCK]);
       const principal = await this.lockPrincipal(m, id);
       const before = { name: principal.name, roles: principal.roles, disabled: principal.disabled };
@@ -207,6 +209,16 @@ export class PrincipalsService {
           }
         }
         Object.assign(principal, after, { updatedBy: actor.id });
+        // Losing the application role ends its purpose authorisations: giving the role back later
+        // must not silently restore them.
+        const revokedPurposes =
+          !after.roles.includes(Role.Application) && principal.purposeCodes.length > 0
+            ? principal.purposeCodes
+            : [];
+        if (revokedPurposes.length > 0) {
+          principal.purposeCodes = [];
+          await this.registerRevision.bump(m);
+        }
         await m.save(PrincipalEntity, principal);
         await this.audit.recordInTransaction(m, {
           type: 'principal.updated',
@@ -216,6 +228,7 @@ export class PrincipalsService {
             changedFields: changed,
             before: pick(before, changed),
             after: pick(after, changed),
+            ...(revokedPurposes.length > 0 ? { purposesRevoked: revokedPurposes } : {}),
           },
         });
       }
