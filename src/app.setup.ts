@@ -1,9 +1,11 @@
 import { INestApplication } from '@nestjs/common';
 import { NestExpressApplication } from '@nestjs/platform-express';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import type { NextFunction, Request, Response } from 'express';
 import helmet from 'helmet';
 import { Logger } from 'nestjs-pino';
 import { AppConfig } from './config/app-config';
+import { HttpErrorFilter } from './common/errors/http-error.filter';
 import { createValidationPipe } from './common/errors/validation';
 import { assertJsonDepth } from './common/http/json-depth';
 
@@ -24,6 +26,15 @@ export function configureApp(app: NestExpressApplication, config: AppConfig): vo
   app.useBodyParser('text', {
     limit: config.BODY_LIMIT_BYTES,
     type: ['text/plain', 'application/yaml', 'application/x-yaml', 'text/yaml', 'application/x-ndjson'],
+  });
+  // Body-parser errors answered here, in the one error shape: past this point Nest turns a JSON
+  // syntax error into a bare BadRequestException and its specific code (MALFORMED_JSON) is lost.
+  const bodyErrors = new HttpErrorFilter(config);
+  app.use((err: unknown, _req: Request, res: Response, next: NextFunction) => {
+    const type = (err as { type?: unknown } | null)?.type;
+    if (typeof type !== 'string' || !type.startsWith('entity.')) return next(err);
+    const body = bodyErrors.toBody(err);
+    res.status(body.statusCode).json(body);
   });
   app.use(
     helmet({

@@ -299,7 +299,7 @@ describe('Purpose register (PostgreSQL)', () => {
 
   describe('bad input answers 4xx with a structured error and writes nothing', () => {
     const cases: [string, () => { send: unknown; type?: string }, number, string][] = [
-      ['malformed JSON', () => ({ send: '{"code": ', type: 'application/json' }), 400, 'BAD_REQUEST'],
+      ['malformed JSON', () => ({ send: '{"code": ', type: 'application/json' }), 400, 'MALFORMED_JSON'],
       ['unknown property', () => ({ send: purposeInput({ colour: 'blue' }) }), 400, 'VALIDATION_FAILED'],
       ['wrong type', () => ({ send: purposeInput({ dpiaRequired: 'yes' }) }), 400, 'VALIDATION_FAILED'],
       [

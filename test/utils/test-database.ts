@@ -1,9 +1,14 @@
 import { randomBytes } from 'node:crypto';
 import { Client } from 'pg';
 
-/** Admin connection used to create and drop per-suite databases (override with TEST_PG_ADMIN_URL). */
-export const PG_ADMIN_URL = process.env.TEST_PG_ADMIN_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
-export const TEST_REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
+/**
+ * Admin connection used to create and drop per-suite databases: TEST_PG_ADMIN_URL, else
+ * DATABASE_URL (a role allowed to CREATE DATABASE), else the local server.
+ */
+export const PG_ADMIN_URL =
+  process.env.TEST_PG_ADMIN_URL ?? process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+/** Redis for the suites that use it: TEST_REDIS_URL, else REDIS_URL, else the local server. */
+export const TEST_REDIS_URL = process.env.TEST_REDIS_URL ?? process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 
 export interface TestDatabase {
   name: string;
