@@ -157,6 +157,81 @@ export async function registerCrm(
   return { systemCode, datasetId: dataset.id as string };
 }
 
+/** Declares and activates purposes the register does not have yet. */
+export async function ensurePurposes(
+  t: TestApp,
+  purposes: { code: string; legalBasis: string; retention: { duration: string; trigger: string } }[],
+): Promise<void> {
+  for (const p of purposes) {
+    if ((await t.as(Role.Dpo).get(`/purposes/${p.code}`)).status === 200) continue;
+    await expectOk(t.as(Role.Dpo).post('/purposes').send(purposeInput(p)), 201);
+    await expectOk(t.as(Role.Dpo).post(`/purposes/${p.code}/activate`), 200);
+  }
+}
+
+/**
+ * Registers one more table of the CRM database as a postgres dataset of `systemCode` (the
+ * system is created when missing), with its fields bound to purposes.
+ */
+export async function registerDataset(
+  t: TestApp,
+  crm: Crm,
+  options: {
+    systemCode: string;
+    name: string;
+    primaryKey?: string[];
+    subjectColumn?: string;
+    timestampColumns: Record<string, string>;
+    fields: [
+      column: string,
+      dataCategory: string,
+      anonymisation: Record<string, unknown>,
+      purposes: string[],
+    ][];
+  },
+): Promise<{ datasetId: string }> {
+  const dpo = () => t.as(Role.Dpo);
+  if ((await dpo().get(`/systems/${options.systemCode}`)).status !== 200) {
+    await expectOk(
+      dpo()
+        .post('/systems')
+        .send({
+          code: options.systemCode,
+          name: `System ${options.systemCode}`,
+          kind: 'postgres',
+          connectionString: crm.db.url,
+        }),
+      201,
+    );
+  }
+  const dataset = await expectOk(
+    dpo()
+      .post(`/systems/${options.systemCode}/datasets`)
+      .send({
+        name: options.name,
+        primaryKey: options.primaryKey ?? ['id'],
+        ...(options.subjectColumn ? { subjectColumn: options.subjectColumn } : {}),
+        timestampColumns: options.timestampColumns,
+      }),
+    201,
+  );
+  for (const [column, dataCategory, anonymisation, purposes] of options.fields) {
+    const field = await expectOk(
+      dpo()
+        .post('/fields')
+        .send({ system: options.systemCode, dataset: options.name, column, dataCategory, anonymisation }),
+      201,
+    );
+    await expectOk(
+      dpo()
+        .put(`/fields/${field.key as string}/purposes`)
+        .send({ bindings: purposes.map((purpose) => ({ purpose, actions: ['read'] })) }),
+      200,
+    );
+  }
+  return { datasetId: dataset.id as string };
+}
+
 async function expectOk(
   req: PromiseLike<{ status: number; body: Record<string, unknown> }>,
   status: number,

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource, IsNull, Not } from 'typeorm';
+import { DataSource, EntityManager, IsNull, Not } from 'typeorm';
 import { inTransaction } from '../../database/transaction';
 import type { Actor } from '../../policies/principal';
 import { AuditService } from '../audit/audit.service';
@@ -106,11 +106,16 @@ export class LegalHoldsService {
       .map((h) => toLegalHoldResponse(h, now));
   }
 
-  /** The holds in force over one dataset (directly, through its system, or on subjects). */
-  async coverage(systemCode: string, datasetId: string): Promise<HoldCoverage> {
-    const holds = await this.dataSource.manager.query<
-      { id: string; scope: string; subject_id: string | null; reason: string }[]
-    >(
+  /**
+   * The holds in force over one dataset (directly, through its system, or on subjects). `m`: read
+   * inside the caller's transaction (a purge batch's preparation re-reads them every batch).
+   */
+  async coverage(
+    systemCode: string,
+    datasetId: string,
+    m: EntityManager = this.dataSource.manager,
+  ): Promise<HoldCoverage> {
+    const holds = await m.query<{ id: string; scope: string; subject_id: string | null; reason: string }[]>(
       `SELECT id, scope, subject_id, reason FROM legal_hold
         WHERE lifted_at IS NULL AND (ends_at IS NULL OR ends_at > now())
           AND (scope = 'subject' OR (scope = 'dataset' AND dataset_id = $1) OR (scope = 'system' AND system_code = $2))

@@ -22,6 +22,12 @@ export type PurposeExpiry =
     }
   /** `withdrawnAt + duration < now` for the row's subject (trigger consent_withdrawal). */
   | { kind: 'after_withdrawal'; duration: IsoDuration; durationText: string }
+  /**
+   * A consent-based purpose whose time expiry cannot be proven (no retention declared, an invalid
+   * duration, no trigger column): it never expires by time, but ends at once for a subject who
+   * has withdrawn consent (consent is its only justification).
+   */
+  | { kind: 'on_withdrawal'; reason: string }
   /** Already over (erasure request: only a legal obligation still justifies keeping). */
   | { kind: 'now' }
   /** Cannot be proven expired (no retention declared, no trigger column, no subject column). */
@@ -102,7 +108,11 @@ export function buildDatasetRule(
       .map((p) => ({ purposeCode: p.code, legalBasis: p.legalBasis, expiry: expiryOf(p, plan, options) }))
       .sort((a, b) => a.purposeCode.localeCompare(b.purposeCode));
     for (const k of keeps) {
-      if ((k.expiry.kind === 'time' && k.expiry.endsOnWithdrawal) || k.expiry.kind === 'after_withdrawal') {
+      if (
+        (k.expiry.kind === 'time' && k.expiry.endsOnWithdrawal) ||
+        k.expiry.kind === 'after_withdrawal' ||
+        k.expiry.kind === 'on_withdrawal'
+      ) {
         withdrawalPurposes.add(k.purposeCode);
       }
       if (options.erasure && k.legalBasis === 'legal_obligation') {
@@ -144,12 +154,18 @@ function fieldState(statuses: (string | undefined)[]): FieldState {
 
 function expiryOf(p: PurposeFacts, plan: RetentionDatasetPlan, options: RuleOptions): PurposeExpiry {
   if (options.erasure && p.legalBasis !== 'legal_obligation') return { kind: 'now' };
-  if (!p.retention) return { kind: 'never', reason: `purpose ${p.code} declares no retention` };
+  // A consent-based purpose ends for a subject who withdraws, whatever its time rule: when the
+  // time rule cannot be proven, the withdrawal is still the end of its justification (per subject).
+  const unproven = (reason: string): PurposeExpiry =>
+    p.legalBasis === 'consent' && plan.dataset.subjectColumn
+      ? { kind: 'on_withdrawal', reason }
+      : { kind: 'never', reason };
+  if (!p.retention) return unproven(`purpose ${p.code} declares no retention`);
   let duration: IsoDuration;
   try {
     duration = parseIsoDuration(p.retention.duration);
   } catch {
-    return { kind: 'never', reason: `purpose ${p.code} has an invalid retention duration` };
+    return unproven(`purpose ${p.code} has an invalid retention duration`);
   }
   const durationText = describeDuration(duration);
   if (p.retention.trigger === 'consent_withdrawal') {
@@ -161,10 +177,7 @@ function expiryOf(p: PurposeFacts, plan: RetentionDatasetPlan, options: RuleOpti
   const columnKey = TRIGGER_COLUMN[p.retention.trigger];
   const column = columnKey ? plan.dataset.timestampColumns[columnKey] : undefined;
   if (!column) {
-    return {
-      kind: 'never',
-      reason: `the dataset declares no ${p.retention.trigger} column for purpose ${p.code}`,
-    };
+    return unproven(`the dataset declares no ${p.retention.trigger} column for purpose ${p.code}`);
   }
   return {
     kind: 'time',
@@ -203,6 +216,8 @@ function keepWords(k: PurposeKeep): string {
       return `${e.durationText} have passed since ${e.column} (${k.purposeCode})${e.endsOnWithdrawal ? ` or consent for ${k.purposeCode} is withdrawn` : ''}`;
     case 'after_withdrawal':
       return `${e.durationText} have passed since consent for ${k.purposeCode} was withdrawn`;
+    case 'on_withdrawal':
+      return `consent for ${k.purposeCode} is withdrawn (no time limit: ${e.reason})`;
     case 'now':
       return `immediately for ${k.purposeCode} (erasure request)`;
     case 'never':

@@ -38,8 +38,10 @@ import { returningRows } from './returning-rows';
 import {
   RetentionBatchInProgress,
   RetentionBatchOutcomeUnknown,
+  RetentionHoldsChanged,
   RetentionLeaseLost,
 } from './retention.errors';
+import { HoldInputs, holdInputs, holdsGrew, mergeExemptions, widenHolds } from './hold-inputs';
 import { RetentionPlanSource } from './retention-plan.source';
 import { buildDatasetRule, DatasetRule, describeFieldRule, PurposeFacts } from './retention-rule';
 
@@ -303,26 +305,31 @@ export class RetentionRunner implements OnModuleInit, OnApplicationBootstrap, On
     return buildDatasetRule(plan, purposes, { erasure: run.kind === 'erasure' });
   }
 
-  /** Holds, withdrawals and exemptions of one dataset for this run. */
+  /**
+   * Holds, withdrawals and exemptions of one dataset for this run. `locateBySubject`: Finalité
+   * finds the rows itself (postgres), so a subject hold on a dataset without a subject column
+   * holds the whole dataset (hold-inputs.ts).
+   */
   private async inputsFor(
     run: RetentionRunEntity,
     rule: DatasetRule,
+    locateBySubject = false,
   ): Promise<{ inputs: PurgeInputs; exemptions: RetentionExemption[] }> {
-    const coverage = await this.holds.coverage(rule.systemCode, rule.datasetId);
     const scope = run.subjectIds;
+    const holds = holdInputs(
+      await this.holds.coverage(rule.systemCode, rule.datasetId),
+      rule.subjectColumn,
+      scope,
+      locateBySubject,
+    );
     const withdrawals = new Map<string, { subjectId: string; withdrawnAt: Date }[]>();
     if (rule.subjectColumn && rule.withdrawalPurposes.length) {
       for (const w of await this.consents.findWithdrawals(rule.withdrawalPurposes, scope ?? undefined)) {
         withdrawals.set(w.purposeCode, [...(withdrawals.get(w.purposeCode) ?? []), w]);
       }
     }
-    const heldSubjects = [...coverage.subjects.keys()].filter((s) => !scope || scope.includes(s));
     const exemptions: RetentionExemption[] = [
-      ...coverage.wholeDataset.map((h) => ({ kind: 'legal_hold' as const, reason: h.reason, holdId: h.id })),
-      ...heldSubjects.map((s) => {
-        const h = coverage.subjects.get(s)!;
-        return { kind: 'legal_hold' as const, reason: h.reason, holdId: h.id };
-      }),
+      ...holds.exemptions,
       ...rule.legalObligationKeeps.map((k) => ({
         kind: 'legal_obligation' as const,
         purposeCode: k.purposeCode,
@@ -333,8 +340,8 @@ export class RetentionRunner implements OnModuleInit, OnApplicationBootstrap, On
     return {
       inputs: {
         withdrawals,
-        wholeDatasetHeld: coverage.wholeDataset.length > 0,
-        heldSubjects,
+        wholeDatasetHeld: holds.wholeDatasetHeld,
+        heldSubjects: holds.heldSubjects,
         subjectFilter: scope,
         hashKey: this.hashKey,
         batchSize: this.config.RETENTION_BATCH_SIZE,
@@ -342,6 +349,20 @@ export class RetentionRunner implements OnModuleInit, OnApplicationBootstrap, On
       },
       exemptions,
     };
+  }
+
+  /** The holds in force now over a postgres dataset (`m`: inside a batch's preparation). */
+  private async currentHolds(
+    run: RetentionRunEntity,
+    rule: DatasetRule,
+    m?: EntityManager,
+  ): Promise<HoldInputs> {
+    return holdInputs(
+      await this.holds.coverage(rule.systemCode, rule.datasetId, m),
+      rule.subjectColumn,
+      run.subjectIds,
+      true,
+    );
   }
 
   private async executePostgres(
@@ -369,11 +390,25 @@ export class RetentionRunner implements OnModuleInit, OnApplicationBootstrap, On
       await this.failDataset(rd, `refused: ${problems.join('; ')}`);
       return 'done';
     }
-    const { inputs, exemptions } = await this.inputsFor(run, rule);
-    await this.dataSource.query(`UPDATE retention_run_dataset SET exemptions = $2 WHERE id = $1`, [
-      rd.id,
-      JSON.stringify(exemptions),
-    ]);
+    if (run.subjectIds && !rule.subjectColumn) {
+      // An erasure or a consent withdrawal concerns subjects, and nothing tells which rows are
+      // theirs: reported as such, never as a purge that found nothing.
+      await this.completeNotLocatable(run, rd);
+      return 'done';
+    }
+    let { inputs, exemptions } = await this.inputsFor(run, rule, true);
+    const writeExemptions = () =>
+      this.dataSource.query(`UPDATE retention_run_dataset SET exemptions = $2 WHERE id = $1`, [
+        rd.id,
+        JSON.stringify(exemptions),
+      ]);
+    await writeExemptions();
+    /** A hold placed during the run: every later batch honours it, and it is reported. */
+    const adoptHolds = async (next: HoldInputs) => {
+      inputs = widenHolds(inputs, next);
+      exemptions = mergeExemptions(exemptions, next.exemptions);
+      await writeExemptions();
+    };
     const settings = {
       lockTimeoutMs: this.config.RETENTION_LOCK_TIMEOUT_MS,
       statementTimeoutMs: this.config.RETENTION_STATEMENT_TIMEOUT_MS,
@@ -400,6 +435,12 @@ export class RetentionRunner implements OnModuleInit, OnApplicationBootstrap, On
       if (lease.lost) throw new RetentionLeaseLost(`The lease on run ${run.id} was lost`);
       const seq: number = (pending?.seq ?? rd.batches) + 1;
       const cursor: string[] | null = pending ? pending.outcome.lastKey : rd.cursor;
+      if (run.dryRun) {
+        // A dry run has no preparation transaction: the holds are re-read before each batch.
+        const next = await this.currentHolds(run, rule);
+        if (holdsGrew(inputs, next)) await adoptHolds(next);
+      }
+      const usedHolds = inputs;
       const batch = run.dryRun
         ? {
             read: buildDryRunBatch(
@@ -422,7 +463,14 @@ export class RetentionRunner implements OnModuleInit, OnApplicationBootstrap, On
           run.dryRun
             ? undefined
             : async (o) => {
-                const state = await this.prepareBatch(run, rd, pending, seq, o);
+                const state = await this.prepareBatch(run, rd, pending, seq, o, async (m) => {
+                  // Re-read in the transaction that prepares the batch: a hold placed since the
+                  // batch was built rolls its customer transaction back; it is redone with it.
+                  const next = await this.currentHolds(run, rule, m);
+                  if (holdsGrew(usedHolds, next)) {
+                    throw new RetentionHoldsChanged('A legal hold was placed during the batch', { next });
+                  }
+                });
                 pending = null;
                 if (state) Object.assign(rd, state);
                 cancelRequested = state?.cancelRequested ?? false;
@@ -431,6 +479,15 @@ export class RetentionRunner implements OnModuleInit, OnApplicationBootstrap, On
       } catch (err) {
         // Lost in the batch's own Finalité transaction: the customer transaction was rolled back.
         if (err instanceof RetentionLeaseLost) throw err;
+        if (err instanceof RetentionHoldsChanged) {
+          // Nothing of this batch committed (nor was prepared): redo it under the new holds.
+          this.logger.log(
+            { runId: run.id, dataset: rd.datasetName, seq },
+            'Legal holds changed; batch redone',
+          );
+          await adoptHolds((err.details as { next: HoldInputs }).next);
+          continue;
+        }
         failures += 1;
         this.logger.warn(
           { err: safeMessage(err), runId: run.id, dataset: rd.datasetName, seq },
@@ -504,8 +561,10 @@ export class RetentionRunner implements OnModuleInit, OnApplicationBootstrap, On
     previous: CommittedBatch | null,
     seq: number,
     o: BatchOutcome,
+    checkHolds?: (m: EntityManager) => Promise<void>,
   ): Promise<BatchState | null> {
     return inTransaction(this.dataSource, async (m) => {
+      await checkHolds?.(m);
       const state = previous
         ? await this.recordBatch(m, run, rd, previous.seq, previous.cursor, previous.outcome)
         : null;
@@ -762,6 +821,29 @@ export class RetentionRunner implements OnModuleInit, OnApplicationBootstrap, On
     await this.cancelRemaining(run.id);
   }
 
+  /**
+   * A subject-level run (erasure, consent withdrawal) over a dataset without a subject column:
+   * the subject's rows cannot be located, so nothing is scanned or purged and the dataset is
+   * reported with a `subject_not_locatable` exemption (docs/retention.md), not as a purge that
+   * found nothing.
+   */
+  private async completeNotLocatable(run: RetentionRunEntity, rd: RetentionRunDatasetEntity): Promise<void> {
+    const exemption: RetentionExemption = {
+      kind: 'subject_not_locatable',
+      reason:
+        'the dataset declares no subject column: the rows of the subject(s) concerned cannot be located, so nothing was purged here; declare its subject column in the register, or purge them by other means',
+    };
+    this.logger.warn(
+      { runId: run.id, kind: run.kind, dataset: rd.datasetName },
+      'Subject-level run over a dataset without a subject column: reported as not locatable',
+    );
+    rd.status = 'completed';
+    await this.dataSource.query(
+      `UPDATE retention_run_dataset SET status = 'completed', exemptions = $2, finished_at = now() WHERE id = $1`,
+      [rd.id, JSON.stringify([exemption])],
+    );
+  }
+
   private async failDataset(rd: RetentionRunDatasetEntity, message: string): Promise<void> {
     rd.status = 'failed';
     await this.dataSource.query(
@@ -994,7 +1076,9 @@ export class RetentionRunner implements OnModuleInit, OnApplicationBootstrap, On
         datasetId: plan.dataset.id,
         datasetName: plan.dataset.name,
         instructions: lines.join('\n'),
-        subjectIds: subjects ?? (inputs.heldSubjects.length ? null : null),
+        // The subjects listed with the task: the only ones concerned (subject-level run), else
+        // the held ones to leave untouched (the API returns them as excludeSubjectIds).
+        subjectIds: subjects ?? (inputs.heldSubjects.length ? inputs.heldSubjects : null),
         status: 'open',
         rowsDeleted: null,
         rowsAnonymised: null,

@@ -25,3 +25,8 @@ export class RetentionBatchInProgress extends domainError(
   'RETENTION_BATCH_IN_PROGRESS',
   ErrorKind.Unavailable,
 ) {}
+/**
+ * A legal hold was placed since the batch in hand was built: its customer transaction is rolled
+ * back (from the batch's preparation) and the batch is redone with the new holds.
+ */
+export class RetentionHoldsChanged extends domainError('RETENTION_HOLDS_CHANGED', ErrorKind.Conflict) {}

@@ -35,6 +35,7 @@ import { PostgresExecutor } from './executors/postgres-executor';
 import { buildOverdueCount, executionProblems } from './executors/purge-sql';
 import { retentionHashKey } from './retention-hash-key';
 import { RetentionPlanSource } from './retention-plan.source';
+import { holdInputs } from './hold-inputs';
 import { buildDatasetRule, describeFieldRule, PurposeFacts } from './retention-rule';
 import { RetentionRunner } from './retention-runner.service';
 import {
@@ -110,22 +111,46 @@ export class RetentionService {
       plans = plans.filter((p) => p.fields.some((f) => f.bindings.some((b) => wanted.has(b.purposeCode))));
     }
     if (plans.length === 0 && (kind === 'consent_withdrawal' || kind === 'scheduled')) return null;
-    const run = await inTransaction(this.dataSource, async (m) => {
+    const outcome = await inTransaction(this.dataSource, async (m) => {
       await m.query('SELECT pg_advisory_xact_lock($1)', [CREATE_LOCK]);
+      // One purge per dataset: only the datasets this run targets are checked. A run over a
+      // system or over every system leaves a busy dataset (a purge running, a manual task or a
+      // webhook callback still open) out and purges the others; the ones left out are audited.
+      // Naming the dataset, or finding every targeted dataset busy, is a 409 (a scheduled run
+      // is then recorded as skipped: `retention.run.skipped`).
+      let skipped: { datasetId: string; dataset: string; runId: string }[] = [];
       if (!dto.dryRun && (kind === 'on_demand' || kind === 'scheduled')) {
         const busy = await m.query<{ dataset_id: string; dataset_name: string; run_id: string }[]>(
           `SELECT rd.dataset_id, rd.dataset_name, rd.run_id FROM retention_run_dataset rd
              JOIN retention_run r ON r.id = rd.run_id
             WHERE rd.dataset_id = ANY($1::text[]) AND rd.status IN ('pending', 'running', 'waiting')
-              AND NOT rd.dry_run AND r.kind IN ('on_demand', 'scheduled')`,
+              AND NOT rd.dry_run AND r.kind IN ('on_demand', 'scheduled')
+            ORDER BY rd.dataset_name, rd.dataset_id`,
           [plans.map((p) => p.dataset.id)],
         );
-        if (busy.length) {
-          throw new RetentionRunInProgress(
-            `A purge is already in progress for ${busy.map((b) => b.dataset_name).join(', ')}`,
-            busy.map((b) => ({ datasetId: b.dataset_id, dataset: b.dataset_name, runId: b.run_id })),
-          );
+        skipped = busy.map((b) => ({ datasetId: b.dataset_id, dataset: b.dataset_name, runId: b.run_id }));
+        const busyIds = new Set(busy.map((b) => b.dataset_id));
+        const free = plans.filter((p) => !busyIds.has(p.dataset.id));
+        if (busy.length && (dto.dataset || free.length === 0)) {
+          const message = `A purge is already in progress for ${[...new Set(busy.map((b) => b.dataset_name))].join(', ')}`;
+          if (kind === 'scheduled') {
+            await this.audit.recordInTransaction(m, {
+              type: 'retention.run.skipped',
+              actor,
+              target: { type: 'retention_schedule', id: options.scheduleKey ?? dto.system ?? 'all' },
+              payload: {
+                kind,
+                system: dto.system ?? null,
+                scheduleKey: options.scheduleKey ?? null,
+                reason: message,
+                busy: skipped,
+              },
+            });
+            return { skipped: message };
+          }
+          throw new RetentionRunInProgress(message, skipped);
         }
+        plans = free;
       }
       const created = await m.save(
         m.create(RetentionRunEntity, {
@@ -181,11 +206,26 @@ export class RetentionService {
           })),
           purposeCodes: options.purposeCodes ?? null,
           subjects: options.subjectIds?.length ?? null,
+          ...(skipped.length ? { skipped } : {}),
         },
       });
       await options.onCreated?.(m, created);
-      return created;
+      if (skipped.length) {
+        this.logger.warn(
+          { runId: created.id, kind, skipped: skipped.map((b) => b.dataset) },
+          'Busy datasets left out of the retention run',
+        );
+      }
+      return { run: created };
     });
+    if ('skipped' in outcome) {
+      this.logger.warn(
+        { system: dto.system ?? null, scheduleKey: options.scheduleKey ?? null, reason: outcome.skipped },
+        'Scheduled retention run skipped',
+      );
+      return null;
+    }
+    const { run } = outcome;
     if (plans.length === 0) await this.runner.finishIfDone(run.id, actor);
     else await this.runner.dispatch(run.id);
     return this.get(run.id);
@@ -272,7 +312,18 @@ export class RetentionService {
       order: { createdAt: 'ASC', id: 'ASC' },
       take: 500,
     });
-    return tasks.map(toTaskView);
+    const scoped = await this.subjectScopedRuns(tasks.map((t) => t.runId));
+    return tasks.map((t) => toTaskView(t, scoped.has(t.runId)));
+  }
+
+  /** The runs among these that concern listed subjects only (erasure, consent withdrawal). */
+  private async subjectScopedRuns(runIds: string[]): Promise<Set<string>> {
+    if (runIds.length === 0) return new Set();
+    const rows = await this.dataSource.query<{ id: string }[]>(
+      `SELECT id FROM retention_run WHERE id = ANY($1::uuid[]) AND subject_ids IS NOT NULL`,
+      [[...new Set(runIds)]],
+    );
+    return new Set(rows.map((r) => r.id));
   }
 
   async completeTask(id: string, dto: CompleteManualTaskDto, actor: Actor): Promise<ManualTaskResponseDto> {
@@ -280,7 +331,11 @@ export class RetentionService {
     if (!task) throw new ManualTaskNotFound(`No manual task with id "${id}"`);
     if (task.status !== 'open') throw new ManualTaskClosed(`Task "${id}" is already ${task.status}`);
     await this.runner.completeManualTask(task, dto, actor);
-    return toTaskView(await this.dataSource.manager.findOneByOrFail(ManualTaskEntity, { id }));
+    const scoped = await this.subjectScopedRuns([task.runId]);
+    return toTaskView(
+      await this.dataSource.manager.findOneByOrFail(ManualTaskEntity, { id }),
+      scoped.has(task.runId),
+    );
   }
 
   // ---- views for the register and the reports -----------------------------------------------
@@ -337,7 +392,12 @@ export class RetentionService {
           items.push({ ...base, measurable: true, error: `refused: ${problems.join('; ')}` });
           continue;
         }
-        const coverage = await this.holds.coverage(rule.systemCode, rule.datasetId);
+        const holds = holdInputs(
+          await this.holds.coverage(rule.systemCode, rule.datasetId),
+          rule.subjectColumn,
+          null,
+          true,
+        );
         const withdrawals = new Map<string, { subjectId: string; withdrawnAt: Date }[]>();
         if (rule.subjectColumn && rule.withdrawalPurposes.length) {
           for (const w of await this.consents.findWithdrawals(rule.withdrawalPurposes)) {
@@ -354,8 +414,8 @@ export class RetentionService {
           pool,
           buildOverdueCount(rule, table!, {
             withdrawals,
-            wholeDatasetHeld: coverage.wholeDataset.length > 0,
-            heldSubjects: [...coverage.subjects.keys()],
+            wholeDatasetHeld: holds.wholeDatasetHeld,
+            heldSubjects: holds.heldSubjects,
             subjectFilter: null,
             hashKey,
             batchSize: 1,
@@ -387,47 +447,79 @@ export class RetentionService {
     return { computedAt: new Date(), items };
   }
 
-  /** Runs created in [from, to): volumes per dataset (purges only, not dry runs) and failures. */
+  /**
+   * Runs created in [from, to), aggregated in SQL (one join, GROUP BY: flat in memory and one
+   * parameter pair whatever the number of runs). `runs` counts every run of the period, dry runs
+   * included; the volumes, `failedRuns` and the `failures` list are purges only: a dry run changes
+   * nothing, so neither its counts nor its failures are retention outcomes.
+   */
   async summarise(from: Date, to: Date): Promise<RetentionSummary> {
-    const runs = await this.dataSource.manager
-      .createQueryBuilder(RetentionRunEntity, 'r')
-      .where('r.created_at >= :from AND r.created_at < :to', { from, to })
-      .getMany();
-    const datasets = await this.runner.datasetsOf(runs.map((r) => r.id));
-    const dryRuns = new Set(runs.filter((r) => r.dryRun).map((r) => r.id));
-    const rows = new Map<string, RetentionSummary['rows'][number]>();
-    for (const d of datasets) {
-      if (dryRuns.has(d.runId)) continue;
-      const row = rows.get(d.datasetId) ?? {
-        systemCode: d.systemCode,
-        datasetId: d.datasetId,
-        datasetName: d.datasetName,
-        deleted: 0,
-        anonymised: 0,
-        held: 0,
-        errors: 0,
-      };
-      row.deleted += d.rowsDeleted;
-      row.anonymised += d.rowsAnonymised;
-      row.held += d.rowsHeld;
-      row.errors += d.errors;
-      rows.set(d.datasetId, row);
-    }
+    const [counts] = await this.dataSource.query<{ runs: number; failed_runs: number }[]>(
+      `SELECT count(*)::int AS runs,
+              count(*) FILTER (WHERE r.status = 'failed' AND NOT r.dry_run)::int AS failed_runs
+         FROM retention_run r
+        WHERE r.created_at >= $1 AND r.created_at < $2`,
+      [from, to],
+    );
+    const volumes = await this.dataSource.query<
+      {
+        system_code: string;
+        dataset_id: string;
+        dataset_name: string;
+        deleted: string;
+        anonymised: string;
+        held: string;
+        errors: string;
+      }[]
+    >(
+      `SELECT rd.dataset_id,
+              (array_agg(rd.system_code ORDER BY r.created_at DESC, r.id DESC))[1] AS system_code,
+              (array_agg(rd.dataset_name ORDER BY r.created_at DESC, r.id DESC))[1] AS dataset_name,
+              sum(rd.rows_deleted)::text AS deleted, sum(rd.rows_anonymised)::text AS anonymised,
+              sum(rd.rows_held)::text AS held, sum(rd.errors)::text AS errors
+         FROM retention_run r
+         JOIN retention_run_dataset rd ON rd.run_id = r.id
+        WHERE r.created_at >= $1 AND r.created_at < $2 AND NOT r.dry_run
+        GROUP BY rd.dataset_id`,
+      [from, to],
+    );
+    const failures = await this.dataSource.query<
+      {
+        run_id: string;
+        system_code: string;
+        dataset_id: string;
+        dataset_name: string;
+        error: string | null;
+      }[]
+    >(
+      `SELECT rd.run_id, rd.system_code, rd.dataset_id, rd.dataset_name, rd.error
+         FROM retention_run r
+         JOIN retention_run_dataset rd ON rd.run_id = r.id
+        WHERE r.created_at >= $1 AND r.created_at < $2 AND NOT r.dry_run AND rd.status = 'failed'
+        ORDER BY r.created_at, r.id, rd.position`,
+      [from, to],
+    );
     return {
-      runs: runs.length,
-      failedRuns: runs.filter((r) => r.status === 'failed').length,
-      rows: [...rows.values()].sort((a, b) =>
-        `${a.systemCode}/${a.datasetName}`.localeCompare(`${b.systemCode}/${b.datasetName}`),
-      ),
-      failures: datasets
-        .filter((d) => d.status === 'failed')
-        .map((d) => ({
-          runId: d.runId,
-          systemCode: d.systemCode,
-          datasetId: d.datasetId,
-          datasetName: d.datasetName,
-          message: d.error ?? 'failed',
-        })),
+      runs: counts.runs,
+      failedRuns: counts.failed_runs,
+      rows: volumes
+        .map((v) => ({
+          systemCode: v.system_code,
+          datasetId: v.dataset_id,
+          datasetName: v.dataset_name,
+          deleted: Number(v.deleted),
+          anonymised: Number(v.anonymised),
+          held: Number(v.held),
+          errors: Number(v.errors),
+        }))
+        .sort((a, b) => `${a.systemCode}/${a.datasetName}`.localeCompare(`${b.systemCode}/${b.datasetName}`)),
+      failures: failures.map((f) => ({
+        runId: f.run_id,
+        systemCode: f.system_code,
+        datasetId: f.dataset_id,
+        datasetName: f.dataset_name,
+        message: f.error ?? 'failed',
+      })),
     };
   }
 
@@ -507,14 +599,16 @@ export function toRunView(
   };
 }
 
-function toTaskView(t: ManualTaskEntity): ManualTaskResponseDto {
+/** `subjectScoped`: the task's run concerns listed subjects only (see ManualTaskEntity.subjectIds). */
+function toTaskView(t: ManualTaskEntity, subjectScoped: boolean): ManualTaskResponseDto {
   return {
     id: t.id,
     runId: t.runId,
     system: t.systemCode,
     dataset: t.datasetName,
     instructions: t.instructions,
-    subjectIds: t.subjectIds,
+    subjectIds: subjectScoped ? t.subjectIds : null,
+    excludeSubjectIds: subjectScoped ? [] : (t.subjectIds ?? []),
     status: t.status,
     deleted: t.rowsDeleted,
     anonymised: t.rowsAnonymised,

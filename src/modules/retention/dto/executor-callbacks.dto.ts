@@ -69,7 +69,19 @@ export class ManualTaskResponseDto {
   @ApiProperty({ example: 'archives' }) system!: string;
   @ApiProperty({ example: 'public.paper_files' }) dataset!: string;
   @ApiProperty({ example: 'Purge in archives / public.paper_files: …' }) instructions!: string;
-  @ApiProperty({ nullable: true, type: [String], example: ['cust-4711'] }) subjectIds!: string[] | null;
+  @ApiProperty({
+    nullable: true,
+    type: [String],
+    example: ['cust-4711'],
+    description: 'Erasure / consent withdrawal: only the records of these subjects (held subjects left out)',
+  })
+  subjectIds!: string[] | null;
+  @ApiProperty({
+    type: [String],
+    example: ['cust-0815'],
+    description: 'Subjects under a legal hold: leave their records untouched',
+  })
+  excludeSubjectIds!: string[];
   @ApiProperty({ enum: ['open', 'done', 'cancelled'], example: 'open' }) status!: string;
   @ApiProperty({ nullable: true, type: Number, example: null }) deleted!: number | null;
   @ApiProperty({ nullable: true, type: Number, example: null }) anonymised!: number | null;

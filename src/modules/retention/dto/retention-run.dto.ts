@@ -49,7 +49,13 @@ export class ListRetentionRunsQueryDto extends PageQueryDto {
 }
 
 export class RetentionExemptionDto {
-  @ApiProperty({ enum: ['legal_hold', 'legal_obligation'], example: 'legal_hold' }) kind!: string;
+  @ApiProperty({
+    enum: ['legal_hold', 'legal_obligation', 'subject_not_locatable'],
+    example: 'legal_hold',
+    description:
+      '`subject_not_locatable`: the dataset declares no subject column, so the rows of a subject (erasure, consent withdrawal, subject hold) cannot be found there',
+  })
+  kind!: string;
   @ApiProperty({ example: 'Litigation 2026-CV-118' }) reason!: string;
   @ApiPropertyOptional({ format: 'uuid' }) holdId?: string;
   @ApiPropertyOptional({ example: 'accounting.invoices' }) purposeCode?: string;

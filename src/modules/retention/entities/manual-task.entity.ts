@@ -13,6 +13,12 @@ export class ManualTaskEntity {
   @Column({ type: 'text' }) datasetId!: string;
   @Column({ type: 'text' }) datasetName!: string;
   @Column({ type: 'text' }) instructions!: string;
+  /**
+   * The subjects listed with the task: for a subject-level run (erasure, consent withdrawal) the
+   * only subjects whose records are concerned (held ones left out); for any other run the held
+   * subjects whose records must be left untouched. The API tells them apart (subjectIds /
+   * excludeSubjectIds) by the run's scope.
+   */
   @Column({ type: 'jsonb', nullable: true }) subjectIds!: string[] | null;
   @Column({ type: 'text' }) status!: ManualTaskStatus;
   @Column({ type: 'int', nullable: true }) rowsDeleted!: number | null;

@@ -6,9 +6,13 @@ export type ExecutorKind = 'postgres' | 'webhook' | 'manual';
 
 export const FINISHED_DATASET_STATUSES: RunDatasetStatus[] = ['completed', 'failed', 'cancelled'];
 
-/** Why something a run would purge was kept (legal hold, legal obligation), never values. */
+/**
+ * Why something a run would purge was kept (legal hold, legal obligation, or rows Finalité cannot
+ * locate: a dataset without a subject column in a subject-level run, or under a subject hold),
+ * never values.
+ */
 export interface RetentionExemption {
-  kind: 'legal_hold' | 'legal_obligation';
+  kind: 'legal_hold' | 'legal_obligation' | 'subject_not_locatable';
   reason: string;
   holdId?: string;
   purposeCode?: string;

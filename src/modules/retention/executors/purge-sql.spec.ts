@@ -1,5 +1,5 @@
 import { createHash, createHmac } from 'node:crypto';
-import { buildDatasetRule, PurposeFacts } from '../retention-rule';
+import { buildDatasetRule, describeFieldRule, PurposeFacts } from '../retention-rule';
 import type { RetentionDatasetPlan } from '../../inventory/inventory.types';
 import {
   buildDryRunBatch,
@@ -418,5 +418,87 @@ describe('keyed hash pads', () => {
       .update(Buffer.concat([outer, innerHash]))
       .digest('hex');
     expect(viaPads).toBe(createHmac('sha256', key).update(message).digest('hex'));
+  });
+});
+
+describe('consent-based purposes whose time rule cannot be proven', () => {
+  const consentPurposes = new Map<string, PurposeFacts>([
+    ...purposes,
+    ['optin', { code: 'optin', status: 'active', legalBasis: 'consent', retention: null }],
+    [
+      'survey',
+      {
+        code: 'survey',
+        status: 'active',
+        legalBasis: 'consent',
+        retention: { duration: 'P2Y', trigger: 'contract_end' }, // no contract_end column declared
+      },
+    ],
+  ]);
+  const field = (column: string, codes: string[]): RetentionDatasetPlan['fields'][number] => ({
+    key: `crm.customers.${column}`,
+    column,
+    dataCategory: 'contact',
+    special: false,
+    anonymisation: { strategy: 'nullify' as never },
+    bindings: codes.map((purposeCode) => ({ purposeCode })),
+  });
+  const consentPlan = (overrides: Partial<RetentionDatasetPlan['dataset']> = {}) =>
+    plan(overrides, [field('email', ['optin']), field('name', ['survey'])]);
+  const withdrawn = (subjectId: string, withdrawnAt: string) =>
+    new Map([
+      ['optin', [{ subjectId, withdrawnAt: new Date(withdrawnAt) }]],
+      ['survey', [{ subjectId, withdrawnAt: new Date(withdrawnAt) }]],
+    ]);
+
+  it('ends at once for a subject who withdrew, with no retention or no trigger column declared', () => {
+    const rule = buildDatasetRule(consentPlan(), consentPurposes);
+    expect(rule.fields.map((f) => f.keeps[0].expiry)).toEqual([
+      { kind: 'on_withdrawal', reason: 'purpose optin declares no retention' },
+      {
+        kind: 'on_withdrawal',
+        reason: 'the dataset declares no contract_end column for purpose survey',
+      },
+    ]);
+    expect(rule.withdrawalPurposes).toEqual(['optin', 'survey']);
+    expect(describeFieldRule(rule.fields[0])).toBe(
+      'email: erased (set to null) (the row is deleted once all its fields are due) once consent for optin is withdrawn (no time limit: purpose optin declares no retention)',
+    );
+    const batch = buildPurgeBatch(
+      rule,
+      table,
+      inputs({ withdrawals: withdrawn('cust-9', '2026-01-01T00:00:00Z') }),
+      null,
+    );
+    const [del] = batch.changes(['1'], ['9'], { deleted: 1, anonymised: 0 });
+    expect(del.kind).toBe('deleted');
+    // Per subject: only the withdrawn subject's rows are due.
+    expect(del.statement.text).toMatch(/t\."customer_ref"::text = ANY\(\$\d+::text\[\]\)/);
+    expect(del.statement.values).toContainEqual(['cust-9']);
+    expect(del.statement.text).not.toContain('last_interaction');
+  });
+
+  it('keeps the data of subjects who did not withdraw (or withdraw later than now)', () => {
+    const rule = buildDatasetRule(consentPlan(), consentPurposes);
+    for (const withdrawals of [new Map(), withdrawn('cust-9', '2027-01-01T00:00:00Z')]) {
+      const batch = buildPurgeBatch(rule, table, inputs({ withdrawals }), null);
+      expect(batch.changes(['1'], ['9'], { deleted: 1, anonymised: 1 })).toEqual([]);
+      expect(batch.read.text).toContain('(FALSE) AS del');
+    }
+  });
+
+  it('still cannot end without a subject column to match withdrawals (never, reported)', () => {
+    const rule = buildDatasetRule(consentPlan({ subjectColumn: null }), consentPurposes);
+    expect(rule.fields[0].keeps[0].expiry).toEqual({
+      kind: 'never',
+      reason: 'purpose optin declares no retention',
+    });
+    expect(rule.withdrawalPurposes).toEqual([]);
+  });
+
+  it('leaves a non-consent purpose without retention never due', () => {
+    const p = new Map(consentPurposes);
+    p.set('optin', { code: 'optin', status: 'active', legalBasis: 'contract', retention: null });
+    expect(buildDatasetRule(consentPlan(), p).fields[0].keeps[0].expiry.kind).toBe('never');
   });
 });

@@ -244,6 +244,12 @@ function expiredExpression(k: PurposeKeep, ctx: BuildContext): string {
       return 'TRUE';
     case 'never':
       return 'FALSE';
+    case 'on_withdrawal': {
+      const withdrawn = (ctx.inputs.withdrawals.get(k.purposeCode) ?? [])
+        .filter((w) => w.withdrawnAt.getTime() <= ctx.inputs.now.getTime())
+        .map((w) => w.subjectId);
+      return subjectIn(ctx, `withdrawn:${k.purposeCode}`, withdrawn);
+    }
     case 'after_withdrawal': {
       const matured = (ctx.inputs.withdrawals.get(k.purposeCode) ?? [])
         .filter((w) => addDuration(w.withdrawnAt, e.duration).getTime() < ctx.inputs.now.getTime())
