@@ -25,7 +25,8 @@ export function configureApp(app: NestExpressApplication, config: AppConfig): vo
   });
   app.useBodyParser('text', {
     limit: config.BODY_LIMIT_BYTES,
-    type: ['text/plain', 'application/yaml', 'application/x-yaml', 'text/yaml', 'application/x-ndjson'],
+    // application/x-ndjson is left unparsed: the consent import streams it (constant memory).
+    type: ['text/plain', 'application/yaml', 'application/x-yaml', 'text/yaml'],
   });
   // Body-parser errors answered here, in the one error shape: past this point Nest turns a JSON
   // syntax error into a bare BadRequestException and its specific code (MALFORMED_JSON) is lost.

@@ -194,6 +194,25 @@ describe('Consents and restrictions (PostgreSQL)', () => {
     await app().post('/consents/import').send({ subjectId: 'x' }).expect(415);
   });
 
+  it('streams an application/x-ndjson import past the 1 MB body limit', async () => {
+    const rows = 12_000; // ~1.3 MB: would be a 413 if it were buffered like a JSON body
+    const lines = Array.from({ length: rows }, (_, i) =>
+      JSON.stringify({
+        subjectId: `bulk-${i}`,
+        purpose: NEWSLETTER,
+        status: 'granted',
+        source: 'crm-export',
+      }),
+    ).join('\n');
+    expect(Buffer.byteLength(lines)).toBeGreaterThan(1_048_576);
+    const imported = await app()
+      .post('/consents/import')
+      .set('Content-Type', 'application/x-ndjson')
+      .send(lines)
+      .expect(200);
+    expect(imported.body).toMatchObject({ lines: rows, imported: rows, granted: rows });
+  });
+
   it('restricts a subject, lists it, and lets a DPO lift it (once)', async () => {
     const set = await app()
       .post('/subjects/customer-3/restrictions')

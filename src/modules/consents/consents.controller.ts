@@ -91,7 +91,7 @@ export class ConsentsController {
     description:
       `Each line is validated like POST /subjects/{subjectId}/consents plus \`subjectId\`. If any line is ` +
       `invalid nothing is imported and the 422 lists the bad lines (\`details.errors[].line\`). ` +
-      `Send \`application/x-ndjson\` (up to the body limit) or \`application/octet-stream\` (streamed, up to ` +
+      `Send \`application/x-ndjson\` or \`application/octet-stream\` (both streamed, up to ` +
       `${IMPORT_MAX_BYTES} bytes); at most ${IMPORT_MAX_ROWS} rows per import.`,
   })
   @ApiConsumes('application/x-ndjson', 'application/octet-stream')
@@ -115,12 +115,11 @@ export class ConsentsController {
   }
 }
 
-/** The NDJSON body as a stream: already read by the text parser, or still unread (streamed). */
+/** The NDJSON body as a stream: no body parser reads these types, so it is still unread. */
 function ndjsonBody(req: Request): Readable {
-  const body: unknown = req.body;
-  if (typeof body === 'string') return Readable.from([body]);
   const type = req.headers['content-type'] ?? '';
-  if (body === undefined && /^application\/octet-stream\b/i.test(type) && req.readable) return req;
+  const streamed = /^application\/(x-ndjson|octet-stream)\b/i.test(type);
+  if (req.body === undefined && streamed && req.readable) return req;
   throw new UnsupportedMediaTypeException(
     'Send the import as application/x-ndjson (or application/octet-stream to stream a large file)',
   );
