@@ -8,8 +8,10 @@
  *     transaction per event (advisory lock, head read, insert, COMMIT) — the naive design;
  *  3. bulk-loads a chain of BENCH_AUDIT_VERIFY_EVENTS events (default 1,000,000; built and hashed
  *     in JS, inserted with multi-row unnest inserts) and times AuditIntegrityService.verify() on it.
- * Prints events/s of each and the batching / per-event ratio. Not a test: it prints, it does not
- * assert. Environment: BENCH_PG_ADMIN_URL and the variables above.
+ * Prints events/s of each and the batching / per-event ratio, with PASS or FAIL against the target
+ * of issue 5 (batching at least BENCH_AUDIT_TARGET_RATIO × faster, default 10). Not a test: it
+ * exits 0 either way, unless BENCH_AUDIT_STRICT=1 (then a FAIL exits 1, for a CI gate on a quiet
+ * machine). Environment: BENCH_PG_ADMIN_URL and the variables above.
  */
 import 'reflect-metadata';
 import { randomBytes, randomUUID } from 'node:crypto';
@@ -33,6 +35,9 @@ const SINGLE = Number(process.env.BENCH_AUDIT_SINGLE ?? 2_000);
 const CONCURRENCY = Number(process.env.BENCH_AUDIT_CONCURRENCY ?? 200);
 const VERIFY_EVENTS = Number(process.env.BENCH_AUDIT_VERIFY_EVENTS ?? 1_000_000);
 const LOAD_CHUNK = 10_000;
+/** Issue 5, "Done when": batching at least 10× faster than one transaction per event. */
+const TARGET_RATIO = Number(process.env.BENCH_AUDIT_TARGET_RATIO ?? 10);
+const STRICT = process.env.BENCH_AUDIT_STRICT === '1';
 
 const APP_ACTOR: Actor = { type: 'principal', id: randomUUID(), name: 'CRM backend' };
 
@@ -98,7 +103,12 @@ async function main(): Promise<void> {
     log(
       `one transaction per event:        ${fmt(SINGLE)} events in ${single.toFixed(2)} s → ${fmt(singleRate)} events/s`,
     );
-    log(`ratio batching / one-tx-per-event: ${(batchedRate / singleRate).toFixed(1)}×`);
+    const ratio = batchedRate / singleRate;
+    const pass = ratio >= TARGET_RATIO;
+    log(
+      `ratio batching / one-tx-per-event: ${ratio.toFixed(1)}× — ${pass ? 'PASS' : 'FAIL'} (target ≥ ${TARGET_RATIO}×)`,
+    );
+    if (!pass && STRICT) process.exitCode = 1;
 
     const before = await integrity.verify();
     if (!before.ok)
@@ -118,6 +128,9 @@ async function main(): Promise<void> {
       `chain verification:               ${fmt(result.checkedEvents)} events in ${verifyTime.toFixed(2)} s → ${fmt(
         result.checkedEvents / verifyTime,
       )} events/s (ok=${result.ok}, head seq ${result.head?.seq})`,
+    );
+    log(
+      `issue 5 target, batching ≥ ${TARGET_RATIO}× one transaction per event: ${pass ? 'PASS' : 'FAIL'} (${ratio.toFixed(1)}×)`,
     );
     await audit.beforeApplicationShutdown();
   } finally {

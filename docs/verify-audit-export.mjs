@@ -2,10 +2,16 @@
 // Verifies a Finalité audit export (NDJSON from GET /audit/export?format=ndjson) with nothing but
 // Node.js (18+): no Finalité code, no dependency. The rules it applies are those of docs/audit.md.
 //
-//   node verify-audit-export.mjs export.ndjson [--checkpoints checkpoints.json --public-key key.pem]
+//   node verify-audit-export.mjs export.ndjson [--checkpoints checkpoints.ndjson --public-key key.pem]
+//                                               [--to-seq N | --allow-newer-checkpoints]
 //
-// checkpoints.json: the body of GET /audit/checkpoints ({ items: [...] }) or an array of them.
+// checkpoints: GET /audit/checkpoints/export (NDJSON, every checkpoint), or a saved page of
+// GET /audit/checkpoints ({ items: [...] }), or a JSON array of checkpoints.
 // key.pem: the publicKeyPem of GET /audit/public-key (or that whole JSON response).
+// A verified checkpoint beyond the export's last event means a cut tail: BROKEN, unless the export
+// is declared partial: --to-seq N (a range export meant to end at seq N: checkpoints beyond N are
+// not checked, the export must reach N) or --allow-newer-checkpoints (checkpoints fetched after the
+// export: those beyond it are only reported, and a cut tail is then caught only by signing times).
 // Exit code: 0 verified, 1 broken (the first bad seq is printed), 2 usage or unreadable input.
 import { createHash, createPublicKey, verify } from 'node:crypto';
 import { createReadStream, readFileSync } from 'node:fs';
@@ -42,7 +48,8 @@ function eventHash(e) {
 
 function usage(message) {
   process.stderr.write(
-    `${message}\nusage: node verify-audit-export.mjs export.ndjson [--checkpoints file.json --public-key key.pem]\n`,
+    `${message}\nusage: node verify-audit-export.mjs export.ndjson [--checkpoints file --public-key key.pem]` +
+      ` [--to-seq N | --allow-newer-checkpoints]\n`,
   );
   process.exit(2);
 }
@@ -61,7 +68,38 @@ const option = (name) => {
 };
 const checkpointsPath = option('--checkpoints');
 const publicKeyPath = option('--public-key');
+const allowNewer = args.includes('--allow-newer-checkpoints');
+const toSeqText = option('--to-seq');
+const toSeq = toSeqText === undefined ? undefined : Number(toSeqText);
 if (checkpointsPath && !publicKeyPath) usage('--checkpoints needs --public-key');
+if (args.includes('--to-seq') && !(Number.isSafeInteger(toSeq) && toSeq >= 1))
+  usage('--to-seq needs a positive integer');
+if (toSeq !== undefined && allowNewer) usage('--to-seq and --allow-newer-checkpoints exclude each other');
+
+/** Checkpoints file: NDJSON (the export), a { items } page, an array, or a single checkpoint. */
+function readCheckpoints(path) {
+  const text = readFileSync(path, 'utf8');
+  let parsed;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    // Not one JSON document: NDJSON, one checkpoint per line.
+    return text
+      .split('\n')
+      .filter((line) => line.trim() !== '')
+      .map((line, i) => {
+        try {
+          return JSON.parse(line);
+        } catch {
+          return usage(`${path}: line ${i + 1} is not JSON`);
+        }
+      });
+  }
+  if (Array.isArray(parsed)) return parsed;
+  if (parsed && Array.isArray(parsed.items)) return parsed.items;
+  if (parsed && typeof parsed.headSeq === 'number') return [parsed];
+  return usage(`${path}: neither checkpoints NDJSON, a { items } page nor an array`);
+}
 
 // Checkpoints: each signature must verify before it is relied upon.
 const sealed = new Map();
@@ -69,8 +107,7 @@ if (checkpointsPath) {
   let publicKeyText = readFileSync(publicKeyPath, 'utf8');
   if (publicKeyText.trim().startsWith('{')) publicKeyText = JSON.parse(publicKeyText).publicKeyPem;
   const publicKey = createPublicKey(publicKeyText);
-  const parsed = JSON.parse(readFileSync(checkpointsPath, 'utf8'));
-  for (const c of Array.isArray(parsed) ? parsed : parsed.items) {
+  for (const c of readCheckpoints(checkpointsPath)) {
     const message = canonicalJson({ headHash: c.headHash, headSeq: c.headSeq, signedAt: c.signedAt });
     if (!verify(null, Buffer.from(message, 'utf8'), publicKey, Buffer.from(c.signature, 'base64'))) {
       broken(
@@ -119,21 +156,43 @@ for await (const line of lines) {
 }
 if (!last) usage('the export holds no event');
 
-// A checkpoint signed before the export's last event but beyond its last seq: events that existed
-// when the export was made are missing (truncated tail).
-for (const [seq, checkpoints] of sealed) {
-  if (seq <= last.seq) continue;
-  for (const c of checkpoints) {
-    if (c.signedAt <= last.occurredAt) {
-      broken(
-        last.seq + 1,
-        `truncated: checkpoint ${c.id} (signed ${c.signedAt}) covers up to seq ${seq}`,
-        `events up to seq ${seq}`,
-        `last event seq ${last.seq}`,
-      );
-    }
-    process.stdout.write(`note: checkpoint ${c.id} (seq ${seq}) was signed after this export; not checked\n`);
+// The tail. A verified checkpoint beyond the export's last event proves that events existed there:
+// the tail was cut (rows deleted before the export, or lines removed from the file). Signing times
+// are not relied upon (clocks of several instances differ, a range export ends before later
+// checkpoints), so that is a failure unless the export is declared partial.
+if (toSeq !== undefined && last.seq > toSeq)
+  usage(`the export goes beyond --to-seq ${toSeq} (seq ${last.seq})`);
+if (toSeq !== undefined && last.seq < toSeq) {
+  broken(
+    last.seq + 1,
+    `truncated: the export ends before --to-seq ${toSeq}`,
+    `events up to seq ${toSeq}`,
+    `last event seq ${last.seq}`,
+  );
+}
+const beyond = [...sealed.entries()]
+  .filter(([seq]) => seq > last.seq)
+  .sort(([a], [b]) => a - b)
+  .flatMap(([, checkpoints]) => checkpoints);
+for (const c of beyond) {
+  // With --to-seq the export reaches N (checked above): these lie outside the declared range. With
+  // --allow-newer-checkpoints only one signed before the last exported event still proves a cut
+  // (as far as the clocks of the instances agree).
+  const truncated = toSeq === undefined && (!allowNewer || c.signedAt <= last.occurredAt);
+  if (truncated) {
+    broken(
+      last.seq + 1,
+      `truncated: checkpoint ${c.id} (signed ${c.signedAt}) covers up to seq ${c.headSeq}` +
+        (allowNewer ? '' : ' (a range export? pass --to-seq N or --allow-newer-checkpoints)'),
+      `events up to seq ${c.headSeq}`,
+      `last event seq ${last.seq}`,
+    );
   }
+}
+if (beyond.length > 0) {
+  process.stdout.write(
+    `note: ${beyond.length} checkpoint(s) beyond seq ${last.seq} not checked (${toSeq !== undefined ? `outside --to-seq ${toSeq}` : '--allow-newer-checkpoints'})\n`,
+  );
 }
 process.stdout.write(
   `OK: ${count} events verified, seq ${last.seq - count + 1}..${last.seq}, head ${last.hash}, ${checkpointsChecked} checkpoint(s) matched\n`,

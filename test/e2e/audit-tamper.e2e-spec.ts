@@ -19,6 +19,14 @@ import { startTestApp, TestApp } from '../utils/test-app';
 
 const VERIFY_SCRIPT = join(__dirname, '..', '..', 'docs', 'verify-audit-export.mjs');
 
+/** Runs the standalone verifier; resolves with its exit code and output (never throws on exit 1). */
+async function runScript(args: string[]): Promise<{ code: number; out: string }> {
+  return promisify(execFile)(process.execPath, [VERIFY_SCRIPT, ...args]).then(
+    (r) => ({ code: 0, out: r.stdout + r.stderr }),
+    (e: { code: number; stdout: string; stderr: string }) => ({ code: e.code, out: e.stdout + e.stderr }),
+  );
+}
+
 /**
  * Tamper suite: a superuser connection bypasses the append-only triggers (session_replication_role
  * = replica, transaction-scoped) and changes the trail the way an attacker with database access
@@ -229,6 +237,64 @@ describe('Audit trail tamper evidence (PostgreSQL)', () => {
     );
     expect(result.code).toBe(1);
     expect(result.out).toContain(`BROKEN at seq ${cutFrom + 1}: truncated`);
+  });
+
+  it('fails a cut tail against a checkpoint signed after the last kept event, unless the export is declared partial', async () => {
+    // Checkpoints first (the NDJSON export of all of them), then the trail: a complete export ends
+    // after every checkpoint, so the script fails any checkpoint beyond it.
+    const held = await t.as(Role.Auditor).get('/audit/checkpoints/export').buffer(true).expect(200);
+    const key = await t.as(Role.Auditor).get('/audit/public-key').expect(200);
+    const full = await t.as(Role.Auditor).get('/audit/export').buffer(true).expect(200);
+    const checkpoints = join(work, 'held.ndjson');
+    writeFileSync(checkpoints, held.text ?? held.body.toString());
+    writeFileSync(join(work, 'key.json'), JSON.stringify(key.body));
+    const withKey = ['--checkpoints', checkpoints, '--public-key', join(work, 'key.json')];
+    const fullText: string = full.text ?? full.body.toString();
+    writeFileSync(join(work, 'full.ndjson'), fullText);
+    const clean = await runScript([join(work, 'full.ndjson'), ...withKey]);
+    expect(clean.out).toContain('2 checkpoint(s) matched');
+    expect(clean.code).toBe(0);
+
+    // The file cut two events after the first checkpoint: the last kept event is older than the
+    // second checkpoint (the signing-time rule alone let this pass with a note).
+    const keepTo = first.headSeq + 2;
+    const lines = fullText.trim().split('\n');
+    const kept = lines.filter((l) => (JSON.parse(l) as { seq: number }).seq <= keepTo);
+    expect((JSON.parse(kept[kept.length - 1]) as { occurredAt: string }).occurredAt < second.signedAt).toBe(
+      true,
+    );
+    writeFileSync(join(work, 'cut.ndjson'), `${kept.join('\n')}\n`);
+    const cut = await runScript([join(work, 'cut.ndjson'), ...withKey]);
+    expect(cut.code).toBe(1);
+    expect(cut.out).toContain(`BROKEN at seq ${keepTo + 1}: truncated: checkpoint ${second.id}`);
+    // Declared as a range ending there, the same file verifies (the later checkpoint is outside it)...
+    const asRange = await runScript([join(work, 'cut.ndjson'), ...withKey, '--to-seq', String(keepTo)]);
+    expect(asRange.out).toMatch(/note: 1 checkpoint\(s\) beyond seq \d+ not checked/);
+    expect(asRange.out).toContain('1 checkpoint(s) matched');
+    expect(asRange.code).toBe(0);
+    // ...but not if the range was meant to reach the second checkpoint.
+    const short = await runScript([join(work, 'cut.ndjson'), ...withKey, '--to-seq', String(second.headSeq)]);
+    expect(short.code).toBe(1);
+    expect(short.out).toContain(`BROKEN at seq ${keepTo + 1}: truncated: the export ends before --to-seq`);
+    // The explicit opt-out for checkpoints fetched later falls back to signing times (weaker).
+    const lenient = await runScript([join(work, 'cut.ndjson'), ...withKey, '--allow-newer-checkpoints']);
+    expect(lenient.code).toBe(0);
+    expect(lenient.out).toMatch(/note: 1 checkpoint\(s\) beyond/);
+
+    // A range export from the API is named after its last seq, which is what --to-seq takes.
+    const range = await t
+      .as(Role.Auditor)
+      .get('/audit/export')
+      .query({ toSeq: keepTo })
+      .buffer(true)
+      .expect(200);
+    expect(range.headers['content-disposition']).toMatch(new RegExp(`-to-seq-${keepTo}\\.ndjson"$`));
+    writeFileSync(join(work, 'range.ndjson'), range.text ?? range.body.toString());
+    expect((await runScript([join(work, 'range.ndjson'), ...withKey])).code).toBe(1);
+    const ranged = await runScript([join(work, 'range.ndjson'), ...withKey, '--to-seq', String(keepTo)]);
+    expect(ranged.out).toMatch(/^OK/m);
+    expect(ranged.code).toBe(0);
+    expect((await runScript([join(work, 'range.ndjson'), '--to-seq', '0'])).code).toBe(2);
   });
 
   it('catches a forged checkpoint signature', async () => {

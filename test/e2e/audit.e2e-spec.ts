@@ -1,12 +1,17 @@
 import { execFile } from 'node:child_process';
 import { createPublicKey, verify as verifySignature } from 'node:crypto';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { parse as parseCsv } from 'csv-parse/sync';
 import { AuditService } from '../../src/modules/audit/audit.service';
-import { AuditIntegrityService } from '../../src/modules/audit/audit-integrity.service';
+import {
+  AuditCheckpointRecord,
+  AuditIntegrityService,
+  CHECKPOINT_EXPORT_BATCH,
+} from '../../src/modules/audit/audit-integrity.service';
+import { AuditSigner } from '../../src/modules/audit/audit-signer';
 import { canonicalJson } from '../../src/modules/audit/canonical-json';
 import { SYSTEM_ACTOR } from '../../src/policies/principal';
 import { Role } from '../../src/policies/role.enum';
@@ -315,5 +320,95 @@ describe('Audit trail API (PostgreSQL)', () => {
       filters: { subjectRef: audit.subjectRef('customer-4242@example.org') },
     });
     expect(JSON.stringify(recorded.body.items[0])).not.toContain('customer-4242');
+  });
+
+  it('exports every checkpoint as NDJSON beyond one page and one batch, recorded, and the script reads it', async () => {
+    // More checkpoints than a page of the list (500) and a batch of the export: signed here with
+    // the instance's own key (generated under DATA_DIR), sealing existing events.
+    const signer = AuditSigner.fromPrivateKey(
+      readFileSync(join(t.dataDir, 'secrets', 'audit-signing-key'), 'utf8'),
+    );
+    const db = await connectTo(t.databaseUrl!);
+    try {
+      const events = (
+        await db.query<{ seq: string; hash: string }>('SELECT seq, hash FROM audit_event ORDER BY seq')
+      ).rows;
+      const signedAt = new Date().toISOString();
+      const rows = Array.from({ length: CHECKPOINT_EXPORT_BATCH + 150 }, (_, i) => {
+        const e = events[i % events.length];
+        const content = { headSeq: Number(e.seq), headHash: e.hash, signedAt };
+        return { ...content, keyId: signer.keyId, signature: signer.sign(content) };
+      });
+      await db.query(
+        `INSERT INTO audit_checkpoint (head_seq, head_hash, signed_at, key_id, signature)
+         SELECT * FROM unnest($1::bigint[], $2::text[], $3::timestamptz[], $4::text[], $5::text[])`,
+        [
+          rows.map((r) => r.headSeq),
+          rows.map((r) => r.headHash),
+          rows.map((r) => r.signedAt),
+          rows.map((r) => r.keyId),
+          rows.map((r) => r.signature),
+        ],
+      );
+    } finally {
+      await db.end();
+    }
+
+    // The list needs several pages...
+    const listed: AuditCheckpointRecord[] = [];
+    let cursor: string | undefined;
+    do {
+      const page = await auditor()
+        .get('/audit/checkpoints')
+        .query({ limit: 500, ...(cursor ? { cursor } : {}) })
+        .expect(200);
+      expect(page.body.items.length).toBeLessThanOrEqual(500);
+      listed.push(...(page.body.items as AuditCheckpointRecord[]));
+      cursor = page.body.nextCursor ?? undefined;
+    } while (cursor);
+    expect(listed.length).toBeGreaterThan(CHECKPOINT_EXPORT_BATCH + 150);
+
+    // ...the export streams all of them at once, oldest first, the same records.
+    const res = await t.as(Role.Dpo).get('/audit/checkpoints/export').buffer(true).expect(200);
+    expect(res.headers['content-type']).toMatch(/application\/x-ndjson/);
+    const maxId = Math.max(...listed.map((c) => c.id));
+    expect(res.headers['content-disposition']).toMatch(
+      new RegExp(`attachment; filename="audit-checkpoints-.*-to-id-${maxId}\\.ndjson"`),
+    );
+    const text: string = res.text ?? res.body.toString();
+    const exported = text
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as AuditCheckpointRecord);
+    expect(exported).toEqual([...listed].sort((a, b) => a.id - b.id));
+
+    const recorded = await auditor()
+      .get('/audit/events')
+      .query({ type: 'audit.checkpoints_exported', limit: 1 })
+      .expect(200);
+    expect(recorded.body.items[0]).toMatchObject({
+      actor: { name: expect.stringMatching(/dpo/) },
+      target: { type: 'audit_checkpoints', id: 'ndjson' },
+      payload: { format: 'ndjson', upToId: maxId },
+    });
+
+    // The standalone script takes the NDJSON as it comes: every checkpoint is compared.
+    const events = await auditor().get('/audit/export').buffer(true).expect(200);
+    writeFileSync(join(work, 'all.ndjson'), events.text ?? events.body.toString());
+    writeFileSync(join(work, 'checkpoints.ndjson'), text);
+    const key = await auditor().get('/audit/public-key').expect(200);
+    writeFileSync(join(work, 'key.json'), JSON.stringify(key.body));
+    const ok = await verifyWithScript([
+      join(work, 'all.ndjson'),
+      '--checkpoints',
+      join(work, 'checkpoints.ndjson'),
+      '--public-key',
+      join(work, 'key.json'),
+    ]);
+    expect(ok.out).toContain(`${exported.length} checkpoint(s) matched`);
+    expect(ok.code).toBe(0);
+
+    await t.as(Role.Application).get('/audit/checkpoints/export').expect(403);
+    await t.http().get('/audit/checkpoints/export').expect(401);
   });
 });

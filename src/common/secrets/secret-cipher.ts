@@ -27,8 +27,11 @@ export class SecretCipher {
   /** SECRETS_KEY when set (base64 or hex of 32 bytes), else a key generated once under DATA_DIR. */
   static fromConfig(config: Pick<AppConfig, 'SECRETS_KEY' | 'DATA_DIR'>): SecretCipher {
     if (config.SECRETS_KEY) return new SecretCipher(decodeKey(config.SECRETS_KEY));
-    const secret = loadOrCreateSecret(config.DATA_DIR, 'secrets-key', () =>
-      randomBytes(32).toString('base64'),
+    const secret = loadOrCreateSecret(
+      config.DATA_DIR,
+      'secrets-key',
+      () => randomBytes(32).toString('base64'),
+      (value) => decodeKey(value),
     );
     if (secret.created) {
       new Logger(SecretCipher.name).warn('SECRETS_KEY is not set: generated one under DATA_DIR/secrets');

@@ -68,6 +68,8 @@ interface CheckpointRow {
 
 const VERIFY_BATCH = 5_000;
 const CHECKPOINT_COLUMNS = 'id, head_seq, head_hash, signed_at, key_id, signature';
+/** Checkpoints per query of the export (GET /audit/checkpoints/export). */
+export const CHECKPOINT_EXPORT_BATCH = 1_000;
 
 /**
  * Integrity of the trail: walks the chain and the signed checkpoints (verify), signs the head
@@ -88,8 +90,11 @@ export class AuditIntegrityService implements OnApplicationBootstrap, OnModuleDe
     if (config.AUDIT_SIGNING_KEY) {
       this.signer = AuditSigner.fromPrivateKey(config.AUDIT_SIGNING_KEY);
     } else {
-      const secret = loadOrCreateSecret(config.DATA_DIR, 'audit-signing-key', () =>
-        AuditSigner.generatePrivateKey(),
+      const secret = loadOrCreateSecret(
+        config.DATA_DIR,
+        'audit-signing-key',
+        () => AuditSigner.generatePrivateKey(),
+        (value) => AuditSigner.fromPrivateKey(value),
       );
       if (secret.created) {
         this.logger.warn('AUDIT_SIGNING_KEY is not set: generated an Ed25519 key under DATA_DIR/secrets');
@@ -172,6 +177,36 @@ export class AuditIntegrityService implements OnApplicationBootstrap, OnModuleDe
       items,
       nextCursor: rows.length > limit ? encodeCursor([items[items.length - 1].id]) : null,
     };
+  }
+
+  /** Id of the latest checkpoint (0 when none): the end of a consistent export. */
+  async lastCheckpointId(): Promise<number> {
+    const rows = await this.dataSource.query<{ max: string | null }[]>(
+      'SELECT max(id) AS max FROM audit_checkpoint',
+    );
+    return rows[0].max === null ? 0 : Number(rows[0].max);
+  }
+
+  /**
+   * Every checkpoint with id <= upToId, oldest first, in keyset batches (constant memory whatever
+   * their number): what GET /audit/checkpoints/export streams.
+   */
+  async *checkpointsUpTo(
+    upToId: number,
+    batch = CHECKPOINT_EXPORT_BATCH,
+  ): AsyncGenerator<AuditCheckpointRecord[]> {
+    let afterId = 0;
+    while (afterId < upToId) {
+      const rows = await this.dataSource.query<CheckpointRow[]>(
+        `SELECT ${CHECKPOINT_COLUMNS} FROM audit_checkpoint WHERE id > $1 AND id <= $2 ORDER BY id LIMIT $3`,
+        [afterId, upToId, batch],
+      );
+      if (rows.length === 0) return;
+      const records = rows.map(toCheckpoint);
+      yield records;
+      if (rows.length < batch) return;
+      afterId = records[records.length - 1].id;
+    }
   }
 
   /**

@@ -8,6 +8,7 @@ import type { Actor } from '../../policies/principal';
 import { AUDIT_EVENT_COLUMNS, AuditEventRow, toAuditEventRecord } from './audit-event.mapper';
 import type { AuditEventRecord } from './audit-event.types';
 import { AuditEventNotFound, AuditRangeInvalid } from './audit.errors';
+import { AuditIntegrityService } from './audit-integrity.service';
 import { AuditService } from './audit.service';
 import { readBySeqWindows } from './audit-seq-windows';
 import { canonicalJson } from './canonical-json';
@@ -56,6 +57,7 @@ export class AuditQueryService {
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
     private readonly audit: AuditService,
+    private readonly integrity: AuditIntegrityService,
   ) {}
 
   async list(query: ListAuditEventsQueryDto): Promise<AuditEventPage> {
@@ -113,6 +115,8 @@ export class AuditQueryService {
       },
     });
     const upToSeq = exportEvent.seq;
+    // The last seq this export covers (named in the file: `--to-seq` of the verification script).
+    const lastSeq = Math.min(query.toSeq ?? upToSeq, upToSeq);
     const dataSource = this.dataSource;
     const batches = readBySeqWindows(
       (lo, hi, limit) => {
@@ -125,7 +129,7 @@ export class AuditQueryService {
         );
       },
       query.fromSeq ?? 1,
-      Math.min(query.toSeq ?? upToSeq, upToSeq),
+      lastSeq,
       EXPORT_BATCH,
     );
     async function* lines(): AsyncGenerator<string> {
@@ -141,7 +145,35 @@ export class AuditQueryService {
     return {
       stream: Readable.from(lines()),
       contentType: format === AuditExportFormat.Csv ? 'text/csv; charset=utf-8' : 'application/x-ndjson',
-      filename: `audit-${stamp}-to-seq-${upToSeq}.${format}`,
+      filename: `audit-${stamp}-to-seq-${lastSeq}.${format}`,
+      exportEvent,
+    };
+  }
+
+  /**
+   * Every signed checkpoint as NDJSON, oldest first (the records of GET /audit/checkpoints, one per
+   * line), so that auditors can keep all of them elsewhere: recorded first (audit.checkpoints_exported,
+   * durably), then streamed up to the latest checkpoint at that moment in keyset batches.
+   */
+  async exportCheckpoints(actor: Actor): Promise<AuditExport> {
+    const upToId = await this.integrity.lastCheckpointId();
+    const exportEvent = await this.audit.append({
+      type: 'audit.checkpoints_exported',
+      actor,
+      target: { type: 'audit_checkpoints', id: 'ndjson' },
+      payload: { format: 'ndjson', upToId },
+    });
+    const batches = this.integrity.checkpointsUpTo(upToId);
+    async function* lines(): AsyncGenerator<string> {
+      for await (const checkpoints of batches) {
+        yield checkpoints.map((c) => `${JSON.stringify(c)}\n`).join('');
+      }
+    }
+    const stamp = exportEvent.occurredAt.replace(/[:.]/g, '-');
+    return {
+      stream: Readable.from(lines()),
+      contentType: 'application/x-ndjson',
+      filename: `audit-checkpoints-${stamp}-to-id-${upToId}.ndjson`,
       exportEvent,
     };
   }

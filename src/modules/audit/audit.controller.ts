@@ -15,7 +15,7 @@ import { CheckPolicy } from '../../policies/check-policy.decorator';
 import type { Actor } from '../../policies/principal';
 import { CurrentActor } from '../../policies/request-principal';
 import { AuditIntegrityService } from './audit-integrity.service';
-import { AuditQueryService } from './audit-query.service';
+import { AuditExport, AuditQueryService } from './audit-query.service';
 import { AuditSeqPipe } from './audit-seq.pipe';
 import {
   ExportAuditEventsQueryDto,
@@ -74,15 +74,7 @@ export class AuditController {
     @Query() query: ExportAuditEventsQueryDto,
     @CurrentActor() actor: Actor,
   ): Promise<StreamableFile> {
-    const file = await this.query.export(query, actor);
-    return new StreamableFile(file.stream, {
-      type: file.contentType,
-      disposition: `attachment; filename="${file.filename}"`,
-    }).setErrorHandler((_err, res) => {
-      // Cut the connection: a truncated export must not look complete.
-      if (res.destroy) res.destroy();
-      else res.end();
-    });
+    return streamed(await this.query.export(query, actor));
   }
 
   @Get('verify')
@@ -104,6 +96,19 @@ export class AuditController {
     return this.integrity.listCheckpoints(query);
   }
 
+  @Get('checkpoints/export')
+  @CheckPolicy(Action.Read, 'AuditCheckpoint')
+  @ApiOperation({
+    summary:
+      'Stream every signed checkpoint as NDJSON, oldest first (for docs/verify-audit-export.mjs); the export is itself audited',
+  })
+  @ApiProduces('application/x-ndjson')
+  @ApiOkResponse({ description: 'One checkpoint per line, as in GET /audit/checkpoints, oldest first' })
+  @ApiServiceUnavailableResponse({ type: ErrorBodyDto, description: 'The export could not be recorded' })
+  async exportCheckpoints(@CurrentActor() actor: Actor): Promise<StreamableFile> {
+    return streamed(await this.query.exportCheckpoints(actor));
+  }
+
   @Get('public-key')
   @CheckPolicy(Action.Read, 'AuditCheckpoint')
   @ApiOperation({
@@ -113,4 +118,15 @@ export class AuditController {
   publicKey(): AuditPublicKeyResponseDto {
     return this.integrity.publicKey();
   }
+}
+
+/** An export as an attachment; a failure mid-stream cuts the connection (never looks complete). */
+function streamed(file: AuditExport): StreamableFile {
+  return new StreamableFile(file.stream, {
+    type: file.contentType,
+    disposition: `attachment; filename="${file.filename}"`,
+  }).setErrorHandler((_err, res) => {
+    if (res.destroy) res.destroy();
+    else res.end();
+  });
 }

@@ -53,8 +53,14 @@ export class AuditService implements BeforeApplicationShutdown {
     if (config.AUDIT_HMAC_KEY) {
       this.hmacKey = config.AUDIT_HMAC_KEY;
     } else {
-      const secret = loadOrCreateSecret(config.DATA_DIR, 'audit-hmac-key', () =>
-        randomBytes(32).toString('base64'),
+      const secret = loadOrCreateSecret(
+        config.DATA_DIR,
+        'audit-hmac-key',
+        () => randomBytes(32).toString('base64'),
+        (value) => {
+          // The rule of AUDIT_HMAC_KEY; a generated key is 44 characters.
+          if (value.length < 16) throw new Error('an HMAC key needs at least 16 characters');
+        },
       );
       if (secret.created) this.logger.warn('AUDIT_HMAC_KEY is not set: generated one under DATA_DIR/secrets');
       this.hmacKey = secret.value;
