@@ -14,6 +14,7 @@ import { PurposesModule } from './modules/purposes/purposes.module';
 import { ConsentsModule } from './modules/consents/consents.module';
 import { AccessModule } from './modules/access/access.module';
 import { ReportsModule } from './modules/reports/reports.module';
+import { OrganisationModule } from './modules/organisation/organisation.module';
 import { RetentionModule } from './modules/retention/retention.module';
 import { LegalHoldsModule } from './modules/legal-holds/legal-holds.module';
 import { ErasureModule } from './modules/erasure/erasure.module';
@@ -74,6 +75,7 @@ export class AppModule implements NestModule {
         InventoryModule,
         ConsentsModule,
         AccessModule,
+        OrganisationModule,
         ReportsModule,
         JobsModule.forRoot(config),
         LegalHoldsModule,

@@ -35,6 +35,7 @@ export const POLICY_RULES: Record<Role, PolicyRule[]> = {
     { action: Action.Manage, subject: 'Dataset' },
     { action: Action.Manage, subject: 'PersonalField' },
     { action: Action.Manage, subject: 'Register' },
+    { action: Action.Manage, subject: 'Organisation' },
     { action: Action.Manage, subject: 'RetentionRun' },
     { action: Action.Manage, subject: 'LegalHold' },
     { action: Action.Manage, subject: 'ErasureRequest' },
@@ -44,6 +45,8 @@ export const POLICY_RULES: Record<Role, PolicyRule[]> = {
     { action: Action.Read, subject: 'AuditEvent' },
     { action: Action.Read, subject: 'AuditCheckpoint' },
     { action: Action.Export, subject: 'AuditEvent' },
+    // Which applications hold which purposes is part of the DPO's record (recipients, art. 30),
+    // and /access/explain names an application; key metadata shown is never the key itself.
     { action: Action.Read, subject: 'Principal' },
     { action: Action.Read, subject: 'AccessDecision' },
     // Explaining a decision (POST /access/explain) is a DPO's diagnostic, never an app's decision;

@@ -11,6 +11,8 @@ export const SUBJECTS = [
   'Dataset',
   'PersonalField',
   'Register',
+  /** The controller organisation of the register (art. 30(1)(a)): contact details, DPO, EU representative. */
+  'Organisation',
   'AuditEvent',
   'AuditCheckpoint',
   'Consent',

@@ -5,6 +5,7 @@ import type { AccessService } from '../access/access.service';
 import type { ConsentsService } from '../consents/consents.service';
 import { SystemKind } from '../inventory/inventory.model';
 import type { InventoryService } from '../inventory/inventory.service';
+import type { OrganisationService } from '../organisation/organisation.service';
 import type { RetentionService } from '../retention/retention.service';
 import type {
   AccessSource,
@@ -13,6 +14,7 @@ import type {
   InventoryFieldView,
   InventorySource,
   InventorySystemView,
+  OrganisationSource,
   RetentionSource,
   UnregisteredColumnView,
 } from './report-sources';
@@ -165,6 +167,25 @@ export function retentionSourceFrom(retention: RetentionService): RetentionSourc
         count: d.dueRows ?? 0,
         note: d.error ?? (d.measurable ? null : `not measurable (${d.executor})`),
       }));
+    },
+  };
+}
+
+export function organisationSourceFrom(organisation: OrganisationService): OrganisationSource {
+  return {
+    async get() {
+      const o = await organisation.find();
+      if (!o) return null;
+      return {
+        name: o.name,
+        address: o.address,
+        contact: o.contact,
+        establishedInEu: o.establishedInEu,
+        dpo: o.dpo,
+        representative: o.representative,
+        version: o.version,
+        updatedAt: new Date(o.updatedAt).toISOString(),
+      };
     },
   };
 }

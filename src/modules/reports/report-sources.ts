@@ -10,6 +10,24 @@ export const CONSENT_SOURCE = Symbol('ReportConsentSource');
 export const ACCESS_SOURCE = Symbol('ReportAccessSource');
 export const RETENTION_SOURCE = Symbol('ReportRetentionSource');
 export const AUDIT_INTEGRITY_SOURCE = Symbol('ReportAuditIntegritySource');
+export const ORGANISATION_SOURCE = Symbol('ReportOrganisationSource');
+
+/** The controller as the record of processing names it (art. 30(1)(a), art. 27). */
+export interface OrganisationView {
+  name: string;
+  address: string;
+  contact: string;
+  establishedInEu: boolean;
+  dpo: { name: string; contact: string } | null;
+  representative: { name: string; contact: string } | null;
+  version: number;
+  updatedAt: string;
+}
+
+export interface OrganisationSource {
+  /** Null when the DPO has not declared it yet. */
+  get(): Promise<OrganisationView | null>;
+}
 
 export interface InventorySystemView {
   key: string;

@@ -6,6 +6,8 @@ import { ConsentsModule } from '../consents/consents.module';
 import { ConsentsService } from '../consents/consents.service';
 import { InventoryModule } from '../inventory/inventory.module';
 import { InventoryService } from '../inventory/inventory.service';
+import { OrganisationModule } from '../organisation/organisation.module';
+import { OrganisationService } from '../organisation/organisation.service';
 import { PurposesModule } from '../purposes/purposes.module';
 import { RetentionModule } from '../retention/retention.module';
 import { RetentionService } from '../retention/retention.service';
@@ -14,6 +16,7 @@ import {
   auditIntegritySourceFrom,
   consentSourceFrom,
   inventorySourceFrom,
+  organisationSourceFrom,
   retentionSourceFrom,
 } from './report-source.adapters';
 import {
@@ -21,6 +24,7 @@ import {
   AUDIT_INTEGRITY_SOURCE,
   CONSENT_SOURCE,
   INVENTORY_SOURCE,
+  ORGANISATION_SOURCE,
   RETENTION_SOURCE,
 } from './report-sources';
 import { ReportsController } from './reports.controller';
@@ -40,7 +44,14 @@ function source<S, P>(provide: symbol, token: abstract new (...args: never[]) =>
  * adapter (report-source.adapters.ts); reports read nothing else of other modules.
  */
 @Module({
-  imports: [PurposesModule, InventoryModule, ConsentsModule, AccessModule, RetentionModule],
+  imports: [
+    PurposesModule,
+    InventoryModule,
+    ConsentsModule,
+    AccessModule,
+    RetentionModule,
+    OrganisationModule,
+  ],
   controllers: [ReportsController],
   providers: [
     ReportsService,
@@ -49,6 +60,7 @@ function source<S, P>(provide: symbol, token: abstract new (...args: never[]) =>
     source(CONSENT_SOURCE, ConsentsService, consentSourceFrom),
     source(ACCESS_SOURCE, AccessService, accessSourceFrom),
     source(RETENTION_SOURCE, RetentionService, retentionSourceFrom),
+    source(ORGANISATION_SOURCE, OrganisationService, organisationSourceFrom),
   ],
 })
 export class ReportsModule {}

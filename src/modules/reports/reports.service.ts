@@ -17,11 +17,13 @@ import {
   AUDIT_INTEGRITY_SOURCE,
   CONSENT_SOURCE,
   INVENTORY_SOURCE,
+  ORGANISATION_SOURCE,
   RETENTION_SOURCE,
   type AccessSource,
   type AuditIntegritySource,
   type ConsentSource,
   type InventorySource,
+  type OrganisationSource,
   type RetentionSource,
 } from './report-sources';
 import {
@@ -60,6 +62,7 @@ export class ReportsService {
     @Optional() @Inject(ACCESS_SOURCE) private readonly access?: AccessSource,
     @Optional() @Inject(RETENTION_SOURCE) private readonly retention?: RetentionSource,
     @Optional() @Inject(AUDIT_INTEGRITY_SOURCE) private readonly integrity?: AuditIntegritySource,
+    @Optional() @Inject(ORGANISATION_SOURCE) private readonly organisation?: OrganisationSource,
   ) {}
 
   async export(kind: ReportKind, query: ReportQueryDto, actor: Actor): Promise<ReportDownload> {
@@ -117,13 +120,19 @@ export class ReportsService {
   private async prepare(ctx: ReportContext): Promise<PreparedReport> {
     switch (ctx.kind) {
       case ReportKind.Ropa:
-        return prepareRopa(ctx, await this.purposes.listAll(), this.inventory ?? null);
+        return prepareRopa(
+          ctx,
+          await this.purposes.listAll(),
+          this.inventory ?? null,
+          this.organisation ?? null,
+        );
       case ReportKind.Gaps:
         return prepareGaps(ctx, await this.purposes.listAll(), {
           inventory: this.inventory ?? null,
           consents: this.consents ?? null,
           access: this.access ?? null,
           retention: this.retention ?? null,
+          organisation: this.organisation ?? null,
         });
       case ReportKind.Access:
         return prepareAccess(ctx, this.required(this.access, 'access decisions'));

@@ -19,6 +19,7 @@ export async function prepareAccess(ctx: ReportContext, access: AccessSource): P
   const rows = [...current.rows].sort(
     (a, b) =>
       a.application.localeCompare(b.application) ||
+      a.applicationId.localeCompare(b.applicationId) ||
       a.purposeCode.localeCompare(b.purposeCode) ||
       a.outcome.localeCompare(b.outcome),
   );
@@ -34,8 +35,8 @@ export async function prepareAccess(ctx: ReportContext, access: AccessSource): P
       if (format === ReportFormat.Csv) {
         const l = ctx.labels;
         return csvDocumentStream(
-          [l.t('application'), l.t('purpose'), l.t('outcome'), l.t('count')],
-          rows.map((r) => [r.application, r.purposeCode, r.outcome, r.count]),
+          [l.t('applicationId'), l.t('application'), l.t('purpose'), l.t('outcome'), l.t('count')],
+          rows.map((r) => [r.applicationId, r.application, r.purposeCode, r.outcome, r.count]),
           ctx.delimiter,
         );
       }

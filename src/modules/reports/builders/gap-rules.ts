@@ -3,6 +3,7 @@ import type { PurposeView } from '../../purposes/purposes.service';
 import type {
   InventoryFieldView,
   InventorySystemView,
+  OrganisationView,
   OverdueRow,
   UnregisteredColumnView,
 } from '../report-sources';
@@ -25,12 +26,16 @@ export enum GapCode {
   TransferWithoutSafeguard = 'TRANSFER_WITHOUT_SAFEGUARD',
   OverdueData = 'OVERDUE_DATA',
   SystemNeverScanned = 'SYSTEM_NEVER_SCANNED',
+  OrganisationNotDeclared = 'ORGANISATION_NOT_DECLARED',
+  DpoContactMissing = 'DPO_CONTACT_MISSING',
+  EuRepresentativeMissing = 'EU_REPRESENTATIVE_MISSING',
 }
 
 /**
  * Severity per kind of gap. High: processing is happening without a GDPR requirement met
  * (lawfulness, art. 9, transfers, storage limitation). Medium: the register is incomplete about
- * data that exists. Low: a control has not been exercised yet.
+ * data that exists, or the record of processing lacks an art. 30(1)(a) entry (controller, DPO,
+ * EU representative). Low: a control has not been exercised yet.
  */
 export const GAP_SEVERITY: Record<GapCode, GapSeverity> = {
   [GapCode.FieldWithoutActivePurpose]: GapSeverity.Medium,
@@ -43,6 +48,9 @@ export const GAP_SEVERITY: Record<GapCode, GapSeverity> = {
   [GapCode.TransferWithoutSafeguard]: GapSeverity.High,
   [GapCode.OverdueData]: GapSeverity.High,
   [GapCode.SystemNeverScanned]: GapSeverity.Low,
+  [GapCode.OrganisationNotDeclared]: GapSeverity.Medium,
+  [GapCode.DpoContactMissing]: GapSeverity.Medium,
+  [GapCode.EuRepresentativeMissing]: GapSeverity.Medium,
 };
 
 export const GAP_CODES = Object.values(GapCode);
@@ -53,7 +61,7 @@ export interface ComplianceGap {
   message: string;
   /** API path of the object to fix. */
   link: string;
-  object: { type: 'purpose' | 'field' | 'system' | 'dataset'; id: string };
+  object: { type: 'purpose' | 'field' | 'system' | 'dataset' | 'organisation'; id: string };
   details?: Record<string, unknown>;
 }
 
@@ -64,6 +72,7 @@ export const LINKS = {
   system: (key: string) => `/systems/${encodeURIComponent(key)}`,
   dataset: (system: string, dataset: string) =>
     `/systems/${encodeURIComponent(system)}/datasets/${encodeURIComponent(dataset)}`,
+  organisation: () => '/register/organisation',
 };
 
 type Messages = { [C in GapCode]: (arg: Record<string, string | number>) => string };
@@ -85,6 +94,12 @@ const MESSAGES: Record<ReportLang, Messages> = {
       `Purpose ${a.purpose} transfers data to ${a.countries} without a safeguard (art. 44–49)`,
     OVERDUE_DATA: (a) => `${a.count} rows of ${a.system}/${a.dataset} are past their retention period`,
     SYSTEM_NEVER_SCANNED: (a) => `System ${a.system} has never been scanned`,
+    ORGANISATION_NOT_DECLARED: () =>
+      'The controller organisation (name, contact details, DPO) is not declared: the record of processing cannot name it (art. 30(1)(a))',
+    DPO_CONTACT_MISSING: () =>
+      'The record of processing gives no contact details of a data protection officer (art. 30(1)(a), art. 37)',
+    EU_REPRESENTATIVE_MISSING: () =>
+      'The controller is established outside the EU but names no representative in the Union (art. 27)',
   },
   fr: {
     FIELD_WITHOUT_ACTIVE_PURPOSE: (a) => `Le champ ${a.field} n’est rattaché à aucune finalité active`,
@@ -103,6 +118,12 @@ const MESSAGES: Record<ReportLang, Messages> = {
     OVERDUE_DATA: (a) =>
       `${a.count} lignes de ${a.system}/${a.dataset} ont dépassé leur durée de conservation`,
     SYSTEM_NEVER_SCANNED: (a) => `Le système ${a.system} n’a jamais été scanné`,
+    ORGANISATION_NOT_DECLARED: () =>
+      'L’organisme responsable du traitement (nom, coordonnées, DPO) n’est pas déclaré : le registre ne peut pas le nommer (art. 30(1)(a))',
+    DPO_CONTACT_MISSING: () =>
+      'Le registre ne donne pas les coordonnées d’un délégué à la protection des données (art. 30(1)(a), art. 37)',
+    EU_REPRESENTATIVE_MISSING: () =>
+      'Le responsable est établi hors de l’UE mais ne désigne pas de représentant dans l’Union (art. 27)',
   },
 };
 
@@ -234,4 +255,21 @@ export function neverScannedGap(system: InventorySystemView, lang: ReportLang): 
     { type: 'system', id: system.key },
     LINKS.system(system.key),
   );
+}
+
+/**
+ * Gaps in the organisation-level part of the record (art. 30(1)(a)): not declared at all (one gap,
+ * which covers the DPO too), no DPO contact, or no EU representative for a controller established
+ * outside the Union (art. 27).
+ */
+export function organisationGaps(o: OrganisationView | null, lang: ReportLang): ComplianceGap[] {
+  const obj = { type: 'organisation' as const, id: 'controller' };
+  const link = LINKS.organisation();
+  if (!o) return [gap(lang, GapCode.OrganisationNotDeclared, {}, obj, link)];
+  const gaps: ComplianceGap[] = [];
+  if (!o.dpo?.contact.trim()) gaps.push(gap(lang, GapCode.DpoContactMissing, {}, obj, link));
+  if (!o.establishedInEu && !o.representative?.contact.trim()) {
+    gaps.push(gap(lang, GapCode.EuRepresentativeMissing, {}, obj, link));
+  }
+  return gaps;
 }

@@ -7,6 +7,7 @@ import type {
   ConsentSource,
   InventorySource,
   InventorySystemView,
+  OrganisationSource,
   RetentionSource,
   UnregisteredColumnView,
   OverdueRow,
@@ -21,6 +22,7 @@ import {
   GapCode,
   GapSeverity,
   neverScannedGap,
+  organisationGaps,
   overdueGap,
   purposeGaps,
   unregisteredColumnGap,
@@ -32,6 +34,8 @@ export interface GapSources {
   consents: ConsentSource | null;
   access: AccessSource | null;
   retention: RetentionSource | null;
+  /** Absent from older callers: counted as not installed. */
+  organisation?: OrganisationSource | null;
 }
 
 /** Gaps listed per kind in the PDF; the rest are counted (the JSON report lists every one). */
@@ -73,7 +77,16 @@ export async function prepareGaps(
   const activeByCode = new Map(active.map((p) => [p.code, p]));
   const unavailable: string[] = [];
 
-  const upfront: ComplianceGap[] = purposeGaps(active, lang);
+  const upfront: ComplianceGap[] = [];
+  if (sources.organisation) upfront.push(...organisationGaps(await sources.organisation.get(), lang));
+  else {
+    unavailable.push(
+      GapCode.OrganisationNotDeclared,
+      GapCode.DpoContactMissing,
+      GapCode.EuRepresentativeMissing,
+    );
+  }
+  upfront.push(...purposeGaps(active, lang));
 
   if (sources.access && sources.consents && ctx.period) {
     const consentBased = active.filter((p) => p.legalBasis === LegalBasis.Consent);

@@ -4,7 +4,12 @@ import { PurposeStatus } from '../../purposes/purpose.model';
 import { csvDocumentStream, CsvCell } from '../render/csv-render';
 import { jsonDocumentStream, JsonItemStream } from '../render/json-render';
 import { describeRetention } from '../render/labels';
-import type { InventorySource, InventorySystemView } from '../report-sources';
+import type {
+  InventorySource,
+  InventorySystemView,
+  OrganisationSource,
+  OrganisationView,
+} from '../report-sources';
 import { ReportFormat } from '../report.model';
 import { joinOr, PreparedReport, ReportContext, reportMeta, startPdf, streamPdf } from './report-context';
 
@@ -136,7 +141,10 @@ export async function prepareRopa(
   ctx: ReportContext,
   purposes: PurposeView[],
   inventory: InventorySource | null,
+  organisationSource: OrganisationSource | null = null,
 ): Promise<PreparedReport> {
+  // Art. 30(1)(a): the controller, its DPO and its EU representative head the record.
+  const organisation = organisationSource ? await organisationSource.get() : null;
   const active = purposes.filter((p) => p.status === PurposeStatus.Active);
   let footprints = new Map<string, PurposeFootprint>();
   let systemNames: Map<string, string> | null = null;
@@ -148,10 +156,12 @@ export async function prepareRopa(
   const entries = active.map((p) => toRopaEntry(p, ctx, footprints.get(p.code), systemNames));
   return {
     render: (format: ReportFormat): Readable => {
-      if (format === ReportFormat.Csv) return ropaCsv(ctx, entries);
-      if (format === ReportFormat.Pdf) return ropaPdf(ctx, entries, inventory !== null);
+      if (format === ReportFormat.Csv) return ropaCsv(ctx, entries, organisation);
+      if (format === ReportFormat.Pdf) return ropaPdf(ctx, entries, inventory !== null, organisation);
       return jsonDocumentStream([
         ...Object.entries(reportMeta(ctx)),
+        ['organisationAvailable', organisationSource !== null],
+        ['organisation', organisation],
         ['inventoryAvailable', inventory !== null],
         ['purposeCount', entries.length],
         ['entries', new JsonItemStream(entries)],
@@ -167,8 +177,41 @@ const processorText = (p: { name: string; service?: string; country?: string }) 
 const transferText = (t: { country: string; recipient?: string; safeguard?: string }, none: string) =>
   `${t.country}${t.recipient ? ` — ${t.recipient}` : ''} — ${t.safeguard ?? none}`;
 
-/** One row per purpose × data category (declared or found in the inventory). */
-function ropaCsv(ctx: ReportContext, entries: RopaEntry[]): Readable {
+/** The organisation-level cells (art. 30(1)(a), art. 27), repeated on every row so each row stands alone. */
+export function organisationCells(o: OrganisationView | null): string[] {
+  return [
+    o?.name ?? '',
+    o?.address ?? '',
+    o?.contact ?? '',
+    o?.dpo?.name ?? '',
+    o?.dpo?.contact ?? '',
+    o?.representative?.name ?? '',
+    o?.representative?.contact ?? '',
+  ];
+}
+
+/** Cover lines naming the controller, its DPO and its EU representative (or saying they are missing). */
+export function organisationFacts(ctx: ReportContext, o: OrganisationView | null): [string, string][] {
+  const l = ctx.labels;
+  if (!o) return [[l.t('organisation'), l.t('notDeclared')]];
+  const facts: [string, string][] = [
+    [l.t('organisation'), o.name],
+    [l.t('organisationAddress'), o.address.replace(/\r?\n/g, ', ')],
+    [l.t('organisationContact'), o.contact],
+    [l.t('dpo'), o.dpo ? party(o.dpo) : l.t('notDeclared')],
+  ];
+  if (o.representative || !o.establishedInEu) {
+    facts.push([l.t('representative'), o.representative ? party(o.representative) : l.t('notDeclared')]);
+  }
+  return facts;
+}
+
+/**
+ * One row per purpose × data category (declared or found in the inventory). The organisation
+ * (controller, DPO, EU representative) is repeated in the last columns of every row, so the file
+ * stays one table that a CSV parser or Excel reads as is.
+ */
+function ropaCsv(ctx: ReportContext, entries: RopaEntry[], organisation: OrganisationView | null): Readable {
   const l = ctx.labels;
   const header = [
     l.t('code'),
@@ -190,7 +233,15 @@ function ropaCsv(ctx: ReportContext, entries: RopaEntry[]): Readable {
     l.t('retention'),
     l.t('securityMeasures'),
     l.t('dpiaRequired'),
+    l.t('organisation'),
+    l.t('organisationAddress'),
+    l.t('organisationContact'),
+    l.t('dpo'),
+    l.t('dpoContact'),
+    l.t('representative'),
+    l.t('representativeContact'),
   ];
+  const org = organisationCells(organisation);
   function* rows(): Generator<CsvCell[]> {
     for (const e of entries) {
       const found = new Map((e.inventoryCategories ?? []).map((c) => [c.category, c]));
@@ -217,6 +268,7 @@ function ropaCsv(ctx: ReportContext, entries: RopaEntry[]): Readable {
           e.retention?.description,
           e.securityMeasures.join(' | '),
           l.yesNo(e.dpiaRequired),
+          ...org,
         ];
       }
     }
@@ -224,9 +276,14 @@ function ropaCsv(ctx: ReportContext, entries: RopaEntry[]): Readable {
   return csvDocumentStream(header, rows(), ctx.delimiter);
 }
 
-function ropaPdf(ctx: ReportContext, entries: RopaEntry[], inventoryAvailable: boolean): Readable {
+function ropaPdf(
+  ctx: ReportContext,
+  entries: RopaEntry[],
+  inventoryAvailable: boolean,
+  organisation: OrganisationView | null,
+): Readable {
   const l = ctx.labels;
-  const pdf = startPdf(ctx, [[l.t('name'), String(entries.length)]]);
+  const pdf = startPdf(ctx, [...organisationFacts(ctx, organisation), [l.t('name'), String(entries.length)]]);
   const ids = entries.map((_, i) => `purpose-${i + 1}`);
   pdf.tableOfContents(entries.map((e, i) => ({ id: ids[i], title: `${e.name} (${e.code})` })));
   return streamPdf(pdf, async (w) => {

@@ -87,14 +87,40 @@ export class RopaEntryDto {
   @ApiProperty({ nullable: true, type: Number, example: 12 }) fieldCount!: number | null;
 }
 
+export class RopaPartyDto {
+  @ApiProperty({ example: 'Claire Martin' }) name!: string;
+  @ApiProperty({ example: 'dpo@acme.example' }) contact!: string;
+}
+
+export class RopaOrganisationDto {
+  @ApiProperty({ example: 'ACME SAS' }) name!: string;
+  @ApiProperty({ example: '12 rue de la Paix\n75002 Paris\nFrance' }) address!: string;
+  @ApiProperty({ example: 'privacy@acme.example' }) contact!: string;
+  @ApiProperty({ example: true }) establishedInEu!: boolean;
+  @ApiProperty({ type: RopaPartyDto, nullable: true }) dpo!: RopaPartyDto | null;
+  @ApiProperty({ type: RopaPartyDto, nullable: true, description: 'EU representative (art. 27)' })
+  representative!: RopaPartyDto | null;
+  @ApiProperty({ example: 2 }) version!: number;
+  @ApiProperty({ example: '2026-11-30T09:00:00.000Z' }) updatedAt!: string;
+}
+
 export class RopaReportDto extends ReportMetaDto {
+  @ApiProperty({ example: true, description: 'false: the organisation module is not installed' })
+  organisationAvailable!: boolean;
+  @ApiProperty({
+    type: RopaOrganisationDto,
+    nullable: true,
+    description: 'Art. 30(1)(a): the controller, its DPO and EU representative (null: not declared)',
+  })
+  organisation!: RopaOrganisationDto | null;
   @ApiProperty({ example: true }) inventoryAvailable!: boolean;
   @ApiProperty({ example: 12 }) purposeCount!: number;
   @ApiProperty({ type: [RopaEntryDto] }) entries!: RopaEntryDto[];
 }
 
 export class GapObjectDto {
-  @ApiProperty({ enum: ['purpose', 'field', 'system', 'dataset'], example: 'purpose' }) type!: string;
+  @ApiProperty({ enum: ['purpose', 'field', 'system', 'dataset', 'organisation'], example: 'purpose' })
+  type!: string;
   @ApiProperty({ example: 'marketing.newsletter' }) id!: string;
 }
 
@@ -130,7 +156,9 @@ export class GapsReportDto extends ReportMetaDto {
 }
 
 export class AccessRowDto {
-  @ApiProperty({ example: 'crm-app' }) application!: string;
+  @ApiProperty({ format: 'uuid', example: '3f0c2b1e-8d4b-4f7e-9a51-3c2d1b0a9e8f' }) applicationId!: string;
+  @ApiProperty({ example: 'crm-app', description: 'Display name (not unique: use applicationId)' })
+  application!: string;
   @ApiProperty({ example: 'marketing.newsletter' }) purposeCode!: string;
   @ApiProperty({ example: 'deny' }) outcome!: string;
   @ApiProperty({ example: 42 }) count!: number;
