@@ -421,6 +421,45 @@ describe('Data inventory: systems, datasets, fields, bindings (PostgreSQL)', () 
     await app().get('/systems').expect(403);
   });
 
+  it("shows an application only the bindings of its own purposes, never the field's other purposes", async () => {
+    await t.authoriseApplication(['marketing.newsletter']);
+    const app = () => t.as(Role.Application);
+    const seen = await app().get('/fields/crm.customers.email').expect(200);
+    expect(seen.body.purposeCodes).toEqual(['marketing.newsletter']);
+    expect(seen.body.bindings).toEqual([
+      expect.objectContaining({ purposeCode: 'marketing.newsletter', actions: ['read'], obligation: 'mask' }),
+    ]);
+    // How long the field is kept is the field's; which other purpose keeps it that long is not.
+    expect(seen.body.effectiveRetention).toEqual({
+      duration: 'P5Y',
+      trigger: 'contract_end',
+      purposeCode: null,
+    });
+    expect(JSON.stringify(seen.body)).not.toContain('sales.orders');
+    const listed = await app().get('/fields').expect(200);
+    expect(listed.body.items.map((f: { purposeCodes: string[] }) => f.purposeCodes)).toEqual([
+      ['marketing.newsletter'],
+    ]);
+    const ofPurpose = await app().get('/purposes/marketing.newsletter/fields').expect(200);
+    expect(JSON.stringify(ofPurpose.body)).not.toContain('sales.orders');
+    // Nor can it find the field through a purpose it may not see.
+    expect((await app().get('/fields').query({ purpose: 'sales.orders' }).expect(200)).body.items).toEqual(
+      [],
+    );
+
+    // DPOs and auditors see every binding.
+    for (const role of [Role.Dpo, Role.Auditor]) {
+      const full = await t.as(role).get('/fields/crm.customers.email').expect(200);
+      expect(full.body.purposeCodes).toEqual(['marketing.newsletter', 'sales.orders']);
+      expect(full.body.effectiveRetention.purposeCode).toBe('sales.orders');
+    }
+    // An application authorised for both purposes sees both.
+    await t.authoriseApplication(['marketing.newsletter', 'sales.orders']);
+    const both = await app().get('/fields/crm.customers.email').expect(200);
+    expect(both.body.purposeCodes).toEqual(['marketing.newsletter', 'sales.orders']);
+    expect(both.body.effectiveRetention.purposeCode).toBe('sales.orders');
+  });
+
   it('records every inventory change in the audit trail and bumps the register revision', async () => {
     const [{ revision: before }] = await sql<{ revision: string }>(`SELECT revision FROM register_revision`);
     await dpo().patch('/fields/crm.customers.birth_date').send({ description: 'for age checks' }).expect(200);
@@ -438,5 +477,58 @@ describe('Data inventory: systems, datasets, fields, bindings (PostgreSQL)', () 
       'DATASET_NOT_EMPTY',
     );
     expect((await dpo().delete('/systems/crm').expect(409)).body.error).toBe('SYSTEM_NOT_EMPTY');
+  });
+
+  it('refuses taking the art. 9(2) condition from a purpose special-category fields are bound to', async () => {
+    // health_notes (health) is bound to support.care, which records the condition.
+    const cleared = await dpo()
+      .patch('/purposes/support.care')
+      .send({ specialCategoryCondition: null })
+      .expect(422);
+    expect(cleared.body.error).toBe('PURPOSE_CONDITION_IN_USE');
+    expect(cleared.body.message).toContain('crm.customers.health_notes');
+    expect(cleared.body.details).toEqual([
+      expect.objectContaining({ purposeCode: 'support.care', fieldKey: 'crm.customers.health_notes' }),
+    ]);
+    expect((await dpo().get('/purposes/support.care').expect(200)).body.specialCategoryCondition).toBe(
+      'explicit_consent',
+    );
+    // Another condition is fine: the fields still have one.
+    await dpo()
+      .patch('/purposes/support.care')
+      .send({ specialCategoryCondition: 'employment_social_security' })
+      .expect(200);
+
+    // A parent cannot take away the condition its sub-purposes inherit either.
+    await activePurpose('clinic', { specialCategoryCondition: 'health_or_social_care' });
+    await dpo()
+      .post('/purposes')
+      .send(purposeInput({ code: 'clinic.triage', name: 'Triage', parentCode: 'clinic' }))
+      .expect(201);
+    await dpo()
+      .post('/fields')
+      .send({ system: 'crm', dataset: 'public.customers', column: 'allergies', dataCategory: 'health' })
+      .expect(201);
+    await dpo()
+      .put('/fields/crm.customers.allergies/purposes')
+      .send({ bindings: [{ purpose: 'clinic.triage', actions: ['read'] }] })
+      .expect(200);
+    const parent = await dpo().patch('/purposes/clinic').send({ specialCategoryCondition: null }).expect(422);
+    expect(parent.body.error).toBe('PURPOSE_CONDITION_IN_USE');
+    expect(parent.body.details).toEqual([
+      expect.objectContaining({ purposeCode: 'clinic.triage', fieldKey: 'crm.customers.allergies' }),
+    ]);
+    expect((await dpo().get('/purposes/clinic.triage').expect(200)).body.specialCategoryCondition).toBe(
+      'health_or_social_care',
+    );
+    // A sub-purpose with a condition of its own does not depend on its parent's.
+    await dpo()
+      .patch('/purposes/clinic.triage')
+      .send({ specialCategoryCondition: 'explicit_consent' })
+      .expect(200);
+    await dpo().patch('/purposes/clinic').send({ specialCategoryCondition: null }).expect(200);
+    // Once no special-category field is bound, the condition can go.
+    await dpo().put('/fields/crm.customers.allergies/purposes').send({ bindings: [] }).expect(200);
+    await dpo().patch('/purposes/clinic.triage').send({ specialCategoryCondition: null }).expect(200);
   });
 });

@@ -252,14 +252,28 @@ describe('Purpose register (PostgreSQL)', () => {
     await dpo()
       .get(`/purposes/${code as string}`)
       .expect(404);
-    // The register's own history outlives the draft.
-    expect(
+    // The register's own history outlives the draft, and says it was discarded.
+    const history = async () =>
       (
         await dpo()
           .get(`/purposes/${code as string}/history`)
           .expect(200)
-      ).body.versions,
-    ).toHaveLength(1);
+      ).body.versions as { purposeId: string; version: number; change: string }[];
+    const discarded = await history();
+    expect(discarded.map((v) => [v.version, v.change])).toEqual([
+      [1, 'created'],
+      [2, 'deleted'],
+    ]);
+    // The code can be reused: the new purpose's versions are told apart by purposeId.
+    await dpo().post('/purposes').send(purposeInput({ code })).expect(201);
+    const reused = await history();
+    expect(reused.map((v) => [v.version, v.change])).toEqual([
+      [1, 'created'],
+      [2, 'deleted'],
+      [1, 'created'],
+    ]);
+    expect(reused[2].purposeId).not.toBe(reused[0].purposeId);
+    expect(reused[1].purposeId).toBe(reused[0].purposeId);
   });
 
   it('lists with filters on effective values and a stable cursor', async () => {

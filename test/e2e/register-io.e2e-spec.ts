@@ -113,6 +113,79 @@ describe('Register as code: export and all-or-nothing import (PostgreSQL)', () =
     }
   });
 
+  it('round-trips a register holding a retired purpose that fields are still bound to', async () => {
+    const source = await startTestApp({ label: 'register_io_retired_src' });
+    const fresh = await startTestApp({ label: 'register_io_retired_dst' });
+    try {
+      await yamlImport(source, crmRegisterDocument()).expect(200);
+      await source.as(Role.Dpo).post('/purposes/support.care/retire').expect(200);
+      const exported = await exportYaml(source);
+      const doc = parse(exported) as Doc;
+      expect(doc.purposes.find((p: Doc) => p.code === 'support.care').status).toBe('retired');
+      const customers = doc.systems[0].datasets.find((d: Doc) => d.name === 'public.customers');
+      const healthNotes = customers.fields.find((f: Doc) => f.column === 'health_notes');
+      expect(healthNotes.purposes.map((b: Doc) => b.purpose)).toEqual(['support.care']);
+
+      const dry = await yamlImport(fresh, exported, true).expect(200);
+      expect(dry.body.diff.purposes.created).toContain('support.care');
+      await yamlImport(fresh, exported).expect(200);
+      expect(await exportYaml(fresh)).toBe(exported);
+      const dpoFresh = () => fresh.as(Role.Dpo);
+      expect((await dpoFresh().get('/purposes/support.care').expect(200)).body.status).toBe('retired');
+      // Flagged, not refused: nothing justifies the field any more.
+      expect((await dpoFresh().get('/fields/crm.customers.health_notes').expect(200)).body).toMatchObject({
+        purposeCodes: ['support.care'],
+        flags: ['only_retired_purposes'],
+        effectiveRetention: null,
+      });
+      expect((await dpoFresh().get('/fields/crm.customers.phone').expect(200)).body.flags).toEqual([]);
+
+      // Once retired in the register, the purpose still gains no binding through an import.
+      const gained = parse(exported) as Doc;
+      gained.systems[0].datasets
+        .find((d: Doc) => d.name === 'public.customers')
+        .fields.find((f: Doc) => f.column === 'first_name')
+        .purposes.push({ purpose: 'support.care', actions: ['read'], appliesToSubPurposes: false });
+      const refused = await yamlImport(fresh, gained).expect(422);
+      expect(refused.body.details).toEqual([
+        {
+          path: 'systems[crm].datasets[public.customers].fields[first_name].purposes[2]',
+          message: 'purpose "support.care" is retired: no new field can be bound to it',
+        },
+      ]);
+      expect(await exportYaml(fresh)).toBe(exported);
+    } finally {
+      await Promise.all([source.close(), fresh.close()]);
+    }
+  });
+
+  it('clears an art. 9(2) condition and unbinds the special-category fields in one import', async () => {
+    const other = await startTestApp({ label: 'register_io_condition' });
+    try {
+      await yamlImport(other, crmRegisterDocument()).expect(200);
+      const doc = crmRegisterDocument() as Doc;
+      const care = doc.purposes.find((p: Doc) => p.code === 'support.care');
+      delete care.specialCategoryCondition;
+      const keeping = await yamlImport(other, doc).expect(422);
+      expect(keeping.body.details).toEqual([
+        expect.objectContaining({
+          path: 'systems[crm].datasets[public.customers].fields[health_notes].purposes[0]',
+          message: expect.stringMatching(/art\. 9\(2\)/),
+        }),
+      ]);
+      // The document as a whole is consistent once the special-category field is unbound.
+      doc.systems[0].datasets[1].fields.find((f: Doc) => f.column === 'health_notes').purposes = [];
+      const res = await yamlImport(other, doc).expect(200);
+      expect(res.body.diff.purposes.changed).toEqual(['support.care']);
+      const purpose = await other.as(Role.Dpo).get('/purposes/support.care').expect(200);
+      expect(purpose.body.specialCategoryCondition).toBeNull();
+      const field = await other.as(Role.Dpo).get('/fields/crm.customers.health_notes').expect(200);
+      expect(field.body.flags).toEqual(['unbound']);
+    } finally {
+      await other.close();
+    }
+  });
+
   it('imports the same document into the embedded database (PGlite) with the same result', async () => {
     const exported = await exportYaml(t);
     const embedded = await startTestApp({ database: 'pglite', label: 'register_io_pglite' });

@@ -5,7 +5,7 @@ import type request from 'supertest';
 import { Role } from '../../src/policies/role.enum';
 import { purposeInput } from '../factories/purpose.factory';
 import { connectTo } from '../utils/test-database';
-import { startTestApp, TestApp } from '../utils/test-app';
+import { startTestApp, TestApp, testPrincipalName } from '../utils/test-app';
 
 function binary(res: request.Response, done: (err: Error | null, body: Buffer) => void): void {
   const chunks: Buffer[] = [];
@@ -90,8 +90,11 @@ describe('Compliance reports over inventory, access and retention (PostgreSQL)',
     await bind('crm.customers.name', ['billing']);
     await bind(IBAN, ['billing']);
     await bind('crm.customers.health', ['care']);
-    // The binding needed an art. 9 condition; dropping it afterwards leaves special data without one.
-    await dpo().patch('/purposes/care').send({ specialCategoryCondition: null }).expect(200);
+    // The binding needed an art. 9 condition, and the API refuses to drop it while the binding stands
+    // (422): a register edited behind the API's back (a DBA, a restored dump) is what leaves special
+    // data without one, and the gaps report must still see it.
+    await dpo().patch('/purposes/care').send({ specialCategoryCondition: null }).expect(422);
+    await db.query(`UPDATE purpose SET special_category_condition = NULL WHERE code = 'care'`);
     await t.authoriseApplication(['billing', 'marketing']);
 
     for (let i = 0; i < 3; i++) await check({ purpose: 'billing', action: 'read', fields: [IBAN] });
@@ -194,26 +197,69 @@ describe('Compliance reports over inventory, access and retention (PostgreSQL)',
   });
 
   it('counts access decisions by application × purpose × outcome exactly as the trail holds them', async () => {
+    // A second application with the very same display name: only its id tells the two apart.
+    const twin = await t
+      .as(Role.Admin)
+      .post('/principals')
+      .send({
+        name: testPrincipalName(Role.Application),
+        roles: [Role.Application],
+        purposeCodes: ['billing'],
+      })
+      .expect(201);
+    const twinId = twin.body.id as string;
+    for (let i = 0; i < 2; i++) {
+      await t
+        .withKey(twin.body.key as string)
+        .post('/access/check')
+        .send({ purpose: 'billing', action: 'read', fields: [IBAN] })
+        .expect(200);
+    }
+
     const doc = await json('/reports/access');
     const { from, to } = doc.period;
-    const sql = await db.query<{ actor_id: string; purpose_code: string; decision: string; n: number }>(
-      `SELECT * FROM (SELECT actor_id, purpose_code, payload->>'decision' AS decision, count(*)::int AS n
-          FROM audit_event WHERE type = 'access.decision' AND occurred_at >= $1 AND occurred_at < $2
-         GROUP BY 1, 2, 3) x ORDER BY purpose_code COLLATE "C", decision COLLATE "C"`,
+    const sql = await db.query<{
+      actor_id: string;
+      actor_name: string;
+      purpose_code: string;
+      decision: string;
+      n: number;
+    }>(
+      `SELECT actor_id, max(actor_name) AS actor_name, purpose_code, payload->>'decision' AS decision,
+              count(*)::int AS n
+         FROM audit_event WHERE type = 'access.decision' AND occurred_at >= $1 AND occurred_at < $2
+        GROUP BY 1, 3, 4`,
       [from, to],
     );
-    expect(sql.rows.length).toBeGreaterThan(0);
+    // The report's order: application name, then id, purpose, outcome.
+    const expected = sql.rows.sort(
+      (a, b) =>
+        a.actor_name.localeCompare(b.actor_name) ||
+        a.actor_id.localeCompare(b.actor_id) ||
+        a.purpose_code.localeCompare(b.purpose_code) ||
+        a.decision.localeCompare(b.decision),
+    );
+    expect(expected.length).toBeGreaterThan(0);
+    expect(new Set(expected.map((r) => r.actor_name)).size).toBe(1);
+    expect(new Set(expected.map((r) => r.actor_id))).toEqual(
+      new Set([t.principalIds[Role.Application], twinId]),
+    );
     expect(
-      doc.rows.map((r: { applicationId: string; purposeCode: string; outcome: string; count: number }) => [
-        r.applicationId,
-        r.purposeCode,
-        r.outcome,
-        r.count,
-      ]),
-    ).toEqual(sql.rows.map((r) => [r.actor_id, r.purpose_code, r.decision, r.n]));
-    expect(doc.totals.decisions).toBe(sql.rows.reduce((s, r) => s + r.n, 0));
+      doc.rows.map(
+        (r: {
+          applicationId: string;
+          application: string;
+          purposeCode: string;
+          outcome: string;
+          count: number;
+        }) => [r.applicationId, r.application, r.purposeCode, r.outcome, r.count],
+      ),
+    ).toEqual(expected.map((r) => [r.actor_id, r.actor_name, r.purpose_code, r.decision, r.n]));
+    expect(doc.totals.decisions).toBe(expected.reduce((s, r) => s + r.n, 0));
 
-    const denials = sql.rows.filter((r) => r.decision === 'deny').reduce((s, r) => s + r.n, 0);
+    const denials = expected
+      .filter((r) => r.decision === 'deny' && r.actor_id === t.principalIds[Role.Application])
+      .reduce((s, r) => s + r.n, 0);
     expect(doc.unusualPatterns).toEqual([
       expect.objectContaining({
         applicationId: t.principalIds[Role.Application],
@@ -230,9 +276,26 @@ describe('Compliance reports over inventory, access and retention (PostgreSQL)',
       delimiter: ';',
       columns: true,
     });
-    expect(rows.map((r) => [r['Finalité'], r['Résultat'], Number(r['Nombre'])])).toEqual(
-      sql.rows.map((r) => [r.purpose_code, r.decision, r.n]),
-    );
+    expect(Object.keys(rows[0])).toEqual([
+      'Identifiant de l’application',
+      'Application',
+      'Finalité',
+      'Résultat',
+      'Nombre',
+    ]);
+    expect(
+      rows.map((r) => [
+        r['Identifiant de l’application'],
+        r['Application'],
+        r['Finalité'],
+        r['Résultat'],
+        Number(r['Nombre']),
+      ]),
+    ).toEqual(expected.map((r) => [r.actor_id, r.actor_name, r.purpose_code, r.decision, r.n]));
+    // Same name, two applications: the id column is what keeps their rows apart.
+    const billingAllows = rows.filter((r) => r['Finalité'] === 'billing' && r['Résultat'] === 'allow');
+    expect(new Set(billingAllows.map((r) => r['Application'])).size).toBe(1);
+    expect(new Set(billingAllows.map((r) => r['Identifiant de l’application'])).size).toBe(2);
 
     const past = await json('/reports/access?from=2020-01-01&to=2020-01-31');
     expect(past.totals).toEqual({ decisions: 0, byOutcome: {} });

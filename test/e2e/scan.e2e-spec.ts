@@ -1,11 +1,12 @@
+import { randomBytes } from 'node:crypto';
 import { InventoryService } from '../../src/modules/inventory/inventory.service';
 import { Role } from '../../src/policies/role.enum';
 import { datasetInput, systemInput } from '../factories/inventory.factory';
-import { connectTo, createTestDatabase, TestDatabase } from '../utils/test-database';
+import { connectTo, createTestDatabase, TestDatabase, withAdmin } from '../utils/test-database';
 import { startTestApp, TestApp } from '../utils/test-app';
 
 interface UnregisteredColumn {
-  suggestedKey: string;
+  suggestedKey: string | null;
   dataset: string | null;
   likelyPersonal: boolean;
   suggestedCategory: string | null;
@@ -94,7 +95,7 @@ describe('Scan of a real customer database (PostgreSQL)', () => {
   });
 
   it('keeps the last findings for the compliance report, minus what was registered since', async () => {
-    await dpo()
+    const scan = await dpo()
       .post('/systems/crm/scan')
       .send({ schemas: ['public'] })
       .expect(200);
@@ -110,6 +111,19 @@ describe('Scan of a real customer database (PostgreSQL)', () => {
     expect(keys).not.toContain('crm.customers.phone');
     expect(keys).toContain('crm.customers.first_name');
     expect(keys).not.toContain('crm.billing.invoices.iban'); // the last scan read public only
+    // Same findings, same order, minus the column registered since.
+    expect(JSON.parse(JSON.stringify(findings[0].unregistered))).toEqual(
+      (scan.body.unregistered as UnregisteredColumn[]).filter(
+        (c) => c.suggestedKey !== 'crm.customers.phone',
+      ),
+    );
+    expect(findings[0].scannedAt.toISOString()).toBe(scan.body.scannedAt);
+    expect(findings[0].missing).toEqual([
+      { key: 'crm.customers.fax', dataset: 'public.customers', column: 'fax' },
+    ]);
+    // A missing field removed from the register since is no longer a finding.
+    await dpo().delete('/fields/crm.customers.fax').expect(204);
+    expect((await t.app.get(InventoryService).listLastScanFindings())[0].missing).toEqual([]);
 
     const events = await (async () => {
       const db = await connectTo(t.databaseUrl!);
@@ -183,5 +197,109 @@ describe('Scan of a real customer database (PostgreSQL)', () => {
       .post('/systems/crm/scan')
       .send({ schemas: ['public; DROP TABLE customers'] })
       .expect(400);
+  });
+
+  describe('with a least-privilege scanning role', () => {
+    let hr: TestDatabase;
+    const role = `fin_scan_${randomBytes(4).toString('hex')}`;
+
+    beforeAll(async () => {
+      hr = await createTestDatabase('scan_hr');
+      const db = await connectTo(hr.url);
+      try {
+        await db.query(`
+          CREATE TABLE staff (id bigint PRIMARY KEY, email text, "home address" text);
+          CREATE TABLE payroll (id bigint PRIMARY KEY, employee_email text, legacy_ssn text, salary numeric(12,2));
+          ALTER TABLE payroll DROP COLUMN legacy_ssn;
+          CREATE VIEW staff_contacts AS SELECT email AS contact_email FROM staff;
+          CREATE TABLE badge_events (id bigint, seen_at timestamptz) PARTITION BY RANGE (seen_at);
+          CREATE TABLE badge_events_2026 PARTITION OF badge_events
+            FOR VALUES FROM ('2026-01-01') TO ('2027-01-01');
+          CREATE SCHEMA archive;
+          CREATE TABLE archive.old_staff (id bigint PRIMARY KEY, phone text);
+          CREATE ROLE ${role} LOGIN NOSUPERUSER;
+          GRANT SELECT ON staff TO ${role};`);
+      } finally {
+        await db.end();
+      }
+      const url = new URL(hr.url);
+      url.username = role;
+      await dpo()
+        .post('/systems')
+        .send(systemInput({ code: 'hr', kind: 'postgres', connectionString: url.toString() }))
+        .expect(201);
+    });
+    afterAll(async () => {
+      await hr?.drop();
+      await withAdmin((c) => c.query(`DROP ROLE IF EXISTS ${role}`));
+    });
+
+    it('lists every table column, even those the role may not read, and no view columns', async () => {
+      const res = await dpo().post('/systems/hr/scan').send({}).expect(200);
+      const unregistered = res.body.unregistered as (UnregisteredColumn & {
+        dataType: string;
+        registrable: boolean;
+        schema: string;
+        table: string;
+        column: string;
+      })[];
+      expect(unregistered.map((c) => `${c.schema}.${c.table}.${c.column}`).sort()).toEqual([
+        'archive.old_staff.id',
+        'archive.old_staff.phone',
+        'public.badge_events.id',
+        'public.badge_events.seen_at',
+        'public.payroll.employee_email',
+        'public.payroll.id',
+        'public.payroll.salary',
+        'public.staff.email',
+        'public.staff.home address',
+        'public.staff.id',
+      ]);
+      expect(res.body).toMatchObject({ schemas: ['archive', 'public'], columnCount: 10, missing: [] });
+      expect(unregistered.find((c) => c.column === 'salary')).toMatchObject({
+        suggestedKey: 'hr.payroll.salary',
+        registrable: true,
+      });
+      // A name the register cannot hold gets no unusable key, but stays on the to-do list.
+      expect(unregistered.find((c) => c.column === 'home address')).toMatchObject({
+        suggestedKey: null,
+        registrable: false,
+        likelyPersonal: true,
+        suggestedCategory: 'location',
+      });
+      expect(unregistered.find((c) => c.suggestedKey === 'hr.payroll.salary')).toMatchObject({
+        dataType: 'numeric(12,2)',
+        likelyPersonal: true,
+        suggestedCategory: 'financial',
+      });
+    });
+
+    it('reports the registered fields of a schema the database no longer has as missing', async () => {
+      await dpo()
+        .post('/systems/hr/datasets')
+        .send(datasetInput({ name: 'archive.old_staff', timestampColumns: {} }))
+        .expect(201);
+      await dpo()
+        .post('/fields')
+        .send({ system: 'hr', dataset: 'archive.old_staff', column: 'phone', dataCategory: 'contact' })
+        .expect(201);
+      const db = await connectTo(hr.url);
+      try {
+        await db.query(`DROP SCHEMA archive CASCADE`);
+      } finally {
+        await db.end();
+      }
+      const res = await dpo().post('/systems/hr/scan').send({}).expect(200);
+      expect(res.body.schemas).toEqual(['archive', 'public']);
+      expect(res.body.missing).toEqual([
+        { key: 'hr.archive.old_staff.phone', dataset: 'archive.old_staff', column: 'phone' },
+      ]);
+      // Schemas named explicitly are the scope: the others are not read, nothing there is missing.
+      const scoped = await dpo()
+        .post('/systems/hr/scan')
+        .send({ schemas: ['public'] })
+        .expect(200);
+      expect(scoped.body.missing).toEqual([]);
+    });
   });
 });

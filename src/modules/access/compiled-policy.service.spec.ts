@@ -39,8 +39,13 @@ describe('CompiledPolicyService', () => {
     } as unknown as SubjectStateService;
     // No DATABASE_URL needed: the tests below never start the listener.
     const config = { embeddedDatabase } as AppConfig;
+    // The rebuild reads in one read-only snapshot: a transaction whose manager the fakes ignore.
+    const dataSource = {
+      transaction: (_isolation: string, work: (m: unknown) => Promise<unknown>) =>
+        work({ query: () => Promise.resolve([]) }),
+    } as unknown as DataSource;
     return new CompiledPolicyService(
-      {} as DataSource,
+      dataSource,
       config,
       purposes,
       inventory,

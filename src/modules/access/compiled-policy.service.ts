@@ -132,12 +132,20 @@ export class CompiledPolicyService implements OnModuleInit, OnApplicationBootstr
   private rebuild(): Promise<void> {
     this.rebuilding ??= (async () => {
       try {
-        // Read the revision first: a change committing meanwhile is in the data or re-announced.
-        const revision = await this.registerRevision.current();
-        const [purposes, inventory] = await Promise.all([
-          this.purposes.listAll(),
-          this.inventory.getPolicyInventory(),
-        ]);
+        // One snapshot for the revision and what it numbers: a policy labelled N never holds
+        // N+1's data (or half of it). Read-only, so it takes no lock and blocks no writer.
+        const { revision, purposes, inventory } = await this.dataSource.transaction(
+          'REPEATABLE READ',
+          async (m) => {
+            await m.query('SET TRANSACTION READ ONLY');
+            const current = await this.registerRevision.current(m);
+            return {
+              revision: current,
+              purposes: await this.purposes.listAll(m),
+              inventory: await this.inventory.getPolicyInventory(m),
+            };
+          },
+        );
         const snapshot: RegisterSnapshot = {
           revision,
           purposes: purposes.map((p) => ({

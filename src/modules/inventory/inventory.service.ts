@@ -1,4 +1,4 @@
-import { Injectable } from '@nestjs/common';
+import { Injectable, OnModuleInit } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { isDeepStrictEqual } from 'node:util';
 import { DataSource, EntityManager, In } from 'typeorm';
@@ -8,6 +8,7 @@ import { AppAbility, asSubject } from '../../policies/ability.factory';
 import { Action } from '../../policies/action.enum';
 import type { Actor } from '../../policies/principal';
 import { AuditService } from '../audit/audit.service';
+import { PurposeFieldBindings, SpecialFieldBinding } from '../purposes/purpose-field-bindings';
 import { PurposesService } from '../purposes/purposes.service';
 import { RegisterRevisionService } from '../register-revision/register-revision.service';
 import type { CreateDatasetDto, DatasetResponseDto, UpdateDatasetDto } from './dto/dataset.dto';
@@ -24,7 +25,7 @@ import { FieldPurposeEntity } from './entities/field-purpose.entity';
 import { InventoryDatasetEntity } from './entities/inventory-dataset.entity';
 import { InventorySystemEntity } from './entities/inventory-system.entity';
 import { PersonalFieldEntity } from './entities/personal-field.entity';
-import { SystemScanEntity } from './entities/system-scan.entity';
+import { MissingColumn, SystemScanEntity, UnregisteredColumn } from './entities/system-scan.entity';
 import {
   DatasetAlreadyExists,
   DatasetNotEmpty,
@@ -97,14 +98,20 @@ const SYSTEM_PROPERTIES = [
  * Exported: the access check, the retention engine and the reports read the inventory through it.
  */
 @Injectable()
-export class InventoryService {
+export class InventoryService implements OnModuleInit {
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
     private readonly audit: AuditService,
     private readonly registerRevision: RegisterRevisionService,
     private readonly purposes: PurposesService,
     private readonly cipher: SecretCipher,
+    private readonly purposeFieldBindings: PurposeFieldBindings,
   ) {}
+
+  /** The purposes module cannot import this one (it is imported by it): it reads bindings through this. */
+  onModuleInit(): void {
+    this.purposeFieldBindings.register((m, codes) => this.specialFieldsBoundTo(m, codes));
+  }
 
   // ---------------------------------------------------------------- systems
 
@@ -487,8 +494,8 @@ export class InventoryService {
 
   /** A field with its bindings, effective retention and flags; unseen and unknown look the same. */
   async getField(key: string, ability: AppAbility): Promise<PersonalFieldResponseDto> {
-    const view = await this.fieldView(this.dataSource.manager, key);
-    if (!canRead(view, ability)) throw new FieldNotFound(`No field with key "${key}"`);
+    const view = fieldViewer(ability)(await this.fieldView(this.dataSource.manager, key));
+    if (!view) throw new FieldNotFound(`No field with key "${key}"`);
     return view;
   }
 
@@ -504,17 +511,11 @@ export class InventoryService {
   /** Every field matching the filter that `ability` may read (SYSTEM_ABILITY: all), without pagination. */
   async listAllFields(filter: FieldFilter, ability: AppAbility): Promise<PersonalFieldResponseDto[]> {
     const state = await this.loadState(this.dataSource.manager);
+    const viewer = fieldViewer(ability);
+    // Filters apply to the caller's view: an application cannot find fields by a purpose it may not see.
     return state.fields
-      .map((f) => toFieldResponse(f, state))
-      .filter(
-        (f) =>
-          canRead(f, ability) &&
-          (!filter.system || f.systemCode === filter.system) &&
-          (!filter.category || f.dataCategory === filter.category) &&
-          (!filter.purpose || f.purposeCodes.includes(filter.purpose)) &&
-          (filter.special === undefined || f.special === filter.special) &&
-          (filter.unbound === undefined || f.flags.includes(FieldFlag.Unbound) === filter.unbound),
-      )
+      .map((f) => viewer(toFieldResponse(f, state)))
+      .filter((f): f is PersonalFieldResponseDto => f !== null && matchesFilter(f, filter))
       .sort((a, b) => byString(a.key, b.key));
   }
 
@@ -532,6 +533,7 @@ export class InventoryService {
   ): AsyncGenerator<PersonalFieldResponseDto[]> {
     if (!Number.isInteger(batchSize) || batchSize < 1) throw new RangeError('batchSize must be ≥ 1');
     const m = this.dataSource.manager;
+    const viewer = fieldViewer(ability);
     const purposes = bindablePurposes(await this.purposes.listAll(m));
     const systemsById = new Map<string, InventorySystemEntity>();
     const datasetsById = new Map<string, InventoryDatasetEntity>();
@@ -566,8 +568,8 @@ export class InventoryService {
       const views = fields
         // A field deleted with its dataset between two reads is skipped, as a later read would.
         .filter((f) => systemsById.has(datasetsById.get(f.datasetId)?.systemId ?? ''))
-        .map((f) => toFieldResponse(f, state))
-        .filter((f) => canRead(f, ability) && matchesFilter(f, filter));
+        .map((f) => viewer(toFieldResponse(f, state)))
+        .filter((f): f is PersonalFieldResponseDto => f !== null && matchesFilter(f, filter));
       if (views.length) yield views;
       if (fields.length < batchSize) return;
     }
@@ -582,8 +584,8 @@ export class InventoryService {
   // ---------------------------------------------------------------- for other modules
 
   /** Every field and binding, for the access check to compile its policy (one read). */
-  async getPolicyInventory(): Promise<PolicyInventory> {
-    const state = await this.loadState(this.dataSource.manager);
+  async getPolicyInventory(manager: EntityManager = this.dataSource.manager): Promise<PolicyInventory> {
+    const state = await this.loadState(manager);
     const fields = [...state.fields].sort((a, b) => byString(a.key, b.key));
     return {
       fields: fields.map((f) => {
@@ -667,28 +669,52 @@ export class InventoryService {
     );
   }
 
-  /** What the last scan of each system found unregistered (minus what has been registered since). */
+  /**
+   * What the last scan of each system found unregistered (minus what has been registered since),
+   * and the registered fields it found missing (minus those removed since). Filtered in SQL, with
+   * anti-joins on the field key index: no list of field keys is read into memory, however large
+   * the register. Findings keep the scan's order.
+   */
   async listLastScanFindings(): Promise<SystemScanFindings[]> {
-    const m = this.dataSource.manager;
-    const lastIds = await m.query<{ id: string }[]>(
-      `SELECT DISTINCT ON (system_id) id FROM system_scan ORDER BY system_id, scanned_at DESC`,
+    const rows = await this.dataSource.manager.query<
+      { systemCode: string; scannedAt: Date | string; unregistered: unknown; missing: unknown }[]
+    >(
+      `WITH last AS (
+         SELECT DISTINCT ON (s.system_id) s.system_id, s.scanned_at, s.unregistered, s.missing
+           FROM system_scan s
+          ORDER BY s.system_id, s.scanned_at DESC, s.id DESC
+       )
+       SELECT sys.code AS "systemCode", last.scanned_at AS "scannedAt",
+              COALESCE((SELECT jsonb_agg(u.col ORDER BY u.ord)
+                          FROM jsonb_array_elements(last.unregistered) WITH ORDINALITY AS u(col, ord)
+                         WHERE NOT EXISTS (SELECT 1 FROM personal_field f
+                                            WHERE f.key = u.col->>'suggestedKey')), '[]'::jsonb)
+                AS unregistered,
+              COALESCE((SELECT jsonb_agg(x.col ORDER BY x.ord)
+                          FROM jsonb_array_elements(last.missing) WITH ORDINALITY AS x(col, ord)
+                         WHERE EXISTS (SELECT 1 FROM personal_field f WHERE f.key = x.col->>'key')), '[]'::jsonb)
+                AS missing
+         FROM last JOIN inventory_system sys ON sys.id = last.system_id
+        ORDER BY sys.code COLLATE "C"`,
     );
-    const [systems, scans, fields] = await Promise.all([
-      m.find(InventorySystemEntity),
-      lastIds.length ? m.find(SystemScanEntity, { where: { id: In(lastIds.map((r) => r.id)) } }) : [],
-      m.find(PersonalFieldEntity, { select: { key: true } }),
-    ]);
-    const registered = new Set(fields.map((f) => f.key));
-    const codeById = new Map(systems.map((s) => [s.id, s.code]));
-    return scans
-      .filter((s) => codeById.has(s.systemId))
-      .map((s) => ({
-        systemCode: codeById.get(s.systemId)!,
-        scannedAt: s.scannedAt,
-        unregistered: s.unregistered.filter((c) => !registered.has(c.suggestedKey)),
-        missing: s.missing.filter((c) => registered.has(c.key)),
-      }))
-      .sort((a, b) => byString(a.systemCode, b.systemCode));
+    return rows.map((r) => ({
+      systemCode: r.systemCode,
+      scannedAt: r.scannedAt instanceof Date ? r.scannedAt : new Date(r.scannedAt),
+      unregistered: jsonbValue<UnregisteredColumn[]>(r.unregistered),
+      missing: jsonbValue<MissingColumn[]>(r.missing),
+    }));
+  }
+
+  /** Special-category fields bound to any of `purposeCodes`, in the caller's transaction. */
+  async specialFieldsBoundTo(m: EntityManager, purposeCodes: string[]): Promise<SpecialFieldBinding[]> {
+    if (purposeCodes.length === 0) return [];
+    return m.query<SpecialFieldBinding[]>(
+      `SELECT b.purpose_code AS "purposeCode", f.key AS "fieldKey"
+         FROM field_purpose b JOIN personal_field f ON f.id = b.field_id
+        WHERE f.special AND b.purpose_code = ANY($1::text[])
+        ORDER BY b.purpose_code COLLATE "C", f.key COLLATE "C"`,
+      [purposeCodes],
+    );
   }
 
   /** The decrypted connection string of a postgres system (for the scan; never returned). */
@@ -881,6 +907,45 @@ function matchesFilter(f: PersonalFieldResponseDto, filter: FieldFilter): boolea
 /** Record-level rule; internal callers pass SYSTEM_ABILITY (there is no "no ability" case). */
 function canRead(view: PersonalFieldResponseDto, ability: AppAbility): boolean {
   return ability.can(Action.Read, asSubject('PersonalField', view));
+}
+
+/**
+ * A field as `ability` may see it, or null when it may not see the field at all. A caller whose
+ * read of fields is conditional (an application: fields bound to its purposes) sees only the
+ * bindings it would be allowed to see on their own: the other purposes of the field, and which of
+ * them sets the effective retention, are not its to know. The retention itself (how long the field
+ * is kept) and the flags describe the field and stay. DPOs, auditors and SYSTEM_ABILITY see all.
+ */
+function fieldViewer(
+  ability: AppAbility,
+): (view: PersonalFieldResponseDto) => PersonalFieldResponseDto | null {
+  const restricted = ability
+    .rulesFor(Action.Read, 'PersonalField')
+    .some((rule) => rule.inverted || rule.conditions !== undefined || rule.fields !== undefined);
+  return (view) => {
+    if (!canRead(view, ability)) return null;
+    if (!restricted) return view;
+    const bindings = view.bindings.filter((b) =>
+      canRead({ ...view, bindings: [b], purposeCodes: [b.purposeCode] }, ability),
+    );
+    if (bindings.length === view.bindings.length) return view;
+    const purposeCodes = bindings.map((b) => b.purposeCode);
+    const retention = view.effectiveRetention;
+    return {
+      ...view,
+      bindings,
+      purposeCodes,
+      effectiveRetention:
+        retention && !purposeCodes.includes(retention.purposeCode ?? '')
+          ? { ...retention, purposeCode: null }
+          : retention,
+    };
+  };
+}
+
+/** A jsonb value of a raw query: parsed by node-postgres and PGlite, text with some drivers. */
+function jsonbValue<T>(v: unknown): T {
+  return (typeof v === 'string' ? JSON.parse(v) : v) as T;
 }
 
 /** DTO instances and plain JSON compare equal when their content is equal. */

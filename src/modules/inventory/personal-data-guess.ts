@@ -1,4 +1,4 @@
-import { DataCategory } from './inventory.model';
+import { DataCategory, FIELD_KEY, fieldKeyOf, SQL_IDENTIFIER } from './inventory.model';
 
 export interface PersonalDataGuess {
   likelyPersonal: boolean;
@@ -11,45 +11,53 @@ export interface PersonalDataGuess {
  * Column-name patterns, most specific first (a "birth_place" is a location before it is a date).
  * A heuristic for the DPO's to-do list, never a decision: false positives cost a glance, false
  * negatives are why the scan lists every unregistered column, suspected or not.
+ *
+ * Names are matched in snake_case (camelCase and other separators are turned into `_`). Short or
+ * common tokens are anchored on word boundaries, `(^|_)…($|_)`, so that `race` does not match
+ * `trace_id` or `grace_period`, `nir` does not match `environment`, nor `pan` `timespan`.
  */
 const PATTERNS: [RegExp, DataCategory, string][] = [
   [/e_?mail/, DataCategory.Contact, 'e-mail'],
-  [/phone|mobile|gsm|fax|msisdn|telephone/, DataCategory.Contact, 'phone number'],
+  [/phone|mobile|(^|_)(gsm|fax|msisdn)($|_)/, DataCategory.Contact, 'phone number'],
   [
-    /iban|bic|swift|account_?(no|num)|card_?(no|num)|pan$|credit_?card|salary|income/,
+    /iban|(^|_)(bic|swift)(_?code)?($|_)|account_?(no|num)|card_?(no|num)|(^|_)pan($|_)|credit_?card|salary|income/,
     DataCategory.Financial,
     'financial',
   ],
   [
-    /(^|_)(ip|ip_?addr(ess)?|ipv[46])($|_)|user_?agent|device_?id|cookie|session_?id|imei|mac_?addr/,
+    /(^|_)(ip|ip_?addr(ess)?|ipv[46])($|_)|user_?agent|device_?id|cookie|session_?id|(^|_)imei($|_)|mac_?addr/,
     DataCategory.OnlineIdentifiers,
     'online identifier',
   ],
   [
-    /ssn|social_?security|nir|passport|national_?id|tax_?id|driver_?licen[cs]e|id_?card/,
+    /(^|_)(ssn|nir)($|_)|social_?security|passport|(^|_)(national|tax)_?id|driver_?licen[cs]e|(^|_)id_?card/,
     DataCategory.Identity,
     'national identifier',
   ],
   [
-    /birth_?place|address|street|city|zip|post_?code|postal|latitude|longitude|(^|_)(lat|lng|lon|geo|location)($|_)/,
+    /birth_?place|address|street|(^|_)(city|zip(_?code)?|lat|lng|lon|geo|location)($|_)|post_?code|postal|latitude|longitude/,
     DataCategory.Location,
     'address or location',
   ],
-  [/birth|dob|(^|_)age($|_)/, DataCategory.Identity, 'birth date or age'],
+  [/birth|(^|_)(dob|age)($|_)/, DataCategory.Identity, 'birth date or age'],
   [
     /first_?name|last_?name|surname|given_?name|family_?name|full_?name|maiden|(^|_)name($|_)|nickname|username|login/,
     DataCategory.Identity,
     'name',
   ],
   [/gender|(^|_)sex($|_)|nationality|photo|avatar|signature/, DataCategory.Identity, 'identity attribute'],
-  [/health|medical|diagnos|allerg|disab|blood|prescription|treatment|pregnan/, DataCategory.Health, 'health'],
-  [/fingerprint|face_?(id|print)|biometric|retina|iris/, DataCategory.Biometric, 'biometric'],
-  [/genetic|dna|genome/, DataCategory.Genetic, 'genetic'],
-  [/ethnic|race|racial/, DataCategory.RacialEthnicOrigin, 'racial or ethnic origin'],
+  [
+    /health|medical|diagnos|allerg|disabilit|blood|prescription|treatment|pregnan/,
+    DataCategory.Health,
+    'health',
+  ],
+  [/fingerprint|face_?(id|print)|biometric|retina|(^|_)iris($|_)/, DataCategory.Biometric, 'biometric'],
+  [/genetic|(^|_)dna($|_)|genome/, DataCategory.Genetic, 'genetic'],
+  [/ethnic|(^|_)races?($|_)|racial/, DataCategory.RacialEthnicOrigin, 'racial or ethnic origin'],
   [/religio|faith/, DataCategory.ReligiousBeliefs, 'religious belief'],
   [/political|party_?member/, DataCategory.PoliticalOpinions, 'political opinion'],
   [/union_?member|trade_?union/, DataCategory.TradeUnion, 'trade-union membership'],
-  [/sexual|orientation/, DataCategory.SexLifeOrientation, 'sex life or orientation'],
+  [/sexual|^orientation$/, DataCategory.SexLifeOrientation, 'sex life or orientation'],
   [/criminal|conviction|offen[cs]e|police_?record/, DataCategory.CriminalConvictions, 'criminal record'],
   [
     /last_?login|last_?seen|click|visit|purchase_?history|preference|(^|_)score($|_)|segment/,
@@ -58,10 +66,36 @@ const PATTERNS: [RegExp, DataCategory, string][] = [
   ],
 ];
 
+/** A column name in lower snake_case: `traceId` → `trace_id`, `grace-period` → `grace_period`. */
+export function snakeCaseName(column: string): string {
+  return column
+    .replace(/([a-z0-9])([A-Z])/g, '$1_$2')
+    .replace(/([A-Z]+)([A-Z][a-z])/g, '$1_$2')
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, '_')
+    .replace(/^_+|_+$/g, '');
+}
+
 export function guessPersonalData(column: string): PersonalDataGuess {
-  const name = column.toLowerCase();
+  const name = snakeCaseName(column);
   for (const [pattern, category, reason] of PATTERNS) {
     if (pattern.test(name)) return { likelyPersonal: true, suggestedCategory: category, reason };
   }
   return { likelyPersonal: false, suggestedCategory: null, reason: null };
+}
+
+/**
+ * The key a catalogue column would get as a field, or null when it cannot be registered: the
+ * register keeps schema, table and column to SQL identifiers (they are later quoted into SQL), so
+ * a name with spaces, hyphens or non-ASCII letters gets no (unusable) suggested key.
+ */
+export function suggestedFieldKey(
+  systemCode: string,
+  schema: string,
+  table: string,
+  column: string,
+): string | null {
+  if (![schema, table, column].every((name) => SQL_IDENTIFIER.test(name))) return null;
+  const key = fieldKeyOf(systemCode, `${schema}.${table}`, column);
+  return FIELD_KEY.test(key) ? key : null;
 }

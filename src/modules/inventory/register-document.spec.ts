@@ -118,6 +118,27 @@ describe('register document', () => {
     expect(validateRegister(next, current).map((p) => p.path)).toEqual(['purposes[a].status', 'purposes[b]']);
   });
 
+  it('imports bindings to a purpose the document retires, but never adds one to a purpose already retired', () => {
+    const bound = (purpose: string) => [
+      { column: 'email', dataCategory: 'contact', purposes: [{ purpose, actions: ['read'] }] },
+    ];
+    // An export of another instance: the purpose was retired after the field was bound to it.
+    const exported = doc([active('old', { status: 'retired' })], bound('old'));
+    expect(validateRegister(exported, empty)).toEqual([]);
+    // This import retires it: the binding it had (or is given in the same document) stays.
+    expect(validateRegister(exported, doc([active('old')], bound('old')))).toEqual([]);
+    expect(validateRegister(exported, doc([active('old')], []))).toEqual([]);
+    // Already retired in the register: it keeps its bindings, but gains none.
+    expect(validateRegister(exported, exported)).toEqual([]);
+    const gained = validateRegister(exported, doc([active('old', { status: 'retired' })], []));
+    expect(gained).toEqual([
+      {
+        path: 'systems[crm].datasets[public.customers].fields[email].purposes[0]',
+        message: 'purpose "old" is retired: no new field can be bound to it',
+      },
+    ]);
+  });
+
   it('diffs created, changed and retired entries per kind', () => {
     const current = doc(
       [active('a'), active('b')],

@@ -290,6 +290,13 @@ export function validateRegister(doc: RegisterDocument, current: RegisterDocumen
       new Set(field.purposes.map((b) => b.purpose)),
     ]),
   );
+  // "A retired purpose never gains a binding" is about the register as it is: only a purpose
+  // already retired there is frozen. A purpose the document retires, or creates retired (an export
+  // of another instance), keeps the bindings the document gives it: the binding predates the
+  // retirement, and the field is then flagged only_retired_purposes, not refused.
+  const retiredNow = new Set(
+    current.purposes.filter((p) => p.status === PurposeStatus.Retired).map((p) => p.code),
+  );
   const systemCodes = new Set<string>();
   for (const system of doc.systems) {
     const sPath = `systems[${system.code}]`;
@@ -317,12 +324,11 @@ export function validateRegister(doc: RegisterDocument, current: RegisterDocumen
         );
         if (anonymisation) add(`${fPath}.anonymisation`, anonymisation);
         const codes = field.purposes.map((b) => b.purpose);
-        for (const p of checkBindings(
-          { key, dataCategory: field.dataCategory },
-          codes,
-          bindable,
-          currentBindings.get(key),
-        )) {
+        const kept = new Set([
+          ...(currentBindings.get(key) ?? []),
+          ...codes.filter((c) => !retiredNow.has(c)),
+        ]);
+        for (const p of checkBindings({ key, dataCategory: field.dataCategory }, codes, bindable, kept)) {
           const index = codes.indexOf(p.purposeCode);
           add(
             `${fPath}.purposes[${index}]`,

@@ -204,7 +204,10 @@ export class RegisterIoService {
         old.status !== PurposeStatus.Retired &&
         stableJson(withoutStatus(old)) !== stableJson(withoutStatus(p))
       ) {
-        await this.purposes.updateWithin(m, p.code, declarationOf(p), actor);
+        // The document's final bindings were checked against its purposes (validateRegister).
+        await this.purposes.updateWithin(m, p.code, declarationOf(p), actor, undefined, {
+          bindingsCheckedByCaller: true,
+        });
       }
     }
     for (const p of ordered) {

@@ -12,7 +12,7 @@ import { SystemNotScannable, SystemUnreachable } from './inventory.errors';
 import { byString } from './inventory.mapper';
 import { fieldKeyOf, splitDatasetName, SystemKind } from './inventory.model';
 import { InventoryService } from './inventory.service';
-import { guessPersonalData } from './personal-data-guess';
+import { guessPersonalData, suggestedFieldKey } from './personal-data-guess';
 
 /** Kept short: a scan is interactive, and a hung customer database must not hold a request. */
 const CONNECT_TIMEOUT_MS = 5_000;
@@ -53,34 +53,50 @@ export class SystemScanService {
       );
     }
     const columns = await this.readCatalogue(code, connectionString, dto.schemas);
-    const schemas = dto.schemas ?? [...new Set(columns.map((c) => c.table_schema))].sort();
-
     const datasets = (await this.inventory.listDatasets(code)).map((d) => d.name);
-    const registered = new Set(
-      (await this.inventory.listAllFields({ system: code }, SYSTEM_ABILITY)).map((f) => f.key),
-    );
+    // Without `schemas`: every schema the database has, and every schema the register expects
+    // (a dropped or emptied schema lists no column, yet its registered fields are missing).
+    const schemas =
+      dto.schemas ??
+      [
+        ...new Set([
+          ...columns.map((c) => c.table_schema),
+          ...datasets.map((d) => splitDatasetName(d).schema),
+        ]),
+      ].sort(byString);
+
+    const fields = await this.inventory.listAllFields({ system: code }, SYSTEM_ABILITY);
+    const registered = new Set(fields.map((f) => f.key));
     const present = new Set<string>();
-    const unregistered: UnregisteredColumn[] = [];
+    const found: { sortKey: string; column: UnregisteredColumn }[] = [];
     for (const c of columns) {
       const dataset = `${c.table_schema}.${c.table_name}`;
       const key = fieldKeyOf(code, dataset, c.column_name);
       present.add(key);
       if (registered.has(key)) continue;
-      unregistered.push({
-        schema: c.table_schema,
-        table: c.table_name,
-        column: c.column_name,
-        dataType: c.data_type,
-        dataset: datasets.includes(dataset) ? dataset : null,
-        suggestedKey: key,
-        ...guessPersonalData(c.column_name),
+      // A name outside the register's identifier alphabet cannot become a field: no key is suggested.
+      const suggestedKey = suggestedFieldKey(code, c.table_schema, c.table_name, c.column_name);
+      found.push({
+        sortKey: key,
+        column: {
+          schema: c.table_schema,
+          table: c.table_name,
+          column: c.column_name,
+          dataType: c.data_type,
+          dataset: datasets.includes(dataset) ? dataset : null,
+          suggestedKey,
+          registrable: suggestedKey !== null,
+          ...guessPersonalData(c.column_name),
+        },
       });
     }
-    unregistered.sort(
-      (a, b) =>
-        Number(b.likelyPersonal) - Number(a.likelyPersonal) || byString(a.suggestedKey, b.suggestedKey),
-    );
-    const missing: MissingColumn[] = (await this.inventory.listAllFields({ system: code }, SYSTEM_ABILITY))
+    const unregistered = found
+      .sort(
+        (a, b) =>
+          Number(b.column.likelyPersonal) - Number(a.column.likelyPersonal) || byString(a.sortKey, b.sortKey),
+      )
+      .map((f) => f.column);
+    const missing: MissingColumn[] = fields
       .filter((f) => schemas.includes(splitDatasetName(f.dataset).schema) && !present.has(f.key))
       .map((f) => ({ key: f.key, dataset: f.dataset, column: f.column }));
 
@@ -142,13 +158,22 @@ export class SystemScanService {
     try {
       await client.connect();
       await client.query('BEGIN TRANSACTION READ ONLY');
+      // pg_catalog, not information_schema: information_schema.columns lists only the columns the
+      // connecting role holds a privilege on (a least-privilege scan role would miss tables), and
+      // lists view columns too. Tables and partitioned tables only; a partition's columns are its
+      // parent's (registered under the parent's name). Dropped columns keep a pg_attribute row.
       const result = await client.query<CatalogueColumn>(
-        `SELECT table_schema, table_name, column_name, data_type
-           FROM information_schema.columns
-          WHERE table_schema NOT IN ('pg_catalog', 'information_schema')
-            AND table_schema NOT LIKE 'pg\\_toast%' AND table_schema NOT LIKE 'pg\\_temp%'
-            AND ($1::text[] IS NULL OR table_schema = ANY($1::text[]))
-          ORDER BY table_schema, table_name, ordinal_position`,
+        `SELECT n.nspname AS table_schema, c.relname AS table_name, a.attname AS column_name,
+                pg_catalog.format_type(a.atttypid, a.atttypmod) AS data_type
+           FROM pg_catalog.pg_attribute a
+           JOIN pg_catalog.pg_class c ON c.oid = a.attrelid
+           JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+          WHERE c.relkind IN ('r', 'p') AND NOT c.relispartition
+            AND a.attnum > 0 AND NOT a.attisdropped
+            AND n.nspname NOT IN ('pg_catalog', 'information_schema')
+            AND n.nspname NOT LIKE 'pg\\_toast%' AND n.nspname NOT LIKE 'pg\\_temp%'
+            AND ($1::text[] IS NULL OR n.nspname = ANY($1::text[]))
+          ORDER BY n.nspname, c.relname, a.attnum`,
         [schemas ?? null],
       );
       await client.query('COMMIT');

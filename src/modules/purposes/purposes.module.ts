@@ -2,13 +2,14 @@ import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { PurposeEntity } from './entities/purpose.entity';
 import { PurposeVersionEntity } from './entities/purpose-version.entity';
+import { PurposeFieldBindings } from './purpose-field-bindings';
 import { PurposesController } from './purposes.controller';
 import { PurposesService } from './purposes.service';
 
 @Module({
   imports: [TypeOrmModule.forFeature([PurposeEntity, PurposeVersionEntity])],
   controllers: [PurposesController],
-  providers: [PurposesService],
-  exports: [PurposesService],
+  providers: [PurposesService, PurposeFieldBindings],
+  exports: [PurposesService, PurposeFieldBindings],
 })
 export class PurposesModule {}

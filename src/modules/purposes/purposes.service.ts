@@ -16,6 +16,7 @@ import type { PurposeHistoryDto, PurposePageDto, PurposeResponseDto } from './dt
 import type { UpdatePurposeDto } from './dto/update-purpose.dto';
 import { PurposeEntity } from './entities/purpose.entity';
 import { PurposeChange, PurposeVersionEntity } from './entities/purpose-version.entity';
+import { PurposeFieldBindings } from './purpose-field-bindings';
 import { declarationOf, resolveWithin, toPurposeResponse } from './purpose.mapper';
 import {
   checkActivation,
@@ -27,6 +28,7 @@ import {
 import {
   ParentPurposeNotFound,
   PurposeAlreadyExists,
+  PurposeConditionInUse,
   PurposeHasActiveChildren,
   PurposeHierarchyCycle,
   PurposeNotDeletable,
@@ -40,6 +42,16 @@ import {
 
 /** What other modules read of a purpose: its effective declaration. */
 export type PurposeView = PurposeResponseDto;
+
+/** Options of updateWithin for callers that check the same rules themselves, on a whole document. */
+export interface UpdateWithinOptions {
+  /**
+   * The register import validates the final bindings against the document's purposes as a whole
+   * (and may unbind the special-category fields in the same import): the per-purpose check of the
+   * current bindings would refuse a change the document makes consistent.
+   */
+  bindingsCheckedByCaller?: boolean;
+}
 
 /** Properties of the update DTO that map 1:1 to columns. */
 const SIMPLE_PROPERTIES = [
@@ -71,6 +83,7 @@ export class PurposesService {
     @InjectDataSource() private readonly dataSource: DataSource,
     private readonly audit: AuditService,
     private readonly registerRevision: RegisterRevisionService,
+    private readonly fieldBindings: PurposeFieldBindings,
   ) {}
 
   async create(dto: CreatePurposeDto, actor: Actor): Promise<PurposeView> {
@@ -110,6 +123,20 @@ export class PurposesService {
       const children = await m.count(PurposeEntity, { where: { parentCode: code } });
       if (children > 0)
         throw new PurposeNotDeletable(`Purpose "${code}" has sub-purposes; delete or move them first`);
+      // History outlives the draft: a last version says it was discarded, by whom and when.
+      await m.save(
+        Object.assign(new PurposeVersionEntity(), {
+          purposeId: purpose.id,
+          code: purpose.code,
+          version: purpose.version + 1,
+          change: 'deleted' satisfies PurposeChange,
+          changedFields: [],
+          snapshot: declarationOf(purpose) as unknown as Record<string, unknown>,
+          actor,
+          changedAt: new Date(),
+          requestId: currentRequestId() ?? null,
+        }),
+      );
       await m.delete(PurposeEntity, { id: purpose.id });
       await this.registerRevision.bump(m);
       await this.audit.recordInTransaction(m, {
@@ -166,6 +193,7 @@ export class PurposesService {
     return {
       code,
       versions: versions.map((v) => ({
+        purposeId: v.purposeId,
         version: v.version,
         change: v.change,
         changedFields: v.changedFields,
@@ -209,6 +237,7 @@ export class PurposesService {
     dto: UpdatePurposeDto,
     actor: Actor,
     expectedVersion?: number,
+    options: UpdateWithinOptions = {},
   ): Promise<PurposeView> {
     const purpose = await this.lockPurpose(m, code, expectedVersion);
     if (purpose.status === PurposeStatus.Retired) {
@@ -216,6 +245,7 @@ export class PurposesService {
     }
     const before = declarationOf(purpose);
     const register = await this.loadRegister(m);
+    const conditionsBefore = subtreeConditions(code, register);
     if ('parentCode' in dto && (dto.parentCode ?? null) !== purpose.parentCode) {
       if (purpose.status !== PurposeStatus.Draft) {
         throw new PurposeParentLocked('The parent of a purpose can only change while it is a draft');
@@ -233,6 +263,9 @@ export class PurposesService {
         : checkDeclaration(effective),
     );
     this.assertDescendantsStayValid(purpose, register);
+    if (!options.bindingsCheckedByCaller) {
+      await this.assertSpecialFieldsKeepCondition(m, conditionsBefore, subtreeConditions(code, register));
+    }
     purpose.version += 1;
     purpose.updatedBy = actor.id;
     const saved = await m.save(PurposeEntity, purpose);
@@ -359,6 +392,33 @@ export class PurposesService {
     this.assertRules(problems, 'This change would break the sub-purposes that inherit from it');
   }
 
+  /**
+   * A special-category field may only be bound to a purpose with an effective art. 9(2) condition:
+   * a change that takes the condition away (clearing it, or a parent's that sub-purposes inherit)
+   * is refused while such fields are bound, naming them (unbind or re-bind them first).
+   */
+  private async assertSpecialFieldsKeepCondition(
+    m: EntityManager,
+    before: Map<string, string | null>,
+    after: Map<string, string | null>,
+  ): Promise<void> {
+    const losing = [...after].filter(([c, condition]) => !condition && before.get(c)).map(([c]) => c);
+    const bound = await this.fieldBindings.specialFieldsBoundTo(m, losing);
+    if (bound.length === 0) return;
+    const details = bound.map((b) => ({
+      property: 'specialCategoryCondition',
+      purposeCode: b.purposeCode,
+      fieldKey: b.fieldKey,
+      message: `special-category field "${b.fieldKey}" is bound to purpose "${b.purposeCode}", which would lose its art. 9(2) condition`,
+    }));
+    throw new PurposeConditionInUse(
+      `The change would leave special-category fields bound to a purpose without an art. 9(2) condition ` +
+        `(specialCategoryCondition): ${bound.map((b) => `${b.fieldKey} (${b.purposeCode})`).join(', ')}; ` +
+        `unbind them first`,
+      details,
+    );
+  }
+
   private assertRules(problems: RuleViolation[], lead = 'The purpose breaks a register rule'): void {
     if (problems.length === 0) return;
     throw new PurposeRuleViolated(`${lead}: ${problems.map((p) => p.message).join('; ')}`, problems);
@@ -406,6 +466,19 @@ export class PurposesService {
   private view(purpose: PurposeEntity, register: Map<string, PurposeEntity>): PurposeView {
     return toPurposeResponse(purpose, resolveWithin(purpose, register));
   }
+}
+
+/** The effective art. 9(2) condition of a purpose and of each of its descendants. */
+function subtreeConditions(code: string, register: Map<string, PurposeEntity>): Map<string, string | null> {
+  const out = new Map<string, string | null>();
+  const visit = (c: string) => {
+    const p = register.get(c);
+    if (!p || out.has(c)) return;
+    out.set(c, resolveWithin(p, register).effective.specialCategoryCondition ?? null);
+    for (const child of register.values()) if (child.parentCode === c) visit(child.code);
+  };
+  visit(code);
+  return out;
 }
 
 function applyDeclaration(purpose: PurposeEntity, dto: PurposeDeclarationDto, creating: boolean): void {

@@ -190,8 +190,14 @@ export class FieldBindingResponseDto {
 export class EffectiveRetentionDto {
   @ApiProperty({ example: 'P3Y' }) duration!: string;
   @ApiProperty({ example: 'last_interaction' }) trigger!: string;
-  @ApiProperty({ example: 'sales.orders', description: 'The active purpose with the longest retention' })
-  purposeCode!: string;
+  @ApiProperty({
+    nullable: true,
+    type: String,
+    example: 'sales.orders',
+    description:
+      'The active purpose with the longest retention; null for an application when it is not one of its purposes',
+  })
+  purposeCode!: string | null;
 }
 
 export class PersonalFieldResponseDto {

@@ -27,8 +27,19 @@ export class UnregisteredColumnDto {
     description: 'Registered dataset of the column; null when the table itself is not registered',
   })
   dataset!: string | null;
-  @ApiProperty({ example: 'crm.customers.phone', description: 'Key the field would get' })
-  suggestedKey!: string;
+  @ApiProperty({
+    nullable: true,
+    type: String,
+    example: 'crm.customers.phone',
+    description: 'Key the field would get; null when the column cannot be registered (see registrable)',
+  })
+  suggestedKey!: string | null;
+  @ApiProperty({
+    example: true,
+    description:
+      'False when the schema, table or column name is not a SQL identifier (spaces, hyphens…): the register cannot hold it as is',
+  })
+  registrable!: boolean;
   @ApiProperty({ example: true, description: 'The column name suggests personal data' })
   likelyPersonal!: boolean;
   @ApiProperty({ enum: DataCategory, nullable: true, example: DataCategory.Contact })

@@ -7,7 +7,10 @@ export interface UnregisteredColumn {
   dataType: string;
   /** The registered dataset this column belongs to, or null when its table is not registered at all. */
   dataset: string | null;
-  suggestedKey: string;
+  /** The key the field would get; null when a name is no SQL identifier (the column cannot be registered). */
+  suggestedKey: string | null;
+  /** False when schema, table or column is outside the register's identifier alphabet (spaces, hyphens…). */
+  registrable: boolean;
   likelyPersonal: boolean;
   suggestedCategory: string | null;
   reason: string | null;

@@ -4,12 +4,12 @@ import { PageQueryDto } from '../../../common/pagination/cursor';
 import { LegalBasis, PurposeStatus } from '../purpose.model';
 
 export class ListPurposesQueryDto extends PageQueryDto {
-  @ApiPropertyOptional({ enum: PurposeStatus })
+  @ApiPropertyOptional({ enum: PurposeStatus, example: PurposeStatus.Active })
   @IsOptional()
   @IsEnum(PurposeStatus)
   status?: PurposeStatus;
 
-  @ApiPropertyOptional({ enum: LegalBasis })
+  @ApiPropertyOptional({ enum: LegalBasis, example: LegalBasis.Consent })
   @IsOptional()
   @IsEnum(LegalBasis)
   legalBasis?: LegalBasis;

@@ -56,6 +56,7 @@ export class PurposeDeclarationDto {
 
   @ApiPropertyOptional({
     enum: SpecialCategoryCondition,
+    example: SpecialCategoryCondition.ExplicitConsent,
     description: 'Art. 9(2) condition (or art. 10) allowing special-category data under this purpose',
   })
   @IsOptional()

@@ -1,7 +1,7 @@
 import { Column, Entity, Index, PrimaryGeneratedColumn } from 'typeorm';
 import type { Actor } from '../../../policies/principal';
 
-export type PurposeChange = 'created' | 'updated' | 'activated' | 'retired';
+export type PurposeChange = 'created' | 'updated' | 'activated' | 'retired' | 'deleted';
 
 /** One version of a purpose as the register held it, with who changed what and when. */
 @Entity({ name: 'purpose_version' })
