@@ -26,8 +26,12 @@ export function decodeCursor<T extends unknown[]>(cursor: string, arity: number)
   throw new InvalidCursor('The cursor is malformed; use the nextCursor value of a previous page');
 }
 
+/** What a cursor looks like (opaque: base64url of the last row's sort keys). */
+const CURSOR_EXAMPLE =
+  'WyIyMDI1LTAzLTE0VDA5OjI2OjUzLjU4OVoiLCIzZjBjNWEyZS04ZDFiLTRjN2EtOWU0NC0wYjZjMmYxZDlhMTciXQ';
+
 export class PageQueryDto {
-  @ApiPropertyOptional({ description: 'Page size', minimum: 1, maximum: 500, default: 50 })
+  @ApiPropertyOptional({ description: 'Page size', minimum: 1, maximum: 500, default: 50, example: 50 })
   @IsOptional()
   @Type(() => Number)
   @IsInt()
@@ -35,7 +39,7 @@ export class PageQueryDto {
   @Max(500)
   limit?: number;
 
-  @ApiPropertyOptional({ description: 'nextCursor of the previous page' })
+  @ApiPropertyOptional({ description: 'nextCursor of the previous page', example: CURSOR_EXAMPLE })
   @IsOptional()
   @IsString()
   @MaxLength(1024)
@@ -47,6 +51,7 @@ export class PageInfoDto {
     nullable: true,
     type: String,
     description: 'Pass as `cursor` to get the next page; null on the last page',
+    example: CURSOR_EXAMPLE,
   })
   nextCursor!: string | null;
 }

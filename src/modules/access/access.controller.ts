@@ -9,6 +9,7 @@ import {
   ApiTags,
   ApiUnprocessableEntityResponse,
 } from '@nestjs/swagger';
+import { ApiErrorResponses } from '../../common/decorators/api-error-responses.decorator';
 import { ErrorBodyDto } from '../../common/errors/error-body.dto';
 import type { AppAbility } from '../../policies/ability.factory';
 import { AccessMode, Action } from '../../policies/action.enum';
@@ -28,6 +29,7 @@ import {
   AccessExplanationDto,
 } from './dto/access-decision.response.dto';
 
+@ApiErrorResponses()
 @ApiTags('access')
 @ApiBearerAuth()
 @ApiServiceUnavailableResponse({

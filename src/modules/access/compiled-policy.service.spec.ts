@@ -44,14 +44,7 @@ describe('CompiledPolicyService', () => {
       transaction: (_isolation: string, work: (m: unknown) => Promise<unknown>) =>
         work({ query: () => Promise.resolve([]) }),
     } as unknown as DataSource;
-    return new CompiledPolicyService(
-      dataSource,
-      config,
-      purposes,
-      inventory,
-      registerRevision,
-      subjectState,
-    );
+    return new CompiledPolicyService(dataSource, config, purposes, inventory, registerRevision, subjectState);
   };
 
   beforeEach(async () => {

@@ -5,10 +5,12 @@ import {
   ApiNotFoundResponse,
   ApiOkResponse,
   ApiOperation,
+  ApiParam,
   ApiProduces,
   ApiServiceUnavailableResponse,
   ApiTags,
 } from '@nestjs/swagger';
+import { ApiErrorResponses } from '../../common/decorators/api-error-responses.decorator';
 import { ErrorBodyDto } from '../../common/errors/error-body.dto';
 import { Action } from '../../policies/action.enum';
 import { CheckPolicy } from '../../policies/check-policy.decorator';
@@ -32,6 +34,7 @@ import {
 import { PageQueryDto } from '../../common/pagination/cursor';
 
 /** Read-only: auditors and DPOs read, verify and export the trail; nobody writes through the API. */
+@ApiErrorResponses()
 @ApiTags('audit')
 @ApiBearerAuth()
 @ApiBadRequestResponse({ type: ErrorBodyDto, description: 'Invalid filter, range, sequence or cursor' })
@@ -57,6 +60,7 @@ export class AuditController {
   @ApiOperation({ summary: 'One event by sequence number' })
   @ApiOkResponse({ type: AuditEventResponseDto })
   @ApiNotFoundResponse({ type: ErrorBodyDto, description: 'No event with this sequence number' })
+  @ApiParam({ name: 'seq', example: 1042, description: 'Sequence number of the event' })
   get(@Param('seq', AuditSeqPipe) seq: number): Promise<AuditEventResponseDto> {
     return this.query.get(seq);
   }

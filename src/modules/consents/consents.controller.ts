@@ -23,6 +23,7 @@ import {
   ApiUnprocessableEntityResponse,
 } from '@nestjs/swagger';
 import type { Request } from 'express';
+import { ApiErrorResponses } from '../../common/decorators/api-error-responses.decorator';
 import { ErrorBodyDto } from '../../common/errors/error-body.dto';
 import type { AppAbility } from '../../policies/ability.factory';
 import { Action } from '../../policies/action.enum';
@@ -41,6 +42,7 @@ const SUBJECT_PARAM = {
   description: 'Data subject id as known to the calling systems (1–200 printable characters)',
 };
 
+@ApiErrorResponses()
 @ApiTags('consents')
 @ApiBearerAuth()
 @Controller()

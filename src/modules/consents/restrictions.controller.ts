@@ -11,6 +11,8 @@ import {
   ApiTags,
   ApiUnprocessableEntityResponse,
 } from '@nestjs/swagger';
+import { ApiUuidParam } from '../../common/decorators/api-params.decorator';
+import { ApiErrorResponses } from '../../common/decorators/api-error-responses.decorator';
 import { ErrorBodyDto } from '../../common/errors/error-body.dto';
 import type { AppAbility } from '../../policies/ability.factory';
 import { Action } from '../../policies/action.enum';
@@ -28,6 +30,7 @@ import { SubjectIdPipe } from './subject-id.pipe';
 
 const SUBJECT_PARAM = { name: 'subjectId', example: 'customer-42', description: 'Data subject id' };
 
+@ApiErrorResponses()
 @ApiTags('consents')
 @ApiBearerAuth()
 @Controller('subjects/:subjectId/restrictions')
@@ -71,7 +74,7 @@ export class RestrictionsController {
   @CheckPolicy(Action.Update, 'Restriction')
   @ApiOperation({ summary: 'Lift a restriction or objection (takes effect at once)' })
   @ApiParam(SUBJECT_PARAM)
-  @ApiParam({ name: 'restrictionId', format: 'uuid' })
+  @ApiUuidParam('restrictionId', 'a3d5e7f9-1b2c-4d6e-8f0a-2b4c6d8e0f1a', 'Restriction or objection id')
   @ApiOkResponse({ type: RestrictionResponseDto })
   @ApiNotFoundResponse({ type: ErrorBodyDto })
   @ApiConflictResponse({ type: ErrorBodyDto, description: 'Already lifted' })

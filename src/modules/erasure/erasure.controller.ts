@@ -9,6 +9,8 @@ import {
   ApiParam,
   ApiTags,
 } from '@nestjs/swagger';
+import { ApiUuidParam } from '../../common/decorators/api-params.decorator';
+import { ApiErrorResponses } from '../../common/decorators/api-error-responses.decorator';
 import { ErrorBodyDto } from '../../common/errors/error-body.dto';
 import { Action } from '../../policies/action.enum';
 import { CheckPolicy } from '../../policies/check-policy.decorator';
@@ -18,6 +20,7 @@ import { SubjectIdPipe } from '../consents/subject-id.pipe';
 import { ErasureRequestListDto, ErasureRequestResponseDto, RequestErasureDto } from './dto/erasure.dto';
 import { ErasureService } from './erasure.service';
 
+@ApiErrorResponses()
 @ApiTags('erasure')
 @ApiBearerAuth()
 @Controller('subjects/:subjectId/erasure')
@@ -57,6 +60,7 @@ export class ErasureController {
   @ApiParam({ name: 'subjectId', example: 'cust-4711' })
   @ApiOkResponse({ type: ErasureRequestResponseDto })
   @ApiNotFoundResponse({ type: ErrorBodyDto })
+  @ApiUuidParam('requestId', '9a1e4c1b-5d3f-4b7e-8a2c-1f0e9d8c7b6a', 'Erasure request id')
   get(
     @Param('subjectId', SubjectIdPipe) subjectId: string,
     @Param('requestId', new ParseUUIDPipe()) requestId: string,

@@ -7,9 +7,12 @@ import {
   ApiNotFoundResponse,
   ApiOkResponse,
   ApiOperation,
+  ApiParam,
   ApiTags,
   ApiUnprocessableEntityResponse,
 } from '@nestjs/swagger';
+import { ApiCodeParam } from '../../common/decorators/api-params.decorator';
+import { ApiErrorResponses } from '../../common/decorators/api-error-responses.decorator';
 import { ErrorBodyDto } from '../../common/errors/error-body.dto';
 import { PurposeCodePipe } from '../../common/pipes/purpose-code.pipe';
 import type { AppAbility } from '../../policies/ability.factory';
@@ -29,6 +32,13 @@ import {
 import { FieldKeyPipe } from './inventory.pipes';
 import { InventoryService } from './inventory.service';
 
+const FIELD_KEY_PARAM = {
+  name: 'key',
+  example: 'crm.customers.email',
+  description: 'Field key: system.table.column (or system.schema.table.column)',
+};
+
+@ApiErrorResponses()
 @ApiTags('inventory')
 @ApiBearerAuth()
 @ApiNotFoundResponse({ type: ErrorBodyDto, description: 'No such field (or not visible to the caller)' })
@@ -64,6 +74,7 @@ export class FieldsController {
   @CheckPolicy(Action.Read, 'PersonalField')
   @ApiOperation({ summary: 'Read a field with its bindings, effective retention and flags' })
   @ApiOkResponse({ type: PersonalFieldResponseDto })
+  @ApiParam(FIELD_KEY_PARAM)
   get(
     @Param('key', FieldKeyPipe) key: string,
     @CurrentAbility() ability: AppAbility,
@@ -79,6 +90,7 @@ export class FieldsController {
     type: ErrorBodyDto,
     description: 'Special category bound to a purpose without an art. 9(2) condition',
   })
+  @ApiParam(FIELD_KEY_PARAM)
   update(
     @Param('key', FieldKeyPipe) key: string,
     @Body() dto: UpdateFieldDto,
@@ -92,6 +104,7 @@ export class FieldsController {
   @CheckPolicy(Action.Delete, 'PersonalField')
   @ApiOperation({ summary: 'Remove a field and its bindings' })
   @ApiNoContentResponse()
+  @ApiParam(FIELD_KEY_PARAM)
   delete(@Param('key', FieldKeyPipe) key: string, @CurrentActor() actor: Actor): Promise<void> {
     return this.inventory.deleteField(key, actor);
   }
@@ -104,6 +117,7 @@ export class FieldsController {
     type: ErrorBodyDto,
     description: 'Unknown or retired purpose, or special category without an art. 9(2) condition',
   })
+  @ApiParam(FIELD_KEY_PARAM)
   replaceBindings(
     @Param('key', FieldKeyPipe) key: string,
     @Body() dto: ReplaceFieldBindingsDto,
@@ -116,6 +130,7 @@ export class FieldsController {
   @CheckPolicy(Action.Read, 'PersonalField')
   @ApiOperation({ summary: 'Fields bound to a purpose' })
   @ApiOkResponse({ type: PersonalFieldListDto })
+  @ApiCodeParam()
   async listOfPurpose(
     @Param('code', PurposeCodePipe) code: string,
     @CurrentAbility() ability: AppAbility,

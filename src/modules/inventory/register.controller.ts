@@ -11,6 +11,7 @@ import {
   ApiUnprocessableEntityResponse,
 } from '@nestjs/swagger';
 import type { Response } from 'express';
+import { ApiErrorResponses } from '../../common/decorators/api-error-responses.decorator';
 import { ErrorBodyDto } from '../../common/errors/error-body.dto';
 import { Action } from '../../policies/action.enum';
 import { CheckPolicy } from '../../policies/check-policy.decorator';
@@ -24,6 +25,7 @@ import {
 } from './dto/register.dto';
 import { RegisterIoService } from './register-io.service';
 
+@ApiErrorResponses()
 @ApiTags('register')
 @ApiBearerAuth()
 @Controller('register')

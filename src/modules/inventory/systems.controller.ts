@@ -3,16 +3,18 @@ import {
   ApiBearerAuth,
   ApiConflictResponse,
   ApiCreatedResponse,
-  ApiHeader,
   ApiNoContentResponse,
   ApiNotFoundResponse,
   ApiOkResponse,
   ApiOperation,
+  ApiParam,
   ApiPreconditionFailedResponse,
   ApiServiceUnavailableResponse,
   ApiTags,
   ApiUnprocessableEntityResponse,
 } from '@nestjs/swagger';
+import { ApiIfMatchHeader, ApiSystemCodeParam } from '../../common/decorators/api-params.decorator';
+import { ApiErrorResponses } from '../../common/decorators/api-error-responses.decorator';
 import { IfMatchVersion } from '../../common/decorators/if-match-version.decorator';
 import { ErrorBodyDto } from '../../common/errors/error-body.dto';
 import { Action } from '../../policies/action.enum';
@@ -26,6 +28,13 @@ import { DatasetNamePipe, SystemCodePipe } from './inventory.pipes';
 import { InventoryService } from './inventory.service';
 import { SystemScanService } from './system-scan.service';
 
+const DATASET_NAME_PARAM = {
+  name: 'name',
+  example: 'public.customers',
+  description: 'Dataset name (`schema.table`)',
+};
+
+@ApiErrorResponses()
 @ApiTags('inventory')
 @ApiBearerAuth()
 @ApiNotFoundResponse({ type: ErrorBodyDto, description: 'No such system or dataset' })
@@ -58,6 +67,7 @@ export class SystemsController {
   @CheckPolicy(Action.Read, 'System')
   @ApiOperation({ summary: 'Read a system' })
   @ApiOkResponse({ type: SystemResponseDto })
+  @ApiSystemCodeParam()
   get(@Param('code', SystemCodePipe) code: string): Promise<SystemResponseDto> {
     return this.inventory.getSystem(code);
   }
@@ -65,10 +75,11 @@ export class SystemsController {
   @Patch(':code')
   @CheckPolicy(Action.Update, 'System')
   @ApiOperation({ summary: 'Edit a system (absent = unchanged, null = clear; secrets are write-only)' })
-  @ApiHeader({ name: 'If-Match', required: false, description: 'Expected current version, e.g. "2"' })
+  @ApiIfMatchHeader('"2"')
   @ApiOkResponse({ type: SystemResponseDto })
   @ApiPreconditionFailedResponse({ type: ErrorBodyDto, description: 'If-Match version is stale' })
   @ApiUnprocessableEntityResponse({ type: ErrorBodyDto, description: 'Property not allowed for this kind' })
+  @ApiSystemCodeParam()
   update(
     @Param('code', SystemCodePipe) code: string,
     @Body() dto: UpdateSystemDto,
@@ -84,6 +95,7 @@ export class SystemsController {
   @ApiOperation({ summary: 'Remove a system that has no datasets left' })
   @ApiNoContentResponse()
   @ApiConflictResponse({ type: ErrorBodyDto, description: 'The system still has datasets' })
+  @ApiSystemCodeParam()
   delete(@Param('code', SystemCodePipe) code: string, @CurrentActor() actor: Actor): Promise<void> {
     return this.inventory.deleteSystem(code, actor);
   }
@@ -100,6 +112,7 @@ export class SystemsController {
     description: 'Not a postgres system, or no connection',
   })
   @ApiServiceUnavailableResponse({ type: ErrorBodyDto, description: 'The system database is unreachable' })
+  @ApiSystemCodeParam()
   scan(
     @Param('code', SystemCodePipe) code: string,
     @Body() dto: ScanSystemDto,
@@ -113,6 +126,7 @@ export class SystemsController {
   @ApiOperation({ summary: 'Declare a dataset (schema.table) of a system' })
   @ApiCreatedResponse({ type: DatasetResponseDto })
   @ApiConflictResponse({ type: ErrorBodyDto, description: 'Dataset already declared' })
+  @ApiSystemCodeParam()
   createDataset(
     @Param('code', SystemCodePipe) code: string,
     @Body() dto: CreateDatasetDto,
@@ -125,6 +139,7 @@ export class SystemsController {
   @CheckPolicy(Action.Read, 'Dataset')
   @ApiOperation({ summary: 'List the datasets of a system' })
   @ApiOkResponse({ type: DatasetListDto })
+  @ApiSystemCodeParam()
   async listDatasets(@Param('code', SystemCodePipe) code: string): Promise<DatasetListDto> {
     return { items: await this.inventory.listDatasets(code) };
   }
@@ -133,6 +148,8 @@ export class SystemsController {
   @CheckPolicy(Action.Read, 'Dataset')
   @ApiOperation({ summary: 'Read a dataset' })
   @ApiOkResponse({ type: DatasetResponseDto })
+  @ApiSystemCodeParam()
+  @ApiParam(DATASET_NAME_PARAM)
   getDataset(
     @Param('code', SystemCodePipe) code: string,
     @Param('name', DatasetNamePipe) name: string,
@@ -144,6 +161,8 @@ export class SystemsController {
   @CheckPolicy(Action.Update, 'Dataset')
   @ApiOperation({ summary: 'Edit a dataset (primary key, subject column, timestamp columns)' })
   @ApiOkResponse({ type: DatasetResponseDto })
+  @ApiSystemCodeParam()
+  @ApiParam(DATASET_NAME_PARAM)
   updateDataset(
     @Param('code', SystemCodePipe) code: string,
     @Param('name', DatasetNamePipe) name: string,
@@ -159,6 +178,8 @@ export class SystemsController {
   @ApiOperation({ summary: 'Remove a dataset that has no fields left' })
   @ApiNoContentResponse()
   @ApiConflictResponse({ type: ErrorBodyDto, description: 'The dataset still has fields' })
+  @ApiSystemCodeParam()
+  @ApiParam(DATASET_NAME_PARAM)
   deleteDataset(
     @Param('code', SystemCodePipe) code: string,
     @Param('name', DatasetNamePipe) name: string,

@@ -8,6 +8,8 @@ import {
   ApiOperation,
   ApiTags,
 } from '@nestjs/swagger';
+import { ApiUuidParam } from '../../common/decorators/api-params.decorator';
+import { ApiErrorResponses } from '../../common/decorators/api-error-responses.decorator';
 import { ErrorBodyDto } from '../../common/errors/error-body.dto';
 import { Action } from '../../policies/action.enum';
 import { CheckPolicy } from '../../policies/check-policy.decorator';
@@ -21,6 +23,7 @@ import {
 } from './dto/legal-hold.dto';
 import { LegalHoldsService } from './legal-holds.service';
 
+@ApiErrorResponses()
 @ApiTags('legal holds')
 @ApiBearerAuth()
 @Controller('legal-holds')
@@ -50,6 +53,7 @@ export class LegalHoldsController {
   @ApiOperation({ summary: 'One legal hold' })
   @ApiOkResponse({ type: LegalHoldResponseDto })
   @ApiNotFoundResponse({ type: ErrorBodyDto })
+  @ApiUuidParam('id', '0b6f3f2e-5a0e-4c55-9d55-2b1f8f7c9a10', 'Legal hold id')
   get(@Param('id', new ParseUUIDPipe()) id: string): Promise<LegalHoldResponseDto> {
     return this.holds.get(id);
   }
@@ -60,6 +64,7 @@ export class LegalHoldsController {
   @ApiOkResponse({ type: LegalHoldResponseDto })
   @ApiNotFoundResponse({ type: ErrorBodyDto })
   @ApiConflictResponse({ type: ErrorBodyDto, description: 'Already lifted' })
+  @ApiUuidParam('id', '0b6f3f2e-5a0e-4c55-9d55-2b1f8f7c9a10', 'Legal hold id')
   lift(
     @Param('id', new ParseUUIDPipe()) id: string,
     @CurrentActor() actor: Actor,

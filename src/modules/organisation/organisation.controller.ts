@@ -7,6 +7,7 @@ import {
   ApiPreconditionFailedResponse,
   ApiTags,
 } from '@nestjs/swagger';
+import { ApiErrorResponses } from '../../common/decorators/api-error-responses.decorator';
 import { IfMatchVersion } from '../../common/decorators/if-match-version.decorator';
 import { ErrorBodyDto } from '../../common/errors/error-body.dto';
 import { Action } from '../../policies/action.enum';
@@ -16,6 +17,7 @@ import { CurrentActor } from '../../policies/request-principal';
 import { OrganisationResponseDto, PutOrganisationDto } from './dto/organisation.dto';
 import { OrganisationService } from './organisation.service';
 
+@ApiErrorResponses()
 @ApiTags('register')
 @ApiBearerAuth()
 @Controller('register/organisation')

@@ -1,11 +1,13 @@
 import { Controller, Get } from '@nestjs/common';
 import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiErrorResponses } from '../../common/decorators/api-error-responses.decorator';
 import { Action } from '../../policies/action.enum';
 import { CheckPolicy } from '../../policies/check-policy.decorator';
 import type { AuthenticatedPrincipal } from '../../policies/principal';
 import { CurrentPrincipal } from '../../policies/request-principal';
 import { MeResponseDto } from './dto/principal.response.dto';
 
+@ApiErrorResponses()
 @ApiTags('principals')
 @ApiBearerAuth()
 @Controller('me')

@@ -23,6 +23,7 @@ import {
   ApiTags,
   ApiUnprocessableEntityResponse,
 } from '@nestjs/swagger';
+import { ApiErrorResponses } from '../../common/decorators/api-error-responses.decorator';
 import { ErrorBodyDto } from '../../common/errors/error-body.dto';
 import { Action } from '../../policies/action.enum';
 import { CheckPolicy } from '../../policies/check-policy.decorator';
@@ -45,6 +46,7 @@ import { PrincipalsService } from './principals.service';
 
 const PRINCIPAL_ID = { name: 'id', format: 'uuid', example: '0b8e6a4c-5f0e-4f55-b0a4-1f1d2c3b4a59' };
 
+@ApiErrorResponses()
 @ApiTags('principals')
 @ApiBearerAuth()
 @ApiNotFoundResponse({ type: ErrorBodyDto, description: 'No such principal or key' })

@@ -3,7 +3,6 @@ import {
   ApiBearerAuth,
   ApiConflictResponse,
   ApiCreatedResponse,
-  ApiHeader,
   ApiNoContentResponse,
   ApiNotFoundResponse,
   ApiOkResponse,
@@ -12,6 +11,8 @@ import {
   ApiTags,
   ApiUnprocessableEntityResponse,
 } from '@nestjs/swagger';
+import { ApiCodeParam, ApiIfMatchHeader } from '../../common/decorators/api-params.decorator';
+import { ApiErrorResponses } from '../../common/decorators/api-error-responses.decorator';
 import { ErrorBodyDto } from '../../common/errors/error-body.dto';
 import { IfMatchVersion } from '../../common/decorators/if-match-version.decorator';
 import { PurposeCodePipe } from '../../common/pipes/purpose-code.pipe';
@@ -26,6 +27,7 @@ import { PurposeHistoryDto, PurposePageDto, PurposeResponseDto } from './dto/pur
 import { UpdatePurposeDto } from './dto/update-purpose.dto';
 import { PurposesService } from './purposes.service';
 
+@ApiErrorResponses()
 @ApiTags('purposes')
 @ApiBearerAuth()
 @ApiNotFoundResponse({ type: ErrorBodyDto, description: 'No such purpose (or not visible to the caller)' })
@@ -55,6 +57,7 @@ export class PurposesController {
   @CheckPolicy(Action.Read, 'Purpose')
   @ApiOperation({ summary: 'Read a purpose with its effective (own or inherited) declaration' })
   @ApiOkResponse({ type: PurposeResponseDto })
+  @ApiCodeParam()
   get(
     @Param('code', PurposeCodePipe) code: string,
     @CurrentAbility() ability: AppAbility,
@@ -67,11 +70,12 @@ export class PurposesController {
   @ApiOperation({
     summary: 'Edit a draft or active purpose (null clears a value; a sub-purpose then inherits it)',
   })
-  @ApiHeader({ name: 'If-Match', required: false, description: 'Expected current version, e.g. "3"' })
+  @ApiIfMatchHeader()
   @ApiOkResponse({ type: PurposeResponseDto })
   @ApiPreconditionFailedResponse({ type: ErrorBodyDto, description: 'If-Match version is stale' })
   @ApiConflictResponse({ type: ErrorBodyDto, description: 'Purpose retired, or parent locked' })
   @ApiUnprocessableEntityResponse({ type: ErrorBodyDto, description: 'Breaks a register rule' })
+  @ApiCodeParam()
   update(
     @Param('code', PurposeCodePipe) code: string,
     @Body() dto: UpdatePurposeDto,
@@ -88,6 +92,7 @@ export class PurposesController {
   @ApiOkResponse({ type: PurposeResponseDto })
   @ApiConflictResponse({ type: ErrorBodyDto, description: 'Not a draft' })
   @ApiUnprocessableEntityResponse({ type: ErrorBodyDto, description: 'Incomplete declaration' })
+  @ApiCodeParam()
   activate(
     @Param('code', PurposeCodePipe) code: string,
     @CurrentActor() actor: Actor,
@@ -101,6 +106,7 @@ export class PurposesController {
   @ApiOperation({ summary: 'Retire an active purpose (stays readable; never deleted)' })
   @ApiOkResponse({ type: PurposeResponseDto })
   @ApiConflictResponse({ type: ErrorBodyDto, description: 'Not active, or has active sub-purposes' })
+  @ApiCodeParam()
   retire(
     @Param('code', PurposeCodePipe) code: string,
     @CurrentActor() actor: Actor,
@@ -114,6 +120,7 @@ export class PurposesController {
   @ApiOperation({ summary: 'Delete a draft that was never active (its history is kept)' })
   @ApiNoContentResponse()
   @ApiConflictResponse({ type: ErrorBodyDto, description: 'Was active once, or has sub-purposes' })
+  @ApiCodeParam()
   delete(@Param('code', PurposeCodePipe) code: string, @CurrentActor() actor: Actor): Promise<void> {
     return this.purposes.deleteDraft(code, actor);
   }
@@ -122,6 +129,7 @@ export class PurposesController {
   @CheckPolicy(Action.Read, 'Purpose')
   @ApiOperation({ summary: 'Every version of the purpose, with who changed what and when' })
   @ApiOkResponse({ type: PurposeHistoryDto })
+  @ApiCodeParam()
   history(
     @Param('code', PurposeCodePipe) code: string,
     @CurrentAbility() ability: AppAbility,

@@ -10,6 +10,7 @@ import {
   ApiTags,
 } from '@nestjs/swagger';
 import type { Response } from 'express';
+import { ApiErrorResponses } from '../../common/decorators/api-error-responses.decorator';
 import { ErrorBodyDto } from '../../common/errors/error-body.dto';
 import { HttpErrorFilter } from '../../common/errors/http-error.filter';
 import { Action } from '../../policies/action.enum';
@@ -69,6 +70,7 @@ function toStreamableFile(download: ReportDownload): StreamableFile {
   });
 }
 
+@ApiErrorResponses()
 @ApiTags('reports')
 @ApiBearerAuth()
 @ApiForbiddenResponse({ type: ErrorBodyDto, description: 'Only dpo and auditor keys may export reports' })

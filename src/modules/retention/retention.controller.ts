@@ -9,6 +9,8 @@ import {
   ApiParam,
   ApiTags,
 } from '@nestjs/swagger';
+import { ApiUuidParam } from '../../common/decorators/api-params.decorator';
+import { ApiErrorResponses } from '../../common/decorators/api-error-responses.decorator';
 import { ErrorBodyDto } from '../../common/errors/error-body.dto';
 import { Action } from '../../policies/action.enum';
 import { CheckPolicy, Public } from '../../policies/check-policy.decorator';
@@ -33,6 +35,7 @@ import {
 } from './dto/retention-run.dto';
 import { RetentionService } from './retention.service';
 
+@ApiErrorResponses()
 @ApiTags('retention')
 @ApiBearerAuth()
 @Controller('retention')
@@ -73,6 +76,7 @@ export class RetentionController {
   })
   @ApiOkResponse({ type: RetentionRunResponseDto })
   @ApiNotFoundResponse({ type: ErrorBodyDto })
+  @ApiUuidParam('id', '2d7b1c9e-3a4f-4e8b-9c1d-0f2e3a4b5c6d', 'Retention run id')
   get(@Param('id', new ParseUUIDPipe()) id: string): Promise<RetentionRunResponseDto> {
     return this.retention.get(id);
   }
@@ -84,6 +88,7 @@ export class RetentionController {
   @ApiOkResponse({ type: RetentionRunResponseDto })
   @ApiNotFoundResponse({ type: ErrorBodyDto })
   @ApiConflictResponse({ type: ErrorBodyDto, description: 'Already finished' })
+  @ApiUuidParam('id', '2d7b1c9e-3a4f-4e8b-9c1d-0f2e3a4b5c6d', 'Retention run id')
   cancel(
     @Param('id', new ParseUUIDPipe()) id: string,
     @CurrentActor() actor: Actor,
@@ -122,6 +127,7 @@ export class RetentionController {
   @ApiOkResponse({ type: ManualTaskResponseDto })
   @ApiNotFoundResponse({ type: ErrorBodyDto })
   @ApiConflictResponse({ type: ErrorBodyDto, description: 'Task already closed' })
+  @ApiUuidParam('id', '8e0c2a4f-6b1d-4e3a-9c5f-7a9b1d3e5f70', 'Manual task id')
   completeTask(
     @Param('id', new ParseUUIDPipe()) id: string,
     @Body() dto: CompleteManualTaskDto,

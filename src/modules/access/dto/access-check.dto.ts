@@ -112,6 +112,7 @@ export class AccessCheckBatchDto {
 export class AccessExplainDto extends AccessCheckDto {
   @ApiPropertyOptional({
     format: 'uuid',
+    example: '4c2e8f1a-9b3d-4e6f-a7c8-1d2e3f4a5b6c',
     description:
       'Evaluate as this application principal (its authorised purposes); omitted: the authorisation rule is skipped',
   })

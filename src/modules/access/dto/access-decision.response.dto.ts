@@ -25,7 +25,11 @@ export class DecisionPurposeDto {
 }
 
 export class AccessDecisionDto {
-  @ApiProperty({ format: 'uuid', description: 'Id of the decision in the audit trail (target id)' })
+  @ApiProperty({
+    format: 'uuid',
+    example: 'e8b4c2a0-6d1f-4f3a-9b7c-5e2d1a0f9c8b',
+    description: 'Id of the decision in the audit trail (target id)',
+  })
   decisionId!: string;
   @ApiProperty({ enum: ['allow', 'deny', 'partial'], example: 'partial' }) decision!:
     'allow' | 'deny' | 'partial';
@@ -68,6 +72,7 @@ export class AccessExplanationDto {
     nullable: true,
     type: String,
     format: 'uuid',
+    example: '4c2e8f1a-9b3d-4e6f-a7c8-1d2e3f4a5b6c',
     description: 'Application evaluated as (null: authorisation not evaluated)',
   })
   applicationId!: string | null;

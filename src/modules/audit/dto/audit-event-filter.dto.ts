@@ -59,7 +59,12 @@ export class AuditEventFilterDto {
 }
 
 export class ListAuditEventsQueryDto extends IntersectionType(PageQueryDto, AuditEventFilterDto) {
-  @ApiPropertyOptional({ enum: ['asc', 'desc'], default: 'desc', description: 'Sequence order' })
+  @ApiPropertyOptional({
+    enum: ['asc', 'desc'],
+    default: 'desc',
+    example: 'asc',
+    description: 'Sequence order',
+  })
   @IsOptional()
   @IsIn(['asc', 'desc'])
   order?: 'asc' | 'desc';

@@ -2,7 +2,7 @@ import { ApiProperty } from '@nestjs/swagger';
 import { ConsentStatus } from '../consent.model';
 
 export class ConsentRecordDto {
-  @ApiProperty({ format: 'uuid' }) id!: string;
+  @ApiProperty({ format: 'uuid', example: '7d9f1b3c-5e7a-4c9e-8b1d-3f5a7c9e1b2d' }) id!: string;
   @ApiProperty({ example: 'customer-42' }) subjectId!: string;
   @ApiProperty({ example: 'marketing.newsletter' }) purpose!: string;
   @ApiProperty({ enum: ConsentStatus, example: ConsentStatus.Granted }) status!: ConsentStatus;
@@ -36,7 +36,12 @@ export class SubjectConsentsDto {
 }
 
 export class ConsentImportResultDto {
-  @ApiProperty({ format: 'uuid', description: 'Stamped on every imported consent event' }) importId!: string;
+  @ApiProperty({
+    format: 'uuid',
+    example: '1c3e5a7b-9d2f-4b6c-8e0a-4d6f8b0c2e4a',
+    description: 'Stamped on every imported consent event',
+  })
+  importId!: string;
   @ApiProperty({ example: 1200, description: 'Non-blank lines read' }) lines!: number;
   @ApiProperty({ example: 1200 }) imported!: number;
   @ApiProperty({ example: 1100 }) granted!: number;

@@ -18,6 +18,7 @@ export class CreateRestrictionDto {
   @ApiPropertyOptional({
     enum: RestrictionKind,
     default: RestrictionKind.Restriction,
+    example: RestrictionKind.Restriction,
     description: 'restriction (art. 18) or objection (art. 21)',
   })
   @IsOptional()
@@ -56,7 +57,7 @@ export class LiftRestrictionDto {
 }
 
 export class RestrictionResponseDto {
-  @ApiProperty({ format: 'uuid' }) id!: string;
+  @ApiProperty({ format: 'uuid', example: 'a3d5e7f9-1b2c-4d6e-8f0a-2b4c6d8e0f1a' }) id!: string;
   @ApiProperty({ example: 'customer-42' }) subjectId!: string;
   @ApiProperty({ enum: RestrictionKind, example: RestrictionKind.Restriction }) kind!: RestrictionKind;
   @ApiProperty({

@@ -23,12 +23,16 @@ export class ErasureRequestResponseDto {
     description: 'The status of the run carrying out the request',
   })
   status!: string;
-  @ApiProperty({ format: 'uuid', description: 'The retention run (kind erasure) carrying it out' })
+  @ApiProperty({
+    format: 'uuid',
+    example: '2d7b1c9e-3a4f-4e8b-9c1d-0f2e3a4b5c6d',
+    description: 'The retention run (kind erasure) carrying it out',
+  })
   runId!: string;
   @ApiProperty({ nullable: true, type: String, example: 'ticket 8812' }) reason!: string | null;
   @ApiProperty({ type: ActorDto }) requestedBy!: ActorDto;
   @ApiProperty({ example: '2026-05-10T09:00:00.000Z' }) requestedAt!: Date;
-  @ApiProperty({ nullable: true, type: Date }) completedAt!: Date | null;
+  @ApiProperty({ nullable: true, type: Date, example: '2026-05-10T09:04:12.000Z' }) completedAt!: Date | null;
   @ApiProperty({
     type: [RetentionRunDatasetDto],
     description:

@@ -51,7 +51,7 @@ export class PlaceLegalHoldDto {
 }
 
 export class ListLegalHoldsQueryDto {
-  @ApiPropertyOptional({ enum: ['in_force', 'lifted', 'all'], default: 'in_force' })
+  @ApiPropertyOptional({ enum: ['in_force', 'lifted', 'all'], default: 'in_force', example: 'in_force' })
   @IsOptional()
   @IsIn(['in_force', 'lifted', 'all'])
   state?: 'in_force' | 'lifted' | 'all';

@@ -44,6 +44,7 @@ export class PutOrganisationDto {
 
   @ApiPropertyOptional({
     default: true,
+    example: true,
     description: 'false: established outside the EU, so an EU representative (art. 27) is expected',
   })
   @IsOptional()

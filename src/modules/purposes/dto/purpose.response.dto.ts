@@ -18,8 +18,14 @@ export class PurposeResponseDto {
     description: 'Incremented by every change; send it in If-Match to update safely',
   })
   version!: number;
-  @ApiProperty({ enum: LegalBasis, nullable: true, example: LegalBasis.Consent }) legalBasis!: LegalBasis | null;
-  @ApiProperty({ nullable: true, type: String, example: null, description: 'Set when legalBasis is legitimate_interests' })
+  @ApiProperty({ enum: LegalBasis, nullable: true, example: LegalBasis.Consent })
+  legalBasis!: LegalBasis | null;
+  @ApiProperty({
+    nullable: true,
+    type: String,
+    example: null,
+    description: 'Set when legalBasis is legitimate_interests',
+  })
   legitimateInterest!: string | null;
   @ApiProperty({ enum: SpecialCategoryCondition, nullable: true, example: null })
   specialCategoryCondition!: SpecialCategoryCondition | null;
@@ -49,9 +55,15 @@ export class PurposeResponseDto {
   @ApiProperty({ nullable: true, type: Date, example: null }) retiredAt!: Date | null;
   @ApiProperty({ example: '2025-01-20T08:30:00.000Z' }) createdAt!: Date;
   @ApiProperty({ example: '2025-03-14T09:26:53.589Z' }) updatedAt!: Date;
-  @ApiProperty({ description: 'Principal id of the creator', example: '0b8e6a4c-5f0e-4f55-b0a4-1f1d2c3b4a59' })
+  @ApiProperty({
+    description: 'Principal id of the creator',
+    example: '0b8e6a4c-5f0e-4f55-b0a4-1f1d2c3b4a59',
+  })
   createdBy!: string;
-  @ApiProperty({ description: 'Principal id of the last editor', example: '0b8e6a4c-5f0e-4f55-b0a4-1f1d2c3b4a59' })
+  @ApiProperty({
+    description: 'Principal id of the last editor',
+    example: '0b8e6a4c-5f0e-4f55-b0a4-1f1d2c3b4a59',
+  })
   updatedBy!: string;
 }
 

@@ -57,15 +57,15 @@ export class CompleteManualTaskDto {
 }
 
 export class ListManualTasksQueryDto {
-  @ApiPropertyOptional({ enum: ['open', 'done', 'cancelled', 'all'], default: 'open' })
+  @ApiPropertyOptional({ enum: ['open', 'done', 'cancelled', 'all'], default: 'open', example: 'open' })
   @IsOptional()
   @IsIn(['open', 'done', 'cancelled', 'all'])
   status?: 'open' | 'done' | 'cancelled' | 'all';
 }
 
 export class ManualTaskResponseDto {
-  @ApiProperty({ format: 'uuid' }) id!: string;
-  @ApiProperty({ format: 'uuid' }) runId!: string;
+  @ApiProperty({ format: 'uuid', example: '8e0c2a4f-6b1d-4e3a-9c5f-7a9b1d3e5f70' }) id!: string;
+  @ApiProperty({ format: 'uuid', example: '2d7b1c9e-3a4f-4e8b-9c1d-0f2e3a4b5c6d' }) runId!: string;
   @ApiProperty({ example: 'archives' }) system!: string;
   @ApiProperty({ example: 'public.paper_files' }) dataset!: string;
   @ApiProperty({ example: 'Purge in archives / public.paper_files: …' }) instructions!: string;
@@ -87,8 +87,8 @@ export class ManualTaskResponseDto {
   @ApiProperty({ nullable: true, type: Number, example: null }) anonymised!: number | null;
   @ApiProperty({ nullable: true, type: String, example: null }) note!: string | null;
   @ApiProperty({ type: ActorDto, nullable: true }) completedBy!: ActorDto | null;
-  @ApiProperty({ nullable: true, type: Date }) completedAt!: Date | null;
-  @ApiProperty() createdAt!: Date;
+  @ApiProperty({ nullable: true, type: Date, example: null }) completedAt!: Date | null;
+  @ApiProperty({ example: '2026-05-10T03:00:05.000Z' }) createdAt!: Date;
 }
 
 export class ManualTaskListDto {

@@ -37,12 +37,12 @@ export class CreateRetentionRunDto {
 }
 
 export class ListRetentionRunsQueryDto extends PageQueryDto {
-  @ApiPropertyOptional({ enum: RUN_STATUSES })
+  @ApiPropertyOptional({ enum: RUN_STATUSES, example: 'completed' })
   @IsOptional()
   @IsIn(RUN_STATUSES)
   status?: (typeof RUN_STATUSES)[number];
 
-  @ApiPropertyOptional({ enum: RUN_KINDS })
+  @ApiPropertyOptional({ enum: RUN_KINDS, example: 'scheduled' })
   @IsOptional()
   @IsIn(RUN_KINDS)
   kind?: (typeof RUN_KINDS)[number];
@@ -57,7 +57,7 @@ export class RetentionExemptionDto {
   })
   kind!: string;
   @ApiProperty({ example: 'Litigation 2026-CV-118' }) reason!: string;
-  @ApiPropertyOptional({ format: 'uuid' }) holdId?: string;
+  @ApiPropertyOptional({ format: 'uuid', example: '0b6f3f2e-5a0e-4c55-9d55-2b1f8f7c9a10' }) holdId?: string;
   @ApiPropertyOptional({ example: 'accounting.invoices' }) purposeCode?: string;
   @ApiPropertyOptional({ type: [String], example: ['crm.customers.name'] }) fields?: string[];
 }
@@ -89,8 +89,8 @@ export class RetentionRunDatasetDto extends RetentionCountsDto {
   sampleKeys!: string[][];
   @ApiProperty({ type: [RetentionExemptionDto] }) exemptions!: RetentionExemptionDto[];
   @ApiProperty({ nullable: true, type: String, example: null }) error!: string | null;
-  @ApiProperty({ nullable: true, type: Date }) startedAt!: Date | null;
-  @ApiProperty({ nullable: true, type: Date }) finishedAt!: Date | null;
+  @ApiProperty({ nullable: true, type: Date, example: '2026-05-10T03:00:02.000Z' }) startedAt!: Date | null;
+  @ApiProperty({ nullable: true, type: Date, example: '2026-05-10T03:01:45.000Z' }) finishedAt!: Date | null;
 }
 
 export class RetentionRunResponseDto {
@@ -103,8 +103,8 @@ export class RetentionRunResponseDto {
   @ApiProperty({ example: false }) cancelRequested!: boolean;
   @ApiProperty({ type: ActorDto }) requestedBy!: ActorDto;
   @ApiProperty({ example: '2026-05-10T03:00:00.000Z' }) createdAt!: Date;
-  @ApiProperty({ nullable: true, type: Date }) startedAt!: Date | null;
-  @ApiProperty({ nullable: true, type: Date }) finishedAt!: Date | null;
+  @ApiProperty({ nullable: true, type: Date, example: '2026-05-10T03:00:01.000Z' }) startedAt!: Date | null;
+  @ApiProperty({ nullable: true, type: Date, example: '2026-05-10T03:02:17.000Z' }) finishedAt!: Date | null;
   @ApiProperty({ nullable: true, type: String, example: null }) error!: string | null;
   @ApiProperty({ type: RetentionCountsDto }) totals!: RetentionCountsDto;
   @ApiProperty({ type: [RetentionRunDatasetDto] }) datasets!: RetentionRunDatasetDto[];
