@@ -1,26 +1,11 @@
 import { parse } from 'csv-parse/sync';
-import { PDFParse } from 'pdf-parse';
 import type { Client } from 'pg';
 import type request from 'supertest';
 import { Role } from '../../src/policies/role.enum';
 import { purposeInput } from '../factories/purpose.factory';
+import { binary, pdfText } from '../utils/documents';
 import { connectTo } from '../utils/test-database';
 import { startTestApp, TestApp, testPrincipalName } from '../utils/test-app';
-
-function binary(res: request.Response, done: (err: Error | null, body: Buffer) => void): void {
-  const chunks: Buffer[] = [];
-  res.on('data', (c: Buffer) => chunks.push(c));
-  res.on('end', () => done(null, Buffer.concat(chunks)));
-}
-
-async function pdfText(body: Buffer): Promise<string> {
-  const parser = new PDFParse({ data: new Uint8Array(body) });
-  try {
-    return (await parser.getText()).text;
-  } finally {
-    await parser.destroy();
-  }
-}
 
 const FAX = 'crm.customers.fax';
 const IBAN = 'crm.customers.iban';

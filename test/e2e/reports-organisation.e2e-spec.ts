@@ -1,29 +1,13 @@
 import { parse } from 'csv-parse/sync';
-import { PDFParse } from 'pdf-parse';
 import type { Client } from 'pg';
-import type request from 'supertest';
 import { DataSource } from 'typeorm';
 import { CreateControllerOrganisation1795400700000 } from '../../migrations/1795400700000-CreateControllerOrganisation';
 import { AddAuditEventTypeOccurredAtIndex1795400710000 } from '../../migrations/1795400710000-AddAuditEventTypeOccurredAtIndex';
 import { Role } from '../../src/policies/role.enum';
 import { purposeInput } from '../factories/purpose.factory';
+import { binary, pdfText } from '../utils/documents';
 import { connectTo } from '../utils/test-database';
 import { startTestApp, TestApp } from '../utils/test-app';
-
-function binary(res: request.Response, done: (err: Error | null, body: Buffer) => void): void {
-  const chunks: Buffer[] = [];
-  res.on('data', (c: Buffer) => chunks.push(c));
-  res.on('end', () => done(null, Buffer.concat(chunks)));
-}
-
-async function pdfText(body: Buffer): Promise<string> {
-  const parser = new PDFParse({ data: new Uint8Array(body) });
-  try {
-    return (await parser.getText()).text;
-  } finally {
-    await parser.destroy();
-  }
-}
 
 const ORGANISATION = {
   name: 'ACME Corp.',

@@ -1,20 +1,14 @@
 import { parse } from 'csv-parse/sync';
 import type { Client } from 'pg';
-import type request from 'supertest';
 import type { RetentionRunResponseDto } from '../../src/modules/retention/dto/retention-run.dto';
 import { Role } from '../../src/policies/role.enum';
 import { createCrm, Crm, insertCustomers, registerCrm, waitForRun } from '../utils/crm-fixture';
+import { binary } from '../utils/documents';
 import { connectTo } from '../utils/test-database';
 import { startTestApp, TestApp } from '../utils/test-app';
 
 const YEAR = 365;
 const DAY_MS = 24 * 60 * 60 * 1000;
-
-function binary(res: request.Response, done: (err: Error | null, body: Buffer) => void): void {
-  const chunks: Buffer[] = [];
-  res.on('data', (c: Buffer) => chunks.push(c));
-  res.on('end', () => done(null, Buffer.concat(chunks)));
-}
 
 interface ReportRow {
   systemKey: string;

@@ -1,29 +1,15 @@
 import { createHash, verify as verifySignature } from 'node:crypto';
 import { parse } from 'csv-parse/sync';
-import { PDFParse } from 'pdf-parse';
 import type { Client } from 'pg';
 import type request from 'supertest';
 import { AuditIntegrityService } from '../../src/modules/audit/audit-integrity.service';
 import { Role } from '../../src/policies/role.enum';
 import { purposeInput } from '../factories/purpose.factory';
+import { binary, pdfText } from '../utils/documents';
 import { connectTo } from '../utils/test-database';
 import { startTestApp, TestApp } from '../utils/test-app';
 
 /** Reads any response body as raw bytes (supertest would decode text and drop nothing, but PDFs are binary). */
-function binary(res: request.Response, done: (err: Error | null, body: Buffer) => void): void {
-  const chunks: Buffer[] = [];
-  res.on('data', (c: Buffer) => chunks.push(c));
-  res.on('end', () => done(null, Buffer.concat(chunks)));
-}
-
-async function pdfText(body: Buffer): Promise<string> {
-  const parser = new PDFParse({ data: new Uint8Array(body) });
-  try {
-    return (await parser.getText()).text;
-  } finally {
-    await parser.destroy();
-  }
-}
 
 const sha256 = (b: Buffer) => createHash('sha256').update(b).digest('hex');
 const squash = (s: string) => s.replace(/\s+/g, '');

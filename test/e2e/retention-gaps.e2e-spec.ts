@@ -10,7 +10,7 @@ import {
   registerDataset,
   waitForRun,
 } from '../utils/crm-fixture';
-import { connectTo } from '../utils/test-database';
+import { queryRows, until } from '../utils/test-database';
 import { startTestApp, TestApp } from '../utils/test-app';
 
 /**
@@ -24,22 +24,8 @@ describe('Retention engine: holds mid-run, withdrawals, unlocatable subjects, bu
   let customersId: string;
   const dpo = () => t.as(Role.Dpo);
 
-  async function finalite<T = Record<string, unknown>>(text: string, params: unknown[] = []): Promise<T[]> {
-    const db = await connectTo(t.databaseUrl!);
-    try {
-      return (await db.query(text, params)).rows as T[];
-    } finally {
-      await db.end();
-    }
-  }
-
-  async function until(what: string, check: () => Promise<boolean>, timeoutMs = 20_000): Promise<void> {
-    const deadline = Date.now() + timeoutMs;
-    while (!(await check())) {
-      if (Date.now() > deadline) throw new Error(`Timed out waiting for ${what}`);
-      await new Promise((r) => setTimeout(r, 25));
-    }
-  }
+  const finalite = <T = Record<string, unknown>>(text: string, params: unknown[] = []) =>
+    queryRows<T>(t.databaseUrl!, text, params);
 
   const ids = async (table: string) =>
     (await crm.query<{ id: string }>(`SELECT id FROM ${table} ORDER BY id`)).map((r) => Number(r.id));

@@ -1,6 +1,6 @@
 import { Role } from '../../src/policies/role.enum';
 import { createCrm, Crm, registerCrm, waitForRun } from '../utils/crm-fixture';
-import { connectTo } from '../utils/test-database';
+import { queryRows, until } from '../utils/test-database';
 import { startTestApp, TestApp } from '../utils/test-app';
 
 /**
@@ -28,22 +28,8 @@ describe('Retention runs resume prepared batches before anything ends the datase
     for (const crm of crms) await crm.close();
   });
 
-  async function finalite<T = Record<string, unknown>>(text: string, params: unknown[] = []): Promise<T[]> {
-    const db = await connectTo(t.databaseUrl!);
-    try {
-      return (await db.query(text, params)).rows as T[];
-    } finally {
-      await db.end();
-    }
-  }
-
-  async function until(what: string, check: () => Promise<boolean>, timeoutMs = 20_000): Promise<void> {
-    const deadline = Date.now() + timeoutMs;
-    while (!(await check())) {
-      if (Date.now() > deadline) throw new Error(`Timed out waiting for ${what}`);
-      await new Promise((r) => setTimeout(r, 50));
-    }
-  }
+  const finalite = <T = Record<string, unknown>>(text: string, params: unknown[] = []) =>
+    queryRows<T>(t.databaseUrl!, text, params);
 
   /** A CRM with `due` rows every purpose of which is over (deleted) and `kept` recent rows. */
   async function crmWith(label: string, due: number, kept: number): Promise<Crm> {

@@ -6,7 +6,7 @@ import { retentionHashKey } from '../../src/modules/retention/retention-hash-key
 import { RetentionScheduler } from '../../src/modules/retention/retention-scheduler.service';
 import { Role } from '../../src/policies/role.enum';
 import { createCrm, Crm, insertCustomers, registerCrm, waitForRun } from '../utils/crm-fixture';
-import { connectTo } from '../utils/test-database';
+import { queryRows } from '../utils/test-database';
 import { startTestApp, TestApp } from '../utils/test-app';
 
 const DAY = 1;
@@ -33,14 +33,8 @@ describe('Retention engine (PostgreSQL, a real CRM database)', () => {
     return waitForRun(t, created.body.id as string);
   }
 
-  async function finalite<T = Record<string, unknown>>(text: string, params: unknown[] = []): Promise<T[]> {
-    const db = await connectTo(t.databaseUrl!);
-    try {
-      return (await db.query(text, params)).rows as T[];
-    } finally {
-      await db.end();
-    }
-  }
+  const finalite = <T = Record<string, unknown>>(text: string, params: unknown[] = []) =>
+    queryRows<T>(t.databaseUrl!, text, params);
 
   beforeAll(async () => {
     t = await startTestApp({

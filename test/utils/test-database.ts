@@ -49,3 +49,26 @@ export async function connectTo(url: string): Promise<Client> {
   await client.connect();
   return client;
 }
+
+/** One query on its own short connection: rows as T (for checks straight in a suite's database). */
+export async function queryRows<T = Record<string, unknown>>(
+  url: string,
+  text: string,
+  params: unknown[] = [],
+): Promise<T[]> {
+  const client = await connectTo(url);
+  try {
+    return (await client.query(text, params)).rows as T[];
+  } finally {
+    await client.end();
+  }
+}
+
+/** Polls `check` until it holds, or fails after `timeoutMs` naming what it waited for. */
+export async function until(what: string, check: () => Promise<boolean>, timeoutMs = 20_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`Timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 25));
+  }
+}
