@@ -196,6 +196,52 @@ describe('Purpose register (PostgreSQL)', () => {
     );
   });
 
+  it('refuses illegal transitions and parent moves with 409, and lets a draft under a retired parent be fixed', async () => {
+    const errorOf = async (req: Promise<{ status: number; body: { error: string } }>) => {
+      const res = await req;
+      return [res.status, res.body.error];
+    };
+    await dpo()
+      .post('/purposes')
+      .send(purposeInput({ code: 'old.parent' }))
+      .expect(201);
+    await dpo()
+      .post('/purposes')
+      .send(purposeInput({ code: 'new.parent' }))
+      .expect(201);
+    await dpo().post('/purposes/old.parent/activate').expect(200);
+    await dpo().post('/purposes/new.parent/activate').expect(200);
+    expect(await errorOf(dpo().post('/purposes/old.parent/activate'))).toEqual([
+      409,
+      'PURPOSE_TRANSITION_REFUSED',
+    ]);
+    await dpo()
+      .post('/purposes')
+      .send(purposeInput({ code: 'old.parent.child', parentCode: 'old.parent' }))
+      .expect(201);
+    // Retiring a draft is refused (delete it instead); an active purpose's parent is locked.
+    expect(await errorOf(dpo().post('/purposes/old.parent.child/retire'))).toEqual([
+      409,
+      'PURPOSE_TRANSITION_REFUSED',
+    ]);
+    expect(await errorOf(dpo().patch('/purposes/old.parent').send({ parentCode: 'new.parent' }))).toEqual([
+      409,
+      'PURPOSE_PARENT_LOCKED',
+    ]);
+    await dpo().post('/purposes/old.parent/retire').expect(200);
+    expect(await errorOf(dpo().post('/purposes/old.parent/activate'))).toEqual([
+      409,
+      'PURPOSE_TRANSITION_REFUSED',
+    ]);
+    // The draft left under the retired parent can still be edited and moved, not activated there.
+    await dpo().patch('/purposes/old.parent.child').send({ name: 'Renamed draft' }).expect(200);
+    expect((await dpo().post('/purposes/old.parent.child/activate').expect(422)).body.error).toBe(
+      'PURPOSE_RULE_VIOLATED',
+    );
+    await dpo().patch('/purposes/old.parent.child').send({ parentCode: 'new.parent' }).expect(200);
+    await dpo().post('/purposes/old.parent.child/activate').expect(200);
+  });
+
   it('never leaves an active sub-purpose under a retired parent, however the two writes interleave', async () => {
     for (let round = 0; round < 8; round += 1) {
       const parent = `race.p${round}`;

@@ -246,14 +246,15 @@ export class PurposesService {
     const before = declarationOf(purpose);
     const register = await this.loadRegister(m);
     const conditionsBefore = subtreeConditions(code, register);
-    if ('parentCode' in dto && (dto.parentCode ?? null) !== purpose.parentCode) {
-      if (purpose.status !== PurposeStatus.Draft) {
-        throw new PurposeParentLocked('The parent of a purpose can only change while it is a draft');
-      }
+    const parentChanges = 'parentCode' in dto && (dto.parentCode ?? null) !== purpose.parentCode;
+    if (parentChanges && purpose.status !== PurposeStatus.Draft) {
+      throw new PurposeParentLocked('The parent of a purpose can only change while it is a draft');
     }
     applyDeclaration(purpose, dto, false);
     register.set(purpose.code, purpose);
-    if (purpose.parentCode) this.checkParent(purpose, register);
+    // Only a new parent is checked: a draft left under a parent retired since can still be edited
+    // (and moved elsewhere); activating it is what a retired parent refuses.
+    if (parentChanges && purpose.parentCode) this.checkParent(purpose, register);
     const changed = changedFields(before, declarationOf(purpose));
     if (changed.length === 0) return this.view(purpose, register);
     const effective = resolveWithin(purpose, register).effective;
