@@ -248,6 +248,14 @@ export class AppConfig {
   @Max(3_600_000)
   RETENTION_WEBHOOK_BACKOFF_MS: number = 1000;
 
+  /** A webhook dataset whose system has not called back this long after its start fails (7 days). */
+  @IsOptional()
+  @Transform(toInt)
+  @IsInt()
+  @Min(1000)
+  @Max(90 * 86_400_000)
+  RETENTION_CALLBACK_DEADLINE_MS: number = 7 * 86_400_000;
+
   /** Public base URL of this service, for the callback URL sent to retention webhooks. */
   @IsOptional()
   @Transform(emptyToUndefined)

@@ -35,7 +35,8 @@ export class TypeOrmLogger implements TypeOrmLoggerContract {
   }
 
   log(level: 'log' | 'info' | 'warn', message: unknown): void {
+    // TypeORM's own 'log'/'info' lines (e.g. every entity file a glob matched) are noise.
     if (level === 'warn') this.logger.warn(message);
-    else this.logger.log(message);
+    else this.logger.debug(message);
   }
 }

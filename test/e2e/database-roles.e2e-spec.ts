@@ -1,8 +1,11 @@
+import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
 import { Role } from '../../src/policies/role.enum';
 import { purposeInput } from '../factories/purpose.factory';
 import { startTestApp, TestApp } from '../utils/test-app';
-import { connectTo, createTestDatabase, TestDatabase, withAdmin } from '../utils/test-database';
+import { connectTo, createTestDatabase, queryRows, TestDatabase, withAdmin } from '../utils/test-database';
 
 /**
  * The recommended production set-up (docs/operations.md): migrations run as the schema owner
@@ -71,6 +74,31 @@ describe('Service role without DDL rights (MIGRATION_DATABASE_URL)', () => {
       await expect(app.query('DELETE FROM audit_event')).rejects.toThrow(/append-only|refused/);
     } finally {
       await app.end();
+    }
+  });
+
+  it('the migration CLI (npm run migration:run / migration:revert) works as the owner, on its own database', async () => {
+    const cli = await createTestDatabase('db_roles_cli');
+    const migrations = () =>
+      queryRows<{ n: number }>(cli.url, 'SELECT count(*)::int AS n FROM schema_migrations').then(
+        (r) => r[0].n,
+      );
+    const npm = (script: string) =>
+      promisify(execFile)('npm', ['run', '--silent', script], {
+        cwd: join(__dirname, '..', '..'),
+        // The CLI reads the process environment, like the service: the owner's URL migrates.
+        env: { ...process.env, DATABASE_URL: appUrl, MIGRATION_DATABASE_URL: cli.url },
+      });
+    try {
+      await npm('migration:run');
+      const applied = await migrations();
+      expect(applied).toBeGreaterThan(10);
+      await npm('migration:revert');
+      expect(await migrations()).toBe(applied - 1);
+      await npm('migration:run');
+      expect(await migrations()).toBe(applied);
+    } finally {
+      await cli.drop();
     }
   });
 });

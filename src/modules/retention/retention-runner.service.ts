@@ -10,7 +10,6 @@ import { AppConfig } from '../../config/app-config';
 import { inTransaction } from '../../database/transaction';
 import { JobDispatcher } from '../../jobs/job-dispatcher';
 import { JobHandlerRegistry } from '../../jobs/job-handler-registry';
-import type { JobContext } from '../../jobs/job.types';
 import { Actor, SYSTEM_ACTOR } from '../../policies/principal';
 import { AuditService } from '../audit/audit.service';
 import { ConsentsService } from '../consents/consents.service';
@@ -58,6 +57,8 @@ export interface RetentionRunFinishedEvent {
 
 const SAMPLE_SIZE = 20;
 const BATCH_ATTEMPTS = 3;
+/** How long one webhook delivery attempt may take (the request is aborted after it). */
+const WEBHOOK_TIMEOUT_MS = 10_000;
 
 /** `retry`: left running for a later attempt (the sweep resumes the run). */
 type DatasetOutcome = 'done' | 'waiting' | 'busy' | 'stopped' | 'cancelled' | 'retry';
@@ -113,8 +114,8 @@ export class RetentionRunner implements OnModuleInit, OnApplicationBootstrap, On
 
   onModuleInit(): void {
     this.registry.register<{ runId: string }>(RETENTION_RUN_JOB, (data) => this.process(data.runId));
-    this.registry.register<{ runDatasetId: string; token: string }>(RETENTION_WEBHOOK_JOB, (data, ctx) =>
-      this.deliverWebhook(data.runDatasetId, data.token, ctx),
+    this.registry.register<{ runDatasetId: string; token: string }>(RETENTION_WEBHOOK_JOB, (data) =>
+      this.deliverWebhook(data.runDatasetId, data.token),
     );
   }
 
@@ -143,9 +144,17 @@ export class RetentionRunner implements OnModuleInit, OnApplicationBootstrap, On
     }
   }
 
-  /** Re-dispatches queued runs and running runs whose lease expired. */
+  /**
+   * Re-dispatches queued runs and running runs whose lease expired; fails the webhook datasets
+   * whose callback deadline passed and re-sends the webhook deliveries whose job was lost.
+   */
   async sweep(): Promise<void> {
     if (this.stopping) return;
+    try {
+      await this.sweepWebhooks();
+    } catch (err) {
+      this.logger.warn({ err: (err as Error).message }, 'Retention webhook sweep failed');
+    }
     try {
       const rows = await this.dataSource.query<{ id: string }[]>(
         `SELECT id FROM retention_run
@@ -844,13 +853,18 @@ export class RetentionRunner implements OnModuleInit, OnApplicationBootstrap, On
     );
   }
 
-  private async failDataset(rd: RetentionRunDatasetEntity, message: string): Promise<void> {
+  /** `tokenHash`: only while the dataset waits on that webhook delivery (not superseded or confirmed). */
+  private async failDataset(
+    rd: RetentionRunDatasetEntity,
+    message: string,
+    tokenHash?: string,
+  ): Promise<void> {
     rd.status = 'failed';
     await this.dataSource.query(
       `UPDATE retention_run_dataset SET status = 'failed', error = $2, errors = errors + 1, finished_at = now(),
-              callback_token_hash = NULL
-        WHERE id = $1`,
-      [rd.id, message.slice(0, 2000)],
+              callback_token_hash = NULL, webhook_redeliver_at = NULL
+        WHERE id = $1 ${tokenHash ? `AND callback_token_hash = $3 AND status = 'waiting'` : ''}`,
+      tokenHash ? [rd.id, message.slice(0, 2000), tokenHash] : [rd.id, message.slice(0, 2000)],
     );
   }
 
@@ -865,46 +879,158 @@ export class RetentionRunner implements OnModuleInit, OnApplicationBootstrap, On
       await this.failDataset(rd, 'the system has no webhook URL or secret');
       return 'done';
     }
-    // One-time callback token: only its hash is stored; the token travels in the job.
+    // One-time callback token: only its hash is stored; the token travels in the job. The state is
+    // durable before the job is queued: should the job be lost (in-process restart, Redis lost),
+    // the sweep re-sends the delivery, with a fresh token, once webhook_redeliver_at has passed.
     const token = randomBytes(32).toString('base64url');
     await this.dataSource.query(
-      `UPDATE retention_run_dataset SET status = 'waiting', callback_token_hash = $2, started_at = now() WHERE id = $1`,
-      [rd.id, tokenHash(token)],
+      `UPDATE retention_run_dataset
+          SET status = 'waiting', callback_token_hash = $2, started_at = now(), webhook_attempts = 0,
+              webhook_delivered_at = NULL,
+              webhook_redeliver_at = now() + make_interval(secs => $3::double precision / 1000)
+        WHERE id = $1`,
+      [rd.id, tokenHash(token), this.redeliveryGraceMs()],
     );
-    try {
-      await this.jobs.dispatch(
-        RETENTION_WEBHOOK_JOB,
-        { runDatasetId: rd.id, token },
-        {
-          jobId: `retention-webhook-${rd.id}`,
-          attempts: this.config.RETENTION_WEBHOOK_ATTEMPTS,
-          backoffMs: this.config.RETENTION_WEBHOOK_BACKOFF_MS,
-        },
-      );
-    } catch (err) {
-      await this.failDataset(rd, `the webhook delivery could not be queued: ${safeMessage(err)}`);
-      return 'done';
-    }
+    await this.queueDelivery(rd.id, token, 0);
     return 'waiting';
   }
 
-  /** The `retention.webhook` job: one signed delivery attempt (retried with backoff by the queue). */
-  async deliverWebhook(runDatasetId: string, token: string, ctx: JobContext): Promise<void> {
-    const rd = await this.dataSource.manager.findOneBy(RetentionRunDatasetEntity, { id: runDatasetId });
-    if (!rd || rd.status !== 'waiting' || rd.callbackTokenHash !== tokenHash(token)) return;
+  /**
+   * How long past an attempt's expected time the sweep waits before presuming its job lost (one
+   * sweep period: a job that is merely late is not raced).
+   */
+  private redeliveryGraceMs(): number {
+    return this.config.RETENTION_LEASE_MS;
+  }
+
+  /** Queues delivery attempt `done + 1` (one attempt per job; the next is queued by this one). */
+  private async queueDelivery(
+    runDatasetId: string,
+    token: string,
+    done: number,
+    delayMs?: number,
+  ): Promise<void> {
+    try {
+      await this.jobs.dispatch(
+        RETENTION_WEBHOOK_JOB,
+        { runDatasetId, token },
+        // Unique per token and attempt: a superseded or failed job's id never blocks a later one.
+        { jobId: `retention-webhook-${runDatasetId}-${tokenHash(token).slice(0, 12)}-${done + 1}`, delayMs },
+      );
+    } catch (err) {
+      this.logger.warn(
+        { err: safeMessage(err), runDatasetId },
+        'Webhook delivery not queued; the sweep will re-send it',
+      );
+    }
+  }
+
+  /**
+   * The webhook half of the sweep. A dataset waiting longer than RETENTION_CALLBACK_DEADLINE_MS
+   * fails with an explicit error (and no longer blocks later runs of its dataset); a delivery not
+   * acknowledged by its webhook_redeliver_at is re-sent with a fresh token (the old one is void).
+   */
+  private async sweepWebhooks(): Promise<void> {
+    const deadlineMs = this.config.RETENTION_CALLBACK_DEADLINE_MS;
+    const expired = await this.dataSource.query<
+      { id: string; run_id: string; attempts: number; delivered_at: Date | null }[]
+    >(
+      `SELECT id, run_id, webhook_attempts AS attempts, webhook_delivered_at AS delivered_at
+         FROM retention_run_dataset
+        WHERE executor = 'webhook' AND status = 'waiting'
+          AND started_at < now() - make_interval(secs => $1::double precision / 1000)
+        ORDER BY started_at LIMIT 100`,
+      [deadlineMs],
+    );
+    for (const d of expired) {
+      if (this.stopping) return;
+      const why = d.delivered_at
+        ? `the webhook was delivered at ${new Date(d.delivered_at).toISOString()} and no callback came; what the system purged is unknown`
+        : `the webhook was never acknowledged (${d.attempts} delivery attempt(s))`;
+      const failed = await returningRows<{ id: string }>(
+        this.dataSource,
+        `UPDATE retention_run_dataset
+            SET status = 'failed', error = $2, errors = errors + 1, finished_at = now(),
+                callback_token_hash = NULL, webhook_redeliver_at = NULL
+          WHERE id = $1 AND status = 'waiting' RETURNING id`,
+        [
+          d.id,
+          `callback deadline passed: the system did not confirm its purge within ${durationText(deadlineMs)} (RETENTION_CALLBACK_DEADLINE_MS); ${why}`,
+        ],
+      );
+      if (failed.length === 0) continue;
+      this.logger.warn({ runId: d.run_id, runDatasetId: d.id }, 'Webhook callback deadline passed');
+      await this.finishIfDone(d.run_id);
+    }
+    const lost = await this.dataSource.query<{ id: string }[]>(
+      `SELECT id FROM retention_run_dataset
+        WHERE executor = 'webhook' AND status = 'waiting' AND webhook_delivered_at IS NULL
+          AND webhook_redeliver_at < now()
+        ORDER BY webhook_redeliver_at LIMIT 100`,
+    );
+    for (const d of lost) {
+      if (this.stopping) return;
+      await this.redeliver(d.id);
+    }
+  }
+
+  /** Re-sends a delivery whose job was lost, with a fresh token (the previous one stops working). */
+  private async redeliver(runDatasetId: string): Promise<void> {
+    const token = randomBytes(32).toString('base64url');
+    // Guarded like a claim: of two instances sweeping together, one re-sends.
+    const rows = await returningRows<{ attempts: number }>(
+      this.dataSource,
+      `UPDATE retention_run_dataset
+          SET callback_token_hash = $2,
+              webhook_redeliver_at = now() + make_interval(secs => $3::double precision / 1000)
+        WHERE id = $1 AND status = 'waiting' AND webhook_delivered_at IS NULL AND webhook_redeliver_at < now()
+        RETURNING webhook_attempts AS attempts`,
+      [runDatasetId, tokenHash(token), this.redeliveryGraceMs()],
+    );
+    if (rows.length === 0) return;
+    this.logger.warn(
+      { runDatasetId, attempts: rows[0].attempts },
+      'Webhook delivery not acknowledged and its job is gone; re-sent with a fresh token',
+    );
+    await this.queueDelivery(runDatasetId, token, rows[0].attempts);
+  }
+
+  /**
+   * The `retention.webhook` job: one signed delivery attempt. A failed attempt queues the next one
+   * after the backoff (RETENTION_WEBHOOK_BACKOFF_MS, doubled each time) until
+   * RETENTION_WEBHOOK_ATTEMPTS attempts (counted in PostgreSQL, across re-deliveries) have failed.
+   */
+  async deliverWebhook(runDatasetId: string, token: string): Promise<void> {
+    const hash = tokenHash(token);
+    // Claims one attempt, fenced by the token: a delivery superseded by a re-send (fresh token),
+    // acknowledged, confirmed or ended does nothing. While the attempt is in flight the sweep
+    // leaves the dataset alone (the request's timeout, then the grace).
+    const claimed = await returningRows<{ attempts: number }>(
+      this.dataSource,
+      `UPDATE retention_run_dataset
+          SET webhook_attempts = webhook_attempts + 1,
+              webhook_redeliver_at = now() + make_interval(secs => $3::double precision / 1000)
+        WHERE id = $1 AND callback_token_hash = $2 AND status = 'waiting' AND webhook_delivered_at IS NULL
+        RETURNING webhook_attempts AS attempts`,
+      [runDatasetId, hash, WEBHOOK_TIMEOUT_MS + this.redeliveryGraceMs()],
+    );
+    if (claimed.length === 0) return;
+    const attempt = claimed[0].attempts;
+    const rd = await this.dataSource.manager.findOneByOrFail(RetentionRunDatasetEntity, { id: runDatasetId });
     const run = await this.dataSource.manager.findOneByOrFail(RetentionRunEntity, { id: rd.runId });
     const [plan] = await this.plans.getRetentionPlan({ datasetId: rd.datasetId });
     if (!plan?.system.webhookUrl || !plan.system.webhookSecret) {
-      await this.failDataset(rd, 'the system has no webhook URL or secret any more');
+      await this.failDataset(rd, 'the system has no webhook URL or secret any more', hash);
       return this.finishIfDone(run.id);
     }
     const rule = await this.rule(run, plan);
     const { inputs, exemptions } = await this.inputsFor(run, rule);
     if (inputs.wholeDatasetHeld) {
       await this.dataSource.query(
-        `UPDATE retention_run_dataset SET status = 'completed', exemptions = $2, callback_token_hash = NULL,
-                finished_at = now() WHERE id = $1`,
-        [rd.id, JSON.stringify(exemptions)],
+        `UPDATE retention_run_dataset SET status = 'completed', exemptions = $3, callback_token_hash = NULL,
+                webhook_redeliver_at = NULL, finished_at = now()
+          WHERE id = $1 AND callback_token_hash = $2 AND status = 'waiting'`,
+        [rd.id, hash, JSON.stringify(exemptions)],
       );
       return this.finishIfDone(run.id);
     }
@@ -912,7 +1038,10 @@ export class RetentionRunner implements OnModuleInit, OnApplicationBootstrap, On
     const body = JSON.stringify({
       event: 'retention.purge',
       runId: run.id,
+      // The same for every (re-)delivery of this dataset: a system may receive it more than once
+      // (a re-send after a lost job); the callback of the latest one is the valid one.
       deliveryId: rd.id,
+      attempt,
       dryRun: run.dryRun,
       system: plan.system.code,
       dataset: { id: plan.dataset.id, name: plan.dataset.name, subjectColumn: plan.dataset.subjectColumn },
@@ -955,6 +1084,9 @@ export class RetentionRunner implements OnModuleInit, OnApplicationBootstrap, On
         url: this.config.RETENTION_CALLBACK_BASE_URL
           ? `${this.config.RETENTION_CALLBACK_BASE_URL.replace(/\/$/, '')}${callbackPath}`
           : null,
+        deadline: new Date(
+          (rd.startedAt ?? new Date()).getTime() + this.config.RETENTION_CALLBACK_DEADLINE_MS,
+        ).toISOString(),
       },
       sentAt: new Date().toISOString(),
     });
@@ -969,29 +1101,46 @@ export class RetentionRunner implements OnModuleInit, OnApplicationBootstrap, On
           'x-finalite-delivery': rd.id,
         },
         body,
-        signal: AbortSignal.timeout(10_000),
+        signal: AbortSignal.timeout(WEBHOOK_TIMEOUT_MS),
       });
       if (!response.ok) failure = `the system answered HTTP ${response.status}`;
     } catch (err) {
       failure = `the system is unreachable: ${safeMessage(err)}`;
     }
     if (failure) {
-      if (ctx.lastAttempt) {
-        await this.failDataset(rd, `webhook not delivered after ${ctx.attempt} attempts: ${failure}`);
+      if (attempt >= this.config.RETENTION_WEBHOOK_ATTEMPTS) {
+        await this.failDataset(rd, `webhook not delivered after ${attempt} attempts: ${failure}`, hash);
         await this.finishIfDone(run.id);
         return;
       }
-      throw new Error(failure);
+      // The next attempt after the backoff; should its job be lost, the sweep re-sends it a grace
+      // period after it was due.
+      const waitMs = this.config.RETENTION_WEBHOOK_BACKOFF_MS * 2 ** (attempt - 1);
+      const next = await returningRows<{ id: string }>(
+        this.dataSource,
+        `UPDATE retention_run_dataset
+            SET webhook_redeliver_at = now() + make_interval(secs => $3::double precision / 1000)
+          WHERE id = $1 AND callback_token_hash = $2 AND status = 'waiting' RETURNING id`,
+        [rd.id, hash, waitMs + this.redeliveryGraceMs()],
+      );
+      this.logger.warn({ runDatasetId: rd.id, attempt, failure }, 'Webhook delivery attempt failed');
+      if (next.length) await this.queueDelivery(rd.id, token, attempt, waitMs);
+      return;
     }
-    await this.dataSource.query(`UPDATE retention_run_dataset SET exemptions = $2 WHERE id = $1`, [
-      rd.id,
-      JSON.stringify(exemptions),
-    ]);
+    const acknowledged = await returningRows<{ id: string }>(
+      this.dataSource,
+      `UPDATE retention_run_dataset
+          SET exemptions = $3, webhook_delivered_at = coalesce(webhook_delivered_at, now()),
+              webhook_redeliver_at = NULL
+        WHERE id = $1 AND callback_token_hash = $2 RETURNING id`,
+      [rd.id, hash, JSON.stringify(exemptions)],
+    );
+    if (acknowledged.length === 0) return; // superseded or confirmed meanwhile
     await this.audit.append({
       type: 'retention.webhook.delivered',
       actor: SYSTEM_ACTOR,
       target: { type: 'retention_run', id: run.id },
-      payload: { runId: run.id, system: rd.systemCode, datasetId: rd.datasetId, attempt: ctx.attempt },
+      payload: { runId: run.id, system: rd.systemCode, datasetId: rd.datasetId, attempt },
     });
   }
 
@@ -1006,12 +1155,15 @@ export class RetentionRunner implements OnModuleInit, OnApplicationBootstrap, On
       message?: string;
     },
   ): Promise<RetentionRunDatasetEntity | null> {
+    // One-time: only a waiting dataset accepts it. The hash is kept, so that the acknowledgement
+    // of a delivery the system confirmed before its answer was recorded is still recorded.
     const rd = await inTransaction(this.dataSource, async (m) => {
       const rows = await returningRows<{ id: string }>(
         m,
         `UPDATE retention_run_dataset
             SET status = $2, rows_deleted = $3, rows_anonymised = $4, rows_held = rows_held + $5,
-                errors = errors + $6, error = $7, callback_token_hash = NULL, finished_at = now()
+                errors = errors + $6, error = $7, finished_at = now(),
+                webhook_delivered_at = coalesce(webhook_delivered_at, now()), webhook_redeliver_at = NULL
           WHERE callback_token_hash = $1 AND status = 'waiting' RETURNING id`,
         [
           tokenHash(token),
@@ -1232,6 +1384,20 @@ export class RetentionRunner implements OnModuleInit, OnApplicationBootstrap, On
 
 export function tokenHash(token: string): string {
   return createHash('sha256').update(token, 'utf8').digest('hex');
+}
+
+/** A duration in its largest whole unit ("7 days", "2 seconds"), else in ms. */
+function durationText(ms: number): string {
+  const units: [number, string][] = [
+    [86_400_000, 'day'],
+    [3_600_000, 'hour'],
+    [60_000, 'minute'],
+    [1_000, 'second'],
+  ];
+  for (const [size, name] of units) {
+    if (ms >= size && ms % size === 0) return `${ms / size} ${name}${ms === size ? '' : 's'}`;
+  }
+  return `${ms} ms`;
 }
 
 /** Error text without connection strings or values (pg messages may quote a DETAIL row). */

@@ -45,6 +45,12 @@ export class RetentionRunDatasetEntity {
   @Column({ type: 'text', nullable: true }) error!: string | null;
   /** sha256 of the one-time webhook callback token (the token itself is never stored). */
   @Column({ type: 'text', nullable: true }) callbackTokenHash!: string | null;
+  /** Webhook delivery attempts so far, every (re-)delivery of this dataset included. */
+  @Column({ type: 'int' }) webhookAttempts!: number;
+  /** When the system acknowledged (2xx) the delivery; then only its callback is awaited. */
+  @Column({ type: 'timestamptz', nullable: true }) webhookDeliveredAt!: Date | null;
+  /** Not delivered by then: the delivery job is presumed lost and the sweep re-sends it. */
+  @Column({ type: 'timestamptz', nullable: true }) webhookRedeliverAt!: Date | null;
   @Column({ type: 'timestamptz', nullable: true }) startedAt!: Date | null;
   @Column({ type: 'timestamptz', nullable: true }) finishedAt!: Date | null;
 }
