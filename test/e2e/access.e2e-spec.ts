@@ -235,6 +235,14 @@ describe('Access check (PostgreSQL)', () => {
       const res = await t.as(Role.Application).post('/access/check/batch').send({ checks }).expect(413);
       expect(res.body.error).toBe('ACCESS_BATCH_TOO_LARGE');
       expect(res.body.message).toContain('1000');
+      // The size is refused before the items are validated: a bad item does not turn it into a 400.
+      const withBadItem = [...checks, { purpose: 'NOT A CODE', action: 'fly', fields: 'x' }];
+      const bad = await t
+        .as(Role.Application)
+        .post('/access/check/batch')
+        .send({ checks: withBadItem })
+        .expect(413);
+      expect(bad.body.details).toEqual({ limit: 1000, received: 1002 });
     });
   });
 

@@ -1,4 +1,4 @@
-import { Body, Controller, HttpCode, Post } from '@nestjs/common';
+import { Body, Controller, HttpCode, Post, UseInterceptors } from '@nestjs/common';
 import {
   ApiBearerAuth,
   ApiForbiddenResponse,
@@ -16,6 +16,7 @@ import { AccessMode, Action } from '../../policies/action.enum';
 import { CheckPolicy } from '../../policies/check-policy.decorator';
 import type { Actor } from '../../policies/principal';
 import { CurrentAbility, CurrentActor } from '../../policies/request-principal';
+import { AccessBatchLimitInterceptor } from './access-batch-limit.interceptor';
 import { AccessService } from './access.service';
 import {
   AccessCheckBatchDto,
@@ -64,6 +65,7 @@ export class AccessController {
 
   @Post('check/batch')
   @HttpCode(200)
+  @UseInterceptors(AccessBatchLimitInterceptor)
   @CheckPolicy(Action.Execute, 'AccessDecision', AccessMode.Check)
   @ApiOperation({
     summary: `Up to ${MAX_BATCH_CHECKS} checks in one call, each answered and recorded as by /access/check`,

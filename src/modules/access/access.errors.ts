@@ -1,4 +1,5 @@
 import { domainError, ErrorKind } from '../../common/errors/domain-error';
+import { MAX_BATCH_CHECKS } from './dto/access-check.dto';
 
 /** The policy or the audit trail is unreachable: the check fails closed (never an allow). */
 export class AccessCheckUnavailable extends domainError('ACCESS_CHECK_UNAVAILABLE', ErrorKind.Unavailable) {}
@@ -13,3 +14,13 @@ export class AccessSummaryRangeInvalid extends domainError(
   'ACCESS_SUMMARY_RANGE_INVALID',
   ErrorKind.Invalid,
 ) {}
+
+/** 413 beyond MAX_BATCH_CHECKS, with the limit in the message and the details. */
+export function assertBatchSize(count: number): void {
+  if (count > MAX_BATCH_CHECKS) {
+    throw new AccessBatchTooLarge(
+      `A batch holds at most ${MAX_BATCH_CHECKS} checks; this one has ${count}. Split it.`,
+      { limit: MAX_BATCH_CHECKS, received: count },
+    );
+  }
+}

@@ -22,7 +22,7 @@ import { AuditService } from '../audit/audit.service';
 import { SubjectStateService } from '../consents/subject-state.service';
 import { PrincipalsService } from '../principals/principals.service';
 import {
-  AccessBatchTooLarge,
+  assertBatchSize,
   AccessCheckUnavailable,
   AccessContextTooLarge,
   AccessSummaryRangeInvalid,
@@ -30,12 +30,7 @@ import {
   ExplainNotAllowed,
 } from './access.errors';
 import { CompiledPolicyService } from './compiled-policy.service';
-import {
-  AccessCheckDto,
-  AccessExplainDto,
-  MAX_BATCH_CHECKS,
-  MAX_CONTEXT_BYTES,
-} from './dto/access-check.dto';
+import { AccessCheckDto, AccessExplainDto, MAX_CONTEXT_BYTES } from './dto/access-check.dto';
 import type {
   AccessBatchResultDto,
   AccessDecisionDto,
@@ -84,12 +79,7 @@ export class AccessService {
     actor: Actor,
     ability: AppAbility,
   ): Promise<AccessBatchResultDto> {
-    if (checks.length > MAX_BATCH_CHECKS) {
-      throw new AccessBatchTooLarge(
-        `A batch holds at most ${MAX_BATCH_CHECKS} checks; this one has ${checks.length}. Split it.`,
-        { limit: MAX_BATCH_CHECKS, received: checks.length },
-      );
-    }
+    assertBatchSize(checks.length);
     return { results: await this.decide(checks, actor, ability) };
   }
 
