@@ -80,7 +80,10 @@ async function main(): Promise<void> {
     };
     const moduleRef = await Test.createTestingModule({ imports: [AppModule.forRoot(config)] })
       .overrideProvider(RetentionPlanSource)
-      .useValue({ getRetentionPlan: async () => [plan] })
+      .useValue({
+        getRetentionPlan: async () => [plan],
+        systemConnectionString: async () => plan.system.connectionString ?? null,
+      })
       .compile();
     const app = moduleRef.createNestApplication({ logger: false });
     await app.init();

@@ -92,6 +92,8 @@ describe('Controller organisation on the record of processing (PostgreSQL)', () 
       { ...ORGANISATION, name: 'x'.repeat(301) },
       { ...ORGANISATION, dpo: 'dpo@acme.example' },
       { ...ORGANISATION, dpo: { name: 'Claire Martin' } },
+      { ...ORGANISATION, dpo: [{ name: 'Claire Martin', contact: 'dpo@acme.example' }] },
+      { ...ORGANISATION, representative: [] },
       { ...ORGANISATION, representative: { contact: 'eu@acme.example' } },
       { ...ORGANISATION, establishedInEu: 'no' },
       { ...ORGANISATION, vatNumber: 'FR00123456789' },

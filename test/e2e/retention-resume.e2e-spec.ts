@@ -122,6 +122,31 @@ describe('Retention runs resume prepared batches before anything ends the datase
     expect(audited.map((e) => [e.payload.seq, e.payload.deleted])).toEqual([[1, 4]]);
   });
 
+  it("a crashed batch of a dataset removed since is settled through its system's connection", async () => {
+    const crm = await crmWith('resume_removed', 4, 2);
+    await registerCrm(t, crm, { systemCode: 'removed-crm' });
+    const runId = await crashAfterCustomerCommit('removed-crm', crm, 2);
+    // The system's only dataset leaves the register (fields first) while the batch is unresolved.
+    const fields = await t
+      .as(Role.Dpo)
+      .get('/fields')
+      .query({ system: 'removed-crm', limit: 500 })
+      .expect(200);
+    for (const f of fields.body.items as { key: string }[]) {
+      await t.as(Role.Dpo).delete(`/fields/${f.key}`).expect(204);
+    }
+    await t.as(Role.Dpo).delete('/systems/removed-crm/datasets/public.customers').expect(204);
+    await crash.disarm();
+
+    const run = await waitForRun(t, runId, ['completed', 'failed', 'cancelled']);
+    expect(run.datasets[0].status).toBe('failed'); // the dataset is gone: nothing more is purged...
+    expect(run.datasets[0].error).toMatch(/no longer registered/);
+    // ...but what its crashed batch deleted is counted and audited, not lost.
+    expect(await batchesOf(runId)).toEqual([{ seq: 1, state: 'committed', rows_deleted: 4 }]);
+    const audited = await auditedBatches(runId);
+    expect(audited.map((e) => [e.payload.seq, e.payload.deleted])).toEqual([[1, 4]]);
+  });
+
   it('an unreachable customer database leaves the dataset running until it can resolve the batch', async () => {
     const crm = await crmWith('resume_unreachable', 4, 2);
     await registerCrm(t, crm, { systemCode: 'unreach-crm' });

@@ -717,6 +717,12 @@ export class InventoryService implements OnModuleInit {
     );
   }
 
+  /** For the retention engine: settles a crashed batch of a dataset removed since (never returned). */
+  async systemConnectionString(code: string): Promise<string | null> {
+    const system = await this.dataSource.manager.findOne(InventorySystemEntity, { where: { code } });
+    return system?.connectionStringEncrypted ? this.decryptConnection(system) : null;
+  }
+
   /** The decrypted connection string of a postgres system (for the scan; never returned). */
   async connectionStringOf(
     code: string,

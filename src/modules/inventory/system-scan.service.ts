@@ -72,10 +72,13 @@ export class SystemScanService {
     for (const c of columns) {
       const dataset = `${c.table_schema}.${c.table_name}`;
       const key = fieldKeyOf(code, dataset, c.column_name);
-      present.add(key);
-      if (registered.has(key)) continue;
-      // A name outside the register's identifier alphabet cannot become a field: no key is suggested.
+      // A name outside the register's identifier alphabet cannot become a field: no key is suggested,
+      // and its raw key (which may collide with a real one, e.g. a column named "a.b") matches nothing.
       const suggestedKey = suggestedFieldKey(code, c.table_schema, c.table_name, c.column_name);
+      if (suggestedKey !== null) {
+        present.add(key);
+        if (registered.has(key)) continue;
+      }
       found.push({
         sortKey: key,
         column: {
@@ -168,7 +171,7 @@ export class SystemScanService {
            FROM pg_catalog.pg_attribute a
            JOIN pg_catalog.pg_class c ON c.oid = a.attrelid
            JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
-          WHERE c.relkind IN ('r', 'p') AND NOT c.relispartition
+          WHERE c.relkind IN ('r', 'p', 'f') AND NOT c.relispartition
             AND a.attnum > 0 AND NOT a.attisdropped
             AND n.nspname NOT IN ('pg_catalog', 'information_schema')
             AND n.nspname NOT LIKE 'pg\\_toast%' AND n.nspname NOT LIKE 'pg\\_temp%'

@@ -6,4 +6,6 @@ import type { RetentionDatasetPlan, RetentionPlanFilter } from '../inventory/inv
  */
 export abstract class RetentionPlanSource {
   abstract getRetentionPlan(filter?: RetentionPlanFilter): Promise<RetentionDatasetPlan[]>;
+  /** A system's decrypted connection string (null: unknown system or none), even with no dataset left. */
+  abstract systemConnectionString(systemCode: string): Promise<string | null>;
 }

@@ -758,10 +758,10 @@ export class RetentionRunner implements OnModuleInit, OnApplicationBootstrap, On
     }
   }
 
-  /** A removed dataset's system, for its connection (any dataset of the system carries it). */
-  private async connectionStringOf(systemCode: string): Promise<string | null> {
-    const plans = await this.plans.getRetentionPlan({ systemCode });
-    return plans.find((p) => p.system.connectionString)?.system.connectionString ?? null;
+  /** A removed dataset's system, for its connection. */
+  private connectionStringOf(systemCode: string): Promise<string | null> {
+    // From the system itself: its last dataset may be the one that was removed.
+    return this.plans.systemConnectionString(systemCode);
   }
 
   /**

@@ -1,6 +1,14 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
-import { IsBoolean, IsOptional, IsString, Matches, MaxLength, ValidateNested } from 'class-validator';
+import {
+  IsBoolean,
+  IsObject,
+  IsOptional,
+  IsString,
+  Matches,
+  MaxLength,
+  ValidateNested,
+} from 'class-validator';
 import { ActorDto } from '../../purposes/dto/purpose.response.dto';
 
 /** One line of printable text, no leading or trailing space. */
@@ -57,6 +65,8 @@ export class PutOrganisationDto {
     description: 'Data protection officer (art. 37–39); absent or null: none designated (a compliance gap)',
   })
   @IsOptional()
+  // ValidateNested alone lets an array through (then stored as "no DPO").
+  @IsObject()
   @ValidateNested()
   @Type(() => OrganisationPartyDto)
   dpo?: OrganisationPartyDto | null;
@@ -67,6 +77,8 @@ export class PutOrganisationDto {
     description: 'Representative in the Union (art. 27), for a controller established outside it',
   })
   @IsOptional()
+  // ValidateNested alone lets an array through (then stored as "no DPO").
+  @IsObject()
   @ValidateNested()
   @Type(() => OrganisationPartyDto)
   representative?: OrganisationPartyDto | null;
