@@ -1,6 +1,7 @@
 import { DynamicModule, MiddlewareConsumer, Module, NestModule } from '@nestjs/common';
 import { APP_FILTER } from '@nestjs/core';
 import { LoggerModule } from 'nestjs-pino';
+import { serializeError } from './common/logging/error-serializer';
 import { AppConfig } from './config/app-config';
 import { AppConfigModule } from './config/config.module';
 import { HttpErrorFilter } from './common/errors/http-error.filter';
@@ -45,6 +46,7 @@ export class AppModule implements NestModule {
               censor: '[redacted]',
             },
             serializers: {
+              err: serializeError,
               req: (req: { id: string; method: string; url: string }) => ({
                 id: req.id,
                 method: req.method,
