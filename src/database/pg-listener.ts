@@ -19,9 +19,19 @@ export function waitForPropagation(): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, PROPAGATION_MS + TIMER_SLACK_MS));
 }
 
+/**
+ * Milliseconds on a clock that never steps back (unlike Date.now() after an NTP step or a VM
+ * resume, which would stretch the freshness window). Only for durations, never for dates.
+ */
+export function monotonicNow(): number {
+  return performance.now();
+}
+
 /** Whether a cache backed by this listener may be used now (see PROPAGATION_MS). */
-export function isFresh(listener: PgListener | undefined, now = Date.now()): boolean {
-  return !!listener && now - listener.confirmedAt < PROPAGATION_MS;
+export function isFresh(listener: PgListener | undefined, now = monotonicNow()): boolean {
+  const confirmedAt = listener?.confirmedAt ?? 0;
+  // 0 is "never confirmed", not an instant: the monotonic clock starts near 0 with the process.
+  return confirmedAt > 0 && now - confirmedAt < PROPAGATION_MS;
 }
 
 export interface PgListenerOptions {
@@ -61,7 +71,7 @@ export class PgListener {
   }
 
   /**
-   * Epoch ms at which the latest successful ping was *sent* (0: none since the last loss).
+   * When (monotonicNow) the latest successful ping was *sent* (0: none since the last loss).
    * PostgreSQL delivers pending notifications on a connection before the ReadyForQuery of any
    * later query, and node-pg emits them before resolving that query: so every NOTIFY committed
    * before this instant has been handed to onNotification. A cache that is used only while
@@ -95,7 +105,7 @@ export class PgListener {
   async ping(): Promise<boolean> {
     const client = this.client;
     if (!client || !this.live) return false;
-    const sentAt = Date.now();
+    const sentAt = monotonicNow();
     try {
       await client.query('SELECT 1');
       if (this.client !== client) return false;
@@ -137,7 +147,7 @@ export class PgListener {
     try {
       await client.connect();
       // Everything committed after LISTEN is delivered; onListening catches up on the rest.
-      const listenSentAt = Date.now();
+      const listenSentAt = monotonicNow();
       for (const channel of channels) {
         // Channel names are constants of this code base, never input.
         await client.query(`LISTEN ${channel}`);

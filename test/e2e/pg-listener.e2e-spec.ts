@@ -1,5 +1,5 @@
 import { Client } from 'pg';
-import { PgListener } from '../../src/database/pg-listener';
+import { monotonicNow, PgListener } from '../../src/database/pg-listener';
 import { createTestDatabase, TestDatabase, withAdmin } from '../utils/test-database';
 
 const until = async (condition: () => boolean, ms = 10_000) => {
@@ -83,7 +83,7 @@ describe('PgListener (real PostgreSQL)', () => {
       try {
         for (let i = 0; i < 40; i++) {
           await writer.query(`SELECT pg_notify('test_fence', $1)`, [String(i)]);
-          const committedAt = Date.now();
+          const committedAt = monotonicNow();
           await until(() => listener.confirmedAt > committedAt);
           // The heartbeat that proves freshness was sent after the commit: the notification came first.
           expect(heard.has(String(i))).toBe(true);

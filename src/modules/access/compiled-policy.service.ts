@@ -7,7 +7,7 @@ import {
 } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
-import { FRESHNESS_HEARTBEAT_MS, PgListener } from '../../database/pg-listener';
+import { FRESHNESS_HEARTBEAT_MS, monotonicNow, PgListener } from '../../database/pg-listener';
 import { AppConfig } from '../../config/app-config';
 import {
   compileAccessPolicy,
@@ -117,7 +117,7 @@ export class CompiledPolicyService implements OnModuleInit, OnApplicationBootstr
   private trusted(): boolean {
     if (this.config.embeddedDatabase) return true; // in-process database: no network to lose
     const confirmed = Math.max(this.lastConfirmedAt, this.listener?.confirmedAt ?? 0);
-    return Date.now() - confirmed < STALE_AFTER_MS;
+    return confirmed > 0 && monotonicNow() - confirmed < STALE_AFTER_MS;
   }
 
   /** Rebuilds until the policy is at least at the highest revision heard of. */
@@ -161,7 +161,7 @@ export class CompiledPolicyService implements OnModuleInit, OnApplicationBootstr
         };
         if (!this.policy || revision >= this.policy.revision) this.policy = compileAccessPolicy(snapshot);
         this.wantedRevision = Math.max(this.wantedRevision, revision);
-        this.lastConfirmedAt = Date.now();
+        this.lastConfirmedAt = monotonicNow();
       } finally {
         this.rebuilding = undefined;
       }
@@ -174,7 +174,7 @@ export class CompiledPolicyService implements OnModuleInit, OnApplicationBootstr
     try {
       const revision = await this.registerRevision.current();
       this.wantedRevision = Math.max(this.wantedRevision, revision);
-      if (this.policy && revision <= this.policy.revision) this.lastConfirmedAt = Date.now();
+      if (this.policy && revision <= this.policy.revision) this.lastConfirmedAt = monotonicNow();
       await this.catchUp();
     } catch (e) {
       this.logger.warn({ err: e }, 'Register revision poll failed');

@@ -60,7 +60,7 @@ export class SubjectStateService {
     const missing: string[] = [];
     const refs = new Map<string, string>();
     const now = Date.now();
-    const trusted = !this.listener || isFresh(this.listener(), now);
+    const trusted = !this.listener || isFresh(this.listener());
     for (const id of new Set(subjectIds)) {
       const ref = this.audit.subjectRef(id);
       const hit = trusted ? this.cache.get(ref) : undefined;
