@@ -231,6 +231,9 @@ export class AuditService implements BeforeApplicationShutdown {
               head AS MATERIALIZED (SELECT e.seq, e.hash FROM chain_lock, audit_event e ORDER BY e.seq DESC LIMIT 1)
          ${INSERT_AUDIT_EVENTS_SQL}
           WHERE (SELECT seq FROM head) = $16::bigint AND (SELECT hash FROM head) = $17::text
+            -- A checkpoint beyond the head: the tail was cut. Write nothing here; the locked
+            -- path refuses it loudly (AUDIT_TRAIL_TRUNCATED).
+            AND NOT EXISTS (SELECT 1 FROM audit_checkpoint c WHERE c.head_seq > $16::bigint)
          RETURNING seq`,
         [...insertParameters(records), AUDIT_CHAIN_LOCK, head.seq, head.hash],
       );
