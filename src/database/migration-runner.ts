@@ -5,6 +5,8 @@ import { buildDataSourceOptions } from './data-source-options';
 
 /** Session advisory lock: one process at a time migrates a database (the API and its worker start together). */
 const MIGRATION_LOCK = 0x46_49_4e_4d; // "FINM"
+const CONNECT_ATTEMPTS = 4;
+const CONNECT_RETRY_MS = 1_000;
 
 /** The migration connection: MIGRATION_DATABASE_URL when set (the schema owner), else DATABASE_URL. */
 export function buildMigrationDataSourceOptions(config: AppConfig): DataSourceOptions {
@@ -23,7 +25,17 @@ export function buildMigrationDataSourceOptions(config: AppConfig): DataSourceOp
 export async function runMigrations(config: AppConfig): Promise<void> {
   const logger = new Logger('Migrations');
   const dataSource = new DataSource(buildMigrationDataSourceOptions(config));
-  await dataSource.initialize();
+  // As the app's own connection does (retryAttempts): the database may still be starting.
+  for (let attempt = 1; ; attempt += 1) {
+    try {
+      await dataSource.initialize();
+      break;
+    } catch (err) {
+      if (attempt >= CONNECT_ATTEMPTS) throw err;
+      logger.warn(`Database not reachable for migrations (attempt ${attempt}/${CONNECT_ATTEMPTS}); retrying`);
+      await new Promise((resolve) => setTimeout(resolve, CONNECT_RETRY_MS));
+    }
+  }
   const lock = dataSource.createQueryRunner();
   try {
     await lock.connect();
