@@ -79,6 +79,17 @@ describe('loadOrCreateSecret', () => {
     expect(readdirSync(secrets())).toEqual(['test-key']);
   });
 
+  it('falls back to a rename where the filesystem has no hard links (SMB, some FUSE mounts)', () => {
+    jest.spyOn(fs, 'linkSync').mockImplementation(() => {
+      throw Object.assign(new Error('operation not permitted'), { code: 'EPERM' });
+    });
+    const first = loadOrCreateSecret(dataDir, 'test-key', newValue);
+    expect(first.created).toBe(true);
+    expect(readFileSync(join(secrets(), 'test-key'), 'utf8')).toBe(`${first.value}\n`);
+    expect(readdirSync(secrets())).toEqual(['test-key']);
+    expect(loadOrCreateSecret(dataDir, 'test-key', newValue)).toEqual({ value: first.value, created: false });
+  });
+
   it('gives every one of several processes starting at once the same complete secret, created once', async () => {
     const modulePath = join(__dirname, 'local-secrets.ts');
     // Each child loads the module, waits for a common instant, then generates slowly (50 ms) so

@@ -1,12 +1,14 @@
 import { randomBytes } from 'node:crypto';
 import {
   closeSync,
+  existsSync,
   fsyncSync,
   linkSync,
   mkdirSync,
   openSync,
   readdirSync,
   readFileSync,
+  renameSync,
   statSync,
   unlinkSync,
   writeSync,
@@ -15,6 +17,24 @@ import { dirname, join } from 'node:path';
 
 /** A secret file that exists but cannot be used (empty, truncated, not the expected format). */
 export class SecretFileInvalid extends Error {}
+
+/** Filesystems without hard links (SMB/CIFS shares, some FUSE mounts) answer link() with these. */
+const NO_HARD_LINKS = new Set(['EPERM', 'ENOTSUP', 'EOPNOTSUPP', 'EXDEV', 'ENOSYS']);
+
+/**
+ * Puts the complete temporary file in place under its name, failing with EEXIST if the name is
+ * taken. link() does both atomically; where hard links do not exist, a rename after an existence
+ * check is the fallback (atomic for the content, with a small window between two first starts).
+ */
+function publish(temporary: string, file: string): void {
+  try {
+    linkSync(temporary, file);
+  } catch (e) {
+    if (!NO_HARD_LINKS.has((e as NodeJS.ErrnoException).code ?? '')) throw e;
+    if (existsSync(file)) throw Object.assign(new Error(`${file} exists`), { code: 'EEXIST' });
+    renameSync(temporary, file);
+  }
+}
 
 /** Temporary files older than this are leftovers of a crashed first start, removed on the next one. */
 const STALE_TEMP_MS = 60 * 60 * 1000;
@@ -67,7 +87,7 @@ export function loadOrCreateSecret(
     } finally {
       closeSync(fd);
     }
-    linkSync(temporary, file);
+    publish(temporary, file);
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
     // Another process created it between our check and our link: theirs is complete, use it.
