@@ -126,3 +126,28 @@ describe('which bindings make a field due', () => {
     expect(rule.fields[1]).toMatchObject({ state: 'not_in_use', keeps: [] });
   });
 });
+
+describe('consent-based purposes whose time rule cannot be proven', () => {
+  const withSubject = (p: RetentionDatasetPlan): RetentionDatasetPlan => ({
+    ...p,
+    dataset: { ...p.dataset, subjectColumn: 'customer_ref' },
+  });
+  const consent = (duration: string, trigger: string): Map<string, PurposeFacts> =>
+    new Map([
+      [
+        'newsletter',
+        { code: 'newsletter', status: 'active', legalBasis: 'consent', retention: { duration, trigger } },
+      ],
+    ]);
+  const expiryKind = (facts: Map<string, PurposeFacts>) =>
+    buildDatasetRule(withSubject(plan({ email: ['newsletter'] })), facts).fields[0].keeps[0].expiry.kind;
+
+  it('ends at the withdrawal when the duration is unreadable (time-based trigger)', () => {
+    expect(expiryKind(consent('three years', 'last_interaction'))).toBe('on_withdrawal');
+  });
+
+  it('keeps the data when "D after withdrawal" has an unreadable D (never earlier than declared)', () => {
+    expect(expiryKind(consent('three years', 'consent_withdrawal'))).toBe('never');
+    expect(expiryKind(consent('P1M', 'consent_withdrawal'))).toBe('after_withdrawal');
+  });
+});

@@ -165,7 +165,10 @@ function expiryOf(p: PurposeFacts, plan: RetentionDatasetPlan, options: RuleOpti
   try {
     duration = parseIsoDuration(p.retention.duration);
   } catch {
-    return unproven(`purpose ${p.code} has an invalid retention duration`);
+    const reason = `purpose ${p.code} has an invalid retention duration`;
+    // "D after withdrawal" with D unknown must not become "at withdrawal": uncertainty keeps data.
+    if (p.retention.trigger === 'consent_withdrawal') return { kind: 'never', reason };
+    return unproven(reason);
   }
   const durationText = describeDuration(duration);
   if (p.retention.trigger === 'consent_withdrawal') {

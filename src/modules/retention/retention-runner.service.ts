@@ -933,9 +933,10 @@ export class RetentionRunner implements OnModuleInit, OnApplicationBootstrap, On
   private async sweepWebhooks(): Promise<void> {
     const deadlineMs = this.config.RETENTION_CALLBACK_DEADLINE_MS;
     const expired = await this.dataSource.query<
-      { id: string; run_id: string; attempts: number; delivered_at: Date | null }[]
+      { id: string; run_id: string; attempts: number; delivered_at: Date | null; redeliver_at: Date | null }[]
     >(
-      `SELECT id, run_id, webhook_attempts AS attempts, webhook_delivered_at AS delivered_at
+      `SELECT id, run_id, webhook_attempts AS attempts, webhook_delivered_at AS delivered_at,
+              webhook_redeliver_at AS redeliver_at
          FROM retention_run_dataset
         WHERE executor = 'webhook' AND status = 'waiting'
           AND started_at < now() - make_interval(secs => $1::double precision / 1000)
@@ -946,7 +947,10 @@ export class RetentionRunner implements OnModuleInit, OnApplicationBootstrap, On
       if (this.stopping) return;
       const why = d.delivered_at
         ? `the webhook was delivered at ${new Date(d.delivered_at).toISOString()} and no callback came; what the system purged is unknown`
-        : `the webhook was never acknowledged (${d.attempts} delivery attempt(s))`;
+        : d.attempts === 0 && d.redeliver_at === null
+          ? // Started before deliveries were recorded (migration 1795400730000): nothing is known.
+            'the delivery state is unknown (started before deliveries were recorded) and no callback came'
+          : `the webhook was never acknowledged (${d.attempts} delivery attempt(s))`;
       const failed = await returningRows<{ id: string }>(
         this.dataSource,
         `UPDATE retention_run_dataset
@@ -984,8 +988,10 @@ export class RetentionRunner implements OnModuleInit, OnApplicationBootstrap, On
           SET callback_token_hash = $2,
               webhook_redeliver_at = now() + make_interval(secs => $3::double precision / 1000)
         WHERE id = $1 AND status = 'waiting' AND webhook_delivered_at IS NULL AND webhook_redeliver_at < now()
+          -- Attempts are spent: no more re-sends; the callback deadline ends the dataset.
+          AND webhook_attempts < $4
         RETURNING webhook_attempts AS attempts`,
-      [runDatasetId, tokenHash(token), this.redeliveryGraceMs()],
+      [runDatasetId, tokenHash(token), this.redeliveryGraceMs(), this.config.RETENTION_WEBHOOK_ATTEMPTS],
     );
     if (rows.length === 0) return;
     this.logger.warn(
