@@ -1,6 +1,6 @@
 import { CanActivate, ExecutionContext, Injectable } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
-import { InjectThrottlerStorage, type ThrottlerStorage } from '@nestjs/throttler';
+import { InjectThrottlerStorage, normalizeIp, type ThrottlerStorage } from '@nestjs/throttler';
 import type { Response } from 'express';
 import { AbilityFactory, AppAbility } from '../../policies/ability.factory';
 import { AuthenticatedPrincipal, SYSTEM_ACTOR } from '../../policies/principal';
@@ -74,7 +74,8 @@ export class AuthenticationGuard implements CanActivate {
     const route = (request.route as { path?: string } | undefined)?.path ?? request.path;
     const limit = this.config.AUTH_FAILURES_PER_MINUTE;
     const counted = await this.failures.increment(
-      `auth-failures:ip:${String(request.ip)}`,
+      // IPv6 by its /64: one client can rotate addresses within its subnet.
+      `auth-failures:ip:${normalizeIp(String(request.ip))}`,
       FAILURE_WINDOW_MS,
       limit,
       FAILURE_WINDOW_MS,
