@@ -1,5 +1,7 @@
-import type { HoldCoverage } from '../legal-holds/legal-holds.service';
+import type { EntityManager } from 'typeorm';
+import type { HoldCoverage, LegalHoldsService } from '../legal-holds/legal-holds.service';
 import type { RetentionExemption } from './entities/retention-run-dataset.entity';
+import type { DatasetRule } from './retention-rule';
 
 /** What the legal holds in force mean for one dataset in one run (docs/retention.md). */
 export interface HoldInputs {
@@ -42,6 +44,18 @@ export function holdInputs(
   }
   for (const h of subjectHolds) exemptions.push({ kind: 'legal_hold', reason: h.reason, holdId: h.id });
   return { wholeDatasetHeld: coverage.wholeDataset.length > 0, heldSubjects, exemptions };
+}
+
+/** The holds in force now over a rule's dataset, as purge inputs (`m`: inside the caller's transaction). */
+export async function readHoldInputs(
+  holds: Pick<LegalHoldsService, 'coverage'>,
+  rule: Pick<DatasetRule, 'systemCode' | 'datasetId' | 'subjectColumn'>,
+  scope: string[] | null,
+  locateBySubject: boolean,
+  m?: EntityManager,
+): Promise<HoldInputs> {
+  const coverage = await holds.coverage(rule.systemCode, rule.datasetId, m);
+  return holdInputs(coverage, rule.subjectColumn, scope, locateBySubject);
 }
 
 /** Whether `next` holds something `used` does not (a hold placed since `used` was read). */

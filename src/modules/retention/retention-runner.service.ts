@@ -40,7 +40,7 @@ import {
   RetentionHoldsChanged,
   RetentionLeaseLost,
 } from './retention.errors';
-import { HoldInputs, holdInputs, holdsGrew, mergeExemptions, widenHolds } from './hold-inputs';
+import { HoldInputs, holdsGrew, mergeExemptions, readHoldInputs, widenHolds } from './hold-inputs';
 import { RetentionPlanSource } from './retention-plan.source';
 import { buildDatasetRule, DatasetRule, describeFieldRule, PurposeFacts } from './retention-rule';
 
@@ -325,12 +325,7 @@ export class RetentionRunner implements OnModuleInit, OnApplicationBootstrap, On
     locateBySubject = false,
   ): Promise<{ inputs: PurgeInputs; exemptions: RetentionExemption[] }> {
     const scope = run.subjectIds;
-    const holds = holdInputs(
-      await this.holds.coverage(rule.systemCode, rule.datasetId),
-      rule.subjectColumn,
-      scope,
-      locateBySubject,
-    );
+    const holds = await readHoldInputs(this.holds, rule, scope, locateBySubject);
     const withdrawals = new Map<string, { subjectId: string; withdrawnAt: Date }[]>();
     if (rule.subjectColumn && rule.withdrawalPurposes.length) {
       for (const w of await this.consents.findWithdrawals(rule.withdrawalPurposes, scope ?? undefined)) {
@@ -358,20 +353,6 @@ export class RetentionRunner implements OnModuleInit, OnApplicationBootstrap, On
       },
       exemptions,
     };
-  }
-
-  /** The holds in force now over a postgres dataset (`m`: inside a batch's preparation). */
-  private async currentHolds(
-    run: RetentionRunEntity,
-    rule: DatasetRule,
-    m?: EntityManager,
-  ): Promise<HoldInputs> {
-    return holdInputs(
-      await this.holds.coverage(rule.systemCode, rule.datasetId, m),
-      rule.subjectColumn,
-      run.subjectIds,
-      true,
-    );
   }
 
   private async executePostgres(
@@ -446,7 +427,7 @@ export class RetentionRunner implements OnModuleInit, OnApplicationBootstrap, On
       const cursor: string[] | null = pending ? pending.outcome.lastKey : rd.cursor;
       if (run.dryRun) {
         // A dry run has no preparation transaction: the holds are re-read before each batch.
-        const next = await this.currentHolds(run, rule);
+        const next = await readHoldInputs(this.holds, rule, run.subjectIds, true);
         if (holdsGrew(inputs, next)) await adoptHolds(next);
       }
       const usedHolds = inputs;
@@ -475,7 +456,7 @@ export class RetentionRunner implements OnModuleInit, OnApplicationBootstrap, On
                 const state = await this.prepareBatch(run, rd, pending, seq, o, async (m) => {
                   // Re-read in the transaction that prepares the batch: a hold placed since the
                   // batch was built rolls its customer transaction back; it is redone with it.
-                  const next = await this.currentHolds(run, rule, m);
+                  const next = await readHoldInputs(this.holds, rule, run.subjectIds, true, m);
                   if (holdsGrew(usedHolds, next)) {
                     throw new RetentionHoldsChanged('A legal hold was placed during the batch', { next });
                   }
@@ -736,7 +717,8 @@ export class RetentionRunner implements OnModuleInit, OnApplicationBootstrap, On
     const unresolved = `batch ${prepared.seq} was prepared (${prepared.rowsDeleted} deleted, ${prepared.rowsAnonymised} anonymised, if its customer transaction committed) and cannot be resolved`;
     const connectionString = plan
       ? plan.system.connectionString
-      : await this.connectionStringOf(rd.systemCode);
+      : // From the system itself: its last dataset may be the one that was removed.
+        await this.plans.systemConnectionString(rd.systemCode);
     if (!connectionString) {
       await this.failDataset(rd, `${unresolved}: the system has no connection string`);
       return 'done';
@@ -756,12 +738,6 @@ export class RetentionRunner implements OnModuleInit, OnApplicationBootstrap, On
       );
       return 'retry';
     }
-  }
-
-  /** A removed dataset's system, for its connection. */
-  private connectionStringOf(systemCode: string): Promise<string | null> {
-    // From the system itself: its last dataset may be the one that was removed.
-    return this.plans.systemConnectionString(systemCode);
   }
 
   /**

@@ -35,7 +35,7 @@ import { PostgresExecutor } from './executors/postgres-executor';
 import { buildOverdueCount, executionProblems } from './executors/purge-sql';
 import { retentionHashKey } from './retention-hash-key';
 import { RetentionPlanSource } from './retention-plan.source';
-import { holdInputs } from './hold-inputs';
+import { readHoldInputs } from './hold-inputs';
 import { buildDatasetRule, describeFieldRule, PurposeFacts } from './retention-rule';
 import { RetentionRunner } from './retention-runner.service';
 import {
@@ -392,12 +392,7 @@ export class RetentionService {
           items.push({ ...base, measurable: true, error: `refused: ${problems.join('; ')}` });
           continue;
         }
-        const holds = holdInputs(
-          await this.holds.coverage(rule.systemCode, rule.datasetId),
-          rule.subjectColumn,
-          null,
-          true,
-        );
+        const holds = await readHoldInputs(this.holds, rule, null, true);
         const withdrawals = new Map<string, { subjectId: string; withdrawnAt: Date }[]>();
         if (rule.subjectColumn && rule.withdrawalPurposes.length) {
           for (const w of await this.consents.findWithdrawals(rule.withdrawalPurposes)) {
