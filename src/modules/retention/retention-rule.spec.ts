@@ -1,4 +1,5 @@
 import type { RetentionDatasetPlan } from '../inventory/inventory.types';
+import { datasetPlan, planField } from '../../../test/factories/retention-plan.factory';
 import { buildDatasetRule, describeFieldRule, PurposeFacts } from './retention-rule';
 import { buildOverdueCount, buildPurgeBatch, PurgeInputs, TableFacts } from './executors/purge-sql';
 
@@ -16,26 +17,10 @@ const purposes = new Map<string, PurposeFacts>([
 ]);
 
 function plan(bindings: Record<string, string[]>): RetentionDatasetPlan {
-  return {
-    system: { code: 'crm', kind: 'postgres' as RetentionDatasetPlan['system']['kind'] },
-    dataset: {
-      id: 'ds-1',
-      name: 'public.customers',
-      schema: 'public',
-      table: 'customers',
-      primaryKey: ['id'],
-      subjectColumn: null,
-      timestampColumns: { lastInteraction: 'last_interaction' },
-    },
-    fields: Object.entries(bindings).map(([column, codes]) => ({
-      key: `crm.customers.${column}`,
-      column,
-      dataCategory: 'contact',
-      special: false,
-      anonymisation: { strategy: 'nullify' as never },
-      bindings: codes.map((purposeCode) => ({ purposeCode })),
-    })),
-  };
+  return datasetPlan(
+    { subjectColumn: null, timestampColumns: { lastInteraction: 'last_interaction' } },
+    Object.entries(bindings).map(([column, codes]) => planField(column, codes)),
+  );
 }
 
 const table: TableFacts = {

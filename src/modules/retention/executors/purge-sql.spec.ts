@@ -1,6 +1,7 @@
 import { createHash, createHmac } from 'node:crypto';
 import { buildDatasetRule, describeFieldRule, PurposeFacts } from '../retention-rule';
 import type { RetentionDatasetPlan } from '../../inventory/inventory.types';
+import { datasetPlan, planField } from '../../../../test/factories/retention-plan.factory';
 import {
   buildDryRunBatch,
   buildPurgeBatch,
@@ -28,19 +29,9 @@ function plan(
   overrides: Partial<RetentionDatasetPlan['dataset']> = {},
   fields?: RetentionDatasetPlan['fields'],
 ): RetentionDatasetPlan {
-  return {
-    system: { code: 'crm', kind: 'postgres' as RetentionDatasetPlan['system']['kind'] },
-    dataset: {
-      id: 'ds-1',
-      name: 'public.customers',
-      schema: 'public',
-      table: 'customers',
-      primaryKey: ['id'],
-      subjectColumn: 'customer_ref',
-      timestampColumns: { lastInteraction: 'last_interaction', collection: 'created_at' },
-      ...overrides,
-    },
-    fields: fields ?? [
+  return datasetPlan(
+    overrides,
+    fields ?? [
       {
         key: 'crm.customers.email',
         column: 'email',
@@ -58,7 +49,7 @@ function plan(
         bindings: [{ purposeCode: 'crm.support' }],
       },
     ],
-  };
+  );
 }
 
 const purposes = new Map<string, PurposeFacts>([
@@ -435,16 +426,8 @@ describe('consent-based purposes whose time rule cannot be proven', () => {
       },
     ],
   ]);
-  const field = (column: string, codes: string[]): RetentionDatasetPlan['fields'][number] => ({
-    key: `crm.customers.${column}`,
-    column,
-    dataCategory: 'contact',
-    special: false,
-    anonymisation: { strategy: 'nullify' as never },
-    bindings: codes.map((purposeCode) => ({ purposeCode })),
-  });
   const consentPlan = (overrides: Partial<RetentionDatasetPlan['dataset']> = {}) =>
-    plan(overrides, [field('email', ['optin']), field('name', ['survey'])]);
+    plan(overrides, [planField('email', ['optin']), planField('name', ['survey'])]);
   const withdrawn = (subjectId: string, withdrawnAt: string) =>
     new Map([
       ['optin', [{ subjectId, withdrawnAt: new Date(withdrawnAt) }]],
