@@ -124,19 +124,7 @@ export class PurposesService {
       if (children > 0)
         throw new PurposeNotDeletable(`Purpose "${code}" has sub-purposes; delete or move them first`);
       // History outlives the draft: a last version says it was discarded, by whom and when.
-      await m.save(
-        Object.assign(new PurposeVersionEntity(), {
-          purposeId: purpose.id,
-          code: purpose.code,
-          version: purpose.version + 1,
-          change: 'deleted' satisfies PurposeChange,
-          changedFields: [],
-          snapshot: declarationOf(purpose) as unknown as Record<string, unknown>,
-          actor,
-          changedAt: new Date(),
-          requestId: currentRequestId() ?? null,
-        }),
-      );
+      await this.insertVersion(m, purpose, purpose.version + 1, 'deleted', [], actor);
       await m.delete(PurposeEntity, { id: purpose.id });
       await this.registerRevision.bump(m);
       await this.audit.recordInTransaction(m, {
@@ -433,21 +421,14 @@ export class PurposesService {
     actor: Actor,
     before: ReturnType<typeof declarationOf> | null,
   ): Promise<void> {
-    const snapshot = declarationOf(purpose);
-    const requestId = currentRequestId() ?? null;
     await this.registerRevision.bump(m);
-    await m.save(
-      Object.assign(new PurposeVersionEntity(), {
-        purposeId: purpose.id,
-        code: purpose.code,
-        version: purpose.version,
-        change,
-        changedFields: [...changedFields].sort(),
-        snapshot: snapshot as unknown as Record<string, unknown>,
-        actor,
-        changedAt: new Date(),
-        requestId,
-      }),
+    const { snapshot, requestId } = await this.insertVersion(
+      m,
+      purpose,
+      purpose.version,
+      change,
+      changedFields,
+      actor,
     );
     await this.audit.recordInTransaction(m, {
       type: `purpose.${change}`,
@@ -462,6 +443,33 @@ export class PurposesService {
       },
       requestId: requestId ?? undefined,
     });
+  }
+
+  /** One row of the register's own history: the purpose as it stands, as `version`. */
+  private async insertVersion(
+    m: EntityManager,
+    purpose: PurposeEntity,
+    version: number,
+    change: PurposeChange,
+    changedFields: string[],
+    actor: Actor,
+  ): Promise<{ snapshot: ReturnType<typeof declarationOf>; requestId: string | null }> {
+    const snapshot = declarationOf(purpose);
+    const requestId = currentRequestId() ?? null;
+    await m.save(
+      Object.assign(new PurposeVersionEntity(), {
+        purposeId: purpose.id,
+        code: purpose.code,
+        version,
+        change,
+        changedFields: [...changedFields].sort(),
+        snapshot: snapshot as unknown as Record<string, unknown>,
+        actor,
+        changedAt: new Date(),
+        requestId,
+      }),
+    );
+    return { snapshot, requestId };
   }
 
   private view(purpose: PurposeEntity, register: Map<string, PurposeEntity>): PurposeView {
