@@ -98,8 +98,7 @@ export class ConsentsService {
       return { saved: event, becameCurrent: current };
     });
     // A withdrawal holds on every instance before it is acknowledged; a grant may arrive late.
-    if (dto.status === ConsentStatus.Withdrawn) await this.subjectState.changed(subjectId);
-    else this.subjectState.invalidate(subjectId);
+    await this.subjectState.changed(subjectId, dto.status === ConsentStatus.Withdrawn);
     this.announceWithdrawals(becameCurrent);
     return toRecordDto(saved);
   }
@@ -205,8 +204,7 @@ export class ConsentsService {
       }
       await this.subjectState.notifyChanged(m, ALL_SUBJECTS);
     });
-    if (counts.withdrawn > 0) await this.subjectState.changed(ALL_SUBJECTS);
-    else this.subjectState.invalidateRef(ALL_SUBJECTS);
+    await this.subjectState.changed(ALL_SUBJECTS, counts.withdrawn > 0);
     this.announceWithdrawals(withdrawals);
     return { importId, lines, imported: counts.granted + counts.withdrawn, ...counts };
   }

@@ -76,7 +76,7 @@ export class RestrictionsService {
       return restriction;
     });
     // Holds on every instance before it is acknowledged (lifting, below, may arrive late).
-    await this.subjectState.changed(subjectId);
+    await this.subjectState.changed(subjectId, true);
     return toResponse(saved);
   }
 
@@ -107,7 +107,7 @@ export class RestrictionsService {
       await this.subjectState.notifyChanged(m, subjectId);
       return restriction;
     });
-    this.subjectState.invalidate(subjectId);
+    await this.subjectState.changed(subjectId, false);
     return toResponse(saved);
   }
 

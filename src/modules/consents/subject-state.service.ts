@@ -90,17 +90,13 @@ export class SubjectStateService {
   }
 
   /**
-   * After a change that restricts use (withdrawal, restriction) commits, before answering: forget
-   * the subject here, and wait until no other instance can still answer from older state.
+   * After a change to a subject's state commits (one subject or ALL_SUBJECTS), before answering:
+   * forget it here. When the change restricts use (a withdrawal, a restriction), also wait until no
+   * other instance can still answer from older state; a grant or a lift may arrive late.
    */
-  async changed(subjectId: string): Promise<void> {
+  async changed(subjectId: string, restrictsUse: boolean): Promise<void> {
     this.invalidateRef(subjectId === ALL_SUBJECTS ? ALL_SUBJECTS : this.audit.subjectRef(subjectId));
-    if (this.listener) await waitForPropagation();
-  }
-
-  /** Forget one subject (after a local change commits). */
-  invalidate(subjectId: string): void {
-    this.invalidateRef(this.audit.subjectRef(subjectId));
+    if (restrictsUse && this.listener) await waitForPropagation();
   }
 
   /** Forget by keyed hash (from a notification) or everything ('*'). */
