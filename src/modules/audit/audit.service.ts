@@ -252,9 +252,9 @@ export class AuditService implements BeforeApplicationShutdown {
     if (events.length === 0) return [];
     await manager.query('SELECT pg_advisory_xact_lock($1)', [AUDIT_CHAIN_LOCK]);
     const [head] = await manager.query<{ seq: string | null; hash: string | null; sealed: string | null }[]>(
-      `SELECT (SELECT seq FROM audit_event ORDER BY seq DESC LIMIT 1) AS seq,
-              (SELECT hash FROM audit_event ORDER BY seq DESC LIMIT 1) AS hash,
-              (SELECT max(head_seq) FROM audit_checkpoint) AS sealed`,
+      `SELECT head.seq, head.hash, (SELECT max(head_seq) FROM audit_checkpoint) AS sealed
+         FROM (SELECT 1) AS one
+         LEFT JOIN LATERAL (SELECT seq, hash FROM audit_event ORDER BY seq DESC LIMIT 1) AS head ON true`,
     );
     const headSeq = head.seq === null ? 0 : Number(head.seq);
     if (head.sealed !== null && headSeq < Number(head.sealed)) {
