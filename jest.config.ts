@@ -1,7 +1,9 @@
 import type { Config } from 'jest';
 
-// Two projects: fast unit specs beside the code, and end-to-end suites that boot the
-// whole app against the real PostgreSQL / Redis (each suite owns its own database).
+// Three tiers: fast unit specs beside the code; integration suites that run one module's
+// services against a real PostgreSQL database without booting the app (test/integration);
+// end-to-end suites that boot the whole app against the real PostgreSQL / Redis. Each
+// integration or e2e suite owns its own database.
 const tsJest: Config['transform'] = {
   '^.+\\.ts$': ['ts-jest', { tsconfig: 'tsconfig.json' }],
 };
@@ -16,6 +18,14 @@ const config: Config = {
       testEnvironment: 'node',
       moduleFileExtensions: ['ts', 'js', 'json'],
       testMatch: ['<rootDir>/src/**/*.spec.ts', '<rootDir>/migrations/**/*.spec.ts'],
+      transform: tsJest,
+    },
+    {
+      displayName: 'integration',
+      rootDir: '.',
+      testEnvironment: 'node',
+      moduleFileExtensions: ['ts', 'js', 'json'],
+      testMatch: ['<rootDir>/test/integration/**/*.int-spec.ts'],
       transform: tsJest,
     },
     {
