@@ -1,4 +1,5 @@
 import { Global, Module } from '@nestjs/common';
+import { AuditAccessSummaryService } from './audit-access-summary.service';
 import { AuditController } from './audit.controller';
 import { AuditIntegrityService } from './audit-integrity.service';
 import { AuditQueryService } from './audit-query.service';
@@ -11,7 +12,7 @@ import { AuditService } from './audit.service';
 @Global()
 @Module({
   controllers: [AuditController],
-  providers: [AuditService, AuditIntegrityService, AuditQueryService],
-  exports: [AuditService, AuditIntegrityService],
+  providers: [AuditService, AuditIntegrityService, AuditQueryService, AuditAccessSummaryService],
+  exports: [AuditService, AuditIntegrityService, AuditAccessSummaryService],
 })
 export class AuditModule {}

@@ -8,11 +8,10 @@ import { currentRequestId } from '../../common/request-context';
 import { inTransaction } from '../../database/transaction';
 import { AppAbility, asSubject } from '../../policies/ability.factory';
 import { Action } from '../../policies/action.enum';
-import { requiresConsent } from '../../policies/access/compiled-access-policy';
 import type { Actor } from '../../policies/principal';
 import type { AuditEventInput } from '../audit/audit-event.types';
 import { AuditService } from '../audit/audit.service';
-import { PurposeStatus } from '../purposes/purpose.model';
+import { PurposeStatus, requiresConsent } from '../purposes/purpose.model';
 import { PurposesService, PurposeView } from '../purposes/purposes.service';
 import {
   CLOCK_SKEW_MS,

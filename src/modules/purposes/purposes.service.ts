@@ -1,3 +1,5 @@
+import { rethrowUniqueAs } from '../../common/errors/unique-violation';
+import { normaliseJson } from '../../common/json/normalise-json';
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { isDeepStrictEqual } from 'node:util';
@@ -21,6 +23,8 @@ import { declarationOf, resolveWithin, toPurposeResponse } from './purpose.mappe
 import {
   checkActivation,
   checkDeclaration,
+  INHERITABLE_FIELDS,
+  InheritableField,
   PurposeStatus,
   RuleViolation,
   transitionRefusal,
@@ -53,23 +57,15 @@ export interface UpdateWithinOptions {
   bindingsCheckedByCaller?: boolean;
 }
 
-/** Properties of the update DTO that map 1:1 to columns. */
+/**
+ * Properties of the update DTO that map 1:1 to columns: the inheritable declaration (one list,
+ * INHERITABLE_FIELDS) except retention, which is two columns, plus what only a purpose itself has.
+ */
 const SIMPLE_PROPERTIES = [
   'name',
   'description',
   'parentCode',
-  'legalBasis',
-  'legitimateInterest',
-  'specialCategoryCondition',
-  'controller',
-  'jointControllers',
-  'processors',
-  'dataSubjectCategories',
-  'dataCategories',
-  'recipients',
-  'internationalTransfers',
-  'securityMeasures',
-  'dpiaRequired',
+  ...INHERITABLE_FIELDS.filter((k): k is Exclude<InheritableField, 'retention'> => k !== 'retention'),
 ] as const;
 
 /**
@@ -516,12 +512,7 @@ function presentKeys(dto: object): string[] {
 function changedFields(before: object, after: object): string[] {
   const b = before as Record<string, unknown>;
   const a = after as Record<string, unknown>;
-  return Object.keys(a).filter((k) => !isDeepStrictEqual(normalise(b[k]), normalise(a[k])));
-}
-
-/** DTO instances and plain JSON compare equal when their content is equal. */
-function normalise(v: unknown): unknown {
-  return v === undefined ? null : (JSON.parse(JSON.stringify(v ?? null)) as unknown);
+  return Object.keys(a).filter((k) => !isDeepStrictEqual(normaliseJson(b[k]), normaliseJson(a[k])));
 }
 
 /** Record-level rule; internal callers pass SYSTEM_ABILITY (there is no "no ability" case). */
@@ -531,11 +522,4 @@ function canRead(view: Pick<PurposeView, 'code'>, ability: AppAbility): boolean 
 
 function byCode(a: { code: string }, b: { code: string }): number {
   return a.code < b.code ? -1 : a.code > b.code ? 1 : 0;
-}
-
-function rethrowUniqueAs(make: () => Error) {
-  return (err: unknown): never => {
-    const code = (err as { driverError?: { code?: string } }).driverError?.code;
-    throw code === '23505' ? make() : err;
-  };
 }
