@@ -10,6 +10,7 @@ import { GENESIS_HASH } from './audit-event.types';
 import { AuditRangeInvalid } from './audit.errors';
 import { readBySeqWindows } from './audit-seq-windows';
 import { AuditSigner } from './audit-signer';
+import { AuditRepository, CheckpointRemovalEvidence } from './audit.repository';
 
 /** A signed statement "the chain had this hash at this sequence at this time". */
 export interface AuditCheckpointRecord {
@@ -86,6 +87,7 @@ export class AuditIntegrityService implements OnApplicationBootstrap, OnModuleDe
   constructor(
     private readonly config: AppConfig,
     @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly repository: AuditRepository,
   ) {
     if (config.AUDIT_SIGNING_KEY) {
       this.signer = AuditSigner.fromPrivateKey(config.AUDIT_SIGNING_KEY);
@@ -321,6 +323,12 @@ export class AuditIntegrityService implements OnApplicationBootstrap, OnModuleDe
         });
       }
     }
+    // Checkpoints that existed are gone: whoever removed them could have rewritten, with valid
+    // hashes, everything after the last one that survives; nothing from there on is trusted.
+    const removed = await this.repository.checkpointRemovalEvidence();
+    if (removed && removed.sealedBefore + 1 <= toSeq) {
+      breaks.push(checkpointsMissingBreak(removed, fromSeq));
+    }
     const firstBreak = breaks.sort((a, b) => a.seq - b.seq)[0] ?? null;
     return {
       ok: firstBreak === null,
@@ -373,6 +381,18 @@ function toCheckpoint(row: CheckpointRow): AuditCheckpointRecord {
   };
 }
 
+function checkpointsMissingBreak(removed: CheckpointRemovalEvidence, fromSeq: number): ChainBreak {
+  const cited =
+    removed.citedBySeq !== null ? `, cited by the audit.checkpoints_exported event at seq ${removed.citedBySeq}` : '';
+  const issued = removed.issued !== null ? ` of ${removed.issued} issued` : '';
+  return {
+    seq: Math.max(removed.sealedBefore + 1, fromSeq),
+    reason: ChainBreakReason.CheckpointsMissing,
+    expected: `checkpoint id ${removed.firstMissingId}${cited}`,
+    found: `no checkpoint with id ${removed.firstMissingId} (${removed.held} checkpoint(s) held${issued})`,
+  };
+}
+
 function describeBreak(b: ChainBreak): string {
   switch (b.reason) {
     case ChainBreakReason.MissingEvent:
@@ -387,5 +407,10 @@ function describeBreak(b: ChainBreak): string {
       return `The checkpoint at seq ${b.seq} has an invalid signature (forged or altered checkpoint)`;
     case ChainBreakReason.TruncatedTail:
       return `Events from seq ${b.seq} are missing although a signed checkpoint covers them (truncated tail)`;
+    case ChainBreakReason.CheckpointsMissing:
+      return (
+        `Signed checkpoints were removed (${b.found}): the history from seq ${b.seq} on may have been ` +
+        'rewritten and is not trustworthy; compare it with checkpoints kept outside the database'
+      );
   }
 }
