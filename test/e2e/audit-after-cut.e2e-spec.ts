@@ -14,6 +14,14 @@ import { startTestApp, TestApp } from '../utils/test-app';
 const VERIFY_SCRIPT = join(__dirname, '..', '..', 'docs', 'verify-audit-export.mjs');
 const NEWSLETTER = 'marketing.newsletter';
 
+/** Runs the standalone verifier; resolves with its exit code and output (never throws on exit 1). */
+async function runScript(args: string[]): Promise<{ code: number; out: string }> {
+  return promisify(execFile)(process.execPath, [VERIFY_SCRIPT, ...args]).then(
+    (r) => ({ code: 0, out: r.stdout + r.stderr }),
+    (e: { code: number; stdout: string; stderr: string }) => ({ code: e.code, out: e.stdout + e.stderr }),
+  );
+}
+
 /**
  * After a superuser cuts the newest events below the last signed checkpoint, every route that
  * needs a record names the cut (AUDIT_TRAIL_TRUNCATED, 500: retrying cannot help), the access
@@ -41,7 +49,11 @@ describe('Audit routes after a tail cut below a signed checkpoint (PostgreSQL)',
 
   beforeAll(async () => {
     t = await startTestApp();
-    await t.as(Role.Dpo).post('/purposes').send(purposeInput({ code: NEWSLETTER })).expect(201);
+    await t
+      .as(Role.Dpo)
+      .post('/purposes')
+      .send(purposeInput({ code: NEWSLETTER }))
+      .expect(201);
     await t.as(Role.Dpo).post(`/purposes/${NEWSLETTER}/activate`).expect(200);
     await t.authoriseApplication([NEWSLETTER]);
     // Both routes work on the intact trail (so what fails below fails because of the cut).
@@ -65,7 +77,9 @@ describe('Audit routes after a tail cut below a signed checkpoint (PostgreSQL)',
     expect(body).toMatchObject({
       statusCode: 500,
       error: 'AUDIT_TRAIL_TRUNCATED',
-      message: expect.stringContaining(`ends at seq ${headSeq}, before the signed checkpoint at seq ${sealedSeq}`),
+      message: expect.stringContaining(
+        `ends at seq ${headSeq}, before the signed checkpoint at seq ${sealedSeq}`,
+      ),
       details: { headSeq, sealedSeq },
     });
 
@@ -96,23 +110,26 @@ describe('Audit routes after a tail cut below a signed checkpoint (PostgreSQL)',
     expect((JSON.parse(lines[lines.length - 1]) as { seq: number }).seq).toBe(headSeq);
     expect(await tailSeq()).toBe(headSeq); // neither export could be recorded, nor was anything chained
 
+    // Saved under the name the service gave it, the file alone already says it was cut...
+    const filename = /filename="([^"]+)"/.exec(exported.headers['content-disposition'])![1];
+    writeFileSync(join(work, filename), exported.body as Buffer);
+    const alone = await runScript([join(work, filename)]);
+    expect(alone.out).toContain(
+      `BROKEN at seq ${headSeq + 1}: truncated: exported from a trail cut below a signed checkpoint at seq ${sealedSeq}`,
+    );
+    expect(alone.code).toBe(1);
+    // ...and under any name, checked against the checkpoints, the cut is proven by their signatures.
     writeFileSync(join(work, 'export.ndjson'), exported.body as Buffer);
     writeFileSync(join(work, 'checkpoints.ndjson'), checkpoints.body as Buffer);
     writeFileSync(join(work, 'key.json'), JSON.stringify(key.body));
-    const result = await promisify(execFile)(process.execPath, [
-      VERIFY_SCRIPT,
+    const result = await runScript([
       join(work, 'export.ndjson'),
       '--checkpoints',
       join(work, 'checkpoints.ndjson'),
       '--public-key',
       join(work, 'key.json'),
-    ]).then(
-      (r) => ({ code: 0, out: r.stdout }),
-      (e: { code: number; stdout: string }) => ({ code: e.code, out: e.stdout }),
-    );
-    expect(result.out).toContain(
-      `BROKEN at seq ${headSeq + 1}: truncated: checkpoint 1 (signed`,
-    );
+    ]);
+    expect(result.out).toContain(`BROKEN at seq ${headSeq + 1}: truncated: checkpoint 1 (signed`);
     expect(result.out).toContain(`covers up to seq ${sealedSeq}`);
     expect(result.code).toBe(1);
   });

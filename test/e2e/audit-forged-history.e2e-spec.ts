@@ -70,14 +70,16 @@ describe('A forged history whose checkpoints were deleted (PostgreSQL)', () => {
     db = await connectTo(t.databaseUrl!);
     const audit = t.app.get(AuditService);
     const integrity = t.app.get(AuditIntegrityService);
-    for (let n = 0; n < 10; n++) await audit.append({ type: 'test.seed', actor: SYSTEM_ACTOR, payload: { n } });
+    for (let n = 0; n < 10; n++)
+      await audit.append({ type: 'test.seed', actor: SYSTEM_ACTOR, payload: { n } });
     await integrity.createCheckpoint();
     // An auditor takes the checkpoints out: the trail records that checkpoint 1 existed.
     await t.as(Role.Auditor).get('/audit/checkpoints/export').expect(200);
     const cited = await t.as(Role.Auditor).get('/audit/events?type=audit.checkpoints_exported').expect(200);
     expect(cited.body.items[0].payload).toEqual({ format: 'ndjson', upToId: 1 });
     exportSeq = cited.body.items[0].seq as number;
-    for (let n = 10; n < 20; n++) await audit.append({ type: 'test.seed', actor: SYSTEM_ACTOR, payload: { n } });
+    for (let n = 10; n < 20; n++)
+      await audit.append({ type: 'test.seed', actor: SYSTEM_ACTOR, payload: { n } });
     await integrity.createCheckpoint();
     expect(await verify()).toMatchObject({ ok: true, checkpoints: { checked: 2 } });
     expect(await checkpointCount()).toBe(2);

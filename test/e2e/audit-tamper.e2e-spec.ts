@@ -213,8 +213,9 @@ describe('Audit trail tamper evidence (PostgreSQL)', () => {
     await asAttacker((c) => c.query(`DELETE FROM audit_event WHERE seq >= $1`, [cutFrom]));
     expect((await verify()).firstBreak).toMatchObject({ seq: cutFrom, reason: 'truncated_tail' });
     // Nothing is chained onto the cut head while a checkpoint proves events are missing: what needs
-    // a record fails closed, and the sealed sequence numbers are not reused.
-    const refused = await t.as(Role.Dpo).post('/purposes').send(purposeInput()).expect(503);
+    // a record fails closed, and the sealed sequence numbers are not reused. A 500, not a 503:
+    // retrying cannot help until an operator acts (ADR 0039).
+    const refused = await t.as(Role.Dpo).post('/purposes').send(purposeInput()).expect(500);
     expect(refused.body.error).toBe('AUDIT_TRAIL_TRUNCATED');
     const tail = await db.query<{ max: number }>(`SELECT max(seq)::int AS max FROM audit_event`);
     expect(tail.rows[0].max).toBe(cutFrom - 1);

@@ -383,7 +383,9 @@ function toCheckpoint(row: CheckpointRow): AuditCheckpointRecord {
 
 function checkpointsMissingBreak(removed: CheckpointRemovalEvidence, fromSeq: number): ChainBreak {
   const cited =
-    removed.citedBySeq !== null ? `, cited by the audit.checkpoints_exported event at seq ${removed.citedBySeq}` : '';
+    removed.citedBySeq !== null
+      ? `, cited by the audit.checkpoints_exported event at seq ${removed.citedBySeq}`
+      : '';
   const issued = removed.issued !== null ? ` of ${removed.issued} issued` : '';
   return {
     seq: Math.max(removed.sealedBefore + 1, fromSeq),

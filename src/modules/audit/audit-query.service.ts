@@ -238,8 +238,7 @@ export class AuditQueryService {
 
 /** An export's own record, or (trail cut) none and the cut it was served from. */
 type RecordedExport =
-  | { event: AuditEventRecord; cut: null; at: string }
-  | { event: null; cut: AuditTrailCut; at: string };
+  { event: AuditEventRecord; cut: null; at: string } | { event: null; cut: AuditTrailCut; at: string };
 
 function stampOf(recorded: RecordedExport): string {
   return recorded.at.replace(/[:.]/g, '-');

@@ -45,7 +45,8 @@ export interface ReportDownload {
   filename: string;
 }
 
-const UNRECORDED = 'audit trail cut below a signed checkpoint: integrity report served without its audit record';
+const UNRECORDED =
+  'audit trail cut below a signed checkpoint: integrity report served without its audit record';
 
 /** Reports that cover a period (the others describe the register as it is now). */
 const PERIOD_REPORTS = new Set([ReportKind.Gaps, ReportKind.Access, ReportKind.Retention]);
@@ -85,7 +86,7 @@ export class ReportsService {
     // The record follows the download, so a trail that refuses appends (cut below a signed
     // checkpoint) must be found before the first byte: a report answers AUDIT_TRAIL_TRUNCATED
     // then, except the integrity certificate, which is what must be read at that moment: it is
-    // served unrecorded and says so (docs/audit.md, "After a cut").
+    // served unrecorded and says so (docs/audit.md, "After a cut or a forgery").
     const cut = await this.audit.truncation();
     if (cut && kind !== ReportKind.Integrity) throw truncatedError(cut);
 
