@@ -1,11 +1,13 @@
 import type { Client } from 'pg';
 import { chainHash } from '../../src/modules/audit/audit-hash';
-import { GENESIS_HASH } from '../../src/modules/audit/audit-event.types';
+import { AuditEventRecord, GENESIS_HASH } from '../../src/modules/audit/audit-event.types';
 import { AuditIntegrityService } from '../../src/modules/audit/audit-integrity.service';
 import { AuditService } from '../../src/modules/audit/audit.service';
 import { SYSTEM_ACTOR } from '../../src/policies/principal';
 import { Role } from '../../src/policies/role.enum';
 import { connectTo } from '../utils/test-database';
+
+type ForgedEvent = Omit<AuditEventRecord, 'prevHash' | 'hash'>;
 import { startTestApp, TestApp } from '../utils/test-app';
 
 /**
@@ -35,13 +37,15 @@ describe('A forged history whose checkpoints were deleted (PostgreSQL)', () => {
     }
   };
 
-  /** Rewrites one event's payload and recomputes every hash from seq 1 on: a valid chain. */
-  async function forgeHistory(seq: number, payload: Record<string, unknown>): Promise<void> {
+  /**
+   * Rewrites the whole chain from seq 1 with valid hashes: `edit` may change or drop (null) each
+   * event; the survivors are renumbered gap-free. Every checkpoint row is deleted.
+   */
+  async function forgeHistory(edit: (event: ForgedEvent) => ForgedEvent | null): Promise<void> {
     const rows = (await db.query('SELECT * FROM audit_event ORDER BY seq')).rows as Record<string, unknown>[];
-    let prevHash = GENESIS_HASH;
-    await asAttacker(async () => {
-      for (const r of rows) {
-        const event = {
+    const kept = rows
+      .map((r) =>
+        edit({
           seq: Number(r.seq),
           occurredAt: (r.occurred_at as Date).toISOString(),
           type: r.type as string,
@@ -49,16 +53,38 @@ describe('A forged history whose checkpoints were deleted (PostgreSQL)', () => {
           target: r.target_type ? { type: r.target_type as string, id: r.target_id as string } : null,
           purposeCode: r.purpose_code as string | null,
           subjectRef: r.subject_ref as string | null,
-          payload: Number(r.seq) === seq ? payload : (r.payload as Record<string, unknown>),
+          payload: r.payload as Record<string, unknown>,
           requestId: r.request_id as string | null,
-        };
+        }),
+      )
+      .filter((e): e is ForgedEvent => e !== null);
+    let prevHash = GENESIS_HASH;
+    await asAttacker(async () => {
+      await db.query('DELETE FROM audit_event');
+      for (const [i, e] of kept.entries()) {
+        const event = { ...e, seq: i + 1 };
         const hash = chainHash(prevHash, event);
-        await db.query('UPDATE audit_event SET payload = $2, prev_hash = $3, hash = $4 WHERE seq = $1', [
-          event.seq,
-          event.payload,
-          prevHash,
-          hash,
-        ]);
+        await db.query(
+          `INSERT INTO audit_event (seq, occurred_at, type, actor_type, actor_id, actor_name, target_type,
+             target_id, purpose_code, subject_ref, payload, request_id, prev_hash, hash)
+           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)`,
+          [
+            event.seq,
+            event.occurredAt,
+            event.type,
+            event.actor.type,
+            event.actor.id,
+            event.actor.name,
+            event.target?.type ?? null,
+            event.target?.id ?? null,
+            event.purposeCode,
+            event.subjectRef,
+            event.payload,
+            event.requestId,
+            prevHash,
+            hash,
+          ],
+        );
         prevHash = hash;
       }
       await db.query('DELETE FROM audit_checkpoint');
@@ -92,7 +118,7 @@ describe('A forged history whose checkpoints were deleted (PostgreSQL)', () => {
 
   it('fails verification and refuses to sign over the forgery, on the evidence of the id sequence', async () => {
     const head = (await verify()).head as { seq: number };
-    await forgeHistory(3, { n: 'rewritten' });
+    await forgeHistory((e) => (e.seq === 3 ? { ...e, payload: { n: 'rewritten' } } : e));
 
     const result = await verify();
     // The chain itself is valid to its head (the forgery is consistent)...
@@ -133,6 +159,23 @@ describe('A forged history whose checkpoints were deleted (PostgreSQL)', () => {
       reason: 'checkpoints_missing',
       expected: `checkpoint id 1, cited by the audit.checkpoints_exported event at seq ${exportSeq}`,
       found: 'no checkpoint with id 1 (0 checkpoint(s) held)',
+    });
+    await expect(t.app.get(AuditIntegrityService).createCheckpoint()).rejects.toThrow(/not signing it/);
+    expect(await checkpointCount()).toBe(0);
+  });
+
+  it('still fails when no trace is left in the database: the instance kept its last checkpoint outside', async () => {
+    // The thorough attacker also removes the export events from the history (renumbered, rehashed).
+    await forgeHistory((e) => (e.type === 'audit.checkpoints_exported' ? null : e));
+    const exports = await db.query(`SELECT 1 FROM audit_event WHERE type = 'audit.checkpoints_exported'`);
+    expect(exports.rowCount).toBe(0);
+    const result = await verify();
+    expect(result.ok).toBe(false);
+    expect(result.firstBreak).toMatchObject({
+      seq: 1,
+      reason: 'checkpoints_missing',
+      expected: 'checkpoint id 2, the last one signed here (kept under DATA_DIR)',
+      found: 'no checkpoint with id 2 (0 checkpoint(s) held)',
     });
     await expect(t.app.get(AuditIntegrityService).createCheckpoint()).rejects.toThrow(/not signing it/);
     expect(await checkpointCount()).toBe(0);

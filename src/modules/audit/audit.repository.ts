@@ -1,6 +1,10 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource } from 'typeorm';
+import { DataSource, EntityManager } from 'typeorm';
+import { inTransaction } from '../../database/transaction';
+
+/** Advisory lock key ordering checkpoint inserts before the reads of their ids ("FINC"). */
+export const AUDIT_CHECKPOINT_LOCK = 0x46_49_4e_43;
 
 /** A tail cut below a signed checkpoint: the table ends at headSeq, a checkpoint sealed sealedSeq. */
 export interface AuditTrailCut {
@@ -10,8 +14,9 @@ export interface AuditTrailCut {
 
 /**
  * What the database still says about checkpoints that are gone (docs/audit.md, "Removed
- * checkpoints"): the identity sequence issued ids that no row holds, or an
- * audit.checkpoints_exported event cites a checkpoint id that no longer exists.
+ * checkpoints"): the identity sequence issued ids that no row holds, an
+ * audit.checkpoints_exported event cites a checkpoint id that no longer exists, or the checkpoint
+ * this instance last signed (kept in DATA_DIR) is no longer held as it was signed.
  */
 export interface CheckpointRemovalEvidence {
   /** The lowest checkpoint id proven to have existed and now missing. */
@@ -21,6 +26,8 @@ export interface CheckpointRemovalEvidence {
   held: number;
   /** Sequence of an audit.checkpoints_exported event citing a missing checkpoint, if any. */
   citedBySeq: number | null;
+  /** The missing checkpoint is the one this instance recorded outside the database (DATA_DIR). */
+  keptOutside: boolean;
   /** Highest head_seq among held checkpoints with an id below firstMissingId (0: none). */
   sealedBefore: number;
 }
@@ -44,8 +51,45 @@ export class AuditRepository {
    * Evidence that checkpoint rows were deleted, or null. A gap in ids can also be left by an insert
    * that failed after taking its id: rare (one single-row insert), and then an operator explains it.
    */
-  async checkpointRemovalEvidence(): Promise<CheckpointRemovalEvidence | null> {
-    const [row] = await this.dataSource.query<
+  async checkpointRemovalEvidence(
+    keptOutside: { id: number; headSeq: number; headHash: string; signature: string } | null,
+  ): Promise<CheckpointRemovalEvidence | null> {
+    return inTransaction(this.dataSource, async (m) => {
+      // The id sequence is not transactional: an id taken by a checkpoint insert still in flight
+      // (another instance) would read as a removed row. Wait for such inserts (they hold the lock
+      // exclusively), then read with a snapshot taken after them.
+      await m.query('SELECT pg_advisory_xact_lock_shared($1)', [AUDIT_CHECKPOINT_LOCK]);
+      return this.removalEvidence(m, keptOutside);
+    });
+  }
+
+  /**
+   * Inserts a signed checkpoint; returns its id. Under the checkpoint lock, so that the id it takes
+   * from the sequence is never seen without its row (checkpointRemovalEvidence).
+   */
+  async insertCheckpoint(c: {
+    headSeq: number;
+    headHash: string;
+    signedAt: string;
+    keyId: string;
+    signature: string;
+  }): Promise<number> {
+    return inTransaction(this.dataSource, async (m) => {
+      await m.query('SELECT pg_advisory_xact_lock($1)', [AUDIT_CHECKPOINT_LOCK]);
+      const rows = await m.query<{ id: string }[]>(
+        `INSERT INTO audit_checkpoint (head_seq, head_hash, signed_at, key_id, signature)
+         VALUES ($1, $2, $3, $4, $5) RETURNING id`,
+        [c.headSeq, c.headHash, c.signedAt, c.keyId, c.signature],
+      );
+      return Number(rows[0].id);
+    });
+  }
+
+  private async removalEvidence(
+    m: EntityManager,
+    keptOutside: { id: number; headSeq: number; headHash: string; signature: string } | null,
+  ): Promise<CheckpointRemovalEvidence | null> {
+    const [row] = await m.query<
       {
         issued: string | null;
         held: string;
@@ -82,9 +126,17 @@ export class AuditRepository {
     );
     const gapId = row.first_gap === null ? null : Number(row.first_gap);
     const citedId = row.cited_id === null ? null : Number(row.cited_id);
-    if (gapId === null && citedId === null) return null;
-    const firstMissingId = Math.min(gapId ?? Infinity, citedId ?? Infinity);
-    const [before] = await this.dataSource.query<{ sealed: string | null }[]>(
+    let keptId: number | null = null;
+    if (keptOutside) {
+      const held = await m.query<unknown[]>(
+        `SELECT 1 FROM audit_checkpoint WHERE id = $1 AND head_seq = $2 AND head_hash = $3 AND signature = $4`,
+        [keptOutside.id, keptOutside.headSeq, keptOutside.headHash, keptOutside.signature],
+      );
+      if (held.length === 0) keptId = keptOutside.id;
+    }
+    if (gapId === null && citedId === null && keptId === null) return null;
+    const firstMissingId = Math.min(gapId ?? Infinity, citedId ?? Infinity, keptId ?? Infinity);
+    const [before] = await m.query<{ sealed: string | null }[]>(
       'SELECT max(head_seq) AS sealed FROM audit_checkpoint WHERE id < $1',
       [firstMissingId],
     );
@@ -93,6 +145,7 @@ export class AuditRepository {
       issued: row.issued === null ? null : Number(row.issued),
       held: Number(row.held),
       citedBySeq: citedId === firstMissingId && row.cited_seq !== null ? Number(row.cited_seq) : null,
+      keptOutside: keptId === firstMissingId,
       sealedBefore: before.sealed === null ? 0 : Number(before.sealed),
     };
   }
