@@ -24,6 +24,7 @@ const STATUS_BY_KIND: Record<ErrorKind, number> = {
   [ErrorKind.Unprocessable]: 422,
   [ErrorKind.RateLimited]: 429,
   [ErrorKind.Unavailable]: 503,
+  [ErrorKind.IntegrityFailure]: 500,
 };
 
 const CODE_BY_STATUS: Record<number, string> = {

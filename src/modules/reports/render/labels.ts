@@ -70,6 +70,15 @@ const LABELS = {
     summary: 'Summary',
     total: 'Total',
     firstInvalidSeq: 'First broken link at seq',
+    finding: 'Finding',
+    expected: 'Expected',
+    found: 'Found',
+    trailCut: 'Audit trail cut below a signed checkpoint',
+    lastEventSeq: 'Last event in the table (seq)',
+    sealedSeq: 'Sealed by a signed checkpoint up to seq',
+    exportNotRecorded:
+      'This download could not be recorded in the audit trail: the trail refuses every append until an operator ' +
+      'restores the missing events (AUDIT_TRAIL_TRUNCATED).',
     verification: 'Verification',
     valid: 'Chain valid',
     checkedEvents: 'Events checked',
@@ -161,6 +170,15 @@ const LABELS = {
     summary: 'Synthèse',
     total: 'Total',
     firstInvalidSeq: 'Premier maillon rompu (seq)',
+    finding: 'Constat',
+    expected: 'Attendu',
+    found: 'Trouvé',
+    trailCut: 'Journal d’audit tronqué sous un point de contrôle signé',
+    lastEventSeq: 'Dernier événement de la table (seq)',
+    sealedSeq: 'Scellé par un point de contrôle signé jusqu’à la seq',
+    exportNotRecorded:
+      'Ce téléchargement n’a pas pu être enregistré dans le journal d’audit : le journal refuse tout ajout tant ' +
+      'qu’un opérateur n’a pas restauré les événements manquants (AUDIT_TRAIL_TRUNCATED).',
     verification: 'Vérification',
     valid: 'Chaîne intègre',
     checkedEvents: 'Événements vérifiés',
