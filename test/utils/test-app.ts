@@ -8,6 +8,7 @@ import request from 'supertest';
 import { AppModule } from '../../src/app.module';
 import { configureApp } from '../../src/app.setup';
 import { AppConfig, loadAppConfig } from '../../src/config/app-config';
+import { BootstrapAdminService } from '../../src/modules/auth/bootstrap-admin.service';
 import { Role } from '../../src/policies/role.enum';
 import { createTestDatabase, TestDatabase } from './test-database';
 
@@ -87,6 +88,8 @@ export async function startTestApp(options: TestAppOptions = {}): Promise<TestAp
   const app = moduleRef.createNestApplication<NestExpressApplication>({ bodyParser: false, logger: false });
   configureApp(app, config);
   await app.init();
+  // As main.ts does once the port is bound (tests serve through supertest, without a port).
+  await app.get(BootstrapAdminService).ensureAdmin();
 
   const server = app.getHttpServer();
   const withKey = (key: string) => request.agent(server).set('Authorization', `Bearer ${key}`);
