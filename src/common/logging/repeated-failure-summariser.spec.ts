@@ -14,7 +14,7 @@ describe('RepeatedFailureSummariser', () => {
       warn: (fields, message) => lines.push({ level: 'warn', fields: { ...fields }, message }),
       log: (fields, message) => lines.push({ level: 'log', fields: { ...fields }, message }),
     };
-    summariser = new RepeatedFailureSummariser(logger, 10_000, () => clock);
+    summariser = new RepeatedFailureSummariser(logger, 'requests refused', 10_000, () => clock);
   });
 
   afterEach(() => {
@@ -46,7 +46,7 @@ describe('RepeatedFailureSummariser', () => {
     expect(lines[3]).toEqual({
       level: 'log',
       fields: { code: 'DATABASE_UNAVAILABLE', refused: 8_003, seconds: 30 },
-      message: 'Recovered from DATABASE_UNAVAILABLE: 8003 request(s) refused over 30 s',
+      message: 'Recovered from DATABASE_UNAVAILABLE: 8003 requests refused over 30 s',
     });
     advance(60_000);
     expect(lines).toHaveLength(4); // nothing while all is well (the timer stopped)
@@ -65,7 +65,7 @@ describe('RepeatedFailureSummariser', () => {
     ]);
     advance(10_000);
     expect(lines.slice(2).map((l) => l.message)).toEqual([
-      'Recovered from DATABASE_UNAVAILABLE: 1 request(s) refused over 10 s',
+      'Recovered from DATABASE_UNAVAILABLE: 1 requests refused over 10 s',
       '1 more requests refused: AUDIT_UNAVAILABLE',
     ]);
   });

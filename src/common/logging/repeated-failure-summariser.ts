@@ -25,13 +25,15 @@ export class RepeatedFailureSummariser {
   private readonly outages = new Map<string, Outage>();
   private timer: NodeJS.Timeout | undefined;
 
+  /** label: what is counted, in the plural ('requests refused', 'Redis connection errors'). */
   constructor(
     private readonly logger: SummaryLogger,
+    private readonly label = 'requests refused',
     private readonly intervalMs = SUMMARY_INTERVAL_MS,
     private readonly now: () => number = Date.now,
   ) {}
 
-  /** One refused request whose answer carries `code` (e.g. DATABASE_UNAVAILABLE). */
+  /** One failure of kind `code` (e.g. a refused request answered DATABASE_UNAVAILABLE). */
   record(code: string, err: unknown): void {
     const outage = this.outages.get(code);
     if (outage) {
@@ -42,7 +44,7 @@ export class RepeatedFailureSummariser {
     this.outages.set(code, { since: this.now(), total: 1, pending: 0 });
     this.logger.error(
       { err, code },
-      `Requests refused: ${code} (further refusals are counted, one line every ${this.intervalMs / 1000} s)`,
+      `${this.label[0].toUpperCase()}${this.label.slice(1)}: ${code} (the next ones are counted, one line every ${this.intervalMs / 1000} s)`,
     );
     if (!this.timer) {
       this.timer = setInterval(() => this.summarise(), this.intervalMs);
@@ -55,7 +57,7 @@ export class RepeatedFailureSummariser {
   summarise(): void {
     for (const [code, outage] of this.outages) {
       if (outage.pending > 0) {
-        this.logger.warn({ code, count: outage.pending }, `${outage.pending} more requests refused: ${code}`);
+        this.logger.warn({ code, count: outage.pending }, `${outage.pending} more ${this.label}: ${code}`);
         outage.pending = 0;
         continue;
       }
@@ -63,7 +65,7 @@ export class RepeatedFailureSummariser {
       const seconds = Math.round((this.now() - outage.since) / 1000);
       this.logger.log(
         { code, refused: outage.total, seconds },
-        `Recovered from ${code}: ${outage.total} request(s) refused over ${seconds} s`,
+        `Recovered from ${code}: ${outage.total} ${this.label} over ${seconds} s`,
       );
     }
     if (this.outages.size === 0) this.stop();
