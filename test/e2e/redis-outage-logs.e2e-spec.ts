@@ -3,6 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { testRedisPrefix } from '../utils/redis-keys';
 import { TEST_SECRETS } from '../utils/test-app';
 import { createTestDatabase, TestDatabase, until } from '../utils/test-database';
 import { killHard } from '../utils/worker-process';
@@ -43,7 +44,7 @@ describe('Redis unreachable: BullMQ errors in the JSON log', () => {
         DATABASE_URL: db.url,
         DATA_DIR: dataDir,
         REDIS_URL: `redis://127.0.0.1:${port}`,
-        REDIS_PREFIX: 'fintest:redis-down',
+        REDIS_PREFIX: testRedisPrefix(),
         AUDIT_HMAC_KEY: TEST_SECRETS.AUDIT_HMAC_KEY,
         SECRETS_KEY: TEST_SECRETS.SECRETS_KEY,
         LOG_LEVEL: 'info',
