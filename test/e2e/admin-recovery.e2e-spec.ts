@@ -3,6 +3,8 @@ import { createServer, Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
+import { resetAdminKey } from '../../src/cli/admin-reset-key.command';
+import { loadAppConfig } from '../../src/config/app-config';
 import { hashApiKey } from '../../src/modules/principals/api-key';
 import { startTestApp, TEST_SECRETS } from '../utils/test-app';
 import { createTestDatabase, queryRows, TestDatabase } from '../utils/test-database';
@@ -122,14 +124,21 @@ describe('Operator recovery of the first admin key', () => {
   it('works on the embedded database (DATA_DIR, no DATABASE_URL)', async () => {
     const embeddedDir = mkdtempSync(join(tmpdir(), 'finalite-recovery-pglite-'));
     try {
-      const { DATABASE_URL: _unused, ...embedded } = { ...env(), DATA_DIR: embeddedDir };
-      const run = await runTsProcess('src/cli/admin-reset-key.ts', embedded);
-      expect(run.code).toBe(0);
-      const printed = RESET.exec(run.stderr)?.[1];
-      expect(printed).toBeDefined();
-      expect(jsonLines(run.stdout)).toContainEqual(
-        expect.objectContaining({ createdAdmin: true, keyPrefix: printed!.slice(0, 12) }),
-      );
+      // In process (the PostgreSQL case above runs the command itself): an embedded first start
+      // is the costly part, not worth a second whole-program load under ts-node.
+      const config = loadAppConfig({ ...env(), DATABASE_URL: undefined, DATA_DIR: embeddedDir });
+      expect(config.embeddedDatabase).toBe(true);
+      const stderr = jest.spyOn(process.stderr, 'write').mockImplementation(() => true);
+      let reset;
+      let printed: string | undefined;
+      try {
+        reset = await resetAdminKey(config);
+      } finally {
+        printed = stderr.mock.calls.map((c) => RESET.exec(String(c[0]))?.[1]).find(Boolean);
+        stderr.mockRestore();
+      }
+      expect(printed).toBe(reset.key);
+      expect(reset).toMatchObject({ created: true, keyPrefix: printed!.slice(0, 12) });
       // Straight in the embedded database the command left behind (a whole app boot on PGlite
       // would double the time for nothing more).
       const pg = await PGlite.create(join(embeddedDir, 'pgdata'));
