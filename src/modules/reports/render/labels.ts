@@ -44,6 +44,7 @@ const LABELS = {
     dpiaRequired: 'DPIA required',
     systems: 'Systems',
     fieldCount: 'Fields',
+    activePurposeCount: 'Active purposes',
     dataCategory: 'Data category',
     special: 'Special category',
     activatedAt: 'Active since',
@@ -144,6 +145,7 @@ const LABELS = {
     dpiaRequired: 'AIPD requise',
     systems: 'Systèmes',
     fieldCount: 'Champs',
+    activePurposeCount: 'Finalités actives',
     dataCategory: 'Catégorie de données',
     special: 'Donnée sensible',
     activatedAt: 'Active depuis le',
@@ -248,7 +250,14 @@ export interface Labels {
   retention(retention: { duration: string; trigger: string } | null | undefined): string;
   yesNo(value: boolean | null | undefined): string;
   date(value: Date | string | null | undefined): string;
+  /** "1 field" / "2 fields"; "0 champ", "1 champ" / "2 champs" (French keeps 0 and 1 singular). */
+  fields(count: number): string;
 }
+
+const FIELD_WORDS: Record<ReportLang, { one: string; other: string; isSingular: (n: number) => boolean }> = {
+  en: { one: 'field', other: 'fields', isSingular: (n) => n === 1 },
+  fr: { one: 'champ', other: 'champs', isSingular: (n) => n === 0 || n === 1 },
+};
 
 export function labelsFor(lang: ReportLang): Labels {
   const table = LABELS[lang];
@@ -259,6 +268,10 @@ export function labelsFor(lang: ReportLang): Labels {
     retention: (r) => describeRetention(r, lang) ?? table.none,
     yesNo: (v) => (v === null || v === undefined ? '—' : v ? table.yes : table.no),
     date: (v) => (v ? new Date(v).toISOString().replace('T', ' ').slice(0, 19) + ' UTC' : '—'),
+    fields: (count) => {
+      const words = FIELD_WORDS[lang];
+      return `${count} ${words.isSingular(count) ? words.one : words.other}`;
+    },
   };
 }
 
