@@ -11,6 +11,10 @@ const tsJest: Config['transform'] = {
 const config: Config = {
   maxWorkers: 2,
   testTimeout: 60_000,
+  transform: tsJest,
+  // Redis hygiene: one key prefix per run, deleted suite by suite, checked at the end.
+  globalSetup: '<rootDir>/test/setup/global-setup.ts',
+  globalTeardown: '<rootDir>/test/setup/global-teardown.ts',
   projects: [
     {
       displayName: 'unit',
@@ -25,6 +29,7 @@ const config: Config = {
       rootDir: '.',
       testEnvironment: 'node',
       moduleFileExtensions: ['ts', 'js', 'json'],
+      setupFilesAfterEnv: ['<rootDir>/test/setup/redis-cleanup.ts'],
       testMatch: ['<rootDir>/test/integration/**/*.int-spec.ts'],
       transform: tsJest,
     },
@@ -33,6 +38,7 @@ const config: Config = {
       rootDir: '.',
       testEnvironment: 'node',
       moduleFileExtensions: ['ts', 'js', 'json'],
+      setupFilesAfterEnv: ['<rootDir>/test/setup/redis-cleanup.ts'],
       testMatch: ['<rootDir>/test/e2e/**/*.e2e-spec.ts'],
       transform: tsJest,
       slowTestThreshold: 30,

@@ -1,4 +1,4 @@
-import { NotFoundException } from '@nestjs/common';
+import { ArgumentsHost, Logger, NotFoundException } from '@nestjs/common';
 import { QueryFailedError } from 'typeorm';
 import { domainError, ErrorKind } from './domain-error';
 import { HttpErrorFilter } from './http-error.filter';
@@ -34,5 +34,25 @@ describe('HttpErrorFilter.toBody', () => {
     expect(filter.toBody(queryFailed({ code: '23502', column: 'name' })).message).toBe(
       'A required value is missing: name',
     );
+  });
+});
+
+describe('HttpErrorFilter.catch during an outage', () => {
+  it('logs the first refused request with its error and counts the others, instead of one stack each', () => {
+    const filter = new HttpErrorFilter();
+    const error = jest.spyOn(Logger.prototype, 'error').mockImplementation(() => undefined);
+    const json = jest.fn();
+    const response = { headersSent: false, status: jest.fn(() => ({ json })) };
+    const host = { switchToHttp: () => ({ getResponse: () => response }) } as unknown as ArgumentsHost;
+    try {
+      for (let i = 0; i < 500; i += 1) filter.catch(queryFailed({ code: 'ECONNREFUSED' }), host);
+      expect(json).toHaveBeenCalledTimes(500);
+      expect(response.status).toHaveBeenLastCalledWith(503);
+      expect(error).toHaveBeenCalledTimes(1);
+      expect(error.mock.calls[0][0]).toMatchObject({ code: 'DATABASE_UNAVAILABLE', err: expect.any(Error) });
+    } finally {
+      filter.onModuleDestroy();
+      error.mockRestore();
+    }
   });
 });

@@ -4,6 +4,7 @@ import { AuditController } from './audit.controller';
 import { AuditIntegrityService } from './audit-integrity.service';
 import { AuditQueryService } from './audit-query.service';
 import { AuditService } from './audit.service';
+import { AuditRepository } from './audit.repository';
 
 /**
  * Global: every module records its events through AuditService. AuditIntegrityService
@@ -12,7 +13,13 @@ import { AuditService } from './audit.service';
 @Global()
 @Module({
   controllers: [AuditController],
-  providers: [AuditService, AuditIntegrityService, AuditQueryService, AuditAccessSummaryService],
+  providers: [
+    AuditRepository,
+    AuditService,
+    AuditIntegrityService,
+    AuditQueryService,
+    AuditAccessSummaryService,
+  ],
   exports: [AuditService, AuditIntegrityService, AuditAccessSummaryService],
 })
 export class AuditModule {}

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource, DeepPartial, EntityManager, In } from 'typeorm';
+import { DataSource, DeepPartial, EntityManager, In, IsNull } from 'typeorm';
 import type { Role } from '../../policies/role.enum';
 import { ApiKeyEntity } from './entities/api-key.entity';
 import { PrincipalEntity } from './entities/principal.entity';
@@ -100,7 +100,23 @@ export class PrincipalsRepository {
       .getCount();
   }
 
+  /** The oldest admin created by `createdBy` (the bootstrap admin: SYSTEM_ACTOR), locked. */
+  lockFirstAdminCreatedBy(m: EntityManager, createdBy: string): Promise<PrincipalEntity | null> {
+    return m
+      .createQueryBuilder(PrincipalEntity, 'p')
+      .setLock('pessimistic_write')
+      .where(`p.roles @> '["admin"]'::jsonb`)
+      .andWhere('p.created_by = :system', { system: createdBy })
+      .orderBy('p.created_at', 'ASC')
+      .getOne();
+  }
+
   // ---------------------------------------------------------------- keys
+
+  /** The keys of a principal that are not revoked (expired ones included). */
+  liveKeysOf(m: EntityManager, principalId: string): Promise<ApiKeyEntity[]> {
+    return m.find(ApiKeyEntity, { where: { principalId, revokedAt: IsNull() } });
+  }
 
   insertKey(m: EntityManager, init: DeepPartial<ApiKeyEntity>): Promise<ApiKeyEntity> {
     return m.save(ApiKeyEntity, m.create(ApiKeyEntity, init));

@@ -1,3 +1,7 @@
+// Over ~400 lines since main added the operator's key reset (admin:reset-key): the bootstrap-admin
+// paths (first start, reset) share this service's private key and audit helpers and its
+// credential-change wrapper (cache invalidation). The SQL is PrincipalsRepository's and the
+// authentication path is PrincipalAuthenticationService; next split: the bootstrap-admin paths.
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
@@ -27,12 +31,7 @@ import type {
 import { ApiKeyEntity } from './entities/api-key.entity';
 import { PrincipalEntity } from './entities/principal.entity';
 import { toApiKeyResponse, toPrincipalResponse } from './principal.mapper';
-import {
-  canonicalCodes,
-  canonicalRoles,
-  leavesNoEnabledAdmin,
-  rotatedExpiry,
-} from './principal.model';
+import { canonicalCodes, canonicalRoles, leavesNoEnabledAdmin, rotatedExpiry } from './principal.model';
 import {
   ApiKeyAlreadyRevoked,
   ApiKeyNotFound,
@@ -47,6 +46,19 @@ import { PrincipalsRepository } from './principals.repository';
 export type BootstrapOutcome =
   | { created: false; reason: 'admin_exists' | 'key_already_registered' }
   | { created: true; principalId: string; keyPrefix: string; generatedKey?: string };
+
+export interface BootstrapKeyReset {
+  principalId: string;
+  keyPrefix: string;
+  /** The new key, to be shown once. */
+  key: string;
+  /** True when no bootstrap admin existed and one was created. */
+  created: boolean;
+  revokedKeyPrefixes: string[];
+}
+
+/** Label of the key, and reason in the audit trail, of an operator's key reset. */
+const RESET_KEY_LABEL = 'admin:reset-key';
 
 /**
  * Principals, their keys and their authorisations (rules: last enabled admin, purposes only for
@@ -293,32 +305,105 @@ export class PrincipalsService {
       if (await this.repository.keyHashExists(m, hash)) {
         return { created: false, reason: 'key_already_registered' };
       }
-      const actor = SYSTEM_ACTOR;
-      const principal = await this.repository.insertPrincipal(m, {
-        name: 'Bootstrap admin',
-        roles: [Role.Admin],
-        purposeCodes: [],
-        disabled: false,
-        createdBy: actor.id,
-        updatedBy: actor.id,
-      });
-      const saved = await this.insertKey(m, principal.id, visiblePrefixOf(key), hash, actor, {
+      const created = await this.createBootstrapAdmin(m, key, {
         label: configuredKey ? 'BOOTSTRAP_ADMIN_KEY' : 'generated on first start',
       });
-      await this.audit.recordInTransaction(m, {
-        type: 'principal.created',
+      return { created: true, ...created, generatedKey: generated?.key };
+    });
+  }
+
+  /**
+   * The operator's recovery when the bootstrap admin's key is lost (npm run admin:reset-key): a
+   * new key for the bootstrap admin, every other key of it revoked, the principal re-enabled if
+   * it was disabled; created as on first start if it never was. Audited in the same transaction.
+   */
+  async resetBootstrapAdminKey(): Promise<BootstrapKeyReset> {
+    return this.changeCredentials(async (m) => {
+      await this.repository.lockPrincipals(m);
+      const actor = SYSTEM_ACTOR;
+      const generated = generateApiKey();
+      const principal = await this.repository.lockFirstAdminCreatedBy(m, actor.id);
+      if (!principal) {
+        const created = await this.createBootstrapAdmin(m, generated.key, { label: RESET_KEY_LABEL });
+        return { ...created, key: generated.key, created: true, revokedKeyPrefixes: [] };
+      }
+      if (principal.disabled) {
+        principal.disabled = false;
+        principal.updatedBy = actor.id;
+        await this.repository.savePrincipal(m, principal);
+        await this.audit.recordInTransaction(m, {
+          type: 'principal.updated',
+          actor,
+          target: { type: 'principal', id: principal.id },
+          payload: {
+            changedFields: ['disabled'],
+            before: { disabled: true },
+            after: { disabled: false },
+            reason: RESET_KEY_LABEL,
+          },
+        });
+      }
+      const live = await this.repository.liveKeysOf(m, principal.id);
+      const now = new Date();
+      for (const key of live) {
+        key.revokedAt = now;
+        await this.repository.saveKey(m, key);
+        await this.audit.recordInTransaction(m, {
+          type: 'key.revoked',
+          actor,
+          target: { type: 'principal', id: principal.id },
+          payload: { keyId: key.id, keyPrefix: key.prefix, reason: RESET_KEY_LABEL },
+        });
+      }
+      const saved = await this.insertKey(
+        m,
+        principal.id,
+        visiblePrefixOf(generated.key),
+        hashApiKey(generated.key),
         actor,
-        target: { type: 'principal', id: principal.id },
-        payload: { name: principal.name, roles: principal.roles, purposeCodes: [], bootstrap: true },
-      });
+        { label: RESET_KEY_LABEL },
+      );
       await this.recordKeyCreated(m, actor, principal.id, saved);
       return {
-        created: true,
         principalId: principal.id,
         keyPrefix: saved.prefix,
-        generatedKey: generated?.key,
+        key: generated.key,
+        created: false,
+        revokedKeyPrefixes: live.map((k) => k.prefix),
       };
     });
+  }
+
+  private async createBootstrapAdmin(
+    m: EntityManager,
+    key: string,
+    options: { label: string },
+  ): Promise<{ principalId: string; keyPrefix: string }> {
+    const actor = SYSTEM_ACTOR;
+    const principal = await this.repository.insertPrincipal(m, {
+      name: 'Bootstrap admin',
+      roles: [Role.Admin],
+      purposeCodes: [],
+      disabled: false,
+      createdBy: actor.id,
+      updatedBy: actor.id,
+    });
+    const saved = await this.insertKey(
+      m,
+      principal.id,
+      visiblePrefixOf(key),
+      hashApiKey(key),
+      actor,
+      options,
+    );
+    await this.audit.recordInTransaction(m, {
+      type: 'principal.created',
+      actor,
+      target: { type: 'principal', id: principal.id },
+      payload: { name: principal.name, roles: principal.roles, purposeCodes: [], bootstrap: true },
+    });
+    await this.recordKeyCreated(m, actor, principal.id, saved);
+    return { principalId: principal.id, keyPrefix: saved.prefix };
   }
 
   private async insertKey(
