@@ -1,7 +1,7 @@
 import { createHash, createHmac } from 'node:crypto';
-import { buildDatasetRule, describeFieldRule, PurposeFacts } from '../retention-rule';
-import type { RetentionDatasetPlan } from '../../inventory/inventory.types';
-import { datasetPlan, planField } from '../../../../test/factories/retention-plan.factory';
+import { buildDatasetRule, describeFieldRule, PurposeFacts } from '../../retention-rule';
+import type { RetentionDatasetPlan } from '../../../inventory/inventory.types';
+import { datasetPlan, planField } from '../../../../../test/factories/retention-plan.factory';
 import {
   buildDryRunBatch,
   buildPurgeBatch,
