@@ -81,3 +81,15 @@ export function safeMessage(err: unknown): string {
   const message = (e?.message ?? String(err)).replace(/postgres(ql)?:\/\/\S+/g, '<connection>');
   return `${e?.code ? `[${e.code}] ` : ''}${message}`.slice(0, 500);
 }
+
+/** For the kinds Finalité cannot read (webhook, manual): the typed refusal of readSubjectValues. */
+export function subjectValuesNotSupported(plan: RetentionDatasetPlan, why: string): Promise<SubjectValues> {
+  return Promise.reject(
+    new RetentionOperationNotSupported(`System ${plan.system.code} ${why}: Finalité cannot read its records`),
+  );
+}
+
+/** For the kinds without batches of their own (the system or a person reports once). */
+export function nothingToSettle(): Promise<SettleOutcome> {
+  return Promise.resolve('settled');
+}

@@ -163,30 +163,30 @@ describe('PurgeBatchLedger (exactly-once batches)', () => {
     const ledger = ledgerOver(store);
     const o = outcome(1, 10, 4);
     await ledger.prepare(run, rd(), null, 1, o);
-    await ledger.commit(run, rd(), 1, null, o);
+    await ledger.commit(run, rd(), { seq: 1, cursor: null, outcome: o });
     await ledger.prepare(run, rd(), null, 1, o); // a stale worker's duplicate
-    await expect(ledger.commit(run, rd(), 1, null, o)).rejects.toThrow('already recorded');
+    await expect(ledger.commit(run, rd(), { seq: 1, cursor: null, outcome: o })).rejects.toThrow(
+      'already recorded',
+    );
     expect(store.dataset.counted.deleted).toBe(4);
     expect(store.events).toHaveLength(1);
   });
 
   it('refuses to record a purge batch that was never prepared', async () => {
     const store = new FakeStore();
-    await expect(ledgerOver(store).commit(run, rd(), 1, null, outcome(1, 10, 4))).rejects.toThrow(
-      'was not prepared',
-    );
+    await expect(
+      ledgerOver(store).commit(run, rd(), { seq: 1, cursor: null, outcome: outcome(1, 10, 4) }),
+    ).rejects.toThrow('was not prepared');
     expect(store.dataset.batches).toBe(0);
   });
 
   it('records a dry-run batch at once, committed, with no customer transaction', async () => {
     const store = new FakeStore();
-    const state = await ledgerOver(store).commit(
-      { id: 'run-2', dryRun: true },
-      rd(),
-      1,
-      null,
-      outcome(1, 10, 4),
-    );
+    const state = await ledgerOver(store).commit({ id: 'run-2', dryRun: true }, rd(), {
+      seq: 1,
+      cursor: null,
+      outcome: outcome(1, 10, 4),
+    });
     expect(state.batches).toBe(1);
     expect(store.batches).toMatchObject([{ seq: 1, state: 'committed', customerXid: null }]);
   });
@@ -197,7 +197,7 @@ describe('PurgeBatchLedger (exactly-once batches)', () => {
     const ledger = ledgerOver(store);
     const o = outcome(1, 10, 4);
     await ledger.prepare(run, rd(), null, 1, o);
-    expect((await ledger.commit(run, rd(), 1, null, o)).cancelRequested).toBe(true);
+    expect((await ledger.commit(run, rd(), { seq: 1, cursor: null, outcome: o })).cancelRequested).toBe(true);
   });
 
   describe('after a crash, a prepared batch', () => {

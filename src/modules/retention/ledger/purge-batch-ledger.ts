@@ -7,7 +7,7 @@ import type { PurgeBatchEntity } from '../entities/purge-batch.entity';
 import type { RetentionRunDatasetEntity } from '../entities/retention-run-dataset.entity';
 import type { RetentionRunEntity } from '../entities/retention-run.entity';
 import { RetentionBatchInProgress, RetentionBatchOutcomeUnknown } from '../retention.errors';
-import { PurgeBatchRepository } from './purge-batch.repository';
+import { BatchRecord, PurgeBatchRepository } from './purge-batch.repository';
 import { RunDatasetRepository } from './run-dataset.repository';
 import { RunLease } from './run-lease';
 
@@ -90,10 +90,8 @@ export class PurgeBatchLedger {
   ): Promise<BatchState | null> {
     return this.batches.transaction(async (m) => {
       await check?.(m);
-      const state = previous
-        ? await this.record(m, run, rd, previous.seq, previous.cursor, previous.outcome)
-        : null;
-      await this.batches.insert(m, 'prepared', { ...recordOf(run, rd, seq, o) });
+      const state = previous ? await this.record(m, run, rd, previous) : null;
+      await this.batches.insert(m, 'prepared', recordOf(run, rd, seq, o));
       return state;
     });
   }
@@ -102,14 +100,8 @@ export class PurgeBatchLedger {
    * Records a batch whose customer transaction committed (or a dry-run batch): cursor, counts
    * and the audit event, in one Finalité transaction guarded by the expected batch number.
    */
-  async commit(
-    run: LedgerRun,
-    rd: LedgerDataset,
-    seq: number,
-    cursor: string[] | null,
-    o: BatchOutcome,
-  ): Promise<BatchState> {
-    return this.batches.transaction((m) => this.record(m, run, rd, seq, cursor, o));
+  async commit(run: LedgerRun, rd: LedgerDataset, batch: CommittedBatch): Promise<BatchState> {
+    return this.batches.transaction((m) => this.record(m, run, rd, batch));
   }
 
   findPrepared(runDatasetId: string): Promise<PurgeBatchEntity | null> {
@@ -131,17 +123,21 @@ export class PurgeBatchLedger {
     for (let i = 0; ; i++) {
       const status = await statusOf(prepared.customerXid!);
       if (status === 'committed') {
-        const state = await this.commit(run, rd, prepared.seq, rd.cursor, {
-          scanned: prepared.rowsScanned,
-          deleted: prepared.rowsDeleted,
-          anonymised: prepared.rowsAnonymised,
-          held: prepared.rowsHeld,
-          undated: prepared.rowsUndated,
-          firstKey: prepared.keyFrom,
-          lastKey: prepared.keyTo,
-          sample: [],
-          customerXid: prepared.customerXid,
-          durationMs: prepared.durationMs,
+        const state = await this.commit(run, rd, {
+          seq: prepared.seq,
+          cursor: rd.cursor,
+          outcome: {
+            scanned: prepared.rowsScanned,
+            deleted: prepared.rowsDeleted,
+            anonymised: prepared.rowsAnonymised,
+            held: prepared.rowsHeld,
+            undated: prepared.rowsUndated,
+            firstKey: prepared.keyFrom,
+            lastKey: prepared.keyTo,
+            sample: [],
+            customerXid: prepared.customerXid,
+            durationMs: prepared.durationMs,
+          },
         });
         this.logger.log({ runId: run.id, seq: prepared.seq }, 'Recovered a batch committed before a crash');
         return state;
@@ -170,9 +166,7 @@ export class PurgeBatchLedger {
     m: EntityManager,
     run: LedgerRun,
     rd: LedgerDataset,
-    seq: number,
-    cursor: string[] | null,
-    o: BatchOutcome,
+    { seq, cursor, outcome: o }: CommittedBatch,
   ): Promise<BatchState> {
     const lease = await this.lease.renewForBatch(m, run.id, seq);
     if (run.dryRun) {
@@ -210,19 +204,6 @@ export class PurgeBatchLedger {
   }
 }
 
-function recordOf(run: LedgerRun, rd: LedgerDataset, seq: number, o: BatchOutcome) {
-  return {
-    runId: run.id,
-    runDatasetId: rd.id,
-    seq,
-    customerXid: o.customerXid,
-    firstKey: o.firstKey,
-    lastKey: o.lastKey,
-    scanned: o.scanned,
-    deleted: o.deleted,
-    anonymised: o.anonymised,
-    held: o.held,
-    undated: o.undated,
-    durationMs: o.durationMs,
-  };
+function recordOf(run: LedgerRun, rd: LedgerDataset, seq: number, o: BatchOutcome): BatchRecord {
+  return { runId: run.id, runDatasetId: rd.id, seq, ...o };
 }

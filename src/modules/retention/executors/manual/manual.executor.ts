@@ -12,9 +12,9 @@ import { PurgeInputsReader } from '../../purge-inputs.reader';
 import { describeFieldRule } from '../../retention-rule';
 import {
   DatasetStart,
-  RetentionOperationNotSupported,
-  SettleOutcome,
+  nothingToSettle,
   SubjectValues,
+  subjectValuesNotSupported,
   SystemExecutor,
 } from '../system-executor';
 import { ManualTaskRepository } from './manual-task.repository';
@@ -33,9 +33,7 @@ export class ManualSystemExecutor implements SystemExecutor {
     private readonly audit: AuditService,
   ) {}
 
-  settle(): Promise<SettleOutcome> {
-    return Promise.resolve('settled'); // no batches of its own: the task reports once
-  }
+  settle = nothingToSettle;
 
   async planDataset(
     run: RetentionRunEntity,
@@ -108,10 +106,6 @@ export class ManualSystemExecutor implements SystemExecutor {
   }
 
   readSubjectValues(plan: RetentionDatasetPlan): Promise<SubjectValues> {
-    return Promise.reject(
-      new RetentionOperationNotSupported(
-        `System ${plan.system.code} is purged by hand: Finalité cannot read its records`,
-      ),
-    );
+    return subjectValuesNotSupported(plan, 'is purged by hand');
   }
 }

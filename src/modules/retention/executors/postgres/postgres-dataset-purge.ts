@@ -122,7 +122,7 @@ export class PostgresDatasetPurge {
       return 'done';
     }
     if (run.dryRun) {
-      const state = await this.ledger.commit(run, rd, seq, cursor, outcome);
+      const state = await this.ledger.commit(run, rd, { seq, cursor, outcome });
       Object.assign(rd, state);
       cancelRequested = state.cancelRequested;
     } else {
@@ -170,7 +170,7 @@ export class PostgresDatasetPurge {
   private async flush(): Promise<boolean> {
     if (!this.pending) return false;
     const p = this.pending;
-    const state = await this.ledger.commit(this.c.run, this.c.rd, p.seq, p.cursor, p.outcome);
+    const state = await this.ledger.commit(this.c.run, this.c.rd, p);
     this.pending = null;
     Object.assign(this.c.rd, state);
     return state.cancelRequested;

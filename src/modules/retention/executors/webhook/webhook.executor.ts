@@ -5,9 +5,9 @@ import type { RetentionRunEntity } from '../../entities/retention-run.entity';
 import { RunDatasetRepository } from '../../ledger/run-dataset.repository';
 import {
   DatasetStart,
-  RetentionOperationNotSupported,
-  SettleOutcome,
+  nothingToSettle,
   SubjectValues,
+  subjectValuesNotSupported,
   SystemExecutor,
 } from '../system-executor';
 import { WebhookDeliveryService } from './webhook-delivery.service';
@@ -22,9 +22,7 @@ export class WebhookSystemExecutor implements SystemExecutor {
     private readonly datasets: RunDatasetRepository,
   ) {}
 
-  settle(): Promise<SettleOutcome> {
-    return Promise.resolve('settled'); // no batches of its own: the system reports once
-  }
+  settle = nothingToSettle;
 
   async planDataset(
     _run: RetentionRunEntity,
@@ -41,10 +39,6 @@ export class WebhookSystemExecutor implements SystemExecutor {
   }
 
   readSubjectValues(plan: RetentionDatasetPlan): Promise<SubjectValues> {
-    return Promise.reject(
-      new RetentionOperationNotSupported(
-        `System ${plan.system.code} is a webhook system: Finalité cannot read its records`,
-      ),
-    );
+    return subjectValuesNotSupported(plan, 'is a webhook system');
   }
 }
