@@ -3,8 +3,6 @@ import { Injectable, Logger, OnApplicationBootstrap, OnModuleDestroy, OnModuleIn
 import { AppConfig } from '../../config/app-config';
 import { JobDispatcher } from '../../jobs/job-dispatcher';
 import { JobHandlerRegistry } from '../../jobs/job-handler-registry';
-import { SYSTEM_ACTOR } from '../../policies/principal';
-import { AuditService } from '../audit/audit.service';
 import {
   FINISHED_DATASET_STATUSES,
   RetentionRunDatasetEntity,
@@ -14,7 +12,7 @@ import type { DatasetOutcome, DatasetPurge } from './executors/system-executor';
 import { SystemExecutors } from './executors/system-executors';
 import { WebhookDeliveryService } from './executors/webhook/webhook-delivery.service';
 import { RetentionRunRepository } from './ledger/retention-run.repository';
-import { RunCompletion } from './ledger/run-completion.service';
+import { RunLifecycle } from './ledger/run-lifecycle.service';
 import { RunDatasetRepository } from './ledger/run-dataset.repository';
 import { RunLease } from './ledger/run-lease';
 import { RetentionPlanSource } from './retention-plan.source';
@@ -23,10 +21,7 @@ import { RetentionLeaseLost } from './retention.errors';
 export const RETENTION_RUN_JOB = 'retention.run';
 // Where other modules and the tests have always found them.
 export { RETENTION_WEBHOOK_JOB, tokenHash } from './executors/webhook/webhook-delivery.service';
-export {
-  RETENTION_RUN_FINISHED_EVENT,
-  type RetentionRunFinishedEvent,
-} from './ledger/run-completion.service';
+export { RETENTION_RUN_FINISHED_EVENT, type RetentionRunFinishedEvent } from './ledger/run-lifecycle.service';
 
 /** The lease as the heartbeat last saw it (a renewal that matched no row sets `lost`). */
 interface LeaseState {
@@ -37,7 +32,7 @@ interface LeaseState {
  * Executes retention runs: the `retention.run` job handler. A run is claimed with a lease in
  * PostgreSQL (RunLease); its datasets are handed one after another to the executor of their
  * system's kind (executors/), a batch-by-batch purge being driven here one batch at a time.
- * The batches' exactly-once record is the PurgeBatchLedger's; the end of a run RunCompletion's.
+ * The batches' exactly-once record is the PurgeBatchLedger's; the start and end of a run RunLifecycle's.
  */
 @Injectable()
 export class RetentionRunner implements OnModuleInit, OnApplicationBootstrap, OnModuleDestroy {
@@ -49,7 +44,6 @@ export class RetentionRunner implements OnModuleInit, OnApplicationBootstrap, On
 
   constructor(
     private readonly config: AppConfig,
-    private readonly audit: AuditService,
     private readonly jobs: JobDispatcher,
     private readonly registry: JobHandlerRegistry,
     private readonly plans: RetentionPlanSource,
@@ -58,7 +52,7 @@ export class RetentionRunner implements OnModuleInit, OnApplicationBootstrap, On
     private readonly lease: RunLease,
     private readonly executors: SystemExecutors,
     private readonly webhooks: WebhookDeliveryService,
-    private readonly completion: RunCompletion,
+    private readonly lifecycle: RunLifecycle,
   ) {}
 
   onModuleInit(): void {
@@ -135,7 +129,7 @@ export class RetentionRunner implements OnModuleInit, OnApplicationBootstrap, On
       Math.max(200, Math.floor(this.config.RETENTION_LEASE_MS / 3)),
     );
     try {
-      if (!run.startedAt) await this.markStarted(run);
+      if (!run.startedAt) await this.lifecycle.markStarted(run);
       for (const rd of await this.datasets.ofRuns([runId])) {
         if (FINISHED_DATASET_STATUSES.includes(rd.status) || rd.status === 'waiting') continue;
         if (this.stopping) return;
@@ -151,7 +145,7 @@ export class RetentionRunner implements OnModuleInit, OnApplicationBootstrap, On
           return;
         }
       }
-      await this.completion.finishIfDone(runId);
+      await this.lifecycle.finishIfDone(runId);
     } catch (err) {
       if (err instanceof RetentionLeaseLost) {
         // Another worker owns the run now: this one stops, and changes nothing more.
@@ -163,18 +157,6 @@ export class RetentionRunner implements OnModuleInit, OnApplicationBootstrap, On
       clearInterval(heartbeat);
       await this.lease.release(runId).catch(() => undefined);
     }
-  }
-
-  private async markStarted(run: RetentionRunEntity): Promise<void> {
-    await this.runs.transaction(async (m) => {
-      await this.runs.markStarted(m, run.id);
-      await this.audit.recordInTransaction(m, {
-        type: 'retention.run.started',
-        actor: SYSTEM_ACTOR,
-        target: { type: 'retention_run', id: run.id },
-        payload: { kind: run.kind, dryRun: run.dryRun, system: run.systemCode, datasetId: run.datasetId },
-      });
-    });
   }
 
   private async executeDataset(
@@ -233,6 +215,6 @@ export class RetentionRunner implements OnModuleInit, OnApplicationBootstrap, On
       const settled = await this.executors.of(rd.executor)?.settle(run, rd, plan ?? null);
       if (settled === 'retry') return;
     }
-    await this.completion.cancelRemaining(run.id);
+    await this.lifecycle.cancelRemaining(run.id);
   }
 }

@@ -18,7 +18,7 @@ import { PurgeBatchLedger } from './ledger/purge-batch-ledger';
 import { PurgeBatchRepository } from './ledger/purge-batch.repository';
 import { RetentionRunRepository } from './ledger/retention-run.repository';
 import { RetentionSummaryRepository } from './ledger/retention-summary.repository';
-import { RunCompletion } from './ledger/run-completion.service';
+import { RunLifecycle } from './ledger/run-lifecycle.service';
 import { RunDatasetRepository } from './ledger/run-dataset.repository';
 import { RunLease } from './ledger/run-lease';
 import { PurgeInputsReader } from './purge-inputs.reader';
@@ -52,7 +52,7 @@ import { RetentionService } from './retention.service';
     RetentionSummaryRepository,
     RunLease,
     PurgeBatchLedger,
-    RunCompletion,
+    RunLifecycle,
     // The executors, one per system kind, and what they share.
     PurgeInputsReader,
     PostgresCustomerDatabase,

@@ -6,7 +6,7 @@ import type { AuditService } from '../audit/audit.service';
 import type { RetentionDatasetPlan } from '../inventory/inventory.types';
 import type { RetentionRunEntity } from './entities/retention-run.entity';
 import type { RetentionRunRepository } from './ledger/retention-run.repository';
-import type { RunCompletion } from './ledger/run-completion.service';
+import type { RunLifecycle } from './ledger/run-lifecycle.service';
 import type { RunDatasetRepository } from './ledger/run-dataset.repository';
 import { RetentionConsentListener } from './retention-consent.listener';
 import type { RetentionPlanSource } from './retention-plan.source';
@@ -59,7 +59,7 @@ function serviceWith(plans: RetentionDatasetPlan[], options: { busy?: string[]; 
       return Promise.resolve();
     },
   };
-  const completion: Partial<RunCompletion> = {
+  const completion: Partial<RunLifecycle> = {
     cancelRemaining: (id) => {
       calls.push(`cancelRemaining:${id}`);
       return Promise.resolve();
@@ -83,7 +83,7 @@ function serviceWith(plans: RetentionDatasetPlan[], options: { busy?: string[]; 
     datasets as RunDatasetRepository,
     none,
     none,
-    completion as RunCompletion,
+    completion as RunLifecycle,
     none,
     none,
   );

@@ -30,7 +30,7 @@ import { executionProblems } from './executors/postgres/table-check';
 import { WebhookDeliveryService } from './executors/webhook/webhook-delivery.service';
 import { BusyDataset, RetentionRunRepository } from './ledger/retention-run.repository';
 import { RetentionSummary, RetentionSummaryRepository } from './ledger/retention-summary.repository';
-import { RunCompletion } from './ledger/run-completion.service';
+import { RunLifecycle } from './ledger/run-lifecycle.service';
 import { RunDatasetRepository } from './ledger/run-dataset.repository';
 import { toRunView, toTaskView } from './retention.views';
 import { PurgeInputsReader } from './purge-inputs.reader';
@@ -76,7 +76,7 @@ export class RetentionService {
     private readonly datasets: RunDatasetRepository,
     private readonly summaries: RetentionSummaryRepository,
     private readonly tasks: ManualTaskRepository,
-    private readonly completion: RunCompletion,
+    private readonly lifecycle: RunLifecycle,
     private readonly webhooks: WebhookDeliveryService,
     private readonly manual: ManualSystemExecutor,
   ) {}
@@ -180,7 +180,7 @@ export class RetentionService {
       return null;
     }
     const { run } = outcome;
-    if (plans.length === 0) await this.completion.finishIfDone(run.id, actor);
+    if (plans.length === 0) await this.lifecycle.finishIfDone(run.id, actor);
     else await this.runner.dispatch(run.id);
     return this.get(run.id);
   }
@@ -237,7 +237,7 @@ export class RetentionService {
       return run.status;
     });
     // A running run stops at its next batch boundary; a queued or waiting one stops now.
-    if (status !== 'running') await this.completion.cancelRemaining(id, actor);
+    if (status !== 'running') await this.lifecycle.cancelRemaining(id, actor);
     return this.get(id);
   }
 

@@ -6,6 +6,7 @@ import type { RetentionDatasetPlan } from '../../inventory/inventory.types';
 import { RetentionRunDatasetEntity } from '../entities/retention-run-dataset.entity';
 import { RetentionRunEntity, RetentionRunStatus } from '../entities/retention-run.entity';
 import { returningRows } from '../returning-rows';
+import { UNFINISHED_DATASET_STATUSES } from './run-dataset-state';
 
 const LEASE_INTERVAL = 'make_interval(secs => $3::double precision / 1000)';
 const CREATE_LOCK = 0x52_45_54_4e; // "RETN": serialises run creation (the in-progress check)
@@ -149,10 +150,10 @@ export class RetentionRunRepository {
     const busy = await m.query<{ dataset_id: string; dataset_name: string; run_id: string }[]>(
       `SELECT rd.dataset_id, rd.dataset_name, rd.run_id FROM retention_run_dataset rd
          JOIN retention_run r ON r.id = rd.run_id
-        WHERE rd.dataset_id = ANY($1::text[]) AND rd.status IN ('pending', 'running', 'waiting')
+        WHERE rd.dataset_id = ANY($1::text[]) AND rd.status = ANY($2::text[])
           AND NOT rd.dry_run AND r.kind IN ('on_demand', 'scheduled')
         ORDER BY rd.dataset_name, rd.dataset_id`,
-      [datasetIds],
+      [datasetIds, UNFINISHED_DATASET_STATUSES],
     );
     return busy.map((b) => ({ datasetId: b.dataset_id, dataset: b.dataset_name, runId: b.run_id }));
   }

@@ -6,7 +6,7 @@ import type { ManualTaskEntity } from '../../entities/manual-task.entity';
 import type { RetentionRunDatasetEntity } from '../../entities/retention-run-dataset.entity';
 import type { RetentionRunEntity } from '../../entities/retention-run.entity';
 import { RetentionRunRepository } from '../../ledger/retention-run.repository';
-import { RunCompletion } from '../../ledger/run-completion.service';
+import { RunLifecycle } from '../../ledger/run-lifecycle.service';
 import { RunDatasetRepository } from '../../ledger/run-dataset.repository';
 import { PurgeInputsReader } from '../../purge-inputs.reader';
 import { describeFieldRule } from '../../retention-rule';
@@ -29,7 +29,7 @@ export class ManualSystemExecutor implements SystemExecutor {
     private readonly runs: RetentionRunRepository,
     private readonly datasets: RunDatasetRepository,
     private readonly tasks: ManualTaskRepository,
-    private readonly completion: RunCompletion,
+    private readonly lifecycle: RunLifecycle,
     private readonly audit: AuditService,
   ) {}
 
@@ -102,7 +102,7 @@ export class ManualSystemExecutor implements SystemExecutor {
         },
       });
     });
-    await this.completion.finishIfDone(task.runId);
+    await this.lifecycle.finishIfDone(task.runId);
   }
 
   readSubjectValues(plan: RetentionDatasetPlan): Promise<SubjectValues> {

@@ -7,7 +7,7 @@ import { SYSTEM_ACTOR } from '../../../../policies/principal';
 import { AuditService } from '../../../audit/audit.service';
 import type { RetentionRunDatasetEntity } from '../../entities/retention-run-dataset.entity';
 import { RetentionRunRepository } from '../../ledger/retention-run.repository';
-import { RunCompletion } from '../../ledger/run-completion.service';
+import { RunLifecycle } from '../../ledger/run-lifecycle.service';
 import { RunDatasetRepository } from '../../ledger/run-dataset.repository';
 import { PurgeInputsReader } from '../../purge-inputs.reader';
 import { RetentionPlanSource } from '../../retention-plan.source';
@@ -43,7 +43,7 @@ export class WebhookDeliveryService implements OnModuleInit, OnModuleDestroy {
     private readonly runs: RetentionRunRepository,
     private readonly datasets: RunDatasetRepository,
     private readonly deliveries: WebhookDeliveryRepository,
-    private readonly completion: RunCompletion,
+    private readonly lifecycle: RunLifecycle,
   ) {}
 
   onModuleInit(): void {
@@ -131,7 +131,7 @@ export class WebhookDeliveryService implements OnModuleInit, OnModuleDestroy {
       );
       if (failed.length === 0) continue;
       this.logger.warn({ runId: d.run_id, runDatasetId: d.id }, 'Webhook callback deadline passed');
-      await this.completion.finishIfDone(d.run_id);
+      await this.lifecycle.finishIfDone(d.run_id);
     }
     for (const id of await this.deliveries.lost()) {
       if (this.stopping) return;
@@ -177,7 +177,7 @@ export class WebhookDeliveryService implements OnModuleInit, OnModuleDestroy {
     const [plan] = await this.plans.getRetentionPlan({ datasetId: rd.datasetId });
     if (!plan?.system.webhookUrl || !plan.system.webhookSecret) {
       await this.datasets.fail(rd.id, 'the system has no webhook URL or secret any more', hash);
-      return this.completion.finishIfDone(run.id);
+      return this.lifecycle.finishIfDone(run.id);
     }
     const rule = await this.reader.rule(run, plan);
     const { inputs, exemptions } = await this.reader.forRun(run, rule);
@@ -189,7 +189,7 @@ export class WebhookDeliveryService implements OnModuleInit, OnModuleDestroy {
         { exemptions, callbackTokenHash: null, webhookRedeliverInMs: null },
         { onlyFrom: ['waiting'] },
       );
-      return this.completion.finishIfDone(run.id);
+      return this.lifecycle.finishIfDone(run.id);
     }
     const callbackPath = `/retention/callbacks/${token}`;
     const body = webhookBody({
@@ -215,7 +215,7 @@ export class WebhookDeliveryService implements OnModuleInit, OnModuleDestroy {
     if (failure) {
       if (attempt >= this.config.RETENTION_WEBHOOK_ATTEMPTS) {
         await this.datasets.fail(rd.id, `webhook not delivered after ${attempt} attempts: ${failure}`, hash);
-        await this.completion.finishIfDone(run.id);
+        await this.lifecycle.finishIfDone(run.id);
         return;
       }
       // The next attempt after the backoff; should its job be lost, the sweep re-sends it a grace
@@ -304,7 +304,7 @@ export class WebhookDeliveryService implements OnModuleInit, OnModuleDestroy {
       });
       return updated;
     });
-    if (rd) await this.completion.finishIfDone(rd.runId);
+    if (rd) await this.lifecycle.finishIfDone(rd.runId);
     return rd;
   }
 }

@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { EventEmitter2 } from '@nestjs/event-emitter';
 import { Actor, SYSTEM_ACTOR } from '../../../policies/principal';
 import { AuditService } from '../../audit/audit.service';
-import type { RetentionRunStatus } from '../entities/retention-run.entity';
+import type { RetentionRunEntity, RetentionRunStatus } from '../entities/retention-run.entity';
 import { ManualTaskRepository } from '../executors/manual/manual-task.repository';
 import { RetentionRunRepository } from './retention-run.repository';
 import { datasetCounts, RunDatasetRepository } from './run-dataset.repository';
@@ -16,9 +16,9 @@ export interface RetentionRunFinishedEvent {
   status: RetentionRunStatus;
 }
 
-/** The end of a run: its status follows its datasets'; a cancel ends what is left of it. */
+/** A run's start and end: its status follows its datasets'; a cancel ends what is left of it. */
 @Injectable()
-export class RunCompletion {
+export class RunLifecycle {
   constructor(
     private readonly runs: RetentionRunRepository,
     private readonly datasets: RunDatasetRepository,
@@ -26,6 +26,19 @@ export class RunCompletion {
     private readonly audit: AuditService,
     private readonly events: EventEmitter2,
   ) {}
+
+  /** The first time a worker takes the run (`retention.run.started`). */
+  async markStarted(run: RetentionRunEntity): Promise<void> {
+    await this.runs.transaction(async (m) => {
+      await this.runs.markStarted(m, run.id);
+      await this.audit.recordInTransaction(m, {
+        type: 'retention.run.started',
+        actor: SYSTEM_ACTOR,
+        target: { type: 'retention_run', id: run.id },
+        payload: { kind: run.kind, dryRun: run.dryRun, system: run.systemCode, datasetId: run.datasetId },
+      });
+    });
+  }
 
   /** Cancels what is left of a run (requested by the API; seen between batches). */
   async cancelRemaining(runId: string, actor: Actor = SYSTEM_ACTOR): Promise<void> {
