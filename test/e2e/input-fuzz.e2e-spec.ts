@@ -1,3 +1,4 @@
+import { appendFileSync } from 'node:fs';
 import fc from 'fast-check';
 import { Client } from 'pg';
 import request from 'supertest';
@@ -269,6 +270,9 @@ describe('Input fuzzing (every write route, fast-check)', () => {
       fc.asyncProperty(bodiesFor(c.route), async (body) => {
         const before = state;
         requests += 1;
+        // FC_TRACE=<file>: each request's route and mutation before it is sent (finds what a crash was).
+        if (process.env.FC_TRACE)
+          appendFileSync(process.env.FC_TRACE, `${name}: ${body.label} (${body.text.length} chars)\n`);
         const a = agent();
         const test = (a as unknown as Record<string, (u: string) => request.Test>)[c.route.method].call(
           a,

@@ -93,6 +93,14 @@ describe('Input hardening (issue 11)', () => {
       expect(JSON.stringify(res.body.details)).toMatch(/alias/i);
     });
 
+    it('refuses a node that contains itself (a: &x [*x]) with 400, instead of walking it forever', async () => {
+      const before = await writeState();
+      const res = await yamlImport('format: &x [*x]\npurposes: []\nsystems: []\n').expect(400);
+      expect(res.body).toMatchObject({ error: 'REGISTER_MALFORMED', details: [{ path: 'format[0]' }] });
+      await t.http().get('/health').expect(200);
+      expect(await writeState()).toEqual(before);
+    });
+
     it('refuses custom and YAML 1.1 tags and duplicate keys as REGISTER_MALFORMED', async () => {
       for (const text of [
         'format: !custom x\npurposes: []\nsystems: []\n',

@@ -1,4 +1,4 @@
-import { findPrototypeKey } from './prototype-keys';
+import { findPrototypeKey, findUnsafeKey } from './prototype-keys';
 
 describe('findPrototypeKey', () => {
   it('finds __proto__ kept as an own property by JSON.parse, with its path', () => {
@@ -17,5 +17,15 @@ describe('findPrototypeKey', () => {
     let deep: unknown = { __proto__x: 1 };
     for (let i = 0; i < 100_000; i++) deep = [deep];
     expect(findPrototypeKey(deep)).toBeUndefined();
+  });
+});
+
+describe('findUnsafeKey', () => {
+  it('finds a cycle (a YAML node that contains itself) and accepts a node shared twice', () => {
+    const cyclic: unknown[] = [];
+    cyclic.push(cyclic);
+    expect(findUnsafeKey({ a: cyclic })).toEqual({ kind: 'cycle', path: 'a[0]' });
+    const shared = { x: 1 };
+    expect(findUnsafeKey({ a: shared, b: [shared] })).toBeUndefined();
   });
 });

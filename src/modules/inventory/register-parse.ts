@@ -1,5 +1,5 @@
 import { parseDocument } from 'yaml';
-import { findPrototypeKey, prototypeKeyMessage } from '../../common/http/prototype-keys';
+import { findUnsafeKey, prototypeKeyMessage } from '../../common/http/prototype-keys';
 import { checkYamlLimits, YAML_LIMITS, YamlLimits } from '../../common/http/yaml-limits';
 import { RegisterMalformed, RegisterTooLarge } from './inventory.errors';
 
@@ -12,10 +12,16 @@ import { RegisterMalformed, RegisterTooLarge } from './inventory.errors';
  */
 export function parseRegisterBody(body: unknown, limits: YamlLimits = YAML_LIMITS): unknown {
   const raw = typeof body === 'string' ? parseRegisterYaml(body, limits) : body;
-  const protoPath = findPrototypeKey(raw);
-  if (protoPath !== undefined) {
-    throw new RegisterMalformed(`The register document holds a refused key: ${protoPath}`, [
-      { path: protoPath, message: prototypeKeyMessage(protoPath) },
+  const unsafe = findUnsafeKey(raw);
+  if (unsafe?.kind === 'prototype') {
+    throw new RegisterMalformed(`The register document holds a refused key: ${unsafe.path}`, [
+      { path: unsafe.path, message: prototypeKeyMessage(unsafe.path) },
+    ]);
+  }
+  if (unsafe) {
+    // A node that contains itself (`a: &x [*x]`): no document can mean that.
+    throw new RegisterMalformed(`The register document refers to itself at ${unsafe.path}`, [
+      { path: unsafe.path, message: 'an alias refers to a node that contains it (a cycle)' },
     ]);
   }
   return raw;
