@@ -44,6 +44,8 @@ interface FuzzBody {
   contentType: string;
   text: string;
   label: string;
+  /** Refused whatever the route (a prototype key, YAML past its limits), when the route reads a body. */
+  mustRefuse?: boolean;
 }
 
 /** A few valid bodies to mutate (the rest start from their DTO's property names). */
@@ -135,7 +137,7 @@ function jsonBodies(route: DiscoveredRoute): fc.Arbitrary<FuzzBody> {
               `{"${key}":{"isAdmin":true}}`,
             )
           : injectKey(JSON.stringify(base), key, '{"isAdmin":true}');
-        return json(`prototype key ${key}${nested ? ` under ${p}` : ''}`, text);
+        return { ...json(`prototype key ${key}${nested ? ` under ${p}` : ''}`, text), mustRefuse: true };
       }),
     fc
       .tuple(fc.constantFrom(...props), fc.integer({ min: 20, max: 200 }))
@@ -181,9 +183,10 @@ function yamlBodies(): fc.Arbitrary<FuzzBody> {
     fc
       .integer({ min: 2, max: 300 })
       .map((n) => yaml(`yaml ${n} aliases`, `a: &a [x, x, x]\nb: [${Array(n).fill('*a').join(', ')}]\n`)),
-    fc
-      .constantFrom(...PROTOTYPE_KEYS)
-      .map((key) => yaml(`yaml prototype key ${key}`, `${key}:\n  isAdmin: true\n${stringify(doc)}`)),
+    fc.constantFrom(...PROTOTYPE_KEYS).map((key) => ({
+      ...yaml(`yaml prototype key ${key}`, `${key}:\n  isAdmin: true\n${stringify(doc)}`),
+      mustRefuse: true,
+    })),
     fc
       .constantFrom(
         '!custom x',
@@ -282,6 +285,9 @@ describe('Input fuzzing (every write route, fast-check)', () => {
           ? test
           : test.set('Content-Type', body.contentType).send(body.text));
         if (res.status >= 500) throw new Error(`${body.label} → ${res.status} ${JSON.stringify(res.body)}`);
+        if (body.mustRefuse && c.route.body !== 'none' && res.status < 400) {
+          throw new Error(`${body.label} → ${res.status}: accepted, must be refused`);
+        }
         if (res.status >= 400) {
           const after = await writeState();
           if (after !== before)
