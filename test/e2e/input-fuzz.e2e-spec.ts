@@ -104,6 +104,26 @@ const nestedJson = (depth: number, inner: string) => `${'{"a":['.repeat(depth)}$
 const injectKey = (json: string, key: string, raw: string) =>
   json.startsWith('{') ? `{"${key}":${raw}${json === '{}' ? '' : ','}${json.slice(1)}` : json;
 
+type Path = (string | number)[];
+
+/** Every path inside a value (objects and arrays), for mutations below the top level. */
+function pathsOf(v: unknown, prefix: Path = []): Path[] {
+  if (v === null || typeof v !== 'object') return [];
+  const entries = Array.isArray(v) ? v.map((x, i) => [i, x] as const) : Object.entries(v);
+  return entries.flatMap(([k, x]) => [[...prefix, k], ...pathsOf(x, [...prefix, k])]);
+}
+
+/** A copy of `base` with the value at `path` replaced. */
+function setAt(base: unknown, path: Path, v: unknown): unknown {
+  if (path.length === 0) return v;
+  const copy = (Array.isArray(base) ? [...base] : { ...(base as object) }) as Record<
+    string | number,
+    unknown
+  >;
+  copy[path[0]] = setAt(copy[path[0]], path.slice(1), v);
+  return copy;
+}
+
 function propertiesOf(route: DiscoveredRoute, base: Record<string, unknown>): string[] {
   const names = new Set([...Object.keys(base), ...(route.bodyType ? dtoProperties(route.bodyType) : [])]);
   return names.size > 0 ? [...names] : ['x'];
@@ -114,7 +134,16 @@ function jsonBodies(route: DiscoveredRoute): fc.Arbitrary<FuzzBody> {
   const baseOf = VALID_BODIES[routeName(route)] ?? (() => ({}));
   const props = propertiesOf(route, baseOf());
   const json = (label: string, text: string): FuzzBody => ({ contentType: 'application/json', text, label });
+  const deepPaths = pathsOf(baseOf()).filter((p) => p.length > 1);
+  const nested = deepPaths.length
+    ? [
+        fc
+          .tuple(fc.constantFrom(...deepPaths), value)
+          .map(([path, v]) => json(`set ${path.join('.')}`, JSON.stringify(setAt(baseOf(), path, v)))),
+      ]
+    : [];
   return fc.oneof(
+    ...nested,
     fc.tuple(fc.constantFrom(...props), value).map(([p, v]) => {
       const body = { ...baseOf(), [p]: v };
       return json(`set ${p}`, JSON.stringify(body));
@@ -169,6 +198,9 @@ function yamlBodies(): fc.Arbitrary<FuzzBody> {
     fc
       .tuple(fc.constantFrom('format', 'purposes', 'systems', 'extra'), value)
       .map(([p, v]) => yaml(`yaml set ${p}`, stringify({ ...doc, [p]: v }))),
+    fc
+      .tuple(fc.constantFrom(...pathsOf(doc)), value)
+      .map(([path, v]) => yaml(`yaml set ${path.join('.')}`, stringify(setAt(doc, path, v)))),
     fc
       .integer({ min: 30, max: 5_000 })
       .map((n) => yaml(`yaml flow nested ${n}`, `purposes: ${'['.repeat(n)}${']'.repeat(n)}\n`)),

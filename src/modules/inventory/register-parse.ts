@@ -30,7 +30,7 @@ export function parseRegisterBody(body: unknown, limits: YamlLimits = YAML_LIMIT
 function parseRegisterYaml(text: string, limits: YamlLimits): unknown {
   const breach = checkYamlLimits(text, limits);
   if (breach?.limit === 'bytes') {
-    throw new RegisterTooLarge(`${breach.message}; split the register or import it as JSON`, {
+    throw new RegisterTooLarge(`${breach.message}; nothing was imported`, {
       limit: breach.max,
     });
   }
