@@ -83,8 +83,8 @@ export class AccessService {
   }
 
   /**
-   * The same evaluation for a DPO, with the rule trail behind each answer. Not an application
-   * decision (not recorded as one); evaluated as `applicationId` when given.
+   * The same evaluation for a DPO, with the rule trail behind each answer. Audited as
+   * `access.explained`, never as an application decision; evaluated as `applicationId` when given.
    */
   async explain(dto: AccessExplainDto, actor: Actor, ability: AppAbility): Promise<AccessExplanationDto> {
     if (
@@ -133,7 +133,7 @@ export class AccessService {
       evaluatedAt,
       policyRevision: evaluation.policyRevision,
       applicationId: dto.applicationId ?? null,
-      recorded: false,
+      recordedAs: 'access.explained',
     };
   }
 
