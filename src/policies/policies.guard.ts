@@ -1,10 +1,8 @@
 import { CanActivate, ExecutionContext, Injectable, Logger } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
-import { domainError, ErrorKind } from '../common/errors/domain-error';
+import { Forbidden } from './policies.errors';
 import type { AuthenticatedRequest } from './request-principal';
 import { isPublicRoute, requiredPolicyOf } from './route-policy';
-
-export class Forbidden extends domainError('FORBIDDEN', ErrorKind.Forbidden) {}
 
 /**
  * Second global guard, after authentication: refuses (403) a principal whose ability grants

@@ -1,7 +1,7 @@
 import { createParamDecorator, ExecutionContext } from '@nestjs/common';
 import type { Request } from 'express';
 import type { AppAbility } from './ability.factory';
-import { Forbidden } from './policies.guard';
+import { Forbidden } from './policies.errors';
 import { Actor, actorOf, AuthenticatedPrincipal } from './principal';
 
 /** What authentication attaches to the request. */

@@ -1,6 +1,6 @@
 import type { PersonalFieldResponseDto } from '../../src/modules/inventory/dto/field.dto';
 import { DataCategory, FieldFlag } from '../../src/modules/inventory/inventory.model';
-import { FieldFilter, InventoryService } from '../../src/modules/inventory/inventory.service';
+import { FieldFilter, InventoryReadModel } from '../../src/modules/inventory/inventory-read-model.service';
 import { SYSTEM_ABILITY } from '../../src/policies/ability.factory';
 import { Role } from '../../src/policies/role.enum';
 import { datasetInput, systemInput } from '../factories/inventory.factory';
@@ -8,9 +8,9 @@ import { purposeInput } from '../factories/purpose.factory';
 import { connectTo } from '../utils/test-database';
 import { startTestApp, TestApp } from '../utils/test-app';
 
-describe('InventoryService.iterateFields: keyset batches (PostgreSQL)', () => {
+describe('InventoryReadModel.iterateFields: keyset batches (PostgreSQL)', () => {
   let t: TestApp;
-  let inventory: InventoryService;
+  let inventory: InventoryReadModel;
   const dpo = () => t.as(Role.Dpo);
 
   async function collect(filter: FieldFilter, batchSize: number): Promise<PersonalFieldResponseDto[][]> {
@@ -21,7 +21,7 @@ describe('InventoryService.iterateFields: keyset batches (PostgreSQL)', () => {
 
   beforeAll(async () => {
     t = await startTestApp();
-    inventory = t.app.get(InventoryService);
+    inventory = t.app.get(InventoryReadModel);
     for (const [code, extra] of [
       ['sales.orders', { retention: { duration: 'P5Y', trigger: 'contract_end' } }],
       [

@@ -1,4 +1,4 @@
-import { InventoryService } from '../../src/modules/inventory/inventory.service';
+import { InventoryReadModel } from '../../src/modules/inventory/inventory-read-model.service';
 import { Role } from '../../src/policies/role.enum';
 import { datasetInput, systemInput } from '../factories/inventory.factory';
 import { purposeInput } from '../factories/purpose.factory';
@@ -71,7 +71,7 @@ describe('Data inventory: systems, datasets, fields, bindings (PostgreSQL)', () 
     expect(events[0].payload).toMatchObject({ after: { code: 'crm', hasConnection: true } });
 
     // Internal consumers (the retention engine) get it decrypted.
-    const plan = await t.app.get(InventoryService).getRetentionPlan({ systemCode: 'crm' });
+    const plan = await t.app.get(InventoryReadModel).getRetentionPlan({ systemCode: 'crm' });
     expect(plan.map((p) => p.dataset.name)).toEqual(['billing.invoices', 'public.customers']);
     expect(plan[0].system.connectionString).toBe(CONNECTION);
   });
@@ -282,7 +282,7 @@ describe('Data inventory: systems, datasets, fields, bindings (PostgreSQL)', () 
     const fetched = await dpo().get('/fields/crm.customers.email').expect(200);
     expect(fetched.body.effectiveRetention.purposeCode).toBe('sales.orders');
 
-    const inventory = await t.app.get(InventoryService).getPolicyInventory();
+    const inventory = await t.app.get(InventoryReadModel).getPolicyInventory();
     expect(inventory.bindings.filter((b) => b.fieldKey === 'crm.customers.email')).toEqual([
       {
         fieldKey: 'crm.customers.email',

@@ -1,6 +1,7 @@
 import { Client } from 'pg';
 import { ConsentsService } from '../../src/modules/consents/consents.service';
-import { InventoryService } from '../../src/modules/inventory/inventory.service';
+import { FieldsService } from '../../src/modules/inventory/fields.service';
+import { InventoryReadModel } from '../../src/modules/inventory/inventory-read-model.service';
 import { PurposesService } from '../../src/modules/purposes/purposes.service';
 import type { AppAbility } from '../../src/policies/ability.factory';
 import { Role } from '../../src/policies/role.enum';
@@ -222,8 +223,8 @@ describe('Least privilege of applications (PostgreSQL)', () => {
         .post('/fields')
         .send({ system: 'crm', dataset: 'public.customers', column: 'email', dataCategory: 'contact' })
         .expect(201);
-      await expect(t.app.get(InventoryService).listAllFields({}, forgotten)).rejects.toThrow();
-      await expect(t.app.get(InventoryService).getField(FIELD, forgotten)).rejects.toThrow();
+      await expect(t.app.get(InventoryReadModel).listAllFields({}, forgotten)).rejects.toThrow();
+      await expect(t.app.get(FieldsService).getField(FIELD, forgotten)).rejects.toThrow();
     });
 
     it("apply the request's ability over HTTP: an application sees its own purposes only", async () => {

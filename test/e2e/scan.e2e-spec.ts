@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { InventoryService } from '../../src/modules/inventory/inventory.service';
+import { InventoryReadModel } from '../../src/modules/inventory/inventory-read-model.service';
 import { Role } from '../../src/policies/role.enum';
 import { datasetInput, systemInput } from '../factories/inventory.factory';
 import { connectTo, createTestDatabase, TestDatabase, withAdmin } from '../utils/test-database';
@@ -103,7 +103,7 @@ describe('Scan of a real customer database (PostgreSQL)', () => {
       .post('/fields')
       .send({ system: 'crm', dataset: 'public.customers', column: 'phone', dataCategory: 'contact' })
       .expect(201);
-    const findings = await t.app.get(InventoryService).listLastScanFindings();
+    const findings = await t.app.get(InventoryReadModel).listLastScanFindings();
     expect(findings).toHaveLength(1);
     expect(findings[0].systemCode).toBe('crm');
     expect(findings[0].scannedAt).toBeInstanceOf(Date);
@@ -123,7 +123,7 @@ describe('Scan of a real customer database (PostgreSQL)', () => {
     ]);
     // A missing field removed from the register since is no longer a finding.
     await dpo().delete('/fields/crm.customers.fax').expect(204);
-    expect((await t.app.get(InventoryService).listLastScanFindings())[0].missing).toEqual([]);
+    expect((await t.app.get(InventoryReadModel).listLastScanFindings())[0].missing).toEqual([]);
 
     const events = await (async () => {
       const db = await connectTo(t.databaseUrl!);

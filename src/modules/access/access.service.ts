@@ -1,23 +1,22 @@
 import { randomUUID } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
-import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource } from 'typeorm';
 import { DomainError, ErrorKind } from '../../common/errors/domain-error';
 import { AbilityFactory, AppAbility, asSubject } from '../../policies/ability.factory';
-import { AccessReason } from '../../policies/access/access-reason';
+import { AccessReason } from './decision/access-reason';
 import {
   AccessEvaluation,
   AccessRequest,
   evaluateAccess,
   needsSubjectFacts,
   SubjectFacts,
-} from '../../policies/access/access-rules';
-import type { CompiledAccessPolicy } from '../../policies/access/compiled-access-policy';
+} from './decision/access-rules';
+import type { CompiledAccessPolicy } from './decision/compiled-access-policy';
 import { AccessMode, Action } from '../../policies/action.enum';
-import { Forbidden } from '../../policies/policies.guard';
+import { Forbidden } from '../../policies/policies.errors';
 import type { Actor } from '../../policies/principal';
 import { Role } from '../../policies/role.enum';
 import type { AuditEventInput } from '../audit/audit-event.types';
+import { AuditAccessSummaryService } from '../audit/audit-access-summary.service';
 import { AuditService } from '../audit/audit.service';
 import { SubjectStateService } from '../consents/subject-state.service';
 import { PrincipalsService } from '../principals/principals.service';
@@ -61,10 +60,10 @@ export interface AccessSummary {
 @Injectable()
 export class AccessService {
   constructor(
-    @InjectDataSource() private readonly dataSource: DataSource,
     private readonly policies: CompiledPolicyService,
     private readonly subjectState: SubjectStateService,
     private readonly audit: AuditService,
+    private readonly auditSummary: AuditAccessSummaryService,
     private readonly principals: PrincipalsService,
     private readonly abilities: AbilityFactory,
   ) {}
@@ -148,35 +147,18 @@ export class AccessService {
     }
     if (from.getTime() >= to.getTime()) return { byApplicationPurposeOutcome: [], topDenialReasons: [] };
     const [byOutcome, reasons] = await Promise.all([
-      this.dataSource.query<
-        { actor_id: string; actor_name: string; purpose_code: string; decision: string; count: number }[]
-      >(
-        `SELECT actor_id, max(actor_name) AS actor_name, purpose_code, payload->>'decision' AS decision,
-                count(*)::int AS count
-           FROM audit_event
-          WHERE type = $1 AND occurred_at >= $2 AND occurred_at < $3
-          GROUP BY actor_id, purpose_code, payload->>'decision'
-          ORDER BY actor_id, purpose_code, decision`,
-        [ACCESS_DECISION_EVENT, from, to],
-      ),
-      this.dataSource.query<{ reason: string; count: number }[]>(
-        `SELECT f->>'reason' AS reason, count(*)::int AS count
-           FROM audit_event e, jsonb_array_elements(e.payload->'fields') AS f
-          WHERE e.type = $1 AND e.occurred_at >= $2 AND e.occurred_at < $3
-            AND (f->>'allowed')::boolean = false
-          GROUP BY 1 ORDER BY 2 DESC, 1 LIMIT 10`,
-        [ACCESS_DECISION_EVENT, from, to],
-      ),
+      this.auditSummary.decisionCounts(ACCESS_DECISION_EVENT, from, to),
+      this.auditSummary.topDenialReasons(ACCESS_DECISION_EVENT, from, to),
     ]);
     return {
       byApplicationPurposeOutcome: byOutcome.map((r) => ({
-        applicationId: r.actor_id,
-        applicationName: r.actor_name,
-        purposeCode: r.purpose_code,
+        applicationId: r.actorId,
+        applicationName: r.actorName,
+        purposeCode: r.purposeCode,
         decision: r.decision,
-        count: Number(r.count),
+        count: r.count,
       })),
-      topDenialReasons: reasons.map((r) => ({ reason: r.reason, count: Number(r.count) })),
+      topDenialReasons: reasons,
     };
   }
 

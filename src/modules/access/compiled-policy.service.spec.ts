@@ -1,7 +1,7 @@
 import type { DataSource } from 'typeorm';
 import type { AppConfig } from '../../config/app-config';
 import type { SubjectStateService } from '../consents/subject-state.service';
-import type { InventoryService } from '../inventory/inventory.service';
+import type { InventoryReadModel } from '../inventory/inventory-read-model.service';
 import type { PurposesService } from '../purposes/purposes.service';
 import type { RegisterRevisionService } from '../register-revision/register-revision.service';
 import { AccessCheckUnavailable } from './access.errors';
@@ -25,7 +25,7 @@ describe('CompiledPolicyService', () => {
     } as unknown as PurposesService;
     const inventory = {
       getPolicyInventory: () => Promise.resolve({ fields: [], bindings: [] }),
-    } as unknown as InventoryService;
+    } as unknown as InventoryReadModel;
     const registerRevision = {
       current: () => Promise.resolve(revision),
       onLocalCommit: (listener: () => void) => {

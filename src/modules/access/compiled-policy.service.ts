@@ -13,9 +13,9 @@ import {
   compileAccessPolicy,
   CompiledAccessPolicy,
   RegisterSnapshot,
-} from '../../policies/access/compiled-access-policy';
+} from './decision/compiled-access-policy';
 import { ALL_SUBJECTS, SUBJECT_STATE_CHANNEL, SubjectStateService } from '../consents/subject-state.service';
-import { InventoryService } from '../inventory/inventory.service';
+import { InventoryReadModel } from '../inventory/inventory-read-model.service';
 import { PurposesService } from '../purposes/purposes.service';
 import { REGISTER_CHANNEL, RegisterRevisionService } from '../register-revision/register-revision.service';
 import { AccessCheckUnavailable } from './access.errors';
@@ -52,7 +52,7 @@ export class CompiledPolicyService implements OnModuleInit, OnApplicationBootstr
     @InjectDataSource() private readonly dataSource: DataSource,
     private readonly config: AppConfig,
     private readonly purposes: PurposesService,
-    private readonly inventory: InventoryService,
+    private readonly inventory: InventoryReadModel,
     private readonly registerRevision: RegisterRevisionService,
     private readonly subjectState: SubjectStateService,
   ) {}

@@ -1,4 +1,5 @@
 import { Global, Module } from '@nestjs/common';
+import { AuditAccessSummaryService } from './audit-access-summary.service';
 import { AuditController } from './audit.controller';
 import { AuditIntegrityService } from './audit-integrity.service';
 import { AuditQueryService } from './audit-query.service';
@@ -12,7 +13,13 @@ import { AuditRepository } from './audit.repository';
 @Global()
 @Module({
   controllers: [AuditController],
-  providers: [AuditRepository, AuditService, AuditIntegrityService, AuditQueryService],
-  exports: [AuditService, AuditIntegrityService],
+  providers: [
+    AuditRepository,
+    AuditService,
+    AuditIntegrityService,
+    AuditQueryService,
+    AuditAccessSummaryService,
+  ],
+  exports: [AuditService, AuditIntegrityService, AuditAccessSummaryService],
 })
 export class AuditModule {}

@@ -8,7 +8,7 @@ import type { AuthenticatedRequest } from '../../policies/request-principal';
 import { isPublicRoute } from '../../policies/route-policy';
 import { AuditService } from '../audit/audit.service';
 import { claimedPrefixOf, parseBearer } from '../principals/api-key';
-import { PrincipalsService } from '../principals/principals.service';
+import { PrincipalAuthenticationService } from '../principals/principal-authentication.service';
 import { AppConfig } from '../../config/app-config';
 import { AuthenticationThrottled, Unauthenticated } from './auth.errors';
 
@@ -32,7 +32,7 @@ export class AuthenticationGuard implements CanActivate {
 
   constructor(
     private readonly reflector: Reflector,
-    private readonly principals: PrincipalsService,
+    private readonly principals: PrincipalAuthenticationService,
     private readonly abilities: AbilityFactory,
     private readonly audit: AuditService,
     private readonly config: AppConfig,

@@ -2,6 +2,7 @@ import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { PurposesModule } from '../purposes/purposes.module';
 import { ConsentsController } from './consents.controller';
+import { ConsentsRepository } from './consents.repository';
 import { ConsentsService } from './consents.service';
 import { ConsentEventEntity } from './entities/consent-event.entity';
 import { ConsentStateEntity } from './entities/consent-state.entity';
@@ -16,7 +17,7 @@ import { SubjectStateService } from './subject-state.service';
     PurposesModule,
   ],
   controllers: [ConsentsController, RestrictionsController],
-  providers: [ConsentsService, RestrictionsService, SubjectStateService],
+  providers: [ConsentsService, ConsentsRepository, RestrictionsService, SubjectStateService],
   exports: [ConsentsService, SubjectStateService],
 })
 export class ConsentsModule {}

@@ -8,11 +8,10 @@ import { currentRequestId } from '../../common/request-context';
 import { inTransaction } from '../../database/transaction';
 import { AppAbility, asSubject } from '../../policies/ability.factory';
 import { Action } from '../../policies/action.enum';
-import { requiresConsent } from '../../policies/access/compiled-access-policy';
 import type { Actor } from '../../policies/principal';
 import type { AuditEventInput } from '../audit/audit-event.types';
 import { AuditService } from '../audit/audit.service';
-import { PurposeStatus } from '../purposes/purpose.model';
+import { PurposeStatus, requiresConsent } from '../purposes/purpose.model';
 import { PurposesService, PurposeView } from '../purposes/purposes.service';
 import {
   CLOCK_SKEW_MS,
@@ -47,20 +46,9 @@ import type {
   SubjectConsentsDto,
 } from './dto/consent.response.dto';
 import type { RecordConsentDto } from './dto/record-consent.dto';
-import { ConsentEventEntity } from './entities/consent-event.entity';
-import { ConsentStateEntity } from './entities/consent-state.entity';
+import type { ConsentEventEntity } from './entities/consent-event.entity';
+import { ConsentsRepository, ConsentWrite } from './consents.repository';
 import { ALL_SUBJECTS, SubjectStateService } from './subject-state.service';
-
-/** A consent event ready to write (validated against the register). */
-interface ConsentWrite {
-  subjectId: string;
-  purposeCode: string;
-  status: ConsentStatus;
-  purposeVersion: number;
-  source: string;
-  proof: Record<string, unknown>;
-  occurredAt: Date;
-}
 
 const WRITE_BATCH = 500;
 
@@ -73,6 +61,7 @@ const WRITE_BATCH = 500;
 export class ConsentsService {
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly repository: ConsentsRepository,
     private readonly purposes: PurposesService,
     private readonly audit: AuditService,
     private readonly subjectState: SubjectStateService,
@@ -92,7 +81,7 @@ export class ConsentsService {
       if (problem) throw problem;
       const write = toWrite(subjectId, dto, purposes.get(dto.purpose)!, now);
       const [event] = await this.insertEvents(m, [write], actor, null);
-      const current = await this.upsertStates(m, [{ ...write, eventId: event.id }]);
+      const current = await this.repository.upsertStates(m, [{ ...write, eventId: event.id }]);
       await this.audit.recordInTransaction(m, auditInput(write, event.id, actor));
       await this.subjectState.notifyChanged(m, subjectId);
       return { saved: event, becameCurrent: current };
@@ -106,14 +95,8 @@ export class ConsentsService {
   /** Current state and history for the purposes the caller may read (an application: its own). */
   async forSubject(subjectId: string, ability: AppAbility): Promise<SubjectConsentsDto> {
     const [states, events] = await Promise.all([
-      this.dataSource.manager.find(ConsentStateEntity, {
-        where: { subjectId },
-        order: { purposeCode: 'ASC' },
-      }),
-      this.dataSource.manager.find(ConsentEventEntity, {
-        where: { subjectId },
-        order: { occurredAt: 'DESC', recordedAt: 'DESC' },
-      }),
+      this.repository.statesOf(subjectId),
+      this.repository.eventsOf(subjectId),
     ]);
     const visible = (code: string) => ability.can(Action.Read, asSubject('Consent', { purpose: code }));
     return {
@@ -152,7 +135,7 @@ export class ConsentsService {
       const flush = async () => {
         if (batch.length === 0) return;
         const saved = await this.insertEvents(m, batch, actor, importId);
-        const current = await this.upsertStates(
+        const current = await this.repository.upsertStates(
           m,
           batch.map((w, i) => ({ ...w, eventId: saved[i].id })),
         );
@@ -212,100 +195,35 @@ export class ConsentsService {
   }
 
   /** For retention: pairs whose current state is withdrawn, optionally for some subjects only. */
-  async findWithdrawals(
+  findWithdrawals(
     purposeCodes: string[],
     subjectIds?: string[],
   ): Promise<{ subjectId: string; purposeCode: string; withdrawnAt: Date }[]> {
-    if (purposeCodes.length === 0 || (subjectIds && subjectIds.length === 0)) return [];
-    const rows = await this.dataSource.query<
-      { subject_id: string; purpose_code: string; occurred_at: Date }[]
-    >(
-      `SELECT subject_id, purpose_code, occurred_at FROM consent_state
-        WHERE purpose_code = ANY($1::text[]) AND status = 'withdrawn'
-          AND ($2::text[] IS NULL OR subject_id = ANY($2::text[]))
-        ORDER BY purpose_code, subject_id`,
-      [purposeCodes, subjectIds ?? null],
-    );
-    return rows.map((r) => ({
-      subjectId: r.subject_id,
-      purposeCode: r.purpose_code,
-      withdrawnAt: new Date(r.occurred_at),
-    }));
+    if (purposeCodes.length === 0 || (subjectIds && subjectIds.length === 0)) return Promise.resolve([]);
+    return this.repository.currentWithdrawals(purposeCodes, subjectIds);
   }
 
   /** For retention: whether any consent was ever recorded for the purpose. */
-  async hasConsentRecords(purposeCode: string): Promise<boolean> {
-    const rows = await this.dataSource.query<unknown[]>(
-      `SELECT 1 FROM consent_state WHERE purpose_code = $1 LIMIT 1`,
-      [purposeCode],
-    );
-    return rows.length > 0;
+  hasConsentRecords(purposeCode: string): Promise<boolean> {
+    return this.repository.hasConsentRecords(purposeCode);
   }
 
-  private async purposesByCode(m: EntityManager): Promise<Map<string, PurposeView>> {
-    return new Map((await this.purposes.listAll(m)).map((p) => [p.code, p]));
-  }
-
-  private async insertEvents(
+  private insertEvents(
     m: EntityManager,
     writes: ConsentWrite[],
     actor: Actor,
     importId: string | null,
   ): Promise<ConsentEventEntity[]> {
     const requestId = currentRequestId() ?? null;
-    const entities = writes.map((w) =>
-      m.create(ConsentEventEntity, {
-        ...w,
-        recordedAt: new Date(),
-        recordedBy: actor.id,
-        importId,
-        requestId,
-      }),
+    return this.repository.insertEvents(
+      m,
+      writes.map((w) => ({ ...w, recordedAt: new Date(), recordedBy: actor.id, importId, requestId })),
+      WRITE_BATCH,
     );
-    return m.save(ConsentEventEntity, entities, { chunk: WRITE_BATCH });
   }
 
-  /**
-   * Moves the current state forward where the event is the latest for its pair (an imported
-   * older event only adds history). Returns the withdrawals that became current.
-   */
-  private async upsertStates(
-    m: EntityManager,
-    writes: (ConsentWrite & { eventId: string })[],
-  ): Promise<ConsentWithdrawnEvent[]> {
-    // One row per pair per statement (ON CONFLICT cannot touch a row twice): the latest wins.
-    const latest = new Map<string, ConsentWrite & { eventId: string }>();
-    for (const w of writes) {
-      const key = `${w.subjectId}\u0000${w.purposeCode}`;
-      const seen = latest.get(key);
-      if (!seen || seen.occurredAt.getTime() <= w.occurredAt.getTime()) latest.set(key, w);
-    }
-    const rows = [...latest.values()];
-    const params: unknown[] = [];
-    const values = rows.map((w) => {
-      params.push(w.subjectId, w.purposeCode, w.status, w.purposeVersion, w.source, w.occurredAt, w.eventId);
-      const n = params.length;
-      return `($${n - 6}, $${n - 5}, $${n - 4}, $${n - 3}, $${n - 2}, $${n - 1}, $${n}, now())`;
-    });
-    const changed = await m.query<
-      { subject_id: string; purpose_code: string; status: string; occurred_at: Date }[]
-    >(
-      `INSERT INTO consent_state (subject_id, purpose_code, status, purpose_version, source, occurred_at, event_id, updated_at)
-       VALUES ${values.join(', ')}
-       ON CONFLICT (subject_id, purpose_code) DO UPDATE SET
-         status = EXCLUDED.status, purpose_version = EXCLUDED.purpose_version, source = EXCLUDED.source,
-         occurred_at = EXCLUDED.occurred_at, event_id = EXCLUDED.event_id, updated_at = now()
-       WHERE consent_state.occurred_at <= EXCLUDED.occurred_at
-       RETURNING subject_id, purpose_code, status, occurred_at`,
-      params,
-    );
-    return changed
-      .filter((r) => r.status === (ConsentStatus.Withdrawn as string))
-      .map((r) => ({
-        subjectId: r.subject_id,
-        purposeCode: r.purpose_code,
-        withdrawnAt: new Date(r.occurred_at),
-      }));
+  private async purposesByCode(m: EntityManager): Promise<Map<string, PurposeView>> {
+    return new Map((await this.purposes.listAll(m)).map((p) => [p.code, p]));
   }
 
   /** After commit only: listeners (retention) must never act on a rolled-back withdrawal. */

@@ -1,19 +1,13 @@
 import { Injectable } from '@nestjs/common';
-import { OnEvent } from '@nestjs/event-emitter';
-import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource } from 'typeorm';
-import { inTransaction } from '../../database/transaction';
 import type { Actor } from '../../policies/principal';
 import { SYSTEM_ACTOR } from '../../policies/principal';
 import { AuditService } from '../audit/audit.service';
-import {
-  RETENTION_RUN_FINISHED_EVENT,
-  type RetentionRunFinishedEvent,
-} from '../retention/retention-runner.service';
+import type { RetentionRunFinishedEvent } from '../retention/retention-runner.service';
 import { RetentionService } from '../retention/retention.service';
 import type { ErasureRequestResponseDto, RequestErasureDto } from './dto/erasure.dto';
-import { ErasureRequestEntity } from './entities/erasure-request.entity';
+import type { ErasureRequestEntity } from './entities/erasure-request.entity';
 import { ErasureRequestNotFound } from './erasure.errors';
+import { ErasureRepository } from './erasure.repository';
 
 /**
  * Art. 17 requests: a subject-level purge across every registered system, carried out by a
@@ -23,7 +17,7 @@ import { ErasureRequestNotFound } from './erasure.errors';
 @Injectable()
 export class ErasureService {
   constructor(
-    @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly repository: ErasureRepository,
     private readonly audit: AuditService,
     private readonly retention: RetentionService,
   ) {}
@@ -34,17 +28,15 @@ export class ErasureService {
       kind: 'erasure',
       subjectIds: [subjectId],
       onCreated: async (m, run) => {
-        const saved = await m.save(
-          m.create(ErasureRequestEntity, {
-            subjectId,
-            status: 'queued',
-            runId: run.id,
-            reason: dto.reason ?? null,
-            requestedBy: actor,
-            requestedAt: new Date(),
-            completedAt: null,
-          }),
-        );
+        const saved = await this.repository.insert(m, {
+          subjectId,
+          status: 'queued',
+          runId: run.id,
+          reason: dto.reason ?? null,
+          requestedBy: actor,
+          requestedAt: new Date(),
+          completedAt: null,
+        });
         requestId = saved.id;
         await this.audit.recordInTransaction(m, {
           type: 'erasure.requested',
@@ -59,33 +51,28 @@ export class ErasureService {
   }
 
   async get(subjectId: string, id: string): Promise<ErasureRequestResponseDto> {
-    const request = await this.dataSource.manager.findOneBy(ErasureRequestEntity, { id, subjectId });
+    const request = await this.repository.findForSubject(subjectId, id);
     if (!request) throw new ErasureRequestNotFound(`No erasure request "${id}" for this subject`);
     return this.view(request);
   }
 
   async list(subjectId: string): Promise<ErasureRequestResponseDto[]> {
-    const requests = await this.dataSource.manager.find(ErasureRequestEntity, {
-      where: { subjectId },
-      order: { requestedAt: 'DESC', id: 'ASC' },
-      take: 100,
-    });
+    const requests = await this.repository.listForSubject(subjectId);
     return Promise.all(requests.map((r) => this.view(r)));
   }
 
-  /** Records the outcome in the trail when the run carrying a request finishes. */
-  @OnEvent(RETENTION_RUN_FINISHED_EVENT, { async: true, suppressErrors: true })
-  async onRunFinished(event: RetentionRunFinishedEvent): Promise<void> {
+  /**
+   * Records the outcome of the run carrying a request (once: a request already completed is left
+   * as it is), with its audit event in the same transaction. Called by ErasureRunListener.
+   */
+  async recordRunOutcome(event: RetentionRunFinishedEvent): Promise<void> {
     if (event.kind !== 'erasure') return;
-    await inTransaction(this.dataSource, async (m) => {
-      const request = await m.findOne(ErasureRequestEntity, {
-        where: { runId: event.runId },
-        lock: { mode: 'pessimistic_write' },
-      });
+    await this.repository.transaction(async (m) => {
+      const request = await this.repository.lockByRun(m, event.runId);
       if (!request || request.completedAt) return;
       request.status = event.status;
       request.completedAt = new Date();
-      await m.save(request);
+      await this.repository.save(m, request);
       const run = await this.retention.get(event.runId);
       await this.audit.recordInTransaction(m, {
         type: 'erasure.completed',

@@ -30,7 +30,7 @@ import {
   UpdateFieldDto,
 } from './dto/field.dto';
 import { FieldKeyPipe } from './inventory.pipes';
-import { InventoryService } from './inventory.service';
+import { FieldsService } from './fields.service';
 
 const FIELD_KEY_PARAM = {
   name: 'key',
@@ -44,7 +44,7 @@ const FIELD_KEY_PARAM = {
 @ApiNotFoundResponse({ type: ErrorBodyDto, description: 'No such field (or not visible to the caller)' })
 @Controller()
 export class FieldsController {
-  constructor(private readonly inventory: InventoryService) {}
+  constructor(private readonly inventory: FieldsService) {}
 
   @Post('fields')
   @CheckPolicy(Action.Create, 'PersonalField')

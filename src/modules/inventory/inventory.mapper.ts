@@ -14,6 +14,8 @@ import {
   effectiveRetention,
   fieldFlags,
   splitDatasetName,
+  SYSTEM_PROPERTIES,
+  SystemProperty,
 } from './inventory.model';
 
 /** The whole inventory read at once: the register is small (thousands of fields, not millions). */
@@ -39,37 +41,33 @@ export function bindablePurposes(views: PurposeView[]): Map<string, BindablePurp
   );
 }
 
+/** A system's code and declared properties, in register-document order. */
+export function systemDeclaration(
+  s: InventorySystemEntity,
+): Pick<InventorySystemEntity, 'code' | SystemProperty> {
+  const declared = { code: s.code } as Record<string, unknown>;
+  for (const key of SYSTEM_PROPERTIES) declared[key] = s[key];
+  return declared as Pick<InventorySystemEntity, 'code' | SystemProperty>;
+}
+
+/** Whether each secret is stored (the secrets themselves never leave the service). */
+function storedSecrets(s: InventorySystemEntity) {
+  return {
+    hasConnection: s.connectionStringEncrypted !== null,
+    hasWebhookSecret: s.webhookSecretEncrypted !== null,
+  };
+}
+
 /** What a system declares, as audited and compared (secrets only as "is one stored"). */
 export function systemSnapshot(s: InventorySystemEntity): Record<string, unknown> {
-  return {
-    code: s.code,
-    name: s.name,
-    description: s.description,
-    owner: s.owner,
-    hostingLocation: s.hostingLocation,
-    hostingCountry: s.hostingCountry,
-    kind: s.kind,
-    hasConnection: s.connectionStringEncrypted !== null,
-    webhookUrl: s.webhookUrl,
-    hasWebhookSecret: s.webhookSecretEncrypted !== null,
-    retentionSchedule: s.retentionSchedule,
-  };
+  return { ...systemDeclaration(s), ...storedSecrets(s) };
 }
 
 export function toSystemResponse(s: InventorySystemEntity, datasetCount: number): SystemResponseDto {
   return {
     id: s.id,
-    code: s.code,
-    name: s.name,
-    description: s.description,
-    owner: s.owner,
-    hostingLocation: s.hostingLocation,
-    hostingCountry: s.hostingCountry,
-    kind: s.kind,
-    hasConnection: s.connectionStringEncrypted !== null,
-    webhookUrl: s.webhookUrl,
-    hasWebhookSecret: s.webhookSecretEncrypted !== null,
-    retentionSchedule: s.retentionSchedule,
+    ...systemDeclaration(s),
+    ...storedSecrets(s),
     datasetCount,
     version: s.version,
     createdAt: s.createdAt,
@@ -180,4 +178,15 @@ export function toFieldResponse(f: PersonalFieldEntity, state: InventoryState): 
 
 export function byString(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
+}
+
+/** The timestamp columns a dataset declares, without the empty ones. */
+export function compactTimestamps(
+  t: { collection?: string; lastInteraction?: string; contractEnd?: string } | undefined,
+) {
+  const out: { collection?: string; lastInteraction?: string; contractEnd?: string } = {};
+  if (t?.collection) out.collection = t.collection;
+  if (t?.lastInteraction) out.lastInteraction = t.lastInteraction;
+  if (t?.contractEnd) out.contractEnd = t.contractEnd;
+  return out;
 }

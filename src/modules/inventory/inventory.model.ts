@@ -9,6 +9,22 @@ export enum SystemKind {
   Manual = 'manual',
 }
 
+/**
+ * What a system declares besides its code, in register-document order: the properties the API
+ * writes, the keys of a system in the register document, and the system part of every snapshot.
+ */
+export const SYSTEM_PROPERTIES = [
+  'name',
+  'description',
+  'owner',
+  'hostingLocation',
+  'hostingCountry',
+  'kind',
+  'webhookUrl',
+  'retentionSchedule',
+] as const;
+export type SystemProperty = (typeof SYSTEM_PROPERTIES)[number];
+
 export enum DataCategory {
   Identity = 'identity',
   Contact = 'contact',

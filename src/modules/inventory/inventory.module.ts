@@ -9,11 +9,17 @@ import { InventorySystemEntity } from './entities/inventory-system.entity';
 import { PersonalFieldEntity } from './entities/personal-field.entity';
 import { SystemScanEntity } from './entities/system-scan.entity';
 import { FieldsController } from './fields.controller';
-import { InventoryService } from './inventory.service';
+import { DatasetsService } from './datasets.service';
+import { FieldsService } from './fields.service';
+import { InventoryRepository } from './inventory.repository';
+import { InventoryChanges } from './inventory-changes';
+import { InventoryReadModel } from './inventory-read-model.service';
 import { RegisterController } from './register.controller';
 import { RegisterIoService } from './register-io.service';
 import { SystemScanService } from './system-scan.service';
+import { SystemSecrets } from './system-secrets';
 import { SystemsController } from './systems.controller';
+import { SystemsService } from './systems.service';
 
 @Module({
   imports: [
@@ -29,10 +35,16 @@ import { SystemsController } from './systems.controller';
   controllers: [SystemsController, FieldsController, RegisterController],
   providers: [
     { provide: SecretCipher, inject: [AppConfig], useFactory: (c: AppConfig) => SecretCipher.fromConfig(c) },
-    InventoryService,
+    SystemSecrets,
+    InventoryRepository,
+    InventoryChanges,
+    InventoryReadModel,
+    SystemsService,
+    DatasetsService,
+    FieldsService,
     SystemScanService,
     RegisterIoService,
   ],
-  exports: [InventoryService],
+  exports: [InventoryReadModel, SystemsService],
 })
 export class InventoryModule {}

@@ -1,5 +1,5 @@
 /**
- * What other modules receive from InventoryService (the access check, the retention engine, the
+ * What other modules receive from InventoryReadModel (the access check, the retention engine, the
  * reports). Plain types: no entities leave the module.
  */
 import type { Anonymisation, SystemKind } from './inventory.model';

@@ -11,7 +11,13 @@ import {
   PurposeStatus,
   resolveInheritance,
 } from '../purposes/purpose.model';
-import { anonymisationProblem, checkBindings, fieldKeyOf, SystemKind } from './inventory.model';
+import {
+  anonymisationProblem,
+  checkBindings,
+  fieldKeyOf,
+  SYSTEM_PROPERTIES,
+  SystemKind,
+} from './inventory.model';
 
 export const REGISTER_FORMAT = 'finalite.register/v1';
 
@@ -82,17 +88,7 @@ export interface RegisterDiff {
 }
 
 const PURPOSE_KEYS = ['code', 'name', 'description', 'parentCode', 'status', ...INHERITABLE_FIELDS] as const;
-const SYSTEM_KEYS = [
-  'code',
-  'name',
-  'description',
-  'owner',
-  'hostingLocation',
-  'hostingCountry',
-  'kind',
-  'webhookUrl',
-  'retentionSchedule',
-] as const;
+const SYSTEM_KEYS = ['code', ...SYSTEM_PROPERTIES] as const;
 
 const byKey =
   <T>(key: (t: T) => string) =>

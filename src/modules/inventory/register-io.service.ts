@@ -22,14 +22,16 @@ import { SystemScanEntity } from './entities/system-scan.entity';
 import { RegisterInvalid, RegisterMalformed } from './inventory.errors';
 import {
   bindingSnapshot,
+  compactTimestamps,
   datasetSnapshot,
   fieldSnapshot,
   InventoryState,
   sortBindings,
+  systemDeclaration,
   systemSnapshot,
 } from './inventory.mapper';
 import { fieldKeyOf, isSpecialCategory, SystemKind } from './inventory.model';
-import { compactTimestamps, InventoryService } from './inventory.service';
+import { InventoryReadModel } from './inventory-read-model.service';
 import { parseRegisterBody } from './register-parse';
 import {
   canonicalRegister,
@@ -65,7 +67,7 @@ type Json = Record<string, unknown>;
 export class RegisterIoService {
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
-    private readonly inventory: InventoryService,
+    private readonly inventory: InventoryReadModel,
     private readonly purposes: PurposesService,
     private readonly audit: AuditService,
     private readonly registerRevision: RegisterRevisionService,
@@ -413,15 +415,7 @@ function inventoryDocument(state: InventoryState): Json[] {
   for (const f of state.fields)
     fieldsByDataset.set(f.datasetId, [...(fieldsByDataset.get(f.datasetId) ?? []), f]);
   return [...state.systemsById.values()].map((s) => ({
-    code: s.code,
-    name: s.name,
-    description: s.description,
-    owner: s.owner,
-    hostingLocation: s.hostingLocation,
-    hostingCountry: s.hostingCountry,
-    kind: s.kind,
-    webhookUrl: s.webhookUrl,
-    retentionSchedule: s.retentionSchedule,
+    ...systemDeclaration(s),
     datasets: (datasetsBySystem.get(s.id) ?? []).map((d) => ({
       name: d.name,
       description: d.description,

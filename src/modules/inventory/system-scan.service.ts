@@ -11,7 +11,9 @@ import { MissingColumn, SystemScanEntity, UnregisteredColumn } from './entities/
 import { SystemNotScannable, SystemUnreachable } from './inventory.errors';
 import { byString } from './inventory.mapper';
 import { fieldKeyOf, splitDatasetName, SystemKind } from './inventory.model';
-import { InventoryService } from './inventory.service';
+import { DatasetsService } from './datasets.service';
+import { InventoryReadModel } from './inventory-read-model.service';
+import { SystemsService } from './systems.service';
 import { guessPersonalData, suggestedFieldKey } from './personal-data-guess';
 
 /** Kept short: a scan is interactive, and a hung customer database must not hold a request. */
@@ -36,12 +38,14 @@ export class SystemScanService {
 
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
-    private readonly inventory: InventoryService,
+    private readonly systems: SystemsService,
+    private readonly datasets: DatasetsService,
+    private readonly readModel: InventoryReadModel,
     private readonly audit: AuditService,
   ) {}
 
   async scan(code: string, dto: ScanSystemDto, actor: Actor): Promise<ScanResultDto> {
-    const { system, connectionString } = await this.inventory.connectionStringOf(code);
+    const { system, connectionString } = await this.systems.connectionStringOf(code);
     if (system.kind !== SystemKind.Postgres) {
       throw new SystemNotScannable(
         `System "${code}" is a ${system.kind} system: only postgres systems can be scanned`,
@@ -53,7 +57,7 @@ export class SystemScanService {
       );
     }
     const columns = await this.readCatalogue(code, connectionString, dto.schemas);
-    const datasets = (await this.inventory.listDatasets(code)).map((d) => d.name);
+    const datasets = (await this.datasets.listDatasets(code)).map((d) => d.name);
     // Without `schemas`: every schema the database has, and every schema the register expects
     // (a dropped or emptied schema lists no column, yet its registered fields are missing).
     const schemas =
@@ -65,7 +69,7 @@ export class SystemScanService {
         ]),
       ].sort(byString);
 
-    const fields = await this.inventory.listAllFields({ system: code }, SYSTEM_ABILITY);
+    const fields = await this.readModel.listAllFields({ system: code }, SYSTEM_ABILITY);
     const registered = new Set(fields.map((f) => f.key));
     const present = new Set<string>();
     const found: { sortKey: string; column: UnregisteredColumn }[] = [];

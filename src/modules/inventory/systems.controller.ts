@@ -24,9 +24,10 @@ import { CurrentActor } from '../../policies/request-principal';
 import { CreateDatasetDto, DatasetListDto, DatasetResponseDto, UpdateDatasetDto } from './dto/dataset.dto';
 import { ScanResultDto, ScanSystemDto } from './dto/scan.dto';
 import { CreateSystemDto, SystemListDto, SystemResponseDto, UpdateSystemDto } from './dto/system.dto';
+import { DatasetsService } from './datasets.service';
 import { DatasetNamePipe, SystemCodePipe } from './inventory.pipes';
-import { InventoryService } from './inventory.service';
 import { SystemScanService } from './system-scan.service';
+import { SystemsService } from './systems.service';
 
 const DATASET_NAME_PARAM = {
   name: 'name',
@@ -41,7 +42,8 @@ const DATASET_NAME_PARAM = {
 @Controller('systems')
 export class SystemsController {
   constructor(
-    private readonly inventory: InventoryService,
+    private readonly inventory: SystemsService,
+    private readonly datasets: DatasetsService,
     private readonly scanner: SystemScanService,
   ) {}
 
@@ -132,7 +134,7 @@ export class SystemsController {
     @Body() dto: CreateDatasetDto,
     @CurrentActor() actor: Actor,
   ): Promise<DatasetResponseDto> {
-    return this.inventory.createDataset(code, dto, actor);
+    return this.datasets.createDataset(code, dto, actor);
   }
 
   @Get(':code/datasets')
@@ -141,7 +143,7 @@ export class SystemsController {
   @ApiOkResponse({ type: DatasetListDto })
   @ApiSystemCodeParam()
   async listDatasets(@Param('code', SystemCodePipe) code: string): Promise<DatasetListDto> {
-    return { items: await this.inventory.listDatasets(code) };
+    return { items: await this.datasets.listDatasets(code) };
   }
 
   @Get(':code/datasets/:name')
@@ -154,7 +156,7 @@ export class SystemsController {
     @Param('code', SystemCodePipe) code: string,
     @Param('name', DatasetNamePipe) name: string,
   ): Promise<DatasetResponseDto> {
-    return this.inventory.getDataset(code, name);
+    return this.datasets.getDataset(code, name);
   }
 
   @Patch(':code/datasets/:name')
@@ -169,7 +171,7 @@ export class SystemsController {
     @Body() dto: UpdateDatasetDto,
     @CurrentActor() actor: Actor,
   ): Promise<DatasetResponseDto> {
-    return this.inventory.updateDataset(code, name, dto, actor);
+    return this.datasets.updateDataset(code, name, dto, actor);
   }
 
   @Delete(':code/datasets/:name')
@@ -185,6 +187,6 @@ export class SystemsController {
     @Param('name', DatasetNamePipe) name: string,
     @CurrentActor() actor: Actor,
   ): Promise<void> {
-    return this.inventory.deleteDataset(code, name, actor);
+    return this.datasets.deleteDataset(code, name, actor);
   }
 }

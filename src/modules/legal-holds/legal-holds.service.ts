@@ -1,12 +1,11 @@
 import { Injectable } from '@nestjs/common';
-import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource, EntityManager, IsNull, Not } from 'typeorm';
-import { inTransaction } from '../../database/transaction';
+import type { EntityManager } from 'typeorm';
 import type { Actor } from '../../policies/principal';
 import { AuditService } from '../audit/audit.service';
 import type { LegalHoldResponseDto, ListLegalHoldsQueryDto, PlaceLegalHoldDto } from './dto/legal-hold.dto';
-import { LegalHoldEntity } from './entities/legal-hold.entity';
+import type { LegalHoldEntity } from './entities/legal-hold.entity';
 import { LegalHoldAlreadyLifted, LegalHoldNotFound, LegalHoldTargetInvalid } from './legal-holds.errors';
+import { LegalHoldsRepository } from './legal-holds.repository';
 
 /** What the holds in force cover in one dataset, as the retention engine needs it. */
 export interface HoldCoverage {
@@ -22,7 +21,7 @@ const TARGET_BY_SCOPE = { subject: 'subjectId', dataset: 'datasetId', system: 's
 @Injectable()
 export class LegalHoldsService {
   constructor(
-    @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly repository: LegalHoldsRepository,
     private readonly audit: AuditService,
   ) {}
 
@@ -35,21 +34,19 @@ export class LegalHoldsService {
         given,
       });
     }
-    return inTransaction(this.dataSource, async (m) => {
-      const hold = await m.save(
-        m.create(LegalHoldEntity, {
-          scope: dto.scope,
-          subjectId: dto.subjectId ?? null,
-          datasetId: dto.datasetId ?? null,
-          systemCode: dto.systemCode ?? null,
-          reason: dto.reason,
-          endsAt: dto.endsAt ?? null,
-          placedBy: actor,
-          placedAt: new Date(),
-          liftedBy: null,
-          liftedAt: null,
-        }),
-      );
+    return this.repository.transaction(async (m) => {
+      const hold = await this.repository.insert(m, {
+        scope: dto.scope,
+        subjectId: dto.subjectId ?? null,
+        datasetId: dto.datasetId ?? null,
+        systemCode: dto.systemCode ?? null,
+        reason: dto.reason,
+        endsAt: dto.endsAt ?? null,
+        placedBy: actor,
+        placedAt: new Date(),
+        liftedBy: null,
+        liftedAt: null,
+      });
       await this.audit.recordInTransaction(m, {
         type: 'legal_hold.placed',
         actor,
@@ -68,13 +65,13 @@ export class LegalHoldsService {
   }
 
   async lift(id: string, actor: Actor): Promise<LegalHoldResponseDto> {
-    return inTransaction(this.dataSource, async (m) => {
-      const hold = await m.findOne(LegalHoldEntity, { where: { id }, lock: { mode: 'pessimistic_write' } });
+    return this.repository.transaction(async (m) => {
+      const hold = await this.repository.lock(m, id);
       if (!hold) throw new LegalHoldNotFound(`No legal hold with id "${id}"`);
       if (hold.liftedAt) throw new LegalHoldAlreadyLifted(`Legal hold "${id}" was already lifted`);
       hold.liftedAt = new Date();
       hold.liftedBy = actor;
-      await m.save(hold);
+      await this.repository.save(m, hold);
       await this.audit.recordInTransaction(m, {
         type: 'legal_hold.lifted',
         actor,
@@ -87,19 +84,16 @@ export class LegalHoldsService {
   }
 
   async get(id: string): Promise<LegalHoldResponseDto> {
-    const hold = await this.dataSource.manager.findOne(LegalHoldEntity, { where: { id } });
+    const hold = await this.repository.find(id);
     if (!hold) throw new LegalHoldNotFound(`No legal hold with id "${id}"`);
     return toLegalHoldResponse(hold);
   }
 
   async list(query: ListLegalHoldsQueryDto): Promise<LegalHoldResponseDto[]> {
     const state = query.state ?? 'in_force';
-    const holds = await this.dataSource.manager.find(LegalHoldEntity, {
-      where:
-        state === 'lifted' ? { liftedAt: Not(IsNull()) } : state === 'in_force' ? { liftedAt: IsNull() } : {},
-      order: { placedAt: 'DESC', id: 'ASC' },
-      take: 1000,
-    });
+    const holds = await this.repository.list(
+      state === 'lifted' ? true : state === 'in_force' ? false : undefined,
+    );
     const now = Date.now();
     return holds
       .filter((h) => state !== 'in_force' || inForce(h, now))
@@ -113,15 +107,9 @@ export class LegalHoldsService {
   async coverage(
     systemCode: string,
     datasetId: string,
-    m: EntityManager = this.dataSource.manager,
+    m: EntityManager = this.repository.manager,
   ): Promise<HoldCoverage> {
-    const holds = await m.query<{ id: string; scope: string; subject_id: string | null; reason: string }[]>(
-      `SELECT id, scope, subject_id, reason FROM legal_hold
-        WHERE lifted_at IS NULL AND (ends_at IS NULL OR ends_at > now())
-          AND (scope = 'subject' OR (scope = 'dataset' AND dataset_id = $1) OR (scope = 'system' AND system_code = $2))
-        ORDER BY placed_at, id`,
-      [datasetId, systemCode],
-    );
+    const holds = await this.repository.coveringHolds(m, systemCode, datasetId);
     const coverage: HoldCoverage = { wholeDataset: [], subjects: new Map() };
     for (const h of holds) {
       if (h.scope === 'subject') {

@@ -2,6 +2,7 @@ import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { ControllerOrganisationEntity } from './entities/controller-organisation.entity';
 import { OrganisationController } from './organisation.controller';
+import { OrganisationRepository } from './organisation.repository';
 import { OrganisationService } from './organisation.service';
 
 /**
@@ -12,7 +13,7 @@ import { OrganisationService } from './organisation.service';
 @Module({
   imports: [TypeOrmModule.forFeature([ControllerOrganisationEntity])],
   controllers: [OrganisationController],
-  providers: [OrganisationService],
+  providers: [OrganisationService, OrganisationRepository],
   exports: [OrganisationService],
 })
 export class OrganisationModule {}

@@ -1,12 +1,11 @@
 import { Injectable } from '@nestjs/common';
-import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource } from 'typeorm';
 import type { Actor } from '../../policies/principal';
 import { AuditService } from '../audit/audit.service';
 import { RegisterRevisionService } from '../register-revision/register-revision.service';
 import type { OrganisationResponseDto, PutOrganisationDto } from './dto/organisation.dto';
-import { ControllerOrganisationEntity, ORGANISATION_ROW_ID } from './entities/controller-organisation.entity';
+import type { ControllerOrganisationEntity } from './entities/controller-organisation.entity';
 import { OrganisationNotDeclared, OrganisationVersionMismatch } from './organisation.errors';
+import { OrganisationRepository } from './organisation.repository';
 
 /** The controller as the record of processing names it (art. 30(1)(a)), with its DPO and EU representative. */
 export interface OrganisationView {
@@ -33,16 +32,14 @@ export const ORGANISATION_UPDATED_EVENT = 'organisation.updated';
 @Injectable()
 export class OrganisationService {
   constructor(
-    @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly repository: OrganisationRepository,
     private readonly register: RegisterRevisionService,
     private readonly audit: AuditService,
   ) {}
 
   /** The record, or null when the DPO has not declared it yet. */
   async find(): Promise<OrganisationView | null> {
-    const row = await this.dataSource.manager.findOne(ControllerOrganisationEntity, {
-      where: { id: ORGANISATION_ROW_ID },
-    });
+    const row = await this.repository.find();
     return row ? toView(row) : null;
   }
 
@@ -65,10 +62,7 @@ export class OrganisationService {
   ): Promise<OrganisationResponseDto> {
     // The register lock serialises this with every other register writer (and the first PUTs).
     return this.register.transaction(async (m) => {
-      const row = await m.findOne(ControllerOrganisationEntity, {
-        where: { id: ORGANISATION_ROW_ID },
-        lock: { mode: 'pessimistic_write' },
-      });
+      const row = await this.repository.lock(m);
       const current = row?.version ?? 0;
       if (expectedVersion !== undefined && expectedVersion !== current) {
         throw new OrganisationVersionMismatch(
@@ -89,22 +83,19 @@ export class OrganisationService {
       };
       if (row && JSON.stringify(before) === JSON.stringify(after)) return toView(row);
 
-      const saved = await m.save(
-        m.create(ControllerOrganisationEntity, {
-          id: ORGANISATION_ROW_ID,
-          name: after.name,
-          address: after.address,
-          contact: after.contact,
-          establishedInEu: after.establishedInEu,
-          dpoName: after.dpo?.name ?? null,
-          dpoContact: after.dpo?.contact ?? null,
-          representativeName: after.representative?.name ?? null,
-          representativeContact: after.representative?.contact ?? null,
-          version: current + 1,
-          updatedBy: actor,
-          updatedAt: new Date(),
-        }),
-      );
+      const saved = await this.repository.save(m, {
+        name: after.name,
+        address: after.address,
+        contact: after.contact,
+        establishedInEu: after.establishedInEu,
+        dpoName: after.dpo?.name ?? null,
+        dpoContact: after.dpo?.contact ?? null,
+        representativeName: after.representative?.name ?? null,
+        representativeContact: after.representative?.contact ?? null,
+        version: current + 1,
+        updatedBy: actor,
+        updatedAt: new Date(),
+      });
       await this.audit.recordInTransaction(m, {
         type: ORGANISATION_UPDATED_EVENT,
         actor,

@@ -5,13 +5,15 @@ import { ApiKeyEntity } from './entities/api-key.entity';
 import { PrincipalEntity } from './entities/principal.entity';
 import { MeController } from './me.controller';
 import { PrincipalsController } from './principals.controller';
+import { PrincipalAuthenticationService } from './principal-authentication.service';
+import { PrincipalsRepository } from './principals.repository';
 import { PrincipalsService } from './principals.service';
 import { AuthenticationCache } from './authentication-cache';
 
 @Module({
   imports: [TypeOrmModule.forFeature([PrincipalEntity, ApiKeyEntity]), PurposesModule],
   controllers: [PrincipalsController, MeController],
-  providers: [PrincipalsService, AuthenticationCache],
-  exports: [PrincipalsService],
+  providers: [PrincipalsService, PrincipalAuthenticationService, PrincipalsRepository, AuthenticationCache],
+  exports: [PrincipalsService, PrincipalAuthenticationService],
 })
 export class PrincipalsModule {}

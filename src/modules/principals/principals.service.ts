@@ -1,10 +1,14 @@
-import { Injectable, Logger } from '@nestjs/common';
+// Over ~400 lines since main added the operator's key reset (admin:reset-key): the bootstrap-admin
+// paths (first start, reset) share this service's private key and audit helpers and its
+// credential-change wrapper (cache invalidation). The SQL is PrincipalsRepository's and the
+// authentication path is PrincipalAuthenticationService; next split: the bootstrap-admin paths.
+import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource, EntityManager, In, IsNull } from 'typeorm';
+import { DataSource, EntityManager } from 'typeorm';
 import { decodeCursor, DEFAULT_PAGE_SIZE, encodeCursor } from '../../common/pagination/cursor';
 import { AppConfig } from '../../config/app-config';
 import { inTransaction } from '../../database/transaction';
-import { Actor, AuthenticatedPrincipal, SYSTEM_ACTOR } from '../../policies/principal';
+import { Actor, SYSTEM_ACTOR } from '../../policies/principal';
 import { Role } from '../../policies/role.enum';
 import { AuditService } from '../audit/audit.service';
 import { PurposesService } from '../purposes/purposes.service';
@@ -27,16 +31,7 @@ import type {
 import { ApiKeyEntity } from './entities/api-key.entity';
 import { PrincipalEntity } from './entities/principal.entity';
 import { toApiKeyResponse, toPrincipalResponse } from './principal.mapper';
-import {
-  canonicalCodes,
-  canonicalRoles,
-  KeyRefusal,
-  keyRefusal,
-  lastUsedIsStale,
-  LAST_USED_WRITE_INTERVAL_MS,
-  leavesNoEnabledAdmin,
-  rotatedExpiry,
-} from './principal.model';
+import { canonicalCodes, canonicalRoles, leavesNoEnabledAdmin, rotatedExpiry } from './principal.model';
 import {
   ApiKeyAlreadyRevoked,
   ApiKeyNotFound,
@@ -46,13 +41,7 @@ import {
   PurposesNeedApplicationRole,
   UnknownPurposes,
 } from './principals.errors';
-
-/** Serialises changes that must see every admin (last-admin rule, first-start bootstrap) across instances. */
-export const PRINCIPALS_LOCK = 0x46_49_4e_50; // "FINP"
-
-export type AuthenticationOutcome =
-  | { ok: true; principal: AuthenticatedPrincipal }
-  | { ok: false; reason: KeyRefusal; keyId?: string; keyPrefix?: string; principalId?: string };
+import { PrincipalsRepository } from './principals.repository';
 
 export type BootstrapOutcome =
   | { created: false; reason: 'admin_exists' | 'key_already_registered' }
@@ -71,33 +60,17 @@ export interface BootstrapKeyReset {
 /** Label of the key, and reason in the audit trail, of an operator's key reset. */
 const RESET_KEY_LABEL = 'admin:reset-key';
 
-interface KeyLookupRow {
-  key_id: string;
-  prefix: string;
-  expires_at: Date | string | null;
-  revoked_at: Date | string | null;
-  last_used_at: Date | string | null;
-  principal_id: string;
-  name: string;
-  roles: Role[] | string;
-  purpose_codes: string[] | string;
-  disabled: boolean;
-}
-
 /**
- * Principals, their keys and their authorisations. Every change records its audit event in the
- * same transaction. A key is read from PostgreSQL unless the authentication cache holds it; that
- * cache works only while its NOTIFY listener is alive and is cleared by every change, local or
- * remote, so a revocation or a disabled principal takes effect at once on every instance (ADR 0011).
+ * Principals, their keys and their authorisations (rules: last enabled admin, purposes only for
+ * applications, key rotation). Every change records its audit event in the same transaction and
+ * clears the authentication cache on every instance (ADR 0011); keys are authenticated by
+ * PrincipalAuthenticationService, the SQL is PrincipalsRepository's.
  */
 @Injectable()
 export class PrincipalsService {
-  private readonly logger = new Logger(PrincipalsService.name);
-  /** When this instance last wrote lastUsedAt per key: damps bursts of concurrent requests. */
-  private readonly lastUsedWrites = new Map<string, number>();
-
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly repository: PrincipalsRepository,
     private readonly config: AppConfig,
     private readonly audit: AuditService,
     private readonly registerRevision: RegisterRevisionService,
@@ -129,17 +102,14 @@ export class PrincipalsService {
         await this.registerRevision.lock(m);
         await this.assertPurposesAssignable(m, roles, purposeCodes);
       }
-      const principal = await m.save(
-        PrincipalEntity,
-        m.create(PrincipalEntity, {
-          name: dto.name,
-          roles,
-          purposeCodes,
-          disabled: false,
-          createdBy: actor.id,
-          updatedBy: actor.id,
-        }),
-      );
+      const principal = await this.repository.insertPrincipal(m, {
+        name: dto.name,
+        roles,
+        purposeCodes,
+        disabled: false,
+        createdBy: actor.id,
+        updatedBy: actor.id,
+      });
       const generated = generateApiKey();
       const key = await this.insertKey(m, principal.id, generated.prefix, generated.hash, actor, {
         expiresAt: keyExpiresAt,
@@ -159,23 +129,14 @@ export class PrincipalsService {
 
   async list(query: ListPrincipalsQueryDto): Promise<PrincipalPageDto> {
     const limit = query.limit ?? DEFAULT_PAGE_SIZE;
-    const qb = this.dataSource.manager
-      .createQueryBuilder(PrincipalEntity, 'p')
-      .orderBy('p.createdAt', 'ASC')
-      .addOrderBy('p.id', 'ASC')
-      .limit(limit + 1);
-    if (query.role) qb.andWhere('p.roles @> CAST(:role AS jsonb)', { role: JSON.stringify([query.role]) });
-    if (query.cursor) {
-      const [createdAt, id] = decodeCursor<[string, string]>(query.cursor, 2);
-      qb.andWhere('(p.createdAt, p.id) > (CAST(:createdAt AS timestamptz), CAST(:id AS uuid))', {
-        createdAt,
-        id,
-      });
-    }
-    const rows = await qb.getMany();
+    const rows = await this.repository.page({
+      limit: limit + 1,
+      role: query.role,
+      after: query.cursor ? decodeCursor<[string, string]>(query.cursor, 2) : undefined,
+    });
     const page = rows.slice(0, limit);
-    const keys = await this.keysOf(
-      this.dataSource.manager,
+    const keys = await this.repository.keysOf(
+      this.repository.manager,
       page.map((p) => p.id),
     );
     const last = page[page.length - 1];
@@ -186,10 +147,9 @@ export class PrincipalsService {
   }
 
   async get(id: string): Promise<PrincipalResponseDto> {
-    const m = this.dataSource.manager;
-    const principal = await m.findOne(PrincipalEntity, { where: { id } });
+    const principal = await this.repository.findPrincipal(id);
     if (!principal) throw new PrincipalNotFound(`No principal with id "${id}"`);
-    const keys = await this.keysOf(m, [id]);
+    const keys = await this.repository.keysOf(this.repository.manager, [id]);
     return toPrincipalResponse(principal, keys.get(id) ?? []);
   }
 
@@ -197,7 +157,7 @@ export class PrincipalsService {
     return this.changeCredentials(async (m) => {
       // Register lock first, as every register writer (a role change can end authorisations).
       await this.registerRevision.lock(m);
-      await m.query('SELECT pg_advisory_xact_lock($1)', [PRINCIPALS_LOCK]);
+      await this.repository.lockPrincipals(m);
       const principal = await this.lockPrincipal(m, id);
       const before = { name: principal.name, roles: principal.roles, disabled: principal.disabled };
       const after = {
@@ -210,10 +170,7 @@ export class PrincipalsService {
       );
       if (changed.length > 0) {
         if (changed.includes('roles') || changed.includes('disabled')) {
-          const admins = await m
-            .createQueryBuilder(PrincipalEntity, 'p')
-            .where(`p.roles @> '["admin"]'::jsonb`)
-            .getMany();
+          const admins = await this.repository.admins(m);
           if (!admins.some((a) => a.id === id)) admins.push(principal);
           if (leavesNoEnabledAdmin(admins, id, after)) {
             throw new LastAdminRequired(
@@ -232,7 +189,7 @@ export class PrincipalsService {
           principal.purposeCodes = [];
           await this.registerRevision.bump(m);
         }
-        await m.save(PrincipalEntity, principal);
+        await this.repository.savePrincipal(m, principal);
         await this.audit.recordInTransaction(m, {
           type: 'principal.updated',
           actor,
@@ -245,7 +202,7 @@ export class PrincipalsService {
           },
         });
       }
-      const keys = await this.keysOf(m, [id]);
+      const keys = await this.repository.keysOf(m, [id]);
       return toPrincipalResponse(principal, keys.get(id) ?? []);
     });
   }
@@ -263,7 +220,7 @@ export class PrincipalsService {
       if (JSON.stringify(before) !== JSON.stringify(purposeCodes)) {
         principal.purposeCodes = purposeCodes;
         principal.updatedBy = actor.id;
-        await m.save(PrincipalEntity, principal);
+        await this.repository.savePrincipal(m, principal);
         // Register row lock before the audit chain lock: every register writer takes them in this order.
         await this.registerRevision.bump(m);
         await this.audit.recordInTransaction(m, {
@@ -278,7 +235,7 @@ export class PrincipalsService {
           },
         });
       }
-      const keys = await this.keysOf(m, [id]);
+      const keys = await this.repository.keysOf(m, [id]);
       return toPrincipalResponse(principal, keys.get(id) ?? []);
     });
   }
@@ -309,7 +266,7 @@ export class PrincipalsService {
           this.config.KEY_ROTATION_GRACE_SECONDS,
         );
         replaced.replacedByKeyId = key.id;
-        await m.save(ApiKeyEntity, replaced);
+        await this.repository.saveKey(m, replaced);
       }
       await this.recordKeyCreated(m, actor, principalId, key, replaced);
       return { ...toApiKeyResponse(key), key: generated.key };
@@ -322,7 +279,7 @@ export class PrincipalsService {
       const key = await this.lockKey(m, principalId, keyId);
       if (key.revokedAt) return; // idempotent: revoking twice changes nothing
       key.revokedAt = new Date();
-      await m.save(ApiKeyEntity, key);
+      await this.repository.saveKey(m, key);
       await this.audit.recordInTransaction(m, {
         type: 'key.revoked',
         actor,
@@ -332,54 +289,6 @@ export class PrincipalsService {
     });
   }
 
-  /** Resolves a presented key to its principal, or says why it does not authenticate. */
-  async authenticate(presentedKey: string): Promise<AuthenticationOutcome> {
-    const keyHash = hashApiKey(presentedKey);
-    const cached = this.cache.get(keyHash, Date.now());
-    if (cached) {
-      await this.touchKey(cached.principal.keyId, cached.lastUsedAt, new Date());
-      return { ok: true, principal: cached.principal };
-    }
-    const generation = this.cache.generation;
-    const rows = await this.dataSource.query<KeyLookupRow[]>(
-      `SELECT k.id AS key_id, k.prefix, k.expires_at, k.revoked_at, k.last_used_at,
-              p.id AS principal_id, p.name, p.roles, p.purpose_codes, p.disabled
-         FROM api_key k JOIN principal p ON p.id = k.principal_id
-        WHERE k.key_hash = $1`,
-      [keyHash],
-    );
-    if (rows.length === 0) return { ok: false, reason: 'unknown_key' };
-    const row = rows[0];
-    const now = new Date();
-    const refusal = keyRefusal(
-      { expiresAt: asDate(row.expires_at), revokedAt: asDate(row.revoked_at) },
-      { disabled: row.disabled },
-      now,
-    );
-    if (refusal) {
-      return {
-        ok: false,
-        reason: refusal,
-        keyId: row.key_id,
-        keyPrefix: row.prefix,
-        principalId: row.principal_id,
-      };
-    }
-    const lastUsedAt = asDate(row.last_used_at);
-    await this.touchKey(row.key_id, lastUsedAt, now);
-    const principal: AuthenticatedPrincipal = {
-      id: row.principal_id,
-      name: row.name,
-      roles: asJson<Role[]>(row.roles),
-      purposeCodes: asJson<string[]>(row.purpose_codes),
-      keyId: row.key_id,
-      keyPrefix: row.prefix,
-    };
-    const expiresAt = asDate(row.expires_at);
-    this.cache.set(keyHash, { principal, expiresAt: expiresAt?.getTime() ?? null, lastUsedAt }, generation);
-    return { ok: true, principal };
-  }
-
   /**
    * First start: when no enabled admin exists, creates one holding `configuredKey`
    * (BOOTSTRAP_ADMIN_KEY) or a generated key that the caller prints once. The advisory lock
@@ -387,17 +296,13 @@ export class PrincipalsService {
    */
   async ensureBootstrapAdmin(configuredKey?: string): Promise<BootstrapOutcome> {
     return inTransaction(this.dataSource, async (m) => {
-      await m.query('SELECT pg_advisory_xact_lock($1)', [PRINCIPALS_LOCK]);
-      const admins = await m
-        .createQueryBuilder(PrincipalEntity, 'p')
-        .where(`p.roles @> '["admin"]'::jsonb`)
-        .andWhere('p.disabled = false')
-        .getCount();
+      await this.repository.lockPrincipals(m);
+      const admins = await this.repository.countEnabledAdmins(m);
       if (admins > 0) return { created: false, reason: 'admin_exists' };
       const generated = configuredKey ? undefined : generateApiKey();
       const key = configuredKey ?? generated!.key;
       const hash = hashApiKey(key);
-      if (await m.exists(ApiKeyEntity, { where: { keyHash: hash } })) {
+      if (await this.repository.keyHashExists(m, hash)) {
         return { created: false, reason: 'key_already_registered' };
       }
       const created = await this.createBootstrapAdmin(m, key, {
@@ -414,16 +319,10 @@ export class PrincipalsService {
    */
   async resetBootstrapAdminKey(): Promise<BootstrapKeyReset> {
     return this.changeCredentials(async (m) => {
-      await m.query('SELECT pg_advisory_xact_lock($1)', [PRINCIPALS_LOCK]);
+      await this.repository.lockPrincipals(m);
       const actor = SYSTEM_ACTOR;
       const generated = generateApiKey();
-      const principal = await m
-        .createQueryBuilder(PrincipalEntity, 'p')
-        .setLock('pessimistic_write')
-        .where(`p.roles @> '["admin"]'::jsonb`)
-        .andWhere('p.created_by = :system', { system: actor.id })
-        .orderBy('p.created_at', 'ASC')
-        .getOne();
+      const principal = await this.repository.lockFirstAdminCreatedBy(m, actor.id);
       if (!principal) {
         const created = await this.createBootstrapAdmin(m, generated.key, { label: RESET_KEY_LABEL });
         return { ...created, key: generated.key, created: true, revokedKeyPrefixes: [] };
@@ -431,7 +330,7 @@ export class PrincipalsService {
       if (principal.disabled) {
         principal.disabled = false;
         principal.updatedBy = actor.id;
-        await m.save(PrincipalEntity, principal);
+        await this.repository.savePrincipal(m, principal);
         await this.audit.recordInTransaction(m, {
           type: 'principal.updated',
           actor,
@@ -444,11 +343,11 @@ export class PrincipalsService {
           },
         });
       }
-      const live = await m.find(ApiKeyEntity, { where: { principalId: principal.id, revokedAt: IsNull() } });
+      const live = await this.repository.liveKeysOf(m, principal.id);
       const now = new Date();
       for (const key of live) {
         key.revokedAt = now;
-        await m.save(ApiKeyEntity, key);
+        await this.repository.saveKey(m, key);
         await this.audit.recordInTransaction(m, {
           type: 'key.revoked',
           actor,
@@ -481,17 +380,14 @@ export class PrincipalsService {
     options: { label: string },
   ): Promise<{ principalId: string; keyPrefix: string }> {
     const actor = SYSTEM_ACTOR;
-    const principal = await m.save(
-      PrincipalEntity,
-      m.create(PrincipalEntity, {
-        name: 'Bootstrap admin',
-        roles: [Role.Admin],
-        purposeCodes: [],
-        disabled: false,
-        createdBy: actor.id,
-        updatedBy: actor.id,
-      }),
-    );
+    const principal = await this.repository.insertPrincipal(m, {
+      name: 'Bootstrap admin',
+      roles: [Role.Admin],
+      purposeCodes: [],
+      disabled: false,
+      createdBy: actor.id,
+      updatedBy: actor.id,
+    });
     const saved = await this.insertKey(
       m,
       principal.id,
@@ -510,20 +406,6 @@ export class PrincipalsService {
     return { principalId: principal.id, keyPrefix: saved.prefix };
   }
 
-  private async touchKey(keyId: string, lastUsedAt: Date | null, now: Date): Promise<void> {
-    if (!lastUsedIsStale(lastUsedAt, now)) return;
-    const writtenAt = this.lastUsedWrites.get(keyId);
-    if (writtenAt !== undefined && now.getTime() - writtenAt < LAST_USED_WRITE_INTERVAL_MS) return;
-    if (this.lastUsedWrites.size > 10_000) this.lastUsedWrites.clear();
-    this.lastUsedWrites.set(keyId, now.getTime());
-    try {
-      await this.dataSource.query(`UPDATE api_key SET last_used_at = $2 WHERE id = $1`, [keyId, now]);
-    } catch (e) {
-      // Bookkeeping only: a failed write must not refuse an authenticated request.
-      this.logger.warn({ err: e, keyId }, 'Could not record the last use of an API key');
-    }
-  }
-
   private async insertKey(
     m: EntityManager,
     principalId: string,
@@ -532,20 +414,17 @@ export class PrincipalsService {
     actor: Actor,
     options: { expiresAt?: Date | null; label?: string | null },
   ): Promise<ApiKeyEntity> {
-    return m.save(
-      ApiKeyEntity,
-      m.create(ApiKeyEntity, {
-        principalId,
-        prefix,
-        keyHash,
-        label: options.label ?? null,
-        createdBy: actor.id,
-        expiresAt: options.expiresAt ?? null,
-        revokedAt: null,
-        lastUsedAt: null,
-        replacedByKeyId: null,
-      }),
-    );
+    return this.repository.insertKey(m, {
+      principalId,
+      prefix,
+      keyHash,
+      label: options.label ?? null,
+      createdBy: actor.id,
+      expiresAt: options.expiresAt ?? null,
+      revokedAt: null,
+      lastUsedAt: null,
+      replacedByKeyId: null,
+    });
   }
 
   private async recordKeyCreated(
@@ -587,33 +466,15 @@ export class PrincipalsService {
   }
 
   private async lockPrincipal(m: EntityManager, id: string): Promise<PrincipalEntity> {
-    const principal = await m.findOne(PrincipalEntity, {
-      where: { id },
-      lock: { mode: 'pessimistic_write' },
-    });
+    const principal = await this.repository.lockPrincipal(m, id);
     if (!principal) throw new PrincipalNotFound(`No principal with id "${id}"`);
     return principal;
   }
 
   private async lockKey(m: EntityManager, principalId: string, keyId: string): Promise<ApiKeyEntity> {
-    const key = await m.findOne(ApiKeyEntity, {
-      where: { id: keyId, principalId },
-      lock: { mode: 'pessimistic_write' },
-    });
+    const key = await this.repository.lockKey(m, principalId, keyId);
     if (!key) throw new ApiKeyNotFound(`Principal "${principalId}" has no key with id "${keyId}"`);
     return key;
-  }
-
-  private async keysOf(m: EntityManager, principalIds: string[]): Promise<Map<string, ApiKeyEntity[]>> {
-    const byPrincipal = new Map<string, ApiKeyEntity[]>();
-    if (principalIds.length === 0) return byPrincipal;
-    const keys = await m.find(ApiKeyEntity, { where: { principalId: In(principalIds) } });
-    for (const key of keys) {
-      const list = byPrincipal.get(key.principalId) ?? [];
-      list.push(key);
-      byPrincipal.set(key.principalId, list);
-    }
-    return byPrincipal;
   }
 
   private futureDate(value: string | undefined): Date | null {
@@ -626,13 +487,4 @@ export class PrincipalsService {
 
 function pick<T extends object>(value: T, keys: (keyof T)[]): Partial<T> {
   return Object.fromEntries(keys.map((k) => [k, value[k]])) as Partial<T>;
-}
-
-/** Raw rows: pg returns Date and parsed JSON; the embedded driver may return strings. */
-function asDate(value: Date | string | null): Date | null {
-  return value === null ? null : value instanceof Date ? value : new Date(value);
-}
-
-function asJson<T>(value: T | string): T {
-  return typeof value === 'string' ? (JSON.parse(value) as T) : value;
 }

@@ -229,3 +229,14 @@ export function transitionRefusal(from: PurposeStatus, transition: Transition): 
 
 /** Codes are stable slugs: lower-case words separated by '.', '-' or '_'. */
 export const PURPOSE_CODE_PATTERN = /^[a-z0-9]+(?:[._-][a-z0-9]+)*$/;
+
+/**
+ * Consent is the lawful basis (art. 6(1)(a)) or the art. 9(2)(a) condition: the subject's consent
+ * decides (the access check asks for it, the consents module records it only for such purposes).
+ */
+export function requiresConsent(p: {
+  legalBasis: string | null;
+  specialCategoryCondition: string | null;
+}): boolean {
+  return p.legalBasis === 'consent' || p.specialCategoryCondition === 'explicit_consent';
+}

@@ -4,12 +4,13 @@ import { PurposeEntity } from './entities/purpose.entity';
 import { PurposeVersionEntity } from './entities/purpose-version.entity';
 import { PurposeFieldBindings } from './purpose-field-bindings';
 import { PurposesController } from './purposes.controller';
+import { PurposesRepository } from './purposes.repository';
 import { PurposesService } from './purposes.service';
 
 @Module({
   imports: [TypeOrmModule.forFeature([PurposeEntity, PurposeVersionEntity])],
   controllers: [PurposesController],
-  providers: [PurposesService, PurposeFieldBindings],
+  providers: [PurposesService, PurposesRepository, PurposeFieldBindings],
   exports: [PurposesService, PurposeFieldBindings],
 })
 export class PurposesModule {}

@@ -1,7 +1,13 @@
+// Over ~400 lines on purpose: one concept, the purpose lifecycle, whose rules (parent and
+// descendant checks, inheritance, special-category bindings, the version history) are shared by
+// every write, each in a public form and a `…Within(m)` form that the register import composes in
+// one transaction. Splitting the writes apart would scatter those shared private rules; the SQL
+// is PurposesRepository's. Next candidate to move out: the read side (get, list, history).
 import { Injectable } from '@nestjs/common';
-import { InjectDataSource } from '@nestjs/typeorm';
 import { isDeepStrictEqual } from 'node:util';
-import { DataSource, EntityManager } from 'typeorm';
+import type { EntityManager } from 'typeorm';
+import { rethrowUniqueAs } from '../../common/errors/unique-violation';
+import { normaliseJson } from '../../common/json/normalise-json';
 import { decodeCursor, DEFAULT_PAGE_SIZE, encodeCursor } from '../../common/pagination/cursor';
 import { currentRequestId } from '../../common/request-context';
 import { AppAbility, asSubject } from '../../policies/ability.factory';
@@ -14,13 +20,16 @@ import type { ListPurposesQueryDto } from './dto/list-purposes.query.dto';
 import type { PurposeDeclarationDto } from './dto/purpose-declaration.dto';
 import type { PurposeHistoryDto, PurposePageDto, PurposeResponseDto } from './dto/purpose.response.dto';
 import type { UpdatePurposeDto } from './dto/update-purpose.dto';
-import { PurposeEntity } from './entities/purpose.entity';
-import { PurposeChange, PurposeVersionEntity } from './entities/purpose-version.entity';
+import type { PurposeEntity } from './entities/purpose.entity';
+import type { PurposeChange } from './entities/purpose-version.entity';
+import { PurposesRepository } from './purposes.repository';
 import { PurposeFieldBindings } from './purpose-field-bindings';
 import { declarationOf, resolveWithin, toPurposeResponse } from './purpose.mapper';
 import {
   checkActivation,
   checkDeclaration,
+  INHERITABLE_FIELDS,
+  InheritableField,
   PurposeStatus,
   RuleViolation,
   transitionRefusal,
@@ -53,23 +62,15 @@ export interface UpdateWithinOptions {
   bindingsCheckedByCaller?: boolean;
 }
 
-/** Properties of the update DTO that map 1:1 to columns. */
+/**
+ * Properties of the update DTO that map 1:1 to columns: the inheritable declaration (one list,
+ * INHERITABLE_FIELDS) except retention, which is two columns, plus what only a purpose itself has.
+ */
 const SIMPLE_PROPERTIES = [
   'name',
   'description',
   'parentCode',
-  'legalBasis',
-  'legitimateInterest',
-  'specialCategoryCondition',
-  'controller',
-  'jointControllers',
-  'processors',
-  'dataSubjectCategories',
-  'dataCategories',
-  'recipients',
-  'internationalTransfers',
-  'securityMeasures',
-  'dpiaRequired',
+  ...INHERITABLE_FIELDS.filter((k): k is Exclude<InheritableField, 'retention'> => k !== 'retention'),
 ] as const;
 
 /**
@@ -80,7 +81,7 @@ const SIMPLE_PROPERTIES = [
 @Injectable()
 export class PurposesService {
   constructor(
-    @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly repository: PurposesRepository,
     private readonly audit: AuditService,
     private readonly registerRevision: RegisterRevisionService,
     private readonly fieldBindings: PurposeFieldBindings,
@@ -120,12 +121,12 @@ export class PurposesService {
           `Purpose "${code}" was active once; retire it instead (it must stay readable)`,
         );
       }
-      const children = await m.count(PurposeEntity, { where: { parentCode: code } });
+      const children = await this.repository.countChildren(m, code);
       if (children > 0)
         throw new PurposeNotDeletable(`Purpose "${code}" has sub-purposes; delete or move them first`);
       // History outlives the draft: a last version says it was discarded, by whom and when.
       await this.insertVersion(m, purpose, purpose.version + 1, 'deleted', [], actor);
-      await m.delete(PurposeEntity, { id: purpose.id });
+      await this.repository.delete(m, purpose.id);
       await this.registerRevision.bump(m);
       await this.audit.recordInTransaction(m, {
         type: 'purpose.deleted',
@@ -139,7 +140,7 @@ export class PurposesService {
 
   /** A purpose the caller may read; one it may not read is reported as not found (no existence oracle). */
   async get(code: string, ability: AppAbility): Promise<PurposeView> {
-    const register = await this.loadRegister(this.dataSource.manager);
+    const register = await this.loadRegister(this.repository.manager);
     const purpose = register.get(code);
     const view = purpose && this.view(purpose, register);
     if (!view || !canRead(view, ability)) throw new PurposeNotFound(`No purpose with code "${code}"`);
@@ -147,7 +148,7 @@ export class PurposesService {
   }
 
   /** Effective declarations of every purpose (the register is small: hundreds, not millions). */
-  async listAll(manager: EntityManager = this.dataSource.manager): Promise<PurposeView[]> {
+  async listAll(manager: EntityManager = this.repository.manager): Promise<PurposeView[]> {
     const register = await this.loadRegister(manager);
     return [...register.values()].sort(byCode).map((p) => this.view(p, register));
   }
@@ -173,10 +174,7 @@ export class PurposesService {
   async history(code: string, ability: AppAbility): Promise<PurposeHistoryDto> {
     // Record-level rule (applications see their purposes only); unseen and unknown look the same.
     if (!canRead({ code }, ability)) throw new PurposeNotFound(`No purpose with code "${code}"`);
-    const versions = await this.dataSource.manager.find(PurposeVersionEntity, {
-      where: { code },
-      order: { changedAt: 'ASC', version: 'ASC' },
-    });
+    const versions = await this.repository.history(code);
     if (versions.length === 0) throw new PurposeNotFound(`No purpose with code "${code}"`);
     return {
       code,
@@ -201,7 +199,7 @@ export class PurposesService {
     const register = await this.loadRegister(m);
     if (register.has(dto.code))
       throw new PurposeAlreadyExists(`A purpose with code "${dto.code}" already exists`);
-    const purpose = m.create(PurposeEntity, {
+    const purpose = this.repository.newPurpose(m, {
       code: dto.code,
       status: PurposeStatus.Draft,
       version: 1,
@@ -214,7 +212,7 @@ export class PurposesService {
     if (purpose.parentCode) this.checkParent(purpose, register);
     register.set(purpose.code, purpose);
     this.assertRules(checkDeclaration(resolveWithin(purpose, register).effective));
-    const saved = await m.save(PurposeEntity, purpose);
+    const saved = await this.repository.save(m, purpose);
     await this.recordVersion(m, saved, 'created', presentKeys(dto), actor, null);
     return this.view(saved, register);
   }
@@ -257,7 +255,7 @@ export class PurposesService {
     }
     purpose.version += 1;
     purpose.updatedBy = actor.id;
-    const saved = await m.save(PurposeEntity, purpose);
+    const saved = await this.repository.save(m, purpose);
     await this.recordVersion(m, saved, 'updated', changed, actor, before);
     return this.view(saved, register);
   }
@@ -304,7 +302,7 @@ export class PurposesService {
     apply(purpose, register);
     purpose.version += 1;
     purpose.updatedBy = actor.id;
-    const saved = await m.save(PurposeEntity, purpose);
+    const saved = await this.repository.save(m, purpose);
     await this.recordVersion(
       m,
       saved,
@@ -321,7 +319,7 @@ export class PurposesService {
     code: string,
     expectedVersion?: number,
   ): Promise<PurposeEntity> {
-    const purpose = await m.findOne(PurposeEntity, { where: { code }, lock: { mode: 'pessimistic_write' } });
+    const purpose = await this.repository.lock(m, code);
     if (!purpose) throw new PurposeNotFound(`No purpose with code "${code}"`);
     if (expectedVersion !== undefined && purpose.version !== expectedVersion) {
       throw new PurposeVersionMismatch(
@@ -333,7 +331,7 @@ export class PurposesService {
   }
 
   private async loadRegister(m: EntityManager): Promise<Map<string, PurposeEntity>> {
-    const all = await m.find(PurposeEntity);
+    const all = await this.repository.findAll(m);
     return new Map(all.map((p) => [p.code, p]));
   }
 
@@ -456,19 +454,17 @@ export class PurposesService {
   ): Promise<{ snapshot: ReturnType<typeof declarationOf>; requestId: string | null }> {
     const snapshot = declarationOf(purpose);
     const requestId = currentRequestId() ?? null;
-    await m.save(
-      Object.assign(new PurposeVersionEntity(), {
-        purposeId: purpose.id,
-        code: purpose.code,
-        version,
-        change,
-        changedFields: [...changedFields].sort(),
-        snapshot: snapshot as unknown as Record<string, unknown>,
-        actor,
-        changedAt: new Date(),
-        requestId,
-      }),
-    );
+    await this.repository.insertVersion(m, {
+      purposeId: purpose.id,
+      code: purpose.code,
+      version,
+      change,
+      changedFields: [...changedFields].sort(),
+      snapshot: snapshot as unknown as Record<string, unknown>,
+      actor,
+      changedAt: new Date(),
+      requestId,
+    });
     return { snapshot, requestId };
   }
 
@@ -516,12 +512,7 @@ function presentKeys(dto: object): string[] {
 function changedFields(before: object, after: object): string[] {
   const b = before as Record<string, unknown>;
   const a = after as Record<string, unknown>;
-  return Object.keys(a).filter((k) => !isDeepStrictEqual(normalise(b[k]), normalise(a[k])));
-}
-
-/** DTO instances and plain JSON compare equal when their content is equal. */
-function normalise(v: unknown): unknown {
-  return v === undefined ? null : (JSON.parse(JSON.stringify(v ?? null)) as unknown);
+  return Object.keys(a).filter((k) => !isDeepStrictEqual(normaliseJson(b[k]), normaliseJson(a[k])));
 }
 
 /** Record-level rule; internal callers pass SYSTEM_ABILITY (there is no "no ability" case). */
@@ -531,11 +522,4 @@ function canRead(view: Pick<PurposeView, 'code'>, ability: AppAbility): boolean 
 
 function byCode(a: { code: string }, b: { code: string }): number {
   return a.code < b.code ? -1 : a.code > b.code ? 1 : 0;
-}
-
-function rethrowUniqueAs(make: () => Error) {
-  return (err: unknown): never => {
-    const code = (err as { driverError?: { code?: string } }).driverError?.code;
-    throw code === '23505' ? make() : err;
-  };
 }

@@ -4,7 +4,8 @@ import type { AuditIntegrityService } from '../audit/audit-integrity.service';
 import type { AccessService } from '../access/access.service';
 import type { ConsentsService } from '../consents/consents.service';
 import { SystemKind } from '../inventory/inventory.model';
-import type { InventoryService } from '../inventory/inventory.service';
+import type { InventoryReadModel } from '../inventory/inventory-read-model.service';
+import type { SystemsService } from '../inventory/systems.service';
 import type { OrganisationService } from '../organisation/organisation.service';
 import type { RetentionService } from '../retention/retention.service';
 import type {
@@ -24,11 +25,14 @@ import type {
  * and narrows; no rule of another module is re-implemented here.
  */
 
-export function inventorySourceFrom(inventory: InventoryService): InventorySource {
+export function inventorySourceFrom(
+  inventory: InventoryReadModel,
+  systemsService: SystemsService,
+): InventorySource {
   return {
     async listSystems(): Promise<InventorySystemView[]> {
       const [systems, findings] = await Promise.all([
-        inventory.listSystems(),
+        systemsService.listSystems(),
         inventory.listLastScanFindings(),
       ]);
       const scannedAt = new Map(findings.map((f) => [f.systemCode, new Date(f.scannedAt)]));

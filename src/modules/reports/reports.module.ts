@@ -5,7 +5,8 @@ import { AuditIntegrityService } from '../audit/audit-integrity.service';
 import { ConsentsModule } from '../consents/consents.module';
 import { ConsentsService } from '../consents/consents.service';
 import { InventoryModule } from '../inventory/inventory.module';
-import { InventoryService } from '../inventory/inventory.service';
+import { InventoryReadModel } from '../inventory/inventory-read-model.service';
+import { SystemsService } from '../inventory/systems.service';
 import { OrganisationModule } from '../organisation/organisation.module';
 import { OrganisationService } from '../organisation/organisation.service';
 import { PurposesModule } from '../purposes/purposes.module';
@@ -56,7 +57,15 @@ function source<S, P>(provide: symbol, token: abstract new (...args: never[]) =>
   providers: [
     ReportsService,
     source(AUDIT_INTEGRITY_SOURCE, AuditIntegrityService, auditIntegritySourceFrom),
-    source(INVENTORY_SOURCE, InventoryService, inventorySourceFrom),
+    {
+      provide: INVENTORY_SOURCE,
+      inject: [
+        { token: InventoryReadModel, optional: true },
+        { token: SystemsService, optional: true },
+      ],
+      useFactory: (readModel?: InventoryReadModel, systems?: SystemsService) =>
+        readModel && systems ? inventorySourceFrom(readModel, systems) : null,
+    },
     source(CONSENT_SOURCE, ConsentsService, consentSourceFrom),
     source(ACCESS_SOURCE, AccessService, accessSourceFrom),
     source(RETENTION_SOURCE, RetentionService, retentionSourceFrom),

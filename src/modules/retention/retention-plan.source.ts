@@ -1,7 +1,7 @@
 import type { RetentionDatasetPlan, RetentionPlanFilter } from '../inventory/inventory.types';
 
 /**
- * The register as the retention engine reads it: bound to InventoryService.getRetentionPlan in
+ * The register as the retention engine reads it: bound to InventoryReadModel.getRetentionPlan in
  * RetentionModule (a port, so the engine's tests and benchmark can feed a plan directly).
  */
 export abstract class RetentionPlanSource {

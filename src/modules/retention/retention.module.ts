@@ -2,7 +2,7 @@ import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { ConsentsModule } from '../consents/consents.module';
 import { InventoryModule } from '../inventory/inventory.module';
-import { InventoryService } from '../inventory/inventory.service';
+import { InventoryReadModel } from '../inventory/inventory-read-model.service';
 import { LegalHoldsModule } from '../legal-holds/legal-holds.module';
 import { PurposesModule } from '../purposes/purposes.module';
 import { ManualTaskEntity } from './entities/manual-task.entity';
@@ -44,7 +44,7 @@ import { RetentionService } from './retention.service';
   ],
   controllers: [RetentionController],
   providers: [
-    { provide: RetentionPlanSource, useExisting: InventoryService },
+    { provide: RetentionPlanSource, useExisting: InventoryReadModel },
     // The run ledger: repositories (its SQL), the lease, the batch protocol, the end of a run.
     RetentionRunRepository,
     RunDatasetRepository,

@@ -1,5 +1,5 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { AccessReason } from '../../../policies/access/access-reason';
+import { AccessReason } from '../decision/access-reason';
 
 export class FieldDecisionDto {
   @ApiProperty({ example: 'crm.customers.email' }) field!: string;

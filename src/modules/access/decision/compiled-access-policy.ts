@@ -1,4 +1,5 @@
 import { createMongoAbility, MongoAbility, RawRuleOf } from '@casl/ability';
+import { requiresConsent } from '../../purposes/purpose.model';
 
 /** What the policy is compiled from: one consistent read of the register at `revision`. */
 export interface RegisterSnapshot {
@@ -65,14 +66,6 @@ export interface CompiledAccessPolicy {
   compiledAt: Date;
   purposes: Map<string, CompiledPurpose>;
   fields: Map<string, PolicyField>;
-}
-
-/** Consent is the lawful basis (art. 6(1)(a)) or the art. 9(2)(a) condition: the subject's consent decides. */
-export function requiresConsent(p: {
-  legalBasis: string | null;
-  specialCategoryCondition: string | null;
-}): boolean {
-  return p.legalBasis === 'consent' || p.specialCategoryCondition === 'explicit_consent';
 }
 
 /**
