@@ -188,7 +188,7 @@ describe('Least privilege of applications (PostgreSQL)', () => {
       expect(await decisions()).toBe(before);
       // The DPO's way in is the explanation, which is not a decision.
       const explained = await dpo().post('/access/explain').send(body).expect(200);
-      expect(explained.body.recorded).toBe(false);
+      expect(explained.body.recordedAs).toBe('access.explained');
       expect(await decisions()).toBe(before);
     });
 
