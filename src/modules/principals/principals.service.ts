@@ -3,6 +3,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager, In } from 'typeorm';
 import { decodeCursor, DEFAULT_PAGE_SIZE, encodeCursor } from '../../common/pagination/cursor';
 import { AppConfig } from '../../config/app-config';
+import { rowDate, rowJson } from '../../database/raw-row';
 import { inTransaction } from '../../database/transaction';
 import { Actor, AuthenticatedPrincipal, SYSTEM_ACTOR } from '../../policies/principal';
 import { Role } from '../../policies/role.enum';
@@ -339,7 +340,7 @@ export class PrincipalsService {
     const row = rows[0];
     const now = new Date();
     const refusal = keyRefusal(
-      { expiresAt: asDate(row.expires_at), revokedAt: asDate(row.revoked_at) },
+      { expiresAt: rowDate(row.expires_at), revokedAt: rowDate(row.revoked_at) },
       { disabled: row.disabled },
       now,
     );
@@ -352,17 +353,17 @@ export class PrincipalsService {
         principalId: row.principal_id,
       };
     }
-    const lastUsedAt = asDate(row.last_used_at);
+    const lastUsedAt = rowDate(row.last_used_at);
     await this.touchKey(row.key_id, lastUsedAt, now);
     const principal: AuthenticatedPrincipal = {
       id: row.principal_id,
       name: row.name,
-      roles: asJson<Role[]>(row.roles),
-      purposeCodes: asJson<string[]>(row.purpose_codes),
+      roles: rowJson<Role[]>(row.roles),
+      purposeCodes: rowJson<string[]>(row.purpose_codes),
       keyId: row.key_id,
       keyPrefix: row.prefix,
     };
-    const expiresAt = asDate(row.expires_at);
+    const expiresAt = rowDate(row.expires_at);
     this.cache.set(keyHash, { principal, expiresAt: expiresAt?.getTime() ?? null, lastUsedAt }, generation);
     return { ok: true, principal };
   }
@@ -534,13 +535,4 @@ export class PrincipalsService {
 
 function pick<T extends object>(value: T, keys: (keyof T)[]): Partial<T> {
   return Object.fromEntries(keys.map((k) => [k, value[k]])) as Partial<T>;
-}
-
-/** Raw rows: pg returns Date and parsed JSON; the embedded driver may return strings. */
-function asDate(value: Date | string | null): Date | null {
-  return value === null ? null : value instanceof Date ? value : new Date(value);
-}
-
-function asJson<T>(value: T | string): T {
-  return typeof value === 'string' ? (JSON.parse(value) as T) : value;
 }

@@ -33,7 +33,7 @@ import {
   TableFacts,
 } from './executors/purge-sql';
 import { retentionHashKey } from './retention-hash-key';
-import { returningRows } from './returning-rows';
+import { returningRows } from '../../database/returning-rows';
 import {
   RetentionBatchInProgress,
   RetentionBatchOutcomeUnknown,
