@@ -44,7 +44,7 @@ export function unwrap<T>(result: { data?: T; error?: unknown; response: Respons
       error: body.error ?? 'UNKNOWN',
       message: body.message ?? result.response.statusText,
       ...(body.details !== undefined ? { details: body.details } : {}),
-    } as ErrorBody);
+    });
   }
   return result.data as T;
 }

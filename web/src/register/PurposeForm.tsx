@@ -59,7 +59,10 @@ export function PurposeForm(props: {
   async function submit(event: FormEvent<HTMLFormElement>) {
     event.preventDefault();
     const data = new FormData(event.currentTarget);
-    const text = (name: string) => String(data.get(name) ?? '').trim();
+    const text = (name: string) => {
+      const value = data.get(name);
+      return typeof value === 'string' ? value.trim() : '';
+    };
     const duration = text('retention.duration');
     const declaration: Declaration = {
       name: text('name'),
@@ -73,7 +76,7 @@ export function PurposeForm(props: {
             trigger: (text('retention.trigger') || 'collection') as Schemas['RetentionDto']['trigger'],
           }
         : null,
-      ...Object.fromEntries(LIST_FIELDS.map((f) => [f, lines(String(data.get(f) ?? ''))])),
+      ...Object.fromEntries(LIST_FIELDS.map((f) => [f, lines(text(f))])),
     };
     setBusy(true);
     setErrors({});
@@ -114,7 +117,7 @@ export function PurposeForm(props: {
     errors[field] ? t('errors.fieldInvalid', { message: errors[field] }) : undefined;
   const p = props.purpose;
   return (
-    <form onSubmit={submit} noValidate>
+    <form onSubmit={(e) => void submit(e)} noValidate>
       <Stack>
         {errors._form && (
           <Alert color="red" role="alert">

@@ -254,7 +254,7 @@ function Declaration({ purpose }: { purpose: Purpose }) {
       const v = value as { name?: string; duration?: string; trigger?: string };
       return v.duration ? `${v.duration} (${t(`purpose.triggers.${v.trigger}`)})` : (v.name ?? '—');
     }
-    return String(value);
+    return typeof value === 'string' || typeof value === 'number' ? String(value) : '—';
   };
   const rows: [string, string, unknown][] = [
     ['code', t('purpose.code'), purpose.code],

@@ -36,7 +36,7 @@ export default function SignInPage() {
 
   return (
     <Container size={460} py="xl" component="main" id="main">
-      <form onSubmit={submit} autoComplete="off">
+      <form onSubmit={(e) => void submit(e)} autoComplete="off">
         <Stack>
           <Title order={1}>{t('signIn.title')}</Title>
           <PasswordInput
