@@ -19,6 +19,7 @@ import { OrganisationModule } from './modules/organisation/organisation.module';
 import { RetentionModule } from './modules/retention/retention.module';
 import { LegalHoldsModule } from './modules/legal-holds/legal-holds.module';
 import { ErasureModule } from './modules/erasure/erasure.module';
+import { ConsoleModule } from './modules/console/console.module';
 import { JobsModule } from './jobs/jobs.module';
 import { PoliciesModule } from './policies/policies.module';
 import { RegisterRevisionModule } from './modules/register-revision/register-revision.module';
@@ -87,6 +88,7 @@ export class AppModule implements NestModule {
         LegalHoldsModule,
         RetentionModule,
         ErasureModule,
+        ConsoleModule,
       ],
       providers: [{ provide: APP_FILTER, useClass: HttpErrorFilter }],
     };

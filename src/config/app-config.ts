@@ -263,6 +263,31 @@ export class AppConfig {
   @Matches(/^https?:\/\/\S+$/, { message: 'RETENTION_CALLBACK_BASE_URL must be an http(s) URL' })
   RETENTION_CALLBACK_BASE_URL?: string;
 
+  /** A console session ends after this long without a request (default 30 minutes). */
+  @IsOptional()
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(7 * 86_400)
+  SESSION_IDLE_TIMEOUT_SECONDS: number = 30 * 60;
+
+  /** A console session ends this long after sign-in, however active (default 12 hours). */
+  @IsOptional()
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(30 * 86_400)
+  SESSION_MAX_LIFETIME_SECONDS: number = 12 * 3600;
+
+  /**
+   * The console session cookie's `Secure` attribute. `auto` (default): Secure, except on a plain-HTTP
+   * request from a loopback address (`npm start` on http://localhost). Behind a TLS proxy on the
+   * same host, set `true`.
+   */
+  @IsOptional()
+  @IsIn(['auto', 'true', 'false'])
+  SESSION_COOKIE_SECURE: 'auto' | 'true' | 'false' = 'auto';
+
   get embeddedDatabase(): boolean {
     return !this.DATABASE_URL;
   }

@@ -8,6 +8,8 @@ import { Actor, actorOf, AuthenticatedPrincipal } from './principal';
 export interface AuthenticatedRequest extends Request {
   principal?: AuthenticatedPrincipal;
   ability?: AppAbility;
+  /** Set when a console session cookie authenticated the request (ADR 0043). */
+  consoleSession?: { id: string; token: string };
 }
 
 /** The authenticated principal (undefined only on public routes). */

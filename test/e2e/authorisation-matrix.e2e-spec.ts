@@ -23,7 +23,8 @@ import { startTestApp, TestApp } from '../utils/test-app';
  */
 // Only /health* and /docs* are public; the webhook callback is authenticated by its one-time token
 // (the customer system calling back holds no API key).
-const PUBLIC_BY_DESIGN = ['POST /retention/callbacks/:token'];
+// Console sign-in takes the API key in its body (ADR 0043).
+const PUBLIC_BY_DESIGN = ['POST /retention/callbacks/:token', 'POST /auth/session'];
 
 interface DiscoveredRoute {
   method: string;
@@ -33,7 +34,15 @@ interface DiscoveredRoute {
   policy?: RequiredPolicy;
 }
 
-type Identity = Role | 'no key' | 'unknown key' | 'revoked key' | 'expired key' | 'disabled principal';
+/** A console session of a role (cookie + X-CSRF-Token): the same rules as that role's key. */
+type SessionIdentity = `session:${Role}`;
+type Identity =
+  Role | SessionIdentity | 'no key' | 'unknown key' | 'revoked key' | 'expired key' | 'disabled principal';
+/** Applications cannot sign in to the console (CONSOLE_NOT_FOR_APPLICATIONS). */
+const SESSION_ROLES = ALL_ROLES.filter((r) => r !== Role.Application);
+const SESSION_IDENTITIES: SessionIdentity[] = SESSION_ROLES.map((r) => `session:${r}` as const);
+/** Signing out would end the probing session itself: covered by the console session suite. */
+const NOT_PROBED_WITH_SESSIONS = ['delete /auth/session'];
 const BAD_IDENTITIES: Identity[] = [
   'no key',
   'unknown key',
@@ -122,9 +131,10 @@ function expectedFor(
 ): 'allowed' | 'forbidden' | 'unauthenticated' {
   if (route.isPublic) return 'allowed';
   if (BAD_IDENTITIES.includes(identity)) return 'unauthenticated';
+  const role = (identity.startsWith('session:') ? identity.slice('session:'.length) : identity) as Role;
   const ability = new AbilityFactory().createFor({
     id: 'matrix',
-    roles: [identity as Role],
+    roles: [role],
     purposeCodes: [],
   });
   return route.policy && ability.can(route.policy.action, route.policy.subject, route.policy.field)
@@ -144,6 +154,7 @@ describe('Authorisation matrix (every route × every role and bad key)', () => {
   let routes: DiscoveredRoute[];
   const probes: Probe[] = [];
   const keys = new Map<Identity, string>();
+  const sessions = new Map<Identity, { cookie: string; csrfToken: string }>();
 
   beforeAll(async () => {
     t = await startTestApp();
@@ -181,14 +192,33 @@ describe('Authorisation matrix (every route × every role and bad key)', () => {
     await admin().patch(`/principals/${disabled.body.id}`).send({ disabled: true }).expect(200);
     keys.set('disabled principal', disabled.body.key);
 
-    const identities: Identity[] = [...ALL_ROLES, ...BAD_IDENTITIES];
-    const work = routes.flatMap((route) => identities.map((identity) => ({ route, identity })));
+    for (const role of SESSION_ROLES) {
+      const signedIn = await t.http().post('/auth/session').send({ apiKey: t.keys[role] }).expect(201);
+      const cookie = String(signedIn.headers['set-cookie']?.[0] ?? '').split(';')[0];
+      sessions.set(`session:${role}`, { cookie, csrfToken: signedIn.body.csrfToken as string });
+    }
+
+    const identities: Identity[] = [...ALL_ROLES, ...BAD_IDENTITIES, ...SESSION_IDENTITIES];
+    const work = routes.flatMap((route) =>
+      identities
+        .filter(
+          (identity) =>
+            !sessions.has(identity) || !NOT_PROBED_WITH_SESSIONS.includes(`${route.method} ${route.path}`),
+        )
+        .map((identity) => ({ route, identity })),
+    );
     // A few requests at a time: fast enough, and gentle on the shared machine.
     for (let i = 0; i < work.length; i += 6) {
       await Promise.all(
         work.slice(i, i + 6).map(async ({ route, identity }) => {
           const key = keys.get(identity);
-          const res = await send(key ? t.withKey(key) : t.http(), route);
+          const session = sessions.get(identity);
+          const agent = session
+            ? t.http().set('Cookie', session.cookie).set('X-CSRF-Token', session.csrfToken)
+            : key
+              ? t.withKey(key)
+              : t.http();
+          const res = await send(agent, route);
           probes.push({
             route,
             identity,
@@ -215,6 +245,9 @@ describe('Authorisation matrix (every route × every role and bad key)', () => {
         'POST /principals/:id/keys',
         'DELETE /principals/:id/keys/:keyId',
         'GET /me',
+        'POST /auth/session',
+        'GET /auth/session',
+        'DELETE /auth/session',
         'GET /purposes',
         'GET /health',
       ]),
@@ -237,7 +270,13 @@ describe('Authorisation matrix (every route × every role and bad key)', () => {
   });
 
   it('answers every route × identity as the rule table says (401 / 403 / let through)', () => {
-    expect(probes).toHaveLength(routes.length * (ALL_ROLES.length + BAD_IDENTITIES.length));
+    const unprobedBySessions = routes.filter((r) =>
+      NOT_PROBED_WITH_SESSIONS.includes(`${r.method} ${r.path}`),
+    ).length;
+    expect(probes).toHaveLength(
+      routes.length * (ALL_ROLES.length + BAD_IDENTITIES.length + SESSION_IDENTITIES.length) -
+        unprobedBySessions * SESSION_IDENTITIES.length,
+    );
     const mismatches = probes
       .filter((p) => outcomeOf(p) !== expectedFor(p.route, p.identity))
       .map(
@@ -248,7 +287,7 @@ describe('Authorisation matrix (every route × every role and bad key)', () => {
   });
 
   it('refuses exactly where the table refuses: each role is refused somewhere and allowed somewhere', () => {
-    for (const role of ALL_ROLES) {
+    for (const role of [...ALL_ROLES, ...SESSION_IDENTITIES]) {
       const mine = probes.filter((p) => p.identity === role && !p.route.isPublic);
       expect(mine.some((p) => outcomeOf(p) === 'forbidden')).toBe(true);
       expect(mine.some((p) => outcomeOf(p) === 'allowed')).toBe(true);

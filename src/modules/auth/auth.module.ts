@@ -9,7 +9,11 @@ import { PoliciesGuard } from '../../policies/policies.guard';
 import { PrincipalsModule } from '../principals/principals.module';
 import { ApiKeyThrottlerGuard } from './api-key-throttler.guard';
 import { AuthenticationGuard } from './authentication.guard';
+import { AuthenticationFailures } from './authentication-failures';
 import { BootstrapAdminService } from './bootstrap-admin.service';
+import { SessionController } from './sessions/session.controller';
+import { SessionRepository } from './sessions/session.repository';
+import { SessionService } from './sessions/session.service';
 import { MemoryRateLimitStorage, SharedRateLimitStorage } from './rate-limit.storage';
 
 /** Access checks are the hot path (thousands per second from one application): their own, higher limit. */
@@ -41,7 +45,7 @@ function rateLimitOptions(config: AppConfig): ThrottlerModuleOptions {
 
 /**
  * Authentication and authorisation on every route. The global guards run in this order:
- * authentication (Bearer key → principal + ability), rate limit per key, policies (CASL).
+ * authentication (Bearer key or console session → principal + ability), rate limit per key, policies (CASL).
  * All of them run before validation pipes, so an unauthorised caller never learns more than 401/403.
  */
 @Module({
@@ -49,8 +53,12 @@ function rateLimitOptions(config: AppConfig): ThrottlerModuleOptions {
     PrincipalsModule,
     ThrottlerModule.forRootAsync({ inject: [AppConfig], useFactory: rateLimitOptions }),
   ],
+  controllers: [SessionController],
   providers: [
     BootstrapAdminService,
+    AuthenticationFailures,
+    SessionRepository,
+    SessionService,
     { provide: APP_GUARD, useClass: AuthenticationGuard },
     { provide: APP_GUARD, useClass: ApiKeyThrottlerGuard },
     { provide: APP_GUARD, useClass: PoliciesGuard },

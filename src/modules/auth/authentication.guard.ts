@@ -1,30 +1,24 @@
 import { CanActivate, ExecutionContext, Injectable } from '@nestjs/common';
-import { Reflector } from '@nestjs/core';
-import { InjectThrottlerStorage, normalizeIp, type ThrottlerStorage } from '@nestjs/throttler';
-import type { Response } from 'express';
+import { HttpAdapterHost, Reflector } from '@nestjs/core';
 import { AbilityFactory, AppAbility } from '../../policies/ability.factory';
-import { AuthenticatedPrincipal, SYSTEM_ACTOR } from '../../policies/principal';
+import { AuthenticatedPrincipal } from '../../policies/principal';
 import type { AuthenticatedRequest } from '../../policies/request-principal';
 import { isPublicRoute } from '../../policies/route-policy';
-import { AuditService } from '../audit/audit.service';
 import { claimedPrefixOf, parseBearer } from '../principals/api-key';
 import { PrincipalAuthenticationService } from '../principals/principal-authentication.service';
-import { AppConfig } from '../../config/app-config';
-import { AuthenticationThrottled, Unauthenticated } from './auth.errors';
-
-const FAILURE_WINDOW_MS = 60_000;
-
-type FailureReason =
-  'missing_key' | 'malformed_header' | 'unknown_key' | 'revoked' | 'expired' | 'principal_disabled';
+import { CsrfTokenInvalid, Unauthenticated } from './auth.errors';
+import { AuthenticationFailures, FailedAuthentication } from './authentication-failures';
+import { csrfTokenMatches, CSRF_HEADER, isUnsafeMethod, sessionTokenFrom } from './sessions/session.model';
+import { SessionService } from './sessions/session.service';
 
 /**
- * First global guard: every non-public route needs `Authorization: Bearer <API key>`. Sets
- * req.principal and req.ability (built from the rule table) for the policies guard and the
- * services. Every failure is recorded in the audit trail (with the key's visible prefix at most);
- * the caller learns only that it is not authenticated, never why. Failures are counted per client
- * IP (in the rate-limit storage: Redis when configured): past AUTH_FAILURES_PER_MINUTE the caller
- * gets 429 and a single `auth.throttled` event covers the rest of the window. Valid keys are never
- * refused because of others' failures (callers may share a NAT).
+ * First global guard: every non-public route needs `Authorization: Bearer <API key>` or a console
+ * session cookie (ADR 0043); the key wins when both are sent. Sets req.principal and req.ability
+ * (built from the rule table) for the policies guard and the services: a session authenticates as
+ * the key it was opened with, under the same rules. A cookie-authenticated unsafe request must
+ * carry the session's X-CSRF-Token. Every failure is recorded in the audit trail (with the key's
+ * visible prefix at most) and counted per client IP (AuthenticationFailures); the caller learns
+ * only that it is not authenticated, never why.
  */
 @Injectable()
 export class AuthenticationGuard implements CanActivate {
@@ -33,88 +27,89 @@ export class AuthenticationGuard implements CanActivate {
   constructor(
     private readonly reflector: Reflector,
     private readonly principals: PrincipalAuthenticationService,
+    private readonly sessions: SessionService,
     private readonly abilities: AbilityFactory,
-    private readonly audit: AuditService,
-    private readonly config: AppConfig,
-    @InjectThrottlerStorage() private readonly failures: ThrottlerStorage,
+    private readonly failures: AuthenticationFailures,
+    private readonly adapterHost: HttpAdapterHost,
   ) {}
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
     if (context.getType() !== 'http' || isPublicRoute(this.reflector, context)) return true;
     const http = context.switchToHttp();
     const request = http.getRequest<AuthenticatedRequest>();
-    const response = http.getResponse<Response>();
+    const response = http.getResponse<unknown>();
     const bearer = parseBearer(request.headers.authorization);
+    if (bearer.kind === 'missing') {
+      const sessionToken = sessionTokenFrom(request.headers.cookie);
+      if (sessionToken) return this.authenticateSession(request, response, sessionToken);
+    }
     if (bearer.kind !== 'present') {
-      return this.refuse(request, response, bearer.kind === 'missing' ? 'missing_key' : 'malformed_header');
+      return this.refuse(request, response, {
+        reason: bearer.kind === 'missing' ? 'missing_key' : 'malformed_header',
+      });
     }
     const outcome = await this.principals.authenticate(bearer.key);
     if (!outcome.ok) {
-      return this.refuse(request, response, outcome.reason, {
+      return this.refuse(request, response, {
+        reason: outcome.reason,
         keyPrefix: outcome.keyPrefix ?? claimedPrefixOf(bearer.key),
         keyId: outcome.keyId,
         principalId: outcome.principalId,
       });
     }
-    request.principal = outcome.principal;
-    // A cached credential comes back as the same object: its ability (immutable) is reused too.
-    let ability = this.abilityOf.get(outcome.principal);
-    if (!ability)
-      this.abilityOf.set(outcome.principal, (ability = this.abilities.createFor(outcome.principal)));
-    request.ability = ability;
+    this.admit(request, outcome.principal);
     return true;
+  }
+
+  private async authenticateSession(
+    request: AuthenticatedRequest,
+    response: unknown,
+    token: string,
+  ): Promise<boolean> {
+    const outcome = await this.sessions.authenticate(token);
+    if (!outcome.ok) {
+      // A session that ended on this request is already in the trail (session.expired/ended).
+      if (outcome.reason === 'ended') throw new Unauthenticated('The session has ended: sign in again');
+      return this.refuse(request, response, { reason: 'unknown_session' });
+    }
+    if (isUnsafeMethod(request.method) && !csrfTokenMatches(token, request.headers[CSRF_HEADER])) {
+      throw new CsrfTokenInvalid(
+        'A request authenticated by the session cookie must send the session’s X-CSRF-Token header',
+      );
+    }
+    request.consoleSession = { id: outcome.sessionId, token };
+    this.admit(request, outcome.principal);
+    return true;
+  }
+
+  private admit(request: AuthenticatedRequest, principal: AuthenticatedPrincipal): void {
+    request.principal = principal;
+    // A cached credential comes back as the same object: its ability (immutable) is reused too.
+    let ability = this.abilityOf.get(principal);
+    if (!ability) this.abilityOf.set(principal, (ability = this.abilities.createFor(principal)));
+    request.ability = ability;
   }
 
   private async refuse(
     request: AuthenticatedRequest,
-    response: Response,
-    reason: FailureReason,
-    key: { keyPrefix?: string; keyId?: string; principalId?: string } = {},
+    response: unknown,
+    failure: Omit<FailedAuthentication, 'method' | 'route'>,
   ): Promise<never> {
     const route = (request.route as { path?: string } | undefined)?.path ?? request.path;
-    const limit = this.config.AUTH_FAILURES_PER_MINUTE;
-    const counted = await this.failures.increment(
-      // IPv6 by its /64: one client can rotate addresses within its subnet.
-      `auth-failures:ip:${normalizeIp(String(request.ip))}`,
-      FAILURE_WINDOW_MS,
-      limit,
-      FAILURE_WINDOW_MS,
-      'auth-failures',
-    );
-    if (counted.isBlocked) {
-      // The failure that crossed the limit is the one recorded; those after it only count.
-      if (counted.totalHits === limit + 1) {
-        await this.audit.append({
-          type: 'auth.throttled',
-          actor: SYSTEM_ACTOR,
-          payload: { failuresPerMinute: limit, method: request.method, route, lastReason: reason },
-        });
-      }
-      response.setHeader('Retry-After', String(Math.max(1, counted.timeToBlockExpire)));
-      throw new AuthenticationThrottled(
-        'Too many failed authentications from this client; retry after the delay in Retry-After',
-      );
-    }
-    await this.audit.append({
-      type: 'auth.failed',
-      actor: SYSTEM_ACTOR,
-      ...(key.principalId ? { target: { type: 'principal', id: key.principalId } } : {}),
-      payload: {
-        reason,
-        method: request.method,
-        route,
-        ...(key.keyPrefix ? { keyPrefix: key.keyPrefix } : {}),
-        ...(key.keyId ? { keyId: key.keyId } : {}),
-      },
-    });
-    response.setHeader(
+    await this.failures.record(String(request.ip), response, { ...failure, method: request.method, route });
+    this.adapterHost.httpAdapter.setHeader(
+      response,
       'WWW-Authenticate',
-      reason === 'missing_key' ? 'Bearer realm="finalite"' : 'Bearer realm="finalite", error="invalid_token"',
+      failure.reason === 'missing_key'
+        ? 'Bearer realm="finalite"'
+        : 'Bearer realm="finalite", error="invalid_token"',
     );
     throw new Unauthenticated(
-      reason === 'missing_key'
+      failure.reason === 'missing_key'
         ? 'Authentication required: send Authorization: Bearer <API key>'
-        : 'The API key is invalid, expired or revoked',
+        : failure.reason === 'unknown_session'
+          ? 'The session is unknown or has ended: sign in again'
+          : 'The API key is invalid, expired or revoked',
     );
   }
 }

@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
+import { rowDate, rowJson } from '../../database/raw-row';
 import { DataSource, DeepPartial, EntityManager, In, IsNull } from 'typeorm';
 import type { Role } from '../../policies/role.enum';
 import { ApiKeyEntity } from './entities/api-key.entity';
@@ -164,13 +165,13 @@ export class PrincipalsRepository {
     return {
       keyId: row.key_id,
       prefix: row.prefix,
-      expiresAt: asDate(row.expires_at),
-      revokedAt: asDate(row.revoked_at),
-      lastUsedAt: asDate(row.last_used_at),
+      expiresAt: rowDate(row.expires_at),
+      revokedAt: rowDate(row.revoked_at),
+      lastUsedAt: rowDate(row.last_used_at),
       principalId: row.principal_id,
       name: row.name,
-      roles: asJson<Role[]>(row.roles),
-      purposeCodes: asJson<string[]>(row.purpose_codes),
+      roles: rowJson<Role[]>(row.roles),
+      purposeCodes: rowJson<string[]>(row.purpose_codes),
       disabled: row.disabled,
     };
   }
@@ -178,13 +179,4 @@ export class PrincipalsRepository {
   async setLastUsed(keyId: string, at: Date): Promise<void> {
     await this.dataSource.query(`UPDATE api_key SET last_used_at = $2 WHERE id = $1`, [keyId, at]);
   }
-}
-
-/** Raw rows: pg returns Date and parsed JSON; the embedded driver may return strings. */
-function asDate(value: Date | string | null): Date | null {
-  return value === null ? null : value instanceof Date ? value : new Date(value);
-}
-
-function asJson<T>(value: T | string): T {
-  return typeof value === 'string' ? (JSON.parse(value) as T) : value;
 }

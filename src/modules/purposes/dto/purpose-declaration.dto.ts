@@ -24,37 +24,57 @@ const TEXT_MAX = 4000;
  * a property left unset (or set to null in an update) is inherited from the parent.
  */
 export class PurposeDeclarationDto {
-  @ApiPropertyOptional({ example: 'Monthly newsletter', description: 'Cannot be cleared' })
+  @ApiPropertyOptional({ type: String, example: 'Monthly newsletter', description: 'Cannot be cleared' })
   @ValidateIf((_, v) => v !== undefined)
   @IsString()
   @IsNotEmpty()
   @MaxLength(300)
   name?: string;
 
-  @ApiPropertyOptional({ example: 'Send the monthly newsletter to subscribers.' })
+  @ApiPropertyOptional({
+    nullable: true,
+    type: String,
+    example: 'Send the monthly newsletter to subscribers.',
+  })
   @IsOptional()
   @IsString()
   @MaxLength(TEXT_MAX)
   description?: string | null;
 
-  @ApiPropertyOptional({ example: 'marketing', description: 'Code of the parent purpose (only while draft)' })
+  @ApiPropertyOptional({
+    nullable: true,
+    type: String,
+    example: 'marketing',
+    description: 'Code of the parent purpose (only while draft)',
+  })
   @IsOptional()
   @Matches(PURPOSE_CODE_PATTERN, { message: 'parentCode must be a purpose code' })
   @MaxLength(100)
   parentCode?: string | null;
 
-  @ApiPropertyOptional({ enum: LegalBasis, example: LegalBasis.Consent, description: 'Art. 6(1) a–f' })
+  @ApiPropertyOptional({
+    nullable: true,
+    enum: LegalBasis,
+    example: LegalBasis.Consent,
+    description: 'Art. 6(1) a–f',
+  })
   @IsOptional()
   @IsEnum(LegalBasis)
   legalBasis?: LegalBasis | null;
 
-  @ApiPropertyOptional({ description: 'Required when legalBasis is legitimate_interests', example: null })
+  @ApiPropertyOptional({
+    nullable: true,
+    type: String,
+    description: 'Required when legalBasis is legitimate_interests',
+    example: null,
+  })
   @IsOptional()
   @IsString()
   @MaxLength(TEXT_MAX)
   legitimateInterest?: string | null;
 
   @ApiPropertyOptional({
+    nullable: true,
     enum: SpecialCategoryCondition,
     example: SpecialCategoryCondition.ExplicitConsent,
     description: 'Art. 9(2) condition (or art. 10) allowing special-category data under this purpose',
@@ -63,13 +83,13 @@ export class PurposeDeclarationDto {
   @IsEnum(SpecialCategoryCondition)
   specialCategoryCondition?: SpecialCategoryCondition | null;
 
-  @ApiPropertyOptional({ type: PartyDto })
+  @ApiPropertyOptional({ nullable: true, type: PartyDto })
   @IsOptional()
   @ValidateNested()
   @Type(() => PartyDto)
   controller?: PartyDto | null;
 
-  @ApiPropertyOptional({ type: [PartyDto] })
+  @ApiPropertyOptional({ nullable: true, type: [PartyDto] })
   @IsOptional()
   @IsArray()
   @ArrayMaxSize(LIST_MAX)
@@ -77,7 +97,7 @@ export class PurposeDeclarationDto {
   @Type(() => PartyDto)
   jointControllers?: PartyDto[] | null;
 
-  @ApiPropertyOptional({ type: [ProcessorDto] })
+  @ApiPropertyOptional({ nullable: true, type: [ProcessorDto] })
   @IsOptional()
   @IsArray()
   @ArrayMaxSize(LIST_MAX)
@@ -85,7 +105,7 @@ export class PurposeDeclarationDto {
   @Type(() => ProcessorDto)
   processors?: ProcessorDto[] | null;
 
-  @ApiPropertyOptional({ example: ['customers', 'prospects'] })
+  @ApiPropertyOptional({ nullable: true, type: [String], example: ['customers', 'prospects'] })
   @IsOptional()
   @IsArray()
   @ArrayMaxSize(LIST_MAX)
@@ -94,6 +114,8 @@ export class PurposeDeclarationDto {
   dataSubjectCategories?: string[] | null;
 
   @ApiPropertyOptional({
+    nullable: true,
+    type: [String],
     example: ['identity', 'contact'],
     description: 'Categories of personal data processed',
   })
@@ -104,7 +126,7 @@ export class PurposeDeclarationDto {
   @MaxLength(200, { each: true })
   dataCategories?: string[] | null;
 
-  @ApiPropertyOptional({ example: ['marketing team', 'e-mailing processor'] })
+  @ApiPropertyOptional({ nullable: true, type: [String], example: ['marketing team', 'e-mailing processor'] })
   @IsOptional()
   @IsArray()
   @ArrayMaxSize(LIST_MAX)
@@ -112,7 +134,7 @@ export class PurposeDeclarationDto {
   @MaxLength(300, { each: true })
   recipients?: string[] | null;
 
-  @ApiPropertyOptional({ type: [InternationalTransferDto] })
+  @ApiPropertyOptional({ nullable: true, type: [InternationalTransferDto] })
   @IsOptional()
   @IsArray()
   @ArrayMaxSize(LIST_MAX)
@@ -120,13 +142,17 @@ export class PurposeDeclarationDto {
   @Type(() => InternationalTransferDto)
   internationalTransfers?: InternationalTransferDto[] | null;
 
-  @ApiPropertyOptional({ type: RetentionDto })
+  @ApiPropertyOptional({ nullable: true, type: RetentionDto })
   @IsOptional()
   @ValidateNested()
   @Type(() => RetentionDto)
   retention?: RetentionDto | null;
 
-  @ApiPropertyOptional({ example: ['encryption at rest', 'role-based access'] })
+  @ApiPropertyOptional({
+    nullable: true,
+    type: [String],
+    example: ['encryption at rest', 'role-based access'],
+  })
   @IsOptional()
   @IsArray()
   @ArrayMaxSize(LIST_MAX)
@@ -134,7 +160,12 @@ export class PurposeDeclarationDto {
   @MaxLength(500, { each: true })
   securityMeasures?: string[] | null;
 
-  @ApiPropertyOptional({ example: false, description: 'Whether a DPIA (art. 35) is required' })
+  @ApiPropertyOptional({
+    nullable: true,
+    type: Boolean,
+    example: false,
+    description: 'Whether a DPIA (art. 35) is required',
+  })
   @IsOptional()
   @IsBoolean()
   dpiaRequired?: boolean | null;

@@ -3,7 +3,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
 import { inTransaction } from '../../../database/transaction';
 import { PurgeBatchEntity } from '../entities/purge-batch.entity';
-import { returningRows } from '../returning-rows';
+import { returningRows } from '../../../database/returning-rows';
 
 /** A batch's record as the executor measured it (keys are primary-key values as text). */
 export interface BatchRecord {

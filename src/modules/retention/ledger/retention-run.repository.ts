@@ -5,7 +5,7 @@ import { inTransaction } from '../../../database/transaction';
 import type { RetentionDatasetPlan } from '../../inventory/inventory.types';
 import { RetentionRunDatasetEntity } from '../entities/retention-run-dataset.entity';
 import { RetentionRunEntity, RetentionRunStatus } from '../entities/retention-run.entity';
-import { returningRows } from '../returning-rows';
+import { returningRows } from '../../../database/returning-rows';
 import { UNFINISHED_DATASET_STATUSES } from './run-dataset-state';
 
 const LEASE_INTERVAL = 'make_interval(secs => $3::double precision / 1000)';

@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager, In } from 'typeorm';
 import { RetentionExemption, RetentionRunDatasetEntity } from '../entities/retention-run-dataset.entity';
-import { returningRows } from '../returning-rows';
+import { returningRows } from '../../../database/returning-rows';
 import {
   DATASET_TRANSITIONS,
   DatasetTransition,

@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import type { RetentionExemption } from '../../entities/retention-run-dataset.entity';
-import { returningRows } from '../../returning-rows';
+import { returningRows } from '../../../../database/returning-rows';
 
 const IN_MS = (n: number) => `now() + make_interval(secs => $${n}::double precision / 1000)`;
 

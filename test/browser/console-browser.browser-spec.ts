@@ -1,0 +1,147 @@
+/// <reference lib="dom" />
+// NOT YET PASSING, so not in `npm test` (no jest project matches test/browser): in the jest harness
+// /console/register answers 404 — ServeStaticModule registers no route there; see the report of issue 13 part 1.
+import { existsSync } from 'node:fs';
+import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
+import AxeBuilder from '@axe-core/playwright';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { consoleBuildDir } from '../../src/modules/console/console.module';
+import { Role } from '../../src/policies/role.enum';
+import { startTestApp, TestApp } from '../utils/test-app';
+
+/**
+ * The console in Debian's Chromium against the real service on PostgreSQL (ADR 0043). Needs the
+ * built console (web/dist): `npm run build` first, as .ci/run does.
+ */
+const CHROMIUM = '/usr/bin/chromium';
+
+describe('Console in a browser', () => {
+  let t: TestApp;
+  let browser: Browser;
+  let base: string;
+
+  beforeAll(async () => {
+    if (!existsSync(join(consoleBuildDir(), 'index.html'))) {
+      throw new Error('web/dist is missing: run `npm run build` before the browser suite');
+    }
+    t = await startTestApp();
+    await t.app.listen(0, '127.0.0.1');
+    base = `http://127.0.0.1:${(t.app.getHttpServer().address() as AddressInfo).port}`;
+    // Playwright gives every launch a fresh, throw-away user-data-dir.
+    browser = await chromium.launch({
+      executablePath: CHROMIUM,
+      args: [
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-quic',
+        '--no-first-run',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+      ],
+    });
+  });
+  afterAll(async () => {
+    await browser?.close();
+    await t?.close();
+  });
+
+  async function signIn(page: Page, key: string): Promise<void> {
+    await page.goto(`${base}/console/`);
+    await page.getByLabel(/API key|Clé d’API/).fill(key);
+    await page.getByRole('button', { name: /Sign in|Se connecter/ }).click();
+    await page.getByTestId('whoami').waitFor();
+  }
+
+  async function expectNoSeriousViolations(page: Page): Promise<void> {
+    const result = await new AxeBuilder({ page }).analyze();
+    const serious = result.violations
+      .filter((v) => v.impact === 'serious' || v.impact === 'critical')
+      .map((v) => `${v.id}: ${v.help}`);
+    expect(serious).toEqual([]);
+  }
+
+  async function storedEverywhere(page: Page): Promise<string> {
+    return page.evaluate(async () => {
+      const dump = (s: Storage) => JSON.stringify(Object.entries(s));
+      const dbs = 'databases' in indexedDB ? await indexedDB.databases() : [];
+      return [dump(localStorage), dump(sessionStorage), JSON.stringify(dbs), document.cookie].join('\n');
+    });
+  }
+
+  it('serves the console at /console/ with a CSP that allows no inline script, and falls back for client routes', async () => {
+    const res = await fetch(`${base}/console/register`);
+    const html = await res.text();
+    expect(html).toContain('<div id="root">');
+    expect(res.status).toBe(200);
+    const csp = res.headers.get('content-security-policy') ?? '';
+    expect(csp).toMatch(/script-src 'self'(;|$)/);
+    expect(csp).not.toMatch(/script-src[^;]*unsafe-inline/);
+  });
+
+  it('a DPO signs in, builds a purpose and a sub-purpose, and a stale edit is refused with its message', async () => {
+    const context = await browser.newContext({ locale: 'en-GB' });
+    const page = await context.newPage();
+    await signIn(page, t.keys[Role.Dpo]!);
+    await expectNoSeriousViolations(page);
+
+    await page.getByRole('button', { name: 'New purpose' }).click();
+    const dialog = page.getByRole('dialog');
+    await dialog.getByLabel('Code').fill('marketing');
+    await dialog.getByLabel('Name').fill('Marketing');
+    await dialog.getByRole('button', { name: 'Save' }).click();
+    await dialog.waitFor({ state: 'hidden' });
+    await page.getByRole('heading', { name: 'Marketing' }).waitFor();
+
+    await page.getByRole('button', { name: 'New sub-purpose' }).click();
+    await dialog.getByLabel('Code').fill('marketing.newsletter');
+    await dialog.getByLabel('Name').fill('Newsletter');
+    await dialog.getByRole('button', { name: 'Save' }).click();
+    await page.getByRole('heading', { name: 'Newsletter' }).waitFor();
+    expect(await page.getByRole('list', { name: /Register/ }).innerText()).toMatch(
+      /Marketing[\s\S]*Newsletter/,
+    );
+
+    // A bad value comes back on its field.
+    await page.getByRole('button', { name: 'Edit' }).click();
+    await dialog.getByLabel(/Retention period/).fill('three years');
+    await dialog.getByRole('button', { name: 'Save' }).click();
+    await dialog.getByText(/Refused:/).waitFor();
+
+    // Someone else changes the purpose meanwhile: the save is refused as stale.
+    await t
+      .as(Role.Dpo)
+      .patch('/purposes/marketing.newsletter')
+      .send({ description: 'Changed elsewhere' })
+      .expect(200);
+    await dialog.getByLabel(/Retention period/).fill('P3Y');
+    await dialog.getByRole('button', { name: 'Save' }).click();
+    await page.getByText('changed by someone else').waitFor();
+    await expectNoSeriousViolations(page);
+
+    expect(await storedEverywhere(page)).not.toContain(t.keys[Role.Dpo]!);
+    expect(await storedEverywhere(page)).not.toContain('finalite_session');
+
+    await page.getByRole('button', { name: 'Sign out' }).click();
+    await page.getByLabel('API key').waitFor();
+    const after = await page.evaluate(() => fetch('/auth/session').then((r) => r.status));
+    expect(after).toBe(401);
+    await context.close();
+  });
+
+  it('an auditor sees the register read-only, in French when the browser asks for it', async () => {
+    const context = await browser.newContext({ locale: 'fr-FR' });
+    const page = await context.newPage();
+    await signIn(page, t.keys[Role.Auditor]!);
+    await page.getByText('votre rôle ne permet pas de le modifier').waitFor();
+    expect(await page.getByRole('button', { name: 'Nouvelle finalité' }).count()).toBe(0);
+    await page
+      .getByRole('button', { name: /Marketing/ })
+      .first()
+      .click();
+    expect(await page.getByRole('button', { name: 'Modifier' }).count()).toBe(0);
+    await expectNoSeriousViolations(page);
+    await context.close();
+  });
+});

@@ -1,0 +1,61 @@
+import '@mantine/core/styles.css';
+import { MantineProvider } from '@mantine/core';
+import { QueryClient, QueryClientProvider } from '@tanstack/react-query';
+import { lazy, StrictMode, Suspense } from 'react';
+import { createRoot } from 'react-dom/client';
+import { BrowserRouter, Navigate, Route, Routes } from 'react-router';
+import './i18n';
+import { SessionProvider } from './session/session';
+
+// Route-level code splitting: each screen is its own chunk, loaded on first visit.
+const SignInPage = lazy(() => import('./sign-in/SignInPage'));
+const Shell = lazy(() => import('./shell/Shell'));
+const RegisterPage = lazy(() => import('./register/RegisterPage'));
+
+const queryClient = new QueryClient({
+  defaultOptions: { queries: { retry: false, refetchOnWindowFocus: false } },
+});
+
+function Console() {
+  return (
+    <SessionProvider>
+      {(state) =>
+        state === 'loading' ? null : (
+          <Suspense fallback={null}>
+            {state.session ? (
+              <Routes>
+                <Route element={<Shell />}>
+                  <Route path="/register" element={<RegisterPage />} />
+                  <Route
+                    path="*"
+                    element={
+                      <Navigate
+                        to={state.session.principal.roles.includes('admin') ? '/welcome' : '/register'}
+                        replace
+                      />
+                    }
+                  />
+                  <Route path="/welcome" element={null} />
+                </Route>
+              </Routes>
+            ) : (
+              <SignInPage />
+            )}
+          </Suspense>
+        )
+      }
+    </SessionProvider>
+  );
+}
+
+createRoot(document.getElementById('root')!).render(
+  <StrictMode>
+    <MantineProvider>
+      <QueryClientProvider client={queryClient}>
+        <BrowserRouter basename="/console">
+          <Console />
+        </BrowserRouter>
+      </QueryClientProvider>
+    </MantineProvider>
+  </StrictMode>,
+);

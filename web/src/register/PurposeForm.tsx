@@ -1,0 +1,205 @@
+import { Alert, Button, Group, Select, Stack, Textarea, TextInput } from '@mantine/core';
+import { useState, type FormEvent } from 'react';
+import { useTranslation } from 'react-i18next';
+import { api, ApiError, unwrap, type Schemas } from '../api/client';
+import { errorsByField } from './error-fields';
+
+type Purpose = Schemas['PurposeResponseDto'];
+type Declaration = Schemas['UpdatePurposeDto'];
+
+export const LEGAL_BASES = [
+  'consent',
+  'contract',
+  'legal_obligation',
+  'vital_interests',
+  'public_task',
+  'legitimate_interests',
+] as const;
+const TRIGGERS = ['collection', 'last_interaction', 'contract_end', 'consent_withdrawal'] as const;
+const LIST_FIELDS = ['dataSubjectCategories', 'dataCategories', 'recipients', 'securityMeasures'] as const;
+const FORM_FIELDS = [
+  'code',
+  'name',
+  'description',
+  'parentCode',
+  'legalBasis',
+  'legitimateInterest',
+  'controller',
+  'retention.duration',
+  'retention.trigger',
+  ...LIST_FIELDS,
+];
+
+const lines = (value: string): string[] | null => {
+  const items = value
+    .split('\n')
+    .map((s) => s.trim())
+    .filter(Boolean);
+  return items.length > 0 ? items : null;
+};
+
+/**
+ * Create or edit a purpose, in the order of an art. 30 record. Only the purpose's own values are
+ * filled in (inherited ones stay inherited unless typed in); an empty field clears its own value.
+ * An edit sends If-Match with the version the form was opened on: a 412 means someone else changed it.
+ */
+export function PurposeForm(props: {
+  purpose?: Purpose;
+  parentCode?: string;
+  onDone(purpose: Purpose): void;
+  onCancel(): void;
+  onConflict(): void;
+}) {
+  const { t } = useTranslation();
+  const own = (field: keyof Purpose) =>
+    props.purpose && !props.purpose.inheritedFrom[field] ? props.purpose[field] : null;
+  const [errors, setErrors] = useState<Record<string, string>>({});
+  const [busy, setBusy] = useState(false);
+
+  async function submit(event: FormEvent<HTMLFormElement>) {
+    event.preventDefault();
+    const data = new FormData(event.currentTarget);
+    const text = (name: string) => {
+      const value = data.get(name);
+      return typeof value === 'string' ? value.trim() : '';
+    };
+    const duration = text('retention.duration');
+    const declaration: Declaration = {
+      name: text('name'),
+      description: text('description') || null,
+      legalBasis: (text('legalBasis') || null) as Declaration['legalBasis'],
+      legitimateInterest: text('legitimateInterest') || null,
+      controller: text('controller') ? { name: text('controller') } : null,
+      retention: duration
+        ? {
+            duration,
+            trigger: (text('retention.trigger') || 'collection') as Schemas['RetentionDto']['trigger'],
+          }
+        : null,
+      ...Object.fromEntries(LIST_FIELDS.map((f) => [f, lines(text(f))])),
+    };
+    setBusy(true);
+    setErrors({});
+    try {
+      const saved = props.purpose
+        ? unwrap(
+            await api.PATCH('/purposes/{code}', {
+              params: {
+                path: { code: props.purpose.code },
+                header: { 'If-Match': `"${props.purpose.version}"` },
+              },
+              body: declaration,
+            }),
+          )
+        : unwrap(
+            await api.POST('/purposes', {
+              body: {
+                ...declaration,
+                code: text('code'),
+                name: text('name'),
+                ...(props.parentCode ? { parentCode: props.parentCode } : {}),
+              },
+            }),
+          );
+      props.onDone(saved);
+    } catch (e) {
+      if (e instanceof ApiError && e.status === 412) props.onConflict();
+      else if (e instanceof ApiError) {
+        const byField = errorsByField(e.body.details, FORM_FIELDS);
+        setErrors(Object.keys(byField).length > 0 ? byField : { _form: e.body.message });
+      } else setErrors({ _form: String(e) });
+    } finally {
+      setBusy(false);
+    }
+  }
+
+  const err = (field: string) =>
+    errors[field] ? t('errors.fieldInvalid', { message: errors[field] }) : undefined;
+  const p = props.purpose;
+  return (
+    <form onSubmit={(e) => void submit(e)} noValidate>
+      <Stack>
+        {errors._form && (
+          <Alert color="red" role="alert">
+            {errors._form}
+          </Alert>
+        )}
+        <TextInput
+          name="code"
+          label={t('purpose.code')}
+          defaultValue={p?.code}
+          disabled={!!p}
+          required
+          error={err('code')}
+        />
+        {props.parentCode && <TextInput label={t('purpose.parentCode')} value={props.parentCode} readOnly />}
+        <TextInput
+          name="name"
+          label={t('purpose.name')}
+          defaultValue={p?.name}
+          required
+          error={err('name')}
+        />
+        <Textarea
+          name="description"
+          label={t('purpose.description')}
+          defaultValue={(own('description') as string) ?? ''}
+          error={err('description')}
+        />
+        <Select
+          name="legalBasis"
+          label={t('purpose.legalBasis')}
+          clearable
+          defaultValue={(own('legalBasis') as string) ?? null}
+          data={LEGAL_BASES.map((b) => ({ value: b, label: t(`purpose.legalBases.${b}`) }))}
+          error={err('legalBasis')}
+        />
+        <Textarea
+          name="legitimateInterest"
+          label={t('purpose.legitimateInterest')}
+          defaultValue={(own('legitimateInterest') as string) ?? ''}
+          error={err('legitimateInterest')}
+        />
+        <TextInput
+          name="controller"
+          label={t('purpose.controller')}
+          defaultValue={(own('controller') as Schemas['PartyDto'] | null)?.name ?? ''}
+          error={err('controller')}
+        />
+        {LIST_FIELDS.map((f) => (
+          <Textarea
+            key={f}
+            name={f}
+            label={t(`purpose.${f}`)}
+            description={t('purpose.listHelp')}
+            autosize
+            minRows={2}
+            defaultValue={((own(f) as string[] | null) ?? []).join('\n')}
+            error={err(f)}
+          />
+        ))}
+        <TextInput
+          name="retention.duration"
+          label={t('purpose.retentionDuration')}
+          defaultValue={(own('retention') as Schemas['RetentionDto'] | null)?.duration ?? ''}
+          error={err('retention.duration')}
+        />
+        <Select
+          name="retention.trigger"
+          label={t('purpose.retentionTrigger')}
+          defaultValue={(own('retention') as Schemas['RetentionDto'] | null)?.trigger ?? 'collection'}
+          data={TRIGGERS.map((v) => ({ value: v, label: t(`purpose.triggers.${v}`) }))}
+          error={err('retention.trigger')}
+        />
+        <Group justify="flex-end">
+          <Button variant="default" onClick={props.onCancel}>
+            {t('register.actions.cancel')}
+          </Button>
+          <Button type="submit" loading={busy}>
+            {t('register.actions.save')}
+          </Button>
+        </Group>
+      </Stack>
+    </form>
+  );
+}
