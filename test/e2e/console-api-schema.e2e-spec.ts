@@ -8,7 +8,7 @@ import { startTestApp, TestApp } from '../utils/test-app';
 describe('Console API client', () => {
   let t: TestApp;
   beforeAll(async () => {
-    t = await startTestApp({ database: 'pglite', provision: false });
+    t = await startTestApp({ provision: false });
   });
   afterAll(async () => {
     await t?.close();

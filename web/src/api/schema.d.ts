@@ -1158,10 +1158,11 @@ export interface components {
             policyRevision: number;
             purpose: components["schemas"]["DecisionPurposeDto"];
             /**
-             * @description Always false: an explanation is not an application decision
-             * @example false
+             * @description The audit event this explanation was recorded as. An explanation is audited (who looked at which purpose, fields and subject, and the answer), but it is not an application decision: it is never recorded as access.decision and is not counted in decision statistics or reports.
+             * @example access.explained
+             * @enum {string}
              */
-            recorded: boolean;
+            recordedAs: "access.explained";
         };
         AccessReportDto: {
             /** @description Audit chain head at generation time */
@@ -1328,7 +1329,7 @@ export interface components {
              * @example hash_mismatch
              * @enum {string}
              */
-            reason: "missing_event" | "prev_hash_mismatch" | "hash_mismatch" | "checkpoint_mismatch" | "checkpoint_signature_invalid" | "truncated_tail";
+            reason: "missing_event" | "prev_hash_mismatch" | "hash_mismatch" | "checkpoint_mismatch" | "checkpoint_signature_invalid" | "truncated_tail" | "checkpoints_missing";
             /**
              * @description The first sequence number at which the trail is wrong
              * @example 731
@@ -4217,6 +4218,15 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBodyDto"];
                 };
             };
+            /** @description AUDIT_TRAIL_TRUNCATED: the audit trail was cut below a signed checkpoint; no decision is given until an operator restores it (retrying does not help) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
             /** @description Policy or audit trail unreachable: no decision is given (fail closed) */
             503: {
                 headers: {
@@ -4328,6 +4338,15 @@ export interface operations {
                      *       "message": "Too many requests for this API key; retry after the delay in Retry-After"
                      *     }
                      */
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+            /** @description AUDIT_TRAIL_TRUNCATED: the audit trail was cut below a signed checkpoint; no decision is given until an operator restores it (retrying does not help) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
                     "application/json": components["schemas"]["ErrorBodyDto"];
                 };
             };
@@ -4458,6 +4477,15 @@ export interface operations {
                      *       "message": "Too many requests for this API key; retry after the delay in Retry-After"
                      *     }
                      */
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+            /** @description AUDIT_TRAIL_TRUNCATED: the audit trail was cut below a signed checkpoint; no decision is given until an operator restores it (retrying does not help) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
                     "application/json": components["schemas"]["ErrorBodyDto"];
                 };
             };
@@ -9367,7 +9395,7 @@ export interface operations {
                     "application/json": components["schemas"]["RegisterImportResultDto"];
                 };
             };
-            /** @description Not YAML / JSON (REGISTER_MALFORMED) */
+            /** @description REGISTER_MALFORMED: not YAML / JSON, or YAML past its bounds (depth 64, 250,000 nodes, 100 aliases), a tag, a merge key, a self-containing node, or a prototype key */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -9424,19 +9452,12 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBodyDto"];
                 };
             };
-            /** @description The body is larger than BODY_LIMIT_BYTES */
+            /** @description REGISTER_TOO_LARGE: YAML over 4 MiB */
             413: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "statusCode": 413,
-                     *       "error": "PAYLOAD_TOO_LARGE",
-                     *       "message": "The request body is too large"
-                     *     }
-                     */
                     "application/json": components["schemas"]["ErrorBodyDto"];
                 };
             };
@@ -9824,6 +9845,15 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBodyDto"];
                 };
             };
+            /** @description AUDIT_TRAIL_TRUNCATED (before the first byte): the audit trail was cut below a signed checkpoint, so the download cannot be recorded; the integrity report is served instead, stating the cut */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
             /** @description A data source of the report is unavailable */
             503: {
                 headers: {
@@ -9956,6 +9986,15 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBodyDto"];
                 };
             };
+            /** @description AUDIT_TRAIL_TRUNCATED (before the first byte): the audit trail was cut below a signed checkpoint, so the download cannot be recorded; the integrity report is served instead, stating the cut */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
             /** @description A data source of the report is unavailable */
             503: {
                 headers: {
@@ -10085,6 +10124,15 @@ export interface operations {
                      *       "message": "Too many requests for this API key; retry after the delay in Retry-After"
                      *     }
                      */
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+            /** @description AUDIT_TRAIL_TRUNCATED (before the first byte): the audit trail was cut below a signed checkpoint, so the download cannot be recorded; the integrity report is served instead, stating the cut */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
                     "application/json": components["schemas"]["ErrorBodyDto"];
                 };
             };
@@ -10230,6 +10278,15 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBodyDto"];
                 };
             };
+            /** @description AUDIT_TRAIL_TRUNCATED (before the first byte): the audit trail was cut below a signed checkpoint, so the download cannot be recorded; the integrity report is served instead, stating the cut */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
             /** @description A data source of the report is unavailable */
             503: {
                 headers: {
@@ -10369,6 +10426,15 @@ export interface operations {
                      *       "message": "Too many requests for this API key; retry after the delay in Retry-After"
                      *     }
                      */
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+            /** @description AUDIT_TRAIL_TRUNCATED (before the first byte): the audit trail was cut below a signed checkpoint, so the download cannot be recorded; the integrity report is served instead, stating the cut */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
                     "application/json": components["schemas"]["ErrorBodyDto"];
                 };
             };
