@@ -36,7 +36,7 @@ export class AppModule implements NestModule {
           pinoHttp: {
             level: config.LOG_LEVEL,
             genReqId: (req, res) => {
-              const id = requestIdFor(req as Parameters<typeof requestIdFor>[0]);
+              const id = requestIdFor(req);
               res.setHeader('X-Request-Id', id);
               return id;
             },

@@ -1,18 +1,20 @@
 import 'reflect-metadata';
 import { NestFactory } from '@nestjs/core';
-import { NestExpressApplication } from '@nestjs/platform-express';
+import { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { AppModule } from './app.module';
-import { configureApp } from './app.setup';
+import { configureApp, createHttpAdapter } from './app.setup';
 import { loadAppConfigFromProcessOrExit } from './config/app-config';
 
 async function bootstrap(): Promise<void> {
   const config = loadAppConfigFromProcessOrExit();
-  const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(config), {
-    bufferLogs: true,
-    bodyParser: false,
-  });
-  configureApp(app, config);
-  await app.listen(config.PORT);
+  const app = await NestFactory.create<NestFastifyApplication>(
+    AppModule.forRoot(config),
+    createHttpAdapter(config),
+    { bufferLogs: true, bodyParser: false },
+  );
+  await configureApp(app, config);
+  // Every interface, as Express did (Fastify alone would listen on localhost only).
+  await app.listen(config.PORT, '0.0.0.0');
 }
 
 void bootstrap();

@@ -1,7 +1,7 @@
 import { CanActivate, ExecutionContext, Injectable } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import { InjectThrottlerStorage, normalizeIp, type ThrottlerStorage } from '@nestjs/throttler';
-import type { Response } from 'express';
+import type { FastifyReply } from 'fastify';
 import { AbilityFactory, AppAbility } from '../../policies/ability.factory';
 import { AuthenticatedPrincipal, SYSTEM_ACTOR } from '../../policies/principal';
 import type { AuthenticatedRequest } from '../../policies/request-principal';
@@ -43,7 +43,7 @@ export class AuthenticationGuard implements CanActivate {
     if (context.getType() !== 'http' || isPublicRoute(this.reflector, context)) return true;
     const http = context.switchToHttp();
     const request = http.getRequest<AuthenticatedRequest>();
-    const response = http.getResponse<Response>();
+    const response = http.getResponse<FastifyReply>();
     const bearer = parseBearer(request.headers.authorization);
     if (bearer.kind !== 'present') {
       return this.refuse(request, response, bearer.kind === 'missing' ? 'missing_key' : 'malformed_header');
@@ -67,11 +67,11 @@ export class AuthenticationGuard implements CanActivate {
 
   private async refuse(
     request: AuthenticatedRequest,
-    response: Response,
+    response: FastifyReply,
     reason: FailureReason,
     key: { keyPrefix?: string; keyId?: string; principalId?: string } = {},
   ): Promise<never> {
-    const route = (request.route as { path?: string } | undefined)?.path ?? request.path;
+    const route = request.routeOptions.url ?? request.url.split('?')[0];
     const limit = this.config.AUTH_FAILURES_PER_MINUTE;
     const counted = await this.failures.increment(
       // IPv6 by its /64: one client can rotate addresses within its subnet.
@@ -90,7 +90,7 @@ export class AuthenticationGuard implements CanActivate {
           payload: { failuresPerMinute: limit, method: request.method, route, lastReason: reason },
         });
       }
-      response.setHeader('Retry-After', String(Math.max(1, counted.timeToBlockExpire)));
+      void response.header('Retry-After', String(Math.max(1, counted.timeToBlockExpire)));
       throw new AuthenticationThrottled(
         'Too many failed authentications from this client; retry after the delay in Retry-After',
       );
@@ -107,7 +107,7 @@ export class AuthenticationGuard implements CanActivate {
         ...(key.keyId ? { keyId: key.keyId } : {}),
       },
     });
-    response.setHeader(
+    void response.header(
       'WWW-Authenticate',
       reason === 'missing_key' ? 'Bearer realm="finalite"' : 'Bearer realm="finalite", error="invalid_token"',
     );
