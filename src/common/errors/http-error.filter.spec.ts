@@ -1,4 +1,5 @@
-import { NotFoundException } from '@nestjs/common';
+import { HttpException, NotFoundException } from '@nestjs/common';
+import type { AppConfig } from '../../config/app-config';
 import { QueryFailedError } from 'typeorm';
 import { domainError, ErrorKind } from './domain-error';
 import { HttpErrorFilter } from './http-error.filter';
@@ -28,6 +29,26 @@ describe('HttpErrorFilter.toBody', () => {
   ])('maps %s', (_name, exception, status, code) => {
     const body = filter.toBody(exception);
     expect(body).toMatchObject({ statusCode: status, error: code, message: expect.any(String) });
+  });
+
+  it("maps Fastify's router and body-limit errors to the one shape", () => {
+    const fastifyError = (statusCode: number, message: string) =>
+      Object.assign(new Error(message), { name: 'FastifyError', statusCode });
+    expect(filter.toBody(fastifyError(400, "'/x/%E0' is not a valid url component"))).toMatchObject({
+      statusCode: 400,
+      error: 'BAD_REQUEST',
+    });
+    expect(filter.toBody(fastifyError(414, 'too long'))).toMatchObject({
+      statusCode: 414,
+      error: 'URI_TOO_LONG',
+    });
+    expect(
+      new HttpErrorFilter({ BODY_LIMIT_BYTES: 1024 } as AppConfig).toBody(new HttpException('big', 413)),
+    ).toEqual({
+      statusCode: 413,
+      error: 'PAYLOAD_TOO_LARGE',
+      message: 'The request body exceeds the limit of 1024 bytes',
+    });
   });
 
   it('names the missing column, never the values', () => {
