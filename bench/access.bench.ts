@@ -19,14 +19,19 @@
  * Flags (or environment): --duration / BENCH_DURATION seconds per measurement (default 10),
  * --connections / BENCH_CONNECTIONS (default 32), --cpu-prof / BENCH_CPU_PROFILE=dir (V8 CPU profile
  * of the service), --pg-admin-url / BENCH_PG_ADMIN_URL (default postgres://postgres@127.0.0.1:5432/postgres),
- * --redis-url / BENCH_REDIS_URL (default redis://127.0.0.1:6379).
+ * --redis-url / BENCH_REDIS_URL (default redis://127.0.0.1:6379), --service-dir (the checkout whose
+ * src/main.ts is measured; default this one: point it at a worktree of main for a before/after pair).
+ *
+ * On a shared host, req/s and latency move with everything else running; the CPU time the serving
+ * process spends per request (from /proc, its own user + system time) does much less, so it is
+ * printed too: it is the work per request, the figure an optimisation changes.
  */
 import { ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import autocannon from 'autocannon';
 import { Client } from 'pg';
@@ -38,6 +43,7 @@ const { values: flags } = parseArgs({
     'cpu-prof': { type: 'string' },
     'pg-admin-url': { type: 'string' },
     'redis-url': { type: 'string' },
+    'service-dir': { type: 'string' },
   },
 });
 const ADMIN_URL =
@@ -46,6 +52,9 @@ const REDIS_URL = flags['redis-url'] ?? process.env.BENCH_REDIS_URL ?? 'redis://
 const DURATION = Number(flags.duration ?? process.env.BENCH_DURATION ?? 10);
 const CONNECTIONS = Number(flags.connections ?? process.env.BENCH_CONNECTIONS ?? 32);
 const CPU_PROFILE_DIR = flags['cpu-prof'] ?? process.env.BENCH_CPU_PROFILE;
+/** Checkout whose src/main.ts is measured (default: this one), e.g. a worktree of main for "before". */
+const SERVICE_DIR = resolve(flags['service-dir'] ?? join(__dirname, '..'));
+const CLOCK_TICKS_PER_SECOND = 100; // USER_HZ on Linux
 const WARM_UP_SECONDS = 3;
 const PURPOSES = 60; // every 3rd consent-based
 const SYSTEMS = 10;
@@ -80,7 +89,7 @@ async function main(): Promise<void> {
   try {
     const port = await freePort();
     const base = `http://127.0.0.1:${port}`;
-    log(`starting the service on ${base} (database ${dbName}, Redis ${REDIS_URL})`);
+    log(`starting the service from ${SERVICE_DIR} on ${base} (database ${dbName}, Redis ${REDIS_URL})`);
     app = startService(port, dbUrl.toString(), dataDir);
     const plainPort = await freePort();
     plain = spawn(process.execPath, ['-e', PLAIN_SERVER], {
@@ -106,13 +115,20 @@ async function main(): Promise<void> {
       await drive({ url: `${base}/me`, key: appKey, duration: WARM_UP_SECONDS });
       await drive({ url: `${base}/access/check`, key: appKey, bodies, duration: WARM_UP_SECONDS });
 
-      const measure = (label: string, options: DriveOptions) => {
+      const cpuPerRequest = new Map<autocannon.Result, number>();
+      const measure = async (label: string, options: DriveOptions, server: ChildProcess = app!) => {
         log(
           `${label} for ${options.duration} s, ${CONNECTIONS} connections${options.rate ? `, paced at ${options.rate} req/s` : ''}…`,
         );
-        return drive(options);
+        const cpuBefore = cpuSeconds(server);
+        const result = await drive(options);
+        cpuPerRequest.set(
+          result,
+          ((cpuSeconds(server) - cpuBefore) * 1e6) / Math.max(1, result.requests.total),
+        );
+        return result;
       };
-      const plainRun = await measure('plain node:http', { url: plainUrl, duration: DURATION });
+      const plainRun = await measure('plain node:http', { url: plainUrl, duration: DURATION }, plain);
       const health = await measure('GET /health', { url: `${base}/health`, duration: DURATION });
       const me = await measure('GET /me', { url: `${base}/me`, key: appKey, duration: DURATION });
       const check = await measure('POST /access/check', {
@@ -150,8 +166,16 @@ async function main(): Promise<void> {
         `register: ${seeded.purposeCodes.length} purposes, ${seeded.fields} fields, ${seeded.bindings} bindings, ` +
           `${SUBJECTS} subjects with ${seeded.consents} consents; ${CONNECTIONS} connections, ${DURATION} s each`,
         '',
-        `${'route'.padEnd(26)} ${'req/s'.padStart(7)}   ${'p50'.padStart(7)}   ${'p99'.padStart(7)}   ratio to plain   errors`,
-        ...runs.map(([label, r]) => row(label, r, ratio(r))),
+        `${'route'.padEnd(26)} ${'req/s'.padStart(7)}   ${'p50'.padStart(7)}   ${'p99'.padStart(7)}   ratio to plain   errors   CPU µs/req   CPU ratio`,
+        ...runs.map(([label, r]) =>
+          row(
+            label,
+            r,
+            ratio(r),
+            cpuPerRequest.get(r)!,
+            cpuPerRequest.get(plainRun)! / cpuPerRequest.get(r)!,
+          ),
+        ),
         '',
         `${verdict(checkRatio >= TARGETS.checkToPlain)}  access check ÷ plain = ${checkRatio.toFixed(3)}   ` +
           `(target ≥ ${TARGETS.checkToPlain}; goal ${TARGETS.checkToPlainGoal}: ${checkRatio >= TARGETS.checkToPlainGoal ? 'met' : 'not met'})`,
@@ -407,12 +431,27 @@ function drive(options: DriveOptions): Promise<autocannon.Result> {
   });
 }
 
-function row(label: string, r: autocannon.Result, ratio: number): string {
+/** cpuRatio: CPU per request of the plain server ÷ this route's (the throughput ratio if CPU-bound alone). */
+function row(
+  label: string,
+  r: autocannon.Result,
+  ratio: number,
+  cpuMicros: number,
+  cpuRatio: number,
+): string {
   return (
     `${label.padEnd(26)} ${r.requests.average.toFixed(0).padStart(7)}   ` +
     `${`${r.latency.p50} ms`.padStart(7)}   ${`${r.latency.p99} ms`.padStart(7)}   ` +
-    `${ratio.toFixed(3).padStart(14)}   ${r.errors + r.timeouts + r.non2xx}`
+    `${ratio.toFixed(3).padStart(14)}   ${String(r.errors + r.timeouts + r.non2xx).padStart(6)}   ` +
+    `${cpuMicros.toFixed(0).padStart(10)}   ${cpuRatio.toFixed(3).padStart(9)}`
   );
+}
+
+/** User + system CPU seconds a child process has used so far (Linux /proc). */
+function cpuSeconds(child: ChildProcess): number {
+  const stat = readFileSync(`/proc/${child.pid}/stat`, 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS_PER_SECOND;
 }
 
 function startService(port: number, databaseUrl: string, dataDir: string): ChildProcess {
@@ -421,7 +460,7 @@ function startService(port: number, databaseUrl: string, dataDir: string): Child
     process.execPath,
     [...profile, '-r', 'ts-node/register/transpile-only', 'src/main.ts'],
     {
-      cwd: join(__dirname, '..'),
+      cwd: SERVICE_DIR,
       env: {
         ...process.env,
         PORT: String(port),

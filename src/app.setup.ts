@@ -1,8 +1,8 @@
-import helmet from '@fastify/helmet';
 import { INestApplication } from '@nestjs/common';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
+import helmet from 'helmet';
 import { Logger } from 'nestjs-pino';
 import { AppConfig } from './config/app-config';
 import { HttpErrorFilter } from './common/errors/http-error.filter';
@@ -34,12 +34,14 @@ export function createHttpAdapter(config: AppConfig): FastifyAdapter {
  * Everything main.ts does to the app besides listening, shared with the e2e tests so that
  * they exercise exactly the production pipeline (body limits, validation, errors, docs).
  */
-export async function configureApp(app: NestFastifyApplication, config: AppConfig): Promise<void> {
+export function configureApp(app: NestFastifyApplication, config: AppConfig): void {
   app.useLogger(app.get(Logger));
   // Ours instead of Fastify's: JSON depth checked before parsing, strict JSON, text and YAML as
   // strings, NDJSON left unread for the consent import to stream (src/common/http/body-parsers.ts).
   registerBodyParsers(app.getHttpAdapter().getInstance(), config.BODY_LIMIT_BYTES);
-  await app.register(helmet, {
+  // helmet's middleware built once: @fastify/helmet rebuilds it (CSP parsing included) on every
+  // request, a visible cost in the profile (docs/performance.md). Same library, same headers.
+  const secureHeaders = helmet({
     // The Swagger UI at /docs needs inline scripts/styles; everything else is JSON.
     contentSecurityPolicy: {
       directives: {
@@ -50,6 +52,12 @@ export async function configureApp(app: NestFastifyApplication, config: AppConfi
       },
     },
   });
+  app
+    .getHttpAdapter()
+    .getInstance()
+    .addHook('onRequest', (request, reply, done) =>
+      secureHeaders(request.raw, reply.raw, (err) => done(err as Error | undefined)),
+    );
   if (config.corsOrigins.length > 0) {
     app.enableCors({
       origin: config.corsOrigins,

@@ -12,7 +12,7 @@ async function bootstrap(): Promise<void> {
     createHttpAdapter(config),
     { bufferLogs: true, bodyParser: false },
   );
-  await configureApp(app, config);
+  configureApp(app, config);
   // Every interface, as Express did (Fastify alone would listen on localhost only).
   await app.listen(config.PORT, '0.0.0.0');
 }
