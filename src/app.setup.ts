@@ -1,3 +1,4 @@
+import type { IncomingMessage } from 'node:http';
 import { INestApplication } from '@nestjs/common';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
@@ -8,6 +9,7 @@ import { AppConfig } from './config/app-config';
 import { HttpErrorFilter } from './common/errors/http-error.filter';
 import { createValidationPipe } from './common/errors/validation';
 import { registerBodyParsers } from './common/http/body-parsers';
+import { requestIdFor } from './common/request-context';
 
 /**
  * The HTTP adapter (Fastify, ADR 0039): body limit, no trust in proxy headers. Fastify never sends
@@ -21,6 +23,9 @@ export function createHttpAdapter(config: AppConfig): FastifyAdapter {
     // Long path parameters reach the route and its validation (a 400 naming the parameter), as
     // with Express; Fastify's default (100 characters) would refuse some legitimate subject ids.
     maxParamLength: 1024,
+    // Fastify's own ids (req-1, req-2…) would reach the logs and the audit trail through middie's
+    // copy on the raw request: ours instead (the caller's X-Request-Id when well-formed, else a UUID).
+    genReqId: (req: IncomingMessage) => requestIdFor(req),
     // Errors Fastify's router raises before any route (undecodable URL, over-long parameter):
     // the one error shape too.
     frameworkErrors: (error: FastifyError, _request: FastifyRequest, reply: FastifyReply) => {
