@@ -1,7 +1,9 @@
 import type { Config } from 'jest';
 
-// Two projects: fast unit specs beside the code, and end-to-end suites that boot the
-// whole app against the real PostgreSQL / Redis (each suite owns its own database).
+// Three tiers: fast unit specs beside the code; integration suites that run one module's
+// services against a real PostgreSQL database without booting the app (test/integration);
+// end-to-end suites that boot the whole app against the real PostgreSQL / Redis. Each
+// integration or e2e suite owns its own database.
 const tsJest: Config['transform'] = {
   '^.+\\.ts$': ['ts-jest', { tsconfig: 'tsconfig.json' }],
 };
@@ -9,6 +11,10 @@ const tsJest: Config['transform'] = {
 const config: Config = {
   maxWorkers: 2,
   testTimeout: 60_000,
+  transform: tsJest,
+  // Redis hygiene: one key prefix per run, deleted suite by suite, checked at the end.
+  globalSetup: '<rootDir>/test/setup/global-setup.ts',
+  globalTeardown: '<rootDir>/test/setup/global-teardown.ts',
   projects: [
     {
       displayName: 'unit',
@@ -19,10 +25,20 @@ const config: Config = {
       transform: tsJest,
     },
     {
+      displayName: 'integration',
+      rootDir: '.',
+      testEnvironment: 'node',
+      moduleFileExtensions: ['ts', 'js', 'json'],
+      setupFilesAfterEnv: ['<rootDir>/test/setup/redis-cleanup.ts'],
+      testMatch: ['<rootDir>/test/integration/**/*.int-spec.ts'],
+      transform: tsJest,
+    },
+    {
       displayName: 'e2e',
       rootDir: '.',
       testEnvironment: 'node',
       moduleFileExtensions: ['ts', 'js', 'json'],
+      setupFilesAfterEnv: ['<rootDir>/test/setup/redis-cleanup.ts'],
       testMatch: ['<rootDir>/test/e2e/**/*.e2e-spec.ts'],
       transform: tsJest,
       slowTestThreshold: 30,

@@ -27,6 +27,7 @@ import type { AuditEventInput, AuditEventRecord } from '../src/modules/audit/aud
 import { chainHash } from '../src/modules/audit/audit-hash';
 import { AuditIntegrityService } from '../src/modules/audit/audit-integrity.service';
 import { AuditService, INSERT_AUDIT_EVENTS_SQL, insertParameters } from '../src/modules/audit/audit.service';
+import { AuditRepository } from '../src/modules/audit/audit.repository';
 import type { Actor } from '../src/policies/principal';
 
 const ADMIN_URL = process.env.BENCH_PG_ADMIN_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
@@ -82,8 +83,8 @@ async function main(): Promise<void> {
   try {
     await dataSource.initialize();
     await dataSource.runMigrations();
-    const audit = new AuditService(config, dataSource);
-    const integrity = new AuditIntegrityService(config, dataSource);
+    const audit = new AuditService(config, dataSource, new AuditRepository(dataSource));
+    const integrity = new AuditIntegrityService(config, dataSource, new AuditRepository(dataSource));
     log(
       `PostgreSQL ${await serverVersion(dataSource)}; ${CONCURRENCY} concurrent callers; pool ${config.DATABASE_POOL_SIZE}`,
     );

@@ -12,6 +12,7 @@
 // is declared partial: --to-seq N (a range export meant to end at seq N: checkpoints beyond N are
 // not checked, the export must reach N) or --allow-newer-checkpoints (checkpoints fetched after the
 // export: those beyond it are only reported, and a cut tail is then caught only by signing times).
+// A file the service exported from a cut trail is named …-truncated-below-seq-N.ndjson: BROKEN too.
 // Exit code: 0 verified, 1 broken (the first bad seq is printed), 2 usage or unreadable input.
 import { createHash, createPublicKey, verify } from 'node:crypto';
 import { createReadStream, readFileSync } from 'node:fs';
@@ -167,6 +168,17 @@ if (toSeq !== undefined && last.seq < toSeq) {
     last.seq + 1,
     `truncated: the export ends before --to-seq ${toSeq}`,
     `events up to seq ${toSeq}`,
+    `last event seq ${last.seq}`,
+  );
+}
+// The service names a file it exported from a trail cut below a signed checkpoint (it then serves
+// what remains, unrecorded): `…-truncated-below-seq-N.ndjson`. That is a cut even without the checkpoints.
+const cutMark = /-truncated-below-seq-(\d+)\.ndjson$/.exec(exportPath);
+if (cutMark && toSeq === undefined && Number(cutMark[1]) > last.seq) {
+  broken(
+    last.seq + 1,
+    `truncated: exported from a trail cut below a signed checkpoint at seq ${cutMark[1]} (see the file name)`,
+    `events up to seq ${cutMark[1]}`,
     `last event seq ${last.seq}`,
   );
 }

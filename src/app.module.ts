@@ -55,14 +55,18 @@ export class AppModule implements NestModule {
             },
             // Answered access checks are the hot path (thousands a second) and each is already in
             // the audit trail with its request id: their access line is debug. Failures stay loud.
+            // A 503 is a refusal during an outage: HttpErrorFilter summarises them (first one with its
+            // stack, then counts), so one line per refused request would only rebuild the flood.
             customLogLevel: (req, res, err) =>
-              err || res.statusCode >= 500
-                ? 'error'
-                : res.statusCode >= 400
-                  ? 'warn'
-                  : (req.url ?? '').startsWith('/access/check')
-                    ? 'debug'
-                    : 'info',
+              res.statusCode === 503
+                ? 'silent'
+                : err || res.statusCode >= 500
+                  ? 'error'
+                  : res.statusCode >= 400
+                    ? 'warn'
+                    : (req.url ?? '').startsWith('/access/check')
+                      ? 'debug'
+                      : 'info',
             autoLogging: { ignore: (req) => (req.url ?? '').startsWith('/health') },
           },
         }),

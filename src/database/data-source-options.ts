@@ -21,6 +21,12 @@ export function buildDataSourceOptions(config: AppConfig): DataSourceOptions {
     synchronize: false,
     logging: ['error' as const, 'warn' as const, 'migration' as const],
     logger: new TypeOrmLogger(),
+    // The migrations give every uuid key DEFAULT gen_random_uuid() (core since PostgreSQL 13), so
+    // TypeORM's CREATE EXTENSION "uuid-ossp" at connect is useless: it only warned where it cannot
+    // run (PGlite, a role without the right). pgcrypto names gen_random_uuid() for
+    // migration:generate.
+    installExtensions: false,
+    uuidExtension: 'pgcrypto' as const,
   };
   if (config.embeddedDatabase) {
     return {

@@ -1,11 +1,13 @@
-import { InjectQueue, Processor, WorkerHost } from '@nestjs/bullmq';
+import { InjectQueue, OnWorkerEvent, Processor, WorkerHost } from '@nestjs/bullmq';
 import { Injectable } from '@nestjs/common';
 import type { Job, Queue } from 'bullmq';
+import { BullMqErrorReporter } from './bullmq-error-reporter';
+import { JOBS_QUEUE } from './jobs-queue';
 import { JobDispatcher } from './job-dispatcher';
 import { JobHandlerRegistry } from './job-handler-registry';
 import type { JobOptions, JobSchedule } from './job.types';
 
-export const JOBS_QUEUE = 'finalite-jobs';
+export { JOBS_QUEUE };
 
 /** How long a dispatch may wait for Redis before the caller falls back on its durable state. */
 const DISPATCH_TIMEOUT_MS = 3_000;
@@ -62,8 +64,17 @@ export class BullMqJobDispatcher extends JobDispatcher {
 /** Consumes the queue in this process (the API when JOBS_INLINE_WORKER, and src/worker.ts). */
 @Processor(JOBS_QUEUE, { concurrency: 4 })
 export class JobsProcessor extends WorkerHost {
-  constructor(private readonly registry: JobHandlerRegistry) {
+  constructor(
+    private readonly registry: JobHandlerRegistry,
+    private readonly errors: BullMqErrorReporter,
+  ) {
     super();
+  }
+
+  /** Without a listener BullMQ prints worker errors (Redis gone) raw on stderr. */
+  @OnWorkerEvent('error')
+  onError(err: Error): void {
+    this.errors.report(err);
   }
 
   async process(job: Job<Record<string, unknown>>): Promise<void> {

@@ -6,6 +6,8 @@ import type { JobOptions, JobSchedule } from './job.types';
 
 /** setTimeout cannot wait longer than 2^31-1 ms; longer waits are re-armed. */
 const MAX_TIMER_MS = 2_147_483_647;
+/** How long a shutdown waits for running jobs. */
+const SHUTDOWN_WAIT_MS = 15_000;
 
 /**
  * Runs jobs in this process when no Redis is configured (embedded/single-instance mode).
@@ -82,7 +84,16 @@ export class InProcessJobDispatcher extends JobDispatcher implements BeforeAppli
     for (const timer of this.timers) clearTimeout(timer);
     for (const id of [...this.schedules.keys()]) this.clearSchedule(id);
     // Handlers watch for shutdown and stop between units of work; their state is durable.
-    await Promise.race([Promise.allSettled([...this.active]), new Promise((r) => setTimeout(r, 15_000))]);
+    let deadline: NodeJS.Timeout | undefined;
+    try {
+      await Promise.race([
+        Promise.allSettled([...this.active]),
+        new Promise((r) => (deadline = setTimeout(r, SHUTDOWN_WAIT_MS))),
+      ]);
+    } finally {
+      // Left armed, the deadline kept a stopped process (or test worker) alive for 15 s.
+      clearTimeout(deadline);
+    }
   }
 
   private later(ms: number, work: () => void): void {

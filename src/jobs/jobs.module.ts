@@ -2,6 +2,7 @@ import { BullModule } from '@nestjs/bullmq';
 import { DynamicModule, Global, Module, Provider } from '@nestjs/common';
 import type { RedisOptions } from 'ioredis';
 import { AppConfig } from '../config/app-config';
+import { BullMqErrorReporter } from './bullmq-error-reporter';
 import { BullMqJobDispatcher, JOBS_QUEUE, JobsProcessor } from './bullmq-job-dispatcher';
 import { InProcessJobDispatcher } from './in-process-job-dispatcher';
 import { JobDispatcher } from './job-dispatcher';
@@ -28,6 +29,7 @@ export class JobsModule {
     }
     const providers: Provider[] = [
       JobHandlerRegistry,
+      BullMqErrorReporter,
       BullMqJobDispatcher,
       { provide: JobDispatcher, useExisting: BullMqJobDispatcher },
     ];

@@ -249,6 +249,7 @@ describe('Access check (PostgreSQL)', () => {
   describe('explain', () => {
     it('gives a DPO the rule trail, evaluated as an application, without recording a decision', async () => {
       const before = await countDecisions();
+      const explainedBefore = await countEvents('access.explained');
       const res = await dpo()
         .post('/access/explain')
         .send({
@@ -259,7 +260,10 @@ describe('Access check (PostgreSQL)', () => {
           applicationId: t.principalIds[Role.Application],
         })
         .expect(200);
-      expect(res.body).toMatchObject({ decision: 'deny', recorded: false });
+      // Audited as access.explained (so the answer says so), never as an application decision.
+      expect(res.body).toMatchObject({ decision: 'deny', recordedAs: 'access.explained' });
+      expect(res.body).not.toHaveProperty('recorded');
+      expect(await countEvents('access.explained')).toBe(explainedBefore + 1);
       const trail = res.body.fields[0].trail as { rule: string; outcome: string }[];
       expect(trail.map((s) => s.outcome)).toEqual([
         'pass',
@@ -426,6 +430,13 @@ describe('Access check (PostgreSQL)', () => {
       proxy.restore();
     });
   });
+
+  async function countEvents(type: string): Promise<number> {
+    const rows = await db.query<{ n: string }>(`SELECT count(*) AS n FROM audit_event WHERE type = $1`, [
+      type,
+    ]);
+    return Number(rows.rows[0].n);
+  }
 
   async function countDecisions(): Promise<number> {
     const rows = await db.query<{ n: string }>(

@@ -8,6 +8,7 @@ import { DataSource } from 'typeorm';
 import { loadAppConfig } from '../../src/config/app-config';
 import { buildDataSourceOptions } from '../../src/database/data-source-options';
 import { AuditService } from '../../src/modules/audit/audit.service';
+import { AuditRepository } from '../../src/modules/audit/audit.repository';
 import { SYSTEM_ACTOR } from '../../src/policies/principal';
 
 async function main(): Promise<void> {
@@ -18,7 +19,7 @@ async function main(): Promise<void> {
   });
   const dataSource = new DataSource({ ...buildDataSourceOptions(config), entities: [], migrations: [] });
   await dataSource.initialize();
-  const audit = new AuditService(config, dataSource);
+  const audit = new AuditService(config, dataSource, new AuditRepository(dataSource));
   process.stdout.write('ready\n');
   let counter = 0;
   const workers = Number(process.env.CRASH_WORKERS ?? 32);

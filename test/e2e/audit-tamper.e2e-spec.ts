@@ -90,6 +90,11 @@ describe('Audit trail tamper evidence (PostgreSQL)', () => {
          SELECT * FROM jsonb_populate_recordset(NULL::audit_checkpoint, $1::jsonb)`,
         [JSON.stringify(checkpointSnapshot)],
       );
+      // A case that inserted a checkpoint advanced the id sequence: rewind it too, or the ids it
+      // issued beyond the restored rows would read as removed checkpoints (checkpoints_missing).
+      await c.query(
+        `SELECT setval(pg_get_serial_sequence('audit_checkpoint', 'id'), max(id)) FROM audit_checkpoint`,
+      );
     });
     expect(await verify()).toMatchObject({ ok: true, checkpoints: { checked: 2 } });
   });
@@ -208,8 +213,9 @@ describe('Audit trail tamper evidence (PostgreSQL)', () => {
     await asAttacker((c) => c.query(`DELETE FROM audit_event WHERE seq >= $1`, [cutFrom]));
     expect((await verify()).firstBreak).toMatchObject({ seq: cutFrom, reason: 'truncated_tail' });
     // Nothing is chained onto the cut head while a checkpoint proves events are missing: what needs
-    // a record fails closed, and the sealed sequence numbers are not reused.
-    const refused = await t.as(Role.Dpo).post('/purposes').send(purposeInput()).expect(503);
+    // a record fails closed, and the sealed sequence numbers are not reused. A 500, not a 503:
+    // retrying cannot help until an operator acts (ADR 0039).
+    const refused = await t.as(Role.Dpo).post('/purposes').send(purposeInput()).expect(500);
     expect(refused.body.error).toBe('AUDIT_TRAIL_TRUNCATED');
     const tail = await db.query<{ max: number }>(`SELECT max(seq)::int AS max FROM audit_event`);
     expect(tail.rows[0].max).toBe(cutFrom - 1);
@@ -218,8 +224,9 @@ describe('Audit trail tamper evidence (PostgreSQL)', () => {
     const held = await t.as(Role.Auditor).get('/audit/checkpoints').expect(200);
     const key = await t.as(Role.Auditor).get('/audit/public-key').expect(200);
     await asAttacker((c) => c.query(`DELETE FROM audit_checkpoint`));
-    expect((await verify()).ok).toBe(true);
-    // ...but an export checked against the checkpoints an auditor kept is not.
+    // ...except that the id sequence still shows checkpoints were issued (checkpoints_missing)...
+    expect((await verify()).firstBreak).toMatchObject({ seq: 1, reason: 'checkpoints_missing' });
+    // ...and an export checked against the checkpoints an auditor kept is not consistent either.
     const exported = await t.as(Role.Auditor).get('/audit/export').buffer(true).expect(200);
     writeFileSync(join(work, 'export.ndjson'), exported.text);
     writeFileSync(join(work, 'checkpoints.json'), JSON.stringify(held.body));

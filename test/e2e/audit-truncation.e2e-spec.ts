@@ -41,7 +41,7 @@ describe('Audit appends after a truncated tail (PostgreSQL)', () => {
     await expect(
       audit.append({ type: 'test.after', actor: SYSTEM_ACTOR, payload: {} }),
     ).rejects.toMatchObject({
-      code: 'AUDIT_TRAIL_UNAVAILABLE',
+      code: 'AUDIT_TRAIL_TRUNCATED',
     });
     const [tail] = await queryRows<{ max: number }>(
       t.databaseUrl!,

@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { testRedisPrefix } from '../utils/redis-keys';
 import { connectTo, TEST_REDIS_URL } from '../utils/test-database';
 import { startTestApp, TEST_SECRETS, TestApp } from '../utils/test-app';
 
@@ -123,7 +123,7 @@ describe('First start, rate limits and HTTP hardening', () => {
   it('shares the per-key limit across instances through Redis', async () => {
     const env = {
       REDIS_URL: TEST_REDIS_URL,
-      REDIS_PREFIX: `fintest:${randomBytes(4).toString('hex')}`,
+      REDIS_PREFIX: testRedisPrefix(),
       RATE_LIMIT_PER_MINUTE: '4',
     };
     const a = await startTestApp({ provision: false, env });

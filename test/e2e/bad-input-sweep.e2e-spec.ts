@@ -1,11 +1,7 @@
-import { randomUUID } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import request from 'supertest';
 import { Client } from 'pg';
-import { AbilityFactory } from '../../src/policies/ability.factory';
-import { Action } from '../../src/policies/action.enum';
-import { POLICY_RULES } from '../../src/policies/policy-rules';
-import { Role } from '../../src/policies/role.enum';
+import { callersOf, Caller, UNKNOWN_UUID, UNKNOWN_SLUG, WellFormedPaths } from '../utils/route-callers';
 import {
   dtoProperties,
   discoverAppRoutes,
@@ -13,7 +9,6 @@ import {
   DiscoveredRoute,
   fillPath,
   isWrite,
-  paramPipesAccept,
   routeName,
   takesBody,
 } from '../utils/route-discovery';
@@ -39,7 +34,6 @@ import { connectTo } from '../utils/test-database';
  */
 
 type Expectation = 'reject' | '413' | 'no-5xx';
-type Caller = Role | 'public';
 
 interface SweepCase {
   route: DiscoveredRoute;
@@ -60,62 +54,8 @@ interface Failure {
 }
 
 const ROUTES = discoverSourceRoutes();
-const ROLE_PREFERENCE = [Role.Dpo, Role.Admin, Role.Auditor, Role.Application];
-const UNKNOWN_UUID = randomUUID();
-const UNKNOWN_SLUG = 'no.such.thing';
-
-/**
- * A well-formed but unknown value for each path parameter of each route: the first candidate the
- * parameter's own pipes accept (a system code has no dots, a dataset name one, a field key two or
- * three, a sequence number is numeric), so that body and query probes get past the path checks.
- * Resolved in beforeAll; requests build their URLs when they run.
- */
-const CANDIDATES = [UNKNOWN_SLUG, 'nosuch.thing', 'nosuchthing', UNKNOWN_UUID, '987654321'];
-const WELL_FORMED = new Map<string, string>();
-const wellFormedFor =
-  (route: DiscoveredRoute) =>
-  (param: string): string =>
-    WELL_FORMED.get(`${route.handler} ${param}`) ?? (/id$/i.test(param) ? UNKNOWN_UUID : UNKNOWN_SLUG);
-
-async function resolveWellFormed(routes: DiscoveredRoute[]): Promise<void> {
-  for (const route of routes) {
-    for (const param of route.pathParams) {
-      const ordered = /id$/i.test(param) ? [UNKNOWN_UUID, ...CANDIDATES] : CANDIDATES;
-      for (const candidate of ordered) {
-        if (await paramPipesAccept(route, param, candidate)) {
-          WELL_FORMED.set(`${route.handler} ${param}`, candidate);
-          break;
-        }
-      }
-    }
-  }
-}
-
-/**
- * Who to send a route's requests as: public routes without a key; otherwise the role(s) the rule
- * table lets through the policies guard (AbilityFactory, exactly as the guard builds it). A role
- * with an unconditional rule is preferred (one caller); when every passing rule is record-level
- * (e.g. access decisions), each passing role is a caller, since services apply the conditions.
- */
-function callersOf(route: DiscoveredRoute): Caller[] {
-  if (route.isPublic) return ['public'];
-  const policy = route.policy;
-  if (!policy) return [];
-  const passing = ROLE_PREFERENCE.filter((role) =>
-    new AbilityFactory()
-      .createFor({ id: 'sweep', roles: [role], purposeCodes: [] })
-      .can(policy.action, policy.subject),
-  );
-  const unconditional = passing.filter((role) =>
-    POLICY_RULES[role].some(
-      (rule) =>
-        (rule.action === policy.action || rule.action === Action.Manage) &&
-        (rule.subject === policy.subject || rule.subject === 'all') &&
-        !rule.conditions,
-    ),
-  );
-  return unconditional.length > 0 ? [unconditional[0]] : passing;
-}
+const WELL_FORMED = new WellFormedPaths();
+const wellFormedFor = (route: DiscoveredRoute) => WELL_FORMED.for(route);
 
 function call(agent: request.Agent, route: DiscoveredRoute, url: string): request.Test {
   return (agent as unknown as Record<string, (url: string) => request.Test>)[route.method].call(agent, url);
@@ -405,7 +345,7 @@ describe('Bad-input sweep (every route × hostile requests)', () => {
 
   beforeAll(async () => {
     t = await startTestApp();
-    await resolveWellFormed(ROUTES);
+    await WELL_FORMED.resolve(ROUTES);
     db = await connectTo(t.databaseUrl!);
     const { rows } = await db.query<{ name: string }>(
       `SELECT table_name AS name FROM information_schema.tables
@@ -438,7 +378,7 @@ describe('Bad-input sweep (every route × hostile requests)', () => {
 
   it('finds a well-formed value for every path parameter (else its pipe masks the other probes)', () => {
     const missing = ROUTES.flatMap((r) =>
-      r.pathParams.filter((p) => !WELL_FORMED.has(`${r.handler} ${p}`)).map((p) => `${routeName(r)} :${p}`),
+      r.pathParams.filter((p) => !WELL_FORMED.has(r, p)).map((p) => `${routeName(r)} :${p}`),
     );
     expect(missing).toEqual([]);
   });

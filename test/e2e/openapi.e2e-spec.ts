@@ -68,7 +68,7 @@ describe('OpenAPI description', () => {
   let publicOperations: Set<string>;
 
   beforeAll(async () => {
-    t = await startTestApp({ database: 'pglite', provision: false });
+    t = await startTestApp({ provision: false });
     doc = (await t.http().get('/docs-json').expect(200)).body as OpenApiDocument;
     publicOperations = new Set(
       discoverAppRoutes(t.app)

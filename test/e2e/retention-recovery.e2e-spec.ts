@@ -1,8 +1,8 @@
 import type { ChildProcess } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
 import { rmSync } from 'node:fs';
 import { Role } from '../../src/policies/role.enum';
 import { createCrm, Crm, registerCrm, waitForRun } from '../utils/crm-fixture';
+import { testRedisPrefix } from '../utils/redis-keys';
 import { connectTo, TEST_REDIS_URL, withAdmin } from '../utils/test-database';
 import { startTestApp, TEST_SECRETS, TestApp } from '../utils/test-app';
 import { killHard, startWorkerProcess } from '../utils/worker-process';
@@ -39,7 +39,7 @@ describe('Retention runs survive a killed worker and a lost Redis (PostgreSQL is
     let t: TestApp;
     let crm: Crm;
     const workers: ChildProcess[] = [];
-    const prefix = `fintest:${randomBytes(4).toString('hex')}`;
+    const prefix = testRedisPrefix();
 
     beforeAll(async () => {
       // The API only queues (BullMQ); separate worker processes execute, as in production.
@@ -176,7 +176,7 @@ describe('Retention runs survive a killed worker and a lost Redis (PostgreSQL is
     });
 
     it('keeps the run queued in PostgreSQL and completes it once Redis answers', async () => {
-      const prefix = `fintest:${randomBytes(4).toString('hex')}`;
+      const prefix = testRedisPrefix();
       const first = await startTestApp({
         env: { REDIS_URL: 'redis://127.0.0.1:1', REDIS_PREFIX: prefix, RETENTION_SCHEDULER: 'off' },
       });

@@ -8,7 +8,9 @@ import request from 'supertest';
 import { AppModule } from '../../src/app.module';
 import { configureApp, createHttpAdapter } from '../../src/app.setup';
 import { AppConfig, loadAppConfig } from '../../src/config/app-config';
+import { BootstrapAdminService } from '../../src/modules/auth/bootstrap-admin.service';
 import { Role } from '../../src/policies/role.enum';
+import { testRedisPrefix, trackRedisPrefix } from './redis-keys';
 import { createTestDatabase, TestDatabase } from './test-database';
 
 export interface TestAppOptions {
@@ -76,12 +78,13 @@ export async function startTestApp(options: TestAppOptions = {}): Promise<TestAp
     ...TEST_SECRETS,
     DATA_DIR: dataDir,
     LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
-    REDIS_PREFIX: `fintest:${randomBytes(4).toString('hex')}`,
+    REDIS_PREFIX: testRedisPrefix(),
     // The matrix and sweep suites send thousands of bad keys from 127.0.0.1 on purpose.
     AUTH_FAILURES_PER_MINUTE: '1000000',
     ...(databaseUrl ? { DATABASE_URL: databaseUrl } : {}),
     ...options.env,
   });
+  if (config.REDIS_URL) trackRedisPrefix(config.REDIS_PREFIX);
 
   const moduleRef = await Test.createTestingModule({ imports: [AppModule.forRoot(config)] }).compile();
   const app = moduleRef.createNestApplication<NestFastifyApplication>(createHttpAdapter(config), {
@@ -91,6 +94,8 @@ export async function startTestApp(options: TestAppOptions = {}): Promise<TestAp
   configureApp(app, config);
   await app.init();
   await app.getHttpAdapter().getInstance().ready();
+  // As main.ts does once the port is bound (tests serve through supertest, without a port).
+  await app.get(BootstrapAdminService).ensureAdmin();
 
   const server = app.getHttpServer();
   const withKey = (key: string) => request.agent(server).set('Authorization', `Bearer ${key}`);

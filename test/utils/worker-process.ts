@@ -38,3 +38,34 @@ export async function killHard(child: ChildProcess): Promise<void> {
   child.kill('SIGKILL');
   await exited;
 }
+
+export interface FinishedProcess {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+/**
+ * Runs a TypeScript entry point (src/main.ts, src/cli/…) to completion in a child process, as
+ * production runs its compiled twin (ts-node, transpile only), with exactly `env` (plus PATH).
+ */
+export async function runTsProcess(entry: string, env: Record<string, string>): Promise<FinishedProcess> {
+  const child = fork(join(__dirname, '..', '..', entry), [], {
+    execArgv: ['-r', 'ts-node/register/transpile-only'],
+    env: {
+      PATH: process.env.PATH ?? '',
+      TS_NODE_PROJECT: join(__dirname, '..', '..', 'tsconfig.json'),
+      ...env,
+    },
+    stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
+  });
+  const out: Buffer[] = [];
+  const err: Buffer[] = [];
+  child.stdout?.on('data', (c: Buffer) => out.push(c));
+  child.stderr?.on('data', (c: Buffer) => err.push(c));
+  const code = await new Promise<number | null>((resolve, reject) => {
+    child.once('error', reject);
+    child.once('close', (exitCode) => resolve(exitCode));
+  });
+  return { code, stdout: Buffer.concat(out).toString('utf8'), stderr: Buffer.concat(err).toString('utf8') };
+}

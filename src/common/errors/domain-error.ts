@@ -13,6 +13,9 @@ export enum ErrorKind {
   Unprocessable = 'unprocessable', // 422: well-formed but breaks a business rule
   RateLimited = 'rate_limited', // 429
   Unavailable = 'unavailable', // 503: a dependency (database, audit trail) is down
+  // 500: the service's own evidence is damaged (e.g. the audit trail was cut below a signed
+  // checkpoint); not the caller's fault, and retrying will not help until an operator acts.
+  IntegrityFailure = 'integrity_failure',
 }
 
 /** Base of every typed error thrown below controllers. `code` is stable and documented. */

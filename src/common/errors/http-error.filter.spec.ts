@@ -1,4 +1,4 @@
-import { HttpException, NotFoundException } from '@nestjs/common';
+import { ArgumentsHost, HttpException, Logger, NotFoundException } from '@nestjs/common';
 import type { AppConfig } from '../../config/app-config';
 import { QueryFailedError } from 'typeorm';
 import { domainError, ErrorKind } from './domain-error';
@@ -55,5 +55,26 @@ describe('HttpErrorFilter.toBody', () => {
     expect(filter.toBody(queryFailed({ code: '23502', column: 'name' })).message).toBe(
       'A required value is missing: name',
     );
+  });
+});
+
+describe('HttpErrorFilter.catch during an outage', () => {
+  it('logs the first refused request with its error and counts the others, instead of one stack each', () => {
+    const filter = new HttpErrorFilter();
+    const error = jest.spyOn(Logger.prototype, 'error').mockImplementation(() => undefined);
+    const json = jest.fn();
+    const reply = { type: () => ({ send: json }) };
+    const response = { raw: { headersSent: false, removeHeader: jest.fn() }, status: jest.fn(() => reply) };
+    const host = { switchToHttp: () => ({ getResponse: () => response }) } as unknown as ArgumentsHost;
+    try {
+      for (let i = 0; i < 500; i += 1) filter.catch(queryFailed({ code: 'ECONNREFUSED' }), host);
+      expect(json).toHaveBeenCalledTimes(500);
+      expect(response.status).toHaveBeenLastCalledWith(503);
+      expect(error).toHaveBeenCalledTimes(1);
+      expect(error.mock.calls[0][0]).toMatchObject({ code: 'DATABASE_UNAVAILABLE', err: expect.any(Error) });
+    } finally {
+      filter.onModuleDestroy();
+      error.mockRestore();
+    }
   });
 });

@@ -5,12 +5,14 @@ import {
   HttpException,
   HttpStatus,
   Logger,
+  OnModuleDestroy,
   Optional,
 } from '@nestjs/common';
 import { AppConfig } from '../../config/app-config';
 import type { ServerResponse } from 'node:http';
 import type { FastifyReply } from 'fastify';
 import { QueryFailedError } from 'typeorm';
+import { RepeatedFailureSummariser } from '../logging/repeated-failure-summariser';
 import { DomainError, ErrorKind } from './domain-error';
 import type { ErrorBodyDto } from './error-body.dto';
 
@@ -25,6 +27,7 @@ const STATUS_BY_KIND: Record<ErrorKind, number> = {
   [ErrorKind.Unprocessable]: 422,
   [ErrorKind.RateLimited]: 429,
   [ErrorKind.Unavailable]: 503,
+  [ErrorKind.IntegrityFailure]: 500,
 };
 
 const CODE_BY_STATUS: Record<number, string> = {
@@ -68,9 +71,11 @@ const UNAVAILABLE_ERRNOS = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', '
  * a 503; anything else is a 500 whose details stay in the log, never in the response.
  */
 @Catch()
-export class HttpErrorFilter implements ExceptionFilter {
+export class HttpErrorFilter implements ExceptionFilter, OnModuleDestroy {
   private readonly logger = new Logger(HttpErrorFilter.name);
   private readonly bodyLimitHint?: number;
+  /** 503s come in floods while a dependency is down: summarised, not logged one by one. */
+  private readonly refusals = new RepeatedFailureSummariser(this.logger);
 
   constructor(@Optional() config?: AppConfig) {
     this.bodyLimitHint = config?.BODY_LIMIT_BYTES;
@@ -79,7 +84,9 @@ export class HttpErrorFilter implements ExceptionFilter {
   catch(exception: unknown, host: ArgumentsHost): void {
     const response = host.switchToHttp().getResponse<FastifyReply | ServerResponse>();
     const body = this.toBody(exception);
-    if (body.statusCode >= 500) {
+    if (body.statusCode === 503) {
+      this.refusals.record(body.error, exception);
+    } else if (body.statusCode >= 500) {
       this.logger.error({ err: exception, code: body.error }, body.message);
     }
     // A Fastify reply from routes and Fastify's error handler; the raw response from middleware.
@@ -98,6 +105,10 @@ export class HttpErrorFilter implements ExceptionFilter {
       raw.setHeader('content-type', 'application/json; charset=utf-8');
       raw.end(JSON.stringify(body));
     }
+  }
+
+  onModuleDestroy(): void {
+    this.refusals.stop();
   }
 
   toBody(exception: unknown): ErrorBodyDto {

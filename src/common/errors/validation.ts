@@ -1,4 +1,5 @@
 import { ArgumentMetadata, BadRequestException, ValidationError, ValidationPipe } from '@nestjs/common';
+import { findPrototypeKey, prototypeKeyMessage } from '../http/prototype-keys';
 
 /** Properties whose rejected values are not echoed back in error details. */
 const SECRET_PROPERTY = /(secret|password|connectionstring|token|apikey|^key$|credential)/i;
@@ -15,18 +16,40 @@ export function flattenValidationErrors(errors: ValidationError[], parent = ''):
   for (const e of errors) {
     const path = parent ? `${parent}.${e.property}` : e.property;
     if (e.constraints) {
+      const constraints = honestConstraints(e.constraints);
       // Never echo what a write-only secret was set to (connection strings, webhook secrets…).
       const raw: unknown = SECRET_PROPERTY.test(e.property) ? '[redacted]' : e.value;
       const value = typeof raw === 'string' && raw.length > 200 ? `${raw.slice(0, 200)}…` : raw;
       out.push({
         property: path,
         ...(value !== undefined && typeof value !== 'object' ? { value } : {}),
-        constraints: Object.values(e.constraints),
+        constraints: Object.values(constraints),
       });
     }
     if (e.children?.length) out.push(...flattenValidationErrors(e.children, path));
   }
   return out;
+}
+
+/** Size rules of a list, meaningless (and misleading) when the value is not a list at all. */
+const ARRAY_SIZE_RULES = ['arrayMaxSize', 'arrayMinSize', 'arrayNotEmpty', 'arrayUnique'];
+
+/**
+ * The constraints worth reporting: when a value is not an array, "must contain no more than N
+ * elements" is not what is wrong with it (a missing list used to be reported that way).
+ */
+function honestConstraints(constraints: Record<string, string>): Record<string, string> {
+  if (!('isArray' in constraints)) return constraints;
+  return Object.fromEntries(Object.entries(constraints).filter(([rule]) => !ARRAY_SIZE_RULES.includes(rule)));
+}
+
+/** A body holding a prototype key, refused like any other property the DTO does not declare. */
+export function prototypeKeyRefusal(path: string): BadRequestException {
+  return new BadRequestException({
+    code: 'VALIDATION_FAILED',
+    message: `Request validation failed: ${path}`,
+    details: [{ property: path, constraints: [prototypeKeyMessage(path)] }],
+  });
 }
 
 /**
@@ -65,6 +88,11 @@ export function isPlainJson(value: unknown, depth = 16): boolean {
 /** The global pipe, with the fast path for registered hot-path body classes. */
 class AppValidationPipe extends ValidationPipe {
   override async transform(value: unknown, metadata: ArgumentMetadata): Promise<unknown> {
+    // Every body, validated or raw (whitelisting could otherwise drop such a key silently).
+    if (metadata.type === 'body') {
+      const protoPath = findPrototypeKey(value);
+      if (protoPath !== undefined) throw prototypeKeyRefusal(protoPath);
+    }
     const type = metadata.type === 'body' ? metadata.metatype : undefined;
     const check = type ? plainlyValid.get(type as new () => unknown) : undefined;
     if (type && check?.(value)) {

@@ -2,6 +2,7 @@ import { Body, Controller, HttpCode, Post, UseInterceptors } from '@nestjs/commo
 import {
   ApiBearerAuth,
   ApiForbiddenResponse,
+  ApiInternalServerErrorResponse,
   ApiOkResponse,
   ApiOperation,
   ApiPayloadTooLargeResponse,
@@ -33,6 +34,12 @@ import {
 @ApiErrorResponses()
 @ApiTags('access')
 @ApiBearerAuth()
+@ApiInternalServerErrorResponse({
+  type: ErrorBodyDto,
+  description:
+    'AUDIT_TRAIL_TRUNCATED: the audit trail was cut below a signed checkpoint; no decision is given ' +
+    'until an operator restores it (retrying does not help)',
+})
 @ApiServiceUnavailableResponse({
   type: ErrorBodyDto,
   description: 'Policy or audit trail unreachable: no decision is given (fail closed)',

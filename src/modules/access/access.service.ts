@@ -84,8 +84,8 @@ export class AccessService {
   }
 
   /**
-   * The same evaluation for a DPO, with the rule trail behind each answer. Not an application
-   * decision (not recorded as one); evaluated as `applicationId` when given.
+   * The same evaluation for a DPO, with the rule trail behind each answer. Audited as
+   * `access.explained`, never as an application decision; evaluated as `applicationId` when given.
    */
   async explain(dto: AccessExplainDto, actor: Actor, ability: AppAbility): Promise<AccessExplanationDto> {
     if (
@@ -134,7 +134,7 @@ export class AccessService {
       evaluatedAt,
       policyRevision: evaluation.policyRevision,
       applicationId: dto.applicationId ?? null,
-      recorded: false,
+      recordedAs: 'access.explained',
     };
   }
 
@@ -290,11 +290,13 @@ function assertContextSize(dto: AccessCheckDto): void {
 }
 
 /**
- * Whatever went wrong below, the caller gets a 503, never a decision. Typed unavailability keeps
- * its own code; an unstorable input (e.g. a NUL in context) stays the caller's 400.
+ * Whatever went wrong below, the caller gets an error, never a decision: a 503 by default. Typed
+ * unavailability keeps its own code; a damaged trail keeps its own (AUDIT_TRAIL_TRUNCATED, 500:
+ * retrying will not help); an unstorable input (e.g. a NUL in context) stays the caller's 400.
  */
+const KINDS_KEPT = new Set([ErrorKind.Unavailable, ErrorKind.IntegrityFailure, ErrorKind.Invalid]);
+
 function unavailable(e: unknown, message: string): DomainError {
-  if (e instanceof DomainError && (e.kind === ErrorKind.Unavailable || e.kind === ErrorKind.Invalid))
-    return e;
+  if (e instanceof DomainError && KINDS_KEPT.has(e.kind)) return e;
   return new AccessCheckUnavailable(message);
 }

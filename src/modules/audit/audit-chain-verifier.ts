@@ -14,6 +14,11 @@ export enum ChainBreakReason {
   CheckpointSignatureInvalid = 'checkpoint_signature_invalid',
   /** A signed checkpoint covers events the table no longer holds (truncated tail). */
   TruncatedTail = 'truncated_tail',
+  /**
+   * Checkpoints that existed are gone (ids the sequence issued, or that an export cited): the
+   * history after the last surviving one may have been rewritten and cannot be trusted.
+   */
+  CheckpointsMissing = 'checkpoints_missing',
 }
 
 export interface ChainBreak {

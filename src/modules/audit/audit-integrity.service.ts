@@ -10,6 +10,9 @@ import { GENESIS_HASH } from './audit-event.types';
 import { AuditRangeInvalid } from './audit.errors';
 import { readBySeqWindows } from './audit-seq-windows';
 import { AuditSigner } from './audit-signer';
+import { checkpointsMissingBreak, describeBreak } from './audit-break-messages';
+import { LastSignedCheckpointFile } from './audit-signed-state';
+import { AuditRepository } from './audit.repository';
 
 /** A signed statement "the chain had this hash at this sequence at this time". */
 export interface AuditCheckpointRecord {
@@ -80,12 +83,14 @@ export const CHECKPOINT_EXPORT_BATCH = 1_000;
 export class AuditIntegrityService implements OnApplicationBootstrap, OnModuleDestroy {
   private readonly logger = new Logger(AuditIntegrityService.name);
   private readonly signer: AuditSigner;
+  private readonly lastSigned: LastSignedCheckpointFile;
   private timer: NodeJS.Timeout | undefined;
   private running: Promise<unknown> | undefined;
 
   constructor(
     private readonly config: AppConfig,
     @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly repository: AuditRepository,
   ) {
     if (config.AUDIT_SIGNING_KEY) {
       this.signer = AuditSigner.fromPrivateKey(config.AUDIT_SIGNING_KEY);
@@ -101,6 +106,7 @@ export class AuditIntegrityService implements OnApplicationBootstrap, OnModuleDe
       }
       this.signer = AuditSigner.fromPrivateKey(secret.value);
     }
+    this.lastSigned = new LastSignedCheckpointFile(config.DATA_DIR);
   }
 
   onApplicationBootstrap(): void {
@@ -141,12 +147,15 @@ export class AuditIntegrityService implements OnApplicationBootstrap, OnModuleDe
     }
     const content = { headSeq: head.seq, headHash: head.hash, signedAt: new Date().toISOString() };
     const signature = this.signer.sign(content);
-    const rows = await this.dataSource.query<{ id: string }[]>(
-      `INSERT INTO audit_checkpoint (head_seq, head_hash, signed_at, key_id, signature)
-       VALUES ($1, $2, $3, $4, $5) RETURNING id`,
-      [content.headSeq, content.headHash, content.signedAt, this.signer.keyId, signature],
-    );
-    return { id: Number(rows[0].id), ...content, keyId: this.signer.keyId, signature };
+    const record = { ...content, keyId: this.signer.keyId, signature };
+    const checkpoint = { id: await this.repository.insertCheckpoint(record), ...record };
+    try {
+      this.lastSigned.write(checkpoint);
+    } catch (err) {
+      // The row is the checkpoint; the copy is extra evidence. Say it is missing, do not fail.
+      this.logger.error({ err }, 'the last signed checkpoint could not be kept under DATA_DIR');
+    }
+    return checkpoint;
   }
 
   /** The most recent checkpoint signed with the current key (for the integrity certificate). */
@@ -321,6 +330,12 @@ export class AuditIntegrityService implements OnApplicationBootstrap, OnModuleDe
         });
       }
     }
+    // Checkpoints that existed are gone: whoever removed them could have rewritten, with valid
+    // hashes, everything after the last one that survives; nothing from there on is trusted.
+    const removed = await this.repository.checkpointRemovalEvidence(this.keptOutside());
+    if (removed && removed.sealedBefore + 1 <= toSeq) {
+      breaks.push(checkpointsMissingBreak(removed, fromSeq));
+    }
     const firstBreak = breaks.sort((a, b) => a.seq - b.seq)[0] ?? null;
     return {
       ok: firstBreak === null,
@@ -354,6 +369,13 @@ export class AuditIntegrityService implements OnApplicationBootstrap, OnModuleDe
     return new AuditChainVerifier(fromSeq, anchor[0].hash);
   }
 
+  /** The last checkpoint this instance signed, from DATA_DIR, if its signature is ours and holds. */
+  private keptOutside(): AuditCheckpointRecord | null {
+    const kept = this.lastSigned.read();
+    if (!kept || kept.keyId !== this.signer.keyId || !this.signer.verify(kept, kept.signature)) return null;
+    return kept;
+  }
+
   private async readHead(): Promise<{ seq: number; hash: string } | null> {
     const rows = await this.dataSource.query<{ seq: string; hash: string }[]>(
       'SELECT seq, hash FROM audit_event ORDER BY seq DESC LIMIT 1',
@@ -371,21 +393,4 @@ function toCheckpoint(row: CheckpointRow): AuditCheckpointRecord {
     keyId: row.key_id,
     signature: row.signature,
   };
-}
-
-function describeBreak(b: ChainBreak): string {
-  switch (b.reason) {
-    case ChainBreakReason.MissingEvent:
-      return `Event seq ${b.seq} is missing (deleted or never written)`;
-    case ChainBreakReason.PrevHashMismatch:
-      return `Event seq ${b.seq} does not link to the event before it (reordered or inserted rows)`;
-    case ChainBreakReason.HashMismatch:
-      return `Event seq ${b.seq} does not match its hash (its content was changed)`;
-    case ChainBreakReason.CheckpointMismatch:
-      return `The chain at seq ${b.seq} differs from what a signed checkpoint sealed (history rewritten)`;
-    case ChainBreakReason.CheckpointSignatureInvalid:
-      return `The checkpoint at seq ${b.seq} has an invalid signature (forged or altered checkpoint)`;
-    case ChainBreakReason.TruncatedTail:
-      return `Events from seq ${b.seq} are missing although a signed checkpoint covers them (truncated tail)`;
-  }
 }

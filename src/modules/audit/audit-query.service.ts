@@ -1,15 +1,15 @@
 import { Readable } from 'node:stream';
-import { Injectable } from '@nestjs/common';
+import { Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { stringify } from 'csv-stringify/sync';
 import { DataSource } from 'typeorm';
 import { DEFAULT_PAGE_SIZE, decodeCursor, encodeCursor } from '../../common/pagination/cursor';
 import type { Actor } from '../../policies/principal';
 import { AUDIT_EVENT_COLUMNS, AuditEventRow, toAuditEventRecord } from './audit-event.mapper';
-import type { AuditEventRecord } from './audit-event.types';
-import { AuditEventNotFound, AuditRangeInvalid } from './audit.errors';
+import type { AuditEventInput, AuditEventRecord } from './audit-event.types';
+import { AuditEventNotFound, AuditRangeInvalid, AuditTrailTruncated } from './audit.errors';
 import { AuditIntegrityService } from './audit-integrity.service';
-import { AuditService } from './audit.service';
+import { AuditService, AuditTrailCut } from './audit.service';
 import { readBySeqWindows } from './audit-seq-windows';
 import { canonicalJson } from './canonical-json';
 import {
@@ -28,8 +28,10 @@ export interface AuditExport {
   stream: Readable;
   contentType: string;
   filename: string;
-  /** The audit.exported event recorded before the first byte left. */
-  exportEvent: AuditEventRecord;
+  /** The audit.exported event recorded before the first byte left; null when the trail was cut. */
+  exportEvent: AuditEventRecord | null;
+  /** Set when the trail refuses appends (cut below a signed checkpoint): the export is unrecorded. */
+  truncation: AuditTrailCut | null;
 }
 
 const EXPORT_BATCH = 1_000;
@@ -54,6 +56,8 @@ export const AUDIT_CSV_COLUMNS = [
 /** Reading the trail: search with keyset pagination, one event, and streaming exports. */
 @Injectable()
 export class AuditQueryService {
+  private readonly logger = new Logger(AuditQueryService.name);
+
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
     private readonly audit: AuditService,
@@ -101,7 +105,7 @@ export class AuditQueryService {
     const baseParams: unknown[] = [];
     const conditions = this.conditions(query, baseParams);
     const { subjectId, format: _format, ...filters } = query;
-    const exportEvent = await this.audit.append({
+    const recorded = await this.recordUnlessCut({
       type: 'audit.exported',
       actor,
       target: { type: 'audit_trail', id: format },
@@ -114,7 +118,8 @@ export class AuditQueryService {
         },
       },
     });
-    const upToSeq = exportEvent.seq;
+    const exportEvent = recorded.event;
+    const upToSeq = recorded.event ? recorded.event.seq : recorded.cut.headSeq;
     // The last seq this export covers (named in the file: `--to-seq` of the verification script).
     const lastSeq = Math.min(query.toSeq ?? upToSeq, upToSeq);
     const dataSource = this.dataSource;
@@ -141,12 +146,12 @@ export class AuditQueryService {
           : records.map((r) => `${JSON.stringify(r)}\n`).join('');
       }
     }
-    const stamp = exportEvent.occurredAt.replace(/[:.]/g, '-');
     return {
       stream: Readable.from(lines()),
       contentType: format === AuditExportFormat.Csv ? 'text/csv; charset=utf-8' : 'application/x-ndjson',
-      filename: `audit-${stamp}-to-seq-${lastSeq}.${format}`,
+      filename: `audit-${stampOf(recorded)}-to-seq-${lastSeq}${cutSuffix(recorded)}.${format}`,
       exportEvent,
+      truncation: recorded.event ? null : recorded.cut,
     };
   }
 
@@ -157,7 +162,7 @@ export class AuditQueryService {
    */
   async exportCheckpoints(actor: Actor): Promise<AuditExport> {
     const upToId = await this.integrity.lastCheckpointId();
-    const exportEvent = await this.audit.append({
+    const recorded = await this.recordUnlessCut({
       type: 'audit.checkpoints_exported',
       actor,
       target: { type: 'audit_checkpoints', id: 'ndjson' },
@@ -169,13 +174,33 @@ export class AuditQueryService {
         yield checkpoints.map((c) => `${JSON.stringify(c)}\n`).join('');
       }
     }
-    const stamp = exportEvent.occurredAt.replace(/[:.]/g, '-');
     return {
       stream: Readable.from(lines()),
       contentType: 'application/x-ndjson',
-      filename: `audit-checkpoints-${stamp}-to-id-${upToId}.ndjson`,
-      exportEvent,
+      filename: `audit-checkpoints-${stampOf(recorded)}-to-id-${upToId}${cutSuffix(recorded)}.ndjson`,
+      exportEvent: recorded.event,
+      truncation: recorded.event ? null : recorded.cut,
     };
+  }
+
+  /**
+   * Records an export first, durably, as usual. On a trail cut below a signed checkpoint (which
+   * refuses every append) the export is exactly what an auditor needs, so it goes ahead unrecorded
+   * up to the head that remains: the file name says so, and the refusal is logged with who asked.
+   */
+  private async recordUnlessCut(input: AuditEventInput): Promise<RecordedExport> {
+    try {
+      const event = await this.audit.append(input);
+      return { event, cut: null, at: event.occurredAt };
+    } catch (error) {
+      if (!(error instanceof AuditTrailTruncated)) throw error;
+      const cut = error.details as AuditTrailCut;
+      this.logger.error(
+        { type: input.type, actorId: input.actor.id, ...cut },
+        'audit trail cut below a signed checkpoint: export served without its audit record',
+      );
+      return { event: null, cut, at: new Date().toISOString() };
+    }
   }
 
   /** Parameterised conditions for the shared filters (the subject id is hashed first). */
@@ -209,6 +234,19 @@ export class AuditQueryService {
     if (filter.toSeq !== undefined) add((p) => `seq <= ${p}`, filter.toSeq);
     return conditions;
   }
+}
+
+/** An export's own record, or (trail cut) none and the cut it was served from. */
+type RecordedExport =
+  { event: AuditEventRecord; cut: null; at: string } | { event: null; cut: AuditTrailCut; at: string };
+
+function stampOf(recorded: RecordedExport): string {
+  return recorded.at.replace(/[:.]/g, '-');
+}
+
+/** Marks a file taken from a cut trail: `-truncated-below-seq-N` (N: the seq a checkpoint sealed). */
+function cutSuffix(recorded: RecordedExport): string {
+  return recorded.cut ? `-truncated-below-seq-${recorded.cut.sealedSeq}` : '';
 }
 
 function whereClause(conditions: string[]): string {

@@ -9,5 +9,9 @@ export class AuditEventInvalid extends domainError('AUDIT_EVENT_INVALID', ErrorK
 export class AuditTrailUnavailable extends domainError('AUDIT_TRAIL_UNAVAILABLE', ErrorKind.Unavailable) {}
 /** Back-pressure: the in-process queue of events waiting for the writer is full. */
 export class AuditTrailOverloaded extends domainError('AUDIT_TRAIL_OVERLOADED', ErrorKind.Unavailable) {}
-/** Events covered by a signed checkpoint are missing: nothing more is appended (see insertChained). */
-export class AuditTrailTruncated extends domainError('AUDIT_TRAIL_TRUNCATED', ErrorKind.Unavailable) {}
+/**
+ * Events covered by a signed checkpoint are missing: nothing more is appended (see insertChained).
+ * A 500, not a 503: it is no passing outage and retrying will not help; an operator must act
+ * (docs/adr/0039).
+ */
+export class AuditTrailTruncated extends domainError('AUDIT_TRAIL_TRUNCATED', ErrorKind.IntegrityFailure) {}

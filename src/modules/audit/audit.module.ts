@@ -3,6 +3,7 @@ import { AuditController } from './audit.controller';
 import { AuditIntegrityService } from './audit-integrity.service';
 import { AuditQueryService } from './audit-query.service';
 import { AuditService } from './audit.service';
+import { AuditRepository } from './audit.repository';
 
 /**
  * Global: every module records its events through AuditService. AuditIntegrityService
@@ -11,7 +12,7 @@ import { AuditService } from './audit.service';
 @Global()
 @Module({
   controllers: [AuditController],
-  providers: [AuditService, AuditIntegrityService, AuditQueryService],
+  providers: [AuditRepository, AuditService, AuditIntegrityService, AuditQueryService],
   exports: [AuditService, AuditIntegrityService],
 })
 export class AuditModule {}

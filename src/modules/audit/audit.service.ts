@@ -8,9 +8,12 @@ import { currentRequestId } from '../../common/request-context';
 import { loadOrCreateSecret } from '../../common/secrets/local-secrets';
 import type { Actor } from '../../policies/principal';
 import { AuditBatchWriter } from './audit-batch-writer';
+import { AuditRepository, AuditTrailCut } from './audit.repository';
 import { AuditEventInput, AuditEventRecord, AuditTarget, GENESIS_HASH } from './audit-event.types';
 import { AuditEventInvalid, AuditTrailTruncated, AuditTrailUnavailable } from './audit.errors';
 import { chainHash } from './audit-hash';
+
+export type { AuditTrailCut } from './audit.repository';
 
 /** Advisory lock key serialising appends to the one chain across every instance. */
 export const AUDIT_CHAIN_LOCK = 0x46_49_4e_41; // "FINA"
@@ -49,6 +52,7 @@ export class AuditService implements BeforeApplicationShutdown {
   constructor(
     config: AppConfig,
     @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly repository: AuditRepository,
   ) {
     if (config.AUDIT_HMAC_KEY) {
       this.hmacKey = config.AUDIT_HMAC_KEY;
@@ -138,6 +142,16 @@ export class AuditService implements BeforeApplicationShutdown {
   /** Events held back by withDeferredRecords, per transaction. */
   private readonly deferred = new WeakMap<EntityManager, PreparedAuditEvent[]>();
 
+  /**
+   * The cut, when events a signed checkpoint covers are gone from the table (appends are then
+   * refused with AUDIT_TRAIL_TRUNCATED); null when the trail can be appended to. One indexed read:
+   * routes that would record only after streaming (reports) ask first, so they can answer with a
+   * proper error instead of cutting their download.
+   */
+  async truncation(): Promise<AuditTrailCut | null> {
+    return this.repository.trailCut();
+  }
+
   /** Events waiting for the writer (for health and tests). */
   get pendingEvents(): number {
     return this.writer.pending;
@@ -202,6 +216,8 @@ export class AuditService implements BeforeApplicationShutdown {
       this.knownHead = { seq: last.seq, hash: last.hash };
       return records;
     } catch (error) {
+      // A cut trail is no passing failure: say so (AUDIT_TRAIL_TRUNCATED), never "try again later".
+      if (error instanceof AuditTrailTruncated) throw error;
       this.logger.error({ err: error, events: events.length }, 'audit batch not written');
       throw new AuditTrailUnavailable(
         'The audit trail could not record the event; it was not acknowledged. Try again later',
@@ -265,9 +281,7 @@ export class AuditService implements BeforeApplicationShutdown {
         { headSeq, sealedSeq: Number(head.sealed) },
         'Audit trail truncated below a signed checkpoint: appends refused until an operator intervenes',
       );
-      throw new AuditTrailTruncated(
-        `The audit trail ends at seq ${headSeq}, before the signed checkpoint at seq ${head.sealed}`,
-      );
+      throw truncatedError({ headSeq, sealedSeq: Number(head.sealed) });
     }
     const records = chainAfter(headSeq, head.hash ?? GENESIS_HASH, events);
     for (let i = 0; i < records.length; i += AUDIT_WRITER_MAX_BATCH) {
@@ -276,6 +290,16 @@ export class AuditService implements BeforeApplicationShutdown {
     }
     return records;
   }
+}
+
+/** The error every route that needs a record answers with after a cut (docs/audit.md). */
+export function truncatedError(cut: AuditTrailCut): AuditTrailTruncated {
+  return new AuditTrailTruncated(
+    `The audit trail was cut: it ends at seq ${cut.headSeq}, before the signed checkpoint at seq ` +
+      `${cut.sealedSeq}. Nothing more can be recorded until an operator restores the missing events ` +
+      '(an auditor can still export what remains and verify it)',
+    cut,
+  );
 }
 
 function chainAfter(headSeq: number, headHash: string, events: PreparedAuditEvent[]): AuditEventRecord[] {

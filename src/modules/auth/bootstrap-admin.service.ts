@@ -1,14 +1,16 @@
-import { Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
+import { Injectable, Logger } from '@nestjs/common';
 import { AppConfig } from '../../config/app-config';
 import { PrincipalsService } from '../principals/principals.service';
 
 /**
  * First start: when no enabled admin exists, creates one with BOOTSTRAP_ADMIN_KEY, or with a
- * generated key printed ONCE (the only place a key is ever printed). The key goes straight to
- * stderr, whatever LOG_LEVEL says: a level that hid it would lose the only admin key for good.
+ * generated key printed ONCE (the only place a key is ever printed besides admin:reset-key). The
+ * key goes straight to stderr, whatever LOG_LEVEL says: a level that hid it would lose the only
+ * admin key for good. main.ts calls it only once the port is bound: a start that dies on a busy
+ * port must not have created the admin and printed its key to a log nobody reads.
  */
 @Injectable()
-export class BootstrapAdminService implements OnApplicationBootstrap {
+export class BootstrapAdminService {
   private readonly logger = new Logger(BootstrapAdminService.name);
 
   constructor(
@@ -16,7 +18,7 @@ export class BootstrapAdminService implements OnApplicationBootstrap {
     private readonly principals: PrincipalsService,
   ) {}
 
-  async onApplicationBootstrap(): Promise<void> {
+  async ensureAdmin(): Promise<void> {
     const outcome = await this.principals.ensureBootstrapAdmin(this.config.BOOTSTRAP_ADMIN_KEY);
     if (!outcome.created) {
       if (outcome.reason === 'key_already_registered') {

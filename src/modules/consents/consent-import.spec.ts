@@ -47,3 +47,21 @@ describe('NDJSON consent import parsing', () => {
     expect(parsed.problems?.join('; ')).toMatch(expected);
   });
 });
+
+describe('NDJSON consent import limits and keys', () => {
+  it('stops past the byte limit without destroying the stream (its 413 must reach the client)', async () => {
+    const body = Readable.from([Buffer.from('{"a":1}\n'.repeat(200))]);
+    const read = async () => {
+      for await (const _ of readNdjsonLines(body, 100)) void _;
+    };
+    await expect(read()).rejects.toMatchObject({ maxBytes: 100 });
+    expect(body.destroyed).toBe(false);
+  });
+
+  it('refuses a prototype key on a line, naming it', () => {
+    const parsed = parseImportRow(
+      '{"subjectId":"c-1","purpose":"m","status":"granted","source":"s","__proto__":{}}',
+    );
+    expect(parsed.problems).toEqual([expect.stringContaining('property __proto__ is not allowed')]);
+  });
+});

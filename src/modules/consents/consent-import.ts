@@ -1,8 +1,9 @@
-import { createInterface } from 'node:readline';
+import { StringDecoder } from 'node:string_decoder';
 import { Readable } from 'node:stream';
 import { plainToInstance } from 'class-transformer';
 import { validateSync } from 'class-validator';
 import { flattenValidationErrors } from '../../common/errors/validation';
+import { findPrototypeKey, prototypeKeyMessage } from '../../common/http/prototype-keys';
 import { ImportConsentRowDto } from './dto/record-consent.dto';
 
 /** Limits of one import (one transaction): beyond them, split the file. */
@@ -17,24 +18,44 @@ export interface NdjsonLine {
   text: string;
 }
 
-export class ImportBodyTooLarge extends Error {}
+export class ImportBodyTooLarge extends Error {
+  constructor(readonly maxBytes: number) {
+    super(`The import exceeds ${maxBytes} bytes`);
+  }
+}
 
-/** Reads a body line by line without holding it whole; blank lines are skipped but counted. */
+/**
+ * Reads a body line by line without holding it whole; blank lines are skipped but counted. Past
+ * `maxBytes` it throws ImportBodyTooLarge and stops reading, WITHOUT destroying the stream: an
+ * HTTP request destroyed half-read closes its socket, and the 413 would never reach the client.
+ */
 export async function* readNdjsonLines(
   body: Readable,
   maxBytes = IMPORT_MAX_BYTES,
 ): AsyncGenerator<NdjsonLine> {
+  const decoder = new StringDecoder('utf8');
   let bytes = 0;
-  body.on('data', (chunk: Buffer | string) => {
-    bytes += typeof chunk === 'string' ? Buffer.byteLength(chunk) : chunk.length;
-    if (bytes > maxBytes) body.destroy(new ImportBodyTooLarge(`The import exceeds ${maxBytes} bytes`));
-  });
-  const reader = createInterface({ input: body, crlfDelay: Infinity });
   let line = 0;
-  for await (const text of reader) {
+  let carry = '';
+  function* complete(text: string): Generator<NdjsonLine> {
     line += 1;
-    if (text.trim() !== '') yield { line, text };
+    const trimmed = text.endsWith('\r') ? text.slice(0, -1) : text;
+    if (trimmed.trim() !== '') yield { line, text: trimmed };
   }
+  for await (const chunk of body.iterator({ destroyOnReturn: false }) as AsyncIterable<Buffer | string>) {
+    const buffer = typeof chunk === 'string' ? Buffer.from(chunk) : chunk;
+    bytes += buffer.length;
+    if (bytes > maxBytes) throw new ImportBodyTooLarge(maxBytes);
+    carry += decoder.write(buffer);
+    let from = 0;
+    for (let nl = carry.indexOf('\n'); nl !== -1; nl = carry.indexOf('\n', from)) {
+      yield* complete(carry.slice(from, nl));
+      from = nl + 1;
+    }
+    carry = carry.slice(from);
+  }
+  carry += decoder.end();
+  if (carry !== '') yield* complete(carry);
 }
 
 export type ParsedRow = { row: ImportConsentRowDto; problems?: undefined } | { problems: string[] };
@@ -50,6 +71,8 @@ export function parseImportRow(text: string): ParsedRow {
   if (value === null || typeof value !== 'object' || Array.isArray(value)) {
     return { problems: ['each line must be a JSON object'] };
   }
+  const protoPath = findPrototypeKey(value);
+  if (protoPath !== undefined) return { problems: [prototypeKeyMessage(protoPath)] };
   const row = plainToInstance(ImportConsentRowDto, value, { enableImplicitConversion: false });
   const errors = validateSync(row, { whitelist: true, forbidNonWhitelisted: true });
   if (errors.length > 0) {

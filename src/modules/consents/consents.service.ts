@@ -187,7 +187,9 @@ export class ConsentsService {
           if (batch.length >= WRITE_BATCH) await flush();
         }
       } catch (e) {
-        if (e instanceof ImportBodyTooLarge) throw new ConsentImportTooLarge(e.message);
+        if (e instanceof ImportBodyTooLarge) {
+          throw new ConsentImportTooLarge(`${e.message}; split the file`, { limit: e.maxBytes });
+        }
         throw e;
       }
       if (errorCount > 0) {

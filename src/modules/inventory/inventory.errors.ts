@@ -26,3 +26,5 @@ export class FieldBindingRefused extends domainError('FIELD_BINDING_REFUSED', Er
 
 export class RegisterMalformed extends domainError('REGISTER_MALFORMED', ErrorKind.Invalid) {}
 export class RegisterInvalid extends domainError('REGISTER_INVALID', ErrorKind.Unprocessable) {}
+/** The YAML text of a register document is past the size its parser is given (see yaml-limits). */
+export class RegisterTooLarge extends domainError('REGISTER_TOO_LARGE', ErrorKind.TooLarge) {}

@@ -3,7 +3,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { plainToInstance } from 'class-transformer';
 import { validateSync } from 'class-validator';
 import { DataSource, EntityManager } from 'typeorm';
-import { parseDocument, stringify } from 'yaml';
+import { stringify } from 'yaml';
 import { DomainError } from '../../common/errors/domain-error';
 import { flattenValidationErrors } from '../../common/errors/validation';
 import { inTransaction } from '../../database/transaction';
@@ -30,6 +30,7 @@ import {
 } from './inventory.mapper';
 import { fieldKeyOf, isSpecialCategory, SystemKind } from './inventory.model';
 import { compactTimestamps, InventoryService } from './inventory.service';
+import { parseRegisterBody } from './register-parse';
 import {
   canonicalRegister,
   diffRegister,
@@ -133,20 +134,7 @@ export class RegisterIoService {
   }
 
   private parseAndValidate(body: unknown): RegisterDocument {
-    let raw: unknown = body;
-    if (typeof body === 'string') {
-      const parsed = parseDocument(body, { prettyErrors: true, uniqueKeys: true });
-      if (parsed.errors.length) {
-        throw new RegisterMalformed(
-          'The register document is not valid YAML',
-          parsed.errors.map((e) => ({
-            path: e.linePos?.[0] ? `line ${e.linePos[0].line}, column ${e.linePos[0].col}` : '(document)',
-            message: e.message.split('\n')[0],
-          })),
-        );
-      }
-      raw = parsed.toJS({ maxAliasCount: 100 }) as unknown;
-    }
+    const raw = parseRegisterBody(body);
     if (!raw || typeof raw !== 'object' || Array.isArray(raw) || Object.keys(raw).length === 0) {
       throw new RegisterMalformed(
         'The body must be a register document (YAML with Content-Type application/yaml, or a JSON object)',

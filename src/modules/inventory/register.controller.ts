@@ -5,6 +5,7 @@ import {
   ApiBody,
   ApiConsumes,
   ApiOkResponse,
+  ApiPayloadTooLargeResponse,
   ApiOperation,
   ApiProduces,
   ApiTags,
@@ -62,7 +63,13 @@ export class RegisterController {
   @ApiConsumes('application/yaml', 'application/json')
   @ApiBody({ type: RegisterDocumentDto })
   @ApiOkResponse({ type: RegisterImportResultDto })
-  @ApiBadRequestResponse({ type: ErrorBodyDto, description: 'Not YAML / JSON (REGISTER_MALFORMED)' })
+  @ApiBadRequestResponse({
+    type: ErrorBodyDto,
+    description:
+      'REGISTER_MALFORMED: not YAML / JSON, or YAML past its bounds (depth 64, 250,000 nodes, 100 aliases), ' +
+      'a tag, a merge key, a self-containing node, or a prototype key',
+  })
+  @ApiPayloadTooLargeResponse({ type: ErrorBodyDto, description: 'REGISTER_TOO_LARGE: YAML over 4 MiB' })
   @ApiUnprocessableEntityResponse({
     type: ErrorBodyDto,
     description: 'REGISTER_INVALID: details lists every { path, message }; nothing was written',

@@ -1,6 +1,6 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource, EntityManager, In } from 'typeorm';
+import { DataSource, EntityManager, In, IsNull } from 'typeorm';
 import { decodeCursor, DEFAULT_PAGE_SIZE, encodeCursor } from '../../common/pagination/cursor';
 import { AppConfig } from '../../config/app-config';
 import { inTransaction } from '../../database/transaction';
@@ -57,6 +57,19 @@ export type AuthenticationOutcome =
 export type BootstrapOutcome =
   | { created: false; reason: 'admin_exists' | 'key_already_registered' }
   | { created: true; principalId: string; keyPrefix: string; generatedKey?: string };
+
+export interface BootstrapKeyReset {
+  principalId: string;
+  keyPrefix: string;
+  /** The new key, to be shown once. */
+  key: string;
+  /** True when no bootstrap admin existed and one was created. */
+  created: boolean;
+  revokedKeyPrefixes: string[];
+}
+
+/** Label of the key, and reason in the audit trail, of an operator's key reset. */
+const RESET_KEY_LABEL = 'admin:reset-key';
 
 interface KeyLookupRow {
   key_id: string;
@@ -387,35 +400,114 @@ export class PrincipalsService {
       if (await m.exists(ApiKeyEntity, { where: { keyHash: hash } })) {
         return { created: false, reason: 'key_already_registered' };
       }
-      const actor = SYSTEM_ACTOR;
-      const principal = await m.save(
-        PrincipalEntity,
-        m.create(PrincipalEntity, {
-          name: 'Bootstrap admin',
-          roles: [Role.Admin],
-          purposeCodes: [],
-          disabled: false,
-          createdBy: actor.id,
-          updatedBy: actor.id,
-        }),
-      );
-      const saved = await this.insertKey(m, principal.id, visiblePrefixOf(key), hash, actor, {
+      const created = await this.createBootstrapAdmin(m, key, {
         label: configuredKey ? 'BOOTSTRAP_ADMIN_KEY' : 'generated on first start',
       });
-      await this.audit.recordInTransaction(m, {
-        type: 'principal.created',
+      return { created: true, ...created, generatedKey: generated?.key };
+    });
+  }
+
+  /**
+   * The operator's recovery when the bootstrap admin's key is lost (npm run admin:reset-key): a
+   * new key for the bootstrap admin, every other key of it revoked, the principal re-enabled if
+   * it was disabled; created as on first start if it never was. Audited in the same transaction.
+   */
+  async resetBootstrapAdminKey(): Promise<BootstrapKeyReset> {
+    return this.changeCredentials(async (m) => {
+      await m.query('SELECT pg_advisory_xact_lock($1)', [PRINCIPALS_LOCK]);
+      const actor = SYSTEM_ACTOR;
+      const generated = generateApiKey();
+      const principal = await m
+        .createQueryBuilder(PrincipalEntity, 'p')
+        .setLock('pessimistic_write')
+        .where(`p.roles @> '["admin"]'::jsonb`)
+        .andWhere('p.created_by = :system', { system: actor.id })
+        .orderBy('p.created_at', 'ASC')
+        .getOne();
+      if (!principal) {
+        const created = await this.createBootstrapAdmin(m, generated.key, { label: RESET_KEY_LABEL });
+        return { ...created, key: generated.key, created: true, revokedKeyPrefixes: [] };
+      }
+      if (principal.disabled) {
+        principal.disabled = false;
+        principal.updatedBy = actor.id;
+        await m.save(PrincipalEntity, principal);
+        await this.audit.recordInTransaction(m, {
+          type: 'principal.updated',
+          actor,
+          target: { type: 'principal', id: principal.id },
+          payload: {
+            changedFields: ['disabled'],
+            before: { disabled: true },
+            after: { disabled: false },
+            reason: RESET_KEY_LABEL,
+          },
+        });
+      }
+      const live = await m.find(ApiKeyEntity, { where: { principalId: principal.id, revokedAt: IsNull() } });
+      const now = new Date();
+      for (const key of live) {
+        key.revokedAt = now;
+        await m.save(ApiKeyEntity, key);
+        await this.audit.recordInTransaction(m, {
+          type: 'key.revoked',
+          actor,
+          target: { type: 'principal', id: principal.id },
+          payload: { keyId: key.id, keyPrefix: key.prefix, reason: RESET_KEY_LABEL },
+        });
+      }
+      const saved = await this.insertKey(
+        m,
+        principal.id,
+        visiblePrefixOf(generated.key),
+        hashApiKey(generated.key),
         actor,
-        target: { type: 'principal', id: principal.id },
-        payload: { name: principal.name, roles: principal.roles, purposeCodes: [], bootstrap: true },
-      });
+        { label: RESET_KEY_LABEL },
+      );
       await this.recordKeyCreated(m, actor, principal.id, saved);
       return {
-        created: true,
         principalId: principal.id,
         keyPrefix: saved.prefix,
-        generatedKey: generated?.key,
+        key: generated.key,
+        created: false,
+        revokedKeyPrefixes: live.map((k) => k.prefix),
       };
     });
+  }
+
+  private async createBootstrapAdmin(
+    m: EntityManager,
+    key: string,
+    options: { label: string },
+  ): Promise<{ principalId: string; keyPrefix: string }> {
+    const actor = SYSTEM_ACTOR;
+    const principal = await m.save(
+      PrincipalEntity,
+      m.create(PrincipalEntity, {
+        name: 'Bootstrap admin',
+        roles: [Role.Admin],
+        purposeCodes: [],
+        disabled: false,
+        createdBy: actor.id,
+        updatedBy: actor.id,
+      }),
+    );
+    const saved = await this.insertKey(
+      m,
+      principal.id,
+      visiblePrefixOf(key),
+      hashApiKey(key),
+      actor,
+      options,
+    );
+    await this.audit.recordInTransaction(m, {
+      type: 'principal.created',
+      actor,
+      target: { type: 'principal', id: principal.id },
+      payload: { name: principal.name, roles: principal.roles, purposeCodes: [], bootstrap: true },
+    });
+    await this.recordKeyCreated(m, actor, principal.id, saved);
+    return { principalId: principal.id, keyPrefix: saved.prefix };
   }
 
   private async touchKey(keyId: string, lastUsedAt: Date | null, now: Date): Promise<void> {

@@ -93,6 +93,15 @@ export function auditIntegritySourceFrom(integrity: AuditIntegrityService): Audi
         head: v.head ? { seq: v.head.seq, hash: v.head.hash, verified: v.ok } : null,
         firstInvalidSeq: v.firstBreak?.seq ?? null,
         problem: v.firstBreak?.message ?? null,
+        finding: v.firstBreak
+          ? {
+              reason: v.firstBreak.reason,
+              seq: v.firstBreak.seq,
+              expected: v.firstBreak.expected,
+              found: v.firstBreak.found,
+            }
+          : null,
+        lastCheckpointSeq: v.checkpoints.latest?.headSeq ?? null,
         verifiedAt: v.verifiedAt,
         checkpointsChecked: v.checkpoints.checked,
       };

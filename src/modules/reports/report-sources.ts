@@ -135,6 +135,10 @@ export interface ChainVerificationView {
   /** First broken link when invalid. */
   firstInvalidSeq: number | null;
   problem: string | null;
+  /** What was found there: the verifier's reason code (e.g. truncated_tail), expected and found. */
+  finding: { reason: string; seq: number; expected: string; found: string } | null;
+  /** Sequence sealed by the latest checkpoint whose signature verified (null: none). */
+  lastCheckpointSeq: number | null;
   verifiedAt: string;
   /** Signed checkpoints met on the way whose hash matched the chain. */
   checkpointsChecked: number;

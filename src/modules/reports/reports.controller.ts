@@ -3,6 +3,7 @@ import {
   ApiBadRequestResponse,
   ApiBearerAuth,
   ApiForbiddenResponse,
+  ApiInternalServerErrorResponse,
   ApiOkResponse,
   ApiOperation,
   ApiProduces,
@@ -67,6 +68,12 @@ function toStreamableFile(download: ReportDownload): StreamableFile {
 @ApiServiceUnavailableResponse({
   type: ErrorBodyDto,
   description: 'A data source of the report is unavailable',
+})
+@ApiInternalServerErrorResponse({
+  type: ErrorBodyDto,
+  description:
+    'AUDIT_TRAIL_TRUNCATED (before the first byte): the audit trail was cut below a signed checkpoint, ' +
+    'so the download cannot be recorded; the integrity report is served instead, stating the cut',
 })
 @Controller('reports')
 export class ReportsController {

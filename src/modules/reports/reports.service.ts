@@ -1,7 +1,7 @@
-import { Inject, Injectable, Optional } from '@nestjs/common';
+import { Inject, Injectable, Logger, Optional } from '@nestjs/common';
 import { pipeline, Readable } from 'node:stream';
 import type { Actor } from '../../policies/principal';
-import { AuditService } from '../audit/audit.service';
+import { AuditService, AuditTrailCut, truncatedError } from '../audit/audit.service';
 import { PurposesService } from '../purposes/purposes.service';
 import { prepareAccess } from './builders/access.report';
 import { prepareGaps } from './builders/gaps.report';
@@ -45,6 +45,9 @@ export interface ReportDownload {
   filename: string;
 }
 
+const UNRECORDED =
+  'audit trail cut below a signed checkpoint: integrity report served without its audit record';
+
 /** Reports that cover a period (the others describe the register as it is now). */
 const PERIOD_REPORTS = new Set([ReportKind.Gaps, ReportKind.Access, ReportKind.Retention]);
 
@@ -54,6 +57,8 @@ const PERIOD_REPORTS = new Set([ReportKind.Gaps, ReportKind.Access, ReportKind.R
  */
 @Injectable()
 export class ReportsService {
+  private readonly logger = new Logger(ReportsService.name);
+
   constructor(
     private readonly audit: AuditService,
     private readonly purposes: PurposesService,
@@ -78,6 +83,12 @@ export class ReportsService {
     const generatedAt = new Date();
     const period = resolvePeriod(query.from, query.to, generatedAt);
     if (isPeriodProblem(period)) throw new ReportPeriodInvalid(period.message, [period]);
+    // The record follows the download, so a trail that refuses appends (cut below a signed
+    // checkpoint) must be found before the first byte: a report answers AUDIT_TRAIL_TRUNCATED
+    // then, except the integrity certificate, which is what must be read at that moment: it is
+    // served unrecorded and says so (docs/audit.md, "After a cut or a forgery").
+    const cut = await this.audit.truncation();
+    if (cut && kind !== ReportKind.Integrity) throw truncatedError(cut);
 
     const ctx: ReportContext = {
       kind,
@@ -89,9 +100,13 @@ export class ReportsService {
       delimiter: csvDelimiter(query.sep, lang),
       chainHead: this.integrity ? await this.integrity.head() : null,
     };
-    const prepared = await this.prepare(ctx);
+    const prepared = await this.prepare(ctx, cut);
 
     const digest = new DigestStream(async (sha256, bytes) => {
+      if (cut) {
+        this.logger.error({ report: kind, actorId: actor.id, sha256, ...cut }, UNRECORDED);
+        return;
+      }
       // The record follows the download: it names exactly the bytes the caller received.
       await this.audit.append({
         type: 'report.exported',
@@ -117,7 +132,7 @@ export class ReportsService {
     };
   }
 
-  private async prepare(ctx: ReportContext): Promise<PreparedReport> {
+  private async prepare(ctx: ReportContext, cut: AuditTrailCut | null): Promise<PreparedReport> {
     switch (ctx.kind) {
       case ReportKind.Ropa:
         return prepareRopa(
@@ -139,7 +154,7 @@ export class ReportsService {
       case ReportKind.Retention:
         return prepareRetention(ctx, this.required(this.retention, 'retention'));
       case ReportKind.Integrity:
-        return prepareIntegrity(ctx, this.required(this.integrity, 'audit verification'));
+        return prepareIntegrity(ctx, this.required(this.integrity, 'audit verification'), cut);
     }
   }
 

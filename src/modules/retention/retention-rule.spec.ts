@@ -1,7 +1,7 @@
 import type { RetentionDatasetPlan } from '../inventory/inventory.types';
 import { datasetPlan, planField } from '../../../test/factories/retention-plan.factory';
 import { buildDatasetRule, describeFieldRule, PurposeFacts } from './retention-rule';
-import { buildOverdueCount, buildPurgeBatch, PurgeInputs, TableFacts } from './executors/purge-sql';
+import { buildOverdueCount, buildPurgeBatch, PurgeInputs, TableFacts } from './executors/postgres/purge-sql';
 
 /** One purpose per status, all with a retention that has long expired for any dated row. */
 const purpose = (code: string, status: string): [string, PurposeFacts] => [

@@ -9,7 +9,20 @@ import { ManualTaskEntity } from './entities/manual-task.entity';
 import { PurgeBatchEntity } from './entities/purge-batch.entity';
 import { RetentionRunDatasetEntity } from './entities/retention-run-dataset.entity';
 import { RetentionRunEntity } from './entities/retention-run.entity';
-import { PostgresExecutor } from './executors/postgres-executor';
+import { ManualTaskRepository } from './executors/manual/manual-task.repository';
+import { PostgresCustomerDatabase } from './executors/postgres/customer-database';
+import { SYSTEM_EXECUTOR_PROVIDERS } from './executors/system-executors';
+import { WebhookDeliveryRepository } from './executors/webhook/webhook-delivery.repository';
+import { WebhookDeliveryService } from './executors/webhook/webhook-delivery.service';
+import { PurgeBatchLedger } from './ledger/purge-batch-ledger';
+import { PurgeBatchRepository } from './ledger/purge-batch.repository';
+import { RetentionRunRepository } from './ledger/retention-run.repository';
+import { RetentionSummaryRepository } from './ledger/retention-summary.repository';
+import { RunLifecycle } from './ledger/run-lifecycle.service';
+import { RunDatasetRepository } from './ledger/run-dataset.repository';
+import { RunLease } from './ledger/run-lease';
+import { PurgeInputsReader } from './purge-inputs.reader';
+import { RetentionConsentListener } from './retention-consent.listener';
 import { RetentionPlanSource } from './retention-plan.source';
 import { RetentionRunner } from './retention-runner.service';
 import { RetentionScheduler } from './retention-scheduler.service';
@@ -32,9 +45,24 @@ import { RetentionService } from './retention.service';
   controllers: [RetentionController],
   providers: [
     { provide: RetentionPlanSource, useExisting: InventoryService },
-    PostgresExecutor,
+    // The run ledger: repositories (its SQL), the lease, the batch protocol, the end of a run.
+    RetentionRunRepository,
+    RunDatasetRepository,
+    PurgeBatchRepository,
+    RetentionSummaryRepository,
+    RunLease,
+    PurgeBatchLedger,
+    RunLifecycle,
+    // The executors, one per system kind, and what they share.
+    PurgeInputsReader,
+    PostgresCustomerDatabase,
+    WebhookDeliveryRepository,
+    WebhookDeliveryService,
+    ManualTaskRepository,
+    ...SYSTEM_EXECUTOR_PROVIDERS,
     RetentionRunner,
     RetentionService,
+    RetentionConsentListener,
     RetentionScheduler,
   ],
   exports: [RetentionService],

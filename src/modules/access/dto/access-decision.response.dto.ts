@@ -76,6 +76,13 @@ export class AccessExplanationDto {
     description: 'Application evaluated as (null: authorisation not evaluated)',
   })
   applicationId!: string | null;
-  @ApiProperty({ example: false, description: 'Always false: an explanation is not an application decision' })
-  recorded!: false;
+  @ApiProperty({
+    enum: ['access.explained'],
+    example: 'access.explained',
+    description:
+      'The audit event this explanation was recorded as. An explanation is audited (who looked at which ' +
+      'purpose, fields and subject, and the answer), but it is not an application decision: it is never ' +
+      'recorded as access.decision and is not counted in decision statistics or reports.',
+  })
+  recordedAs!: 'access.explained';
 }

@@ -167,14 +167,18 @@ export class RegisterDocumentDto {
   format!: string;
 
   @ApiProperty({ type: [RegisterPurposeDto] })
-  @IsArray()
+  @IsArray({
+    message: `purposes must be an array (the document is the whole register: write purposes: [] for none)`,
+  })
   @ArrayMaxSize(LIST_MAX)
   @ValidateNested({ each: true })
   @Type(() => RegisterPurposeDto)
   purposes!: RegisterPurposeDto[];
 
   @ApiProperty({ type: [RegisterSystemDto] })
-  @IsArray()
+  @IsArray({
+    message: `systems must be an array (the document is the whole register: write systems: [] for none)`,
+  })
   @ArrayMaxSize(LIST_MAX)
   @ValidateNested({ each: true })
   @Type(() => RegisterSystemDto)

@@ -26,20 +26,43 @@ export const HOW_TO_VERIFY: Record<ReportLang, string[]> = {
   ],
 };
 
+/** A tail cut below a signed checkpoint, as the certificate states it (the trail then refuses appends). */
+export interface TrailCutView {
+  headSeq: number;
+  sealedSeq: number;
+}
+
+/**
+ * The certificate. `cut` (the trail refuses appends since it was cut) is stated at the top of the
+ * document, as is the fact that this download itself cannot be recorded.
+ */
 export async function prepareIntegrity(
   ctx: ReportContext,
   audit: AuditIntegritySource,
+  cut: TrailCutView | null = null,
 ): Promise<PreparedReport> {
   const verification = await audit.verify();
   const checkpoint = await audit.latestCheckpoint();
   const steps = HOW_TO_VERIFY[ctx.lang];
+  const l = ctx.labels;
+  const truncation = cut && {
+    lastEventSeq: cut.headSeq,
+    sealedSeq: cut.sealedSeq,
+    exportRecorded: false,
+    message: l.t('exportNotRecorded'),
+  };
   return {
     render: (format: ReportFormat): Readable => {
       if (format === ReportFormat.Pdf) {
-        const l = ctx.labels;
         const pdf = startPdf(ctx, [[l.t('valid'), l.yesNo(verification.valid)]]);
         return streamPdf(pdf, async (w) => {
-          w.section('verification', l.t('verification'));
+          if (truncation) {
+            w.section('truncation', l.t('trailCut'));
+            w.fact(l.t('lastEventSeq'), String(truncation.lastEventSeq));
+            w.fact(l.t('sealedSeq'), String(truncation.sealedSeq));
+            w.paragraph(truncation.message);
+          }
+          w.section('verification', l.t('verification'), !truncation);
           w.fact(l.t('valid'), l.yesNo(verification.valid));
           w.fact(l.t('checkedEvents'), String(verification.checkedEvents));
           w.fact('Seq', `${verification.fromSeq ?? '—'} – ${verification.toSeq ?? '—'}`);
@@ -48,6 +71,12 @@ export async function prepareIntegrity(
           if (!verification.valid) {
             w.fact(l.t('firstInvalidSeq'), String(verification.firstInvalidSeq ?? '—'));
             w.paragraph(verification.problem ?? '');
+            const finding = verification.finding;
+            if (finding) {
+              w.fact(l.t('finding'), finding.reason);
+              w.fact(l.t('expected'), finding.expected);
+              w.fact(l.t('found'), finding.found);
+            }
           }
           w.section('checkpoint', l.t('checkpoint'), false);
           if (!checkpoint) w.paragraph(l.t('none'));
@@ -70,6 +99,7 @@ export async function prepareIntegrity(
       }
       return jsonDocumentStream([
         ...Object.entries(reportMeta(ctx)),
+        ...(truncation ? [['truncation', truncation] as [string, unknown]] : []),
         ['verification', verification],
         ['checkpoint', checkpoint],
         ['howToVerify', steps],

@@ -283,7 +283,10 @@ function ropaPdf(
   organisation: OrganisationView | null,
 ): Readable {
   const l = ctx.labels;
-  const pdf = startPdf(ctx, [...organisationFacts(ctx, organisation), [l.t('name'), String(entries.length)]]);
+  const pdf = startPdf(ctx, [
+    ...organisationFacts(ctx, organisation),
+    [l.t('activePurposeCount'), String(entries.length)],
+  ]);
   const ids = entries.map((_, i) => `purpose-${i + 1}`);
   pdf.tableOfContents(entries.map((e, i) => ({ id: ids[i], title: `${e.name} (${e.code})` })));
   return streamPdf(pdf, async (w) => {
@@ -321,7 +324,7 @@ function ropaPdf(
         w.bullets(
           (e.inventoryCategories ?? []).map(
             (c) =>
-              `${c.category}: ${c.fieldCount} ${l.t('fieldCount').toLowerCase()}` +
+              `${c.category}: ${l.fields(c.fieldCount)}` +
               (c.special ? ` — ${l.t('special').toLowerCase()}` : ''),
           ),
         );

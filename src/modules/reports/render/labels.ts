@@ -44,6 +44,7 @@ const LABELS = {
     dpiaRequired: 'DPIA required',
     systems: 'Systems',
     fieldCount: 'Fields',
+    activePurposeCount: 'Active purposes',
     dataCategory: 'Data category',
     special: 'Special category',
     activatedAt: 'Active since',
@@ -70,6 +71,15 @@ const LABELS = {
     summary: 'Summary',
     total: 'Total',
     firstInvalidSeq: 'First broken link at seq',
+    finding: 'Finding',
+    expected: 'Expected',
+    found: 'Found',
+    trailCut: 'Audit trail cut below a signed checkpoint',
+    lastEventSeq: 'Last event in the table (seq)',
+    sealedSeq: 'Sealed by a signed checkpoint up to seq',
+    exportNotRecorded:
+      'This download could not be recorded in the audit trail: the trail refuses every append until an operator ' +
+      'restores the missing events (AUDIT_TRAIL_TRUNCATED).',
     verification: 'Verification',
     valid: 'Chain valid',
     checkedEvents: 'Events checked',
@@ -135,6 +145,7 @@ const LABELS = {
     dpiaRequired: 'AIPD requise',
     systems: 'Systèmes',
     fieldCount: 'Champs',
+    activePurposeCount: 'Finalités actives',
     dataCategory: 'Catégorie de données',
     special: 'Donnée sensible',
     activatedAt: 'Active depuis le',
@@ -161,6 +172,15 @@ const LABELS = {
     summary: 'Synthèse',
     total: 'Total',
     firstInvalidSeq: 'Premier maillon rompu (seq)',
+    finding: 'Constat',
+    expected: 'Attendu',
+    found: 'Trouvé',
+    trailCut: 'Journal d’audit tronqué sous un point de contrôle signé',
+    lastEventSeq: 'Dernier événement de la table (seq)',
+    sealedSeq: 'Scellé par un point de contrôle signé jusqu’à la seq',
+    exportNotRecorded:
+      'Ce téléchargement n’a pas pu être enregistré dans le journal d’audit : le journal refuse tout ajout tant ' +
+      'qu’un opérateur n’a pas restauré les événements manquants (AUDIT_TRAIL_TRUNCATED).',
     verification: 'Vérification',
     valid: 'Chaîne intègre',
     checkedEvents: 'Événements vérifiés',
@@ -230,7 +250,14 @@ export interface Labels {
   retention(retention: { duration: string; trigger: string } | null | undefined): string;
   yesNo(value: boolean | null | undefined): string;
   date(value: Date | string | null | undefined): string;
+  /** "1 field" / "2 fields"; "0 champ", "1 champ" / "2 champs" (French keeps 0 and 1 singular). */
+  fields(count: number): string;
 }
+
+const FIELD_WORDS: Record<ReportLang, { one: string; other: string; isSingular: (n: number) => boolean }> = {
+  en: { one: 'field', other: 'fields', isSingular: (n) => n === 1 },
+  fr: { one: 'champ', other: 'champs', isSingular: (n) => n === 0 || n === 1 },
+};
 
 export function labelsFor(lang: ReportLang): Labels {
   const table = LABELS[lang];
@@ -241,6 +268,10 @@ export function labelsFor(lang: ReportLang): Labels {
     retention: (r) => describeRetention(r, lang) ?? table.none,
     yesNo: (v) => (v === null || v === undefined ? '—' : v ? table.yes : table.no),
     date: (v) => (v ? new Date(v).toISOString().replace('T', ' ').slice(0, 19) + ' UTC' : '—'),
+    fields: (count) => {
+      const words = FIELD_WORDS[lang];
+      return `${count} ${words.isSingular(count) ? words.one : words.other}`;
+    },
   };
 }
 

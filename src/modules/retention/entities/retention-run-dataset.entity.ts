@@ -1,10 +1,10 @@
 import { Column, Entity, PrimaryGeneratedColumn } from 'typeorm';
+import type { RunDatasetStatus } from '../ledger/run-dataset-state';
 import { bigintAsNumber } from './bigint.transformer';
 
-export type RunDatasetStatus = 'pending' | 'running' | 'waiting' | 'completed' | 'failed' | 'cancelled';
+// The statuses and their transitions live with the state machine (ledger/run-dataset-state.ts).
+export { FINISHED_DATASET_STATUSES, type RunDatasetStatus } from '../ledger/run-dataset-state';
 export type ExecutorKind = 'postgres' | 'webhook' | 'manual';
-
-export const FINISHED_DATASET_STATUSES: RunDatasetStatus[] = ['completed', 'failed', 'cancelled'];
 
 /**
  * Why something a run would purge was kept (legal hold, legal obligation, or rows Finalité cannot

@@ -1,30 +1,14 @@
 import { createHash } from 'node:crypto';
 import { Injectable, OnModuleDestroy } from '@nestjs/common';
 import { Pool, PoolClient } from 'pg';
-import type { ColumnFacts, PurgeBatch, SqlStatement, TableFacts } from './purge-sql';
-
-/** What one batch did (or, in a dry run, would do). Keys are primary-key values as text. */
-export interface BatchOutcome {
-  scanned: number;
-  deleted: number;
-  anonymised: number;
-  held: number;
-  undated: number;
-  firstKey: string[] | null;
-  lastKey: string[] | null;
-  sample: string[][];
-  /** The customer transaction id (purge batches), to learn its fate after a crash. */
-  customerXid: string | null;
-  /** From BEGIN to COMMIT: how long the batch could hold row locks. */
-  durationMs: number;
-}
+import type { BatchOutcome, CustomerXactStatus } from '../../ledger/purge-batch-ledger';
+import type { PurgeBatch } from './purge-sql';
+import type { ColumnFacts, SqlStatement, TableFacts } from './sql-builder';
 
 export interface BatchSettings {
   lockTimeoutMs: number;
   statementTimeoutMs: number;
 }
-
-export type CustomerXactStatus = 'committed' | 'aborted' | 'in progress' | null;
 
 interface BatchRow {
   scanned: number;
@@ -49,7 +33,7 @@ interface BatchRow {
  * comes decrypted from the inventory and is never logged.
  */
 @Injectable()
-export class PostgresExecutor implements OnModuleDestroy {
+export class PostgresCustomerDatabase implements OnModuleDestroy {
   private readonly pools = new Map<string, Pool>();
 
   pool(connectionString: string): Pool {

@@ -1,7 +1,9 @@
+// Over 400 lines: one builder's statements checked case by case (strategies, keys, holds, withdrawals);
+// splitting it would scatter the shared fixtures.
 import { createHash, createHmac } from 'node:crypto';
-import { buildDatasetRule, describeFieldRule, PurposeFacts } from '../retention-rule';
-import type { RetentionDatasetPlan } from '../../inventory/inventory.types';
-import { datasetPlan, planField } from '../../../../test/factories/retention-plan.factory';
+import { buildDatasetRule, describeFieldRule, PurposeFacts } from '../../retention-rule';
+import type { RetentionDatasetPlan } from '../../../inventory/inventory.types';
+import { datasetPlan, planField } from '../../../../../test/factories/retention-plan.factory';
 import {
   buildDryRunBatch,
   buildPurgeBatch,

@@ -1,0 +1,2 @@
+/** The one BullMQ queue of the service. */
+export const JOBS_QUEUE = 'finalite-jobs';

@@ -1,0 +1,364 @@
+import type { PurgeInputs } from '../../purge-inputs.reader';
+import { dueExpression, dueSinceExpression } from '../../due-date.rule';
+import type { DatasetRule } from '../../retention-rule';
+import { anonymisation } from './anonymisation-sql';
+import {
+  BuildContext,
+  castType,
+  Params,
+  quoteIdentifier,
+  SqlStatement,
+  subjectIn,
+  TableFacts,
+  timeColumns,
+} from './sql-builder';
+
+/**
+ * Builds the SQL of a purge batch, a dry-run batch and the overdue count for one dataset.
+ * Identifiers come only from the registered dataset, are re-checked here and quoted; every
+ * value is a parameter. Pure: unit-tested without a database (purge-sql.spec.ts).
+ */
+
+// The pieces, re-exported for the executor and its tests.
+export { executionProblems } from './table-check';
+export { hmacPads } from './anonymisation-sql';
+export { quoteIdentifier, UnsafeIdentifier } from './sql-builder';
+export type { ColumnFacts, SqlStatement, TableFacts } from './sql-builder';
+export type { PurgeInputs } from '../../purge-inputs.reader';
+
+function heldExpression(ctx: BuildContext): string {
+  if (ctx.inputs.wholeDatasetHeld) return 'TRUE';
+  return subjectIn(ctx, 'held', ctx.inputs.heldSubjects);
+}
+
+interface RowFlags {
+  ctx: BuildContext;
+  table: string;
+  pk: string[];
+  held: string;
+  allDue: string;
+  anyPending: string;
+  undated: string;
+  /** SET clauses: built on demand (purge statements only) so other statements carry no unused parameter. */
+  sets: () => string[];
+  dueSince: string;
+  /** The batch scan's per-row columns: each distinct due test and each pending test once. */
+  rowColumns: { dues: string[]; allDue: string; anyPending: string };
+}
+
+function rowFlags(rule: DatasetRule, table: TableFacts, inputs: PurgeInputs): RowFlags {
+  const ctx: BuildContext = {
+    params: new Params(),
+    inputs,
+    subject: rule.subjectColumn ? quoteIdentifier(rule.subjectColumn) : null,
+    table,
+    memo: new Map(),
+  };
+  const pk = rule.primaryKey.map(quoteIdentifier);
+  const dues = rule.fields.map((f) => ({ f, due: dueExpression(f, ctx) }));
+  // Fields sharing the same purposes share one due test: evaluate it once per row.
+  const allDue =
+    dues.length === 0 || dues.some((d) => d.due === 'FALSE')
+      ? 'FALSE'
+      : [...new Set(dues.map((d) => d.due))].join(' AND ');
+  // When every field has the same due test, a row is either wholly due (deleted) or not due at
+  // all: there is never anything to anonymise, and the purge needs no UPDATE.
+  const oneTest = new Set(dues.map((d) => d.due)).size === 1 && allDue !== 'FALSE';
+  const candidates = oneTest
+    ? []
+    : dues.filter((d) => d.due !== 'FALSE' && !rule.primaryKey.includes(d.f.column));
+  const anonymised = candidates.map((d) => ({ ...d, ...anonymisation(d.f, ctx) }));
+  const anyPending = anonymised.length
+    ? anonymised.map((a) => `(${a.due} AND ${a.pending})`).join(' OR ')
+    : 'FALSE';
+  const sets = () =>
+    anonymised.map((a) => {
+      const col = quoteIdentifier(a.f.column);
+      return `${col} = CASE WHEN ${a.due} THEN ${a.value()} ELSE t.${col} END`;
+    });
+  const nullable = timeColumns(rule).map((c) => `t.${quoteIdentifier(c)} IS NULL`);
+  return {
+    ctx,
+    table: `${quoteIdentifier(rule.schema)}.${quoteIdentifier(rule.table)}`,
+    pk,
+    held: heldExpression(ctx),
+    allDue,
+    anyPending: allDue === 'FALSE' ? anyPending : `(NOT (${allDue}) AND (${anyPending}))`,
+    undated: nullable.length ? nullable.join(' OR ') : 'FALSE',
+    rowColumns: rowColumnsOf(dues, anonymised),
+    sets,
+    dueSince: dueSinceExpression(dues, ctx),
+  };
+}
+
+/**
+ * The batch computes each distinct due test once per row (as a column of the LIMITed scan, which
+ * the planner does not inline) and derives `del` and `anon` from those columns: the time tests
+ * (calendar arithmetic on timestamptz) are the costly part of a batch.
+ */
+function rowColumnsOf(
+  dues: { due: string }[],
+  anonymised: { due: string; pending: string }[],
+): RowFlags['rowColumns'] {
+  const distinct = [...new Set(dues.map((d) => d.due))].filter((d) => d !== 'TRUE' && d !== 'FALSE');
+  const ref = (due: string) => (due === 'TRUE' || due === 'FALSE' ? due : `s.d${distinct.indexOf(due)}`);
+  const allDue =
+    dues.length === 0 || dues.some((d) => d.due === 'FALSE')
+      ? 'FALSE'
+      : [...new Set(dues.map((d) => ref(d.due)))].join(' AND ');
+  const pending = anonymised.length
+    ? anonymised.map((a, i) => `(${ref(a.due)} AND s.q${i})`).join(' OR ')
+    : 'FALSE';
+  return {
+    dues: [
+      ...distinct.map((d, i) => `(${d}) AS d${i}`),
+      ...anonymised.map((a, i) => `${a.pending} AS q${i}`),
+    ],
+    allDue,
+    anyPending: allDue === 'FALSE' ? pending : `(NOT (${allDue}) AND (${pending}))`,
+  };
+}
+
+interface BatchParts {
+  /** The CTEs that read the batch: `batch` (one row of counts and, for a one-column key, its ends). */
+  ctes: string[];
+  /** The batch rows with their flags (p0…, h, u, del, anon), for the dry run's sample. */
+  flagged: string;
+  firstKey: string;
+  lastKey: string;
+}
+
+/**
+ * Reads one batch: the next `batchSize` rows after the cursor in primary-key order (an index
+ * range scan), aggregated into one row of counts and the key range it covers. Each distinct due
+ * test is computed once per row (a column of the LIMITed scan) and `del` / `anon` derive from
+ * those columns. The range (`key > cursor AND key <= last key`) is what the purge statement's
+ * DELETE and UPDATE then scan, as a plain `DELETE … WHERE` would: an index range scan, no join
+ * and no per-row lookup. All of it sees the same snapshot, so the counts and the changes agree.
+ */
+function batchParts(rule: DatasetRule, flags: RowFlags, cursor: string[] | null): BatchParts {
+  const { ctx, pk } = flags;
+  const table = ctx.table!;
+  const conditions: string[] = [];
+  const row = (cols: string[]) => (cols.length === 1 ? cols[0] : `(${cols.join(', ')})`);
+  const keyRow = row(pk.map((c) => `t.${c}`));
+  if (cursor) {
+    if (cursor.length !== pk.length) throw new Error('The cursor does not match the primary key');
+    const typed = rule.primaryKey.map(
+      (c, i) => `${ctx.params.add(cursor[i])}::${castType(table.columns.get(c)!)}`,
+    );
+    conditions.push(`${keyRow} > ${row(typed)}`);
+  }
+  if (ctx.inputs.subjectFilter) conditions.push(subjectIn(ctx, 'filter', ctx.inputs.subjectFilter));
+  const limit = `${ctx.params.add(ctx.inputs.batchSize)}::int`;
+  const rc = flags.rowColumns;
+  const keys = pk.map((_, i) => `p${i}`);
+  const scan = (columns: string) => `SELECT ${columns}
+      FROM ${flags.table} AS t
+      ${conditions.length ? `WHERE ${conditions.join(' AND ')}` : ''}
+      ORDER BY ${pk.map((c) => `t.${c}`).join(', ')}
+      LIMIT ${limit}`;
+  const flagged = `SELECT ${keys.map((k) => `s.${k}`).join(', ')}, s.h, s.u, (${rc.allDue}) AS del, (${rc.anyPending}) AS anon
+    FROM (${scan(
+      `${pk.map((c, i) => `t.${c} AS p${i}`).join(', ')},
+        (${flags.held}) AS h, (${flags.undated}) AS u${rc.dues.length ? `, ${rc.dues.join(', ')}` : ''}`,
+    )}) s`;
+  const counts = `count(*)::int AS scanned,
+      count(*) FILTER (WHERE NOT h AND del)::int AS due_deleted,
+      count(*) FILTER (WHERE NOT h AND NOT del AND anon)::int AS due_anonymised,
+      count(*) FILTER (WHERE h AND (del OR anon))::int AS held,
+      count(*) FILTER (WHERE u)::int AS undated`;
+  const textKeys = (prefix: string) =>
+    `json_build_array(${keys.map((k) => `${prefix}${k}::text`).join(', ')})`;
+  if (pk.length === 1) {
+    // One pass: the counts and both ends of the batch (min/max of the key, no sort).
+    return {
+      ctes: [`batch AS (SELECT ${counts}, min(p0) AS f0, max(p0) AS l0 FROM (${flagged}) b)`],
+      flagged,
+      firstKey: `(SELECT CASE WHEN scanned > 0 THEN json_build_array(f0::text) END FROM batch)`,
+      lastKey: `(SELECT CASE WHEN scanned > 0 THEN json_build_array(l0::text) END FROM batch)`,
+    };
+  }
+  // A composite key: its ends come from the (ordered) key scan, the last one by a top-1 sort.
+  const keyScan = scan(pk.map((c, i) => `t.${c} AS p${i}`).join(', '));
+  return {
+    ctes: [
+      `batch AS (SELECT ${counts} FROM (${flagged}) b)`,
+      `first_row AS (SELECT ${keys.join(', ')} FROM (${keyScan}) k ORDER BY ${keys.join(', ')} LIMIT 1)`,
+      `last_row AS (SELECT ${keys.join(', ')} FROM (${keyScan}) k ORDER BY ${keys.map((k) => `${k} DESC`).join(', ')} LIMIT 1)`,
+    ],
+    flagged,
+    firstKey: `(SELECT ${textKeys('')} FROM first_row)`,
+    lastKey: `(SELECT ${textKeys('')} FROM last_row)`,
+  };
+}
+
+/**
+ * A purge batch: one read, then the changes over the key range it found, in one short customer
+ * transaction (postgres-executor.ts runs them).
+ */
+export interface PurgeBatch {
+  /**
+   * Reads the next `batchSize` rows after the cursor (an index range scan): scanned, due_deleted,
+   * due_anonymised, held, undated, first_key, last_key and the transaction id (xid).
+   */
+  read: SqlStatement;
+  /**
+   * The DELETE and UPDATE over the key range the read returned (`first_key ≤ key ≤ last_key`, the
+   * keys as parameters), each with the held and due tests as its own WHERE clause: only rows that
+   * are due and not held on the version they change are touched, and a row changed concurrently
+   * is re-checked on its latest version (READ COMMITTED). Top-level statements counted by their
+   * affected rows (RETURNING would fetch every deleted row again). A statement the read found
+   * nothing for is left out.
+   */
+  changes: (
+    firstKey: string[],
+    lastKey: string[],
+    due: { deleted: number; anonymised: number },
+  ) => {
+    kind: 'deleted' | 'anonymised';
+    statement: SqlStatement;
+  }[];
+}
+
+/**
+ * One purge batch. Rows whose every field is due are deleted, rows with some due fields have
+ * those anonymised; held rows are counted, never touched; deleted and anonymised are what the
+ * statements changed (affected rows). The next cursor is the batch's last key.
+ */
+export function buildPurgeBatch(
+  rule: DatasetRule,
+  table: TableFacts,
+  inputs: PurgeInputs,
+  cursor: string[] | null,
+): PurgeBatch {
+  const flags = rowFlags(rule, table, inputs);
+  const b = batchParts(rule, flags, cursor);
+  const read = {
+    text: `WITH ${b.ctes.join(',\n  ')}
+  SELECT c.scanned, c.due_deleted, c.due_anonymised, c.held, c.undated,
+    ${b.firstKey} AS first_key,
+    ${b.lastKey} AS last_key,
+    txid_current()::text AS xid
+  FROM batch c`,
+    values: flags.ctx.params.values,
+  };
+  const changes: PurgeBatch['changes'] = (firstKey, lastKey, due) => {
+    const out: ReturnType<PurgeBatch['changes']> = [];
+    if (due.deleted > 0) {
+      const f = rowFlags(rule, table, inputs);
+      if (f.allDue !== 'FALSE') {
+        out.push({
+          kind: 'deleted',
+          statement: {
+            ...onlyUsedParameters(
+              `DELETE FROM ${f.table} AS t
+    WHERE ${keyRange(rule, f, firstKey, lastKey)} AND NOT (${f.held}) AND ${f.allDue}`,
+              f.ctx.params.values,
+            ),
+          },
+        });
+      }
+    }
+    if (due.anonymised > 0) {
+      const f = rowFlags(rule, table, inputs);
+      const range = keyRange(rule, f, firstKey, lastKey);
+      const sets = f.sets();
+      if (sets.length) {
+        out.push({
+          kind: 'anonymised',
+          statement: {
+            ...onlyUsedParameters(
+              `UPDATE ${f.table} AS t SET ${sets.join(', ')}
+    WHERE ${range} AND NOT (${f.held}) AND ${f.anyPending}`,
+              f.ctx.params.values,
+            ),
+          },
+        });
+      }
+    }
+    return out;
+  };
+  return { read, changes };
+}
+
+/**
+ * A quoted identifier, a string literal, or a placeholder: identifiers may contain `$` (`"a$1"`
+ * is a column, not parameter 1), so quoted text is matched first and left as it is.
+ */
+const QUOTED_OR_PLACEHOLDER = /"(?:[^"]|"")*"|'(?:[^']|'')*'|\$(\d+)/g;
+
+/**
+ * Renumbers the placeholders a statement uses ($1… in order of first use) and drops the values
+ * it does not: the row flags build parameters for every clause, a single DELETE or UPDATE uses
+ * some of them, and PostgreSQL cannot type a parameter no clause uses. Only placeholders are
+ * touched, never the text of a quoted identifier or literal.
+ */
+function onlyUsedParameters(text: string, values: unknown[]): SqlStatement {
+  const renumbered = new Map<number, number>();
+  const used: unknown[] = [];
+  const out = text.replace(QUOTED_OR_PLACEHOLDER, (token: string, n: string | undefined) => {
+    if (n === undefined) return token;
+    const old = Number(n);
+    let next = renumbered.get(old);
+    if (next === undefined) {
+      used.push(values[old - 1]);
+      next = used.length;
+      renumbered.set(old, next);
+    }
+    return `$${next}`;
+  });
+  return { text: out, values: used };
+}
+
+/** `first ≤ key ≤ last` (and the run's subject filter): the rows a batch's changes may touch. */
+function keyRange(rule: DatasetRule, flags: RowFlags, firstKey: string[], lastKey: string[]): string {
+  const { ctx, pk } = flags;
+  if (firstKey.length !== pk.length || lastKey.length !== pk.length) {
+    throw new Error('The batch key range does not match the primary key');
+  }
+  const row = (cols: string[]) => (cols.length === 1 ? cols[0] : `(${cols.join(', ')})`);
+  const typed = (key: string[]) =>
+    row(rule.primaryKey.map((c, i) => `${ctx.params.add(key[i])}::${castType(ctx.table!.columns.get(c)!)}`));
+  const keyRow = row(pk.map((c) => `t.${c}`));
+  const conditions = [`${keyRow} >= ${typed(firstKey)}`, `${keyRow} <= ${typed(lastKey)}`];
+  if (ctx.inputs.subjectFilter) conditions.push(subjectIn(ctx, 'filter', ctx.inputs.subjectFilter));
+  return conditions.join(' AND ');
+}
+
+/** The same batch, read-only: what a purge would do, with a sample of the row keys concerned. */
+export function buildDryRunBatch(
+  rule: DatasetRule,
+  table: TableFacts,
+  inputs: PurgeInputs,
+  cursor: string[] | null,
+  sampleSize: number,
+): SqlStatement {
+  const flags = rowFlags(rule, table, inputs);
+  const b = batchParts(rule, flags, cursor);
+  const sample = `${flags.ctx.params.add(sampleSize)}::int`;
+  const keys = flags.pk.map((_, i) => `p${i}`);
+  const text = `WITH ${b.ctes.join(',\n  ')}
+  SELECT c.scanned, c.due_deleted AS deleted, c.due_anonymised AS anonymised, c.held, c.undated,
+    ${b.firstKey} AS first_key,
+    ${b.lastKey} AS last_key,
+    (SELECT coalesce(json_agg(json_build_array(${keys.map((k) => `${k}::text`).join(', ')})), '[]'::json) FROM (
+       SELECT ${keys.join(', ')} FROM (${b.flagged}) f WHERE NOT h AND (del OR anon)
+        ORDER BY ${keys.join(', ')} LIMIT ${sample}) s) AS sample
+  FROM batch c`;
+  return { text, values: flags.ctx.params.values };
+}
+
+/** What is due now in the whole dataset and since when (one scan; for the overdue view). */
+export function buildOverdueCount(rule: DatasetRule, table: TableFacts, inputs: PurgeInputs): SqlStatement {
+  const flags = rowFlags(rule, table, inputs);
+  const text = `SELECT count(*) FILTER (WHERE (del OR anon) AND NOT h)::bigint AS due,
+      count(*) FILTER (WHERE (del OR anon) AND h)::bigint AS held,
+      count(*) FILTER (WHERE u)::bigint AS undated,
+      min(since) FILTER (WHERE (del OR anon) AND NOT h) AS oldest_due_since
+    FROM (SELECT (${flags.held}) AS h, (${flags.allDue}) AS del, (${flags.anyPending}) AS anon,
+            (${flags.undated}) AS u, ${flags.dueSince} AS since
+          FROM ${flags.table} AS t
+          ${inputs.subjectFilter ? `WHERE ${subjectIn(flags.ctx, 'filter', inputs.subjectFilter)}` : ''}) s`;
+  return { text, values: flags.ctx.params.values };
+}

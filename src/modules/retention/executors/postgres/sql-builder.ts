@@ -1,0 +1,110 @@
+import type { PurgeInputs } from '../../purge-inputs.reader';
+import type { DatasetRule } from '../../retention-rule';
+
+/**
+ * The pieces every statement of the postgres executor is built from: identifiers checked and
+ * quoted, parameters collected, per-statement memo. Pure.
+ */
+
+/** What the customer database says about a column (information_schema.columns). */
+export interface ColumnFacts {
+  name: string;
+  dataType: string;
+  maxLength: number | null;
+  nullable: boolean;
+}
+
+export interface TableFacts {
+  columns: Map<string, ColumnFacts>;
+  /** The table's actual primary key, in key order. */
+  primaryKey: string[];
+}
+
+export interface SqlStatement {
+  text: string;
+  values: unknown[];
+}
+
+export class UnsafeIdentifier extends Error {}
+
+export const IDENTIFIER = /^[a-z_][a-z0-9_$]{0,62}$/i;
+
+/** Quotes an identifier that passed the check (the check is what makes it safe). */
+export function quoteIdentifier(identifier: string): string {
+  if (typeof identifier !== 'string' || !IDENTIFIER.test(identifier)) {
+    throw new UnsafeIdentifier(`Refusing unsafe SQL identifier ${JSON.stringify(identifier)}`);
+  }
+  return `"${identifier.replace(/"/g, '""')}"`;
+}
+
+export const TEXT_TYPES = new Set(['text', 'character varying', 'character']);
+export const DATE_TYPES = new Set(['date', 'timestamp without time zone', 'timestamp with time zone']);
+export const INTEGER_TYPES = new Set(['smallint', 'integer', 'bigint']);
+export const KEY_TYPES = new Set([...TEXT_TYPES, ...DATE_TYPES, ...INTEGER_TYPES, 'uuid', 'numeric']);
+export const HASH_PREFIX = 'hmac:';
+export const HASH_LENGTH = HASH_PREFIX.length + 64;
+
+/** A type a parameter may be cast to (catalog names only; `character` would truncate: use text). */
+export function castType(column: ColumnFacts): string | null {
+  if (TEXT_TYPES.has(column.dataType)) return 'text';
+  return KEY_TYPES.has(column.dataType) ? column.dataType : null;
+}
+
+/** Placeholders collected while building one statement ($1, $2…; reused where repeated). */
+export class Params {
+  readonly values: unknown[] = [];
+  add(value: unknown): string {
+    this.values.push(value);
+    return `$${this.values.length}`;
+  }
+}
+
+export interface BuildContext {
+  params: Params;
+  inputs: PurgeInputs;
+  subject: string | null;
+  table: TableFacts | null;
+  /** Memoised per keep so that one expression (and its placeholders) is reused in every clause. */
+  memo: Map<string, string>;
+}
+
+export function emptyContext(): BuildContext {
+  return {
+    params: new Params(),
+    inputs: {
+      withdrawals: new Map(),
+      wholeDatasetHeld: false,
+      heldSubjects: [],
+      subjectFilter: null,
+      hashKey: Buffer.alloc(32),
+      batchSize: 1,
+      now: new Date(),
+    },
+    subject: null,
+    table: null,
+    memo: new Map(),
+  };
+}
+
+export function timeColumns(rule: DatasetRule): string[] {
+  const columns = new Set<string>();
+  for (const f of rule.fields) {
+    if (f.state !== 'bound') continue;
+    for (const k of f.keeps) if (k.expiry.kind === 'time') columns.add(k.expiry.column);
+  }
+  return [...columns];
+}
+
+export function memo(ctx: BuildContext, key: string, build: () => string): string {
+  let value = ctx.memo.get(key);
+  if (value === undefined) {
+    value = build();
+    ctx.memo.set(key, value);
+  }
+  return value;
+}
+
+export function subjectIn(ctx: BuildContext, key: string, subjects: string[]): string {
+  if (!ctx.subject || subjects.length === 0) return 'FALSE';
+  return memo(ctx, key, () => `t.${ctx.subject}::text = ANY(${ctx.params.add(subjects)}::text[])`);
+}

@@ -1,0 +1,267 @@
+import type { EntityManager } from 'typeorm';
+import type { AuditService } from '../../audit/audit.service';
+import type { PurgeBatchEntity } from '../entities/purge-batch.entity';
+import {
+  RetentionBatchInProgress,
+  RetentionBatchOutcomeUnknown,
+  RetentionLeaseLost,
+} from '../retention.errors';
+import { BatchOutcome, CustomerXactStatus, PurgeBatchLedger } from './purge-batch-ledger';
+import type { BatchRecord, PurgeBatchRepository } from './purge-batch.repository';
+import type { RunDatasetRepository } from './run-dataset.repository';
+import type { RunLease } from './run-lease';
+
+/**
+ * The exactly-once protocol on its own, its repositories replaced by an in-memory ledger whose
+ * transactions roll back on a throw (as PostgreSQL's do).
+ */
+class FakeStore {
+  batches: (BatchRecord & { id: string; state: 'prepared' | 'committed' })[] = [];
+  dataset = { batches: 0, cursor: null as string[] | null, counted: { scanned: 0, deleted: 0 } };
+  events: Record<string, unknown>[] = [];
+  leaseHeld = true;
+  cancelRequested = false;
+
+  snapshot() {
+    return JSON.stringify([this.batches, this.dataset, this.events]);
+  }
+  restore(s: string) {
+    [this.batches, this.dataset, this.events] = JSON.parse(s);
+  }
+}
+
+function ledgerOver(store: FakeStore): PurgeBatchLedger {
+  const m = {} as EntityManager;
+  const batches: Partial<PurgeBatchRepository> = {
+    transaction: async <T>(work: (m: EntityManager) => Promise<T>) => {
+      const before = store.snapshot();
+      try {
+        return await work(m);
+      } catch (e) {
+        store.restore(before);
+        throw e;
+      }
+    },
+    insert: async (_m, state, b) => {
+      store.batches.push({ ...b, id: `b${b.seq}`, state });
+    },
+    markCommitted: async (_m, _rd, seq) => {
+      const b = store.batches.find((x) => x.seq === seq && x.state === 'prepared');
+      if (!b) return false;
+      b.state = 'committed';
+      return true;
+    },
+    findPrepared: async () => (store.batches.find((b) => b.state === 'prepared') as never) ?? null,
+    discard: async (id) => {
+      store.batches = store.batches.filter((b) => b.id !== id);
+    },
+  };
+  const datasets: Partial<RunDatasetRepository> = {
+    advance: async (_m, _id, seq, lastKey, counts) => {
+      if (store.dataset.batches !== seq - 1) return false;
+      store.dataset.batches = seq;
+      store.dataset.cursor = lastKey;
+      store.dataset.counted.scanned += counts.scanned;
+      store.dataset.counted.deleted += counts.deleted;
+      return true;
+    },
+  };
+  const lease: Partial<RunLease> = {
+    renewForBatch: async (_m, runId, seq) => {
+      if (!store.leaseHeld) throw new RetentionLeaseLost(`lost before ${seq} of ${runId}`);
+      return { cancelRequested: store.cancelRequested };
+    },
+  };
+  const audit: Partial<AuditService> = {
+    recordInTransaction: async (_m, event) => {
+      store.events.push(event.payload as Record<string, unknown>);
+      return undefined;
+    },
+  };
+  const ledger = new PurgeBatchLedger(
+    batches as PurgeBatchRepository,
+    datasets as RunDatasetRepository,
+    lease as RunLease,
+    audit as AuditService,
+  );
+  ledger.pollMs = 1;
+  return ledger;
+}
+
+const run = { id: 'run-1', dryRun: false };
+const rd = () => ({
+  id: 'rd-1',
+  systemCode: 'crm',
+  datasetId: 'ds-1',
+  datasetName: 'public.customers',
+  cursor: null as string[] | null,
+  sampleKeys: [] as string[][],
+});
+const outcome = (from: number, to: number, deleted: number): BatchOutcome => ({
+  scanned: to - from + 1,
+  deleted,
+  anonymised: 0,
+  held: 0,
+  undated: 0,
+  firstKey: [String(from)],
+  lastKey: [String(to)],
+  sample: [],
+  customerXid: `${1000 + from}`,
+  durationMs: 5,
+});
+
+describe('PurgeBatchLedger (exactly-once batches)', () => {
+  it('prepares a batch and records the previous one in the same transaction', async () => {
+    const store = new FakeStore();
+    const ledger = ledgerOver(store);
+    const first = outcome(1, 10, 4);
+    expect(await ledger.prepare(run, rd(), null, 1, first)).toBeNull();
+    expect(store.batches).toMatchObject([{ seq: 1, state: 'prepared', customerXid: '1001', deleted: 4 }]);
+    expect(store.dataset.batches).toBe(0); // not counted until its customer COMMIT is known
+
+    const state = await ledger.prepare(
+      run,
+      rd(),
+      { seq: 1, cursor: null, outcome: first },
+      2,
+      outcome(11, 20, 3),
+    );
+    expect(state).toMatchObject({ batches: 1, cursor: ['10'], cancelRequested: false });
+    expect(store.batches.map((b) => [b.seq, b.state])).toEqual([
+      [1, 'committed'],
+      [2, 'prepared'],
+    ]);
+    expect(store.dataset.counted).toEqual({ scanned: 10, deleted: 4 });
+    expect(store.events).toMatchObject([{ seq: 1, deleted: 4, after: null, keyTo: ['10'] }]);
+  });
+
+  it('records nothing, and prepares nothing, once the lease is lost', async () => {
+    const store = new FakeStore();
+    const ledger = ledgerOver(store);
+    const first = outcome(1, 10, 4);
+    await ledger.prepare(run, rd(), null, 1, first);
+    store.leaseHeld = false;
+    await expect(
+      ledger.prepare(run, rd(), { seq: 1, cursor: null, outcome: first }, 2, outcome(11, 20, 3)),
+    ).rejects.toBeInstanceOf(RetentionLeaseLost);
+    expect(store.batches).toMatchObject([{ seq: 1, state: 'prepared' }]);
+    expect(store.dataset.batches).toBe(0);
+    expect(store.events).toEqual([]);
+  });
+
+  it('rolls the preparation back when the check (the holds re-read) throws', async () => {
+    const store = new FakeStore();
+    const ledger = ledgerOver(store);
+    await expect(
+      ledger.prepare(run, rd(), null, 1, outcome(1, 10, 4), () => Promise.reject(new Error('hold placed'))),
+    ).rejects.toThrow('hold placed');
+    expect(store.batches).toEqual([]);
+  });
+
+  it('never counts a batch twice', async () => {
+    const store = new FakeStore();
+    const ledger = ledgerOver(store);
+    const o = outcome(1, 10, 4);
+    await ledger.prepare(run, rd(), null, 1, o);
+    await ledger.commit(run, rd(), { seq: 1, cursor: null, outcome: o });
+    await ledger.prepare(run, rd(), null, 1, o); // a stale worker's duplicate
+    await expect(ledger.commit(run, rd(), { seq: 1, cursor: null, outcome: o })).rejects.toThrow(
+      'already recorded',
+    );
+    expect(store.dataset.counted.deleted).toBe(4);
+    expect(store.events).toHaveLength(1);
+  });
+
+  it('refuses to record a purge batch that was never prepared', async () => {
+    const store = new FakeStore();
+    await expect(
+      ledgerOver(store).commit(run, rd(), { seq: 1, cursor: null, outcome: outcome(1, 10, 4) }),
+    ).rejects.toThrow('was not prepared');
+    expect(store.dataset.batches).toBe(0);
+  });
+
+  it('records a dry-run batch at once, committed, with no customer transaction', async () => {
+    const store = new FakeStore();
+    const state = await ledgerOver(store).commit({ id: 'run-2', dryRun: true }, rd(), {
+      seq: 1,
+      cursor: null,
+      outcome: outcome(1, 10, 4),
+    });
+    expect(state.batches).toBe(1);
+    expect(store.batches).toMatchObject([{ seq: 1, state: 'committed', customerXid: null }]);
+  });
+
+  it('passes the cancel request seen with the lease on to the caller', async () => {
+    const store = new FakeStore();
+    store.cancelRequested = true;
+    const ledger = ledgerOver(store);
+    const o = outcome(1, 10, 4);
+    await ledger.prepare(run, rd(), null, 1, o);
+    expect((await ledger.commit(run, rd(), { seq: 1, cursor: null, outcome: o })).cancelRequested).toBe(true);
+  });
+
+  describe('after a crash, a prepared batch', () => {
+    const crashed = async (statuses: CustomerXactStatus[]) => {
+      const store = new FakeStore();
+      const ledger = ledgerOver(store);
+      await ledger.prepare(run, rd(), null, 1, outcome(1, 10, 4));
+      const prepared = (await ledger.findPrepared('rd-1')) as unknown as BatchRecord & { id: string };
+      const entity = {
+        id: prepared.id,
+        seq: prepared.seq,
+        customerXid: prepared.customerXid,
+        keyFrom: prepared.firstKey,
+        keyTo: prepared.lastKey,
+        rowsScanned: prepared.scanned,
+        rowsDeleted: prepared.deleted,
+        rowsAnonymised: prepared.anonymised,
+        rowsHeld: prepared.held,
+        rowsUndated: prepared.undated,
+        durationMs: prepared.durationMs,
+      } as PurgeBatchEntity;
+      const asked: string[] = [];
+      const statusOf = (xid: string) => {
+        asked.push(xid);
+        return Promise.resolve(statuses.length > 1 ? statuses.shift()! : statuses[0]);
+      };
+      return { store, result: ledger.resolve(run, rd(), entity, statusOf), asked };
+    };
+
+    it('is recorded with its prepared counts when its customer transaction committed', async () => {
+      const { store, result, asked } = await crashed(['committed']);
+      expect(await result).toMatchObject({ batches: 1, cursor: ['10'] });
+      expect(asked).toEqual(['1001']);
+      expect(store.batches).toMatchObject([{ seq: 1, state: 'committed' }]);
+      expect(store.dataset.counted).toEqual({ scanned: 10, deleted: 4 });
+      expect(store.events).toHaveLength(1);
+    });
+
+    it('is discarded (to be redone) when its customer transaction aborted', async () => {
+      const { store, result } = await crashed(['aborted']);
+      expect(await result).toBeNull();
+      expect(store.batches).toEqual([]);
+      expect(store.dataset.batches).toBe(0);
+      expect(store.events).toEqual([]);
+    });
+
+    it('is waited for while its customer transaction is still in progress', async () => {
+      const { store, result, asked } = await crashed(['in progress', 'in progress', 'committed']);
+      expect(await result).toMatchObject({ batches: 1 });
+      expect(asked).toHaveLength(3);
+      expect(store.dataset.counted.deleted).toBe(4);
+    });
+
+    it('is refused, never guessed, when the customer database no longer knows it', async () => {
+      const { store, result } = await crashed([null]);
+      await expect(result).rejects.toBeInstanceOf(RetentionBatchOutcomeUnknown);
+      expect(store.batches).toMatchObject([{ seq: 1, state: 'prepared' }]);
+      expect(store.dataset.batches).toBe(0);
+    });
+
+    it('is left for a later attempt when its transaction never ends', async () => {
+      const { store, result } = await crashed(['in progress']);
+      await expect(result).rejects.toBeInstanceOf(RetentionBatchInProgress);
+      expect(store.batches).toMatchObject([{ seq: 1, state: 'prepared' }]);
+    });
+  });
+});
