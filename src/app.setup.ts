@@ -12,7 +12,7 @@ import { registerBodyParsers } from './common/http/body-parsers';
 import { requestIdFor } from './common/request-context';
 
 /**
- * The HTTP adapter (Fastify, ADR 0039): body limit, no trust in proxy headers. Fastify never sends
+ * The HTTP adapter (Fastify, ADR 0042): body limit, no trust in proxy headers. Fastify never sends
  * X-Powered-By. Created by main.ts and the e2e tests alike.
  */
 export function createHttpAdapter(config: AppConfig): FastifyAdapter {

@@ -4,7 +4,7 @@ import { startTestApp, TestApp } from '../utils/test-app';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
-/** What the HTTP adapter guarantees besides routing (ADR 0039): request ids, CORS, proxies, bodies. */
+/** What the HTTP adapter guarantees besides routing (ADR 0042): request ids, CORS, proxies, bodies. */
 describe('HTTP adapter', () => {
   let t: TestApp;
 
