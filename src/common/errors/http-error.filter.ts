@@ -197,12 +197,6 @@ function bodyParserError(err: unknown, limit: number | undefined): ErrorBodyDto 
         error: 'PAYLOAD_TOO_DEEP',
         message: e.message ?? 'The JSON body is nested too deeply',
       };
-    case 'entity.forbidden.key':
-      return {
-        statusCode: 400,
-        error: 'FORBIDDEN_JSON_KEY',
-        message: e.message ?? 'The JSON body holds a forbidden key',
-      };
     case 'entity.parse.failed':
       return {
         statusCode: 400,

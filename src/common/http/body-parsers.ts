@@ -1,5 +1,4 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import secureJson from 'secure-json-parse';
 import { assertJsonDepth } from './json-depth';
 
 /** Media types read as one string (YAML register imports; text/plain reaches validation as a string). */
@@ -13,18 +12,12 @@ export const STREAMED_BODY_TYPES = ['application/x-ndjson', 'application/octet-s
 
 /**
  * The errors below carry `status` and `type` like body-parser's, so the one error filter maps them
- * (MALFORMED_JSON, FORBIDDEN_JSON_KEY, UNSUPPORTED_MEDIA_TYPE) whatever raised them.
+ * (MALFORMED_JSON, UNSUPPORTED_MEDIA_TYPE) whatever raised them.
  */
 export class MalformedJsonError extends Error {
   readonly status = 400;
   readonly expose = true;
   readonly type = 'entity.parse.failed';
-}
-
-export class ForbiddenJsonKeyError extends Error {
-  readonly status = 400;
-  readonly expose = true;
-  readonly type = 'entity.forbidden.key';
 }
 
 export class UnsupportedBodyEncodingError extends Error {
@@ -35,8 +28,10 @@ export class UnsupportedBodyEncodingError extends Error {
 
 /**
  * Replaces Fastify's default parsers with ours: JSON (depth checked on the raw bytes before
- * parsing, objects or arrays only, `__proto__` / `constructor.prototype` keys refused), text and
- * YAML as strings, NDJSON unread. Any other media type with a body is refused (415) by Fastify.
+ * parsing, objects or arrays only), text and YAML as strings, NDJSON unread. Any other media type
+ * with a body is refused (415) by Fastify. Prototype keys (`__proto__`, `constructor`, `prototype`)
+ * are kept as own properties by JSON.parse and refused by the validation pipe, naming the property
+ * (ADR 0041): one rule for JSON, YAML and NDJSON bodies.
  */
 export function registerBodyParsers(fastify: FastifyInstance, bodyLimit: number): void {
   fastify.removeAllContentTypeParsers();
@@ -71,16 +66,11 @@ export function parseJsonBody(req: FastifyRequest, body: Buffer): unknown {
   if (first !== 0x7b /* { */ && first !== 0x5b /* [ */) {
     throw new MalformedJsonError('The body must be a JSON object or array');
   }
+  const bom = body[0] === 0xef && body[1] === 0xbb && body[2] === 0xbf ? 3 : 0;
   try {
-    return secureJson.parse(body, undefined, { protoAction: 'error', constructorAction: 'error' });
+    return JSON.parse(body.toString('utf8', bom)) as unknown;
   } catch (e) {
-    const message = e instanceof Error ? e.message : String(e);
-    if (/forbidden (prototype|constructor) property/.test(message)) {
-      throw new ForbiddenJsonKeyError(
-        'The JSON body holds a forbidden __proto__ or constructor.prototype key',
-      );
-    }
-    throw new MalformedJsonError(message);
+    throw new MalformedJsonError(e instanceof Error ? e.message : String(e));
   }
 }
 
