@@ -22,7 +22,7 @@ export function createHttpAdapter(config: AppConfig): FastifyAdapter {
     trustProxy: false,
     // Long path parameters reach the route and its validation (a 400 naming the parameter), as
     // with Express; Fastify's default (100 characters) would refuse some legitimate subject ids.
-    maxParamLength: 1024,
+    routerOptions: { maxParamLength: 1024 },
     // Fastify's own ids (req-1, req-2…) would reach the logs and the audit trail through middie's
     // copy on the raw request: ours instead (the caller's X-Request-Id when well-formed, else a UUID).
     genReqId: (req: IncomingMessage) => requestIdFor(req),
