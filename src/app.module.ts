@@ -19,7 +19,6 @@ import { OrganisationModule } from './modules/organisation/organisation.module';
 import { RetentionModule } from './modules/retention/retention.module';
 import { LegalHoldsModule } from './modules/legal-holds/legal-holds.module';
 import { ErasureModule } from './modules/erasure/erasure.module';
-import { ConsoleModule } from './modules/console/console.module';
 import { JobsModule } from './jobs/jobs.module';
 import { PoliciesModule } from './policies/policies.module';
 import { RegisterRevisionModule } from './modules/register-revision/register-revision.module';
@@ -37,7 +36,7 @@ export class AppModule implements NestModule {
           pinoHttp: {
             level: config.LOG_LEVEL,
             genReqId: (req, res) => {
-              const id = requestIdFor(req as Parameters<typeof requestIdFor>[0]);
+              const id = requestIdFor(req);
               res.setHeader('X-Request-Id', id);
               return id;
             },
@@ -88,7 +87,6 @@ export class AppModule implements NestModule {
         LegalHoldsModule,
         RetentionModule,
         ErasureModule,
-        ConsoleModule,
       ],
       providers: [{ provide: APP_FILTER, useClass: HttpErrorFilter }],
     };

@@ -1,55 +1,69 @@
+import type { IncomingMessage } from 'node:http';
 import { INestApplication } from '@nestjs/common';
-import { NestExpressApplication } from '@nestjs/platform-express';
+import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
-import type { NextFunction, Request, Response } from 'express';
+import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import helmet from 'helmet';
 import { Logger } from 'nestjs-pino';
 import { AppConfig } from './config/app-config';
 import { HttpErrorFilter } from './common/errors/http-error.filter';
 import { createValidationPipe } from './common/errors/validation';
-import { assertJsonDepth } from './common/http/json-depth';
+import { registerBodyParsers } from './common/http/body-parsers';
+import { requestIdFor } from './common/request-context';
+import { registerConsole } from './modules/console/console-static';
+
+/**
+ * The HTTP adapter (Fastify, ADR 0044): body limit, no trust in proxy headers. Fastify never sends
+ * X-Powered-By. Created by main.ts and the e2e tests alike.
+ */
+export function createHttpAdapter(config: AppConfig): FastifyAdapter {
+  const errors = new HttpErrorFilter(config);
+  return new FastifyAdapter({
+    bodyLimit: config.BODY_LIMIT_BYTES,
+    trustProxy: false,
+    // Long path parameters reach the route and its validation (a 400 naming the parameter), as
+    // with Express; Fastify's default (100 characters) would refuse some legitimate subject ids.
+    routerOptions: { maxParamLength: 1024 },
+    // Fastify's own ids (req-1, req-2…) would reach the logs and the audit trail through middie's
+    // copy on the raw request: ours instead (the caller's X-Request-Id when well-formed, else a UUID).
+    genReqId: (req: IncomingMessage) => requestIdFor(req),
+    // Errors Fastify's router raises before any route (undecodable URL, over-long parameter):
+    // the one error shape too.
+    frameworkErrors: (error: FastifyError, _request: FastifyRequest, reply: FastifyReply) => {
+      const body = errors.toBody(error);
+      void reply.code(body.statusCode).send(body);
+    },
+  });
+}
 
 /**
  * Everything main.ts does to the app besides listening, shared with the e2e tests so that
  * they exercise exactly the production pipeline (body limits, validation, errors, docs).
  */
-export function configureApp(app: NestExpressApplication, config: AppConfig): void {
+export function configureApp(app: NestFastifyApplication, config: AppConfig): void {
   app.useLogger(app.get(Logger));
-  app.disable('x-powered-by');
-  app.set('trust proxy', false);
-  app.useBodyParser('json', {
-    limit: config.BODY_LIMIT_BYTES,
-    strict: true,
-    // Refuse absurd nesting before parsing: validation recurses through the body.
-    verify: (_req: unknown, _res: unknown, body: Buffer) => assertJsonDepth(body),
-  });
-  app.useBodyParser('text', {
-    limit: config.BODY_LIMIT_BYTES,
-    // application/x-ndjson is left unparsed: the consent import streams it (constant memory).
-    type: ['text/plain', 'application/yaml', 'application/x-yaml', 'text/yaml'],
-  });
-  // Body-parser errors answered here, in the one error shape: past this point Nest turns a JSON
-  // syntax error into a bare BadRequestException and its specific code (MALFORMED_JSON) is lost.
-  const bodyErrors = new HttpErrorFilter(config);
-  app.use((err: unknown, _req: Request, res: Response, next: NextFunction) => {
-    const type = (err as { type?: unknown } | null)?.type;
-    if (typeof type !== 'string' || !type.startsWith('entity.')) return next(err);
-    const body = bodyErrors.toBody(err);
-    res.status(body.statusCode).json(body);
-  });
-  app.use(
-    helmet({
-      // The Swagger UI at /docs needs inline scripts/styles; everything else is JSON.
-      contentSecurityPolicy: {
-        directives: {
-          defaultSrc: ["'self'"],
-          scriptSrc: ["'self'", "'unsafe-inline'"],
-          styleSrc: ["'self'", "'unsafe-inline'"],
-          imgSrc: ["'self'", 'data:'],
-        },
+  // Ours instead of Fastify's: JSON depth checked before parsing, strict JSON, text and YAML as
+  // strings, NDJSON left unread for the consent import to stream (src/common/http/body-parsers.ts).
+  registerBodyParsers(app.getHttpAdapter().getInstance(), config.BODY_LIMIT_BYTES);
+  // helmet's middleware built once: @fastify/helmet rebuilds it (CSP parsing included) on every
+  // request, a visible cost in the profile (docs/performance.md). Same library, same headers.
+  const secureHeaders = helmet({
+    // The Swagger UI at /docs needs inline scripts/styles; everything else is JSON.
+    contentSecurityPolicy: {
+      directives: {
+        defaultSrc: ["'self'"],
+        scriptSrc: ["'self'", "'unsafe-inline'"],
+        styleSrc: ["'self'", "'unsafe-inline'"],
+        imgSrc: ["'self'", 'data:'],
       },
-    }),
-  );
+    },
+  });
+  app
+    .getHttpAdapter()
+    .getInstance()
+    .addHook('onRequest', (request, reply, done) =>
+      secureHeaders(request.raw, reply.raw, (err) => done(err as Error | undefined)),
+    );
   if (config.corsOrigins.length > 0) {
     app.enableCors({
       origin: config.corsOrigins,
@@ -59,6 +73,8 @@ export function configureApp(app: NestExpressApplication, config: AppConfig): vo
   }
   app.useGlobalPipes(createValidationPipe());
   app.enableShutdownHooks();
+  // The built web console at /console/ (absent until `npm run build` built web/).
+  registerConsole(app);
   if (config.SWAGGER_ENABLED) setUpOpenApi(app);
 }
 

@@ -1,22 +1,24 @@
 import 'reflect-metadata';
 import { Logger } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
-import { NestExpressApplication } from '@nestjs/platform-express';
+import { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { AppModule } from './app.module';
-import { configureApp } from './app.setup';
+import { configureApp, createHttpAdapter } from './app.setup';
 import { describeListenFailure } from './common/errors/listen-failure';
 import { loadAppConfigFromProcessOrExit } from './config/app-config';
 import { BootstrapAdminService } from './modules/auth/bootstrap-admin.service';
 
 async function bootstrap(): Promise<void> {
   const config = loadAppConfigFromProcessOrExit();
-  const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(config), {
-    bufferLogs: true,
-    bodyParser: false,
-  });
+  const app = await NestFactory.create<NestFastifyApplication>(
+    AppModule.forRoot(config),
+    createHttpAdapter(config),
+    { bufferLogs: true, bodyParser: false },
+  );
   configureApp(app, config);
   try {
-    await app.listen(config.PORT);
+    // Every interface, as Express did (Fastify alone would listen on localhost only).
+    await app.listen(config.PORT, '0.0.0.0');
   } catch (err) {
     // One structured line an operator can act on (a busy port is not a bug: no stack), then stop.
     const failure = describeListenFailure(err, config.PORT);

@@ -1,11 +1,11 @@
 import { createParamDecorator, ExecutionContext } from '@nestjs/common';
-import type { Request } from 'express';
+import type { FastifyRequest } from 'fastify';
 import type { AppAbility } from './ability.factory';
 import { Forbidden } from './policies.errors';
 import { Actor, actorOf, AuthenticatedPrincipal } from './principal';
 
 /** What authentication attaches to the request. */
-export interface AuthenticatedRequest extends Request {
+export interface AuthenticatedRequest extends FastifyRequest {
   principal?: AuthenticatedPrincipal;
   ability?: AppAbility;
   /** Set when a console session cookie authenticated the request (ADR 0043). */

@@ -6,7 +6,7 @@ import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import AxeBuilder from '@axe-core/playwright';
 import { chromium, type Browser, type Page } from 'playwright-core';
-import { consoleBuildDir } from '../../src/modules/console/console.module';
+import { consoleBuildDir } from '../../src/modules/console/console-static';
 import { Role } from '../../src/policies/role.enum';
 import { startTestApp, TestApp } from '../utils/test-app';
 

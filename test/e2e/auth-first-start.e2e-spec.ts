@@ -150,6 +150,20 @@ describe('First start, rate limits and HTTP hardening', () => {
       expect(res.headers['x-content-type-options']).toBe('nosniff');
       expect(res.headers['content-security-policy']).toContain("default-src 'self'");
       expect(res.headers['x-powered-by']).toBeUndefined();
+      // The whole CSP as configured, and on errors too (a refused request, an unknown route).
+      const csp =
+        "default-src 'self';base-uri 'self';font-src 'self' https: data:;form-action 'self';frame-ancestors 'self';" +
+        "img-src 'self' data:;object-src 'none';script-src 'self' 'unsafe-inline';script-src-attr 'none';" +
+        "style-src 'self' 'unsafe-inline';upgrade-insecure-requests";
+      for (const answer of [
+        res,
+        await t.http().get('/me').expect(401),
+        await t.http().get('/nowhere').expect(404),
+      ]) {
+        expect(answer.headers['content-security-policy']).toBe(csp);
+        expect(answer.headers['strict-transport-security']).toBe('max-age=31536000; includeSubDomains');
+        expect(answer.headers['x-frame-options']).toBe('SAMEORIGIN');
+      }
       // The OpenAPI description stays public.
       await t.http().get('/docs-json').expect(200);
     } finally {

@@ -2,11 +2,11 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
-import { NestExpressApplication } from '@nestjs/platform-express';
+import { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { Test } from '@nestjs/testing';
 import request from 'supertest';
 import { AppModule } from '../../src/app.module';
-import { configureApp } from '../../src/app.setup';
+import { configureApp, createHttpAdapter } from '../../src/app.setup';
 import { AppConfig, loadAppConfig } from '../../src/config/app-config';
 import { BootstrapAdminService } from '../../src/modules/auth/bootstrap-admin.service';
 import { Role } from '../../src/policies/role.enum';
@@ -31,7 +31,7 @@ export interface TestAppOptions {
 }
 
 export interface TestApp {
-  app: NestExpressApplication;
+  app: NestFastifyApplication;
   config: AppConfig;
   /** Database URL (postgres) or data dir (pglite) of this instance. */
   databaseUrl?: string;
@@ -87,9 +87,13 @@ export async function startTestApp(options: TestAppOptions = {}): Promise<TestAp
   if (config.REDIS_URL) trackRedisPrefix(config.REDIS_PREFIX);
 
   const moduleRef = await Test.createTestingModule({ imports: [AppModule.forRoot(config)] }).compile();
-  const app = moduleRef.createNestApplication<NestExpressApplication>({ bodyParser: false, logger: false });
+  const app = moduleRef.createNestApplication<NestFastifyApplication>(createHttpAdapter(config), {
+    bodyParser: false,
+    logger: false,
+  });
   configureApp(app, config);
   await app.init();
+  await app.getHttpAdapter().getInstance().ready();
   // As main.ts does once the port is bound (tests serve through supertest, without a port).
   await app.get(BootstrapAdminService).ensureAdmin();
 

@@ -1,5 +1,5 @@
 import { createParamDecorator, ExecutionContext } from '@nestjs/common';
-import type { Request } from 'express';
+import type { FastifyRequest } from 'fastify';
 import { domainError, ErrorKind } from '../errors/domain-error';
 
 export class InvalidIfMatch extends domainError('INVALID_IF_MATCH', ErrorKind.Invalid) {}
@@ -13,5 +13,5 @@ export function parseIfMatch(value: string | undefined): number | undefined {
 }
 
 export const IfMatchVersion = createParamDecorator((_: unknown, ctx: ExecutionContext): number | undefined =>
-  parseIfMatch(ctx.switchToHttp().getRequest<Request>().headers['if-match']),
+  parseIfMatch(ctx.switchToHttp().getRequest<FastifyRequest>().headers['if-match']),
 );

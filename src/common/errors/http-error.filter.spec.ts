@@ -1,4 +1,5 @@
-import { ArgumentsHost, Logger, NotFoundException } from '@nestjs/common';
+import { ArgumentsHost, HttpException, Logger, NotFoundException } from '@nestjs/common';
+import type { AppConfig } from '../../config/app-config';
 import { QueryFailedError } from 'typeorm';
 import { domainError, ErrorKind } from './domain-error';
 import { HttpErrorFilter } from './http-error.filter';
@@ -30,6 +31,26 @@ describe('HttpErrorFilter.toBody', () => {
     expect(body).toMatchObject({ statusCode: status, error: code, message: expect.any(String) });
   });
 
+  it("maps Fastify's router and body-limit errors to the one shape", () => {
+    const fastifyError = (statusCode: number, message: string) =>
+      Object.assign(new Error(message), { name: 'FastifyError', statusCode });
+    expect(filter.toBody(fastifyError(400, "'/x/%E0' is not a valid url component"))).toMatchObject({
+      statusCode: 400,
+      error: 'BAD_REQUEST',
+    });
+    expect(filter.toBody(fastifyError(414, 'too long'))).toMatchObject({
+      statusCode: 414,
+      error: 'URI_TOO_LONG',
+    });
+    expect(
+      new HttpErrorFilter({ BODY_LIMIT_BYTES: 1024 } as AppConfig).toBody(new HttpException('big', 413)),
+    ).toEqual({
+      statusCode: 413,
+      error: 'PAYLOAD_TOO_LARGE',
+      message: 'The request body exceeds the limit of 1024 bytes',
+    });
+  });
+
   it('names the missing column, never the values', () => {
     expect(filter.toBody(queryFailed({ code: '23502', column: 'name' })).message).toBe(
       'A required value is missing: name',
@@ -42,7 +63,8 @@ describe('HttpErrorFilter.catch during an outage', () => {
     const filter = new HttpErrorFilter();
     const error = jest.spyOn(Logger.prototype, 'error').mockImplementation(() => undefined);
     const json = jest.fn();
-    const response = { headersSent: false, status: jest.fn(() => ({ json })) };
+    const reply = { type: () => ({ send: json }) };
+    const response = { raw: { headersSent: false, removeHeader: jest.fn() }, status: jest.fn(() => reply) };
     const host = { switchToHttp: () => ({ getResponse: () => response }) } as unknown as ArgumentsHost;
     try {
       for (let i = 0; i < 500; i += 1) filter.catch(queryFailed({ code: 'ECONNREFUSED' }), host);

@@ -9,7 +9,8 @@ import {
   Optional,
 } from '@nestjs/common';
 import { AppConfig } from '../../config/app-config';
-import type { Response } from 'express';
+import type { ServerResponse } from 'node:http';
+import type { FastifyReply } from 'fastify';
 import { QueryFailedError } from 'typeorm';
 import { RepeatedFailureSummariser } from '../logging/repeated-failure-summariser';
 import { DomainError, ErrorKind } from './domain-error';
@@ -81,19 +82,29 @@ export class HttpErrorFilter implements ExceptionFilter, OnModuleDestroy {
   }
 
   catch(exception: unknown, host: ArgumentsHost): void {
-    const response = host.switchToHttp().getResponse<Response>();
+    const response = host.switchToHttp().getResponse<FastifyReply | ServerResponse>();
     const body = this.toBody(exception);
     if (body.statusCode === 503) {
       this.refusals.record(body.error, exception);
     } else if (body.statusCode >= 500) {
       this.logger.error({ err: exception, code: body.error }, body.message);
     }
-    if (response.headersSent) {
+    // A Fastify reply from routes and Fastify's error handler; the raw response from middleware.
+    const raw = 'raw' in response ? response.raw : response;
+    if (raw.headersSent) {
       // A streamed response failed half-way: the only honest signal left is to cut it.
-      response.destroy();
+      raw.destroy();
       return;
     }
-    response.status(body.statusCode).json(body);
+    // A stream that failed before its first byte already put its download headers on the response.
+    raw.removeHeader('content-disposition');
+    if ('raw' in response) {
+      void response.status(body.statusCode).type('application/json; charset=utf-8').send(body);
+    } else {
+      raw.statusCode = body.statusCode;
+      raw.setHeader('content-type', 'application/json; charset=utf-8');
+      raw.end(JSON.stringify(body));
+    }
   }
 
   onModuleDestroy(): void {
@@ -107,7 +118,7 @@ export class HttpErrorFilter implements ExceptionFilter, OnModuleDestroy {
     if (exception instanceof HttpException) {
       return this.fromHttpException(exception);
     }
-    const clientError = bodyParserError(exception, this.bodyLimitHint);
+    const clientError = bodyParserError(exception, this.bodyLimitHint) ?? fastifyClientError(exception);
     if (clientError) return clientError;
     if (isUnavailable(exception)) {
       return this.body(503, 'DATABASE_UNAVAILABLE', 'The database is unavailable; try again later');
@@ -139,6 +150,14 @@ export class HttpErrorFilter implements ExceptionFilter, OnModuleDestroy {
 
   private fromHttpException(exception: HttpException): ErrorBodyDto {
     const status = exception.getStatus();
+    // Fastify's body limit (FST_ERR_CTP_BODY_TOO_LARGE) reaches here as a bare 413.
+    if (status === 413 && this.bodyLimitHint) {
+      return this.body(
+        413,
+        'PAYLOAD_TOO_LARGE',
+        `The request body exceeds the limit of ${this.bodyLimitHint} bytes`,
+      );
+    }
     const response = exception.getResponse();
     const fallbackCode = CODE_BY_STATUS[status] ?? HttpStatus[status] ?? 'ERROR';
     if (typeof response === 'string') return this.body(status, fallbackCode, response);
@@ -156,7 +175,10 @@ export class HttpErrorFilter implements ExceptionFilter, OnModuleDestroy {
   }
 }
 
-/** Errors raised by body-parser before a route runs (http-errors objects with a 4xx status). */
+/**
+ * Errors raised by the body parsers before a route runs (src/common/http: objects with a 4xx
+ * `status` and a body-parser-like `type`).
+ */
 function bodyParserError(err: unknown, limit: number | undefined): ErrorBodyDto | undefined {
   const e = err as { type?: string; status?: number; expose?: boolean; message?: string } | undefined;
   if (!e || typeof e.status !== 'number' || e.status < 400 || e.status >= 500) return undefined;
@@ -197,6 +219,18 @@ function bodyParserError(err: unknown, limit: number | undefined): ErrorBodyDto 
           }
         : undefined;
   }
+}
+
+/** A Fastify framework error with a 4xx status (FST_ERR_BAD_URL, FST_ERR_MAX_PARAM_LENGTH…). */
+function fastifyClientError(err: unknown): ErrorBodyDto | undefined {
+  const e = err as { name?: string; statusCode?: number; message?: string } | undefined;
+  if (e?.name !== 'FastifyError' || typeof e.statusCode !== 'number') return undefined;
+  if (e.statusCode < 400 || e.statusCode >= 500) return undefined;
+  return {
+    statusCode: e.statusCode,
+    error: CODE_BY_STATUS[e.statusCode] ?? HttpStatus[e.statusCode] ?? 'BAD_REQUEST',
+    message: e.message ?? 'Bad request',
+  };
 }
 
 export function isUnavailable(err: unknown): boolean {

@@ -124,13 +124,13 @@ export class AuditController {
   }
 }
 
-/** An export as an attachment; a failure mid-stream cuts the connection (never looks complete). */
+/**
+ * An export as an attachment; a failure mid-stream cuts the connection (never looks complete):
+ * Fastify destroys the response when the stream fails after the headers are sent.
+ */
 function streamed(file: AuditExport): StreamableFile {
   return new StreamableFile(file.stream, {
     type: file.contentType,
     disposition: `attachment; filename="${file.filename}"`,
-  }).setErrorHandler((_err, res) => {
-    if (res.destroy) res.destroy();
-    else res.end();
   });
 }

@@ -13,7 +13,7 @@ import { isPublicRoute } from '../../policies/route-policy';
 export class ApiKeyThrottlerGuard extends ThrottlerGuard {
   protected override async shouldSkip(context: ExecutionContext): Promise<boolean> {
     if (context.getType() !== 'http') return true;
-    const path = context.switchToHttp().getRequest<{ path?: string }>().path ?? '';
+    const path = context.switchToHttp().getRequest<{ url?: string }>().url?.split('?')[0] ?? '';
     return isPublicRoute(this.reflector, context) && (path === '/health' || path.startsWith('/health/'));
   }
 

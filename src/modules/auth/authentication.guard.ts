@@ -95,7 +95,7 @@ export class AuthenticationGuard implements CanActivate {
     response: unknown,
     failure: Omit<FailedAuthentication, 'method' | 'route'>,
   ): Promise<never> {
-    const route = (request.route as { path?: string } | undefined)?.path ?? request.path;
+    const route = request.routeOptions.url ?? request.url.split('?')[0];
     await this.failures.record(String(request.ip), response, { ...failure, method: request.method, route });
     this.adapterHost.httpAdapter.setHeader(
       response,

@@ -22,7 +22,7 @@ import {
   ApiTags,
   ApiUnprocessableEntityResponse,
 } from '@nestjs/swagger';
-import type { Request } from 'express';
+import type { FastifyRequest } from 'fastify';
 import { ApiErrorResponses } from '../../common/decorators/api-error-responses.decorator';
 import { ErrorBodyDto } from '../../common/errors/error-body.dto';
 import type { AppAbility } from '../../policies/ability.factory';
@@ -109,7 +109,7 @@ export class ConsentsController {
   @ApiUnprocessableEntityResponse({ type: ErrorBodyDto, description: 'Invalid lines, with their numbers' })
   @ApiPayloadTooLargeResponse({ type: ErrorBodyDto, description: 'Too many rows or bytes' })
   import(
-    @Req() req: Request,
+    @Req() req: FastifyRequest,
     @CurrentActor() actor: Actor,
     @CurrentAbility() ability: AppAbility,
   ): Promise<ConsentImportResultDto> {
@@ -118,10 +118,10 @@ export class ConsentsController {
 }
 
 /** The NDJSON body as a stream: no body parser reads these types, so it is still unread. */
-function ndjsonBody(req: Request): Readable {
+function ndjsonBody(req: FastifyRequest): Readable {
   const type = req.headers['content-type'] ?? '';
   const streamed = /^application\/(x-ndjson|octet-stream)\b/i.test(type);
-  if (req.body === undefined && streamed && req.readable) return req;
+  if (req.body === undefined && streamed && req.raw.readable) return req.raw;
   throw new UnsupportedMediaTypeException(
     'Send the import as application/x-ndjson (or application/octet-stream to stream a large file)',
   );

@@ -11,7 +11,7 @@ import {
   ApiTags,
   ApiUnprocessableEntityResponse,
 } from '@nestjs/swagger';
-import type { Response } from 'express';
+import type { FastifyReply } from 'fastify';
 import { ApiErrorResponses } from '../../common/decorators/api-error-responses.decorator';
 import { ErrorBodyDto } from '../../common/errors/error-body.dto';
 import { Action } from '../../policies/action.enum';
@@ -44,7 +44,7 @@ export class RegisterController {
   @ApiOkResponse({ type: RegisterDocumentDto })
   async export(
     @Query() query: ExportRegisterQueryDto,
-    @Res({ passthrough: true }) res: Response,
+    @Res({ passthrough: true }) res: FastifyReply,
   ): Promise<string> {
     const { contentType, body } = await this.registerIo.export(query.format);
     res.type(contentType);
