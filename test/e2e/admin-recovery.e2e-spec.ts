@@ -6,6 +6,7 @@ import { PGlite } from '@electric-sql/pglite';
 import { resetAdminKey } from '../../src/cli/admin-reset-key.command';
 import { loadAppConfig } from '../../src/config/app-config';
 import { hashApiKey } from '../../src/modules/principals/api-key';
+import { seedEmbeddedDatabase } from '../utils/pglite-template';
 import { startTestApp, TEST_SECRETS } from '../utils/test-app';
 import { createTestDatabase, queryRows, TestDatabase } from '../utils/test-database';
 import { runTsProcess } from '../utils/worker-process';
@@ -123,6 +124,7 @@ describe('Operator recovery of the first admin key', () => {
 
   it('works on the embedded database (DATA_DIR, no DATABASE_URL)', async () => {
     const embeddedDir = mkdtempSync(join(tmpdir(), 'finalite-recovery-pglite-'));
+    seedEmbeddedDatabase(embeddedDir); // an empty cluster, as PGlite's own initdb leaves it
     try {
       // In process (the PostgreSQL case above runs the command itself): an embedded first start
       // is the costly part, not worth a second whole-program load under ts-node.

@@ -11,6 +11,7 @@ import { AppConfig, loadAppConfig } from '../../src/config/app-config';
 import { BootstrapAdminService } from '../../src/modules/auth/bootstrap-admin.service';
 import { Role } from '../../src/policies/role.enum';
 import { testRedisPrefix, trackRedisPrefix } from './redis-keys';
+import { seedEmbeddedDatabase } from './pglite-template';
 import { createTestDatabase, TestDatabase } from './test-database';
 
 export interface TestAppOptions {
@@ -74,6 +75,8 @@ export async function startTestApp(options: TestAppOptions = {}): Promise<TestAp
   }
   const ownsDataDir = !options.dataDir;
   const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), 'finalite-test-'));
+  // A new embedded database: from the shared empty cluster (initdb done once per machine).
+  if (!databaseUrl) seedEmbeddedDatabase(dataDir);
   const config = loadAppConfig({
     ...TEST_SECRETS,
     DATA_DIR: dataDir,
