@@ -21,7 +21,8 @@ import type {
   RestrictionResponseDto,
   SubjectRestrictionsDto,
 } from './dto/restriction.dto';
-import { SubjectRestrictionEntity } from './entities/subject-restriction.entity';
+import type { SubjectRestrictionEntity } from './entities/subject-restriction.entity';
+import { RestrictionsRepository } from './restrictions.repository';
 import { SubjectStateService } from './subject-state.service';
 
 /**
@@ -32,6 +33,7 @@ import { SubjectStateService } from './subject-state.service';
 export class RestrictionsService {
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly repository: RestrictionsRepository,
     private readonly purposes: PurposesService,
     private readonly audit: AuditService,
     private readonly subjectState: SubjectStateService,
@@ -52,19 +54,14 @@ export class RestrictionsService {
           throw new RestrictionPurposeUnknown(`Unknown purposes: ${unknown.join(', ')}`, { unknown });
         }
       }
-      const restriction = await m.save(
-        m.create(SubjectRestrictionEntity, {
-          subjectId,
-          kind: dto.kind ?? RestrictionKind.Restriction,
-          purposeCodes: dto.purposes ? [...dto.purposes].sort() : null,
-          reason: dto.reason,
-          setAt: new Date(),
-          setBy: actor.id,
-          liftedAt: null,
-          liftedBy: null,
-          liftReason: null,
-        }),
-      );
+      const restriction = await this.repository.insert(m, {
+        subjectId,
+        kind: dto.kind ?? RestrictionKind.Restriction,
+        purposeCodes: dto.purposes ? [...dto.purposes].sort() : null,
+        reason: dto.reason,
+        setAt: new Date(),
+        setBy: actor.id,
+      });
       await this.audit.recordInTransaction(m, {
         type: 'restriction.set',
         actor,
@@ -87,16 +84,13 @@ export class RestrictionsService {
     actor: Actor,
   ): Promise<RestrictionResponseDto> {
     const saved = await inTransaction(this.dataSource, async (m) => {
-      const restriction = await m.findOne(SubjectRestrictionEntity, {
-        where: { id: restrictionId, subjectId },
-        lock: { mode: 'pessimistic_write' },
-      });
+      const restriction = await this.repository.findForUpdate(m, subjectId, restrictionId);
       if (!restriction) throw new RestrictionNotFound(`No restriction ${restrictionId} for this subject`);
       if (restriction.liftedAt) throw new RestrictionAlreadyLifted('This restriction was already lifted');
       restriction.liftedAt = new Date();
       restriction.liftedBy = actor.id;
       restriction.liftReason = dto.reason;
-      await m.save(restriction);
+      await this.repository.save(m, restriction);
       await this.audit.recordInTransaction(m, {
         type: 'restriction.lifted',
         actor,
@@ -112,10 +106,7 @@ export class RestrictionsService {
   }
 
   async forSubject(subjectId: string): Promise<SubjectRestrictionsDto> {
-    const rows = await this.dataSource.manager.find(SubjectRestrictionEntity, {
-      where: { subjectId },
-      order: { setAt: 'DESC' },
-    });
+    const rows = await this.repository.listForSubject(subjectId);
     return { subjectId, items: rows.map(toResponse) };
   }
 }
