@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource } from 'typeorm';
+import { DataSource, EntityManager } from 'typeorm';
 import { inTransaction } from '../../database/transaction';
 import { AppAbility, asSubject } from '../../policies/ability.factory';
 import { Action } from '../../policies/action.enum';
@@ -62,14 +62,7 @@ export class RestrictionsService {
         setAt: new Date(),
         setBy: actor.id,
       });
-      await this.audit.recordInTransaction(m, {
-        type: 'restriction.set',
-        actor,
-        subjectId,
-        target: { type: 'restriction', id: restriction.id },
-        payload: { kind: restriction.kind, purposes: restriction.purposeCodes, reason: restriction.reason },
-      });
-      await this.subjectState.notifyChanged(m, subjectId);
+      await this.recordChange(m, 'restriction.set', actor, restriction, restriction.reason);
       return restriction;
     });
     // Holds on every instance before it is acknowledged (lifting, below, may arrive late).
@@ -91,14 +84,7 @@ export class RestrictionsService {
       restriction.liftedBy = actor.id;
       restriction.liftReason = dto.reason;
       await this.repository.save(m, restriction);
-      await this.audit.recordInTransaction(m, {
-        type: 'restriction.lifted',
-        actor,
-        subjectId,
-        target: { type: 'restriction', id: restriction.id },
-        payload: { kind: restriction.kind, purposes: restriction.purposeCodes, reason: dto.reason },
-      });
-      await this.subjectState.notifyChanged(m, subjectId);
+      await this.recordChange(m, 'restriction.lifted', actor, restriction, dto.reason);
       return restriction;
     });
     await this.subjectState.changed(subjectId, false);
@@ -108,6 +94,24 @@ export class RestrictionsService {
   async forSubject(subjectId: string): Promise<SubjectRestrictionsDto> {
     const rows = await this.repository.listForSubject(subjectId);
     return { subjectId, items: rows.map(toResponse) };
+  }
+
+  /** The change's audit event and the other instances' notification, in the change's transaction. */
+  private async recordChange(
+    m: EntityManager,
+    type: 'restriction.set' | 'restriction.lifted',
+    actor: Actor,
+    restriction: SubjectRestrictionEntity,
+    reason: string,
+  ): Promise<void> {
+    await this.audit.recordInTransaction(m, {
+      type,
+      actor,
+      subjectId: restriction.subjectId,
+      target: { type: 'restriction', id: restriction.id },
+      payload: { kind: restriction.kind, purposes: restriction.purposeCodes, reason },
+    });
+    await this.subjectState.notifyChanged(m, restriction.subjectId);
   }
 }
 
