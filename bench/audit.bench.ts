@@ -84,7 +84,7 @@ async function main(): Promise<void> {
     await dataSource.initialize();
     await dataSource.runMigrations();
     const audit = new AuditService(config, dataSource, new AuditRepository(dataSource));
-    const integrity = new AuditIntegrityService(config, dataSource, new AuditRepository(dataSource));
+    const integrity = new AuditIntegrityService(config, new AuditRepository(dataSource));
     log(
       `PostgreSQL ${await serverVersion(dataSource)}; ${CONCURRENCY} concurrent callers; pool ${config.DATABASE_POOL_SIZE}`,
     );

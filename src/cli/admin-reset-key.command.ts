@@ -3,7 +3,10 @@ import { NestFactory } from '@nestjs/core';
 import { Logger } from 'nestjs-pino';
 import { AppModule } from '../app.module';
 import type { AppConfig } from '../config/app-config';
-import { BootstrapKeyReset, PrincipalsService } from '../modules/principals/principals.service';
+import {
+  BootstrapAdminKeysService,
+  BootstrapKeyReset,
+} from '../modules/principals/bootstrap-admin-keys.service';
 
 /**
  * The operator's way back in when the bootstrap admin's key is lost (entry point:
@@ -18,7 +21,7 @@ export async function resetAdminKey(config: AppConfig): Promise<BootstrapKeyRese
   app.useLogger(app.get(Logger));
   await app.init();
   try {
-    const reset = await app.get(PrincipalsService).resetBootstrapAdminKey();
+    const reset = await app.get(BootstrapAdminKeysService).resetBootstrapAdminKey();
     process.stderr.write(
       `\nADMIN KEY RESET: admin API key ${reset.key} — shown only this once. Store it now ` +
         '(Authorization: Bearer <key>).\n\n',

@@ -2,7 +2,7 @@ import { Client } from 'pg';
 import { ConsentsService } from '../../src/modules/consents/consents.service';
 import { FieldsService } from '../../src/modules/inventory/fields.service';
 import { InventoryReadModel } from '../../src/modules/inventory/inventory-read-model.service';
-import { PurposesService } from '../../src/modules/purposes/purposes.service';
+import { PurposeQueriesService } from '../../src/modules/purposes/purpose-queries.service';
 import type { AppAbility } from '../../src/policies/ability.factory';
 import { Role } from '../../src/policies/role.enum';
 import { purposeInput } from '../factories/purpose.factory';
@@ -210,9 +210,9 @@ describe('Least privilege of applications (PostgreSQL)', () => {
     const forgotten = undefined as unknown as AppAbility;
 
     it('fail closed when no ability is given', async () => {
-      await expect(t.app.get(PurposesService).get(PARTNERS, forgotten)).rejects.toThrow();
-      await expect(t.app.get(PurposesService).list({}, forgotten)).rejects.toThrow();
-      await expect(t.app.get(PurposesService).history(PARTNERS, forgotten)).rejects.toThrow();
+      await expect(t.app.get(PurposeQueriesService).get(PARTNERS, forgotten)).rejects.toThrow();
+      await expect(t.app.get(PurposeQueriesService).list({}, forgotten)).rejects.toThrow();
+      await expect(t.app.get(PurposeQueriesService).history(PARTNERS, forgotten)).rejects.toThrow();
       await expect(t.app.get(ConsentsService).forSubject('lp-1', forgotten)).rejects.toThrow();
       await dpo().post('/systems').send({ code: 'crm', name: 'Customer CRM', kind: 'manual' }).expect(201);
       await dpo()

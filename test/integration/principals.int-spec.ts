@@ -1,3 +1,4 @@
+import { BootstrapAdminKeysService } from '../../src/modules/principals/bootstrap-admin-keys.service';
 import { PrincipalAuthenticationService } from '../../src/modules/principals/principal-authentication.service';
 import { PrincipalsModule } from '../../src/modules/principals/principals.module';
 import { PrincipalsRepository } from '../../src/modules/principals/principals.repository';
@@ -53,9 +54,12 @@ describe('Principals services and repository on PostgreSQL (integration)', () =>
   });
 
   it('creates exactly one bootstrap admin and keeps the last enabled admin enabled', async () => {
-    const outcome = await principals.ensureBootstrapAdmin();
+    const outcome = await ctx.get(BootstrapAdminKeysService).ensureBootstrapAdmin();
     expect(outcome).toMatchObject({ created: true });
-    expect(await principals.ensureBootstrapAdmin()).toEqual({ created: false, reason: 'admin_exists' });
+    expect(await ctx.get(BootstrapAdminKeysService).ensureBootstrapAdmin()).toEqual({
+      created: false,
+      reason: 'admin_exists',
+    });
     const adminId = (outcome as { principalId: string }).principalId;
 
     await expect(principals.update(adminId, { disabled: true }, ADMIN)).rejects.toMatchObject({

@@ -1,29 +1,18 @@
 import { Injectable, Logger, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
-import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource } from 'typeorm';
 import { AppConfig } from '../../config/app-config';
 import { decodeCursor, encodeCursor } from '../../common/pagination/cursor';
 import { loadOrCreateSecret } from '../../common/secrets/local-secrets';
 import { AuditChainVerifier, ChainBreak, ChainBreakReason } from './audit-chain-verifier';
-import { AUDIT_EVENT_COLUMNS, AuditEventRow, toAuditEventRecord } from './audit-event.mapper';
+import { toAuditEventRecord } from './audit-event.mapper';
 import { GENESIS_HASH } from './audit-event.types';
 import { AuditRangeInvalid } from './audit.errors';
 import { readBySeqWindows } from './audit-seq-windows';
 import { AuditSigner } from './audit-signer';
 import { checkpointsMissingBreak, describeBreak } from './audit-break-messages';
 import { LastSignedCheckpointFile } from './audit-signed-state';
-import { AuditRepository } from './audit.repository';
+import { AuditCheckpointRecord, AuditRepository } from './audit.repository';
 
-/** A signed statement "the chain had this hash at this sequence at this time". */
-export interface AuditCheckpointRecord {
-  id: number;
-  headSeq: number;
-  headHash: string;
-  signedAt: string;
-  keyId: string;
-  /** Ed25519 signature (base64) of canonical JSON { headHash, headSeq, signedAt }. */
-  signature: string;
-}
+export type { AuditCheckpointRecord } from './audit.repository';
 
 export interface AuditPublicKey {
   algorithm: 'Ed25519';
@@ -60,17 +49,7 @@ export interface AuditCheckpointPage {
   nextCursor: string | null;
 }
 
-interface CheckpointRow {
-  id: string;
-  head_seq: string;
-  head_hash: string;
-  signed_at: Date;
-  key_id: string;
-  signature: string;
-}
-
 const VERIFY_BATCH = 5_000;
-const CHECKPOINT_COLUMNS = 'id, head_seq, head_hash, signed_at, key_id, signature';
 /** Checkpoints per query of the export (GET /audit/checkpoints/export). */
 export const CHECKPOINT_EXPORT_BATCH = 1_000;
 
@@ -89,7 +68,6 @@ export class AuditIntegrityService implements OnApplicationBootstrap, OnModuleDe
 
   constructor(
     private readonly config: AppConfig,
-    @InjectDataSource() private readonly dataSource: DataSource,
     private readonly repository: AuditRepository,
   ) {
     if (config.AUDIT_SIGNING_KEY) {
@@ -160,28 +138,15 @@ export class AuditIntegrityService implements OnApplicationBootstrap, OnModuleDe
 
   /** The most recent checkpoint signed with the current key (for the integrity certificate). */
   async latestCheckpoint(): Promise<AuditCheckpointRecord | null> {
-    const rows = await this.dataSource.query<CheckpointRow[]>(
-      `SELECT ${CHECKPOINT_COLUMNS} FROM audit_checkpoint WHERE key_id = $1 ORDER BY head_seq DESC, id DESC LIMIT 1`,
-      [this.signer.keyId],
-    );
-    return rows.length ? toCheckpoint(rows[0]) : null;
+    return this.repository.latestCheckpointByKey(this.signer.keyId);
   }
 
   /** Every checkpoint, newest first (cursor pagination), so auditors can keep copies elsewhere. */
   async listCheckpoints(query: { limit?: number; cursor?: string }): Promise<AuditCheckpointPage> {
     const limit = query.limit ?? 50;
-    const params: unknown[] = [limit + 1];
-    let where = '';
-    if (query.cursor) {
-      const [beforeId] = decodeCursor<[number]>(query.cursor, 1);
-      params.push(beforeId);
-      where = 'WHERE id < $2';
-    }
-    const rows = await this.dataSource.query<CheckpointRow[]>(
-      `SELECT ${CHECKPOINT_COLUMNS} FROM audit_checkpoint ${where} ORDER BY id DESC LIMIT $1`,
-      params,
-    );
-    const items = rows.slice(0, limit).map(toCheckpoint);
+    const beforeId = query.cursor ? decodeCursor<[number]>(query.cursor, 1)[0] : undefined;
+    const rows = await this.repository.checkpointsNewestFirst(limit + 1, beforeId);
+    const items = rows.slice(0, limit);
     return {
       items,
       nextCursor: rows.length > limit ? encodeCursor([items[items.length - 1].id]) : null,
@@ -189,11 +154,8 @@ export class AuditIntegrityService implements OnApplicationBootstrap, OnModuleDe
   }
 
   /** Id of the latest checkpoint (0 when none): the end of a consistent export. */
-  async lastCheckpointId(): Promise<number> {
-    const rows = await this.dataSource.query<{ max: string | null }[]>(
-      'SELECT max(id) AS max FROM audit_checkpoint',
-    );
-    return rows[0].max === null ? 0 : Number(rows[0].max);
+  lastCheckpointId(): Promise<number> {
+    return this.repository.lastCheckpointId();
   }
 
   /**
@@ -206,14 +168,10 @@ export class AuditIntegrityService implements OnApplicationBootstrap, OnModuleDe
   ): AsyncGenerator<AuditCheckpointRecord[]> {
     let afterId = 0;
     while (afterId < upToId) {
-      const rows = await this.dataSource.query<CheckpointRow[]>(
-        `SELECT ${CHECKPOINT_COLUMNS} FROM audit_checkpoint WHERE id > $1 AND id <= $2 ORDER BY id LIMIT $3`,
-        [afterId, upToId, batch],
-      );
-      if (rows.length === 0) return;
-      const records = rows.map(toCheckpoint);
+      const records = await this.repository.checkpointsBetweenIds(afterId, upToId, batch);
+      if (records.length === 0) return;
       yield records;
-      if (rows.length < batch) return;
+      if (records.length < batch) return;
       afterId = records[records.length - 1].id;
     }
   }
@@ -235,10 +193,9 @@ export class AuditIntegrityService implements OnApplicationBootstrap, OnModuleDe
       });
     }
     // Checkpoints before the head: one signed after this read cannot look like a truncation.
-    const checkpointRows = await this.dataSource.query<CheckpointRow[]>(
-      `SELECT ${CHECKPOINT_COLUMNS} FROM audit_checkpoint WHERE head_seq >= $1 AND head_seq <= $2
-       ORDER BY head_seq, id`,
-      [fromSeq, range.toSeq ?? Number.MAX_SAFE_INTEGER],
+    const checkpoints = await this.repository.checkpointsSealing(
+      fromSeq,
+      range.toSeq ?? Number.MAX_SAFE_INTEGER,
     );
     const head = await this.readHead();
     const toSeq = range.toSeq ?? Math.max(head?.seq ?? 0, fromSeq - 1);
@@ -248,7 +205,7 @@ export class AuditIntegrityService implements OnApplicationBootstrap, OnModuleDe
     let unverifiable = 0;
     let checked = 0;
     let latest: AuditCheckpointRecord | null = null;
-    for (const checkpoint of checkpointRows.map(toCheckpoint)) {
+    for (const checkpoint of checkpoints) {
       if (checkpoint.keyId !== this.signer.keyId) {
         unverifiable += 1;
       } else if (!this.signer.verify(checkpoint, checkpoint.signature)) {
@@ -267,11 +224,7 @@ export class AuditIntegrityService implements OnApplicationBootstrap, OnModuleDe
     const verifier = await this.startVerifier(fromSeq, breaks);
     let walkBreak: ChainBreak | null = null;
     const batches = readBySeqWindows(
-      (lo, hi, limit) =>
-        this.dataSource.query<AuditEventRow[]>(
-          `SELECT ${AUDIT_EVENT_COLUMNS} FROM audit_event WHERE seq >= $1 AND seq <= $2 ORDER BY seq LIMIT $3`,
-          [lo, hi, limit],
-        ),
+      (lo, hi, limit) => this.repository.eventsInSeqWindow(lo, hi, limit),
       fromSeq,
       Math.min(toSeq, head?.seq ?? 0),
       VERIFY_BATCH,
@@ -353,11 +306,8 @@ export class AuditIntegrityService implements OnApplicationBootstrap, OnModuleDe
   /** The verifier anchored on the event before fromSeq (its stored hash), or null if that is gone. */
   private async startVerifier(fromSeq: number, breaks: ChainBreak[]): Promise<AuditChainVerifier | null> {
     if (fromSeq === 1) return new AuditChainVerifier(1, GENESIS_HASH);
-    const anchor = await this.dataSource.query<{ hash: string }[]>(
-      `SELECT hash FROM audit_event WHERE seq = $1`,
-      [fromSeq - 1],
-    );
-    if (anchor.length === 0) {
+    const anchor = await this.repository.eventHash(fromSeq - 1);
+    if (anchor === null) {
       breaks.push({
         seq: fromSeq - 1,
         reason: ChainBreakReason.MissingEvent,
@@ -366,7 +316,7 @@ export class AuditIntegrityService implements OnApplicationBootstrap, OnModuleDe
       });
       return null;
     }
-    return new AuditChainVerifier(fromSeq, anchor[0].hash);
+    return new AuditChainVerifier(fromSeq, anchor);
   }
 
   /** The last checkpoint this instance signed, from DATA_DIR, if its signature is ours and holds. */
@@ -376,21 +326,7 @@ export class AuditIntegrityService implements OnApplicationBootstrap, OnModuleDe
     return kept;
   }
 
-  private async readHead(): Promise<{ seq: number; hash: string } | null> {
-    const rows = await this.dataSource.query<{ seq: string; hash: string }[]>(
-      'SELECT seq, hash FROM audit_event ORDER BY seq DESC LIMIT 1',
-    );
-    return rows.length ? { seq: Number(rows[0].seq), hash: rows[0].hash } : null;
+  private readHead(): Promise<{ seq: number; hash: string } | null> {
+    return this.repository.head();
   }
-}
-
-function toCheckpoint(row: CheckpointRow): AuditCheckpointRecord {
-  return {
-    id: Number(row.id),
-    headSeq: Number(row.head_seq),
-    headHash: row.head_hash,
-    signedAt: row.signed_at.toISOString(),
-    keyId: row.key_id,
-    signature: row.signature,
-  };
 }

@@ -1,6 +1,6 @@
 import { closeSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
-import type { AuditCheckpointRecord } from './audit-integrity.service';
+import type { AuditCheckpointRecord } from './audit.repository';
 
 /** Where, under DATA_DIR, this instance keeps the last checkpoint it signed. */
 export const LAST_CHECKPOINT_FILE = join('audit', 'last-checkpoint.json');

@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
 import { inTransaction } from '../../database/transaction';
+import { AUDIT_EVENT_COLUMNS, AuditEventRow } from './audit-event.mapper';
 
 /** Advisory lock key ordering checkpoint inserts before the reads of their ids ("FINC"). */
 export const AUDIT_CHECKPOINT_LOCK = 0x46_49_4e_43;
@@ -32,7 +33,48 @@ export interface CheckpointRemovalEvidence {
   sealedBefore: number;
 }
 
-/** SQL of the audit module's integrity reads (issue 12: one repository per module; more to move here). */
+/** A signed statement "the chain had this hash at this sequence at this time". */
+export interface AuditCheckpointRecord {
+  id: number;
+  headSeq: number;
+  headHash: string;
+  signedAt: string;
+  keyId: string;
+  /** Ed25519 signature (base64) of canonical JSON { headHash, headSeq, signedAt }. */
+  signature: string;
+}
+
+/** Decisions of one application for one purpose with one outcome, in a period. */
+export interface DecisionCountRow {
+  actorId: string;
+  actorName: string;
+  purposeCode: string;
+  decision: string;
+  count: number;
+}
+
+/** How often one denial reason was given for a field, in a period. */
+export interface DenialReasonCountRow {
+  reason: string;
+  count: number;
+}
+
+interface CheckpointRow {
+  id: string;
+  head_seq: string;
+  head_hash: string;
+  signed_at: Date;
+  key_id: string;
+  signature: string;
+}
+
+const CHECKPOINT_COLUMNS = 'id, head_seq, head_hash, signed_at, key_id, signature';
+
+/**
+ * SQL of the audit module outside the writer's hot path (audit.service.ts and
+ * audit-batch-writer.ts keep theirs, tuned for throughput): checkpoints, the reads of the chain
+ * verification, and the decision aggregates of the access report.
+ */
 @Injectable()
 export class AuditRepository {
   constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
@@ -83,6 +125,126 @@ export class AuditRepository {
       );
       return Number(rows[0].id);
     });
+  }
+
+  /** The most recent checkpoint signed with keyId. */
+  async latestCheckpointByKey(keyId: string): Promise<AuditCheckpointRecord | null> {
+    const rows = await this.dataSource.query<CheckpointRow[]>(
+      `SELECT ${CHECKPOINT_COLUMNS} FROM audit_checkpoint WHERE key_id = $1 ORDER BY head_seq DESC, id DESC LIMIT 1`,
+      [keyId],
+    );
+    return rows.length ? toCheckpoint(rows[0]) : null;
+  }
+
+  /** Up to `limit` checkpoints newest first, with ids below beforeId when given. */
+  async checkpointsNewestFirst(limit: number, beforeId?: number): Promise<AuditCheckpointRecord[]> {
+    const params: unknown[] = [limit];
+    let where = '';
+    if (beforeId !== undefined) {
+      params.push(beforeId);
+      where = 'WHERE id < $2';
+    }
+    const rows = await this.dataSource.query<CheckpointRow[]>(
+      `SELECT ${CHECKPOINT_COLUMNS} FROM audit_checkpoint ${where} ORDER BY id DESC LIMIT $1`,
+      params,
+    );
+    return rows.map(toCheckpoint);
+  }
+
+  /** Id of the latest checkpoint (0 when none). */
+  async lastCheckpointId(): Promise<number> {
+    const rows = await this.dataSource.query<{ max: string | null }[]>(
+      'SELECT max(id) AS max FROM audit_checkpoint',
+    );
+    return rows[0].max === null ? 0 : Number(rows[0].max);
+  }
+
+  /** Up to `limit` checkpoints with afterId < id <= upToId, oldest first (one keyset batch). */
+  async checkpointsBetweenIds(
+    afterId: number,
+    upToId: number,
+    limit: number,
+  ): Promise<AuditCheckpointRecord[]> {
+    const rows = await this.dataSource.query<CheckpointRow[]>(
+      `SELECT ${CHECKPOINT_COLUMNS} FROM audit_checkpoint WHERE id > $1 AND id <= $2 ORDER BY id LIMIT $3`,
+      [afterId, upToId, limit],
+    );
+    return rows.map(toCheckpoint);
+  }
+
+  /** Checkpoints sealing a sequence in [fromSeq, toSeq], by head_seq then id. */
+  async checkpointsSealing(fromSeq: number, toSeq: number): Promise<AuditCheckpointRecord[]> {
+    const rows = await this.dataSource.query<CheckpointRow[]>(
+      `SELECT ${CHECKPOINT_COLUMNS} FROM audit_checkpoint WHERE head_seq >= $1 AND head_seq <= $2
+       ORDER BY head_seq, id`,
+      [fromSeq, toSeq],
+    );
+    return rows.map(toCheckpoint);
+  }
+
+  /** Up to `limit` events with lo <= seq <= hi, by seq (one window of the verification walk). */
+  eventsInSeqWindow(lo: number, hi: number, limit: number): Promise<AuditEventRow[]> {
+    return this.dataSource.query<AuditEventRow[]>(
+      `SELECT ${AUDIT_EVENT_COLUMNS} FROM audit_event WHERE seq >= $1 AND seq <= $2 ORDER BY seq LIMIT $3`,
+      [lo, hi, limit],
+    );
+  }
+
+  /** The stored hash of event seq, or null when no such event exists. */
+  async eventHash(seq: number): Promise<string | null> {
+    const rows = await this.dataSource.query<{ hash: string }[]>(
+      `SELECT hash FROM audit_event WHERE seq = $1`,
+      [seq],
+    );
+    return rows.length ? rows[0].hash : null;
+  }
+
+  /** The last event of the trail, or null when it is empty. */
+  async head(): Promise<{ seq: number; hash: string } | null> {
+    const rows = await this.dataSource.query<{ seq: string; hash: string }[]>(
+      'SELECT seq, hash FROM audit_event ORDER BY seq DESC LIMIT 1',
+    );
+    return rows.length ? { seq: Number(rows[0].seq), hash: rows[0].hash } : null;
+  }
+
+  /** Events of `eventType` in [from, to), counted by actor, purpose and decision. */
+  async decisionCounts(eventType: string, from: Date, to: Date): Promise<DecisionCountRow[]> {
+    const rows = await this.dataSource.query<
+      { actor_id: string; actor_name: string; purpose_code: string; decision: string; count: number }[]
+    >(
+      `SELECT actor_id, max(actor_name) AS actor_name, purpose_code, payload->>'decision' AS decision,
+              count(*)::int AS count
+         FROM audit_event
+        WHERE type = $1 AND occurred_at >= $2 AND occurred_at < $3
+        GROUP BY actor_id, purpose_code, payload->>'decision'
+        ORDER BY actor_id, purpose_code, decision`,
+      [eventType, from, to],
+    );
+    return rows.map((r) => ({
+      actorId: r.actor_id,
+      actorName: r.actor_name,
+      purposeCode: r.purpose_code,
+      decision: r.decision,
+      count: Number(r.count),
+    }));
+  }
+
+  /** The `limit` most frequent reasons of refused fields in events of `eventType` in [from, to). */
+  async topDenialReasons(
+    eventType: string,
+    from: Date,
+    to: Date,
+    limit: number,
+  ): Promise<DenialReasonCountRow[]> {
+    const rows = await this.dataSource.query<{ reason: string; count: number }[]>(
+      `SELECT f->>'reason' AS reason, count(*)::int AS count
+         FROM audit_event e, jsonb_array_elements(e.payload->'fields') AS f
+        WHERE e.type = $1 AND e.occurred_at >= $2 AND e.occurred_at < $3
+          AND (f->>'allowed')::boolean = false
+        GROUP BY 1 ORDER BY 2 DESC, 1 LIMIT $4`,
+      [eventType, from, to, limit],
+    );
+    return rows.map((r) => ({ reason: r.reason, count: Number(r.count) }));
   }
 
   private async removalEvidence(
@@ -149,4 +311,15 @@ export class AuditRepository {
       sealedBefore: before.sealed === null ? 0 : Number(before.sealed),
     };
   }
+}
+
+function toCheckpoint(row: CheckpointRow): AuditCheckpointRecord {
+  return {
+    id: Number(row.id),
+    headSeq: Number(row.head_seq),
+    headHash: row.head_hash,
+    signedAt: row.signed_at.toISOString(),
+    keyId: row.key_id,
+    signature: row.signature,
+  };
 }

@@ -1,6 +1,6 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { AppConfig } from '../../config/app-config';
-import { PrincipalsService } from '../principals/principals.service';
+import { BootstrapAdminKeysService } from '../principals/bootstrap-admin-keys.service';
 
 /**
  * First start: when no enabled admin exists, creates one with BOOTSTRAP_ADMIN_KEY, or with a
@@ -15,11 +15,11 @@ export class BootstrapAdminService {
 
   constructor(
     private readonly config: AppConfig,
-    private readonly principals: PrincipalsService,
+    private readonly bootstrapKeys: BootstrapAdminKeysService,
   ) {}
 
   async ensureAdmin(): Promise<void> {
-    const outcome = await this.principals.ensureBootstrapAdmin(this.config.BOOTSTRAP_ADMIN_KEY);
+    const outcome = await this.bootstrapKeys.ensureBootstrapAdmin(this.config.BOOTSTRAP_ADMIN_KEY);
     if (!outcome.created) {
       if (outcome.reason === 'key_already_registered') {
         this.logger.warn(

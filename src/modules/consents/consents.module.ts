@@ -8,6 +8,7 @@ import { ConsentEventEntity } from './entities/consent-event.entity';
 import { ConsentStateEntity } from './entities/consent-state.entity';
 import { SubjectRestrictionEntity } from './entities/subject-restriction.entity';
 import { RestrictionsController } from './restrictions.controller';
+import { RestrictionsRepository } from './restrictions.repository';
 import { RestrictionsService } from './restrictions.service';
 import { SubjectStateService } from './subject-state.service';
 
@@ -17,7 +18,13 @@ import { SubjectStateService } from './subject-state.service';
     PurposesModule,
   ],
   controllers: [ConsentsController, RestrictionsController],
-  providers: [ConsentsService, ConsentsRepository, RestrictionsService, SubjectStateService],
+  providers: [
+    ConsentsService,
+    ConsentsRepository,
+    RestrictionsService,
+    RestrictionsRepository,
+    SubjectStateService,
+  ],
   exports: [ConsentsService, SubjectStateService],
 })
 export class ConsentsModule {}

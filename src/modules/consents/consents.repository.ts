@@ -1,7 +1,12 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, DeepPartial, EntityManager } from 'typeorm';
-import { ConsentStatus, type ConsentWithdrawnEvent } from './consent.model';
+import {
+  ConsentStatus,
+  type ConsentWithdrawnEvent,
+  RestrictionKind,
+  type SubjectState,
+} from './consent.model';
 import { ConsentEventEntity } from './entities/consent-event.entity';
 import { ConsentStateEntity } from './entities/consent-state.entity';
 
@@ -14,6 +19,16 @@ export interface ConsentWrite {
   source: string;
   proof: Record<string, unknown>;
   occurredAt: Date;
+}
+
+interface SubjectStateRow {
+  subject_id: string;
+  kind: 'consent' | 'restriction';
+  code: string | null;
+  status: string;
+  version: number | null;
+  id: string | null;
+  purposes: string[] | null;
 }
 
 /**
@@ -118,5 +133,44 @@ export class ConsentsRepository {
       [purposeCode],
     );
     return rows.length > 0;
+  }
+
+  /**
+   * Current consents and active restrictions of the subjects (those with none are absent): one
+   * indexed round trip, the read behind every access check's cache miss (SubjectStateService).
+   */
+  async subjectStates(subjectIds: string[]): Promise<Map<string, SubjectState>> {
+    const rows = await this.dataSource.query<SubjectStateRow[]>(
+      `SELECT subject_id, 'consent' AS kind, purpose_code AS code, status, purpose_version AS version,
+              NULL::text AS id, NULL::jsonb AS purposes
+         FROM consent_state WHERE subject_id = ANY($1::text[])
+       UNION ALL
+       SELECT subject_id, 'restriction', NULL, kind, NULL, id::text, purpose_codes
+         FROM subject_restriction WHERE subject_id = ANY($1::text[]) AND lifted_at IS NULL`,
+      [subjectIds],
+    );
+    const states = new Map<string, SubjectState>();
+    for (const row of rows) {
+      let state = states.get(row.subject_id);
+      if (!state) states.set(row.subject_id, (state = { consents: new Map(), restrictions: [] }));
+      if (row.kind === 'consent') {
+        state.consents.set(row.code!, {
+          status: row.status as ConsentStatus,
+          purposeVersion: Number(row.version),
+        });
+      } else {
+        state.restrictions.push({
+          id: row.id!,
+          kind: row.status as RestrictionKind,
+          purposeCodes: row.purposes,
+        });
+      }
+    }
+    return states;
+  }
+
+  /** NOTIFY on commit of m's transaction (the other instances drop their cached state). */
+  async notify(m: EntityManager, channel: string, payload: string): Promise<void> {
+    await m.query('SELECT pg_notify($1, $2)', [channel, payload]);
   }
 }

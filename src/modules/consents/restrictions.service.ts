@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource } from 'typeorm';
+import { DataSource, EntityManager } from 'typeorm';
 import { inTransaction } from '../../database/transaction';
 import { AppAbility, asSubject } from '../../policies/ability.factory';
 import { Action } from '../../policies/action.enum';
@@ -21,7 +21,8 @@ import type {
   RestrictionResponseDto,
   SubjectRestrictionsDto,
 } from './dto/restriction.dto';
-import { SubjectRestrictionEntity } from './entities/subject-restriction.entity';
+import type { SubjectRestrictionEntity } from './entities/subject-restriction.entity';
+import { RestrictionsRepository } from './restrictions.repository';
 import { SubjectStateService } from './subject-state.service';
 
 /**
@@ -32,6 +33,7 @@ import { SubjectStateService } from './subject-state.service';
 export class RestrictionsService {
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly repository: RestrictionsRepository,
     private readonly purposes: PurposesService,
     private readonly audit: AuditService,
     private readonly subjectState: SubjectStateService,
@@ -52,27 +54,15 @@ export class RestrictionsService {
           throw new RestrictionPurposeUnknown(`Unknown purposes: ${unknown.join(', ')}`, { unknown });
         }
       }
-      const restriction = await m.save(
-        m.create(SubjectRestrictionEntity, {
-          subjectId,
-          kind: dto.kind ?? RestrictionKind.Restriction,
-          purposeCodes: dto.purposes ? [...dto.purposes].sort() : null,
-          reason: dto.reason,
-          setAt: new Date(),
-          setBy: actor.id,
-          liftedAt: null,
-          liftedBy: null,
-          liftReason: null,
-        }),
-      );
-      await this.audit.recordInTransaction(m, {
-        type: 'restriction.set',
-        actor,
+      const restriction = await this.repository.insert(m, {
         subjectId,
-        target: { type: 'restriction', id: restriction.id },
-        payload: { kind: restriction.kind, purposes: restriction.purposeCodes, reason: restriction.reason },
+        kind: dto.kind ?? RestrictionKind.Restriction,
+        purposeCodes: dto.purposes ? [...dto.purposes].sort() : null,
+        reason: dto.reason,
+        setAt: new Date(),
+        setBy: actor.id,
       });
-      await this.subjectState.notifyChanged(m, subjectId);
+      await this.recordChange(m, 'restriction.set', actor, restriction, restriction.reason);
       return restriction;
     });
     // Holds on every instance before it is acknowledged (lifting, below, may arrive late).
@@ -87,24 +77,14 @@ export class RestrictionsService {
     actor: Actor,
   ): Promise<RestrictionResponseDto> {
     const saved = await inTransaction(this.dataSource, async (m) => {
-      const restriction = await m.findOne(SubjectRestrictionEntity, {
-        where: { id: restrictionId, subjectId },
-        lock: { mode: 'pessimistic_write' },
-      });
+      const restriction = await this.repository.findForUpdate(m, subjectId, restrictionId);
       if (!restriction) throw new RestrictionNotFound(`No restriction ${restrictionId} for this subject`);
       if (restriction.liftedAt) throw new RestrictionAlreadyLifted('This restriction was already lifted');
       restriction.liftedAt = new Date();
       restriction.liftedBy = actor.id;
       restriction.liftReason = dto.reason;
-      await m.save(restriction);
-      await this.audit.recordInTransaction(m, {
-        type: 'restriction.lifted',
-        actor,
-        subjectId,
-        target: { type: 'restriction', id: restriction.id },
-        payload: { kind: restriction.kind, purposes: restriction.purposeCodes, reason: dto.reason },
-      });
-      await this.subjectState.notifyChanged(m, subjectId);
+      await this.repository.save(m, restriction);
+      await this.recordChange(m, 'restriction.lifted', actor, restriction, dto.reason);
       return restriction;
     });
     await this.subjectState.changed(subjectId, false);
@@ -112,11 +92,26 @@ export class RestrictionsService {
   }
 
   async forSubject(subjectId: string): Promise<SubjectRestrictionsDto> {
-    const rows = await this.dataSource.manager.find(SubjectRestrictionEntity, {
-      where: { subjectId },
-      order: { setAt: 'DESC' },
-    });
+    const rows = await this.repository.listForSubject(subjectId);
     return { subjectId, items: rows.map(toResponse) };
+  }
+
+  /** The change's audit event and the other instances' notification, in the change's transaction. */
+  private async recordChange(
+    m: EntityManager,
+    type: 'restriction.set' | 'restriction.lifted',
+    actor: Actor,
+    restriction: SubjectRestrictionEntity,
+    reason: string,
+  ): Promise<void> {
+    await this.audit.recordInTransaction(m, {
+      type,
+      actor,
+      subjectId: restriction.subjectId,
+      target: { type: 'restriction', id: restriction.id },
+      payload: { kind: restriction.kind, purposes: restriction.purposeCodes, reason },
+    });
+    await this.subjectState.notifyChanged(m, restriction.subjectId);
   }
 }
 

@@ -1,9 +1,9 @@
 import { Injectable } from '@nestjs/common';
-import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource, EntityManager } from 'typeorm';
+import type { EntityManager } from 'typeorm';
 import { isFresh, PgListener, waitForPropagation } from '../../database/pg-listener';
 import { AuditService } from '../audit/audit.service';
-import { ConsentStatus, RestrictionKind, SubjectState } from './consent.model';
+import type { SubjectState } from './consent.model';
+import { ConsentsRepository } from './consents.repository';
 
 /** NOTIFY channel: a subject's consent/restriction state changed (payload: its keyed hash, or '*'). */
 export const SUBJECT_STATE_CHANNEL = 'finalite_subject_state';
@@ -16,16 +16,6 @@ const MAX_ENTRIES = 100_000;
 interface PendingLoad {
   ids: Set<string>;
   result: Promise<Map<string, SubjectState>>;
-}
-
-interface StateRow {
-  subject_id: string;
-  kind: 'consent' | 'restriction';
-  code: string | null;
-  status: string;
-  version: number | null;
-  id: string | null;
-  purposes: string[] | null;
 }
 
 /**
@@ -47,7 +37,7 @@ export class SubjectStateService {
   private listener?: () => PgListener | undefined;
 
   constructor(
-    @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly repository: ConsentsRepository,
     private readonly audit: AuditService,
   ) {}
 
@@ -109,7 +99,7 @@ export class SubjectStateService {
   /** Tells the other instances, on commit, that a subject's state changed (one subject, or ALL_SUBJECTS). */
   async notifyChanged(m: EntityManager, subjectId: string): Promise<void> {
     const payload = subjectId === ALL_SUBJECTS ? ALL_SUBJECTS : this.audit.subjectRef(subjectId);
-    await m.query('SELECT pg_notify($1, $2)', [SUBJECT_STATE_CHANNEL, payload]);
+    await this.repository.notify(m, SUBJECT_STATE_CHANNEL, payload);
   }
 
   /**
@@ -123,41 +113,11 @@ export class SubjectStateService {
       // The query is sent only after this turn: whoever joins has asked before it reads.
       const result = new Promise<void>((resolve) => setImmediate(resolve)).then(() => {
         if (this.pendingLoad?.ids === ids) this.pendingLoad = undefined;
-        return this.loadNow([...ids]);
+        return this.repository.subjectStates([...ids]);
       });
       this.pendingLoad = batch = { ids, result };
     }
     for (const id of subjectIds) batch.ids.add(id);
     return batch.result;
-  }
-
-  private async loadNow(subjectIds: string[]): Promise<Map<string, SubjectState>> {
-    const rows = await this.dataSource.query<StateRow[]>(
-      `SELECT subject_id, 'consent' AS kind, purpose_code AS code, status, purpose_version AS version,
-              NULL::text AS id, NULL::jsonb AS purposes
-         FROM consent_state WHERE subject_id = ANY($1::text[])
-       UNION ALL
-       SELECT subject_id, 'restriction', NULL, kind, NULL, id::text, purpose_codes
-         FROM subject_restriction WHERE subject_id = ANY($1::text[]) AND lifted_at IS NULL`,
-      [subjectIds],
-    );
-    const states = new Map<string, SubjectState>();
-    for (const row of rows) {
-      let state = states.get(row.subject_id);
-      if (!state) states.set(row.subject_id, (state = { consents: new Map(), restrictions: [] }));
-      if (row.kind === 'consent') {
-        state.consents.set(row.code!, {
-          status: row.status as ConsentStatus,
-          purposeVersion: Number(row.version),
-        });
-      } else {
-        state.restrictions.push({
-          id: row.id!,
-          kind: row.status as RestrictionKind,
-          purposeCodes: row.purposes,
-        });
-      }
-    }
-    return states;
   }
 }

@@ -6,6 +6,7 @@ import { normaliseJson } from '../../common/json/normalise-json';
 import { decodeCursor, DEFAULT_PAGE_SIZE, encodeCursor } from '../../common/pagination/cursor';
 import type { AppAbility } from '../../policies/ability.factory';
 import type { Actor } from '../../policies/principal';
+import { PurposeQueriesService } from '../purposes/purpose-queries.service';
 import { PurposesService } from '../purposes/purposes.service';
 import type {
   CreateFieldDto,
@@ -47,6 +48,7 @@ export class FieldsService {
     private readonly repository: InventoryRepository,
     private readonly changes: InventoryChanges,
     private readonly purposes: PurposesService,
+    private readonly purposeQueries: PurposeQueriesService,
     private readonly readModel: InventoryReadModel,
   ) {}
 
@@ -207,7 +209,7 @@ export class FieldsService {
 
   /** GET /purposes/{code}/fields: the purpose must be visible to the caller. */
   async listFieldsOfPurpose(code: string, ability: AppAbility): Promise<PersonalFieldResponseDto[]> {
-    await this.purposes.get(code, ability);
+    await this.purposeQueries.get(code, ability);
     return this.readModel.listAllFields({ purpose: code }, ability);
   }
 

@@ -236,6 +236,11 @@ export class InventoryRepository {
     return { systems, datasets, fields, bindings };
   }
 
+  /** Records a scan's findings (in the caller's transaction, with its audit event). */
+  async insertScan(m: EntityManager, scan: DeepPartial<SystemScanEntity>): Promise<void> {
+    await m.save(SystemScanEntity, m.create(SystemScanEntity, scan));
+  }
+
   /**
    * The last scan of each system, its unregistered columns minus those registered since and its
    * missing fields minus those removed since. Filtered in SQL, with anti-joins on the field key

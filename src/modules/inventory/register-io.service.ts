@@ -1,3 +1,7 @@
+// Over ~400 lines: one use case, the register import, whose steps (parse, validate, diff, apply
+// purposes then inventory, dry-run rollback) share one transaction and one diff; the document
+// rules are register-document.ts's. Being reworked separately (docs/architecture.md, "Not yet
+// split"); the next cut is the inventory upserts into their own class.
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { plainToInstance } from 'class-transformer';

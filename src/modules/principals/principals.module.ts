@@ -9,11 +9,20 @@ import { PrincipalAuthenticationService } from './principal-authentication.servi
 import { PrincipalsRepository } from './principals.repository';
 import { PrincipalsService } from './principals.service';
 import { AuthenticationCache } from './authentication-cache';
+import { BootstrapAdminKeysService } from './bootstrap-admin-keys.service';
+import { PrincipalCredentials } from './principal-credentials';
 
 @Module({
   imports: [TypeOrmModule.forFeature([PrincipalEntity, ApiKeyEntity]), PurposesModule],
   controllers: [PrincipalsController, MeController],
-  providers: [PrincipalsService, PrincipalAuthenticationService, PrincipalsRepository, AuthenticationCache],
-  exports: [PrincipalsService, PrincipalAuthenticationService],
+  providers: [
+    PrincipalsService,
+    BootstrapAdminKeysService,
+    PrincipalCredentials,
+    PrincipalAuthenticationService,
+    PrincipalsRepository,
+    AuthenticationCache,
+  ],
+  exports: [PrincipalsService, BootstrapAdminKeysService, PrincipalAuthenticationService],
 })
 export class PrincipalsModule {}

@@ -1,20 +1,15 @@
-// Over ~400 lines since main added the operator's key reset (admin:reset-key): the bootstrap-admin
-// paths (first start, reset) share this service's private key and audit helpers and its
-// credential-change wrapper (cache invalidation). The SQL is PrincipalsRepository's and the
-// authentication path is PrincipalAuthenticationService; next split: the bootstrap-admin paths.
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
 import { decodeCursor, DEFAULT_PAGE_SIZE, encodeCursor } from '../../common/pagination/cursor';
 import { AppConfig } from '../../config/app-config';
 import { inTransaction } from '../../database/transaction';
-import { Actor, SYSTEM_ACTOR } from '../../policies/principal';
+import type { Actor } from '../../policies/principal';
 import { Role } from '../../policies/role.enum';
 import { AuditService } from '../audit/audit.service';
 import { PurposesService } from '../purposes/purposes.service';
 import { RegisterRevisionService } from '../register-revision/register-revision.service';
-import { generateApiKey, hashApiKey, visiblePrefixOf } from './api-key';
-import { AuthenticationCache } from './authentication-cache';
+import { generateApiKey } from './api-key';
 import type {
   CreateApiKeyDto,
   CreatePrincipalDto,
@@ -41,30 +36,15 @@ import {
   PurposesNeedApplicationRole,
   UnknownPurposes,
 } from './principals.errors';
+import { PrincipalCredentials } from './principal-credentials';
 import { PrincipalsRepository } from './principals.repository';
-
-export type BootstrapOutcome =
-  | { created: false; reason: 'admin_exists' | 'key_already_registered' }
-  | { created: true; principalId: string; keyPrefix: string; generatedKey?: string };
-
-export interface BootstrapKeyReset {
-  principalId: string;
-  keyPrefix: string;
-  /** The new key, to be shown once. */
-  key: string;
-  /** True when no bootstrap admin existed and one was created. */
-  created: boolean;
-  revokedKeyPrefixes: string[];
-}
-
-/** Label of the key, and reason in the audit trail, of an operator's key reset. */
-const RESET_KEY_LABEL = 'admin:reset-key';
 
 /**
  * Principals, their keys and their authorisations (rules: last enabled admin, purposes only for
  * applications, key rotation). Every change records its audit event in the same transaction and
- * clears the authentication cache on every instance (ADR 0011); keys are authenticated by
- * PrincipalAuthenticationService, the SQL is PrincipalsRepository's.
+ * clears the authentication cache on every instance (ADR 0011, PrincipalCredentials); keys are
+ * authenticated by PrincipalAuthenticationService, the bootstrap admin's keys (first start,
+ * admin:reset-key) are BootstrapAdminKeysService's, the SQL is PrincipalsRepository's.
  */
 @Injectable()
 export class PrincipalsService {
@@ -75,23 +55,8 @@ export class PrincipalsService {
     private readonly audit: AuditService,
     private readonly registerRevision: RegisterRevisionService,
     private readonly purposes: PurposesService,
-    private readonly cache: AuthenticationCache,
+    private readonly credentials: PrincipalCredentials,
   ) {}
-
-  /**
-   * Runs a change to keys or principals, then forgets every cached credential of this instance and
-   * waits until no other instance can still serve one from before the commit (they are told by the
-   * NOTIFY the database triggers send on commit; ADR 0011). Also cleared when the change fails:
-   * harmless, and never stale.
-   */
-  private async changeCredentials<T>(work: (m: EntityManager) => Promise<T>): Promise<T> {
-    try {
-      return await inTransaction(this.dataSource, work);
-    } finally {
-      this.cache.invalidateAll();
-      await this.cache.awaitPropagation();
-    }
-  }
 
   async create(dto: CreatePrincipalDto, actor: Actor): Promise<CreatedPrincipalResponseDto> {
     const roles = canonicalRoles(dto.roles);
@@ -111,7 +76,7 @@ export class PrincipalsService {
         updatedBy: actor.id,
       });
       const generated = generateApiKey();
-      const key = await this.insertKey(m, principal.id, generated.prefix, generated.hash, actor, {
+      const key = await this.credentials.insertKey(m, principal.id, generated.prefix, generated.hash, actor, {
         expiresAt: keyExpiresAt,
       });
       // Register row lock before the audit chain lock: every register writer takes them in this order.
@@ -122,7 +87,7 @@ export class PrincipalsService {
         target: { type: 'principal', id: principal.id },
         payload: { name: principal.name, roles, purposeCodes },
       });
-      await this.recordKeyCreated(m, actor, principal.id, key);
+      await this.credentials.recordKeyCreated(m, actor, principal.id, key);
       return { ...toPrincipalResponse(principal, [key]), key: generated.key, keyId: key.id };
     });
   }
@@ -154,7 +119,7 @@ export class PrincipalsService {
   }
 
   async update(id: string, dto: UpdatePrincipalDto, actor: Actor): Promise<PrincipalResponseDto> {
-    return this.changeCredentials(async (m) => {
+    return this.credentials.change(async (m) => {
       // Register lock first, as every register writer (a role change can end authorisations).
       await this.registerRevision.lock(m);
       await this.repository.lockPrincipals(m);
@@ -210,7 +175,7 @@ export class PrincipalsService {
   /** Replaces the purposes an application may invoke; part of the register, so it bumps its revision. */
   async setPurposes(id: string, dto: SetPrincipalPurposesDto, actor: Actor): Promise<PrincipalResponseDto> {
     const purposeCodes = canonicalCodes(dto.purposeCodes);
-    return this.changeCredentials(async (m) => {
+    return this.credentials.change(async (m) => {
       // Part of the register: serialised with the other register writers (a purpose retired
       // meanwhile cannot be authorised).
       await this.registerRevision.lock(m);
@@ -247,7 +212,7 @@ export class PrincipalsService {
     actor: Actor,
   ): Promise<CreatedApiKeyResponseDto> {
     const expiresAt = this.futureDate(dto.expiresAt);
-    return this.changeCredentials(async (m) => {
+    return this.credentials.change(async (m) => {
       await this.lockPrincipal(m, principalId);
       let replaced: ApiKeyEntity | undefined;
       if (dto.replaceKeyId) {
@@ -255,7 +220,7 @@ export class PrincipalsService {
         if (replaced.revokedAt) throw new ApiKeyAlreadyRevoked('A revoked key cannot be rotated');
       }
       const generated = generateApiKey();
-      const key = await this.insertKey(m, principalId, generated.prefix, generated.hash, actor, {
+      const key = await this.credentials.insertKey(m, principalId, generated.prefix, generated.hash, actor, {
         expiresAt,
         label: dto.label ?? null,
       });
@@ -268,14 +233,14 @@ export class PrincipalsService {
         replaced.replacedByKeyId = key.id;
         await this.repository.saveKey(m, replaced);
       }
-      await this.recordKeyCreated(m, actor, principalId, key, replaced);
+      await this.credentials.recordKeyCreated(m, actor, principalId, key, replaced);
       return { ...toApiKeyResponse(key), key: generated.key };
     });
   }
 
   /** Revocation takes effect at once: every instance's authentication cache is cleared on commit. */
   async revokeKey(principalId: string, keyId: string, actor: Actor): Promise<void> {
-    await this.changeCredentials(async (m) => {
+    await this.credentials.change(async (m) => {
       const key = await this.lockKey(m, principalId, keyId);
       if (key.revokedAt) return; // idempotent: revoking twice changes nothing
       key.revokedAt = new Date();
@@ -286,166 +251,6 @@ export class PrincipalsService {
         target: { type: 'principal', id: principalId },
         payload: { keyId, keyPrefix: key.prefix },
       });
-    });
-  }
-
-  /**
-   * First start: when no enabled admin exists, creates one holding `configuredKey`
-   * (BOOTSTRAP_ADMIN_KEY) or a generated key that the caller prints once. The advisory lock
-   * makes instances starting together create exactly one.
-   */
-  async ensureBootstrapAdmin(configuredKey?: string): Promise<BootstrapOutcome> {
-    return inTransaction(this.dataSource, async (m) => {
-      await this.repository.lockPrincipals(m);
-      const admins = await this.repository.countEnabledAdmins(m);
-      if (admins > 0) return { created: false, reason: 'admin_exists' };
-      const generated = configuredKey ? undefined : generateApiKey();
-      const key = configuredKey ?? generated!.key;
-      const hash = hashApiKey(key);
-      if (await this.repository.keyHashExists(m, hash)) {
-        return { created: false, reason: 'key_already_registered' };
-      }
-      const created = await this.createBootstrapAdmin(m, key, {
-        label: configuredKey ? 'BOOTSTRAP_ADMIN_KEY' : 'generated on first start',
-      });
-      return { created: true, ...created, generatedKey: generated?.key };
-    });
-  }
-
-  /**
-   * The operator's recovery when the bootstrap admin's key is lost (npm run admin:reset-key): a
-   * new key for the bootstrap admin, every other key of it revoked, the principal re-enabled if
-   * it was disabled; created as on first start if it never was. Audited in the same transaction.
-   */
-  async resetBootstrapAdminKey(): Promise<BootstrapKeyReset> {
-    return this.changeCredentials(async (m) => {
-      await this.repository.lockPrincipals(m);
-      const actor = SYSTEM_ACTOR;
-      const generated = generateApiKey();
-      const principal = await this.repository.lockFirstAdminCreatedBy(m, actor.id);
-      if (!principal) {
-        const created = await this.createBootstrapAdmin(m, generated.key, { label: RESET_KEY_LABEL });
-        return { ...created, key: generated.key, created: true, revokedKeyPrefixes: [] };
-      }
-      if (principal.disabled) {
-        principal.disabled = false;
-        principal.updatedBy = actor.id;
-        await this.repository.savePrincipal(m, principal);
-        await this.audit.recordInTransaction(m, {
-          type: 'principal.updated',
-          actor,
-          target: { type: 'principal', id: principal.id },
-          payload: {
-            changedFields: ['disabled'],
-            before: { disabled: true },
-            after: { disabled: false },
-            reason: RESET_KEY_LABEL,
-          },
-        });
-      }
-      const live = await this.repository.liveKeysOf(m, principal.id);
-      const now = new Date();
-      for (const key of live) {
-        key.revokedAt = now;
-        await this.repository.saveKey(m, key);
-        await this.audit.recordInTransaction(m, {
-          type: 'key.revoked',
-          actor,
-          target: { type: 'principal', id: principal.id },
-          payload: { keyId: key.id, keyPrefix: key.prefix, reason: RESET_KEY_LABEL },
-        });
-      }
-      const saved = await this.insertKey(
-        m,
-        principal.id,
-        visiblePrefixOf(generated.key),
-        hashApiKey(generated.key),
-        actor,
-        { label: RESET_KEY_LABEL },
-      );
-      await this.recordKeyCreated(m, actor, principal.id, saved);
-      return {
-        principalId: principal.id,
-        keyPrefix: saved.prefix,
-        key: generated.key,
-        created: false,
-        revokedKeyPrefixes: live.map((k) => k.prefix),
-      };
-    });
-  }
-
-  private async createBootstrapAdmin(
-    m: EntityManager,
-    key: string,
-    options: { label: string },
-  ): Promise<{ principalId: string; keyPrefix: string }> {
-    const actor = SYSTEM_ACTOR;
-    const principal = await this.repository.insertPrincipal(m, {
-      name: 'Bootstrap admin',
-      roles: [Role.Admin],
-      purposeCodes: [],
-      disabled: false,
-      createdBy: actor.id,
-      updatedBy: actor.id,
-    });
-    const saved = await this.insertKey(
-      m,
-      principal.id,
-      visiblePrefixOf(key),
-      hashApiKey(key),
-      actor,
-      options,
-    );
-    await this.audit.recordInTransaction(m, {
-      type: 'principal.created',
-      actor,
-      target: { type: 'principal', id: principal.id },
-      payload: { name: principal.name, roles: principal.roles, purposeCodes: [], bootstrap: true },
-    });
-    await this.recordKeyCreated(m, actor, principal.id, saved);
-    return { principalId: principal.id, keyPrefix: saved.prefix };
-  }
-
-  private async insertKey(
-    m: EntityManager,
-    principalId: string,
-    prefix: string,
-    keyHash: string,
-    actor: Actor,
-    options: { expiresAt?: Date | null; label?: string | null },
-  ): Promise<ApiKeyEntity> {
-    return this.repository.insertKey(m, {
-      principalId,
-      prefix,
-      keyHash,
-      label: options.label ?? null,
-      createdBy: actor.id,
-      expiresAt: options.expiresAt ?? null,
-      revokedAt: null,
-      lastUsedAt: null,
-      replacedByKeyId: null,
-    });
-  }
-
-  private async recordKeyCreated(
-    m: EntityManager,
-    actor: Actor,
-    principalId: string,
-    key: ApiKeyEntity,
-    replaced?: ApiKeyEntity,
-  ): Promise<void> {
-    await this.audit.recordInTransaction(m, {
-      type: 'key.created',
-      actor,
-      target: { type: 'principal', id: principalId },
-      payload: {
-        keyId: key.id,
-        keyPrefix: key.prefix,
-        expiresAt: key.expiresAt?.toISOString() ?? null,
-        ...(replaced
-          ? { replacesKeyId: replaced.id, replacedKeyExpiresAt: replaced.expiresAt?.toISOString() ?? null }
-          : {}),
-      },
     });
   }
 

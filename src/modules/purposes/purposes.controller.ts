@@ -25,6 +25,7 @@ import { CreatePurposeDto } from './dto/create-purpose.dto';
 import { ListPurposesQueryDto } from './dto/list-purposes.query.dto';
 import { PurposeHistoryDto, PurposePageDto, PurposeResponseDto } from './dto/purpose.response.dto';
 import { UpdatePurposeDto } from './dto/update-purpose.dto';
+import { PurposeQueriesService } from './purpose-queries.service';
 import { PurposesService } from './purposes.service';
 
 @ApiErrorResponses()
@@ -33,7 +34,10 @@ import { PurposesService } from './purposes.service';
 @ApiNotFoundResponse({ type: ErrorBodyDto, description: 'No such purpose (or not visible to the caller)' })
 @Controller('purposes')
 export class PurposesController {
-  constructor(private readonly purposes: PurposesService) {}
+  constructor(
+    private readonly purposes: PurposesService,
+    private readonly queries: PurposeQueriesService,
+  ) {}
 
   @Post()
   @CheckPolicy(Action.Create, 'Purpose')
@@ -50,7 +54,7 @@ export class PurposesController {
   @ApiOperation({ summary: 'List purposes (filter by status, legal basis, text; cursor pagination)' })
   @ApiOkResponse({ type: PurposePageDto })
   list(@Query() query: ListPurposesQueryDto, @CurrentAbility() ability: AppAbility): Promise<PurposePageDto> {
-    return this.purposes.list(query, ability);
+    return this.queries.list(query, ability);
   }
 
   @Get(':code')
@@ -62,7 +66,7 @@ export class PurposesController {
     @Param('code', PurposeCodePipe) code: string,
     @CurrentAbility() ability: AppAbility,
   ): Promise<PurposeResponseDto> {
-    return this.purposes.get(code, ability);
+    return this.queries.get(code, ability);
   }
 
   @Patch(':code')
@@ -134,6 +138,6 @@ export class PurposesController {
     @Param('code', PurposeCodePipe) code: string,
     @CurrentAbility() ability: AppAbility,
   ): Promise<PurposeHistoryDto> {
-    return this.purposes.history(code, ability);
+    return this.queries.history(code, ability);
   }
 }

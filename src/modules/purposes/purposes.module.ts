@@ -5,12 +5,13 @@ import { PurposeVersionEntity } from './entities/purpose-version.entity';
 import { PurposeFieldBindings } from './purpose-field-bindings';
 import { PurposesController } from './purposes.controller';
 import { PurposesRepository } from './purposes.repository';
+import { PurposeQueriesService } from './purpose-queries.service';
 import { PurposesService } from './purposes.service';
 
 @Module({
   imports: [TypeOrmModule.forFeature([PurposeEntity, PurposeVersionEntity])],
   controllers: [PurposesController],
-  providers: [PurposesService, PurposesRepository, PurposeFieldBindings],
-  exports: [PurposesService, PurposeFieldBindings],
+  providers: [PurposesService, PurposeQueriesService, PurposesRepository, PurposeFieldBindings],
+  exports: [PurposesService, PurposeQueriesService, PurposeFieldBindings],
 })
 export class PurposesModule {}

@@ -2,23 +2,19 @@
 // descendant checks, inheritance, special-category bindings, the version history) are shared by
 // every write, each in a public form and a `…Within(m)` form that the register import composes in
 // one transaction. Splitting the writes apart would scatter those shared private rules; the SQL
-// is PurposesRepository's. Next candidate to move out: the read side (get, list, history).
+// is PurposesRepository's, the API's reads (get, list, history) are PurposeQueriesService's.
 import { Injectable } from '@nestjs/common';
 import { isDeepStrictEqual } from 'node:util';
 import type { EntityManager } from 'typeorm';
 import { rethrowUniqueAs } from '../../common/errors/unique-violation';
 import { normaliseJson } from '../../common/json/normalise-json';
-import { decodeCursor, DEFAULT_PAGE_SIZE, encodeCursor } from '../../common/pagination/cursor';
 import { currentRequestId } from '../../common/request-context';
-import { AppAbility, asSubject } from '../../policies/ability.factory';
-import { Action } from '../../policies/action.enum';
 import type { Actor } from '../../policies/principal';
 import { AuditService } from '../audit/audit.service';
 import { RegisterRevisionService } from '../register-revision/register-revision.service';
 import type { CreatePurposeDto } from './dto/create-purpose.dto';
-import type { ListPurposesQueryDto } from './dto/list-purposes.query.dto';
 import type { PurposeDeclarationDto } from './dto/purpose-declaration.dto';
-import type { PurposeHistoryDto, PurposePageDto, PurposeResponseDto } from './dto/purpose.response.dto';
+import type { PurposeResponseDto } from './dto/purpose.response.dto';
 import type { UpdatePurposeDto } from './dto/update-purpose.dto';
 import type { PurposeEntity } from './entities/purpose.entity';
 import type { PurposeChange } from './entities/purpose-version.entity';
@@ -138,57 +134,10 @@ export class PurposesService {
     });
   }
 
-  /** A purpose the caller may read; one it may not read is reported as not found (no existence oracle). */
-  async get(code: string, ability: AppAbility): Promise<PurposeView> {
-    const register = await this.loadRegister(this.repository.manager);
-    const purpose = register.get(code);
-    const view = purpose && this.view(purpose, register);
-    if (!view || !canRead(view, ability)) throw new PurposeNotFound(`No purpose with code "${code}"`);
-    return view;
-  }
-
   /** Effective declarations of every purpose (the register is small: hundreds, not millions). */
   async listAll(manager: EntityManager = this.repository.manager): Promise<PurposeView[]> {
     const register = await this.loadRegister(manager);
     return [...register.values()].sort(byCode).map((p) => this.view(p, register));
-  }
-
-  async list(query: ListPurposesQueryDto, ability: AppAbility): Promise<PurposePageDto> {
-    const limit = query.limit ?? DEFAULT_PAGE_SIZE;
-    const after = query.cursor ? decodeCursor<[string]>(query.cursor, 1)[0] : undefined;
-    const text = query.q?.toLowerCase();
-    // Filters apply to effective values (a sub-purpose inheriting "consent" is a consent purpose).
-    const matches = (await this.listAll()).filter(
-      (p) =>
-        canRead(p, ability) &&
-        (!after || p.code > after) &&
-        (!query.status || p.status === query.status) &&
-        (!query.legalBasis || p.legalBasis === query.legalBasis) &&
-        (!text || [p.code, p.name, p.description ?? ''].some((s) => s.toLowerCase().includes(text))),
-    );
-    const items = matches.slice(0, limit);
-    const nextCursor = matches.length > limit ? encodeCursor([items[items.length - 1].code]) : null;
-    return { items, nextCursor };
-  }
-
-  async history(code: string, ability: AppAbility): Promise<PurposeHistoryDto> {
-    // Record-level rule (applications see their purposes only); unseen and unknown look the same.
-    if (!canRead({ code }, ability)) throw new PurposeNotFound(`No purpose with code "${code}"`);
-    const versions = await this.repository.history(code);
-    if (versions.length === 0) throw new PurposeNotFound(`No purpose with code "${code}"`);
-    return {
-      code,
-      versions: versions.map((v) => ({
-        purposeId: v.purposeId,
-        version: v.version,
-        change: v.change,
-        changedFields: v.changedFields,
-        snapshot: v.snapshot,
-        actor: v.actor,
-        changedAt: v.changedAt,
-        requestId: v.requestId,
-      })),
-    };
   }
 
   // ------------------------------------------------------------------------------------------
@@ -513,11 +462,6 @@ function changedFields(before: object, after: object): string[] {
   const b = before as Record<string, unknown>;
   const a = after as Record<string, unknown>;
   return Object.keys(a).filter((k) => !isDeepStrictEqual(normaliseJson(b[k]), normaliseJson(a[k])));
-}
-
-/** Record-level rule; internal callers pass SYSTEM_ABILITY (there is no "no ability" case). */
-function canRead(view: Pick<PurposeView, 'code'>, ability: AppAbility): boolean {
-  return ability.can(Action.Read, asSubject('Purpose', view));
 }
 
 function byCode(a: { code: string }, b: { code: string }): number {

@@ -2,6 +2,7 @@ import { Injectable, OnModuleInit } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager, QueryRunner } from 'typeorm';
 import { inTransaction } from '../../database/transaction';
+import { RegisterRevisionRepository } from './register-revision.repository';
 
 /** NOTIFY channel carrying the new revision number when the register changes. */
 export const REGISTER_CHANNEL = 'finalite_register';
@@ -21,7 +22,10 @@ export class RegisterRevisionService implements OnModuleInit {
   private readonly bumpedIn = new WeakSet<QueryRunner>();
   private readonly localCommitListeners = new Set<() => void>();
 
-  constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
+  constructor(
+    @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly repository: RegisterRevisionRepository,
+  ) {}
 
   onModuleInit(): void {
     this.dataSource.subscribers.push({
@@ -50,31 +54,21 @@ export class RegisterRevisionService implements OnModuleInit {
 
   /** Takes the register write lock in the caller's transaction (held until it ends). */
   async lock(manager: EntityManager): Promise<void> {
-    await manager.query(`SELECT revision FROM register_revision WHERE id = 1 FOR UPDATE`);
+    await this.repository.lockRow(manager);
   }
 
   async bump(manager: EntityManager): Promise<number> {
-    // A SELECT over the UPDATE: TypeORM returns plain rows for it (for a bare UPDATE … RETURNING
-    // it returns [rows, affectedCount]).
-    const rows = await manager.query<{ revision: string }[]>(
-      `WITH bumped AS (
-         UPDATE register_revision SET revision = revision + 1, changed_at = now() WHERE id = 1 RETURNING revision
-       ) SELECT revision FROM bumped`,
-    );
-    const revision = Number(rows[0].revision);
+    const revision = await this.repository.increment(manager);
     if (!Number.isSafeInteger(revision)) throw new Error('register_revision row is missing');
-    await manager.query(`SELECT pg_notify($1, $2)`, [REGISTER_CHANNEL, String(revision)]);
+    await this.repository.notify(manager, REGISTER_CHANNEL, revision);
     const runner = manager.queryRunner;
     if (runner?.isTransactionActive) this.bumpedIn.add(runner);
     else this.announceLocalCommit(); // auto-committed already
     return revision;
   }
 
-  async current(manager: EntityManager = this.dataSource.manager): Promise<number> {
-    const rows = await manager.query<{ revision: string }[]>(
-      `SELECT revision FROM register_revision WHERE id = 1`,
-    );
-    return Number(rows[0].revision);
+  current(manager: EntityManager = this.dataSource.manager): Promise<number> {
+    return this.repository.read(manager);
   }
 
   /** Calls listener each time a register change made by this process commits. Returns an unsubscribe. */
