@@ -280,13 +280,14 @@ export class AppConfig {
   SESSION_MAX_LIFETIME_SECONDS: number = 12 * 3600;
 
   /**
-   * The console session cookie's `Secure` attribute. `auto` (default): Secure, except on a plain-HTTP
-   * request from a loopback address (`npm start` on http://localhost). Behind a TLS proxy on the
-   * same host, set `true`.
+   * The console session cookie's `Secure` attribute. `true` (default): always; browsers keep a
+   * Secure cookie on http://localhost and http://127.0.0.1, so `npm start` works as it is. `false`
+   * only for plain-HTTP use on another host (a lab); `auto`: Secure except on a plain-HTTP request
+   * from a loopback address (never behind a TLS proxy on the same host: it would drop Secure there).
    */
   @IsOptional()
   @IsIn(['auto', 'true', 'false'])
-  SESSION_COOKIE_SECURE: 'auto' | 'true' | 'false' = 'auto';
+  SESSION_COOKIE_SECURE: 'auto' | 'true' | 'false' = 'true';
 
   get embeddedDatabase(): boolean {
     return !this.DATABASE_URL;
