@@ -150,6 +150,40 @@ describe('Console in a browser', () => {
     await context.close();
   });
 
+  it('an admin signs in with the bootstrap key, creates a DPO and reads its key once; the DPO then signs in with it', async () => {
+    const context = await browser.newContext({ locale: 'en-GB' });
+    const page = await context.newPage();
+    await signIn(page, t.keys[Role.Admin]!);
+    await page.getByRole('heading', { name: 'Principals' }).waitFor();
+    await expectNoSeriousViolations(page);
+
+    await page.getByRole('button', { name: 'New principal' }).click();
+    const dialog = page.getByRole('dialog');
+    await dialog.getByLabel('Name').fill('Claire (DPO)');
+    await dialog.getByLabel('DPO').check();
+    await dialog.getByRole('button', { name: 'Create' }).click();
+    await page.getByText(/shown only once/).waitFor();
+    await dialog.waitFor({ state: 'hidden' });
+    await expectNoSeriousViolations(page);
+    const key = await page.getByTestId('new-key').innerText();
+    expect(key).toMatch(/^fin_/);
+    expect(await storedEverywhere(page)).not.toContain(key);
+    await page.getByRole('cell', { name: 'Claire (DPO)' }).waitFor();
+    // Once read and dismissed, the key is nowhere on the page any more.
+    await page.getByRole('button', { name: 'Close' }).click();
+    expect(await page.content()).not.toContain(key);
+    await context.close();
+
+    const dpoContext = await browser.newContext({ locale: 'en-GB' });
+    const dpoPage = await dpoContext.newPage();
+    await signIn(dpoPage, key);
+    await dpoPage.getByText('Signed in as Claire (DPO)').waitFor();
+    // Role-aware navigation: the DPO has no Principals entry.
+    await dpoPage.getByRole('link', { name: 'Register' }).waitFor();
+    expect(await dpoPage.getByRole('link', { name: 'Principals' }).count()).toBe(0);
+    await dpoContext.close();
+  });
+
   it('an auditor sees the register read-only, in French when the browser asks for it', async () => {
     const context = await browser.newContext({ locale: 'fr-FR' });
     const page = await context.newPage();

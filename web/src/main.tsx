@@ -11,6 +11,7 @@ import { SessionProvider } from './session/session';
 const SignInPage = lazy(() => import('./sign-in/SignInPage'));
 const Shell = lazy(() => import('./shell/Shell'));
 const RegisterPage = lazy(() => import('./register/RegisterPage'));
+const PrincipalsPage = lazy(() => import('./principals/PrincipalsPage'));
 
 const queryClient = new QueryClient({
   defaultOptions: { queries: { retry: false, refetchOnWindowFocus: false } },
@@ -35,11 +36,14 @@ function Console() {
               <Routes>
                 <Route element={<Shell />}>
                   <Route path="/register" element={<RegisterPage />} />
+                  {state.session.principal.roles.includes('admin') && (
+                    <Route path="/principals" element={<PrincipalsPage />} />
+                  )}
                   <Route
                     path="*"
                     element={
                       <Navigate
-                        to={state.session.principal.roles.includes('admin') ? '/welcome' : '/register'}
+                        to={state.session.principal.roles.includes('admin') ? '/principals' : '/register'}
                         replace
                       />
                     }
