@@ -1,5 +1,5 @@
 import '@mantine/core/styles.css';
-import { MantineProvider } from '@mantine/core';
+import { createTheme, MantineProvider, type CSSVariablesResolver } from '@mantine/core';
 import { QueryClient, QueryClientProvider } from '@tanstack/react-query';
 import { lazy, StrictMode, Suspense } from 'react';
 import { createRoot } from 'react-dom/client';
@@ -11,9 +11,19 @@ import { SessionProvider } from './session/session';
 const SignInPage = lazy(() => import('./sign-in/SignInPage'));
 const Shell = lazy(() => import('./shell/Shell'));
 const RegisterPage = lazy(() => import('./register/RegisterPage'));
+const PrincipalsPage = lazy(() => import('./principals/PrincipalsPage'));
 
 const queryClient = new QueryClient({
   defaultOptions: { queries: { retry: false, refetchOnWindowFocus: false } },
+});
+
+// WCAG AA contrast (axe, ADR 0043): Mantine's default blue.6 buttons and gray.6 dimmed text fall
+// short of 4.5:1 on white, and so does red.6 for field errors; shade 8, gray.7 and red.9 pass.
+const theme = createTheme({ primaryShade: { light: 8, dark: 8 } });
+const contrastResolver: CSSVariablesResolver = (t) => ({
+  variables: {},
+  light: { '--mantine-color-dimmed': t.colors.gray[7], '--mantine-color-error': t.colors.red[9] },
+  dark: {},
 });
 
 function Console() {
@@ -26,11 +36,14 @@ function Console() {
               <Routes>
                 <Route element={<Shell />}>
                   <Route path="/register" element={<RegisterPage />} />
+                  {state.session.principal.roles.includes('admin') && (
+                    <Route path="/principals" element={<PrincipalsPage />} />
+                  )}
                   <Route
                     path="*"
                     element={
                       <Navigate
-                        to={state.session.principal.roles.includes('admin') ? '/welcome' : '/register'}
+                        to={state.session.principal.roles.includes('admin') ? '/principals' : '/register'}
                         replace
                       />
                     }
@@ -50,7 +63,7 @@ function Console() {
 
 createRoot(document.getElementById('root')!).render(
   <StrictMode>
-    <MantineProvider>
+    <MantineProvider theme={theme} cssVariablesResolver={contrastResolver}>
       <QueryClientProvider client={queryClient}>
         <BrowserRouter basename="/console">
           <Console />

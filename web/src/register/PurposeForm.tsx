@@ -150,6 +150,7 @@ export function PurposeForm(props: {
           name="legalBasis"
           label={t('purpose.legalBasis')}
           clearable
+          clearButtonProps={{ 'aria-label': t('app.clear') }}
           defaultValue={(own('legalBasis') as string) ?? null}
           data={LEGAL_BASES.map((b) => ({ value: b, label: t(`purpose.legalBases.${b}`) }))}
           error={err('legalBasis')}

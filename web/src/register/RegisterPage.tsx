@@ -89,6 +89,7 @@ export default function RegisterPage() {
           label={t('register.filters.status')}
           placeholder={t('register.filters.any')}
           clearable
+          clearButtonProps={{ 'aria-label': t('app.clear') }}
           value={status}
           onChange={setStatus}
           data={(['draft', 'active', 'retired'] as const).map((s) => ({
@@ -100,6 +101,7 @@ export default function RegisterPage() {
           label={t('register.filters.legalBasis')}
           placeholder={t('register.filters.any')}
           clearable
+          clearButtonProps={{ 'aria-label': t('app.clear') }}
           value={legalBasis}
           onChange={setLegalBasis}
           data={LEGAL_BASES.map((b) => ({ value: b, label: t(`purpose.legalBases.${b}`) }))}
@@ -210,6 +212,7 @@ export default function RegisterPage() {
       <Modal
         opened={editing !== null}
         onClose={() => setEditing(null)}
+        closeButtonProps={{ 'aria-label': t('app.close') }}
         size="lg"
         title={
           editing?.mode === 'edit'

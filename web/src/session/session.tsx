@@ -44,8 +44,10 @@ export function SessionProvider({ children }: { children: (state: SessionState |
     async signOut() {
       await api.DELETE('/auth/session');
       setCsrfToken(null);
-      client.clear();
+      // Not client.clear(): it would drop the session query under its mounted observer, which then
+      // never sees the null set after it, and the shell would stay on screen signed out.
       client.setQueryData(SESSION_QUERY, null);
+      client.removeQueries({ predicate: (q) => q.queryKey[0] !== SESSION_QUERY[0] });
     },
   };
   return <SessionContext.Provider value={state}>{children(state)}</SessionContext.Provider>;
