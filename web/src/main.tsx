@@ -8,10 +8,10 @@ import './i18n';
 import { SessionProvider } from './session/session';
 
 // Route-level code splitting: each screen is its own chunk, loaded on first visit.
-const SignInPage = lazy(() => import('./sign-in/SignInPage'));
-const Shell = lazy(() => import('./shell/Shell'));
-const RegisterPage = lazy(() => import('./register/RegisterPage'));
-const PrincipalsPage = lazy(() => import('./principals/PrincipalsPage'));
+const SignInPage = lazy(() => import('./features/sign-in/SignInPage'));
+const Shell = lazy(() => import('./components/shell/Shell'));
+const RegisterPage = lazy(() => import('./features/register/RegisterPage'));
+const PrincipalsPage = lazy(() => import('./features/principals/PrincipalsPage'));
 
 const queryClient = new QueryClient({
   defaultOptions: { queries: { retry: false, refetchOnWindowFocus: false } },

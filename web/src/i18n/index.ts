@@ -1,7 +1,9 @@
 import i18n from 'i18next';
 import { initReactI18next } from 'react-i18next';
-import en from './en/translation.json';
-import fr from './fr/translation.json';
+import { mergeCatalogue } from './catalogue';
+
+const en = mergeCatalogue(import.meta.glob('./en/*.json', { eager: true }));
+const fr = mergeCatalogue(import.meta.glob('./fr/*.json', { eager: true }));
 
 export const LANGUAGES = ['fr', 'en'] as const;
 export type Language = (typeof LANGUAGES)[number];

@@ -1,8 +1,8 @@
 import { Alert, Button, Container, PasswordInput, Stack, Text, Title } from '@mantine/core';
 import { useState, type FormEvent } from 'react';
 import { useTranslation } from 'react-i18next';
-import { ApiError } from '../api/client';
-import { useSession } from '../session/session';
+import { ApiError } from '../../api/client';
+import { useSession } from '../../session/session';
 
 export default function SignInPage() {
   const { t } = useTranslation();

@@ -1,7 +1,7 @@
 import { Alert, Button, Group, Select, Stack, Textarea, TextInput } from '@mantine/core';
 import { useState, type FormEvent } from 'react';
 import { useTranslation } from 'react-i18next';
-import { api, ApiError, unwrap, type Schemas } from '../api/client';
+import { api, ApiError, unwrap, type Schemas } from '../../api/client';
 import { errorsByField } from './error-fields';
 
 type Purpose = Schemas['PurposeResponseDto'];

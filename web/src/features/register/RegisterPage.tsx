@@ -16,8 +16,8 @@ import {
 import { useQuery, useQueryClient } from '@tanstack/react-query';
 import { useMemo, useState } from 'react';
 import { useTranslation } from 'react-i18next';
-import { api, ApiError, unwrap, type Schemas } from '../api/client';
-import { canEditRegister, useSession } from '../session/session';
+import { api, ApiError, unwrap, type Schemas } from '../../api/client';
+import { canEditRegister, useSession } from '../../session/session';
 import { buildPurposeTree, flattenTree, provenanceOf } from './purpose-tree';
 import { LEGAL_BASES, PurposeForm } from './PurposeForm';
 

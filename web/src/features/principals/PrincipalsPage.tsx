@@ -15,7 +15,7 @@ import {
 import { useQuery, useQueryClient } from '@tanstack/react-query';
 import { useState, type FormEvent } from 'react';
 import { useTranslation } from 'react-i18next';
-import { api, ApiError, unwrap, type Schemas } from '../api/client';
+import { api, ApiError, unwrap, type Schemas } from '../../api/client';
 
 type Principal = Schemas['PrincipalResponseDto'];
 type RoleName = Principal['roles'][number];

@@ -2,8 +2,8 @@ import { AppShell, Badge, Button, Group, NavLink, SegmentedControl, Text, Title 
 import { Suspense } from 'react';
 import { useTranslation } from 'react-i18next';
 import { NavLink as RouterLink, Outlet } from 'react-router';
-import { LANGUAGES, setLanguage, type Language } from '../i18n';
-import { useSession } from '../session/session';
+import { LANGUAGES, setLanguage, type Language } from '../../i18n';
+import { useSession } from '../../session/session';
 
 /** The frame of every signed-in screen: navigation by role, who am I, language, sign out. */
 export default function Shell() {
