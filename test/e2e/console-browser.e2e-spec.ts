@@ -1,76 +1,31 @@
 /// <reference lib="dom" />
-import { existsSync } from 'node:fs';
-import type { AddressInfo } from 'node:net';
-import { join } from 'node:path';
-import AxeBuilder from '@axe-core/playwright';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import request from 'supertest';
-import { consoleBuildDir } from '../../src/modules/console/console-static';
 import { Role } from '../../src/policies/role.enum';
-import { startTestApp, TestApp } from '../utils/test-app';
-
-/**
- * The console in Debian's Chromium against the real service on PostgreSQL (ADR 0043). Needs the
- * built console (web/dist): `npm run build` first, as .ci/run does.
- */
-const CHROMIUM = '/usr/bin/chromium';
+import {
+  expectNoSeriousViolations,
+  signIn as signInAt,
+  startConsoleHarness,
+  storedEverywhere,
+  type ConsoleHarness,
+} from '../utils/console-browser';
+import type { TestApp } from '../utils/test-app';
 
 describe('Console in a browser', () => {
+  let harness: ConsoleHarness;
   let t: TestApp;
   let browser: Browser;
   let base: string;
 
   beforeAll(async () => {
-    if (!existsSync(join(consoleBuildDir(), 'index.html'))) {
-      throw new Error('web/dist is missing: run `npm run build` before the browser suite');
-    }
-    t = await startTestApp();
-    await t.app.listen(0, '127.0.0.1');
-    base = `http://127.0.0.1:${(t.app.getHttpServer().address() as AddressInfo).port}`;
-    // Playwright gives every launch a fresh, throw-away user-data-dir.
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: [
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-quic',
-        '--no-first-run',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-      ],
-    });
+    harness = await startConsoleHarness();
+    ({ t, browser, base } = harness);
   });
   afterAll(async () => {
-    await browser?.close();
-    await t?.close();
+    await harness?.close();
   });
 
-  async function signIn(page: Page, key: string): Promise<void> {
-    await page.goto(`${base}/console/`);
-    await page.getByLabel(/API key|Clé d’API/).fill(key);
-    await page.getByRole('button', { name: /Sign in|Se connecter/ }).click();
-    await page.getByTestId('whoami').waitFor();
-  }
-
-  async function expectNoSeriousViolations(page: Page): Promise<void> {
-    const result = await new AxeBuilder({ page }).analyze();
-    const serious = result.violations
-      .filter((v) => v.impact === 'serious' || v.impact === 'critical')
-      .map(
-        (v) =>
-          `${v.id}: ${v.help} at ${v.nodes.map((n) => `${String(n.target)} (${n.failureSummary ?? ''})`).join('; ')}`,
-      );
-    expect(serious).toEqual([]);
-  }
-
-  async function storedEverywhere(page: Page): Promise<string> {
-    return page.evaluate(async () => {
-      const dump = (s: Storage) => JSON.stringify(Object.entries(s));
-      const dbs = 'databases' in indexedDB ? await indexedDB.databases() : [];
-      return [dump(localStorage), dump(sessionStorage), JSON.stringify(dbs), document.cookie].join('\n');
-    });
-  }
+  const signIn = (page: Page, key: string) => signInAt(page, base, key);
 
   it('serves the console at /console/ with a CSP that allows no inline script, and falls back for client routes', async () => {
     const res = await fetch(`${base}/console/register`);
