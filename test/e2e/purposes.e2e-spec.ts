@@ -122,7 +122,10 @@ describe('Purpose register (PostgreSQL)', () => {
       .post('/purposes')
       .send(purposeInput({ legalBasis: 'legitimate_interests' }))
       .expect(422);
-    expect(res.body.details).toEqual([expect.objectContaining({ property: 'legitimateInterest' })]);
+    // Each problem carries a stable rule code besides its English text (the console translates it).
+    expect(res.body.details).toEqual([
+      expect.objectContaining({ property: 'legitimateInterest', rule: 'legitimate_interest_required' }),
+    ]);
     await dpo()
       .post('/purposes')
       .send(purposeInput({ legalBasis: 'legitimate_interests', legitimateInterest: 'fraud prevention' }))
@@ -352,9 +355,12 @@ describe('Purpose register (PostgreSQL)', () => {
     expect((await dpo().get('/purposes').query({ cursor: 'not-a-cursor' }).expect(400)).body.error).toBe(
       'INVALID_CURSOR',
     );
-    expect((await dpo().get('/purposes').query({ status: 'weird' }).expect(400)).body.error).toBe(
-      'VALIDATION_FAILED',
-    );
+    const weird = await dpo().get('/purposes').query({ status: 'weird' }).expect(400);
+    expect(weird.body.error).toBe('VALIDATION_FAILED');
+    // The class-validator rule of each constraint, in order: what the console translates.
+    expect(weird.body.details).toEqual([
+      expect.objectContaining({ property: 'status', rules: ['isEnum'], constraints: [expect.any(String)] }),
+    ]);
   });
 
   describe('bad input answers 4xx with a structured error and writes nothing', () => {

@@ -8,6 +8,9 @@ export interface PropertyProblem {
   property: string;
   value?: unknown;
   constraints: string[];
+  /** The class-validator rule of each constraint, in the same order (`maxLength`, `isEnum`…): a stable
+   * code the console translates, where the English texts above are for people reading the API. */
+  rules: string[];
 }
 
 /** Flattens nested class-validator errors to one entry per bad property, with dotted paths. */
@@ -24,6 +27,7 @@ export function flattenValidationErrors(errors: ValidationError[], parent = ''):
         property: path,
         ...(value !== undefined && typeof value !== 'object' ? { value } : {}),
         constraints: Object.values(constraints),
+        rules: Object.keys(constraints),
       });
     }
     if (e.children?.length) out.push(...flattenValidationErrors(e.children, path));
@@ -48,7 +52,7 @@ export function prototypeKeyRefusal(path: string): BadRequestException {
   return new BadRequestException({
     code: 'VALIDATION_FAILED',
     message: `Request validation failed: ${path}`,
-    details: [{ property: path, constraints: [prototypeKeyMessage(path)] }],
+    details: [{ property: path, constraints: [prototypeKeyMessage(path)], rules: ['whitelistValidation'] }],
   });
 }
 

@@ -8,6 +8,7 @@ import {
   ApiTags,
 } from '@nestjs/swagger';
 import { ApiErrorResponses } from '../../common/decorators/api-error-responses.decorator';
+import { ApiIfMatchHeader } from '../../common/decorators/api-params.decorator';
 import { IfMatchVersion } from '../../common/decorators/if-match-version.decorator';
 import { ErrorBodyDto } from '../../common/errors/error-body.dto';
 import { Action } from '../../policies/action.enum';
@@ -45,6 +46,7 @@ export class OrganisationController {
       '("0" before the first declaration).',
   })
   @ApiOkResponse({ type: OrganisationResponseDto })
+  @ApiIfMatchHeader('"1"')
   @ApiPreconditionFailedResponse({ type: ErrorBodyDto, description: 'If-Match version is stale' })
   put(
     @Body() dto: PutOrganisationDto,

@@ -143,8 +143,20 @@ export function resolveInheritance(chain: PurposeDeclaration[]): ResolvedPurpose
   return { effective: effective as EffectiveDeclaration, inheritedFrom };
 }
 
+/** Stable codes of the register rules, so that the console can word them in the user's language. */
+export type RegisterRule =
+  | 'legitimate_interest_required'
+  | 'legitimate_interest_not_applicable'
+  | 'consent_withdrawal_needs_consent'
+  | 'legal_basis_required'
+  | 'retention_required'
+  | 'controller_required'
+  | 'data_subjects_required'
+  | 'parent_not_active';
+
 export interface RuleViolation {
   property: string;
+  rule: RegisterRule;
   message: string;
 }
 
@@ -154,12 +166,14 @@ export function checkDeclaration(effective: EffectiveDeclaration): RuleViolation
   if (effective.legalBasis === LegalBasis.LegitimateInterests && !effective.legitimateInterest?.trim()) {
     problems.push({
       property: 'legitimateInterest',
+      rule: 'legitimate_interest_required',
       message: 'legitimateInterest is required when legalBasis is legitimate_interests (art. 6(1)(f))',
     });
   }
   if (effective.legalBasis !== LegalBasis.LegitimateInterests && effective.legitimateInterest) {
     problems.push({
       property: 'legitimateInterest',
+      rule: 'legitimate_interest_not_applicable',
       message: 'legitimateInterest only applies when legalBasis is legitimate_interests',
     });
   }
@@ -170,6 +184,7 @@ export function checkDeclaration(effective: EffectiveDeclaration): RuleViolation
   ) {
     problems.push({
       property: 'retention.trigger',
+      rule: 'consent_withdrawal_needs_consent',
       message: 'retention trigger consent_withdrawal requires legalBasis consent',
     });
   }
@@ -183,28 +198,36 @@ export function checkActivation(
 ): RuleViolation[] {
   const problems = checkDeclaration(effective);
   if (!effective.legalBasis)
-    problems.push({ property: 'legalBasis', message: 'an active purpose needs a legal basis (art. 6)' });
+    problems.push({
+      property: 'legalBasis',
+      rule: 'legal_basis_required',
+      message: 'an active purpose needs a legal basis (art. 6)',
+    });
   if (!effective.retention) {
     problems.push({
       property: 'retention',
+      rule: 'retention_required',
       message: 'an active purpose needs a retention period (art. 5(1)(e))',
     });
   }
   if (!effective.controller?.name) {
     problems.push({
       property: 'controller',
+      rule: 'controller_required',
       message: 'an active purpose needs a controller (art. 30(1)(a))',
     });
   }
   if (!effective.dataSubjectCategories?.length) {
     problems.push({
       property: 'dataSubjectCategories',
+      rule: 'data_subjects_required',
       message: 'an active purpose needs at least one category of data subjects (art. 30(1)(c))',
     });
   }
   if (parentStatus !== null && parentStatus !== PurposeStatus.Active) {
     problems.push({
       property: 'parentCode',
+      rule: 'parent_not_active',
       message: `the parent purpose is ${parentStatus}; activate it first`,
     });
   }

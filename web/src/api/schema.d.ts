@@ -9599,7 +9599,10 @@ export interface operations {
     OrganisationController_put: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description Expected current version, e.g. "1"; a stale one is a 412 */
+                "If-Match"?: string;
+            };
             path?: never;
             cookie?: never;
         };

@@ -44,6 +44,9 @@ export default function Shell() {
         {(roles.includes('dpo') || roles.includes('auditor')) && (
           <NavLink component={RouterLink} to="/register" label={t('shell.register')} />
         )}
+        {(roles.includes('dpo') || roles.includes('auditor')) && (
+          <NavLink component={RouterLink} to="/organisation" label={t('organisation.nav')} />
+        )}
         {roles.includes('admin') && (
           <NavLink component={RouterLink} to="/principals" label={t('shell.principals')} />
         )}

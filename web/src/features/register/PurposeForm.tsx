@@ -2,7 +2,7 @@ import { Alert, Button, Group, Select, Stack, Textarea, TextInput } from '@manti
 import { useState, type FormEvent } from 'react';
 import { useTranslation } from 'react-i18next';
 import { api, ApiError, unwrap, type Schemas } from '../../api/client';
-import { errorsByField } from './error-fields';
+import { useServerErrors } from '../../components/errors/use-server-errors';
 
 type Purpose = Schemas['PurposeResponseDto'];
 type Declaration = Schemas['UpdatePurposeDto'];
@@ -53,7 +53,7 @@ export function PurposeForm(props: {
   const { t } = useTranslation();
   const own = (field: keyof Purpose) =>
     props.purpose && !props.purpose.inheritedFrom[field] ? props.purpose[field] : null;
-  const [errors, setErrors] = useState<Record<string, string>>({});
+  const { errors, setFromError, clear, fieldError: err } = useServerErrors(FORM_FIELDS);
   const [busy, setBusy] = useState(false);
 
   async function submit(event: FormEvent<HTMLFormElement>) {
@@ -79,7 +79,7 @@ export function PurposeForm(props: {
       ...Object.fromEntries(LIST_FIELDS.map((f) => [f, lines(text(f))])),
     };
     setBusy(true);
-    setErrors({});
+    clear();
     try {
       const saved = props.purpose
         ? unwrap(
@@ -104,17 +104,12 @@ export function PurposeForm(props: {
       props.onDone(saved);
     } catch (e) {
       if (e instanceof ApiError && e.status === 412) props.onConflict();
-      else if (e instanceof ApiError) {
-        const byField = errorsByField(e.body.details, FORM_FIELDS);
-        setErrors(Object.keys(byField).length > 0 ? byField : { _form: e.body.message });
-      } else setErrors({ _form: String(e) });
+      else setFromError(e);
     } finally {
       setBusy(false);
     }
   }
 
-  const err = (field: string) =>
-    errors[field] ? t('errors.fieldInvalid', { message: errors[field] }) : undefined;
   const p = props.purpose;
   return (
     <form onSubmit={(e) => void submit(e)} noValidate>

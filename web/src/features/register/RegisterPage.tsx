@@ -1,5 +1,6 @@
 import {
   Alert,
+  Anchor,
   Badge,
   Button,
   Group,
@@ -16,7 +17,9 @@ import {
 import { useQuery, useQueryClient } from '@tanstack/react-query';
 import { useMemo, useState } from 'react';
 import { useTranslation } from 'react-i18next';
-import { api, ApiError, unwrap, type Schemas } from '../../api/client';
+import { Link } from 'react-router';
+import { api, unwrap, type Schemas } from '../../api/client';
+import { useDescribeFailure } from '../../components/errors/use-server-errors';
 import { canEditRegister, useSession } from '../../session/session';
 import { buildPurposeTree, flattenTree, provenanceOf } from './purpose-tree';
 import { LEGAL_BASES, PurposeForm } from './PurposeForm';
@@ -30,6 +33,7 @@ export default function RegisterPage() {
   const { session } = useSession();
   const editable = canEditRegister(session?.principal.roles ?? []);
   const client = useQueryClient();
+  const describeFailure = useDescribeFailure();
   const [status, setStatus] = useState<string | null>(null);
   const [legalBasis, setLegalBasis] = useState<string | null>(null);
   const [text, setText] = useState('');
@@ -70,7 +74,7 @@ export default function RegisterPage() {
         setSelected(null);
       }
     } catch (e) {
-      setActionError(e instanceof ApiError ? e.body.message : String(e));
+      setActionError(describeFailure(e));
     }
     await refresh();
   }
@@ -173,6 +177,9 @@ export default function RegisterPage() {
                 {current.name}
               </Title>
               <Declaration purpose={current} />
+              <Anchor component={Link} to={`/register/history/${encodeURIComponent(current.code)}`}>
+                {t('history.open')}
+              </Anchor>
               {editable && (
                 <Group>
                   {current.status !== 'retired' && (
