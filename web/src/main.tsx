@@ -12,6 +12,8 @@ const SignInPage = lazy(() => import('./features/sign-in/SignInPage'));
 const Shell = lazy(() => import('./components/shell/Shell'));
 const RegisterPage = lazy(() => import('./features/register/RegisterPage'));
 const PrincipalsPage = lazy(() => import('./features/principals/PrincipalsPage'));
+const OrganisationPage = lazy(() => import('./features/organisation/OrganisationPage'));
+const PurposeHistoryPage = lazy(() => import('./features/purpose-history/PurposeHistoryPage'));
 
 const queryClient = new QueryClient({
   defaultOptions: { queries: { retry: false, refetchOnWindowFocus: false } },
@@ -36,6 +38,8 @@ function Console() {
               <Routes>
                 <Route element={<Shell />}>
                   <Route path="/register" element={<RegisterPage />} />
+                  <Route path="/organisation" element={<OrganisationPage />} />
+                  <Route path="/register/history/:code" element={<PurposeHistoryPage />} />
                   {state.session.principal.roles.includes('admin') && (
                     <Route path="/principals" element={<PrincipalsPage />} />
                   )}
