@@ -14,6 +14,7 @@ const RegisterPage = lazy(() => import('./features/register/RegisterPage'));
 const PrincipalsPage = lazy(() => import('./features/principals/PrincipalsPage'));
 const OrganisationPage = lazy(() => import('./features/organisation/OrganisationPage'));
 const PurposeHistoryPage = lazy(() => import('./features/purpose-history/PurposeHistoryPage'));
+const RegisterIoPage = lazy(() => import('./features/register-io/RegisterIoPage'));
 
 const queryClient = new QueryClient({
   defaultOptions: { queries: { retry: false, refetchOnWindowFocus: false } },
@@ -40,6 +41,7 @@ function Console() {
                   <Route path="/register" element={<RegisterPage />} />
                   <Route path="/organisation" element={<OrganisationPage />} />
                   <Route path="/register/history/:code" element={<PurposeHistoryPage />} />
+                  <Route path="/register-as-code" element={<RegisterIoPage />} />
                   {state.session.principal.roles.includes('admin') && (
                     <Route path="/principals" element={<PrincipalsPage />} />
                   )}

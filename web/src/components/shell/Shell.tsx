@@ -47,6 +47,9 @@ export default function Shell() {
         {(roles.includes('dpo') || roles.includes('auditor')) && (
           <NavLink component={RouterLink} to="/organisation" label={t('organisation.nav')} />
         )}
+        {(roles.includes('dpo') || roles.includes('auditor')) && (
+          <NavLink component={RouterLink} to="/register-as-code" label={t('registerIo.nav')} />
+        )}
         {roles.includes('admin') && (
           <NavLink component={RouterLink} to="/principals" label={t('shell.principals')} />
         )}

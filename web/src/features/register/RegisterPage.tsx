@@ -25,6 +25,7 @@ import { buildPurposeTree, flattenTree, provenanceOf } from './purpose-tree';
 import { LEGAL_BASES, PurposeForm } from './PurposeForm';
 
 type Purpose = Schemas['PurposeResponseDto'];
+const ROWS_PER_STEP = 200;
 type Editing = { mode: 'create'; parentCode?: string } | { mode: 'edit'; purpose: Purpose } | null;
 
 /** The register: the purpose tree with filters, one purpose's declaration, and the DPO's actions. */
@@ -42,24 +43,36 @@ export default function RegisterPage() {
   const [conflict, setConflict] = useState(false);
   const [actionError, setActionError] = useState<string | null>(null);
 
+  // Every page of the register (500 a request, the service's maximum): the tree needs all of it.
   const list = useQuery({
     queryKey: ['purposes', { status, legalBasis, text }],
-    queryFn: async () =>
-      unwrap(
-        await api.GET('/purposes', {
-          params: {
-            query: {
-              limit: 500,
-              ...(status ? { status: status as Purpose['status'] } : {}),
-              ...(legalBasis ? { legalBasis: legalBasis as NonNullable<Purpose['legalBasis']> } : {}),
-              ...(text.trim() ? { q: text.trim() } : {}),
+    queryFn: async () => {
+      const items: Purpose[] = [];
+      let cursor: string | undefined;
+      do {
+        const page = unwrap(
+          await api.GET('/purposes', {
+            params: {
+              query: {
+                limit: 500,
+                ...(cursor ? { cursor } : {}),
+                ...(status ? { status: status as Purpose['status'] } : {}),
+                ...(legalBasis ? { legalBasis: legalBasis as NonNullable<Purpose['legalBasis']> } : {}),
+                ...(text.trim() ? { q: text.trim() } : {}),
+              },
             },
-          },
-        }),
-      ),
+          }),
+        );
+        items.push(...page.items);
+        cursor = page.nextCursor ?? undefined;
+      } while (cursor);
+      return { items };
+    },
   });
   const rows = useMemo(() => flattenTree(buildPurposeTree(list.data?.items ?? [])), [list.data]);
   const current = rows.find((r) => r.purpose.code === selected)?.purpose;
+  // Only a window of the tree is in the page: a register of thousands stays responsive.
+  const [shown, setShown] = useState(ROWS_PER_STEP);
 
   const refresh = () => client.invalidateQueries({ queryKey: ['purposes'] });
   async function act(action: 'activate' | 'retire' | 'delete', purpose: Purpose) {
@@ -148,7 +161,7 @@ export default function RegisterPage() {
             <Text>{t('register.empty')}</Text>
           ) : (
             <ul aria-label={t('register.title')} style={{ listStyle: 'none', margin: 0, padding: 0 }}>
-              {rows.map(({ purpose, depth }) => (
+              {rows.slice(0, shown).map(({ purpose, depth }) => (
                 <li key={purpose.code} style={{ paddingLeft: depth * 20 }}>
                   <UnstyledButton
                     onClick={() => setSelected(purpose.code)}
@@ -168,6 +181,14 @@ export default function RegisterPage() {
                 </li>
               ))}
             </ul>
+          )}
+          {rows.length > shown && (
+            <Group mt="xs">
+              <Text size="sm">{t('register.shownOf', { shown, total: rows.length })}</Text>
+              <Button size="xs" variant="default" onClick={() => setShown((n) => n + ROWS_PER_STEP)}>
+                {t('register.showMore')}
+              </Button>
+            </Group>
           )}
         </Paper>
         {current && (
