@@ -53,6 +53,8 @@ export default function OrganisationPage() {
   const editable = canEditRegister(session?.principal.roles ?? []);
   const query = useQuery({ queryKey: ORGANISATION_QUERY, queryFn: fetchOrganisation });
   const org = query.data ?? null;
+  // Held here: the form is remounted on the new version after a save, so it cannot hold it.
+  const [savedVersion, setSavedVersion] = useState<number | null>(null);
 
   return (
     <Stack>
@@ -63,6 +65,11 @@ export default function OrganisationPage() {
       {query.isError && (
         <Alert color="red" role="alert">
           {String(query.error)}
+        </Alert>
+      )}
+      {org && savedVersion === org.version && (
+        <Alert color="green" role="status">
+          {t('organisation.saved')}
         </Alert>
       )}
       {org && (
@@ -78,7 +85,7 @@ export default function OrganisationPage() {
         !query.isError &&
         (editable ? (
           // Keyed on the version: a save or a reload resets the form to what the service holds.
-          <OrganisationForm key={org?.version ?? 0} organisation={org} />
+          <OrganisationForm key={org?.version ?? 0} organisation={org} onSaved={setSavedVersion} />
         ) : (
           <OrganisationView organisation={org} />
         ))}
@@ -119,12 +126,17 @@ function OrganisationView({ organisation }: { organisation: Organisation | null 
  * The whole record in one PUT (optional parts left empty are cleared), with If-Match: the version
  * the form was opened on ("0" before the first declaration), so a concurrent change is never overwritten.
  */
-function OrganisationForm({ organisation }: { organisation: Organisation | null }) {
+function OrganisationForm({
+  organisation,
+  onSaved,
+}: {
+  organisation: Organisation | null;
+  onSaved(version: number): void;
+}) {
   const { t } = useTranslation();
   const client = useQueryClient();
   const [establishedInEu, setEstablishedInEu] = useState(organisation?.establishedInEu ?? true);
   const [busy, setBusy] = useState(false);
-  const [saved, setSaved] = useState(false);
   const [conflict, setConflict] = useState(false);
   const { errors, setFromError, clear, fieldError } = useServerErrors(FIELDS);
 
@@ -143,7 +155,6 @@ function OrganisationForm({ organisation }: { organisation: Organisation | null 
       return name || contact ? { name, contact } : null;
     };
     setBusy(true);
-    setSaved(false);
     clear();
     try {
       const result = unwrap(
@@ -159,8 +170,8 @@ function OrganisationForm({ organisation }: { organisation: Organisation | null 
           },
         }),
       );
+      onSaved(result.version);
       client.setQueryData(ORGANISATION_QUERY, result);
-      setSaved(true);
     } catch (e) {
       if (e instanceof ApiError && e.status === 412) setConflict(true);
       else setFromError(e);
@@ -182,11 +193,6 @@ function OrganisationForm({ organisation }: { organisation: Organisation | null 
             >
               {t('register.reload')}
             </Button>
-          </Alert>
-        )}
-        {saved && (
-          <Alert color="green" role="status">
-            {t('organisation.saved')}
           </Alert>
         )}
         {errors._form && (

@@ -109,9 +109,28 @@ function fieldLabel(t: (key: string) => string, field: string): string {
   return label === key ? field : label;
 }
 
+/** Enumerated values in words (status, legal basis, retention trigger), the rest as the diff renders it. */
+function useShowValue(): (field: string, value: unknown) => string {
+  const { t, i18n } = useTranslation();
+  const word = (key: string, fallback: string) => (i18n.exists(key) ? t(key) : fallback);
+  return (field, value) => {
+    if (typeof value === 'string' && field === 'status') return word(`register.status.${value}`, value);
+    if (typeof value === 'string' && field === 'legalBasis')
+      return word(`purpose.legalBases.${value}`, value);
+    if (field === 'retention' && value && typeof value === 'object') {
+      const r = value as { duration?: unknown; trigger?: unknown };
+      if (typeof r.duration === 'string' && typeof r.trigger === 'string') {
+        return `${r.duration} (${word(`purpose.triggers.${r.trigger}`, r.trigger)})`;
+      }
+    }
+    return formatValue(value);
+  };
+}
+
 function Comparison(props: { before: Version; after: Version; versions: Version[]; a: string; b: string }) {
   const { t } = useTranslation();
   const { before, after } = props;
+  const show = useShowValue();
   const rows = diffSnapshots(before.snapshot, after.snapshot);
   const between = changesBetween(props.versions, props.a, props.b);
   const changedCount = rows.filter((r) => r.changed).length;
@@ -140,13 +159,13 @@ function Comparison(props: { before: Version; after: Version; versions: Version[
                   {fieldLabel(t, row.field)}
                   {row.changed && (
                     // Said in words, not only by colour.
-                    <Badge ml="xs" size="xs" color="orange" variant="outline">
+                    <Badge ml="xs" size="xs" color="dark" variant="outline">
                       {t('history.changed')}
                     </Badge>
                   )}
                 </Table.Th>
-                <Table.Td>{formatValue(row.before)}</Table.Td>
-                <Table.Td>{formatValue(row.after)}</Table.Td>
+                <Table.Td>{show(row.field, row.before)}</Table.Td>
+                <Table.Td>{show(row.field, row.after)}</Table.Td>
               </Table.Tr>
             ))}
           </Table.Tbody>
