@@ -44,6 +44,7 @@ const { values: flags } = parseArgs({
     'pg-admin-url': { type: 'string' },
     'redis-url': { type: 'string' },
     'service-dir': { type: 'string' },
+    instances: { type: 'string' },
   },
 });
 const ADMIN_URL =
@@ -54,6 +55,14 @@ const CONNECTIONS = Number(flags.connections ?? process.env.BENCH_CONNECTIONS ??
 const CPU_PROFILE_DIR = flags['cpu-prof'] ?? process.env.BENCH_CPU_PROFILE;
 /** Checkout whose src/main.ts is measured (default: this one), e.g. a worktree of main for "before". */
 const SERVICE_DIR = resolve(flags['service-dir'] ?? join(__dirname, '..'));
+/** Service instances for the scale-out measurement (same database and Redis); 1 = none. */
+const INSTANCES = Number(flags.instances ?? process.env.BENCH_INSTANCES ?? 1);
+/** Shared by every instance, as a deployment of several instances must (docs/operations.md). */
+const SHARED_SECRETS = {
+  AUDIT_HMAC_KEY: randomBytes(32).toString('base64'),
+  SECRETS_KEY: randomBytes(32).toString('base64'),
+  REDIS_PREFIX: `finbench:${randomBytes(4).toString('hex')}`,
+};
 const CLOCK_TICKS_PER_SECOND = 100; // USER_HZ on Linux
 const WARM_UP_SECONDS = 3;
 const PURPOSES = 60; // every 3rd consent-based
@@ -147,6 +156,10 @@ async function main(): Promise<void> {
         duration: DURATION,
         rate: halfRate,
       });
+      const scaleOut =
+        INSTANCES > 1
+          ? await measureInstances(base, appKey, bodies, decisions, dbUrl.toString(), dataDir)
+          : null;
       await sleep(1_000); // requests cut off by the end of a run still finish (and are recorded)
       const missing = await decisions.missingFrom(db);
 
@@ -157,6 +170,14 @@ async function main(): Promise<void> {
         ['POST /access/check', check],
         [`  at ${halfRate} req/s (½)`, paced],
       ];
+      if (scaleOut) {
+        runs.push(
+          ...scaleOut.perInstance.map(
+            (r, i) => [`  instance ${i + 1} of ${INSTANCES}`, r] as [string, autocannon.Result],
+          ),
+        );
+        for (const r of scaleOut.perInstance) cpuPerRequest.set(r, scaleOut.cpuMicros);
+      }
       const failed = runs.reduce((n, [, r]) => n + r.errors + r.timeouts + r.non2xx, 0);
       const ratio = (r: autocannon.Result) => r.requests.average / plainRun.requests.average;
       const verdict = (ok: boolean) => (ok ? 'PASS' : 'FAIL');
@@ -184,6 +205,14 @@ async function main(): Promise<void> {
           `${(check.requests.average / me.requests.average).toFixed(3)}   (target ≥ ${TARGETS.checkToMe})`,
         `${verdict(paced.latency.p99 <= TARGETS.p99AtHalfSaturationMs)}  access check p99 at half saturation ` +
           `(${halfRate} req/s) = ${paced.latency.p99} ms   (target ≤ ${TARGETS.p99AtHalfSaturationMs} ms)`,
+        ...(scaleOut
+          ? [
+              `INFO  access check over ${INSTANCES} instances: ${scaleOut.total.toFixed(0)} req/s = ` +
+                `${(scaleOut.total / check.requests.average).toFixed(2)}× one instance, ` +
+                `${(scaleOut.total / plainRun.requests.average).toFixed(3)}× plain; p99 ${scaleOut.p99} ms; ` +
+                `CPU µs/req over all instances ${scaleOut.cpuMicros.toFixed(0)}`,
+            ]
+          : []),
         `${verdict(missing === 0)}  2xx decisions answered: ${decisions.size}; missing from the audit trail: ${missing}`,
         `${verdict(failed === 0)}  errors, timeouts and non-2xx answers over all runs: ${failed}`,
         '',
@@ -198,6 +227,63 @@ async function main(): Promise<void> {
     if (app) await stop(app);
     await admin((c) => c.query(`DROP DATABASE IF EXISTS "${dbName}" WITH (FORCE)`));
     rmSync(dataDir, { recursive: true, force: true });
+  }
+}
+
+/**
+ * The scale-out figure (docs/operations.md): INSTANCES - 1 more services on the same database and
+ * Redis, then the access check driven on all of them at once (the connections split between
+ * them) for DURATION; their decisions join the same log (checked in the one audit trail).
+ */
+async function measureInstances(
+  base: string,
+  appKey: string,
+  bodies: string[],
+  decisions: DecisionLog,
+  databaseUrl: string,
+  dataDir: string,
+): Promise<{ perInstance: autocannon.Result[]; total: number; p99: number; cpuMicros: number }> {
+  const extra: ChildProcess[] = [];
+  const bases = [base];
+  try {
+    for (let i = 1; i < INSTANCES; i += 1) {
+      const port = await freePort();
+      extra.push(startService(port, databaseUrl, dataDir));
+      bases.push(`http://127.0.0.1:${port}`);
+    }
+    for (const b of bases.slice(1)) {
+      await waitFor(`${b}/health`, 120_000);
+      await waitForPolicy(b, appKey, JSON.parse(bodies[1]) as Record<string, unknown>);
+    }
+    log(`warming up ${INSTANCES} instances…`);
+    const connections = Math.max(1, Math.floor(CONNECTIONS / INSTANCES));
+    await Promise.all(
+      bases.map((b) =>
+        drive({ url: `${b}/access/check`, key: appKey, bodies, duration: WARM_UP_SECONDS, connections }),
+      ),
+    );
+    log(`POST /access/check on ${INSTANCES} instances for ${DURATION} s, ${connections} connections each…`);
+    const servers = [...extra];
+    const cpuBefore = servers.reduce((n, c) => n + cpuSeconds(c), 0);
+    const perInstance = await Promise.all(
+      bases.map((b) =>
+        drive({ url: `${b}/access/check`, key: appKey, bodies, decisions, duration: DURATION, connections }),
+      ),
+    );
+    const requests = perInstance.reduce((n, r) => n + r.requests.total, 0);
+    // The first instance is measured by the caller's process handle: only the extra ones here,
+    // weighted by their own share of the requests.
+    const extraRequests = perInstance.slice(1).reduce((n, r) => n + r.requests.total, 0);
+    const cpuMicros =
+      ((servers.reduce((n, c) => n + cpuSeconds(c), 0) - cpuBefore) * 1e6) / Math.max(1, extraRequests);
+    return {
+      perInstance,
+      total: perInstance.reduce((n, r) => n + r.requests.average, 0),
+      p99: Math.max(...perInstance.map((r) => r.latency.p99)),
+      cpuMicros: requests > 0 ? cpuMicros : 0,
+    };
+  } finally {
+    for (const c of extra) await stop(c);
   }
 }
 
@@ -395,6 +481,8 @@ interface DriveOptions {
   duration: number;
   /** Paced (open-ish loop): total requests per second over all connections. */
   rate?: number;
+  /** Connections of this drive (default CONNECTIONS). */
+  connections?: number;
 }
 
 function drive(options: DriveOptions): Promise<autocannon.Result> {
@@ -404,7 +492,7 @@ function drive(options: DriveOptions): Promise<autocannon.Result> {
     autocannon(
       {
         url: options.url,
-        connections: CONNECTIONS,
+        connections: options.connections ?? CONNECTIONS,
         duration: options.duration,
         ...(options.rate ? { overallRate: options.rate } : {}),
         method: bodies ? 'POST' : 'GET',
@@ -469,10 +557,8 @@ function startService(port: number, databaseUrl: string, dataDir: string): Child
         LOG_LEVEL: 'info',
         SWAGGER_ENABLED: 'false',
         BOOTSTRAP_ADMIN_KEY: ADMIN_KEY,
-        AUDIT_HMAC_KEY: randomBytes(32).toString('base64'),
-        SECRETS_KEY: randomBytes(32).toString('base64'),
+        ...SHARED_SECRETS,
         REDIS_URL,
-        REDIS_PREFIX: `finbench:${randomBytes(4).toString('hex')}`,
         RETENTION_SCHEDULER: 'off',
         AUDIT_CHECKPOINT_INTERVAL_SECONDS: '0',
         // The limits must not be what is measured (the counters still go to Redis on every request).

@@ -1,4 +1,4 @@
-import type { IncomingMessage } from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { INestApplication } from '@nestjs/common';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
@@ -45,25 +45,31 @@ export function configureApp(app: NestFastifyApplication, config: AppConfig): vo
   // Ours instead of Fastify's: JSON depth checked before parsing, strict JSON, text and YAML as
   // strings, NDJSON left unread for the consent import to stream (src/common/http/body-parsers.ts).
   registerBodyParsers(app.getHttpAdapter().getInstance(), config.BODY_LIMIT_BYTES);
-  // helmet's middleware built once: @fastify/helmet rebuilds it (CSP parsing included) on every
-  // request, a visible cost in the profile (docs/performance.md). Same library, same headers.
-  const secureHeaders = helmet({
-    // The Swagger UI at /docs needs inline scripts/styles; everything else is JSON.
-    contentSecurityPolicy: {
-      directives: {
-        defaultSrc: ["'self'"],
-        scriptSrc: ["'self'", "'unsafe-inline'"],
-        styleSrc: ["'self'", "'unsafe-inline'"],
-        imgSrc: ["'self'", 'data:'],
+  // helmet's headers computed once at boot and set by one onRequest hook: @fastify/helmet rebuilds
+  // the middleware (CSP parsing included) on every request, and even built once its eleven nested
+  // middlewares cost more than the headers (docs/performance.md). Same library, same headers: with
+  // this configuration they do not depend on the request.
+  const secureHeaders = staticHeadersOf(
+    helmet({
+      // The Swagger UI at /docs needs inline scripts/styles; everything else is JSON.
+      contentSecurityPolicy: {
+        directives: {
+          defaultSrc: ["'self'"],
+          scriptSrc: ["'self'", "'unsafe-inline'"],
+          styleSrc: ["'self'", "'unsafe-inline'"],
+          imgSrc: ["'self'", 'data:'],
+        },
       },
-    },
-  });
+    }),
+  );
   app
     .getHttpAdapter()
     .getInstance()
-    .addHook('onRequest', (request, reply, done) =>
-      secureHeaders(request.raw, reply.raw, (err) => done(err as Error | undefined)),
-    );
+    .addHook('onRequest', (request, reply, done) => {
+      const raw = reply.raw;
+      for (const [name, value] of secureHeaders) raw.setHeader(name, value);
+      done();
+    });
   if (config.corsOrigins.length > 0) {
     app.enableCors({
       origin: config.corsOrigins,
@@ -96,4 +102,34 @@ export function setUpOpenApi(app: INestApplication): void {
     jsonDocumentUrl: 'docs-json',
     customSiteTitle: 'Finalité API',
   });
+}
+
+/**
+ * The headers a request-independent middleware (helmet without nonces) sets, captured by running
+ * it once on a stand-in response. Refuses a middleware that removes headers, answers, or fails:
+ * those could not be replayed as a list.
+ */
+export function staticHeadersOf(
+  middleware: (req: IncomingMessage, res: ServerResponse, next: (err?: unknown) => void) => void,
+): [string, string][] {
+  const headers: [string, string][] = [];
+  let called = false;
+  const res = {
+    setHeader(name: string, value: string | number | readonly string[]) {
+      headers.push([name, String(value)]);
+      return res;
+    },
+    // Fastify never sends X-Powered-By: nothing to remove.
+    removeHeader() {},
+  };
+  middleware(
+    { headers: {}, method: 'GET', url: '/' } as IncomingMessage,
+    res as unknown as ServerResponse,
+    (err) => {
+      if (err) throw err instanceof Error ? err : new Error(String(err));
+      called = true;
+    },
+  );
+  if (!called) throw new Error('the header middleware did not call next synchronously');
+  return headers;
 }

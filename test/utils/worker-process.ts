@@ -5,7 +5,10 @@ import { join } from 'node:path';
  * Starts src/worker.ts in a child process (ts-node, transpile only), as production starts
  * `npm run start:worker`, so a test can kill -9 it mid-run. Resolves once the worker is ready.
  */
-export async function startWorkerProcess(env: Record<string, string>): Promise<ChildProcess> {
+export async function startWorkerProcess(
+  env: Record<string, string>,
+  readyTimeoutMs = 60_000,
+): Promise<ChildProcess> {
   const child = fork(join(__dirname, '..', '..', 'src', 'worker.ts'), [], {
     execArgv: ['-r', 'ts-node/register/transpile-only'],
     env: {
@@ -18,7 +21,11 @@ export async function startWorkerProcess(env: Record<string, string>): Promise<C
   let stderr = '';
   child.stderr?.on('data', (c: Buffer) => (stderr = (stderr + c.toString('utf8')).slice(-4000)));
   await new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`Worker did not start in time: ${stderr}`)), 60_000);
+    const timer = setTimeout(() => {
+      // Not left running behind the failed test (and its open handles).
+      child.kill('SIGKILL');
+      reject(new Error(`Worker did not start in time: ${stderr}`));
+    }, readyTimeoutMs);
     child.once('message', () => {
       clearTimeout(timer);
       resolve();
