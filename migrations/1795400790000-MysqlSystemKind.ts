@@ -11,7 +11,10 @@ export class MysqlSystemKind1795400790000 implements MigrationInterface {
   public async up(q: QueryRunner): Promise<void> {
     await q.query(`
       ALTER TABLE inventory_system DROP CONSTRAINT inventory_system_kind_check,
-        ADD CONSTRAINT inventory_system_kind_check CHECK (kind IN ('postgres', 'mysql', 'webhook', 'manual'))`);
+        ADD CONSTRAINT inventory_system_kind_check CHECK (kind IN ('postgres', 'mysql', 'webhook', 'manual')),
+        DROP CONSTRAINT inventory_system_connection_kind,
+        ADD CONSTRAINT inventory_system_connection_kind
+          CHECK (connection_string_encrypted IS NULL OR kind IN ('postgres', 'mysql'))`);
     await q.query(`
       ALTER TABLE retention_run_dataset DROP CONSTRAINT retention_run_dataset_executor_check,
         ADD CONSTRAINT retention_run_dataset_executor_check
@@ -25,6 +28,9 @@ export class MysqlSystemKind1795400790000 implements MigrationInterface {
           CHECK (executor IN ('postgres', 'webhook', 'manual'))`);
     await q.query(`
       ALTER TABLE inventory_system DROP CONSTRAINT inventory_system_kind_check,
-        ADD CONSTRAINT inventory_system_kind_check CHECK (kind IN ('postgres', 'webhook', 'manual'))`);
+        ADD CONSTRAINT inventory_system_kind_check CHECK (kind IN ('postgres', 'webhook', 'manual')),
+        DROP CONSTRAINT inventory_system_connection_kind,
+        ADD CONSTRAINT inventory_system_connection_kind
+          CHECK (connection_string_encrypted IS NULL OR kind = 'postgres')`);
   }
 }

@@ -30,21 +30,22 @@ export const CONNECTION_SCHEMES: Record<string, RegExp> = {
  * and, for mysql, a database (the one Finalité's purge ledger lives in; ADR 0049).
  */
 export function connectionStringProblem(kind: SystemKind | string, value: string): string | null {
+  const mysql = (kind) === (SystemKind.Mysql as string);
   const scheme = CONNECTION_SCHEMES[kind];
   if (!scheme) return null;
   let url: URL;
   try {
     url = new URL(value);
   } catch {
-    return `connectionString is not a URL (expected ${kind === SystemKind.Mysql ? 'mysql://user:password@host:port/database' : 'postgres://user:password@host:port/database'})`;
+    return `connectionString is not a URL (expected ${mysql ? 'mysql://user:password@host:port/database' : 'postgres://user:password@host:port/database'})`;
   }
   if (!scheme.test(url.protocol)) {
-    return kind === SystemKind.Mysql
+    return mysql
       ? 'a mysql system needs a mysql:// connection string (mysql://user:password@host:port/database)'
       : 'a postgres system needs a postgres:// or postgresql:// connection string';
   }
   if (!url.hostname) return 'connectionString has no host';
-  if (kind === SystemKind.Mysql) {
+  if (mysql) {
     const database = decodeURIComponent(url.pathname.replace(/^\//, ''));
     if (!/^[A-Za-z_][A-Za-z0-9_$]{0,63}$/.test(database)) {
       return 'a mysql connection string names its database (mysql://user:password@host:port/database; letters, digits, _ and $)';
