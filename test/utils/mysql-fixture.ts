@@ -209,3 +209,111 @@ async function ok(
     throw new Error(`Fixture request answered ${res.status}: ${JSON.stringify(res.body)}`);
   return res.body;
 }
+
+/** Registers one table of `db` as a dataset of the mysql system `systemCode` (created if missing). */
+export async function registerMysqlDataset(
+  t: TestApp,
+  db: MysqlDb,
+  options: {
+    systemCode: string;
+    table: string;
+    primaryKey: string[];
+    subjectColumn?: string;
+    timestampColumns: Record<string, string>;
+    fields: [
+      column: string,
+      dataCategory: string,
+      anonymisation: Record<string, unknown>,
+      purposes: string[],
+    ][];
+    connectionString?: string;
+  },
+): Promise<{ datasetId: string; dataset: string }> {
+  const dpo = () => t.as(Role.Dpo);
+  await ensurePurposes(t, MARKETING_PURPOSES);
+  if ((await dpo().get(`/systems/${options.systemCode}`)).status !== 200) {
+    await ok(
+      dpo()
+        .post('/systems')
+        .send({
+          code: options.systemCode,
+          name: `System ${options.systemCode}`,
+          kind: 'mysql',
+          connectionString: options.connectionString ?? db.url,
+        }),
+      201,
+    );
+  }
+  const dataset = `${db.name}.${options.table}`;
+  const created = await ok(
+    dpo()
+      .post(`/systems/${options.systemCode}/datasets`)
+      .send({
+        name: dataset,
+        primaryKey: options.primaryKey,
+        ...(options.subjectColumn ? { subjectColumn: options.subjectColumn } : {}),
+        timestampColumns: options.timestampColumns,
+      }),
+    201,
+  );
+  for (const [column, dataCategory, anonymisation, purposes] of options.fields) {
+    const field = await ok(
+      dpo()
+        .post('/fields')
+        .send({ system: options.systemCode, dataset, column, dataCategory, anonymisation }),
+      201,
+    );
+    await ok(
+      dpo()
+        .put(`/fields/${field.key as string}/purposes`)
+        .send({ bindings: purposes.map((purpose) => ({ purpose, actions: ['read'] })) }),
+      200,
+    );
+  }
+  return { datasetId: created.id as string, dataset };
+}
+
+/**
+ * Page views keyed by (visit_id, action_seq), a composite key: `rows` rows, every other one due
+ * (every purpose over: deleted), the others recent (kept). Inserted in chunks of bound values.
+ */
+export async function createVisitActions(db: MysqlDb, rows: number, table = 'visit_actions'): Promise<void> {
+  await db.query(`
+    CREATE TABLE \`${table}\` (
+      visit_id BIGINT NOT NULL,
+      action_seq INT NOT NULL,
+      visitor_ref VARCHAR(64) NOT NULL,
+      url VARCHAR(500) NULL,
+      ip VARBINARY(16) NULL,
+      created_at DATETIME NOT NULL,
+      last_visit DATETIME NULL,
+      PRIMARY KEY (visit_id, action_seq)
+    ) ENGINE = InnoDB`);
+  const now = Date.now();
+  const day = 86_400_000;
+  for (let start = 1; start <= rows; start += 1000) {
+    const values: unknown[][] = [];
+    for (let i = start; i < Math.min(start + 1000, rows + 1); i++) {
+      const due = i % 2 === 0;
+      values.push([
+        Math.floor(i / 10),
+        i % 10,
+        `vis-${i}`,
+        `https://shop.example/p/${i}`,
+        Buffer.from([10, 0, i % 256, 7]),
+        new Date(now - (due ? 12 * 365 : 365) * day),
+        new Date(now - (due ? 4 * 365 : 10) * day),
+      ]);
+    }
+    await db.query(
+      `INSERT INTO \`${table}\` (visit_id, action_seq, visitor_ref, url, ip, created_at, last_visit) VALUES ?`,
+      [values],
+    );
+  }
+}
+
+/** The visit_actions fields: all bound to purposes that are over for the due rows. */
+export const VISIT_ACTION_FIELDS: [string, string, Record<string, unknown>, string[]][] = [
+  ['url', 'behaviour', { strategy: 'nullify' }, ['crm.support', 'marketing.newsletter']],
+  ['ip', 'online_identifiers', { strategy: 'generalise' }, ['crm.support', 'billing.records']],
+];
