@@ -9,6 +9,8 @@
  * the ratio, and the longest batch transaction (from BEGIN to COMMIT in the customer database).
  * Not a test: it prints, it does not assert. Drops both databases.
  *
+ * `-- --kind mysql` runs the same comparison on MySQL/MariaDB (bench/retention-mysql.bench.ts).
+ *
  * Environment: BENCH_PG_ADMIN_URL, BENCH_ROWS (default 1,000,000; 10,000,000 shows that the cost
  * stays linear: several minutes here), BENCH_BATCH_SIZE (default: the service's own default
  * RETENTION_BATCH_SIZE, as the issue asks; the issue's original figures were at 5000).
@@ -26,6 +28,7 @@ import { PurposesService } from '../src/modules/purposes/purposes.service';
 import { RetentionPlanSource } from '../src/modules/retention/retention-plan.source';
 import { RetentionService } from '../src/modules/retention/retention.service';
 import { SYSTEM_ACTOR } from '../src/policies/principal';
+import { runMysqlBench } from './retention-mysql.bench';
 
 const ADMIN_URL = process.env.BENCH_PG_ADMIN_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 const ROWS = Number(process.env.BENCH_ROWS ?? 1_000_000);
@@ -208,7 +211,13 @@ async function admin<T>(work: (c: Client) => Promise<T>): Promise<T> {
 const fmt = (n: number) => n.toLocaleString('en');
 const log = (message: string) => console.log(`[bench:retention] ${message}`);
 
-main().then(
+/** `--kind mysql`: the mysql executor on the local MariaDB/MySQL (bench/retention-mysql.bench.ts). */
+function kind(): string {
+  const i = process.argv.indexOf('--kind');
+  return i >= 0 ? (process.argv[i + 1] ?? 'postgres') : 'postgres';
+}
+
+(kind() === 'mysql' ? runMysqlBench() : main()).then(
   () => process.exit(0),
   (e: unknown) => {
     console.error(e);

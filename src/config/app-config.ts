@@ -201,6 +201,33 @@ export class AppConfig {
   @Max(100_000)
   RETENTION_BATCH_SIZE: number = 10_000;
 
+  /**
+   * Rows per purge batch in a MySQL/MariaDB database (ADR 0049): at most RETENTION_BATCH_SIZE.
+   * InnoDB holds a batch's row locks until COMMIT; smaller batches keep each under ~200 ms.
+   */
+  @IsOptional()
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(100_000)
+  RETENTION_MYSQL_BATCH_SIZE: number = 2_000;
+
+  /** Prefix kept when `generalise` applies to an IPv4 address (mysql systems; ADR 0049). */
+  @IsOptional()
+  @Transform(toInt)
+  @IsInt()
+  @Min(0)
+  @Max(32)
+  RETENTION_IPV4_PREFIX: number = 24;
+
+  /** Prefix kept when `generalise` applies to an IPv6 address (mysql systems; ADR 0049). */
+  @IsOptional()
+  @Transform(toInt)
+  @IsInt()
+  @Min(0)
+  @Max(128)
+  RETENTION_IPV6_PREFIX: number = 48;
+
   /** Pause between two batches, so a purge does not crowd the application's own database. */
   @IsOptional()
   @Transform(toInt)

@@ -2,6 +2,7 @@ import { compareIsoDurations } from '../../common/time/iso-duration';
 import {
   BindablePurpose,
   checkBindings,
+  connectionStringProblem,
   DataCategory,
   defaultAnonymisation,
   effectiveRetention,
@@ -10,6 +11,7 @@ import {
   fieldKeyOf,
   isSpecialCategory,
   quoteIdentifier,
+  SystemKind,
 } from './inventory.model';
 import { guessPersonalData } from './personal-data-guess';
 
@@ -120,5 +122,24 @@ describe('inventory rules', () => {
     ['amount', false, null],
   ])('guesses %s: personal %s (%s)', (column, likely, category) => {
     expect(guessPersonalData(column)).toMatchObject({ likelyPersonal: likely, suggestedCategory: category });
+  });
+});
+
+describe('connection strings of database kinds', () => {
+  it('accepts a URL of the kind', () => {
+    expect(connectionStringProblem(SystemKind.Mysql, 'mysql://u:p%40ss@db.internal:3306/shop')).toBeNull();
+    expect(connectionStringProblem(SystemKind.Mysql, 'mysql://root@127.0.0.1/analytics')).toBeNull();
+    expect(connectionStringProblem(SystemKind.Postgres, 'postgresql://u@h/db')).toBeNull();
+  });
+
+  it.each([
+    [SystemKind.Mysql, 'postgres://u@h/db', /mysql:\/\//],
+    [SystemKind.Mysql, 'mysql://u@h', /names its database/],
+    [SystemKind.Mysql, 'mysql://u@h/', /names its database/],
+    [SystemKind.Mysql, 'mysql://u@h/shop;drop', /names its database/],
+    [SystemKind.Mysql, 'mysql:not a url', /names its database|not a URL|no host/],
+    [SystemKind.Postgres, 'mysql://u@h/db', /postgres:\/\//],
+  ])('refuses for %s: %s', (kind, value, message) => {
+    expect(connectionStringProblem(kind, value)).toMatch(message);
   });
 });

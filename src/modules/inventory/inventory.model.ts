@@ -3,10 +3,56 @@
 export enum SystemKind {
   /** A PostgreSQL database Finalité can reach (scan, retention). */
   Postgres = 'postgres',
+  /** A MySQL 8 or MariaDB 10.6+ database Finalité can reach (scan, retention; ADR 0049). */
+  Mysql = 'mysql',
   /** A system that erases on request through a signed webhook. */
   Webhook = 'webhook',
   /** A system a person handles (manual tasks). */
   Manual = 'manual',
+}
+
+/** The kinds whose database Finalité reads itself (a connection string; scan, purge, overdue view). */
+export const DATABASE_KINDS: readonly SystemKind[] = [SystemKind.Postgres, SystemKind.Mysql];
+
+export function isDatabaseKind(kind: SystemKind | string): boolean {
+  return (DATABASE_KINDS as readonly string[]).includes(kind);
+}
+
+/** The URL scheme a database kind's connection string must have. */
+export const CONNECTION_SCHEMES: Record<string, RegExp> = {
+  [SystemKind.Postgres]: /^postgres(ql)?:$/,
+  [SystemKind.Mysql]: /^mysql:$/,
+};
+
+/**
+ * What is wrong with a connection string for a kind (null: acceptable). Checked before it is
+ * encrypted, so that a typo is a 400 and not a failed run: a URL of the kind's scheme with a host
+ * and, for mysql, a database (the one Finalité's purge ledger lives in; ADR 0049).
+ */
+export function connectionStringProblem(kind: SystemKind | string, value: string): string | null {
+  const mysql = (kind) === (SystemKind.Mysql as string);
+  const scheme = CONNECTION_SCHEMES[kind];
+  if (!scheme) return null;
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    return `connectionString is not a URL (expected ${mysql ? 'mysql://user:password@host:port/database' : 'postgres://user:password@host:port/database'})`;
+  }
+  if (!scheme.test(url.protocol)) {
+    return mysql
+      ? 'a mysql system needs a mysql:// connection string (mysql://user:password@host:port/database)'
+      : 'a postgres system needs a postgres:// or postgresql:// connection string';
+  }
+  if (!url.hostname) return 'connectionString has no host';
+  if (mysql) {
+    const database = decodeURIComponent(url.pathname.replace(/^\//, ''));
+    if (!/^[A-Za-z_][A-Za-z0-9_$]{0,63}$/.test(database)) {
+      return 'a mysql connection string names its database (mysql://user:password@host:port/database; letters, digits, _ and $)';
+    }
+    if (url.port && !/^\d{1,5}$/.test(url.port)) return 'connectionString has an invalid port';
+  }
+  return null;
 }
 
 /**

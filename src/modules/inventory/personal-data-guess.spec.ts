@@ -102,3 +102,26 @@ describe('suggested field key', () => {
     expect(suggestedFieldKey('crm', schema, table, column)).toBeNull();
   });
 });
+
+describe('personal-data guess from MySQL column types', () => {
+  it.each([
+    ['location_ip', 'varbinary(16)', DataCategory.OnlineIdentifiers],
+    ['idvisitor', 'binary(8)', DataCategory.OnlineIdentifiers],
+    ['config_id', 'binary(8)', DataCategory.OnlineIdentifiers],
+    ['ua', 'tinytext', DataCategory.OnlineIdentifiers],
+    ['location_latitude', 'decimal(9,6)', DataCategory.Location],
+    ['picture', 'blob', DataCategory.Identity],
+    ['scan', 'mediumblob', DataCategory.Identity],
+  ])('suspects %s %s as %s', (column, type, category) => {
+    expect(guessPersonalData(column, type)).toMatchObject({
+      likelyPersonal: true,
+      suggestedCategory: category,
+    });
+  });
+
+  it('does not suspect ordinary columns for their type', () => {
+    expect(guessPersonalData('amount', 'decimal(5,2)').likelyPersonal).toBe(false);
+    expect(guessPersonalData('checksum', 'binary(20)').likelyPersonal).toBe(false);
+    expect(guessPersonalData('title', 'tinytext').likelyPersonal).toBe(false);
+  });
+});

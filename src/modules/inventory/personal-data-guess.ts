@@ -25,7 +25,7 @@ const PATTERNS: [RegExp, DataCategory, string][] = [
     'financial',
   ],
   [
-    /(^|_)(ip|ip_?addr(ess)?|ipv[46])($|_)|user_?agent|device_?id|cookie|session_?id|(^|_)imei($|_)|mac_?addr/,
+    /(^|_)(ip|ip_?addr(ess)?|ipv[46])($|_)|user_?agent|(^|_)ua($|_)|device_?id|visitor|cookie|session_?id|(^|_)imei($|_)|mac_?addr|fingerprint_?hash/,
     DataCategory.OnlineIdentifiers,
     'online identifier',
   ],
@@ -45,7 +45,11 @@ const PATTERNS: [RegExp, DataCategory, string][] = [
     DataCategory.Identity,
     'name',
   ],
-  [/gender|(^|_)sex($|_)|nationality|photo|avatar|signature/, DataCategory.Identity, 'identity attribute'],
+  [
+    /gender|(^|_)sex($|_)|nationality|photo|picture|portrait|avatar|signature/,
+    DataCategory.Identity,
+    'identity attribute',
+  ],
   [
     /health|medical|diagnos|allerg|disabilit|blood|prescription|treatment|pregnan/,
     DataCategory.Health,
@@ -76,10 +80,29 @@ export function snakeCaseName(column: string): string {
     .replace(/^_+|_+$/g, '');
 }
 
-export function guessPersonalData(column: string): PersonalDataGuess {
+/**
+ * Column types that hold personal data whatever the column is called, in the databases of
+ * marketing tools (web analytics, e-mailing): a 4-, 8- or 16-byte binary is an IP address or a
+ * visitor id (Matomo's `location_ip VARBINARY(16)`, `idvisitor BINARY(8)`), a BLOB a picture or a
+ * document. Checked after the names (a name says more than a type).
+ */
+const TYPE_PATTERNS: [RegExp, DataCategory, string][] = [
+  [
+    /^(var)?binary\((4|8|16)\)$|^inet$/,
+    DataCategory.OnlineIdentifiers,
+    'binary identifier (IP address or visitor id)',
+  ],
+  [/^(tiny|medium|long)?blob$|^bytea$/, DataCategory.Identity, 'binary content (picture or document)'],
+];
+
+export function guessPersonalData(column: string, dataType?: string): PersonalDataGuess {
   const name = snakeCaseName(column);
   for (const [pattern, category, reason] of PATTERNS) {
     if (pattern.test(name)) return { likelyPersonal: true, suggestedCategory: category, reason };
+  }
+  const type = (dataType ?? '').toLowerCase().trim();
+  for (const [pattern, category, reason] of TYPE_PATTERNS) {
+    if (pattern.test(type)) return { likelyPersonal: true, suggestedCategory: category, reason };
   }
   return { likelyPersonal: false, suggestedCategory: null, reason: null };
 }

@@ -34,7 +34,7 @@ import {
   systemDeclaration,
   systemSnapshot,
 } from './inventory.mapper';
-import { fieldKeyOf, isSpecialCategory, SystemKind } from './inventory.model';
+import { fieldKeyOf, isSpecialCategory, isDatabaseKind, SystemKind } from './inventory.model';
 import { InventoryReadModel } from './inventory-read-model.service';
 import { parseRegisterBody } from './register-parse';
 import {
@@ -318,7 +318,7 @@ export class RegisterIoService {
       retentionSchedule: s.retentionSchedule ?? null,
     });
     // The document carries no secrets; stored ones stay unless the new kind cannot hold them.
-    if (s.kind !== SystemKind.Postgres) system.connectionStringEncrypted = null;
+    if (!isDatabaseKind(s.kind)) system.connectionStringEncrypted = null;
     if (s.kind !== SystemKind.Webhook) system.webhookSecretEncrypted = null;
     const after = systemSnapshot(system);
     if (before && stableJson(before) === stableJson(after)) return system;

@@ -6,7 +6,8 @@ import { SYSTEM_ABILITY } from '../../policies/ability.factory';
 import type { Actor } from '../../policies/principal';
 import { AuditService } from '../audit/audit.service';
 import type { ScanResultDto, ScanSystemDto } from './dto/scan.dto';
-import { PostgresCatalogueReader } from './catalogue-reader';
+import { CatalogueColumn, PostgresCatalogueReader } from './catalogue-reader';
+import { MysqlCatalogueReader } from './mysql-catalogue-reader';
 import type { MissingColumn, UnregisteredColumn } from './entities/system-scan.entity';
 import { SystemNotScannable } from './inventory.errors';
 import { InventoryRepository } from './inventory.repository';
@@ -18,13 +19,20 @@ import { SystemsService } from './systems.service';
 import { guessPersonalData, suggestedFieldKey } from './personal-data-guess';
 
 /**
- * Reads the catalogue of a postgres system (read-only transaction, short timeouts) and compares it
+ * Reads the catalogue of a postgres or mysql system (read-only transaction, short timeouts) and compares it
  * with the register: the columns nobody registered, with a guess of likely personal data, are the
  * DPO's to-do list. Results are persisted so the compliance report can show the last findings.
  */
 @Injectable()
 export class SystemScanService {
-  private readonly catalogue = new PostgresCatalogueReader();
+  /** One catalogue reader per database kind (pg_catalog, information_schema). */
+  private readonly catalogues: Record<
+    string,
+    { read: (code: string, url: string, schemas?: string[]) => Promise<CatalogueColumn[]> }
+  > = {
+    [SystemKind.Postgres]: new PostgresCatalogueReader(),
+    [SystemKind.Mysql]: new MysqlCatalogueReader(),
+  };
 
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
@@ -37,9 +45,10 @@ export class SystemScanService {
 
   async scan(code: string, dto: ScanSystemDto, actor: Actor): Promise<ScanResultDto> {
     const { system, connectionString } = await this.systems.connectionStringOf(code);
-    if (system.kind !== SystemKind.Postgres) {
+    const catalogue = this.catalogues[system.kind];
+    if (!catalogue) {
       throw new SystemNotScannable(
-        `System "${code}" is a ${system.kind} system: only postgres systems can be scanned`,
+        `System "${code}" is a ${system.kind} system: only postgres and mysql systems can be scanned`,
       );
     }
     if (!connectionString) {
@@ -47,7 +56,7 @@ export class SystemScanService {
         `System "${code}" has no connection string; set one with PATCH /systems/${code}`,
       );
     }
-    const columns = await this.catalogue.read(code, connectionString, dto.schemas);
+    const columns = await catalogue.read(code, connectionString, dto.schemas);
     const datasets = (await this.datasets.listDatasets(code)).map((d) => d.name);
     // Without `schemas`: every schema the database has, and every schema the register expects
     // (a dropped or emptied schema lists no column, yet its registered fields are missing).
@@ -84,7 +93,7 @@ export class SystemScanService {
           dataset: datasets.includes(dataset) ? dataset : null,
           suggestedKey,
           registrable: suggestedKey !== null,
-          ...guessPersonalData(c.column_name),
+          ...guessPersonalData(c.column_name, c.data_type),
         },
       });
     }

@@ -2,7 +2,8 @@ import { Injectable } from '@nestjs/common';
 import { SecretCipher, SecretUndecryptable } from '../../common/secrets/secret-cipher';
 import type { CreateSystemDto, UpdateSystemDto } from './dto/system.dto';
 import type { InventorySystemEntity } from './entities/inventory-system.entity';
-import { SystemSecretUnreadable } from './inventory.errors';
+import { SystemRuleViolated, SystemSecretUnreadable } from './inventory.errors';
+import { connectionStringProblem } from './inventory.model';
 
 /** Associated data binding each encrypted secret to its system and column (see SecretCipher). */
 export const connectionContext = (systemCode: string) => `system:${systemCode}:connectionString`;
@@ -19,6 +20,20 @@ export class SystemSecrets {
   /** Applies write-only secrets from a DTO; returns the names of the secrets that changed. */
   apply(system: InventorySystemEntity, dto: CreateSystemDto | UpdateSystemDto): string[] {
     const changed: string[] = [];
+    // The connection string must be of the system's kind (a mysql:// URL for a mysql system…):
+    // the new one, or the stored one when only the kind changes.
+    const connection =
+      dto.connectionString !== undefined
+        ? dto.connectionString
+        : dto.kind !== undefined
+          ? this.connectionString(system)
+          : null;
+    const problem = connection ? connectionStringProblem(system.kind, connection) : null;
+    if (problem) {
+      throw new SystemRuleViolated(`The connection string is refused: ${problem}`, [
+        { property: 'connectionString', message: problem },
+      ]);
+    }
     if (dto.connectionString !== undefined) {
       system.connectionStringEncrypted = dto.connectionString
         ? this.cipher.encrypt(dto.connectionString, connectionContext(system.code))

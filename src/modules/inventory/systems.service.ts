@@ -13,7 +13,7 @@ import {
   SystemVersionMismatch,
 } from './inventory.errors';
 import { systemSnapshot, toSystemResponse } from './inventory.mapper';
-import { SYSTEM_PROPERTIES, SystemKind } from './inventory.model';
+import { SYSTEM_PROPERTIES, isDatabaseKind, SystemKind } from './inventory.model';
 import { InventoryRepository } from './inventory.repository';
 import { InventoryChanges } from './inventory-changes';
 import { SystemSecrets } from './system-secrets';
@@ -152,10 +152,11 @@ export class SystemsService {
 /** What a system's kind allows it to hold (see docs/architecture.md, "how do I add a system kind"). */
 export function assertSystemRules(system: InventorySystemEntity, creating: boolean): void {
   const problems: { property: string; message: string }[] = [];
-  if (system.connectionStringEncrypted && system.kind !== SystemKind.Postgres) {
+  if (system.connectionStringEncrypted && !isDatabaseKind(system.kind)) {
     problems.push({
       property: 'connectionString',
-      message: 'only a postgres system holds a connection string (clear it with null when changing kind)',
+      message:
+        'only a postgres or mysql system holds a connection string (clear it with null when changing kind)',
     });
   }
   if (system.kind !== SystemKind.Webhook && (system.webhookUrl || system.webhookSecretEncrypted)) {

@@ -3,7 +3,7 @@ import { checkpointMessage } from '../audit/audit-signer';
 import type { AuditIntegrityService } from '../audit/audit-integrity.service';
 import type { AccessService } from '../access/access.service';
 import type { ConsentsService } from '../consents/consents.service';
-import { SystemKind } from '../inventory/inventory.model';
+import { isDatabaseKind } from '../inventory/inventory.model';
 import type { InventoryReadModel } from '../inventory/inventory-read-model.service';
 import type { SystemsService } from '../inventory/systems.service';
 import type { OrganisationService } from '../organisation/organisation.service';
@@ -40,7 +40,7 @@ export function inventorySourceFrom(
         key: s.code,
         name: s.name,
         // Only databases Finalité can reach are scanned; webhook and manual systems never are.
-        scannable: s.kind === SystemKind.Postgres,
+        scannable: isDatabaseKind(s.kind),
         lastScannedAt: scannedAt.get(s.code) ?? null,
       }));
     },

@@ -10,6 +10,7 @@ import { PurgeBatchEntity } from './entities/purge-batch.entity';
 import { RetentionRunDatasetEntity } from './entities/retention-run-dataset.entity';
 import { RetentionRunEntity } from './entities/retention-run.entity';
 import { ManualTaskRepository } from './executors/manual/manual-task.repository';
+import { MysqlCustomerDatabase } from './executors/mysql/mysql-customer-database';
 import { PostgresCustomerDatabase } from './executors/postgres/customer-database';
 import { SYSTEM_EXECUTOR_PROVIDERS } from './executors/system-executors';
 import { WebhookDeliveryRepository } from './executors/webhook/webhook-delivery.repository';
@@ -56,6 +57,7 @@ import { RetentionService } from './retention.service';
     // The executors, one per system kind, and what they share.
     PurgeInputsReader,
     PostgresCustomerDatabase,
+    MysqlCustomerDatabase,
     WebhookDeliveryRepository,
     WebhookDeliveryService,
     ManualTaskRepository,

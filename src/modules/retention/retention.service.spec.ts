@@ -86,6 +86,7 @@ function serviceWith(plans: RetentionDatasetPlan[], options: { busy?: string[]; 
     completion as RunLifecycle,
     none,
     none,
+    none,
   );
   return { service, inserted, calls };
 }

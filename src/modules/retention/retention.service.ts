@@ -24,6 +24,7 @@ import type { RetentionRunEntity, RetentionRunKind } from './entities/retention-
 import { overdueDays } from './due-date.rule';
 import { ManualSystemExecutor } from './executors/manual/manual.executor';
 import { ManualTaskRepository } from './executors/manual/manual-task.repository';
+import { MysqlSystemExecutor } from './executors/mysql/mysql.executor';
 import { PostgresCustomerDatabase } from './executors/postgres/customer-database';
 import { buildOverdueCount } from './executors/postgres/purge-sql';
 import { executionProblems } from './executors/postgres/table-check';
@@ -35,7 +36,7 @@ import { RunDatasetRepository } from './ledger/run-dataset.repository';
 import { toRunView, toTaskView } from './retention.views';
 import { PurgeInputsReader } from './purge-inputs.reader';
 import { RetentionPlanSource } from './retention-plan.source';
-import { buildDatasetRule, describeFieldRule } from './retention-rule';
+import { buildDatasetRule, describeFieldRule, PurposeFacts } from './retention-rule';
 import { RetentionRunner } from './retention-runner.service';
 import {
   ManualTaskClosed,
@@ -79,6 +80,7 @@ export class RetentionService {
     private readonly lifecycle: RunLifecycle,
     private readonly webhooks: WebhookDeliveryService,
     private readonly manual: ManualSystemExecutor,
+    private readonly mysql: MysqlSystemExecutor,
   ) {}
 
   async createRun(
@@ -288,7 +290,27 @@ export class RetentionService {
     });
   }
 
-  /** What is due now per dataset and how long overdue (one read-only scan per postgres dataset). */
+  /** The overdue figures of a mysql dataset (its executor measures them), or why not. */
+  private async mysqlOverdue(
+    plan: RetentionDatasetPlan,
+    purposes: Map<string, PurposeFacts>,
+  ): Promise<Partial<OverdueDatasetDto>> {
+    try {
+      const o = await this.mysql.overdue(plan, purposes);
+      if ('error' in o) return { error: o.error };
+      return {
+        dueRows: o.due,
+        heldRows: o.held,
+        undatedRows: o.undated,
+        oldestDueSince: o.oldestDueSince,
+        overdueDays: o.oldestDueSince ? overdueDays(o.oldestDueSince, new Date()) : null,
+      };
+    } catch (err) {
+      return { error: `not measured: ${(err as Error).message.slice(0, 300)}` };
+    }
+  }
+
+  /** What is due now per dataset and how long overdue (one read-only scan per postgres or mysql dataset). */
   async overdue(): Promise<OverdueResponseDto> {
     const purposes = await this.reader.purposeFacts();
     const items: OverdueDatasetDto[] = [];
@@ -305,6 +327,10 @@ export class RetentionService {
         overdueDays: null,
         error: null,
       };
+      if ((plan.system.kind as string) === 'mysql' && plan.system.connectionString) {
+        items.push({ ...base, measurable: true, ...(await this.mysqlOverdue(plan, purposes)) });
+        continue;
+      }
       if ((plan.system.kind as string) !== 'postgres' || !plan.system.connectionString) {
         items.push({ ...base, measurable: false });
         continue;

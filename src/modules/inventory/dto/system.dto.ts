@@ -40,13 +40,16 @@ export class SystemDeclarationDto {
 
   @ApiPropertyOptional({
     example: 'postgres://finalite_ro:secret@crm-db.internal:5432/crm',
-    description: 'postgres systems only. Write-only: stored encrypted, never returned (see hasConnection)',
+    description:
+      'postgres (postgres://…) and mysql (mysql://user:password@host:port/database) systems only. Write-only: stored encrypted, never returned (see hasConnection)',
     nullable: true,
   })
   @IsOptional()
   @IsString()
   @MaxLength(2000)
-  @Matches(/^postgres(ql)?:\/\//, { message: 'connectionString must be a postgres:// or postgresql:// URL' })
+  @Matches(/^(postgres(ql)?|mysql):\/\//, {
+    message: 'connectionString must be a postgres://, postgresql:// or mysql:// URL',
+  })
   connectionString?: string | null;
 
   @ApiPropertyOptional({

@@ -77,7 +77,7 @@ export class RetentionRunDatasetDto extends RetentionCountsDto {
   @ApiProperty({ example: 'crm' }) system!: string;
   @ApiProperty({ example: '6f1c2e9a-8d4b-4f7e-9a51-3c2d1b0a9e8f' }) datasetId!: string;
   @ApiProperty({ example: 'public.customers' }) dataset!: string;
-  @ApiProperty({ enum: ['postgres', 'webhook', 'manual'], example: 'postgres' }) executor!: string;
+  @ApiProperty({ enum: ['postgres', 'mysql', 'webhook', 'manual'], example: 'postgres' }) executor!: string;
   @ApiProperty({ enum: DATASET_STATUSES, example: 'completed' }) status!: string;
   @ApiProperty({ example: 13, description: 'Committed batches' }) batches!: number;
   @ApiProperty({
@@ -118,7 +118,7 @@ export class OverdueDatasetDto {
   @ApiProperty({ example: 'crm' }) system!: string;
   @ApiProperty({ example: '6f1c2e9a-8d4b-4f7e-9a51-3c2d1b0a9e8f' }) datasetId!: string;
   @ApiProperty({ example: 'public.customers' }) dataset!: string;
-  @ApiProperty({ enum: ['postgres', 'webhook', 'manual'], example: 'postgres' }) executor!: string;
+  @ApiProperty({ enum: ['postgres', 'mysql', 'webhook', 'manual'], example: 'postgres' }) executor!: string;
   @ApiProperty({
     example: true,
     description: 'false: the system is not reachable by Finalité (webhook, manual)',

@@ -4,7 +4,7 @@ import { bigintAsNumber } from './bigint.transformer';
 
 // The statuses and their transitions live with the state machine (ledger/run-dataset-state.ts).
 export { FINISHED_DATASET_STATUSES, type RunDatasetStatus } from '../ledger/run-dataset-state';
-export type ExecutorKind = 'postgres' | 'webhook' | 'manual';
+export type ExecutorKind = 'postgres' | 'mysql' | 'webhook' | 'manual';
 
 /**
  * Why something a run would purge was kept (legal hold, legal obligation, or rows Finalité cannot

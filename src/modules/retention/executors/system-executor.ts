@@ -34,7 +34,7 @@ export interface SubjectValues {
 }
 
 /**
- * One kind of system the retention engine purges (`postgres`, `webhook`, `manual`). The runner
+ * One kind of system the retention engine purges (`postgres`, `mysql`, `webhook`, `manual`). The runner
  * loops over a run's datasets and hands each to the executor of its system's kind; a new kind
  * is a folder under executors/ with a class implementing this, listed in SYSTEM_EXECUTORS
  * (executors/system-executors.ts). docs/retention.md, "Code map".
@@ -78,7 +78,7 @@ export class RetentionSubjectNotReadable extends domainError(
 /** Error text without connection strings or values (pg messages may quote a DETAIL row). */
 export function safeMessage(err: unknown): string {
   const e = err as { message?: string; code?: string };
-  const message = (e?.message ?? String(err)).replace(/postgres(ql)?:\/\/\S+/g, '<connection>');
+  const message = (e?.message ?? String(err)).replace(/(postgres(ql)?|mysql):\/\/\S+/g, '<connection>');
   return `${e?.code ? `[${e.code}] ` : ''}${message}`.slice(0, 500);
 }
 

@@ -1,5 +1,6 @@
 import type { Provider, Type } from '@nestjs/common';
 import { ManualSystemExecutor } from './manual/manual.executor';
+import { MysqlSystemExecutor } from './mysql/mysql.executor';
 import { PostgresSystemExecutor } from './postgres/postgres.executor';
 import type { SystemExecutor } from './system-executor';
 import { WebhookSystemExecutor } from './webhook/webhook.executor';
@@ -7,6 +8,7 @@ import { WebhookSystemExecutor } from './webhook/webhook.executor';
 /** Every system kind the engine purges: a new kind is one folder and one line here. */
 export const SYSTEM_EXECUTORS: Type<SystemExecutor>[] = [
   PostgresSystemExecutor,
+  MysqlSystemExecutor,
   WebhookSystemExecutor,
   ManualSystemExecutor,
 ];

@@ -1,0 +1,237 @@
+/**
+ * npm run bench:retention -- --kind mysql — the mysql executor's purge against one plain DELETE.
+ *
+ * Creates a temporary MariaDB/MySQL database with a table of BENCH_ROWS rows (default 1,000,000)
+ * of which half are due, and an identical copy. Boots the engine in process on a temporary
+ * Finalité database (PostgreSQL), purges the table with a real run (keyset batches, the ledger
+ * table, prepared/committed records, one audit event per batch), then runs `DELETE … WHERE` of the
+ * same rows on the copy. Prints rows/s of each, the ratio, and the longest batch transaction
+ * (START TRANSACTION to COMMIT: how long a batch could hold InnoDB row locks). Not a test: it
+ * prints, it does not assert. Drops its databases.
+ *
+ * Environment: BENCH_MYSQL_ADMIN_URL (mysql://root@127.0.0.1:3306/mysql), BENCH_PG_ADMIN_URL,
+ * BENCH_ROWS, BENCH_MYSQL_BATCH_SIZE (default: the engine's RETENTION_MYSQL_BATCH_SIZE, 2000).
+ */
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Test } from '@nestjs/testing';
+import { createConnection, Connection, ResultSetHeader, RowDataPacket } from 'mysql2/promise';
+import { Client } from 'pg';
+import { AppModule } from '../src/app.module';
+import { loadAppConfig } from '../src/config/app-config';
+import type { RetentionDatasetPlan } from '../src/modules/inventory/inventory.types';
+import { PurposesService } from '../src/modules/purposes/purposes.service';
+import { RetentionPlanSource } from '../src/modules/retention/retention-plan.source';
+import { RetentionService } from '../src/modules/retention/retention.service';
+import { SYSTEM_ACTOR } from '../src/policies/principal';
+
+const MYSQL_ADMIN_URL = process.env.BENCH_MYSQL_ADMIN_URL ?? 'mysql://root@127.0.0.1:3306/mysql';
+const PG_ADMIN_URL = process.env.BENCH_PG_ADMIN_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+const ROWS = Number(process.env.BENCH_ROWS ?? 1_000_000);
+const BATCH_SIZE = process.env.BENCH_MYSQL_BATCH_SIZE;
+
+export async function runMysqlBench(): Promise<void> {
+  const suffix = randomBytes(4).toString('hex');
+  const shopDb = `fin_bench_shop_${suffix}`;
+  const finDb = `fin_bench_myret_${suffix}`;
+  const dataDir = mkdtempSync(join(tmpdir(), 'finalite-bench-'));
+  const admin = await connect(MYSQL_ADMIN_URL);
+  await admin.query(`CREATE DATABASE \`${shopDb}\``);
+  await pg((c) => c.query(`CREATE DATABASE "${finDb}"`));
+  const shopUrl = mysqlUrlOf(shopDb);
+  const shop = await connect(shopUrl);
+  try {
+    log(`seeding ${fmt(ROWS)} rows (half due) and a copy…`);
+    await seed(shop);
+    const config = loadAppConfig({
+      DATABASE_URL: pgUrlOf(finDb),
+      DATA_DIR: dataDir,
+      LOG_LEVEL: 'silent',
+      RETENTION_SCHEDULER: 'off',
+      ...(BATCH_SIZE ? { RETENTION_MYSQL_BATCH_SIZE: BATCH_SIZE } : {}),
+      AUDIT_HMAC_KEY: randomBytes(32).toString('base64'),
+      SECRETS_KEY: randomBytes(32).toString('base64'),
+      BOOTSTRAP_ADMIN_KEY: `fin_benchret_${randomBytes(32).toString('base64url')}`,
+    });
+    const plan: RetentionDatasetPlan = {
+      system: {
+        code: 'shop',
+        kind: 'mysql' as RetentionDatasetPlan['system']['kind'],
+        connectionString: shopUrl,
+      },
+      dataset: {
+        id: '00000000-0000-4000-8000-000000000001',
+        name: `${shopDb}.customers`,
+        schema: shopDb,
+        table: 'customers',
+        primaryKey: ['id'],
+        subjectColumn: 'customer_ref',
+        timestampColumns: { lastInteraction: 'last_interaction', collection: 'created_at' },
+      },
+      fields: ['email', 'name'].map((column) => ({
+        key: `shop.${shopDb}.customers.${column}`,
+        column,
+        dataCategory: 'contact',
+        special: false,
+        anonymisation: { strategy: 'nullify' as never },
+        bindings: [{ purposeCode: 'bench.support' }],
+      })),
+    };
+    const moduleRef = await Test.createTestingModule({ imports: [AppModule.forRoot(config)] })
+      .overrideProvider(RetentionPlanSource)
+      .useValue({
+        getRetentionPlan: async () => [plan],
+        systemConnectionString: async () => plan.system.connectionString ?? null,
+      })
+      .compile();
+    const app = moduleRef.createNestApplication({ logger: false });
+    await app.init();
+    try {
+      const purposes = app.get(PurposesService);
+      await purposes.create(
+        {
+          code: 'bench.support',
+          name: 'Customer support',
+          legalBasis: 'contract',
+          controller: { name: 'ACME SAS' },
+          dataSubjectCategories: ['customers'],
+          dataCategories: ['contact'],
+          retention: { duration: 'P1Y', trigger: 'last_interaction' },
+        } as never,
+        SYSTEM_ACTOR,
+      );
+      await purposes.activate('bench.support', SYSTEM_ACTOR);
+
+      const retention = app.get(RetentionService);
+      log(`engine purge, batches of ${BATCH_SIZE ?? config.RETENTION_MYSQL_BATCH_SIZE}…`);
+      const started = performance.now();
+      const run = await retention.createRun({ dryRun: false }, SYSTEM_ACTOR);
+      let view = run!;
+      while (!['completed', 'failed', 'cancelled'].includes(view.status)) {
+        await new Promise((r) => setTimeout(r, 20));
+        view = await retention.get(run!.id);
+      }
+      const engineSeconds = (performance.now() - started) / 1000;
+      if (view.status !== 'completed') {
+        throw new Error(`run ${view.status}: ${view.error ?? view.datasets[0]?.error}`);
+      }
+      const [stats] = await pg(
+        async (c) =>
+          (
+            await c.query<{ batches: number; longest: number; p95: number }>(
+              `SELECT count(*)::int AS batches, max(duration_ms)::int AS longest,
+                      percentile_cont(0.95) WITHIN GROUP (ORDER BY duration_ms)::int AS p95
+                 FROM purge_batch WHERE run_id = $1`,
+              [run!.id],
+            )
+          ).rows,
+        pgUrlOf(finDb),
+      );
+
+      log('plain DELETE on the copy…');
+      const plainStarted = performance.now();
+      const [plain] = await shop.query<ResultSetHeader>(
+        `DELETE FROM customers_copy WHERE last_interaction IS NOT NULL AND last_interaction + INTERVAL 1 YEAR < UTC_TIMESTAMP()`,
+      );
+      const plainSeconds = (performance.now() - plainStarted) / 1000;
+      const [[left]] = await shop.query<RowDataPacket[]>(`SELECT COUNT(*) AS n FROM customers`);
+      const engineRate = view.totals.deleted / engineSeconds;
+      const plainRate = plain.affectedRows / plainSeconds;
+      console.log('');
+      console.log('| measure (mysql) | engine | plain DELETE |');
+      console.log('| --- | ---: | ---: |');
+      console.log(`| rows deleted | ${fmt(view.totals.deleted)} | ${fmt(plain.affectedRows)} |`);
+      console.log(`| seconds | ${engineSeconds.toFixed(2)} | ${plainSeconds.toFixed(2)} |`);
+      console.log(`| rows/s | ${fmt(Math.round(engineRate))} | ${fmt(Math.round(plainRate))} |`);
+      console.log('');
+      console.log(
+        `ratio engine / plain DELETE: ${((engineRate / plainRate) * 100).toFixed(1)} % (target ≥ 50 %)`,
+      );
+      console.log(
+        `batches: ${stats.batches}, longest batch transaction: ${stats.longest} ms, p95 ${stats.p95} ms (target ≤ 200 ms)`,
+      );
+      console.log(
+        `rows left in the purged table: ${fmt(Number(left.n))} (expected ${fmt(ROWS - view.totals.deleted)})`,
+      );
+    } finally {
+      await app.close();
+    }
+  } finally {
+    await shop.end();
+    await admin.query(`DROP DATABASE IF EXISTS \`${shopDb}\``);
+    await admin.end();
+    await pg((c) => c.query(`DROP DATABASE IF EXISTS "${finDb}" WITH (FORCE)`));
+    rmSync(dataDir, { recursive: true, force: true });
+  }
+}
+
+async function seed(shop: Connection): Promise<void> {
+  await shop.query(`
+    CREATE TABLE customers (
+      id BIGINT NOT NULL PRIMARY KEY,
+      customer_ref VARCHAR(40) NOT NULL,
+      email VARCHAR(255),
+      name VARCHAR(255),
+      created_at DATETIME NOT NULL,
+      last_interaction DATETIME
+    ) ENGINE = InnoDB`);
+  // Chunks of 100,000 from a generated sequence (no temporary table, no client round trip per row).
+  for (let from = 1; from <= ROWS; from += 100_000) {
+    const to = Math.min(from + 99_999, ROWS);
+    await shop.query(
+      `INSERT INTO customers
+       WITH RECURSIVE d(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM d WHERE i < 9),
+         n(i) AS (SELECT a.i + 10 * b.i + 100 * c.i + 1000 * e.i + 10000 * f.i
+                    FROM d a, d b, d c, d e, d f)
+       SELECT ? + n.i, CONCAT('cust-', ? + n.i), CONCAT('c', ? + n.i, '@example.com'), CONCAT('Name ', ? + n.i),
+              UTC_TIMESTAMP() - INTERVAL 5 YEAR,
+              IF((? + n.i) % 2 = 0, UTC_TIMESTAMP() - INTERVAL 3 YEAR, UTC_TIMESTAMP() - INTERVAL 30 DAY)
+         FROM n WHERE ? + n.i <= ?`,
+      [from, from, from, from, from, from, to],
+    );
+  }
+  await shop.query(`CREATE TABLE customers_copy LIKE customers`);
+  await shop.query(`INSERT INTO customers_copy SELECT * FROM customers`);
+  await shop.query(`ANALYZE TABLE customers, customers_copy`);
+}
+
+async function connect(url: string): Promise<Connection> {
+  const u = new URL(url);
+  const c = await createConnection({
+    host: u.hostname,
+    port: Number(u.port || 3306),
+    user: decodeURIComponent(u.username),
+    password: decodeURIComponent(u.password),
+    database: u.pathname.slice(1) || undefined,
+    timezone: 'Z',
+  });
+  await c.query(`SET time_zone = '+00:00'`);
+  return c;
+}
+
+function mysqlUrlOf(db: string): string {
+  const url = new URL(MYSQL_ADMIN_URL);
+  url.pathname = `/${db}`;
+  return url.toString();
+}
+
+function pgUrlOf(db: string): string {
+  const url = new URL(PG_ADMIN_URL);
+  url.pathname = `/${db}`;
+  return url.toString();
+}
+
+async function pg<T>(work: (c: Client) => Promise<T>, url = PG_ADMIN_URL): Promise<T> {
+  const c = new Client({ connectionString: url });
+  await c.connect();
+  try {
+    return await work(c);
+  } finally {
+    await c.end();
+  }
+}
+
+const fmt = (n: number) => n.toLocaleString('en');
+const log = (message: string) => console.log(`[bench:retention mysql] ${message}`);

@@ -1,0 +1,325 @@
+import { createHash } from 'node:crypto';
+import { Injectable, OnModuleDestroy } from '@nestjs/common';
+import { createPool, Pool, PoolConnection, ResultSetHeader, RowDataPacket } from 'mysql2/promise';
+import { MYSQL_SESSION_INIT, mysqlPoolOptions } from '../../../../common/mysql/mysql-connection';
+import type { BatchOutcome, CustomerXactStatus } from '../../ledger/purge-batch-ledger';
+import type { MysqlPurgeBatch } from './mysql-purge-sql';
+import { MysqlColumnFacts, MysqlStatement, MysqlTableFacts, quoteMysqlIdentifier } from './mysql-sql-builder';
+
+export interface MysqlBatchSettings {
+  lockTimeoutMs: number;
+  statementTimeoutMs: number;
+}
+
+/** One customer database: its pool, its flavour, the database its ledger lives in. */
+export interface MysqlTarget {
+  pool: Pool;
+  /** The connection string's database: where Finalité's ledger table is. */
+  database: string;
+  mariadb: boolean | null;
+}
+
+/** Finalité's table in the customer database (ADR 0049, docs/retention-mysql.md). */
+export const LEDGER_TABLE = 'finalite_purge_ledger';
+
+/** The ledger's DDL, as documented (docs/retention-mysql.md): created once, if missing. */
+export function ledgerDdl(database: string): string {
+  return `CREATE TABLE IF NOT EXISTS ${quoteMysqlIdentifier(database)}.${quoteMysqlIdentifier(LEDGER_TABLE)} (
+  batch_token CHAR(36) CHARACTER SET ascii NOT NULL PRIMARY KEY,
+  run_dataset_id CHAR(36) CHARACTER SET ascii NOT NULL,
+  seq INT NOT NULL,
+  committed_at TIMESTAMP(6) NOT NULL DEFAULT CURRENT_TIMESTAMP(6),
+  KEY finalite_purge_ledger_dataset (run_dataset_id, seq)
+) ENGINE = InnoDB`;
+}
+
+/** The ledger could not be created or used: the dataset is refused with this reason. */
+export class MysqlLedgerUnavailable extends Error {}
+
+/** One batch's read row (flags 0/1, keys as text). */
+interface FlagRow extends RowDataPacket {
+  del: number | null;
+  anon: number | null;
+  held: number | null;
+  undated: number | null;
+}
+
+const isTrue = (v: unknown) => v !== null && v !== undefined && Number(v) === 1;
+
+/**
+ * The mysql executor's access to customer databases (MySQL 8, MariaDB 10.6+): a small pool per
+ * database, the catalogue check of a dataset, the ledger, and one short InnoDB transaction per
+ * batch. The connection string comes decrypted from the inventory and is never logged.
+ */
+@Injectable()
+export class MysqlCustomerDatabase implements OnModuleDestroy {
+  private readonly targets = new Map<string, MysqlTarget>();
+
+  target(connectionString: string): MysqlTarget {
+    const key = createHash('sha256').update(connectionString).digest('hex');
+    let target = this.targets.get(key);
+    if (!target) {
+      const options = mysqlPoolOptions(connectionString, 2);
+      const pool = createPool(options);
+      // Every new connection reads and writes dates in UTC (the pool's options read them so);
+      // queued before anything else the connection runs.
+      pool.on('connection', (connection) => {
+        void connection.query(MYSQL_SESSION_INIT);
+      });
+      target = { pool, database: options.database!, mariadb: null };
+      this.targets.set(key, target);
+    }
+    return target;
+  }
+
+  private async flavour(target: MysqlTarget): Promise<boolean> {
+    if (target.mariadb === null) {
+      const [rows] = await target.pool.query<RowDataPacket[]>('SELECT VERSION() AS v');
+      target.mariadb = /mariadb/i.test(String(rows[0]?.v ?? ''));
+    }
+    return target.mariadb;
+  }
+
+  /** The table as information_schema describes it (null: no such table visible). */
+  async inspect(target: MysqlTarget, schema: string, table: string): Promise<MysqlTableFacts | null> {
+    const [tables] = await target.pool.execute<RowDataPacket[]>(
+      `SELECT ENGINE AS engine FROM information_schema.TABLES
+        WHERE TABLE_SCHEMA = ? AND TABLE_NAME = ? AND TABLE_TYPE = 'BASE TABLE'`,
+      [schema, table],
+    );
+    if (tables.length === 0) return null;
+    const [columns] = await target.pool.execute<RowDataPacket[]>(
+      `SELECT COLUMN_NAME AS name, LOWER(DATA_TYPE) AS data_type, LOWER(COLUMN_TYPE) AS column_type,
+              CHARACTER_MAXIMUM_LENGTH AS max_length, IS_NULLABLE AS nullable
+         FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = ? AND TABLE_NAME = ?
+        ORDER BY ORDINAL_POSITION`,
+      [schema, table],
+    );
+    const [pk] = await target.pool.execute<RowDataPacket[]>(
+      `SELECT COLUMN_NAME AS name FROM information_schema.KEY_COLUMN_USAGE
+        WHERE TABLE_SCHEMA = ? AND TABLE_NAME = ? AND CONSTRAINT_NAME = 'PRIMARY'
+        ORDER BY ORDINAL_POSITION`,
+      [schema, table],
+    );
+    return {
+      engine: tables[0].engine ? String(tables[0].engine) : null,
+      primaryKey: pk.map((r) => String(r.name)),
+      columns: new Map(
+        columns.map((c): [string, MysqlColumnFacts] => [
+          String(c.name),
+          {
+            name: String(c.name),
+            dataType: String(c.data_type),
+            columnType: String(c.column_type),
+            maxLength: c.max_length === null ? null : Number(c.max_length),
+            nullable: c.nullable === 'YES',
+          },
+        ]),
+      ),
+    };
+  }
+
+  /**
+   * Creates Finalité's ledger table when missing (DDL commits implicitly: never inside a batch).
+   * Throws MysqlLedgerUnavailable with the reason when it cannot (no CREATE privilege…).
+   */
+  async ensureLedger(target: MysqlTarget): Promise<void> {
+    try {
+      await target.pool.query(ledgerDdl(target.database));
+      // Written by the batches: INSERT and DELETE must be allowed too (checked by a no-op).
+      await target.pool.query(
+        `DELETE FROM ${quoteMysqlIdentifier(target.database)}.${quoteMysqlIdentifier(LEDGER_TABLE)} WHERE 1 = 0`,
+      );
+    } catch (err) {
+      const e = err as { code?: string };
+      throw new MysqlLedgerUnavailable(
+        `Finalité's ledger table ${target.database}.${LEDGER_TABLE} cannot be created or written (${e.code ?? 'error'}): ` +
+          `grant CREATE, SELECT, INSERT and DELETE on it, or create it as docs/retention-mysql.md shows`,
+      );
+    }
+  }
+
+  /** Sets the batch's lock wait and statement timeouts on its connection (integers, checked). */
+  private async applyTimeouts(
+    c: PoolConnection,
+    mariadb: boolean,
+    settings: MysqlBatchSettings,
+  ): Promise<void> {
+    const lockSeconds = Math.max(1, Math.ceil(checked(settings.lockTimeoutMs) / 1000));
+    const statement = checked(settings.statementTimeoutMs);
+    await c.query(
+      `SET SESSION innodb_lock_wait_timeout = ${lockSeconds}, ` +
+        (mariadb
+          ? `SESSION max_statement_time = ${(statement / 1000).toFixed(3)}`
+          : `SESSION max_execution_time = ${statement}`),
+    );
+  }
+
+  /**
+   * One batch in its own short InnoDB transaction (READ COMMITTED): the read, then (purge) the
+   * changes over the key range it returned, counted by affected rows, and the ledger row — in the
+   * same transaction, so that it exists if and only if the batch committed (ADR 0049). For a
+   * purge, `beforeCommit` records the batch as prepared in Finalité, with the ledger token, before
+   * COMMIT. A dry run is READ ONLY and changes nothing.
+   */
+  async runBatch(
+    target: MysqlTarget,
+    batch: { read: MysqlStatement; changes?: MysqlPurgeBatch['changes'] },
+    options: {
+      dryRun: boolean;
+      settings: MysqlBatchSettings;
+      ledger?: { token: string; runDatasetId: string; seq: number };
+      sampleSize: number;
+    },
+    beforeCommit?: (outcome: BatchOutcome) => Promise<void>,
+  ): Promise<BatchOutcome> {
+    const mariadb = await this.flavour(target);
+    const c = await target.pool.getConnection();
+    let started = 0;
+    try {
+      await this.applyTimeouts(c, mariadb, options.settings);
+      await c.query('SET TRANSACTION ISOLATION LEVEL READ COMMITTED');
+      started = performance.now();
+      await c.query(options.dryRun ? 'START TRANSACTION READ ONLY' : 'START TRANSACTION');
+      const [rows] = await c.execute<FlagRow[]>(batch.read.text, batch.read.values);
+      const keyOf = (r: FlagRow) =>
+        Object.keys(r)
+          .filter((k) => /^p\d+$/.test(k))
+          .sort((a, b) => Number(a.slice(1)) - Number(b.slice(1)))
+          .map((k) => String(r[k]));
+      let dueDeleted = 0;
+      let dueAnonymised = 0;
+      let held = 0;
+      let undated = 0;
+      const sample: string[][] = [];
+      for (const r of rows) {
+        const del = isTrue(r.del);
+        const anon = !del && isTrue(r.anon);
+        if (del) dueDeleted++;
+        if (anon) dueAnonymised++;
+        if (isTrue(r.held)) held++;
+        if (isTrue(r.undated)) undated++;
+        if ((del || anon) && sample.length < options.sampleSize) sample.push(keyOf(r));
+      }
+      const firstKey = rows.length ? keyOf(rows[0]) : null;
+      const lastKey = rows.length ? keyOf(rows[rows.length - 1]) : null;
+      const changed = { deleted: 0, anonymised: 0 };
+      if (options.dryRun) {
+        changed.deleted = dueDeleted;
+        changed.anonymised = dueAnonymised;
+      } else if (batch.changes && firstKey && lastKey) {
+        for (const change of batch.changes(firstKey, lastKey, {
+          deleted: dueDeleted,
+          anonymised: dueAnonymised,
+        })) {
+          const [result] = await c.execute<ResultSetHeader>(change.statement.text, change.statement.values);
+          changed[change.kind] += result.affectedRows ?? 0;
+        }
+      }
+      const ledger = options.ledger;
+      if (!options.dryRun && rows.length > 0) {
+        if (!ledger) throw new Error('A purge batch needs its ledger row');
+        const table = `${quoteMysqlIdentifier(target.database)}.${quoteMysqlIdentifier(LEDGER_TABLE)}`;
+        await c.execute(`INSERT INTO ${table} (batch_token, run_dataset_id, seq) VALUES (?, ?, ?)`, [
+          ledger.token,
+          ledger.runDatasetId,
+          ledger.seq,
+        ]);
+        // The dataset's earlier rows are settled once this commits (the previous batch is
+        // recorded by the preparation below, before COMMIT): one row per running dataset.
+        await c.execute(`DELETE FROM ${table} WHERE run_dataset_id = ? AND seq < ?`, [
+          ledger.runDatasetId,
+          ledger.seq,
+        ]);
+      }
+      const outcome: BatchOutcome = {
+        scanned: rows.length,
+        deleted: changed.deleted,
+        anonymised: changed.anonymised,
+        held,
+        undated,
+        firstKey,
+        lastKey,
+        sample: options.dryRun ? sample : [],
+        customerXid: options.dryRun ? null : (ledger?.token ?? null),
+        durationMs: 0,
+      };
+      if (beforeCommit && outcome.scanned > 0) {
+        outcome.durationMs = Math.round(performance.now() - started);
+        await beforeCommit(outcome);
+      }
+      await c.query('COMMIT');
+      outcome.durationMs = Math.round(performance.now() - started);
+      return outcome;
+    } catch (e) {
+      await c.query('ROLLBACK').catch(() => undefined);
+      throw e;
+    } finally {
+      c.release();
+    }
+  }
+
+  /**
+   * The fate of a batch from its ledger row: there (committed), absent (rolled back, or never
+   * written), or locked by its still-open transaction (a dead worker's connection not yet
+   * reaped: `in progress`). A locking read under READ COMMITTED waits on the row an open
+   * transaction inserted; a 1 s lock wait timeout says it is still open.
+   */
+  async batchStatus(target: MysqlTarget, token: string): Promise<CustomerXactStatus> {
+    const c = await target.pool.getConnection();
+    try {
+      await c.query('SET SESSION innodb_lock_wait_timeout = 1');
+      await c.query('SET TRANSACTION ISOLATION LEVEL READ COMMITTED');
+      await c.query('START TRANSACTION');
+      try {
+        const [rows] = await c.execute<RowDataPacket[]>(
+          `SELECT 1 AS found FROM ${quoteMysqlIdentifier(target.database)}.${quoteMysqlIdentifier(LEDGER_TABLE)}
+            WHERE batch_token = ? FOR UPDATE`,
+          [token],
+        );
+        return rows.length > 0 ? 'committed' : 'aborted';
+      } catch (err) {
+        if ((err as { code?: string }).code === 'ER_LOCK_WAIT_TIMEOUT') return 'in progress';
+        if ((err as { code?: string }).code === 'ER_NO_SUCH_TABLE') return null;
+        throw err;
+      } finally {
+        await c.query('ROLLBACK').catch(() => undefined);
+      }
+    } finally {
+      c.release();
+    }
+  }
+
+  /** A read-only statement with the statement timeout (subject values, overdue count). */
+  async query<T extends RowDataPacket>(
+    target: MysqlTarget,
+    statement: MysqlStatement,
+    settings: MysqlBatchSettings,
+  ): Promise<T[]> {
+    const mariadb = await this.flavour(target);
+    const c = await target.pool.getConnection();
+    try {
+      await this.applyTimeouts(c, mariadb, settings);
+      await c.query('START TRANSACTION READ ONLY');
+      const [rows] = await c.execute<T[]>(statement.text, statement.values);
+      await c.query('COMMIT');
+      return rows;
+    } catch (e) {
+      await c.query('ROLLBACK').catch(() => undefined);
+      throw e;
+    } finally {
+      c.release();
+    }
+  }
+
+  async onModuleDestroy(): Promise<void> {
+    const targets = [...this.targets.values()];
+    this.targets.clear();
+    await Promise.allSettled(targets.map((t) => t.pool.end()));
+  }
+}
+
+function checked(ms: number): number {
+  if (!Number.isSafeInteger(ms) || ms < 0) throw new Error(`Invalid timeout ${String(ms)}`);
+  return ms;
+}

@@ -1,0 +1,260 @@
+import type { PurgeInputs } from '../../purge-inputs.reader';
+import type { DatasetRule } from '../../retention-rule';
+import { mysqlAnonymisation } from './mysql-anonymisation';
+import { mysqlDueExpression, mysqlDueSinceExpression } from './mysql-due-date';
+import {
+  integerLiteral,
+  keyAsText,
+  keyFromText,
+  MysqlBuildContext,
+  MysqlParams,
+  MysqlStatement,
+  MysqlTableFacts,
+  positional,
+  quoteMysqlIdentifier,
+  subjectIn,
+  timeColumns,
+} from './mysql-sql-builder';
+
+/**
+ * The SQL of a mysql purge batch, a dry-run batch, the overdue count and a subject's values
+ * (ADR 0049). Identifiers come only from the registered dataset, checked and quoted with
+ * backticks; every value is a bound parameter. Pure: unit-tested without a database.
+ *
+ * A batch is keyset pagination over the primary key: the read returns the next `batchSize` keys
+ * after the cursor with each row's flags (delete, anonymise, held, undated), then the DELETE and
+ * the UPDATE cover the key range it found, each with its own due and held tests (a row changed
+ * meanwhile is re-checked on its latest version under READ COMMITTED).
+ */
+
+export interface MysqlBuildOptions {
+  ipPrefixes: { v4: number; v6: number };
+}
+
+interface RowFlags {
+  ctx: MysqlBuildContext;
+  table: string;
+  pk: string[];
+  held: string;
+  allDue: string;
+  /** Some field due for anonymisation and not yet anonymised (and the row not wholly due). */
+  anyPending: string;
+  undated: string;
+  sets: () => string[];
+  dueSince: string;
+}
+
+function rowFlags(
+  rule: DatasetRule,
+  table: MysqlTableFacts,
+  inputs: PurgeInputs,
+  options: MysqlBuildOptions,
+): RowFlags {
+  const ctx: MysqlBuildContext = {
+    params: new MysqlParams(),
+    inputs,
+    subject: rule.subjectColumn ? quoteMysqlIdentifier(rule.subjectColumn) : null,
+    table,
+    memo: new Map(),
+    ipPrefixes: options.ipPrefixes,
+  };
+  const dues = rule.fields.map((f) => ({ f, due: mysqlDueExpression(f, ctx) }));
+  const allDue =
+    dues.length === 0 || dues.some((d) => d.due === 'FALSE')
+      ? 'FALSE'
+      : [...new Set(dues.map((d) => d.due))].join(' AND ');
+  const oneTest = new Set(dues.map((d) => d.due)).size === 1 && allDue !== 'FALSE';
+  const candidates = oneTest
+    ? []
+    : dues.filter((d) => d.due !== 'FALSE' && !rule.primaryKey.includes(d.f.column));
+  const anonymised = candidates.map((d) => ({ ...d, ...mysqlAnonymisation(d.f, ctx) }));
+  const pending = anonymised.length
+    ? anonymised.map((a) => `(${a.due} AND ${a.pending})`).join(' OR ')
+    : 'FALSE';
+  // MySQL assigns SET clauses left to right, each seeing the ones before: the columns the tests
+  // read (trigger dates, the subject) are assigned last, so every CASE sees the row as it was.
+  const read = new Set([...timeColumns(rule), ...(rule.subjectColumn ? [rule.subjectColumn] : [])]);
+  const ordered = [
+    ...anonymised.filter((a) => !read.has(a.f.column)),
+    ...anonymised.filter((a) => read.has(a.f.column)),
+  ];
+  const sets = () =>
+    ordered.map((a) => {
+      const col = quoteMysqlIdentifier(a.f.column);
+      return `t.${col} = CASE WHEN ${a.due} THEN ${a.value()} ELSE t.${col} END`;
+    });
+  const nullable = timeColumns(rule).map((c) => `t.${quoteMysqlIdentifier(c)} IS NULL`);
+  return {
+    ctx,
+    table: `${quoteMysqlIdentifier(rule.schema)}.${quoteMysqlIdentifier(rule.table)}`,
+    pk: rule.primaryKey.map(quoteMysqlIdentifier),
+    held: inputs.wholeDatasetHeld ? 'TRUE' : subjectIn(ctx, 'held', inputs.heldSubjects),
+    allDue,
+    anyPending: allDue === 'FALSE' ? pending : `(NOT (${allDue}) AND (${pending}))`,
+    undated: nullable.length ? nullable.join(' OR ') : 'FALSE',
+    sets,
+    dueSince: mysqlDueSinceExpression(dues),
+  };
+}
+
+/**
+ * `key > cursor` (strict) or `key >= from` (inclusive) in keyset form, expanded for composite
+ * keys (`a > x OR (a = x AND b > y)`, led by `a >= x` so the optimizer has a range).
+ */
+function keyAfter(rule: DatasetRule, f: RowFlags, key: string[], inclusive: boolean): string {
+  return keyCompare(rule, f, key, '>', inclusive);
+}
+
+function keyUpTo(rule: DatasetRule, f: RowFlags, key: string[]): string {
+  return keyCompare(rule, f, key, '<', true);
+}
+
+function keyCompare(
+  rule: DatasetRule,
+  f: RowFlags,
+  key: string[],
+  op: '>' | '<',
+  inclusive: boolean,
+): string {
+  if (key.length !== rule.primaryKey.length) throw new Error('The key does not match the primary key');
+  const table = f.ctx.table!;
+  const values = rule.primaryKey.map((c, i) =>
+    keyFromText(table.columns.get(c)!, f.ctx.params.add(String(key[i]))),
+  );
+  const cols = f.pk.map((c) => `t.${c}`);
+  const last = cols.length - 1;
+  const alternatives: string[] = [];
+  for (let i = 0; i <= last; i++) {
+    const equal = cols.slice(0, i).map((c, j) => `${c} = ${values[j]}`);
+    const cmp = i === last && inclusive ? `${op}=` : op;
+    alternatives.push([...equal, `${cols[i]} ${cmp} ${values[i]}`].join(' AND '));
+  }
+  const lead = `${cols[0]} ${op}= ${values[0]}`;
+  return cols.length === 1 ? alternatives[0] : `(${lead} AND ((${alternatives.join(') OR (')})))`;
+}
+
+/** One batch's read: keys (as text) in key order, with each row's flags as 0/1. */
+function batchRead(
+  rule: DatasetRule,
+  f: RowFlags,
+  cursor: string[] | null,
+  extra: string[] = [],
+): MysqlStatement {
+  const table = f.ctx.table!;
+  const conditions: string[] = [];
+  if (cursor) conditions.push(keyAfter(rule, f, cursor, false));
+  if (f.ctx.inputs.subjectFilter) conditions.push(subjectIn(f.ctx, 'filter', f.ctx.inputs.subjectFilter));
+  const keys = rule.primaryKey.map((c, i) => `${keyAsText(table.columns.get(c)!, `t.${f.pk[i]}`)} AS p${i}`);
+  const text = `SELECT ${keys.join(', ')},
+      (NOT (${f.held}) AND (${f.allDue})) AS del,
+      (NOT (${f.held}) AND (${f.anyPending})) AS anon,
+      ((${f.held}) AND ((${f.allDue}) OR (${f.anyPending}))) AS held,
+      (${f.undated}) AS undated${extra.length ? `, ${extra.join(', ')}` : ''}
+    FROM ${f.table} AS t
+    ${conditions.length ? `WHERE ${conditions.join(' AND ')}` : ''}
+    ORDER BY ${f.pk.map((c) => `t.${c}`).join(', ')}
+    LIMIT ${integerLiteral(f.ctx.inputs.batchSize)}`;
+  return positional(text, f.ctx.params.values);
+}
+
+export interface MysqlPurgeBatch {
+  read: MysqlStatement;
+  /** The DELETE and UPDATE over `first ≤ key ≤ last`, left out when the read found nothing for them. */
+  changes: (
+    firstKey: string[],
+    lastKey: string[],
+    due: { deleted: number; anonymised: number },
+  ) => { kind: 'deleted' | 'anonymised'; statement: MysqlStatement }[];
+}
+
+export function buildMysqlPurgeBatch(
+  rule: DatasetRule,
+  table: MysqlTableFacts,
+  inputs: PurgeInputs,
+  cursor: string[] | null,
+  options: MysqlBuildOptions,
+): MysqlPurgeBatch {
+  const read = batchRead(rule, rowFlags(rule, table, inputs, options), cursor);
+  const changes: MysqlPurgeBatch['changes'] = (firstKey, lastKey, due) => {
+    const out: ReturnType<MysqlPurgeBatch['changes']> = [];
+    const range = (f: RowFlags) => {
+      const parts = [keyAfter(rule, f, firstKey, true), keyUpTo(rule, f, lastKey)];
+      if (inputs.subjectFilter) parts.push(subjectIn(f.ctx, 'filter', inputs.subjectFilter));
+      return parts.join(' AND ');
+    };
+    if (due.deleted > 0) {
+      const f = rowFlags(rule, table, inputs, options);
+      if (f.allDue !== 'FALSE') {
+        const text = `DELETE t FROM ${f.table} AS t
+    WHERE ${range(f)} AND NOT (${f.held}) AND ${f.allDue}`;
+        out.push({ kind: 'deleted', statement: positional(text, f.ctx.params.values) });
+      }
+    }
+    if (due.anonymised > 0) {
+      const f = rowFlags(rule, table, inputs, options);
+      const where = `${range(f)} AND NOT (${f.held}) AND ${f.anyPending}`;
+      const sets = f.sets();
+      if (sets.length) {
+        const text = `UPDATE ${f.table} AS t SET ${sets.join(', ')}
+    WHERE ${where}`;
+        out.push({ kind: 'anonymised', statement: positional(text, f.ctx.params.values) });
+      }
+    }
+    return out;
+  };
+  return { read, changes };
+}
+
+/** The same read, for a dry run (nothing changes; the keys concerned are sampled from it). */
+export function buildMysqlDryRunBatch(
+  rule: DatasetRule,
+  table: MysqlTableFacts,
+  inputs: PurgeInputs,
+  cursor: string[] | null,
+  options: MysqlBuildOptions,
+): MysqlStatement {
+  return batchRead(rule, rowFlags(rule, table, inputs, options), cursor);
+}
+
+/** What is due now in the whole dataset and since when (one scan; the overdue view). */
+export function buildMysqlOverdueCount(
+  rule: DatasetRule,
+  table: MysqlTableFacts,
+  inputs: PurgeInputs,
+  options: MysqlBuildOptions,
+): MysqlStatement {
+  const f = rowFlags(rule, table, inputs, options);
+  const text = `SELECT CAST(COALESCE(SUM((s.del OR s.anon) AND NOT s.h), 0) AS CHAR) AS due,
+      CAST(COALESCE(SUM((s.del OR s.anon) AND s.h), 0) AS CHAR) AS held,
+      CAST(COALESCE(SUM(s.u), 0) AS CHAR) AS undated,
+      MIN(CASE WHEN (s.del OR s.anon) AND NOT s.h THEN s.since END) AS oldest_due_since
+    FROM (SELECT (${f.held}) AS h, (${f.allDue}) AS del, (${f.anyPending}) AS anon,
+            (${f.undated}) AS u, ${f.dueSince} AS since
+          FROM ${f.table} AS t
+          ${inputs.subjectFilter ? `WHERE ${subjectIn(f.ctx, 'filter', inputs.subjectFilter)}` : ''}) s`;
+  return positional(text, f.ctx.params.values);
+}
+
+/** At most this many rows per subject and dataset (as PostgreSQL's). */
+export const MYSQL_SUBJECT_ROWS_LIMIT = 1_000;
+
+/** A subject's rows: its key as text and the registered fields' values (by field key). */
+export function buildMysqlSubjectValuesRead(
+  rule: DatasetRule,
+  table: MysqlTableFacts,
+  subjectId: string,
+): MysqlStatement {
+  if (!rule.subjectColumn) throw new Error('The dataset declares no subject column');
+  const params = new MysqlParams();
+  const pk = rule.primaryKey.map(quoteMysqlIdentifier);
+  const keys = rule.primaryKey.map(
+    (c, i) => `${keyAsText(table.columns.get(c)!, `t.${pk[i]}`)} AS \`k${i}\``,
+  );
+  const values = rule.fields.map((f, i) => `t.${quoteMysqlIdentifier(f.column)} AS \`v${i}\``);
+  const text = `SELECT ${[...keys, ...values].join(', ')}
+  FROM ${quoteMysqlIdentifier(rule.schema)}.${quoteMysqlIdentifier(rule.table)} AS t
+  WHERE CAST(t.${quoteMysqlIdentifier(rule.subjectColumn)} AS CHAR) = ${params.add(subjectId)}
+  ORDER BY ${pk.map((c) => `t.${c}`).join(', ')}
+  LIMIT ${integerLiteral(MYSQL_SUBJECT_ROWS_LIMIT)}`;
+  return positional(text, params.values);
+}

@@ -1,0 +1,240 @@
+import { Injectable, Logger } from '@nestjs/common';
+import { AppConfig } from '../../../../config/app-config';
+import type { RetentionDatasetPlan } from '../../../inventory/inventory.types';
+import type {
+  RetentionExemption,
+  RetentionRunDatasetEntity,
+} from '../../entities/retention-run-dataset.entity';
+import type { RetentionRunEntity } from '../../entities/retention-run.entity';
+import { PurgeBatchLedger } from '../../ledger/purge-batch-ledger';
+import { RunDatasetRepository } from '../../ledger/run-dataset.repository';
+import { PurgeInputsReader } from '../../purge-inputs.reader';
+import { RetentionPlanSource } from '../../retention-plan.source';
+import { RetentionBatchOutcomeUnknown, RetentionLeaseLost } from '../../retention.errors';
+import { buildDatasetRule, PurposeFacts } from '../../retention-rule';
+import {
+  DatasetStart,
+  RetentionSubjectNotReadable,
+  safeMessage,
+  SettleOutcome,
+  SubjectValues,
+  SystemExecutor,
+} from '../system-executor';
+import { MysqlCustomerDatabase, MysqlLedgerUnavailable } from './mysql-customer-database';
+import { MysqlDatasetPurge } from './mysql-dataset-purge';
+import { buildMysqlOverdueCount, buildMysqlSubjectValuesRead, MysqlBuildOptions } from './mysql-purge-sql';
+import type { MysqlTableFacts } from './mysql-sql-builder';
+import { mysqlExecutionProblems } from './mysql-table-check';
+
+/** What the overdue view shows of one mysql dataset (or why it cannot measure it). */
+export type MysqlOverdue =
+  { error: string } | { due: number; held: number; undated: number; oldestDueSince: Date | null };
+
+/**
+ * The `mysql` kind (MySQL 8, MariaDB 10.6+; ADR 0049): Finalité purges the customer's InnoDB
+ * table itself, batch by batch, after checking the registered dataset against the table. Each
+ * batch writes a row of Finalité's ledger table in the customer database in its own transaction:
+ * after a crash, that row (or its absence) tells whether the batch committed.
+ */
+@Injectable()
+export class MysqlSystemExecutor implements SystemExecutor {
+  readonly kind = 'mysql';
+  private readonly logger = new Logger('Retention');
+
+  constructor(
+    private readonly config: AppConfig,
+    private readonly db: MysqlCustomerDatabase,
+    private readonly ledger: PurgeBatchLedger,
+    private readonly datasets: RunDatasetRepository,
+    private readonly reader: PurgeInputsReader,
+    private readonly plans: RetentionPlanSource,
+  ) {}
+
+  private get settings() {
+    return {
+      lockTimeoutMs: this.config.RETENTION_LOCK_TIMEOUT_MS,
+      statementTimeoutMs: this.config.RETENTION_STATEMENT_TIMEOUT_MS,
+    };
+  }
+
+  private get build(): MysqlBuildOptions {
+    return { ipPrefixes: { v4: this.config.RETENTION_IPV4_PREFIX, v6: this.config.RETENTION_IPV6_PREFIX } };
+  }
+
+  async planDataset(
+    run: RetentionRunEntity,
+    rd: RetentionRunDatasetEntity,
+    plan: RetentionDatasetPlan,
+  ): Promise<DatasetStart> {
+    if (!(await this.datasets.markRunning(rd.id))) return { outcome: 'busy' };
+    if (!plan.system.connectionString) return this.fail(rd, 'the system has no connection string');
+    const rule = await this.reader.rule(run, plan);
+    const target = this.db.target(plan.system.connectionString);
+    let table: MysqlTableFacts | null;
+    try {
+      table = await this.db.inspect(target, rule.schema, rule.table);
+    } catch (err) {
+      return this.fail(rd, `the system's database is unreachable: ${safeMessage(err)}`);
+    }
+    const problems = mysqlExecutionProblems(rule, table);
+    if (problems.length) return this.fail(rd, `refused: ${problems.join('; ')}`);
+    if (run.subjectIds && !rule.subjectColumn) {
+      await this.completeNotLocatable(run, rd);
+      return { outcome: 'done' };
+    }
+    if (!run.dryRun) {
+      try {
+        await this.db.ensureLedger(target);
+      } catch (err) {
+        if (err instanceof MysqlLedgerUnavailable) return this.fail(rd, `refused: ${err.message}`);
+        return this.fail(rd, `the system's database is unreachable: ${safeMessage(err)}`);
+      }
+    }
+    const { inputs, exemptions } = await this.reader.forRun(run, rule, true);
+    inputs.batchSize = Math.min(inputs.batchSize, this.config.RETENTION_MYSQL_BATCH_SIZE);
+    await this.datasets.setExemptions(rd.id, exemptions);
+    const purge = new MysqlDatasetPurge(
+      {
+        run,
+        rd,
+        rule,
+        table: table!,
+        target,
+        inputs,
+        exemptions,
+        settings: this.settings,
+        build: this.build,
+        settle: () => this.settle(run, rd, plan),
+      },
+      this.db,
+      this.ledger,
+      this.datasets,
+      this.reader,
+    );
+    return { purge };
+  }
+
+  /**
+   * As the postgres executor's settle, with the batch's fate read from Finalité's ledger table in
+   * the customer database (batchStatus) instead of txid_status().
+   */
+  async settle(
+    run: RetentionRunEntity,
+    rd: RetentionRunDatasetEntity,
+    plan: RetentionDatasetPlan | null,
+  ): Promise<SettleOutcome> {
+    if (run.dryRun) return 'settled';
+    const prepared = await this.ledger.findPrepared(rd.id);
+    if (!prepared) return 'settled';
+    const unresolved = `batch ${prepared.seq} was prepared (${prepared.rowsDeleted} deleted, ${prepared.rowsAnonymised} anonymised, if its customer transaction committed) and cannot be resolved`;
+    const connectionString = plan
+      ? plan.system.connectionString
+      : await this.plans.systemConnectionString(rd.systemCode);
+    if (!connectionString) {
+      await this.fail(rd, `${unresolved}: the system has no connection string`);
+      return 'done';
+    }
+    const target = this.db.target(connectionString);
+    try {
+      const state = await this.ledger.resolve(run, rd, prepared, async (token) => {
+        const status = await this.db.batchStatus(target, token);
+        if (status === null) {
+          throw new RetentionBatchOutcomeUnknown(
+            `Finalité's ledger table is missing from the customer database (dropped?): whether batch ${prepared.seq} committed cannot be known`,
+          );
+        }
+        return status;
+      });
+      if (state) Object.assign(rd, state);
+      return 'settled';
+    } catch (err) {
+      if (err instanceof RetentionLeaseLost) throw err;
+      if (err instanceof RetentionBatchOutcomeUnknown) {
+        await this.fail(rd, `${unresolved}: ${err.message}`);
+        return 'done';
+      }
+      this.logger.warn(
+        { err: safeMessage(err), runId: run.id, dataset: rd.datasetName, seq: prepared.seq },
+        'A prepared batch cannot be resolved yet; the dataset will be retried',
+      );
+      return 'retry';
+    }
+  }
+
+  async readSubjectValues(plan: RetentionDatasetPlan, subjectId: string): Promise<SubjectValues> {
+    const rule = buildDatasetRule(plan, await this.reader.purposeFacts());
+    if (!rule.subjectColumn) {
+      throw new RetentionSubjectNotReadable(`Dataset ${plan.dataset.name} declares no subject column`);
+    }
+    if (!plan.system.connectionString) {
+      throw new RetentionSubjectNotReadable(`System ${plan.system.code} has no connection string`);
+    }
+    const target = this.db.target(plan.system.connectionString);
+    const table = await this.db.inspect(target, rule.schema, rule.table);
+    const problems = mysqlExecutionProblems(rule, table);
+    if (problems.length) throw new RetentionSubjectNotReadable(`refused: ${problems.join('; ')}`);
+    const rows = await this.db.query(
+      target,
+      buildMysqlSubjectValuesRead(rule, table!, subjectId),
+      this.settings,
+    );
+    return {
+      system: plan.system.code,
+      datasetId: plan.dataset.id,
+      dataset: plan.dataset.name,
+      rows: rows.map((r) => ({
+        key: rule.primaryKey.map((_, i) => String(r[`k${i}`])),
+        values: Object.fromEntries(rule.fields.map((f, i) => [f.key, jsonValue(r[`v${i}`])])),
+      })),
+    };
+  }
+
+  /** The overdue view's figures for one mysql dataset (one read-only scan). */
+  async overdue(plan: RetentionDatasetPlan, purposes: Map<string, PurposeFacts>): Promise<MysqlOverdue> {
+    const rule = buildDatasetRule(plan, purposes);
+    const target = this.db.target(plan.system.connectionString!);
+    const table = await this.db.inspect(target, rule.schema, rule.table);
+    const problems = mysqlExecutionProblems(rule, table);
+    if (problems.length) return { error: `refused: ${problems.join('; ')}` };
+    const holds = await this.reader.readHolds(rule, null, true);
+    const inputs = this.reader.inputs(await this.reader.withdrawals(rule, null), holds, null, 1);
+    const [row] = await this.db.query(
+      target,
+      buildMysqlOverdueCount(rule, table!, inputs, this.build),
+      this.settings,
+    );
+    return {
+      due: Number(row.due),
+      held: Number(row.held),
+      undated: Number(row.undated),
+      oldestDueSince: row.oldest_due_since ? new Date(row.oldest_due_since as string) : null,
+    };
+  }
+
+  private async fail(rd: RetentionRunDatasetEntity, message: string): Promise<DatasetStart> {
+    rd.status = 'failed';
+    await this.datasets.fail(rd.id, message);
+    return { outcome: 'done' };
+  }
+
+  private async completeNotLocatable(run: RetentionRunEntity, rd: RetentionRunDatasetEntity): Promise<void> {
+    const exemption: RetentionExemption = {
+      kind: 'subject_not_locatable',
+      reason:
+        'the dataset declares no subject column: the rows of the subject(s) concerned cannot be located, so nothing was purged here; declare its subject column in the register, or purge them by other means',
+    };
+    this.logger.warn(
+      { runId: run.id, kind: run.kind, dataset: rd.datasetName },
+      'Subject-level run over a dataset without a subject column: reported as not locatable',
+    );
+    rd.status = 'completed';
+    await this.datasets.transition({ id: rd.id }, 'complete', { exemptions: [exemption] });
+  }
+}
+
+/** A column value as JSON: binary as hex (an IP address, a visitor id), dates as ISO text. */
+function jsonValue(v: unknown): unknown {
+  if (Buffer.isBuffer(v)) return `\\x${v.toString('hex')}`;
+  if (v instanceof Date) return v.toISOString();
+  return v;
+}
