@@ -758,7 +758,7 @@ export interface paths {
         };
         /**
          * Record of processing activities (art. 30(1)), one entry per active purpose
-         * @description Formats: json, csv, pdf. Streamed; the export is recorded in the audit trail (`report.exported`, with the SHA-256 of the document) once the document is complete.
+         * @description Formats: json, csv, pdf, xlsx. Streamed; the export is recorded in the audit trail (`report.exported`, with the SHA-256 of the document) once the document is complete.
          */
         get: operations["ReportsController_ropa"];
         put?: never;
@@ -1559,7 +1559,7 @@ export interface components {
              * @example TRANSFER_WITHOUT_SAFEGUARD
              * @enum {string}
              */
-            code: "FIELD_WITHOUT_ACTIVE_PURPOSE" | "UNREGISTERED_COLUMN" | "PURPOSE_WITHOUT_RETENTION" | "PURPOSE_WITHOUT_LEGAL_BASIS" | "LEGITIMATE_INTEREST_NOT_JUSTIFIED" | "CONSENT_WITHOUT_RECORDS" | "SPECIAL_CATEGORY_WITHOUT_CONDITION" | "TRANSFER_WITHOUT_SAFEGUARD" | "OVERDUE_DATA" | "SYSTEM_NEVER_SCANNED" | "ORGANISATION_NOT_DECLARED" | "DPO_CONTACT_MISSING" | "EU_REPRESENTATIVE_MISSING";
+            code: "FIELD_WITHOUT_ACTIVE_PURPOSE" | "UNREGISTERED_COLUMN" | "PURPOSE_WITHOUT_RETENTION" | "PURPOSE_WITHOUT_LEGAL_BASIS" | "LEGITIMATE_INTEREST_NOT_JUSTIFIED" | "CONSENT_WITHOUT_RECORDS" | "SPECIAL_CATEGORY_WITHOUT_CONDITION" | "TRANSFER_WITHOUT_SAFEGUARD" | "OVERDUE_DATA" | "SYSTEM_NEVER_SCANNED" | "ORGANISATION_NOT_DECLARED" | "DPO_CONTACT_MISSING" | "EU_REPRESENTATIVE_MISSING" | "PROCESSOR_AGREEMENT_MISSING" | "TRANSFER_WITHOUT_MECHANISM" | "PROCESSOR_AGREEMENT_REVIEW_OVERDUE" | "DECLARED_TRANSFERS_MISMATCH";
             /**
              * @example {
              *       "countries": [
@@ -10665,11 +10665,13 @@ export interface operations {
         parameters: {
             query?: {
                 /** @description Document format; each report lists the ones it supports (others are a 400) */
-                format?: "json" | "csv" | "pdf";
+                format?: "json" | "csv" | "pdf" | "xlsx";
                 /** @description Start of the period (ISO-8601 date or date-time, inclusive). Default: 30 days before `to`. */
                 from?: string;
-                /** @description Labels language */
+                /** @description Labels language. Default: fr for the CNIL layouts (xlsx, layout=cnil), en otherwise */
                 lang?: "en" | "fr";
+                /** @description Record of processing, PDF only: `cnil` lays it out as the CNIL model (cover, contents, one fiche per activity as tables, embedded fonts). The xlsx workbook always follows the CNIL model. */
+                layout?: "standard" | "cnil";
                 /** @description CSV separator. Default: semicolon with lang=fr (Excel in French locales), else comma. */
                 sep?: "comma" | "semicolon";
                 /** @description End of the period (exclusive date-time; a date alone includes that whole day). Default: now. */
@@ -10806,11 +10808,13 @@ export interface operations {
         parameters: {
             query?: {
                 /** @description Document format; each report lists the ones it supports (others are a 400) */
-                format?: "json" | "csv" | "pdf";
+                format?: "json" | "csv" | "pdf" | "xlsx";
                 /** @description Start of the period (ISO-8601 date or date-time, inclusive). Default: 30 days before `to`. */
                 from?: string;
-                /** @description Labels language */
+                /** @description Labels language. Default: fr for the CNIL layouts (xlsx, layout=cnil), en otherwise */
                 lang?: "en" | "fr";
+                /** @description Record of processing, PDF only: `cnil` lays it out as the CNIL model (cover, contents, one fiche per activity as tables, embedded fonts). The xlsx workbook always follows the CNIL model. */
+                layout?: "standard" | "cnil";
                 /** @description CSV separator. Default: semicolon with lang=fr (Excel in French locales), else comma. */
                 sep?: "comma" | "semicolon";
                 /** @description End of the period (exclusive date-time; a date alone includes that whole day). Default: now. */
@@ -10947,11 +10951,13 @@ export interface operations {
         parameters: {
             query?: {
                 /** @description Document format; each report lists the ones it supports (others are a 400) */
-                format?: "json" | "csv" | "pdf";
+                format?: "json" | "csv" | "pdf" | "xlsx";
                 /** @description Start of the period (ISO-8601 date or date-time, inclusive). Default: 30 days before `to`. */
                 from?: string;
-                /** @description Labels language */
+                /** @description Labels language. Default: fr for the CNIL layouts (xlsx, layout=cnil), en otherwise */
                 lang?: "en" | "fr";
+                /** @description Record of processing, PDF only: `cnil` lays it out as the CNIL model (cover, contents, one fiche per activity as tables, embedded fonts). The xlsx workbook always follows the CNIL model. */
+                layout?: "standard" | "cnil";
                 /** @description CSV separator. Default: semicolon with lang=fr (Excel in French locales), else comma. */
                 sep?: "comma" | "semicolon";
                 /** @description End of the period (exclusive date-time; a date alone includes that whole day). Default: now. */
@@ -11088,11 +11094,13 @@ export interface operations {
         parameters: {
             query?: {
                 /** @description Document format; each report lists the ones it supports (others are a 400) */
-                format?: "json" | "csv" | "pdf";
+                format?: "json" | "csv" | "pdf" | "xlsx";
                 /** @description Start of the period (ISO-8601 date or date-time, inclusive). Default: 30 days before `to`. */
                 from?: string;
-                /** @description Labels language */
+                /** @description Labels language. Default: fr for the CNIL layouts (xlsx, layout=cnil), en otherwise */
                 lang?: "en" | "fr";
+                /** @description Record of processing, PDF only: `cnil` lays it out as the CNIL model (cover, contents, one fiche per activity as tables, embedded fonts). The xlsx workbook always follows the CNIL model. */
+                layout?: "standard" | "cnil";
                 /** @description CSV separator. Default: semicolon with lang=fr (Excel in French locales), else comma. */
                 sep?: "comma" | "semicolon";
                 /** @description End of the period (exclusive date-time; a date alone includes that whole day). Default: now. */
@@ -11239,11 +11247,13 @@ export interface operations {
         parameters: {
             query?: {
                 /** @description Document format; each report lists the ones it supports (others are a 400) */
-                format?: "json" | "csv" | "pdf";
+                format?: "json" | "csv" | "pdf" | "xlsx";
                 /** @description Start of the period (ISO-8601 date or date-time, inclusive). Default: 30 days before `to`. */
                 from?: string;
-                /** @description Labels language */
+                /** @description Labels language. Default: fr for the CNIL layouts (xlsx, layout=cnil), en otherwise */
                 lang?: "en" | "fr";
+                /** @description Record of processing, PDF only: `cnil` lays it out as the CNIL model (cover, contents, one fiche per activity as tables, embedded fonts). The xlsx workbook always follows the CNIL model. */
+                layout?: "standard" | "cnil";
                 /** @description CSV separator. Default: semicolon with lang=fr (Excel in French locales), else comma. */
                 sep?: "comma" | "semicolon";
                 /** @description End of the period (exclusive date-time; a date alone includes that whole day). Default: now. */
@@ -11263,6 +11273,7 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["RopaReportDto"];
                     "application/pdf": components["schemas"]["RopaReportDto"];
+                    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": components["schemas"]["RopaReportDto"];
                     "text/csv": components["schemas"]["RopaReportDto"];
                 };
             };
@@ -11274,6 +11285,7 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["ErrorBodyDto"];
                     "application/pdf": components["schemas"]["ErrorBodyDto"];
+                    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": components["schemas"]["ErrorBodyDto"];
                     "text/csv": components["schemas"]["ErrorBodyDto"];
                 };
             };
@@ -11299,6 +11311,14 @@ export interface operations {
                      *     }
                      */
                     "application/pdf": components["schemas"]["ErrorBodyDto"];
+                    /**
+                     * @example {
+                     *       "statusCode": 401,
+                     *       "error": "UNAUTHENTICATED",
+                     *       "message": "Authenticate with Authorization: Bearer <API key>"
+                     *     }
+                     */
+                    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": components["schemas"]["ErrorBodyDto"];
                     /**
                      * @example {
                      *       "statusCode": 401,
