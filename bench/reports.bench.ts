@@ -8,6 +8,10 @@
  * grows ~10×. Not a test: it prints, it does not assert. No database: this measures the rendering
  * pipeline only (the sources' own reads are the owning modules' concern).
  *
+ * Then the CNIL workbook (xlsx, exceljs streaming writer): 1,000 purposes (1,001 sheets) over
+ * 10,000 then 100,000 fields, every system operated by a processor that transfers outside the EEA,
+ * printing the peak heap growth and peak RSS growth (the zip compressor works outside the heap).
+ *
  * Run with --expose-gc (the npm script does) for a clean baseline.
  */
 import type { Readable } from 'node:stream';
@@ -15,17 +19,22 @@ import { prepareGaps } from '../src/modules/reports/builders/gaps.report';
 import type { ReportContext } from '../src/modules/reports/builders/report-context';
 import { prepareRopa } from '../src/modules/reports/builders/ropa.report';
 import { labelsFor } from '../src/modules/reports/render/labels';
-import type { InventoryFieldView, InventorySource } from '../src/modules/reports/report-sources';
+import type {
+  InventoryFieldView,
+  InventorySource,
+  ProcessorSource,
+} from '../src/modules/reports/report-sources';
 import { ReportFormat, ReportKind } from '../src/modules/reports/report.model';
 import type { PurposeView } from '../src/modules/purposes/purposes.service';
 
 const SIZES = [10_000, 100_000];
 const PURPOSES = 100;
+const WORKBOOK_PURPOSES = 1_000;
 
 const gc = (globalThis as { gc?: () => void }).gc;
 
-function purposes(): PurposeView[] {
-  return Array.from({ length: PURPOSES }, (_, i) => ({
+function purposes(count = PURPOSES): PurposeView[] {
+  return Array.from({ length: count }, (_, i) => ({
     code: `purpose.p${String(i).padStart(3, '0')}`,
     name: `Purpose ${i}`,
     description: 'Synthetic purpose for the benchmark',
@@ -38,13 +47,18 @@ function purposes(): PurposeView[] {
     dataCategories: ['identity', 'contact'],
     retention: { duration: 'P3Y', trigger: 'last_interaction' },
     internationalTransfers: null,
+    recipients: ['service client', 'équipe marketing'],
+    recipientProcessors: ['mailer'],
+    securityMeasures: ['chiffrement au repos', 'journalisation des accès'],
     version: 1,
   })) as unknown as PurposeView[];
 }
 
-function inventory(fieldCount: number, bound: boolean): InventorySource {
+function inventory(fieldCount: number, bound: boolean, purposeCount = PURPOSES): InventorySource {
   return {
-    listSystems: async () => [{ key: 'crm', name: 'CRM', scannable: false, lastScannedAt: null }],
+    listSystems: async () => [
+      { key: 'crm', name: 'CRM', scannable: false, lastScannedAt: null, processorCode: 'mailer' },
+    ],
     listUnregisteredColumns: async () => [],
     async *iterateFields(): AsyncGenerator<InventoryFieldView> {
       for (let i = 0; i < fieldCount; i++) {
@@ -55,20 +69,36 @@ function inventory(fieldCount: number, bound: boolean): InventorySource {
           column: `c${i % 50}`,
           dataCategory: ['identity', 'contact', 'financial', 'health'][i % 4],
           special: i % 4 === 3,
-          purposeCodes: bound ? [`purpose.p${String(i % PURPOSES).padStart(3, '0')}`] : [],
+          purposeCodes: bound ? [`purpose.p${String(i % purposeCount).padStart(3, '0')}`] : [],
         };
       }
     },
   };
 }
 
-function context(kind: ReportKind, format: ReportFormat): ReportContext {
+const processors: ProcessorSource = {
+  list: async () => [
+    {
+      code: 'mailer',
+      name: 'Mailer SAS',
+      contact: 'dpo@mailer.example',
+      country: 'FR',
+      service: 'e-mailing',
+      agreement: { signedOn: '2025-01-15', reference: 'DPA-1', reviewOn: '2027-01-15' },
+      transfers: [
+        { country: 'US', subProcessor: null, mechanism: 'standard_contractual_clauses', reference: 'SCC' },
+      ],
+    },
+  ],
+};
+
+function context(kind: ReportKind, format: ReportFormat, lang: 'en' | 'fr' = 'en'): ReportContext {
   const now = new Date();
   return {
     kind,
     format,
-    lang: 'en',
-    labels: labelsFor('en'),
+    lang,
+    labels: labelsFor(lang),
     period: kind === ReportKind.Gaps ? { from: new Date(now.getTime() - 86_400_000), to: now } : null,
     generatedAt: now,
     delimiter: ',',
@@ -76,18 +106,60 @@ function context(kind: ReportKind, format: ReportFormat): ReportContext {
   };
 }
 
-async function measure(stream: Readable): Promise<{ bytes: number; peakMb: number; ms: number }> {
+async function measure(
+  stream: Readable,
+): Promise<{ bytes: number; peakMb: number; peakRssMb: number; ms: number }> {
   gc?.();
-  const base = process.memoryUsage().heapUsed;
-  let peak = base;
+  const base = process.memoryUsage();
+  let peak = base.heapUsed;
+  let peakRss = base.rss;
   let bytes = 0;
   const started = performance.now();
   // A reader that keeps nothing, like a socket.
   for await (const chunk of stream) {
     bytes += (chunk as Buffer).length;
-    peak = Math.max(peak, process.memoryUsage().heapUsed);
+    const now = process.memoryUsage();
+    peak = Math.max(peak, now.heapUsed);
+    peakRss = Math.max(peakRss, now.rss);
   }
-  return { bytes, peakMb: (peak - base) / 1024 / 1024, ms: performance.now() - started };
+  return {
+    bytes,
+    peakMb: (peak - base.heapUsed) / 1024 / 1024,
+    peakRssMb: (peakRss - base.rss) / 1024 / 1024,
+    ms: performance.now() - started,
+  };
+}
+
+/** The CNIL workbook: 1,000 purposes, one sheet each, over a growing inventory. */
+async function workbook(): Promise<void> {
+  const results: { n: number; bytes: number; peakMb: number; peakRssMb: number; ms: number }[] = [];
+  for (const n of SIZES) {
+    gc?.();
+    const base = process.memoryUsage().heapUsed;
+    const prepared = await prepareRopa(
+      context(ReportKind.Ropa, ReportFormat.Xlsx, 'fr'),
+      purposes(WORKBOOK_PURPOSES),
+      inventory(n, true, WORKBOOK_PURPOSES),
+      null,
+      processors,
+    );
+    const prepMb = (process.memoryUsage().heapUsed - base) / 1024 / 1024;
+    const r = await measure(prepared.render(ReportFormat.Xlsx));
+    results.push({ n, ...r, peakMb: Math.max(r.peakMb, prepMb) });
+  }
+  const name = `ropa xlsx (${WORKBOOK_PURPOSES} purposes)`;
+  for (const r of results) {
+    console.log(
+      `${name.padEnd(32)} fields=${String(r.n).padStart(7)}  out=${(r.bytes / 1024 / 1024).toFixed(1).padStart(6)} MB` +
+        `  time=${r.ms.toFixed(0).padStart(6)} ms  peak heap growth=${r.peakMb.toFixed(1).padStart(6)} MB` +
+        `  peak rss growth=${r.peakRssMb.toFixed(1).padStart(6)} MB`,
+    );
+  }
+  const [small, large] = results;
+  console.log(
+    `${name.padEnd(32)} ×${large.n / small.n} fields → output ×${(large.bytes / small.bytes).toFixed(1)},` +
+      ` peak heap ×${(large.peakMb / Math.max(small.peakMb, 0.1)).toFixed(2)}\n`,
+  );
 }
 
 async function main(): Promise<void> {
@@ -141,7 +213,13 @@ async function main(): Promise<void> {
   }
 }
 
-main().catch((err) => {
+async function all(): Promise<void> {
+  if (process.argv.includes('--xlsx-only')) return workbook();
+  await main();
+  await workbook();
+}
+
+all().catch((err) => {
   console.error(err);
   process.exitCode = 1;
 });

@@ -16,6 +16,7 @@ import { ConsentsModule } from './modules/consents/consents.module';
 import { AccessModule } from './modules/access/access.module';
 import { ReportsModule } from './modules/reports/reports.module';
 import { OrganisationModule } from './modules/organisation/organisation.module';
+import { ProcessorsModule } from './modules/processors/processors.module';
 import { RetentionModule } from './modules/retention/retention.module';
 import { LegalHoldsModule } from './modules/legal-holds/legal-holds.module';
 import { ErasureModule } from './modules/erasure/erasure.module';
@@ -82,6 +83,7 @@ export class AppModule implements NestModule {
         ConsentsModule,
         AccessModule,
         OrganisationModule,
+        ProcessorsModule,
         ReportsModule,
         JobsModule.forRoot(config),
         LegalHoldsModule,

@@ -36,6 +36,7 @@ export const POLICY_RULES: Record<Role, PolicyRule[]> = {
     { action: Action.Manage, subject: 'PersonalField' },
     { action: Action.Manage, subject: 'Register' },
     { action: Action.Manage, subject: 'Organisation' },
+    { action: Action.Manage, subject: 'Processor' },
     { action: Action.Manage, subject: 'RetentionRun' },
     { action: Action.Manage, subject: 'LegalHold' },
     { action: Action.Manage, subject: 'ErasureRequest' },

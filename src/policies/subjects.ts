@@ -13,6 +13,8 @@ export const SUBJECTS = [
   'Register',
   /** The controller organisation of the register (art. 30(1)(a)): contact details, DPO, EU representative. */
   'Organisation',
+  /** Processors (art. 28): agreements, processing countries, sub-processors, transfer mechanisms. */
+  'Processor',
   'AuditEvent',
   'AuditCheckpoint',
   'Consent',

@@ -68,6 +68,7 @@ export const SYSTEM_PROPERTIES = [
   'kind',
   'webhookUrl',
   'retentionSchedule',
+  'processorCode',
 ] as const;
 export type SystemProperty = (typeof SYSTEM_PROPERTIES)[number];
 

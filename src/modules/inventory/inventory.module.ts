@@ -2,6 +2,7 @@ import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { SecretCipher } from '../../common/secrets/secret-cipher';
 import { AppConfig } from '../../config/app-config';
+import { ProcessorsModule } from '../processors/processors.module';
 import { PurposesModule } from '../purposes/purposes.module';
 import { FieldPurposeEntity } from './entities/field-purpose.entity';
 import { InventoryDatasetEntity } from './entities/inventory-dataset.entity';
@@ -31,6 +32,7 @@ import { SystemsService } from './systems.service';
       SystemScanEntity,
     ]),
     PurposesModule,
+    ProcessorsModule,
   ],
   controllers: [SystemsController, FieldsController, RegisterController],
   providers: [

@@ -159,6 +159,7 @@ describe('register document', () => {
       ],
     );
     expect(diffRegister(next, current)).toEqual({
+      processors: { created: [], changed: [], retired: [] },
       purposes: { created: ['c'], changed: [], retired: ['b'] },
       systems: { created: [], changed: [], retired: [] },
       datasets: { created: [], changed: [], retired: [] },
@@ -170,6 +171,7 @@ describe('register document', () => {
     });
     expect(stableJson(diffRegister(current, current))).toBe(
       stableJson({
+        processors: { created: [], changed: [], retired: [] },
         purposes: { created: [], changed: [], retired: [] },
         systems: { created: [], changed: [], retired: [] },
         datasets: { created: [], changed: [], retired: [] },
@@ -190,5 +192,64 @@ describe('register document', () => {
       ).purposes,
     );
     expect(ordered.map((p) => p.code)).toEqual(['z', 'm', 'a']);
+  });
+});
+
+describe('register document: processors', () => {
+  const mailer = {
+    code: 'mailer',
+    name: 'Mailer SAS',
+    country: 'FR',
+    processingLocations: [{ country: 'US', mechanism: 'standard_contractual_clauses', reference: 'SCC' }],
+  };
+  const withProcessors = (processors: unknown[], systemProcessor?: string, recipientProcessors?: string[]) =>
+    canonicalRegister({
+      processors,
+      purposes: [
+        {
+          code: 'news',
+          name: 'News',
+          status: 'draft',
+          legalBasis: 'consent',
+          ...(recipientProcessors ? { recipientProcessors } : {}),
+        },
+      ],
+      systems: [{ code: 'crm', name: 'CRM', kind: 'manual', processorCode: systemProcessor, datasets: [] }],
+    });
+
+  it('refuses a system or a purpose naming a processor the document does not hold', () => {
+    const problems = validateRegister(withProcessors([], 'mailer', ['ghost']), canonicalRegister({}));
+    expect(problems).toEqual(
+      expect.arrayContaining([
+        { path: 'systems[crm].processorCode', message: 'processor "mailer" is not in the document' },
+        {
+          path: 'purposes[news].recipientProcessors[0]',
+          message: 'processor "ghost" is not in the document',
+        },
+      ]),
+    );
+    expect(validateRegister(withProcessors([mailer], 'mailer', ['mailer']), canonicalRegister({}))).toEqual(
+      [],
+    );
+  });
+
+  it('applies the processor rules and diffs processors like the other kinds', () => {
+    const wrong = {
+      ...mailer,
+      processingLocations: [{ country: 'DE', mechanism: 'binding_corporate_rules' }],
+    };
+    expect(validateRegister(withProcessors([wrong]), canonicalRegister({}))).toEqual([
+      {
+        path: 'processors[mailer].processingLocations[0].mechanism',
+        message: 'DE is in the EEA: no transfer mechanism applies there',
+      },
+    ]);
+    const changed = { ...mailer, agreement: { signedOn: '2025-01-15' } };
+    expect(diffRegister(withProcessors([changed]), withProcessors([mailer])).processors).toEqual({
+      created: [],
+      changed: ['mailer'],
+      retired: [],
+    });
+    expect(diffRegister(withProcessors([]), withProcessors([mailer])).processors.retired).toEqual(['mailer']);
   });
 });

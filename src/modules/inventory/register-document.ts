@@ -12,6 +12,7 @@ import {
   PurposeStatus,
   resolveInheritance,
 } from '../purposes/purpose.model';
+import { checkProcessor, ProcessorDeclaration } from '../processors/processor.model';
 import {
   anonymisationProblem,
   checkBindings,
@@ -59,13 +60,17 @@ export interface RegisterSystem {
   kind: SystemKind;
   webhookUrl?: string;
   retentionSchedule?: string;
+  processorCode?: string;
   datasets: RegisterDataset[];
 }
+
+export type RegisterProcessor = ProcessorDeclaration & Json;
 
 export type RegisterPurpose = PurposeDeclaration & Json;
 
 export interface RegisterDocument {
   format: string;
+  processors: RegisterProcessor[];
   purposes: RegisterPurpose[];
   systems: RegisterSystem[];
 }
@@ -82,12 +87,23 @@ export interface KindDiff {
 }
 
 export interface RegisterDiff {
+  processors: KindDiff;
   purposes: KindDiff;
   systems: KindDiff;
   datasets: KindDiff;
   fields: KindDiff;
 }
 
+const PROCESSOR_KEYS = [
+  'code',
+  'name',
+  'contact',
+  'country',
+  'service',
+  'agreement',
+  'processingLocations',
+  'subProcessors',
+] as const;
 const PURPOSE_KEYS = ['code', 'name', 'description', 'parentCode', 'status', ...INHERITABLE_FIELDS] as const;
 const SYSTEM_KEYS = ['code', ...SYSTEM_PROPERTIES] as const;
 
@@ -122,7 +138,22 @@ function pick(source: Json, keys: readonly string[]): Json {
  * The canonical document: fixed key order, null/absent values left out, lists sorted by their
  * natural key, binding actions sorted. Both the export and the diff use it.
  */
-export function canonicalRegister(doc: { purposes?: unknown[]; systems?: unknown[] }): RegisterDocument {
+export function canonicalRegister(doc: {
+  processors?: unknown[];
+  purposes?: unknown[];
+  systems?: unknown[];
+}): RegisterDocument {
+  const processors = ((doc.processors ?? []) as Json[])
+    .map((p) => {
+      const processor = pick(p, PROCESSOR_KEYS) as RegisterProcessor;
+      // An empty list or agreement says nothing: left out, as the export leaves it.
+      for (const k of ['processingLocations', 'subProcessors'] as const) {
+        if (Array.isArray(processor[k]) && processor[k].length === 0) delete processor[k];
+      }
+      if (processor.agreement && Object.keys(processor.agreement).length === 0) delete processor.agreement;
+      return processor;
+    })
+    .sort(byKey((p) => p.code));
   const purposes = ((doc.purposes ?? []) as Json[])
     .map((p) => pick(p, PURPOSE_KEYS) as RegisterPurpose)
     .sort(byKey((p) => p.code));
@@ -170,7 +201,7 @@ export function canonicalRegister(doc: { purposes?: unknown[]; systems?: unknown
       return system;
     })
     .sort(byKey((s) => s.code));
-  return { format: REGISTER_FORMAT, purposes, systems };
+  return { format: REGISTER_FORMAT, processors, purposes, systems };
 }
 
 /** Stable JSON: equal content gives equal text whatever the key order. */
@@ -205,6 +236,15 @@ export function validateRegister(doc: RegisterDocument, current: RegisterDocumen
   const problems: RegisterProblem[] = [];
   const add = (path: string, message: string) => problems.push({ path, message });
 
+  // Processors: unique codes, their rules; whatever names one must name one of the document.
+  const processorCodes = new Set<string>();
+  for (const p of doc.processors) {
+    const pPath = `processors[${p.code}]`;
+    if (processorCodes.has(p.code)) add(pPath, `duplicate processor code "${p.code}"`);
+    processorCodes.add(p.code);
+    for (const r of checkProcessor(p)) add(`${pPath}.${r.property}`, r.message);
+  }
+
   // Purposes: unique codes, known parents without cycles, the purpose rules on effective values.
   const purposes = new Map<string, RegisterPurpose>();
   for (const p of doc.purposes) {
@@ -237,6 +277,11 @@ export function validateRegister(doc: RegisterDocument, current: RegisterDocumen
     [...purposes.values()].map((p) => [p.code, resolveInheritance(chains.get(p.code)!).effective]),
   );
   for (const p of purposes.values()) {
+    ((p.recipientProcessors as string[] | undefined) ?? []).forEach((code, i) => {
+      if (!processorCodes.has(code)) {
+        add(`purposes[${p.code}].recipientProcessors[${i}]`, `processor "${code}" is not in the document`);
+      }
+    });
     const e = effective.get(p.code)!;
     const parentStatus = p.parentCode ? (purposes.get(p.parentCode)?.status ?? null) : null;
     const rules = p.status === PurposeStatus.Active ? checkActivation(e, parentStatus) : checkDeclaration(e);
@@ -301,6 +346,9 @@ export function validateRegister(doc: RegisterDocument, current: RegisterDocumen
     systemCodes.add(system.code);
     if (system.kind === SystemKind.Webhook && !system.webhookUrl)
       add(`${sPath}.webhookUrl`, 'a webhook system needs webhookUrl');
+    if (system.processorCode && !processorCodes.has(system.processorCode)) {
+      add(`${sPath}.processorCode`, `processor "${system.processorCode}" is not in the document`);
+    }
     if (system.kind !== SystemKind.Webhook && system.webhookUrl) {
       add(`${sPath}.webhookUrl`, 'only a webhook system has a webhook URL');
     }
@@ -374,6 +422,10 @@ export function diffRegister(next: RegisterDocument, current: RegisterDocument):
   const a = inventory(next);
   const b = inventory(current);
   return {
+    processors: diffKind(
+      new Map(next.processors.map((p) => [p.code, p])),
+      new Map(current.processors.map((p) => [p.code, p])),
+    ),
     purposes: diffKind(
       new Map(next.purposes.map((p) => [p.code, p])),
       new Map(current.purposes.map((p) => [p.code, p])),

@@ -13,6 +13,7 @@ import { flattenValidationErrors } from '../../common/errors/validation';
 import { inTransaction } from '../../database/transaction';
 import type { Actor } from '../../policies/principal';
 import { AuditService } from '../audit/audit.service';
+import { ProcessorsService } from '../processors/processors.service';
 import type { CreatePurposeDto } from '../purposes/dto/create-purpose.dto';
 import { INHERITABLE_FIELDS, PurposeStatus } from '../purposes/purpose.model';
 import { PurposesService } from '../purposes/purposes.service';
@@ -75,6 +76,7 @@ export class RegisterIoService {
     private readonly purposes: PurposesService,
     private readonly audit: AuditService,
     private readonly registerRevision: RegisterRevisionService,
+    private readonly processors: ProcessorsService,
   ) {}
 
   async export(format: 'yaml' | 'json' = 'yaml'): Promise<{ contentType: string; body: string }> {
@@ -136,7 +138,8 @@ export class RegisterIoService {
       }
       return own;
     });
-    return canonicalRegister({ purposes, systems: inventoryDocument(state) });
+    const processors = await this.processors.listDeclarations(m);
+    return canonicalRegister({ processors, purposes, systems: inventoryDocument(state) });
   }
 
   private parseAndValidate(body: unknown): RegisterDocument {
@@ -171,8 +174,11 @@ export class RegisterIoService {
     // Register row lock first (the order every register writer follows), audit chain lock last.
     await this.registerRevision.bump(m);
     await this.audit.withDeferredRecords(m, async () => {
+      // Processors first (purposes and systems name them), removed ones last (once nothing does).
+      await this.processors.upsertWithin(m, doc.processors, actor);
       await this.applyPurposes(m, doc, current, actor);
       await this.applyInventory(m, doc, diff, actor);
+      await this.processors.removeWithin(m, diff.processors.retired, actor);
       await this.audit.recordInTransaction(m, {
         type: 'register.imported',
         actor,
@@ -316,6 +322,7 @@ export class RegisterIoService {
       kind: s.kind,
       webhookUrl: s.webhookUrl ?? null,
       retentionSchedule: s.retentionSchedule ?? null,
+      processorCode: s.processorCode ?? null,
     });
     // The document carries no secrets; stored ones stay unless the new kind cannot hold them.
     if (!isDatabaseKind(s.kind)) system.connectionStringEncrypted = null;

@@ -8,6 +8,7 @@ import { InventoryRepository } from './inventory.repository';
 import { InventoryChanges } from './inventory-changes';
 import { SystemSecrets } from './system-secrets';
 import { SystemsService } from './systems.service';
+import type { ProcessorsService } from '../processors/processors.service';
 
 // The repository class is replaced by jest's automock: every method a jest.fn, no database.
 jest.mock('./inventory.repository');
@@ -28,6 +29,7 @@ function storedSystem(overrides: Partial<InventorySystemEntity> = {}): Inventory
     kind: SystemKind.Manual,
     webhookUrl: null,
     retentionSchedule: null,
+    processorCode: null,
     connectionStringEncrypted: null,
     webhookSecretEncrypted: null,
     version: 3,
@@ -55,7 +57,9 @@ describe('SystemsService with its repository replaced', () => {
     repository.newSystem.mockImplementation((_m, init) => ({ ...init }) as InventorySystemEntity);
     repository.saveSystem.mockImplementation(async (_m, s) => ({ ...storedSystem(), ...s }));
     const secrets = new SystemSecrets(new SecretCipher(randomBytes(32)));
-    service = new SystemsService(repository, changes, secrets);
+    // No test here names a processor: the processor register is never asked.
+    const processors = { assertKnown: jest.fn() } as unknown as ProcessorsService;
+    service = new SystemsService(repository, changes, secrets, processors);
   });
 
   it('refuses to delete a system that still has datasets, and writes nothing', async () => {

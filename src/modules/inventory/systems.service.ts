@@ -3,6 +3,7 @@ import { isDeepStrictEqual } from 'node:util';
 import type { EntityManager } from 'typeorm';
 import { rethrowUniqueAs } from '../../common/errors/unique-violation';
 import type { Actor } from '../../policies/principal';
+import { ProcessorsService } from '../processors/processors.service';
 import type { CreateSystemDto, SystemResponseDto, UpdateSystemDto } from './dto/system.dto';
 import type { InventorySystemEntity } from './entities/inventory-system.entity';
 import {
@@ -28,6 +29,7 @@ export class SystemsService {
     private readonly repository: InventoryRepository,
     private readonly changes: InventoryChanges,
     private readonly secrets: SystemSecrets,
+    private readonly processors: ProcessorsService,
   ) {}
 
   async createSystem(dto: CreateSystemDto, actor: Actor): Promise<SystemResponseDto> {
@@ -48,6 +50,7 @@ export class SystemsService {
         }
         this.secrets.apply(system, dto);
         assertSystemRules(system, true);
+        await this.assertProcessorKnown(m, system);
         const saved = await this.repository.saveSystem(m, system);
         await this.changes.record(
           m,
@@ -83,6 +86,7 @@ export class SystemsService {
       }
       const secretsChanged = this.secrets.apply(system, dto);
       assertSystemRules(system, false);
+      if (system.processorCode !== before.processorCode) await this.assertProcessorKnown(m, system);
       const after = systemSnapshot(system);
       const changed = Object.keys(after).filter((k) => !isDeepStrictEqual(before[k], after[k]));
       changed.push(...secretsChanged.filter((k) => !changed.includes(k)));
@@ -139,6 +143,11 @@ export class SystemsService {
     const system = await this.repository.findSystem(code);
     if (!system) throw new SystemNotFound(`No system with code "${code}"`);
     return { system, connectionString: this.secrets.connectionString(system) };
+  }
+
+  /** The operator must be a processor of the register (the foreign key would refuse it less clearly). */
+  private async assertProcessorKnown(m: EntityManager, system: InventorySystemEntity): Promise<void> {
+    if (system.processorCode) await this.processors.assertKnown(m, [system.processorCode], 'processorCode');
   }
 
   /** Locks the system row for a write in `m` (datasets lock their system too); 404 if absent. */

@@ -24,6 +24,7 @@ export function declarationOf(p: PurposeEntity): PurposeDeclaration {
     dataSubjectCategories: p.dataSubjectCategories,
     dataCategories: p.dataCategories,
     recipients: p.recipients,
+    recipientProcessors: p.recipientProcessors,
     internationalTransfers: p.internationalTransfers,
     retention:
       p.retentionDuration && p.retentionTrigger
@@ -68,6 +69,7 @@ export function toPurposeResponse(p: PurposeEntity, resolved: ResolvedPurpose): 
     dataSubjectCategories: e.dataSubjectCategories,
     dataCategories: e.dataCategories,
     recipients: e.recipients,
+    recipientProcessors: e.recipientProcessors,
     internationalTransfers: e.internationalTransfers,
     retention: e.retention,
     securityMeasures: e.securityMeasures,

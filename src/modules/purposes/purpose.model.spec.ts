@@ -21,6 +21,7 @@ const complete: EffectiveDeclaration = {
   dataSubjectCategories: ['customers'],
   dataCategories: null,
   recipients: null,
+  recipientProcessors: null,
   internationalTransfers: null,
   retention: { duration: 'P3Y', trigger: RetentionTrigger.ContractEnd },
   securityMeasures: null,

@@ -76,6 +76,8 @@ export interface InheritableDeclaration {
   dataSubjectCategories?: string[] | null;
   dataCategories?: string[] | null;
   recipients?: string[] | null;
+  /** Processors of the processor register (codes) among the recipients; free-text recipients stay. */
+  recipientProcessors?: string[] | null;
   internationalTransfers?: InternationalTransfer[] | null;
   retention?: Retention | null;
   securityMeasures?: string[] | null;
@@ -92,6 +94,7 @@ export const INHERITABLE_FIELDS = [
   'dataSubjectCategories',
   'dataCategories',
   'recipients',
+  'recipientProcessors',
   'internationalTransfers',
   'retention',
   'securityMeasures',

@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
+import { ProcessorsModule } from '../processors/processors.module';
 import { PurposeEntity } from './entities/purpose.entity';
 import { PurposeVersionEntity } from './entities/purpose-version.entity';
 import { PurposeFieldBindings } from './purpose-field-bindings';
@@ -9,7 +10,7 @@ import { PurposeQueriesService } from './purpose-queries.service';
 import { PurposesService } from './purposes.service';
 
 @Module({
-  imports: [TypeOrmModule.forFeature([PurposeEntity, PurposeVersionEntity])],
+  imports: [TypeOrmModule.forFeature([PurposeEntity, PurposeVersionEntity]), ProcessorsModule],
   controllers: [PurposesController],
   providers: [PurposesService, PurposeQueriesService, PurposesRepository, PurposeFieldBindings],
   exports: [PurposesService, PurposeQueriesService, PurposeFieldBindings],

@@ -11,6 +11,7 @@ import { normaliseJson } from '../../common/json/normalise-json';
 import { currentRequestId } from '../../common/request-context';
 import type { Actor } from '../../policies/principal';
 import { AuditService } from '../audit/audit.service';
+import { ProcessorsService } from '../processors/processors.service';
 import { RegisterRevisionService } from '../register-revision/register-revision.service';
 import type { CreatePurposeDto } from './dto/create-purpose.dto';
 import type { PurposeDeclarationDto } from './dto/purpose-declaration.dto';
@@ -81,6 +82,7 @@ export class PurposesService {
     private readonly audit: AuditService,
     private readonly registerRevision: RegisterRevisionService,
     private readonly fieldBindings: PurposeFieldBindings,
+    private readonly processors: ProcessorsService,
   ) {}
 
   async create(dto: CreatePurposeDto, actor: Actor): Promise<PurposeView> {
@@ -158,6 +160,7 @@ export class PurposesService {
       updatedBy: actor.id,
     });
     applyDeclaration(purpose, dto, true);
+    await this.assertProcessorsKnown(m, purpose);
     if (purpose.parentCode) this.checkParent(purpose, register);
     register.set(purpose.code, purpose);
     this.assertRules(checkDeclaration(resolveWithin(purpose, register).effective));
@@ -192,6 +195,7 @@ export class PurposesService {
     if (parentChanges && purpose.parentCode) this.checkParent(purpose, register);
     const changed = changedFields(before, declarationOf(purpose));
     if (changed.length === 0) return this.view(purpose, register);
+    if (changed.includes('recipientProcessors')) await this.assertProcessorsKnown(m, purpose);
     const effective = resolveWithin(purpose, register).effective;
     this.assertRules(
       purpose.status === PurposeStatus.Active
@@ -233,6 +237,13 @@ export class PurposesService {
       purpose.status = PurposeStatus.Retired;
       purpose.retiredAt = new Date();
     });
+  }
+
+  /** A purpose's recipients may name only processors of the processor register. */
+  private async assertProcessorsKnown(m: EntityManager, purpose: PurposeEntity): Promise<void> {
+    if (purpose.recipientProcessors?.length) {
+      await this.processors.assertKnown(m, purpose.recipientProcessors, 'recipientProcessors');
+    }
   }
 
   private async transitionWithin(

@@ -7,6 +7,7 @@ import { isDatabaseKind } from '../inventory/inventory.model';
 import type { InventoryReadModel } from '../inventory/inventory-read-model.service';
 import type { SystemsService } from '../inventory/systems.service';
 import type { OrganisationService } from '../organisation/organisation.service';
+import type { ProcessorsService } from '../processors/processors.service';
 import type { RetentionService } from '../retention/retention.service';
 import type {
   AccessSource,
@@ -16,6 +17,7 @@ import type {
   InventorySource,
   InventorySystemView,
   OrganisationSource,
+  ProcessorSource,
   RetentionSource,
   UnregisteredColumnView,
 } from './report-sources';
@@ -42,6 +44,7 @@ export function inventorySourceFrom(
         // Only databases Finalité can reach are scanned; webhook and manual systems never are.
         scannable: isDatabaseKind(s.kind),
         lastScannedAt: scannedAt.get(s.code) ?? null,
+        processorCode: s.processorCode,
       }));
     },
     async *iterateFields(): AsyncGenerator<InventoryFieldView> {
@@ -199,6 +202,34 @@ export function organisationSourceFrom(organisation: OrganisationService): Organ
         version: o.version,
         updatedAt: new Date(o.updatedAt).toISOString(),
       };
+    },
+  };
+}
+
+export function processorSourceFrom(processors: ProcessorsService): ProcessorSource {
+  return {
+    async list() {
+      const items = await processors.list();
+      return items.map((p) => ({
+        code: p.code,
+        name: p.name,
+        contact: p.contact,
+        country: p.country,
+        service: p.service,
+        agreement: p.agreement
+          ? {
+              signedOn: p.agreement.signedOn ?? null,
+              reference: p.agreement.reference ?? null,
+              reviewOn: p.agreement.reviewOn ?? null,
+            }
+          : null,
+        transfers: p.transfers.map((t) => ({
+          country: t.country,
+          subProcessor: t.subProcessor,
+          mechanism: t.mechanism,
+          reference: t.reference,
+        })),
+      }));
     },
   };
 }

@@ -11,6 +11,28 @@ export const ACCESS_SOURCE = Symbol('ReportAccessSource');
 export const RETENTION_SOURCE = Symbol('ReportRetentionSource');
 export const AUDIT_INTEGRITY_SOURCE = Symbol('ReportAuditIntegritySource');
 export const ORGANISATION_SOURCE = Symbol('ReportOrganisationSource');
+export const PROCESSOR_SOURCE = Symbol('ReportProcessorSource');
+
+/** A processor (art. 28) as the record of processing names it, with the transfers it makes. */
+export interface ProcessorView {
+  code: string;
+  name: string;
+  contact: string | null;
+  country: string;
+  service: string | null;
+  agreement: { signedOn: string | null; reference: string | null; reviewOn: string | null } | null;
+  /** Every transfer outside the EEA (its own locations and its sub-processors'), mechanism null if none. */
+  transfers: {
+    country: string;
+    subProcessor: string | null;
+    mechanism: string | null;
+    reference: string | null;
+  }[];
+}
+
+export interface ProcessorSource {
+  list(): Promise<ProcessorView[]>;
+}
 
 /** The controller as the record of processing names it (art. 30(1)(a), art. 27). */
 export interface OrganisationView {
@@ -35,6 +57,8 @@ export interface InventorySystemView {
   /** Whether Finalité can scan it (a database it reaches); others are never expected to be scanned. */
   scannable: boolean;
   lastScannedAt: Date | null;
+  /** The processor operating it (null: in-house). */
+  processorCode?: string | null;
 }
 
 export interface InventoryFieldView {

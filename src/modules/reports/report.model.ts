@@ -12,7 +12,12 @@ export enum ReportFormat {
   Json = 'json',
   Csv = 'csv',
   Pdf = 'pdf',
+  Xlsx = 'xlsx',
 }
+
+/** PDF layout of the record of processing: ours, or the CNIL model's (one fiche per activity). */
+export type RopaLayout = 'standard' | 'cnil';
+export const ROPA_LAYOUTS: readonly RopaLayout[] = ['standard', 'cnil'];
 
 export type ReportLang = 'en' | 'fr';
 export const REPORT_LANGS: readonly ReportLang[] = ['en', 'fr'];
@@ -21,7 +26,7 @@ export type CsvSeparator = 'comma' | 'semicolon';
 
 /** Formats each report is offered in (the list); anything else is a 400 naming these. */
 export const SUPPORTED_FORMATS: Record<ReportKind, readonly ReportFormat[]> = {
-  [ReportKind.Ropa]: [ReportFormat.Json, ReportFormat.Csv, ReportFormat.Pdf],
+  [ReportKind.Ropa]: [ReportFormat.Json, ReportFormat.Csv, ReportFormat.Pdf, ReportFormat.Xlsx],
   [ReportKind.Gaps]: [ReportFormat.Json, ReportFormat.Pdf],
   [ReportKind.Access]: [ReportFormat.Json, ReportFormat.Csv],
   [ReportKind.Retention]: [ReportFormat.Json, ReportFormat.Csv, ReportFormat.Pdf],
@@ -32,6 +37,7 @@ export const CONTENT_TYPES: Record<ReportFormat, string> = {
   [ReportFormat.Json]: 'application/json; charset=utf-8',
   [ReportFormat.Csv]: 'text/csv; charset=utf-8',
   [ReportFormat.Pdf]: 'application/pdf',
+  [ReportFormat.Xlsx]: 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet',
 };
 
 /** Reporting period, half-open: [from, to). */

@@ -9,6 +9,8 @@ import { InventoryReadModel } from '../inventory/inventory-read-model.service';
 import { SystemsService } from '../inventory/systems.service';
 import { OrganisationModule } from '../organisation/organisation.module';
 import { OrganisationService } from '../organisation/organisation.service';
+import { ProcessorsModule } from '../processors/processors.module';
+import { ProcessorsService } from '../processors/processors.service';
 import { PurposesModule } from '../purposes/purposes.module';
 import { RetentionModule } from '../retention/retention.module';
 import { RetentionService } from '../retention/retention.service';
@@ -18,6 +20,7 @@ import {
   consentSourceFrom,
   inventorySourceFrom,
   organisationSourceFrom,
+  processorSourceFrom,
   retentionSourceFrom,
 } from './report-source.adapters';
 import {
@@ -26,6 +29,7 @@ import {
   CONSENT_SOURCE,
   INVENTORY_SOURCE,
   ORGANISATION_SOURCE,
+  PROCESSOR_SOURCE,
   RETENTION_SOURCE,
 } from './report-sources';
 import { ReportsController } from './reports.controller';
@@ -52,6 +56,7 @@ function source<S, P>(provide: symbol, token: abstract new (...args: never[]) =>
     AccessModule,
     RetentionModule,
     OrganisationModule,
+    ProcessorsModule,
   ],
   controllers: [ReportsController],
   providers: [
@@ -70,6 +75,7 @@ function source<S, P>(provide: symbol, token: abstract new (...args: never[]) =>
     source(ACCESS_SOURCE, AccessService, accessSourceFrom),
     source(RETENTION_SOURCE, RetentionService, retentionSourceFrom),
     source(ORGANISATION_SOURCE, OrganisationService, organisationSourceFrom),
+    source(PROCESSOR_SOURCE, ProcessorsService, processorSourceFrom),
   ],
 })
 export class ReportsModule {}

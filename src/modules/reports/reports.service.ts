@@ -18,12 +18,14 @@ import {
   CONSENT_SOURCE,
   INVENTORY_SOURCE,
   ORGANISATION_SOURCE,
+  PROCESSOR_SOURCE,
   RETENTION_SOURCE,
   type AccessSource,
   type AuditIntegritySource,
   type ConsentSource,
   type InventorySource,
   type OrganisationSource,
+  type ProcessorSource,
   type RetentionSource,
 } from './report-sources';
 import {
@@ -34,6 +36,7 @@ import {
   ReportFormat,
   ReportKind,
   resolvePeriod,
+  type RopaLayout,
   SUPPORTED_FORMATS,
 } from './report.model';
 import { ReportFormatUnsupported, ReportPeriodInvalid, ReportSourceUnavailable } from './reports.errors';
@@ -68,6 +71,7 @@ export class ReportsService {
     @Optional() @Inject(RETENTION_SOURCE) private readonly retention?: RetentionSource,
     @Optional() @Inject(AUDIT_INTEGRITY_SOURCE) private readonly integrity?: AuditIntegritySource,
     @Optional() @Inject(ORGANISATION_SOURCE) private readonly organisation?: OrganisationSource,
+    @Optional() @Inject(PROCESSOR_SOURCE) private readonly processors?: ProcessorSource,
   ) {}
 
   async export(kind: ReportKind, query: ReportQueryDto, actor: Actor): Promise<ReportDownload> {
@@ -79,7 +83,16 @@ export class ReportsService {
         { supported },
       );
     }
-    const lang = query.lang ?? 'en';
+    if (query.layout === 'cnil' && !(kind === ReportKind.Ropa && format === ReportFormat.Pdf)) {
+      throw new ReportFormatUnsupported(
+        'layout=cnil applies to the record of processing as a PDF (format=pdf); its xlsx is always in that layout',
+        { supported },
+      );
+    }
+    // The CNIL model's layouts are French documents first (a French DPO hands them to the CNIL);
+    // every other report keeps English as its default.
+    const cnilLayout = format === ReportFormat.Xlsx || query.layout === 'cnil';
+    const lang = query.lang ?? (cnilLayout ? 'fr' : 'en');
     const generatedAt = new Date();
     const period = resolvePeriod(query.from, query.to, generatedAt);
     if (isPeriodProblem(period)) throw new ReportPeriodInvalid(period.message, [period]);
@@ -100,7 +113,7 @@ export class ReportsService {
       delimiter: csvDelimiter(query.sep, lang),
       chainHead: this.integrity ? await this.integrity.head() : null,
     };
-    const prepared = await this.prepare(ctx, cut);
+    const prepared = await this.prepare(ctx, cut, query.layout ?? 'standard');
 
     const digest = new DigestStream(async (sha256, bytes) => {
       if (cut) {
@@ -132,7 +145,11 @@ export class ReportsService {
     };
   }
 
-  private async prepare(ctx: ReportContext, cut: AuditTrailCut | null): Promise<PreparedReport> {
+  private async prepare(
+    ctx: ReportContext,
+    cut: AuditTrailCut | null,
+    layout: RopaLayout,
+  ): Promise<PreparedReport> {
     switch (ctx.kind) {
       case ReportKind.Ropa:
         return prepareRopa(
@@ -140,6 +157,8 @@ export class ReportsService {
           await this.purposes.listAll(),
           this.inventory ?? null,
           this.organisation ?? null,
+          this.processors ?? null,
+          layout,
         );
       case ReportKind.Gaps:
         return prepareGaps(ctx, await this.purposes.listAll(), {
@@ -148,6 +167,7 @@ export class ReportsService {
           access: this.access ?? null,
           retention: this.retention ?? null,
           organisation: this.organisation ?? null,
+          processors: this.processors ?? null,
         });
       case ReportKind.Access:
         return prepareAccess(ctx, this.required(this.access, 'access decisions'));

@@ -444,6 +444,65 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/processors": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Every processor (art. 28), with its agreement and its transfers outside the EEA */
+        get: operations["ProcessorsController_list"];
+        put?: never;
+        /**
+         * Declare a processor
+         * @description Audited as `processor.created`; the first version of its history.
+         */
+        post: operations["ProcessorsController_create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/processors/{code}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One processor */
+        get: operations["ProcessorsController_get"];
+        /**
+         * Replace a processor’s declaration (agreement, locations, sub-processors)
+         * @description The whole declaration: optional parts left out are cleared. Audited as `processor.updated` with the declaration before and after; sending it unchanged records nothing.
+         */
+        put: operations["ProcessorsController_replace"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/processors/{code}/history": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Every version of the processor, with who changed what and when */
+        get: operations["ProcessorsController_history"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/purposes": {
         parameters: {
             query?: never;
@@ -699,7 +758,7 @@ export interface paths {
         };
         /**
          * Record of processing activities (art. 30(1)), one entry per active purpose
-         * @description Formats: json, csv, pdf. Streamed; the export is recorded in the audit trail (`report.exported`, with the SHA-256 of the document) once the document is complete.
+         * @description Formats: json, csv, pdf, xlsx. Streamed; the export is recorded in the audit trail (`report.exported`, with the SHA-256 of the document) once the document is complete.
          */
         get: operations["ReportsController_ropa"];
         put?: never;
@@ -1500,7 +1559,7 @@ export interface components {
              * @example TRANSFER_WITHOUT_SAFEGUARD
              * @enum {string}
              */
-            code: "FIELD_WITHOUT_ACTIVE_PURPOSE" | "UNREGISTERED_COLUMN" | "PURPOSE_WITHOUT_RETENTION" | "PURPOSE_WITHOUT_LEGAL_BASIS" | "LEGITIMATE_INTEREST_NOT_JUSTIFIED" | "CONSENT_WITHOUT_RECORDS" | "SPECIAL_CATEGORY_WITHOUT_CONDITION" | "TRANSFER_WITHOUT_SAFEGUARD" | "OVERDUE_DATA" | "SYSTEM_NEVER_SCANNED" | "ORGANISATION_NOT_DECLARED" | "DPO_CONTACT_MISSING" | "EU_REPRESENTATIVE_MISSING";
+            code: "FIELD_WITHOUT_ACTIVE_PURPOSE" | "UNREGISTERED_COLUMN" | "PURPOSE_WITHOUT_RETENTION" | "PURPOSE_WITHOUT_LEGAL_BASIS" | "LEGITIMATE_INTEREST_NOT_JUSTIFIED" | "CONSENT_WITHOUT_RECORDS" | "SPECIAL_CATEGORY_WITHOUT_CONDITION" | "TRANSFER_WITHOUT_SAFEGUARD" | "OVERDUE_DATA" | "SYSTEM_NEVER_SCANNED" | "ORGANISATION_NOT_DECLARED" | "DPO_CONTACT_MISSING" | "EU_REPRESENTATIVE_MISSING" | "PROCESSOR_AGREEMENT_MISSING" | "TRANSFER_WITHOUT_MECHANISM" | "PROCESSOR_AGREEMENT_REVIEW_OVERDUE" | "DECLARED_TRANSFERS_MISMATCH";
             /**
              * @example {
              *       "countries": [
@@ -1835,6 +1894,27 @@ export interface components {
              */
             roles: ("admin" | "dpo" | "auditor" | "application")[];
         };
+        CreateProcessorDto: {
+            agreement?: components["schemas"]["ProcessorAgreementDto"] | null;
+            /**
+             * @description Stable slug (systems and purposes name it)
+             * @example mailer
+             */
+            code: string;
+            /** @example dpo@mailer.example */
+            contact?: Record<string, never> | null;
+            /**
+             * @description Country of establishment (ISO 3166-1 alpha-2)
+             * @example FR
+             */
+            country: string;
+            /** @example Mailer SAS */
+            name: string;
+            processingLocations?: components["schemas"]["ProcessingLocationDto"][] | null;
+            /** @example newsletter sending */
+            service?: Record<string, never> | null;
+            subProcessors?: components["schemas"]["SubProcessorDto"][] | null;
+        };
         CreatePurposeDto: {
             /**
              * @description Stable unique slug
@@ -1888,6 +1968,13 @@ export interface components {
              */
             parentCode?: string | null;
             processors?: components["schemas"]["ProcessorDto"][] | null;
+            /**
+             * @description Processors of the processor register (codes) the data is disclosed to; their transfers outside the EEA are derived
+             * @example [
+             *       "mailer"
+             *     ]
+             */
+            recipientProcessors?: string[] | null;
             /**
              * @example [
              *       "marketing team",
@@ -1974,6 +2061,11 @@ export interface components {
             name: string;
             /** @example Sales operations (ops@acme.example) */
             owner?: Record<string, never> | null;
+            /**
+             * @description Code of the processor (art. 28) operating the system; absent or null: operated in-house
+             * @example mailer
+             */
+            processorCode?: Record<string, never> | null;
             /**
              * @description Cron expression for the retention engine (default: daily)
              * @example 0 3 * * *
@@ -2755,6 +2847,73 @@ export interface components {
             /** @example finalite */
             updatedBy: string;
         };
+        ProcessingLocationDto: {
+            /**
+             * @description ISO 3166-1 alpha-2 code of a country where data is processed
+             * @example US
+             */
+            country: string;
+            /**
+             * @description Outside the EEA only (art. 45–49). Absent for a country with a full adequacy decision: that decision applies
+             * @example standard_contractual_clauses
+             * @enum {string|null}
+             */
+            mechanism?: "adequacy_decision" | "standard_contractual_clauses" | "binding_corporate_rules" | "art49_derogation" | null;
+            /**
+             * @description Required with any mechanism but an adequacy decision (filled from the decision list then)
+             * @example SCC 2021/914, module 2, signed 2025-01-15
+             */
+            reference?: Record<string, never> | null;
+        };
+        ProcessingLocationResponseDto: {
+            /** @example US */
+            country: string;
+            /**
+             * @example standard_contractual_clauses
+             * @enum {string|null}
+             */
+            mechanism?: "adequacy_decision" | "standard_contractual_clauses" | "binding_corporate_rules" | "art49_derogation" | null;
+            /** @example SCC 2021/914 */
+            reference?: string | null;
+        };
+        ProcessorAgreementDto: {
+            /** @example DPA-2025-017 */
+            reference?: Record<string, never> | null;
+            /**
+             * @description Date by which to review it
+             * @example 2027-01-15
+             */
+            reviewOn?: Record<string, never> | null;
+            /**
+             * @description Date the data-processing agreement (art. 28(3)) was signed; absent: not signed
+             * @example 2025-01-15
+             */
+            signedOn?: Record<string, never> | null;
+        };
+        ProcessorAgreementResponseDto: {
+            /** @example DPA-2025-017 */
+            reference?: string | null;
+            /** @example 2027-01-15 */
+            reviewOn?: string | null;
+            /** @example 2025-01-15 */
+            signedOn?: string | null;
+        };
+        ProcessorDeclarationDto: {
+            agreement?: components["schemas"]["ProcessorAgreementDto"] | null;
+            /** @example dpo@mailer.example */
+            contact?: Record<string, never> | null;
+            /**
+             * @description Country of establishment (ISO 3166-1 alpha-2)
+             * @example FR
+             */
+            country: string;
+            /** @example Mailer SAS */
+            name: string;
+            processingLocations?: components["schemas"]["ProcessingLocationDto"][] | null;
+            /** @example newsletter sending */
+            service?: Record<string, never> | null;
+            subProcessors?: components["schemas"]["SubProcessorDto"][] | null;
+        };
         ProcessorDto: {
             /** @example dpo@acme.example */
             contact?: string;
@@ -2767,6 +2926,97 @@ export interface components {
             name: string;
             /** @example newsletter sending */
             service?: string;
+        };
+        ProcessorHistoryDto: {
+            /** @example mailer */
+            code: string;
+            versions: components["schemas"]["ProcessorVersionDto"][];
+        };
+        ProcessorListDto: {
+            items: components["schemas"]["ProcessorResponseDto"][];
+        };
+        ProcessorResponseDto: {
+            agreement: components["schemas"]["ProcessorAgreementResponseDto"] | null;
+            /** @example mailer */
+            code: string;
+            /** @example dpo@mailer.example */
+            contact: string | null;
+            /** @example FR */
+            country: string;
+            /**
+             * Format: date-time
+             * @example 2026-11-02T10:00:00.000Z
+             */
+            createdAt: string;
+            /** @example Mailer SAS */
+            name: string;
+            processingLocations: components["schemas"]["ProcessingLocationResponseDto"][];
+            /** @example newsletter sending */
+            service: string | null;
+            subProcessors: components["schemas"]["SubProcessorResponseDto"][];
+            /** @description Derived: every transfer outside the EEA it makes, with the mechanism covering it */
+            transfers: components["schemas"]["ProcessorTransferDto"][];
+            /**
+             * Format: date-time
+             * @example 2026-11-02T10:00:00.000Z
+             */
+            updatedAt: string;
+            /**
+             * @description Incremented by each change; send it back as If-Match
+             * @example 1
+             */
+            version: number;
+        };
+        ProcessorTransferDto: {
+            /** @example US */
+            country: string;
+            /**
+             * @description null: no mechanism covers this transfer (a compliance gap)
+             * @example standard_contractual_clauses
+             * @enum {string|null}
+             */
+            mechanism: "adequacy_decision" | "standard_contractual_clauses" | "binding_corporate_rules" | "art49_derogation" | null;
+            /** @example mailer */
+            processor: string;
+            /** @example SCC 2021/914, module 3 */
+            reference: string | null;
+            /** @example Cloud Hosting Inc. */
+            subProcessor: string | null;
+        };
+        ProcessorVersionDto: {
+            actor: components["schemas"]["ActorDto"];
+            /**
+             * @example updated
+             * @enum {string}
+             */
+            change: "created" | "updated" | "deleted";
+            /**
+             * Format: date-time
+             * @example 2026-11-02T10:00:00.000Z
+             */
+            changedAt: string;
+            /**
+             * @example [
+             *       "agreement"
+             *     ]
+             */
+            changedFields: string[];
+            /** @example c5b1f6de-7a2e-4f0b-9d3c-8e1a2b3c4d5e */
+            requestId: string | null;
+            /**
+             * @description The processor as declared in this version
+             * @example {
+             *       "code": "mailer",
+             *       "name": "Mailer SAS",
+             *       "country": "FR",
+             *       "agreement": {
+             *         "signedOn": "2025-01-15"
+             *       }
+             *     }
+             */
+            snapshot: Record<string, never>;
+            /** @example 2 */
+            version: number;
         };
         PurposeHistoryDto: {
             /** @example marketing.newsletter */
@@ -2850,6 +3100,13 @@ export interface components {
             /** @example marketing */
             parentCode: string | null;
             processors: components["schemas"]["ProcessorDto"][] | null;
+            /**
+             * @description Processor codes
+             * @example [
+             *       "mailer"
+             *     ]
+             */
+            recipientProcessors: string[] | null;
             /**
              * @example [
              *       "marketing team",
@@ -3031,6 +3288,8 @@ export interface components {
             datasets: components["schemas"]["RegisterKindDiffDto"];
             /** @description Changed includes changed bindings */
             fields: components["schemas"]["RegisterKindDiffDto"];
+            /** @description Retired: removed from the register */
+            processors: components["schemas"]["RegisterKindDiffDto"];
             purposes: components["schemas"]["RegisterKindDiffDto"];
             systems: components["schemas"]["RegisterKindDiffDto"];
         };
@@ -3040,6 +3299,8 @@ export interface components {
              * @enum {string}
              */
             format: "finalite.register/v1";
+            /** @description The processors (art. 28); absent: none (the document is the whole register) */
+            processors?: components["schemas"]["CreateProcessorDto"][];
             purposes: components["schemas"]["RegisterPurposeDto"][];
             systems: components["schemas"]["RegisterSystemDto"][];
         };
@@ -3140,6 +3401,13 @@ export interface components {
             parentCode?: string | null;
             processors?: components["schemas"]["ProcessorDto"][] | null;
             /**
+             * @description Processors of the processor register (codes) the data is disclosed to; their transfers outside the EEA are derived
+             * @example [
+             *       "mailer"
+             *     ]
+             */
+            recipientProcessors?: string[] | null;
+            /**
              * @example [
              *       "marketing team",
              *       "e-mailing processor"
@@ -3185,6 +3453,11 @@ export interface components {
             name: string;
             /** @example Sales operations */
             owner?: Record<string, never>;
+            /**
+             * @description Code of a processor of the document operating it
+             * @example mailer
+             */
+            processorCode?: Record<string, never>;
             /** @example 0 3 * * * */
             retentionSchedule?: Record<string, never>;
             /** @example https://crm.internal/gdpr/erase */
@@ -3782,6 +4055,43 @@ export interface components {
             /** @example customer-42 */
             subjectId: string;
         };
+        SubProcessorDto: {
+            /**
+             * @description ISO 3166-1 alpha-2 code of a country where data is processed
+             * @example US
+             */
+            country: string;
+            /**
+             * @description Outside the EEA only (art. 45–49). Absent for a country with a full adequacy decision: that decision applies
+             * @example standard_contractual_clauses
+             * @enum {string|null}
+             */
+            mechanism?: "adequacy_decision" | "standard_contractual_clauses" | "binding_corporate_rules" | "art49_derogation" | null;
+            /** @example Cloud Hosting Inc. */
+            name: string;
+            /**
+             * @description Required with any mechanism but an adequacy decision (filled from the decision list then)
+             * @example SCC 2021/914, module 2, signed 2025-01-15
+             */
+            reference?: Record<string, never> | null;
+            /** @example hosting */
+            service?: Record<string, never> | null;
+        };
+        SubProcessorResponseDto: {
+            /** @example US */
+            country: string;
+            /**
+             * @example standard_contractual_clauses
+             * @enum {string|null}
+             */
+            mechanism?: "adequacy_decision" | "standard_contractual_clauses" | "binding_corporate_rules" | "art49_derogation" | null;
+            /** @example Cloud Hosting Inc. */
+            name: string;
+            /** @example SCC 2021/914 */
+            reference?: string | null;
+            /** @example hosting */
+            service?: string | null;
+        };
         SystemListDto: {
             items: components["schemas"]["SystemResponseDto"][];
         };
@@ -3825,6 +4135,11 @@ export interface components {
             name: string;
             /** @example Sales operations */
             owner: string | null;
+            /**
+             * @description Processor operating it
+             * @example mailer
+             */
+            processorCode: string | null;
             /** @example 0 3 * * * */
             retentionSchedule: string | null;
             /**
@@ -4008,6 +4323,13 @@ export interface components {
             parentCode?: string | null;
             processors?: components["schemas"]["ProcessorDto"][] | null;
             /**
+             * @description Processors of the processor register (codes) the data is disclosed to; their transfers outside the EEA are derived
+             * @example [
+             *       "mailer"
+             *     ]
+             */
+            recipientProcessors?: string[] | null;
+            /**
              * @example [
              *       "marketing team",
              *       "e-mailing processor"
@@ -4056,6 +4378,11 @@ export interface components {
             name?: string;
             /** @example Sales operations (ops@acme.example) */
             owner?: Record<string, never> | null;
+            /**
+             * @description Code of the processor (art. 28) operating the system; absent or null: operated in-house
+             * @example mailer
+             */
+            processorCode?: Record<string, never> | null;
             /**
              * @description Cron expression for the retention engine (default: daily)
              * @example 0 3 * * *
@@ -8144,6 +8471,616 @@ export interface operations {
             };
         };
     };
+    ProcessorsController_list: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProcessorListDto"];
+                };
+            };
+            /** @description Malformed JSON, path parameter, query or body (one `details` entry per invalid property) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 400,
+                     *       "error": "VALIDATION_FAILED",
+                     *       "message": "The request is invalid"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+            /** @description No API key, a malformed Authorization header, or a revoked or expired key */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 401,
+                     *       "error": "UNAUTHENTICATED",
+                     *       "message": "Authenticate with Authorization: Bearer <API key>"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+            /** @description The caller's roles do not allow this action */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 403,
+                     *       "error": "FORBIDDEN",
+                     *       "message": "Not allowed"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+            /** @description No such resource (or not visible to the caller) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 404,
+                     *       "error": "NOT_FOUND",
+                     *       "message": "Not found"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+            /** @description The body is larger than BODY_LIMIT_BYTES */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 413,
+                     *       "error": "PAYLOAD_TOO_LARGE",
+                     *       "message": "The request body is too large"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+            /** @description Rate limited: too many requests for this API key (`RATE_LIMITED`), or too many failed authentications from this client (`AUTHENTICATION_THROTTLED`); retry after `Retry-After` seconds */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 429,
+                     *       "error": "RATE_LIMITED",
+                     *       "message": "Too many requests for this API key; retry after the delay in Retry-After"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+        };
+    };
+    ProcessorsController_create: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CreateProcessorDto"];
+            };
+        };
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProcessorResponseDto"];
+                };
+            };
+            /** @description Malformed JSON, path parameter, query or body (one `details` entry per invalid property) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 400,
+                     *       "error": "VALIDATION_FAILED",
+                     *       "message": "The request is invalid"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+            /** @description No API key, a malformed Authorization header, or a revoked or expired key */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 401,
+                     *       "error": "UNAUTHENTICATED",
+                     *       "message": "Authenticate with Authorization: Bearer <API key>"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+            /** @description The caller's roles do not allow this action */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 403,
+                     *       "error": "FORBIDDEN",
+                     *       "message": "Not allowed"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+            /** @description No such resource (or not visible to the caller) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 404,
+                     *       "error": "NOT_FOUND",
+                     *       "message": "Not found"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+            /** @description PROCESSOR_ALREADY_EXISTS */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+            /** @description The body is larger than BODY_LIMIT_BYTES */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 413,
+                     *       "error": "PAYLOAD_TOO_LARGE",
+                     *       "message": "The request body is too large"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+            /** @description PROCESSOR_RULE_VIOLATED: a mechanism inside the EEA, an adequacy decision the Commission never took, a mechanism without its reference, a review date before the signature */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+            /** @description Rate limited: too many requests for this API key (`RATE_LIMITED`), or too many failed authentications from this client (`AUTHENTICATION_THROTTLED`); retry after `Retry-After` seconds */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 429,
+                     *       "error": "RATE_LIMITED",
+                     *       "message": "Too many requests for this API key; retry after the delay in Retry-After"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+        };
+    };
+    ProcessorsController_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Processor code */
+                code: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProcessorResponseDto"];
+                };
+            };
+            /** @description Malformed JSON, path parameter, query or body (one `details` entry per invalid property) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 400,
+                     *       "error": "VALIDATION_FAILED",
+                     *       "message": "The request is invalid"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+            /** @description No API key, a malformed Authorization header, or a revoked or expired key */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 401,
+                     *       "error": "UNAUTHENTICATED",
+                     *       "message": "Authenticate with Authorization: Bearer <API key>"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+            /** @description The caller's roles do not allow this action */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 403,
+                     *       "error": "FORBIDDEN",
+                     *       "message": "Not allowed"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+            /** @description PROCESSOR_NOT_FOUND */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+            /** @description The body is larger than BODY_LIMIT_BYTES */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 413,
+                     *       "error": "PAYLOAD_TOO_LARGE",
+                     *       "message": "The request body is too large"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+            /** @description Rate limited: too many requests for this API key (`RATE_LIMITED`), or too many failed authentications from this client (`AUTHENTICATION_THROTTLED`); retry after `Retry-After` seconds */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 429,
+                     *       "error": "RATE_LIMITED",
+                     *       "message": "Too many requests for this API key; retry after the delay in Retry-After"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+        };
+    };
+    ProcessorsController_replace: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Expected current version, e.g. "3"; a stale one is a 412 */
+                "If-Match"?: string;
+            };
+            path: {
+                /** @description Processor code */
+                code: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ProcessorDeclarationDto"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProcessorResponseDto"];
+                };
+            };
+            /** @description Malformed JSON, path parameter, query or body (one `details` entry per invalid property) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 400,
+                     *       "error": "VALIDATION_FAILED",
+                     *       "message": "The request is invalid"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+            /** @description No API key, a malformed Authorization header, or a revoked or expired key */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 401,
+                     *       "error": "UNAUTHENTICATED",
+                     *       "message": "Authenticate with Authorization: Bearer <API key>"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+            /** @description The caller's roles do not allow this action */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 403,
+                     *       "error": "FORBIDDEN",
+                     *       "message": "Not allowed"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+            /** @description PROCESSOR_NOT_FOUND */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+            /** @description If-Match version is stale */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+            /** @description The body is larger than BODY_LIMIT_BYTES */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 413,
+                     *       "error": "PAYLOAD_TOO_LARGE",
+                     *       "message": "The request body is too large"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+            /** @description PROCESSOR_RULE_VIOLATED: a mechanism inside the EEA, an adequacy decision the Commission never took, a mechanism without its reference, a review date before the signature */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+            /** @description Rate limited: too many requests for this API key (`RATE_LIMITED`), or too many failed authentications from this client (`AUTHENTICATION_THROTTLED`); retry after `Retry-After` seconds */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 429,
+                     *       "error": "RATE_LIMITED",
+                     *       "message": "Too many requests for this API key; retry after the delay in Retry-After"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+        };
+    };
+    ProcessorsController_history: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Processor code */
+                code: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProcessorHistoryDto"];
+                };
+            };
+            /** @description Malformed JSON, path parameter, query or body (one `details` entry per invalid property) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 400,
+                     *       "error": "VALIDATION_FAILED",
+                     *       "message": "The request is invalid"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+            /** @description No API key, a malformed Authorization header, or a revoked or expired key */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 401,
+                     *       "error": "UNAUTHENTICATED",
+                     *       "message": "Authenticate with Authorization: Bearer <API key>"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+            /** @description The caller's roles do not allow this action */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 403,
+                     *       "error": "FORBIDDEN",
+                     *       "message": "Not allowed"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+            /** @description PROCESSOR_NOT_FOUND */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+            /** @description The body is larger than BODY_LIMIT_BYTES */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 413,
+                     *       "error": "PAYLOAD_TOO_LARGE",
+                     *       "message": "The request body is too large"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+            /** @description Rate limited: too many requests for this API key (`RATE_LIMITED`), or too many failed authentications from this client (`AUTHENTICATION_THROTTLED`); retry after `Retry-After` seconds */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 429,
+                     *       "error": "RATE_LIMITED",
+                     *       "message": "Too many requests for this API key; retry after the delay in Retry-After"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+        };
+    };
     PurposesController_list: {
         parameters: {
             query?: {
@@ -9731,11 +10668,13 @@ export interface operations {
         parameters: {
             query?: {
                 /** @description Document format; each report lists the ones it supports (others are a 400) */
-                format?: "json" | "csv" | "pdf";
+                format?: "json" | "csv" | "pdf" | "xlsx";
                 /** @description Start of the period (ISO-8601 date or date-time, inclusive). Default: 30 days before `to`. */
                 from?: string;
-                /** @description Labels language */
+                /** @description Labels language. Default: fr for the CNIL layouts (xlsx, layout=cnil), en otherwise */
                 lang?: "en" | "fr";
+                /** @description Record of processing, PDF only: `cnil` lays it out as the CNIL model (cover, contents, one fiche per activity as tables, embedded fonts). The xlsx workbook always follows the CNIL model. */
+                layout?: "standard" | "cnil";
                 /** @description CSV separator. Default: semicolon with lang=fr (Excel in French locales), else comma. */
                 sep?: "comma" | "semicolon";
                 /** @description End of the period (exclusive date-time; a date alone includes that whole day). Default: now. */
@@ -9872,11 +10811,13 @@ export interface operations {
         parameters: {
             query?: {
                 /** @description Document format; each report lists the ones it supports (others are a 400) */
-                format?: "json" | "csv" | "pdf";
+                format?: "json" | "csv" | "pdf" | "xlsx";
                 /** @description Start of the period (ISO-8601 date or date-time, inclusive). Default: 30 days before `to`. */
                 from?: string;
-                /** @description Labels language */
+                /** @description Labels language. Default: fr for the CNIL layouts (xlsx, layout=cnil), en otherwise */
                 lang?: "en" | "fr";
+                /** @description Record of processing, PDF only: `cnil` lays it out as the CNIL model (cover, contents, one fiche per activity as tables, embedded fonts). The xlsx workbook always follows the CNIL model. */
+                layout?: "standard" | "cnil";
                 /** @description CSV separator. Default: semicolon with lang=fr (Excel in French locales), else comma. */
                 sep?: "comma" | "semicolon";
                 /** @description End of the period (exclusive date-time; a date alone includes that whole day). Default: now. */
@@ -10013,11 +10954,13 @@ export interface operations {
         parameters: {
             query?: {
                 /** @description Document format; each report lists the ones it supports (others are a 400) */
-                format?: "json" | "csv" | "pdf";
+                format?: "json" | "csv" | "pdf" | "xlsx";
                 /** @description Start of the period (ISO-8601 date or date-time, inclusive). Default: 30 days before `to`. */
                 from?: string;
-                /** @description Labels language */
+                /** @description Labels language. Default: fr for the CNIL layouts (xlsx, layout=cnil), en otherwise */
                 lang?: "en" | "fr";
+                /** @description Record of processing, PDF only: `cnil` lays it out as the CNIL model (cover, contents, one fiche per activity as tables, embedded fonts). The xlsx workbook always follows the CNIL model. */
+                layout?: "standard" | "cnil";
                 /** @description CSV separator. Default: semicolon with lang=fr (Excel in French locales), else comma. */
                 sep?: "comma" | "semicolon";
                 /** @description End of the period (exclusive date-time; a date alone includes that whole day). Default: now. */
@@ -10154,11 +11097,13 @@ export interface operations {
         parameters: {
             query?: {
                 /** @description Document format; each report lists the ones it supports (others are a 400) */
-                format?: "json" | "csv" | "pdf";
+                format?: "json" | "csv" | "pdf" | "xlsx";
                 /** @description Start of the period (ISO-8601 date or date-time, inclusive). Default: 30 days before `to`. */
                 from?: string;
-                /** @description Labels language */
+                /** @description Labels language. Default: fr for the CNIL layouts (xlsx, layout=cnil), en otherwise */
                 lang?: "en" | "fr";
+                /** @description Record of processing, PDF only: `cnil` lays it out as the CNIL model (cover, contents, one fiche per activity as tables, embedded fonts). The xlsx workbook always follows the CNIL model. */
+                layout?: "standard" | "cnil";
                 /** @description CSV separator. Default: semicolon with lang=fr (Excel in French locales), else comma. */
                 sep?: "comma" | "semicolon";
                 /** @description End of the period (exclusive date-time; a date alone includes that whole day). Default: now. */
@@ -10305,11 +11250,13 @@ export interface operations {
         parameters: {
             query?: {
                 /** @description Document format; each report lists the ones it supports (others are a 400) */
-                format?: "json" | "csv" | "pdf";
+                format?: "json" | "csv" | "pdf" | "xlsx";
                 /** @description Start of the period (ISO-8601 date or date-time, inclusive). Default: 30 days before `to`. */
                 from?: string;
-                /** @description Labels language */
+                /** @description Labels language. Default: fr for the CNIL layouts (xlsx, layout=cnil), en otherwise */
                 lang?: "en" | "fr";
+                /** @description Record of processing, PDF only: `cnil` lays it out as the CNIL model (cover, contents, one fiche per activity as tables, embedded fonts). The xlsx workbook always follows the CNIL model. */
+                layout?: "standard" | "cnil";
                 /** @description CSV separator. Default: semicolon with lang=fr (Excel in French locales), else comma. */
                 sep?: "comma" | "semicolon";
                 /** @description End of the period (exclusive date-time; a date alone includes that whole day). Default: now. */
@@ -10329,6 +11276,7 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["RopaReportDto"];
                     "application/pdf": components["schemas"]["RopaReportDto"];
+                    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": components["schemas"]["RopaReportDto"];
                     "text/csv": components["schemas"]["RopaReportDto"];
                 };
             };
@@ -10340,6 +11288,7 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["ErrorBodyDto"];
                     "application/pdf": components["schemas"]["ErrorBodyDto"];
+                    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": components["schemas"]["ErrorBodyDto"];
                     "text/csv": components["schemas"]["ErrorBodyDto"];
                 };
             };
@@ -10365,6 +11314,14 @@ export interface operations {
                      *     }
                      */
                     "application/pdf": components["schemas"]["ErrorBodyDto"];
+                    /**
+                     * @example {
+                     *       "statusCode": 401,
+                     *       "error": "UNAUTHENTICATED",
+                     *       "message": "Authenticate with Authorization: Bearer <API key>"
+                     *     }
+                     */
+                    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": components["schemas"]["ErrorBodyDto"];
                     /**
                      * @example {
                      *       "statusCode": 401,

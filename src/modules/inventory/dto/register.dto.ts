@@ -15,6 +15,8 @@ import {
   MaxLength,
   ValidateNested,
 } from 'class-validator';
+import { CreateProcessorDto } from '../../processors/dto/processor.dto';
+import { PROCESSOR_CODE } from '../../processors/processor.model';
 import { CreatePurposeDto } from '../../purposes/dto/create-purpose.dto';
 import { PurposeStatus } from '../../purposes/purpose.model';
 import { IsCronExpression } from '../is-cron-expression.decorator';
@@ -151,6 +153,11 @@ export class RegisterSystemDto {
   @IsCronExpression()
   retentionSchedule?: string | null;
 
+  @ApiPropertyOptional({ example: 'mailer', description: 'Code of a processor of the document operating it' })
+  @IsOptional()
+  @Matches(PROCESSOR_CODE, { message: 'processorCode must be a processor code such as mailer' })
+  processorCode?: string | null;
+
   @ApiPropertyOptional({ type: [RegisterDatasetDto] })
   @IsOptional()
   @IsArray()
@@ -165,6 +172,17 @@ export class RegisterDocumentDto {
   @ApiProperty({ example: REGISTER_FORMAT, enum: [REGISTER_FORMAT] })
   @IsIn([REGISTER_FORMAT], { message: `format must be "${REGISTER_FORMAT}"` })
   format!: string;
+
+  @ApiPropertyOptional({
+    type: [CreateProcessorDto],
+    description: 'The processors (art. 28); absent: none (the document is the whole register)',
+  })
+  @IsOptional()
+  @IsArray()
+  @ArrayMaxSize(LIST_MAX)
+  @ValidateNested({ each: true })
+  @Type(() => CreateProcessorDto)
+  processors?: CreateProcessorDto[];
 
   @ApiProperty({ type: [RegisterPurposeDto] })
   @IsArray({
@@ -219,6 +237,8 @@ export class RegisterKindDiffDto {
 }
 
 export class RegisterDiffDto {
+  @ApiProperty({ type: RegisterKindDiffDto, description: 'Retired: removed from the register' })
+  processors!: RegisterKindDiffDto;
   @ApiProperty({ type: RegisterKindDiffDto }) purposes!: RegisterKindDiffDto;
   @ApiProperty({ type: RegisterKindDiffDto }) systems!: RegisterKindDiffDto;
   @ApiProperty({ type: RegisterKindDiffDto, description: 'Keys are system/schema.table' })

@@ -11,6 +11,7 @@ import {
   ValidateIf,
 } from 'class-validator';
 import { IsCronExpression } from '../is-cron-expression.decorator';
+import { PROCESSOR_CODE } from '../../processors/processor.model';
 import { SYSTEM_CODE, SystemKind } from '../inventory.model';
 
 /** Editable description of a system, shared by create and update (null clears an optional value). */
@@ -81,6 +82,15 @@ export class SystemDeclarationDto {
   @IsOptional()
   @IsCronExpression()
   retentionSchedule?: string | null;
+
+  @ApiPropertyOptional({
+    example: 'mailer',
+    nullable: true,
+    description: 'Code of the processor (art. 28) operating the system; absent or null: operated in-house',
+  })
+  @IsOptional()
+  @Matches(PROCESSOR_CODE, { message: 'processorCode must be a processor code such as mailer' })
+  processorCode?: string | null;
 }
 
 export class CreateSystemDto extends SystemDeclarationDto {
@@ -129,6 +139,8 @@ export class SystemResponseDto {
   @ApiProperty({ example: false, description: 'A webhook signing secret is stored (never returned)' })
   hasWebhookSecret!: boolean;
   @ApiProperty({ nullable: true, type: String, example: '0 3 * * *' }) retentionSchedule!: string | null;
+  @ApiProperty({ nullable: true, type: String, example: 'mailer', description: 'Processor operating it' })
+  processorCode!: string | null;
   @ApiProperty({ example: 2 }) datasetCount!: number;
   @ApiProperty({ example: 1 }) version!: number;
   @ApiProperty({ example: '2026-11-02T10:00:00.000Z' }) createdAt!: Date;

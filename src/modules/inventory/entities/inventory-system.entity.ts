@@ -41,6 +41,10 @@ export class InventorySystemEntity {
   @Column({ type: 'text', nullable: true })
   retentionSchedule!: string | null;
 
+  /** The processor (art. 28) operating the system for the controller; null: operated in-house. */
+  @Column({ type: 'text', nullable: true })
+  processorCode!: string | null;
+
   @Column({ type: 'int' })
   version!: number;
 

@@ -13,6 +13,7 @@ import {
   ValidateIf,
   ValidateNested,
 } from 'class-validator';
+import { PROCESSOR_CODE } from '../../processors/processor.model';
 import { LegalBasis, PURPOSE_CODE_PATTERN, SpecialCategoryCondition } from '../purpose.model';
 import { InternationalTransferDto, PartyDto, ProcessorDto, RetentionDto } from './purpose-parts.dto';
 
@@ -133,6 +134,19 @@ export class PurposeDeclarationDto {
   @IsString({ each: true })
   @MaxLength(300, { each: true })
   recipients?: string[] | null;
+
+  @ApiPropertyOptional({
+    nullable: true,
+    type: [String],
+    example: ['mailer'],
+    description:
+      'Processors of the processor register (codes) the data is disclosed to; their transfers outside the EEA are derived',
+  })
+  @IsOptional()
+  @IsArray()
+  @ArrayMaxSize(LIST_MAX)
+  @Matches(PROCESSOR_CODE, { each: true, message: 'each recipientProcessors entry must be a processor code' })
+  recipientProcessors?: string[] | null;
 
   @ApiPropertyOptional({ nullable: true, type: [InternationalTransferDto] })
   @IsOptional()

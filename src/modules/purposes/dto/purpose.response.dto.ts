@@ -38,6 +38,8 @@ export class PurposeResponseDto {
   dataCategories!: string[] | null;
   @ApiProperty({ type: [String], nullable: true, example: ['marketing team', 'e-mailing processor'] })
   recipients!: string[] | null;
+  @ApiProperty({ type: [String], nullable: true, example: ['mailer'], description: 'Processor codes' })
+  recipientProcessors!: string[] | null;
   @ApiProperty({ type: [InternationalTransferDto], nullable: true })
   internationalTransfers!: InternationalTransferDto[] | null;
   @ApiProperty({ type: RetentionDto, nullable: true }) retention!: RetentionDto | null;

@@ -65,6 +65,9 @@ export class PurposeEntity {
   recipients!: string[] | null;
 
   @Column({ type: 'jsonb', nullable: true })
+  recipientProcessors!: string[] | null;
+
+  @Column({ type: 'jsonb', nullable: true })
   internationalTransfers!: InternationalTransfer[] | null;
 
   @Column({ type: 'text', nullable: true })

@@ -1,10 +1,12 @@
 import { LegalBasis, PurposeStatus } from '../../purposes/purpose.model';
 import type { PurposeView } from '../../purposes/purposes.service';
+import type { DerivedTransfer } from './derived-transfers';
 import type {
   InventoryFieldView,
   InventorySystemView,
   OrganisationView,
   OverdueRow,
+  ProcessorView,
   UnregisteredColumnView,
 } from '../report-sources';
 import type { ReportLang } from '../report.model';
@@ -29,6 +31,10 @@ export enum GapCode {
   OrganisationNotDeclared = 'ORGANISATION_NOT_DECLARED',
   DpoContactMissing = 'DPO_CONTACT_MISSING',
   EuRepresentativeMissing = 'EU_REPRESENTATIVE_MISSING',
+  ProcessorAgreementMissing = 'PROCESSOR_AGREEMENT_MISSING',
+  TransferWithoutMechanism = 'TRANSFER_WITHOUT_MECHANISM',
+  ProcessorAgreementReviewOverdue = 'PROCESSOR_AGREEMENT_REVIEW_OVERDUE',
+  DeclaredTransfersMismatch = 'DECLARED_TRANSFERS_MISMATCH',
 }
 
 /**
@@ -51,6 +57,13 @@ export const GAP_SEVERITY: Record<GapCode, GapSeverity> = {
   [GapCode.OrganisationNotDeclared]: GapSeverity.Medium,
   [GapCode.DpoContactMissing]: GapSeverity.Medium,
   [GapCode.EuRepresentativeMissing]: GapSeverity.Medium,
+  // Art. 28(3): processing by a processor must be governed by a contract; art. 44: no transfer
+  // without a mechanism. A review date past, or a record that disagrees with the inventory, leaves
+  // the register wrong rather than the processing unlawful.
+  [GapCode.ProcessorAgreementMissing]: GapSeverity.High,
+  [GapCode.TransferWithoutMechanism]: GapSeverity.High,
+  [GapCode.ProcessorAgreementReviewOverdue]: GapSeverity.Medium,
+  [GapCode.DeclaredTransfersMismatch]: GapSeverity.Medium,
 };
 
 export const GAP_CODES = Object.values(GapCode);
@@ -61,7 +74,7 @@ export interface ComplianceGap {
   message: string;
   /** API path of the object to fix. */
   link: string;
-  object: { type: 'purpose' | 'field' | 'system' | 'dataset' | 'organisation'; id: string };
+  object: { type: 'purpose' | 'field' | 'system' | 'dataset' | 'organisation' | 'processor'; id: string };
   details?: Record<string, unknown>;
 }
 
@@ -73,6 +86,7 @@ export const LINKS = {
   dataset: (system: string, dataset: string) =>
     `/systems/${encodeURIComponent(system)}/datasets/${encodeURIComponent(dataset)}`,
   organisation: () => '/register/organisation',
+  processor: (code: string) => `/processors/${encodeURIComponent(code)}`,
 };
 
 type Messages = { [C in GapCode]: (arg: Record<string, string | number>) => string };
@@ -100,6 +114,14 @@ const MESSAGES: Record<ReportLang, Messages> = {
       'The record of processing gives no contact details of a data protection officer (art. 30(1)(a), art. 37)',
     EU_REPRESENTATIVE_MISSING: () =>
       'The controller is established outside the EU but names no representative in the Union (art. 27)',
+    PROCESSOR_AGREEMENT_MISSING: (a) =>
+      `System ${a.system} is operated by processor ${a.processor}, with no signed data-processing agreement (art. 28(3))`,
+    TRANSFER_WITHOUT_MECHANISM: (a) =>
+      `Processor ${a.processor} takes data to ${a.countries} with no transfer mechanism (art. 44–49)`,
+    PROCESSOR_AGREEMENT_REVIEW_OVERDUE: (a) =>
+      `The agreement with processor ${a.processor} was due for review on ${a.reviewOn}`,
+    DECLARED_TRANSFERS_MISMATCH: (a) =>
+      `Purpose ${a.purpose} declares transfers that disagree with its processors: not declared ${a.undeclared}; declared without a processor taking data there ${a.unfounded}`,
   },
   fr: {
     FIELD_WITHOUT_ACTIVE_PURPOSE: (a) => `Le champ ${a.field} n’est rattaché à aucune finalité active`,
@@ -124,6 +146,14 @@ const MESSAGES: Record<ReportLang, Messages> = {
       'Le registre ne donne pas les coordonnées d’un délégué à la protection des données (art. 30(1)(a), art. 37)',
     EU_REPRESENTATIVE_MISSING: () =>
       'Le responsable est établi hors de l’UE mais ne désigne pas de représentant dans l’Union (art. 27)',
+    PROCESSOR_AGREEMENT_MISSING: (a) =>
+      `Le système ${a.system} est opéré par le sous-traitant ${a.processor} sans contrat de sous-traitance signé (art. 28(3))`,
+    TRANSFER_WITHOUT_MECHANISM: (a) =>
+      `Le sous-traitant ${a.processor} transfère des données vers ${a.countries} sans outil de transfert (art. 44 à 49)`,
+    PROCESSOR_AGREEMENT_REVIEW_OVERDUE: (a) =>
+      `Le contrat avec le sous-traitant ${a.processor} devait être revu le ${a.reviewOn}`,
+    DECLARED_TRANSFERS_MISMATCH: (a) =>
+      `Les transferts déclarés pour la finalité ${a.purpose} ne correspondent pas à ses sous-traitants : non déclarés ${a.undeclared} ; déclarés sans sous-traitant qui y transfère ${a.unfounded}`,
   },
 };
 
@@ -272,4 +302,73 @@ export function organisationGaps(o: OrganisationView | null, lang: ReportLang): 
     gaps.push(gap(lang, GapCode.EuRepresentativeMissing, {}, obj, link));
   }
   return gaps;
+}
+
+/** A system operated by a processor with no signed agreement (art. 28(3)). */
+export function processorAgreementGap(
+  system: InventorySystemView,
+  processor: ProcessorView | undefined,
+  lang: ReportLang,
+): ComplianceGap | null {
+  if (!system.processorCode || !processor || processor.agreement?.signedOn) return null;
+  return gap(
+    lang,
+    GapCode.ProcessorAgreementMissing,
+    { system: system.key, processor: processor.code },
+    { type: 'system', id: system.key },
+    LINKS.processor(processor.code),
+    { system: system.key, processor: processor.code },
+  );
+}
+
+/** A processor's transfers outside the EEA with no mechanism, and its agreement's review date past. */
+export function processorGaps(processor: ProcessorView, today: string, lang: ReportLang): ComplianceGap[] {
+  const gaps: ComplianceGap[] = [];
+  const obj = { type: 'processor' as const, id: processor.code };
+  const link = LINKS.processor(processor.code);
+  const uncovered = processor.transfers.filter((t) => !t.mechanism);
+  if (uncovered.length) {
+    const countries = [...new Set(uncovered.map((t) => t.country))].sort();
+    gaps.push(
+      gap(
+        lang,
+        GapCode.TransferWithoutMechanism,
+        { processor: processor.code, countries: countries.join(', ') },
+        obj,
+        link,
+        { countries, subProcessors: [...new Set(uncovered.map((t) => t.subProcessor).filter(Boolean))] },
+      ),
+    );
+  }
+  const reviewOn = processor.agreement?.reviewOn;
+  if (reviewOn && reviewOn < today) {
+    gaps.push(
+      gap(lang, GapCode.ProcessorAgreementReviewOverdue, { processor: processor.code, reviewOn }, obj, link, {
+        reviewOn,
+      }),
+    );
+  }
+  return gaps;
+}
+
+/** An active purpose whose declared transfers disagree with those derived from its processors. */
+export function transferMismatchGap(
+  purpose: PurposeView,
+  derived: DerivedTransfer[],
+  mismatch: { undeclared: string[]; unfounded: string[] },
+  lang: ReportLang,
+): ComplianceGap {
+  const none = lang === 'fr' ? 'aucun' : 'none';
+  return gap(
+    lang,
+    GapCode.DeclaredTransfersMismatch,
+    {
+      purpose: purpose.code,
+      undeclared: mismatch.undeclared.join(', ') || none,
+      unfounded: mismatch.unfounded.join(', ') || none,
+    },
+    { type: 'purpose', id: purpose.code },
+    LINKS.purpose(purpose.code),
+    { ...mismatch, derived: [...new Set(derived.map((t) => t.country))].sort() },
+  );
 }

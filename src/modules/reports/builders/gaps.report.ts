@@ -8,6 +8,8 @@ import type {
   InventorySource,
   InventorySystemView,
   OrganisationSource,
+  ProcessorSource,
+  ProcessorView,
   RetentionSource,
   UnregisteredColumnView,
   OverdueRow,
@@ -24,9 +26,13 @@ import {
   neverScannedGap,
   organisationGaps,
   overdueGap,
+  processorAgreementGap,
+  processorGaps,
   purposeGaps,
+  transferMismatchGap,
   unregisteredColumnGap,
 } from './gap-rules';
+import { deriveTransfers, transferMismatch } from './derived-transfers';
 import { PreparedReport, ReportContext, reportMeta, startPdf, streamPdf } from './report-context';
 
 export interface GapSources {
@@ -36,6 +42,8 @@ export interface GapSources {
   retention: RetentionSource | null;
   /** Absent from older callers: counted as not installed. */
   organisation?: OrganisationSource | null;
+  /** Absent from older callers: counted as not installed. */
+  processors?: ProcessorSource | null;
 }
 
 /** Gaps listed per kind in the PDF; the rest are counted (the JSON report lists every one). */
@@ -120,6 +128,22 @@ export async function prepareGaps(
       GapCode.SystemNeverScanned,
     );
   }
+  let processors: ProcessorView[] = [];
+  if (sources.processors) processors = await sources.processors.list();
+  else {
+    unavailable.push(
+      GapCode.ProcessorAgreementMissing,
+      GapCode.TransferWithoutMechanism,
+      GapCode.ProcessorAgreementReviewOverdue,
+    );
+  }
+  // Declared vs derived transfers needs both the processors and where each purpose's data lives.
+  const compareTransfers = sources.processors && sources.inventory;
+  if (!compareTransfers) unavailable.push(GapCode.DeclaredTransfersMismatch);
+  const processorsByCode = new Map(processors.map((p) => [p.code, p]));
+  const systemProcessor = new Map(systems.map((s) => [s.key, s.processorCode ?? null]));
+  const today = ctx.generatedAt.toISOString().slice(0, 10);
+
   let overdue: OverdueRow[] = [];
   if (sources.retention) overdue = await sources.retention.overdue();
   else unavailable.push(GapCode.OverdueData);
@@ -135,9 +159,35 @@ export async function prepareGaps(
     for (const s of systems) {
       const g = neverScannedGap(s, lang);
       if (g) yield g;
+      const a = processorAgreementGap(s, processorsByCode.get(s.processorCode ?? ''), lang);
+      if (a) yield a;
     }
+    for (const p of processors) yield* processorGaps(p, today, lang);
+    // purpose → systems its fields live in: purposes × systems, never the fields themselves.
+    const systemsOf = new Map<string, Set<string>>();
     if (inventory) {
-      for await (const field of inventory.iterateFields()) yield* fieldGaps(field, activeByCode, lang);
+      for await (const field of inventory.iterateFields()) {
+        if (compareTransfers) {
+          for (const code of field.purposeCodes) {
+            if (!activeByCode.has(code)) continue;
+            const set = systemsOf.get(code) ?? new Set<string>();
+            systemsOf.set(code, set.add(field.systemKey));
+          }
+        }
+        yield* fieldGaps(field, activeByCode, lang);
+      }
+    }
+    if (compareTransfers) {
+      for (const p of active) {
+        const derived = deriveTransfers(
+          p.recipientProcessors ?? [],
+          systemsOf.get(p.code) ?? [],
+          systemProcessor,
+          processorsByCode,
+        );
+        const mismatch = transferMismatch(p.internationalTransfers ?? [], derived);
+        if (mismatch) yield transferMismatchGap(p, derived, mismatch, lang);
+      }
     }
   }
 

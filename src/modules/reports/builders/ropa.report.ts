@@ -9,8 +9,13 @@ import type {
   InventorySystemView,
   OrganisationSource,
   OrganisationView,
+  ProcessorSource,
+  ProcessorView,
 } from '../report-sources';
-import { ReportFormat } from '../report.model';
+import { ReportFormat, type RopaLayout } from '../report.model';
+import { DerivedTransfer, deriveTransfers, processorsUsed } from './derived-transfers';
+import { ropaCnilPdf } from './ropa-cnil-pdf';
+import { ropaWorkbook } from './ropa-workbook';
 import { joinOr, PreparedReport, ReportContext, reportMeta, startPdf, streamPdf } from './report-context';
 
 /** Where a purpose's data lives according to the inventory: systems, datasets and categories. */
@@ -39,17 +44,79 @@ export interface RopaEntry {
   dataSubjectCategories: string[];
   dataCategories: string[];
   recipients: string[];
+  /** Processors of the processor register among the recipients (codes). */
+  recipientProcessors: string[];
+  /**
+   * Processors the purpose uses (its recipients' and its systems' operators), from the processor
+   * register; null when that register is not available.
+   */
+  processorsUsed: RopaProcessor[] | null;
   internationalTransfers: { country: string; recipient?: string; safeguard?: string }[];
-  retention: { duration: string; trigger: string; description: string } | null;
+  /** Transfers outside the EEA derived from the processors used (null: processors not available). */
+  derivedTransfers: DerivedTransfer[] | null;
+  retention: {
+    duration: string;
+    trigger: string;
+    description: string;
+    /** Archive (intermediate storage) phase, when the purpose declares one. */
+    archive: { duration: string; description: string } | null;
+  } | null;
   securityMeasures: string[];
   dpiaRequired: boolean | null;
   /** From the inventory (null when no inventory is available). */
-  systems: { key: string; name: string; datasets: string[] }[] | null;
+  systems: { key: string; name: string; datasets: string[]; processor: string | null }[] | null;
   inventoryCategories: { category: string; fieldCount: number; special: boolean; systems: string[] }[] | null;
   fieldCount: number | null;
 }
 
+export interface RopaProcessor {
+  code: string;
+  name: string;
+  contact: string | null;
+  country: string;
+  service: string | null;
+  agreement: { signedOn: string | null; reference: string | null; reviewOn: string | null } | null;
+}
+
 const UNCATEGORISED = 'uncategorised';
+
+/**
+ * The archive (intermediate storage) phase of a purpose's retention. The seam for the retention
+ * life cycle (issue 15): it reads `retention.archive` ({ duration }) once purposes carry it, and
+ * finds none until then.
+ */
+export function archivePhaseOf(
+  p: PurposeView,
+  lang: ReportContext['lang'],
+): { duration: string; description: string } | null {
+  const archive = (p.retention as { archive?: { duration?: string } } | null)?.archive;
+  if (!archive?.duration) return null;
+  return {
+    duration: archive.duration,
+    description:
+      describeRetention({ duration: archive.duration, trigger: 'collection' }, lang)?.replace(
+        / (from collection|à compter de la collecte)$/,
+        '',
+      ) ?? archive.duration,
+  };
+}
+
+/** What the processor register adds to the record: processors by code, and systems' operators. */
+export interface ProcessorContext {
+  byCode: Map<string, ProcessorView>;
+  systemProcessor: Map<string, string | null>;
+}
+
+function ropaProcessor(p: ProcessorView): RopaProcessor {
+  return {
+    code: p.code,
+    name: p.name,
+    contact: p.contact,
+    country: p.country,
+    service: p.service,
+    agreement: p.agreement,
+  };
+}
 
 /**
  * Reads every field once, in keyset batches, keeping only per-purpose aggregates: memory grows
@@ -89,8 +156,11 @@ export function toRopaEntry(
   ctx: ReportContext,
   footprint: PurposeFootprint | undefined,
   systemNames: Map<string, string> | null,
+  processors: ProcessorContext | null = null,
 ): RopaEntry {
   const inventoryKnown = systemNames !== null;
+  const recipientProcessors = p.recipientProcessors ?? [];
+  const systemKeys = [...(footprint?.systems.keys() ?? [])];
   return {
     code: p.code,
     name: p.name,
@@ -108,9 +178,24 @@ export function toRopaEntry(
     dataSubjectCategories: p.dataSubjectCategories ?? [],
     dataCategories: p.dataCategories ?? [],
     recipients: p.recipients ?? [],
+    recipientProcessors,
+    processorsUsed: processors
+      ? processorsUsed(recipientProcessors, systemKeys, processors.systemProcessor)
+          .map((code) => processors.byCode.get(code))
+          .filter((x): x is ProcessorView => !!x)
+          .map(ropaProcessor)
+      : null,
     internationalTransfers: p.internationalTransfers ?? [],
+    derivedTransfers: processors
+      ? deriveTransfers(recipientProcessors, systemKeys, processors.systemProcessor, processors.byCode)
+      : null,
     retention: p.retention
-      ? { ...p.retention, description: describeRetention(p.retention, ctx.lang) ?? p.retention.duration }
+      ? {
+          duration: p.retention.duration,
+          trigger: p.retention.trigger,
+          description: describeRetention(p.retention, ctx.lang) ?? p.retention.duration,
+          archive: archivePhaseOf(p, ctx.lang),
+        }
       : null,
     securityMeasures: p.securityMeasures ?? [],
     dpiaRequired: p.dpiaRequired,
@@ -121,6 +206,7 @@ export function toRopaEntry(
             key,
             name: systemNames.get(key) ?? key,
             datasets: [...datasets].sort(),
+            processor: processors?.systemProcessor.get(key) ?? null,
           }))
       : null,
     inventoryCategories: inventoryKnown
@@ -142,27 +228,41 @@ export async function prepareRopa(
   purposes: PurposeView[],
   inventory: InventorySource | null,
   organisationSource: OrganisationSource | null = null,
+  processorSource: ProcessorSource | null = null,
+  layout: RopaLayout = 'standard',
 ): Promise<PreparedReport> {
   // Art. 30(1)(a): the controller, its DPO and its EU representative head the record.
   const organisation = organisationSource ? await organisationSource.get() : null;
   const active = purposes.filter((p) => p.status === PurposeStatus.Active);
   let footprints = new Map<string, PurposeFootprint>();
   let systemNames: Map<string, string> | null = null;
+  let systems: InventorySystemView[] = [];
   if (inventory) {
     footprints = await footprintsOf(inventory, new Set(active.map((p) => p.code)));
-    const systems: InventorySystemView[] = await inventory.listSystems();
+    systems = await inventory.listSystems();
     systemNames = new Map(systems.map((s) => [s.key, s.name]));
   }
-  const entries = active.map((p) => toRopaEntry(p, ctx, footprints.get(p.code), systemNames));
+  const processors: ProcessorContext | null = processorSource
+    ? {
+        byCode: new Map((await processorSource.list()).map((p) => [p.code, p])),
+        systemProcessor: new Map(systems.map((s) => [s.key, s.processorCode ?? null])),
+      }
+    : null;
+  const entries = active.map((p) => toRopaEntry(p, ctx, footprints.get(p.code), systemNames, processors));
   return {
     render: (format: ReportFormat): Readable => {
       if (format === ReportFormat.Csv) return ropaCsv(ctx, entries, organisation);
+      if (format === ReportFormat.Xlsx) return ropaWorkbook(ctx, entries, organisation, inventory !== null);
+      if (format === ReportFormat.Pdf && layout === 'cnil') {
+        return ropaCnilPdf(ctx, entries, organisation, inventory !== null);
+      }
       if (format === ReportFormat.Pdf) return ropaPdf(ctx, entries, inventory !== null, organisation);
       return jsonDocumentStream([
         ...Object.entries(reportMeta(ctx)),
         ['organisationAvailable', organisationSource !== null],
         ['organisation', organisation],
         ['inventoryAvailable', inventory !== null],
+        ['processorsAvailable', processorSource !== null],
         ['purposeCount', entries.length],
         ['entries', new JsonItemStream(entries)],
       ]);
@@ -176,6 +276,13 @@ const processorText = (p: { name: string; service?: string; country?: string }) 
   [p.name, p.service, p.country].filter(Boolean).join(' — ');
 const transferText = (t: { country: string; recipient?: string; safeguard?: string }, none: string) =>
   `${t.country}${t.recipient ? ` — ${t.recipient}` : ''} — ${t.safeguard ?? none}`;
+
+/** "US — Mailer SAS (Support Ltd) — standard_contractual_clauses: SCC 2021/914". */
+export function derivedTransferText(t: DerivedTransfer, none: string): string {
+  const who = t.subProcessor ? `${t.processorName} (${t.subProcessor})` : t.processorName;
+  const how = t.mechanism ? `${t.mechanism}${t.reference ? `: ${t.reference}` : ''}` : none;
+  return `${t.country} — ${who} — ${how}`;
+}
 
 /** The organisation-level cells (art. 30(1)(a), art. 27), repeated on every row so each row stands alone. */
 export function organisationCells(o: OrganisationView | null): string[] {
@@ -229,7 +336,9 @@ function ropaCsv(ctx: ReportContext, entries: RopaEntry[], organisation: Organis
     l.t('systems'),
     l.t('fieldCount'),
     l.t('recipients'),
+    l.t('processorsUsed'),
     l.t('internationalTransfers'),
+    l.t('derivedTransfers'),
     l.t('retention'),
     l.t('securityMeasures'),
     l.t('dpiaRequired'),
@@ -264,7 +373,9 @@ function ropaCsv(ctx: ReportContext, entries: RopaEntry[], organisation: Organis
           c ? c.systems.join(' | ') : '',
           c ? c.fieldCount : e.fieldCount === null ? '' : 0,
           e.recipients.join(' | '),
+          (e.processorsUsed ?? []).map((p) => `${p.name} (${p.code}, ${p.country})`).join(' | '),
           e.internationalTransfers.map((t) => transferText(t, l.t('none'))).join(' | '),
+          (e.derivedTransfers ?? []).map((t) => derivedTransferText(t, l.t('none'))).join(' | '),
           e.retention?.description,
           e.securityMeasures.join(' | '),
           l.yesNo(e.dpiaRequired),
@@ -313,6 +424,15 @@ function ropaPdf(
           l.t('none'),
         ),
       );
+      if (e.derivedTransfers) {
+        w.fact(
+          l.t('derivedTransfers'),
+          joinOr(
+            e.derivedTransfers.map((t) => derivedTransferText(t, l.t('none'))),
+            l.t('none'),
+          ),
+        );
+      }
       w.fact(l.t('retention'), e.retention?.description ?? l.t('none'));
       w.fact(l.t('securityMeasures'), joinOr(e.securityMeasures));
       w.fact(l.t('dpiaRequired'), l.yesNo(e.dpiaRequired));

@@ -1,6 +1,13 @@
 import { ApiPropertyOptional } from '@nestjs/swagger';
 import { IsIn, IsOptional, IsString, MaxLength } from 'class-validator';
-import { CsvSeparator, REPORT_LANGS, ReportFormat, type ReportLang } from '../report.model';
+import {
+  CsvSeparator,
+  REPORT_LANGS,
+  ReportFormat,
+  ROPA_LAYOUTS,
+  type ReportLang,
+  type RopaLayout,
+} from '../report.model';
 
 /** Query of every `GET /reports/{report}` route. Dates are checked by the service (400 on bad ones). */
 export class ReportQueryDto {
@@ -14,7 +21,11 @@ export class ReportQueryDto {
   @IsIn(Object.values(ReportFormat))
   format?: ReportFormat;
 
-  @ApiPropertyOptional({ enum: REPORT_LANGS, default: 'en', example: 'fr', description: 'Labels language' })
+  @ApiPropertyOptional({
+    enum: REPORT_LANGS,
+    example: 'fr',
+    description: 'Labels language. Default: fr for the CNIL layouts (xlsx, layout=cnil), en otherwise',
+  })
   @IsOptional()
   @IsIn(REPORT_LANGS)
   lang?: ReportLang;
@@ -46,4 +57,16 @@ export class ReportQueryDto {
   @IsOptional()
   @IsIn(['comma', 'semicolon'])
   sep?: CsvSeparator;
+
+  @ApiPropertyOptional({
+    enum: ROPA_LAYOUTS,
+    default: 'standard',
+    example: 'cnil',
+    description:
+      'Record of processing, PDF only: `cnil` lays it out as the CNIL model (cover, contents, one fiche ' +
+      'per activity as tables, embedded fonts). The xlsx workbook always follows the CNIL model.',
+  })
+  @IsOptional()
+  @IsIn(ROPA_LAYOUTS)
+  layout?: RopaLayout;
 }
