@@ -28,6 +28,8 @@ import {
   ORGANISATION_SOURCE,
   RETENTION_SOURCE,
 } from './report-sources';
+import { DashboardController } from './posture/dashboard.controller';
+import { PostureService } from './posture/posture.service';
 import { ReportsController } from './reports.controller';
 import { ReportsService } from './reports.service';
 
@@ -53,9 +55,10 @@ function source<S, P>(provide: symbol, token: abstract new (...args: never[]) =>
     RetentionModule,
     OrganisationModule,
   ],
-  controllers: [ReportsController],
+  controllers: [ReportsController, DashboardController],
   providers: [
     ReportsService,
+    PostureService,
     source(AUDIT_INTEGRITY_SOURCE, AuditIntegrityService, auditIntegritySourceFrom),
     {
       provide: INVENTORY_SOURCE,

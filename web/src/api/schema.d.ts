@@ -216,6 +216,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/dashboard/posture": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Compliance posture: gaps by kind, access decisions per day, top denial reasons, denial spikes, verified audit head
+         * @description Not an export (nothing is recorded in the audit trail). Overdue data, legal holds and retention runs: GET /retention/overdue, /legal-holds, /retention/runs.
+         */
+        get: operations["DashboardController_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/fields": {
         parameters: {
             query?: never;
@@ -2703,6 +2723,146 @@ export interface components {
              * @example crm
              */
             systemCode?: string;
+        };
+        PostureAccessDto: {
+            /**
+             * @example {
+             *       "allow": 1150,
+             *       "deny": 50
+             *     }
+             */
+            byOutcome: Record<string, never>;
+            /** @description Decisions per UTC day and outcome (days without decisions are absent) */
+            perDay: components["schemas"]["PostureDailyDecisionsDto"][];
+            /** @description Applications denied far more than in the previous period of equal length */
+            spikes: components["schemas"]["PostureDenialSpikeDto"][];
+            topDenialReasons: components["schemas"]["PostureDenialReasonDto"][];
+            /** @example 1200 */
+            total: number;
+        };
+        PostureAuditChainDto: {
+            /** @description null: the trail is empty */
+            head: components["schemas"]["PostureChainHeadDto"] | null;
+            /** @description null: none signed yet */
+            lastCheckpoint: components["schemas"]["PostureCheckpointDto"] | null;
+        };
+        PostureChainHeadDto: {
+            /**
+             * @description SHA-256 (hex) of the last event
+             * @example 9f2c4b…e1
+             */
+            hash: string;
+            /** @example 1842 */
+            seq: number;
+            /**
+             * @description Whether the events since the latest signed checkpoint verify up to this head
+             * @example true
+             */
+            verified: boolean;
+        };
+        PostureCheckpointDto: {
+            /**
+             * @description Seconds since it was signed
+             * @example 3600
+             */
+            ageSeconds: number;
+            /** @example 1800 */
+            seq: number;
+            /** @example 2026-12-05T06:00:00.000Z */
+            signedAt: string;
+        };
+        PostureDailyDecisionsDto: {
+            /** @example 12 */
+            count: number;
+            /**
+             * @description UTC day
+             * @example 2026-12-04
+             */
+            day: string;
+            /** @example deny */
+            outcome: string;
+        };
+        PostureDenialReasonDto: {
+            /** @example 30 */
+            count: number;
+            /** @example NO_CONSENT */
+            reason: string;
+        };
+        PostureDenialSpikeDto: {
+            /** @example crm-app */
+            application: string;
+            /**
+             * Format: uuid
+             * @example 3f0c2b1e-8d4b-4f7e-9a51-3c2d1b0a9e8f
+             */
+            applicationId: string;
+            /** @example 40 */
+            denials: number;
+            /** @example 5 */
+            previousDenials: number;
+            /**
+             * @example [
+             *       "marketing.newsletter"
+             *     ]
+             */
+            purposes: string[];
+            /** @example 8 */
+            ratio: number | null;
+        };
+        PostureGapExampleDto: {
+            /**
+             * @description API path of the object to fix
+             * @example /purposes/marketing.newsletter
+             */
+            link: string;
+            /** @example Purpose marketing.newsletter has no retention rule */
+            message: string;
+            object: components["schemas"]["GapObjectDto"];
+        };
+        PostureGapKindDto: {
+            /**
+             * @example TRANSFER_WITHOUT_SAFEGUARD
+             * @enum {string}
+             */
+            code: "FIELD_WITHOUT_ACTIVE_PURPOSE" | "UNREGISTERED_COLUMN" | "PURPOSE_WITHOUT_RETENTION" | "PURPOSE_WITHOUT_LEGAL_BASIS" | "LEGITIMATE_INTEREST_NOT_JUSTIFIED" | "CONSENT_WITHOUT_RECORDS" | "SPECIAL_CATEGORY_WITHOUT_CONDITION" | "TRANSFER_WITHOUT_SAFEGUARD" | "OVERDUE_DATA" | "SYSTEM_NEVER_SCANNED" | "ORGANISATION_NOT_DECLARED" | "DPO_CONTACT_MISSING" | "EU_REPRESENTATIVE_MISSING";
+            /** @example 3 */
+            count: number;
+            /** @description The first few gaps of this kind (at most 5) */
+            examples: components["schemas"]["PostureGapExampleDto"][];
+            /**
+             * @example high
+             * @enum {string}
+             */
+            severity: "high" | "medium" | "low";
+        };
+        PostureGapsDto: {
+            /**
+             * @example {
+             *       "high": 2,
+             *       "medium": 1,
+             *       "low": 1
+             *     }
+             */
+            bySeverity: Record<string, never>;
+            /** @description Kinds with at least one gap, most severe first */
+            kinds: components["schemas"]["PostureGapKindDto"][];
+            /** @example 4 */
+            total: number;
+            /**
+             * @description Gap kinds that could not be checked (their data source is not installed)
+             * @example []
+             */
+            unavailableChecks: string[];
+        };
+        PostureResponseDto: {
+            /** @description null: access module absent */
+            access: components["schemas"]["PostureAccessDto"] | null;
+            /** @description null: audit verification absent */
+            auditChain: components["schemas"]["PostureAuditChainDto"] | null;
+            gaps: components["schemas"]["PostureGapsDto"];
+            /** @example 2026-12-05T07:00:00.000Z */
+            generatedAt: string;
+            period: components["schemas"]["ReportPeriodDto"];
         };
         PrincipalPageDto: {
             items: components["schemas"]["PrincipalResponseDto"][];
@@ -5753,6 +5913,124 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+            /** @description Rate limited: too many requests for this API key (`RATE_LIMITED`), or too many failed authentications from this client (`AUTHENTICATION_THROTTLED`); retry after `Retry-After` seconds */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 429,
+                     *       "error": "RATE_LIMITED",
+                     *       "message": "Too many requests for this API key; retry after the delay in Retry-After"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+        };
+    };
+    DashboardController_get: {
+        parameters: {
+            query?: {
+                /** @description Length of the period (days up to now) for access decisions and gaps */
+                days?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PostureResponseDto"];
+                };
+            };
+            /** @description Malformed JSON, path parameter, query or body (one `details` entry per invalid property) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 400,
+                     *       "error": "VALIDATION_FAILED",
+                     *       "message": "The request is invalid"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+            /** @description No API key, a malformed Authorization header, or a revoked or expired key */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 401,
+                     *       "error": "UNAUTHENTICATED",
+                     *       "message": "Authenticate with Authorization: Bearer <API key>"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+            /** @description The caller's roles do not allow this action */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 403,
+                     *       "error": "FORBIDDEN",
+                     *       "message": "Not allowed"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+            /** @description No such resource (or not visible to the caller) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 404,
+                     *       "error": "NOT_FOUND",
+                     *       "message": "Not found"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+            /** @description The body is larger than BODY_LIMIT_BYTES */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 413,
+                     *       "error": "PAYLOAD_TOO_LARGE",
+                     *       "message": "The request body is too large"
+                     *     }
+                     */
                     "application/json": components["schemas"]["ErrorBodyDto"];
                 };
             };
