@@ -5,13 +5,16 @@ import { lazy, StrictMode, Suspense } from 'react';
 import { createRoot } from 'react-dom/client';
 import { BrowserRouter, Navigate, Route, Routes } from 'react-router';
 import './i18n';
-import { SessionProvider } from './session/session';
+import { canOversee, SessionProvider } from './session/session';
 
 // Route-level code splitting: each screen is its own chunk, loaded on first visit.
 const SignInPage = lazy(() => import('./features/sign-in/SignInPage'));
 const Shell = lazy(() => import('./components/shell/Shell'));
 const RegisterPage = lazy(() => import('./features/register/RegisterPage'));
 const PrincipalsPage = lazy(() => import('./features/principals/PrincipalsPage'));
+const DashboardPage = lazy(() => import('./features/dashboard/DashboardPage'));
+const AuditPage = lazy(() => import('./features/audit/AuditPage'));
+const ReportsPage = lazy(() => import('./features/reports/ReportsPage'));
 
 const queryClient = new QueryClient({
   defaultOptions: { queries: { retry: false, refetchOnWindowFocus: false } },
@@ -38,6 +41,13 @@ function Console() {
                   <Route path="/register" element={<RegisterPage />} />
                   {state.session.principal.roles.includes('admin') && (
                     <Route path="/principals" element={<PrincipalsPage />} />
+                  )}
+                  {canOversee(state.session.principal.roles) && (
+                    <>
+                      <Route path="/dashboard" element={<DashboardPage />} />
+                      <Route path="/audit" element={<AuditPage />} />
+                      <Route path="/reports" element={<ReportsPage />} />
+                    </>
                   )}
                   <Route
                     path="*"
