@@ -184,7 +184,7 @@ function ChainCard({ posture, date }: { posture: Posture | undefined; date: (v: 
           {chain.head ? (
             <Group gap="xs">
               <Text size="sm">{t('dashboard.chain.head', { seq: chain.head.seq })}</Text>
-              <Badge color={chain.head.verified ? 'green.9' : 'red.9'} variant="filled">
+              <Badge color={chain.head.verified ? 'teal.9' : 'red.9'} variant="filled">
                 {chain.head.verified ? t('dashboard.chain.verified') : t('dashboard.chain.notVerified')}
               </Badge>
             </Group>
@@ -200,7 +200,7 @@ function ChainCard({ posture, date }: { posture: Posture | undefined; date: (v: 
                 })}
               </Text>
               {checkpoint.ageSeconds > STALE_CHECKPOINT_SECONDS && (
-                <Badge color="orange.9" variant="light">
+                <Badge color="red.9" variant="outline">
                   {t('dashboard.chain.stale')}
                 </Badge>
               )}
@@ -277,7 +277,7 @@ function GapsCard({ gaps }: { gaps: Posture['gaps'] }) {
           <Badge
             key={s}
             variant="outline"
-            color={s === 'high' ? 'red.9' : s === 'medium' ? 'orange.9' : 'gray.8'}
+            color={s === 'high' ? 'red.9' : s === 'medium' ? 'grape.9' : 'gray.8'}
           >
             {t(`dashboard.gaps.severity.${s}`)}: {gaps.bySeverity[s] ?? 0}
           </Badge>
