@@ -54,6 +54,8 @@ export const POLICY_RULES: Record<Role, PolicyRule[]> = {
     // a DPO cannot ask for a recorded decision (POST /access/check), which only applications make.
     { action: Action.Execute, subject: 'AccessDecision', fields: [AccessMode.Explain] },
     { action: Action.Export, subject: 'Report' },
+    // The dashboard's posture (GET /dashboard/posture): what the reports say, read, not exported.
+    { action: Action.Read, subject: 'Report' },
     { action: Action.Read, subject: 'Me' },
   ],
   [Role.Auditor]: [

@@ -5,7 +5,7 @@ import { lazy, StrictMode, Suspense } from 'react';
 import { createRoot } from 'react-dom/client';
 import { BrowserRouter, Navigate, Route, Routes } from 'react-router';
 import './i18n';
-import { SessionProvider } from './session/session';
+import { canOversee, SessionProvider } from './session/session';
 
 // Route-level code splitting: each screen is its own chunk, loaded on first visit.
 const SignInPage = lazy(() => import('./features/sign-in/SignInPage'));
@@ -15,6 +15,9 @@ const PrincipalsPage = lazy(() => import('./features/principals/PrincipalsPage')
 const OrganisationPage = lazy(() => import('./features/organisation/OrganisationPage'));
 const PurposeHistoryPage = lazy(() => import('./features/purpose-history/PurposeHistoryPage'));
 const RegisterIoPage = lazy(() => import('./features/register-io/RegisterIoPage'));
+const DashboardPage = lazy(() => import('./features/dashboard/DashboardPage'));
+const AuditPage = lazy(() => import('./features/audit/AuditPage'));
+const ReportsPage = lazy(() => import('./features/reports/ReportsPage'));
 
 const queryClient = new QueryClient({
   defaultOptions: { queries: { retry: false, refetchOnWindowFocus: false } },
@@ -49,6 +52,13 @@ function Console() {
                   <Route path="/register-as-code" element={<RegisterIoPage />} />
                   {state.session.principal.roles.includes('admin') && (
                     <Route path="/principals" element={<PrincipalsPage />} />
+                  )}
+                  {canOversee(state.session.principal.roles) && (
+                    <>
+                      <Route path="/dashboard" element={<DashboardPage />} />
+                      <Route path="/audit" element={<AuditPage />} />
+                      <Route path="/reports" element={<ReportsPage />} />
+                    </>
                   )}
                   <Route
                     path="*"

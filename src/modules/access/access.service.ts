@@ -162,6 +162,15 @@ export class AccessService {
     };
   }
 
+  /** Decisions over [from, to) per UTC day and outcome, from the audit trail (the dashboard). */
+  async decisionsPerDay(from: Date, to: Date): Promise<{ day: string; decision: string; count: number }[]> {
+    if (Number.isNaN(from.getTime()) || Number.isNaN(to.getTime())) {
+      throw new AccessSummaryRangeInvalid('The period needs valid dates');
+    }
+    if (from.getTime() >= to.getTime()) return [];
+    return this.auditSummary.decisionsPerDay(ACCESS_DECISION_EVENT, from, to);
+  }
+
   private async decide(
     checks: AccessCheckDto[],
     actor: Actor,

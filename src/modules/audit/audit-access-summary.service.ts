@@ -1,7 +1,12 @@
 import { Injectable } from '@nestjs/common';
-import { AuditRepository, DecisionCountRow, DenialReasonCountRow } from './audit.repository';
+import {
+  AuditRepository,
+  DailyDecisionCountRow,
+  DecisionCountRow,
+  DenialReasonCountRow,
+} from './audit.repository';
 
-export type { DecisionCountRow, DenialReasonCountRow } from './audit.repository';
+export type { DailyDecisionCountRow, DecisionCountRow, DenialReasonCountRow } from './audit.repository';
 
 /**
  * Aggregates of the decisions the access check recorded in the trail (the access report). The
@@ -16,6 +21,11 @@ export class AuditAccessSummaryService {
   /** Events of `eventType` in [from, to), counted by actor, purpose and decision. */
   decisionCounts(eventType: string, from: Date, to: Date): Promise<DecisionCountRow[]> {
     return this.repository.decisionCounts(eventType, from, to);
+  }
+
+  /** Events of `eventType` in [from, to), counted per UTC day and decision. */
+  decisionsPerDay(eventType: string, from: Date, to: Date): Promise<DailyDecisionCountRow[]> {
+    return this.repository.decisionsPerDay(eventType, from, to);
   }
 
   /** The `limit` most frequent reasons of refused fields in events of `eventType` in [from, to). */

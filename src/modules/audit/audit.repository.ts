@@ -53,6 +53,14 @@ export interface DecisionCountRow {
   count: number;
 }
 
+/** Decisions with one outcome on one UTC day (the dashboard's time series). */
+export interface DailyDecisionCountRow {
+  /** YYYY-MM-DD, UTC. */
+  day: string;
+  decision: string;
+  count: number;
+}
+
 /** How often one denial reason was given for a field, in a period. */
 export interface DenialReasonCountRow {
   reason: string;
@@ -227,6 +235,20 @@ export class AuditRepository {
       decision: r.decision,
       count: Number(r.count),
     }));
+  }
+
+  /** Events of `eventType` in [from, to), counted per UTC day and decision (days without any are absent). */
+  async decisionsPerDay(eventType: string, from: Date, to: Date): Promise<DailyDecisionCountRow[]> {
+    const rows = await this.dataSource.query<{ day: string; decision: string; count: number }[]>(
+      `SELECT to_char(date_trunc('day', occurred_at AT TIME ZONE 'UTC'), 'YYYY-MM-DD') AS day,
+              payload->>'decision' AS decision, count(*)::int AS count
+         FROM audit_event
+        WHERE type = $1 AND occurred_at >= $2 AND occurred_at < $3
+        GROUP BY 1, 2
+        ORDER BY 1, 2`,
+      [eventType, from, to],
+    );
+    return rows.map((r) => ({ day: r.day, decision: r.decision, count: Number(r.count) }));
   }
 
   /** The `limit` most frequent reasons of refused fields in events of `eventType` in [from, to). */

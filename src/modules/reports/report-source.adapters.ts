@@ -148,6 +148,10 @@ export function accessSourceFrom(access: AccessService): AccessSource {
         topDenialReasons: summary.topDenialReasons,
       };
     },
+    async perDay(from, to) {
+      const rows = await access.decisionsPerDay(from, to);
+      return rows.map((r) => ({ day: r.day, outcome: r.decision, count: r.count }));
+    },
   };
 }
 

@@ -108,9 +108,18 @@ export interface AccessSummaryView {
   topDenialReasons: DenialReasonRow[];
 }
 
+export interface DailyDecisionRow {
+  /** YYYY-MM-DD, UTC. */
+  day: string;
+  outcome: string;
+  count: number;
+}
+
 export interface AccessSource {
   /** Decisions in [from, to), aggregated in the database (1 M decisions never reach memory). */
   summarise(from: Date, to: Date): Promise<AccessSummaryView>;
+  /** Decisions in [from, to) per UTC day and outcome, aggregated in the database. */
+  perDay(from: Date, to: Date): Promise<DailyDecisionRow[]>;
 }
 
 export interface RetentionVolumeRow {

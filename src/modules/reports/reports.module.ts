@@ -32,6 +32,8 @@ import {
   PROCESSOR_SOURCE,
   RETENTION_SOURCE,
 } from './report-sources';
+import { DashboardController } from './posture/dashboard.controller';
+import { PostureService } from './posture/posture.service';
 import { ReportsController } from './reports.controller';
 import { ReportsService } from './reports.service';
 
@@ -58,9 +60,10 @@ function source<S, P>(provide: symbol, token: abstract new (...args: never[]) =>
     OrganisationModule,
     ProcessorsModule,
   ],
-  controllers: [ReportsController],
+  controllers: [ReportsController, DashboardController],
   providers: [
     ReportsService,
+    PostureService,
     source(AUDIT_INTEGRITY_SOURCE, AuditIntegrityService, auditIntegritySourceFrom),
     {
       provide: INVENTORY_SOURCE,

@@ -63,3 +63,8 @@ export function useSession(): SessionState {
 export function canEditRegister(roles: readonly Role[]): boolean {
   return roles.includes('dpo');
 }
+
+/** Dashboard, audit trail and reports: DPOs and auditors (read and export only). */
+export function canOversee(roles: readonly Role[]): boolean {
+  return roles.includes('dpo') || roles.includes('auditor');
+}

@@ -14,7 +14,7 @@ import type {
   UnregisteredColumnView,
   OverdueRow,
 } from '../report-sources';
-import { ReportFormat } from '../report.model';
+import { ReportFormat, type ReportLang, type ReportPeriod } from '../report.model';
 import {
   ComplianceGap,
   consentGap,
@@ -71,16 +71,24 @@ export class GapTally {
   }
 }
 
+/** Every gap of the register, as a stream, and the kinds that could not be checked. */
+export interface CollectedGaps {
+  unavailable: string[];
+  /** Fields are read in keyset batches as this is iterated (memory stays flat). */
+  gaps(): AsyncGenerator<ComplianceGap>;
+}
+
 /**
  * Gathers what is small (purposes, systems, scan findings, overdue volumes, consent usage) up
- * front; fields are read in keyset batches while the document streams.
+ * front; fields are read in keyset batches while the gaps are iterated. Shared by the gaps
+ * report and the dashboard's posture (which counts them without exporting a document).
  */
-export async function prepareGaps(
-  ctx: ReportContext,
+export async function collectGaps(
+  lang: ReportLang,
+  period: ReportPeriod | null,
   purposes: PurposeView[],
   sources: GapSources,
-): Promise<PreparedReport> {
-  const lang = ctx.lang;
+): Promise<CollectedGaps> {
   const active = purposes.filter((p) => p.status === PurposeStatus.Active);
   const activeByCode = new Map(active.map((p) => [p.code, p]));
   const unavailable: string[] = [];
@@ -96,10 +104,10 @@ export async function prepareGaps(
   }
   upfront.push(...purposeGaps(active, lang));
 
-  if (sources.access && sources.consents && ctx.period) {
+  if (sources.access && sources.consents && period) {
     const consentBased = active.filter((p) => p.legalBasis === LegalBasis.Consent);
     if (consentBased.length) {
-      const summary = await sources.access.summarise(ctx.period.from, ctx.period.to);
+      const summary = await sources.access.summarise(period.from, period.to);
       const decisions = new Map<string, number>();
       for (const row of summary.rows) {
         decisions.set(row.purposeCode, (decisions.get(row.purposeCode) ?? 0) + row.count);
@@ -191,6 +199,16 @@ export async function prepareGaps(
     }
   }
 
+  return { unavailable, gaps: allGaps };
+}
+
+/** The gaps report: the collected gaps as JSON (with a tally after the list) or PDF. */
+export async function prepareGaps(
+  ctx: ReportContext,
+  purposes: PurposeView[],
+  sources: GapSources,
+): Promise<PreparedReport> {
+  const { unavailable, gaps: allGaps } = await collectGaps(ctx.lang, ctx.period, purposes, sources);
   return {
     render: (format: ReportFormat): Readable => {
       if (format === ReportFormat.Pdf) return gapsPdf(ctx, allGaps(), unavailable);

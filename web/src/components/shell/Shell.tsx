@@ -3,7 +3,7 @@ import { Suspense } from 'react';
 import { useTranslation } from 'react-i18next';
 import { NavLink as RouterLink, Outlet } from 'react-router';
 import { LANGUAGES, setLanguage, type Language } from '../../i18n';
-import { useSession } from '../../session/session';
+import { canOversee, useSession } from '../../session/session';
 
 /** The frame of every signed-in screen: navigation by role, who am I, language, sign out. */
 export default function Shell() {
@@ -52,6 +52,13 @@ export default function Shell() {
         )}
         {roles.includes('admin') && (
           <NavLink component={RouterLink} to="/principals" label={t('shell.principals')} />
+        )}
+        {canOversee(roles) && (
+          <>
+            <NavLink component={RouterLink} to="/dashboard" label={t('dashboard.nav')} />
+            <NavLink component={RouterLink} to="/audit" label={t('audit.nav')} />
+            <NavLink component={RouterLink} to="/reports" label={t('reports.nav')} />
+          </>
         )}
       </AppShell.Navbar>
       <AppShell.Main id="main">
