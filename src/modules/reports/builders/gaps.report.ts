@@ -86,6 +86,7 @@ export interface CollectedGaps {
 export async function collectGaps(
   lang: ReportLang,
   period: ReportPeriod | null,
+  generatedAt: Date,
   purposes: PurposeView[],
   sources: GapSources,
 ): Promise<CollectedGaps> {
@@ -150,7 +151,7 @@ export async function collectGaps(
   if (!compareTransfers) unavailable.push(GapCode.DeclaredTransfersMismatch);
   const processorsByCode = new Map(processors.map((p) => [p.code, p]));
   const systemProcessor = new Map(systems.map((s) => [s.key, s.processorCode ?? null]));
-  const today = ctx.generatedAt.toISOString().slice(0, 10);
+  const today = generatedAt.toISOString().slice(0, 10);
 
   let overdue: OverdueRow[] = [];
   if (sources.retention) overdue = await sources.retention.overdue();
@@ -208,7 +209,13 @@ export async function prepareGaps(
   purposes: PurposeView[],
   sources: GapSources,
 ): Promise<PreparedReport> {
-  const { unavailable, gaps: allGaps } = await collectGaps(ctx.lang, ctx.period, purposes, sources);
+  const { unavailable, gaps: allGaps } = await collectGaps(
+    ctx.lang,
+    ctx.period,
+    ctx.generatedAt,
+    purposes,
+    sources,
+  );
   return {
     render: (format: ReportFormat): Readable => {
       if (format === ReportFormat.Pdf) return gapsPdf(ctx, allGaps(), unavailable);

@@ -9,12 +9,14 @@ import {
   CONSENT_SOURCE,
   INVENTORY_SOURCE,
   ORGANISATION_SOURCE,
+  PROCESSOR_SOURCE,
   RETENTION_SOURCE,
   type AccessSource,
   type AuditIntegritySource,
   type ConsentSource,
   type InventorySource,
   type OrganisationSource,
+  type ProcessorSource,
   type RetentionSource,
 } from '../report-sources';
 import type {
@@ -45,12 +47,13 @@ export class PostureService {
     @Optional() @Inject(RETENTION_SOURCE) private readonly retention?: RetentionSource,
     @Optional() @Inject(AUDIT_INTEGRITY_SOURCE) private readonly integrity?: AuditIntegritySource,
     @Optional() @Inject(ORGANISATION_SOURCE) private readonly organisation?: OrganisationSource,
+    @Optional() @Inject(PROCESSOR_SOURCE) private readonly processors?: ProcessorSource,
   ) {}
 
   async posture(days = DEFAULT_POSTURE_DAYS, now = new Date()): Promise<PostureResponseDto> {
     const period = { from: new Date(now.getTime() - days * DAY_MS), to: now };
     const [gaps, access, auditChain] = await Promise.all([
-      this.gaps(period),
+      this.gaps(period, now),
       this.accessPosture(period),
       this.chain(now),
     ]);
@@ -63,13 +66,14 @@ export class PostureService {
     };
   }
 
-  private async gaps(period: { from: Date; to: Date }): Promise<PostureGapsDto> {
-    const collected = await collectGaps('en', period, await this.purposes.listAll(), {
+  private async gaps(period: { from: Date; to: Date }, now: Date): Promise<PostureGapsDto> {
+    const collected = await collectGaps('en', period, now, await this.purposes.listAll(), {
       inventory: this.inventory ?? null,
       consents: this.consents ?? null,
       access: this.access ?? null,
       retention: this.retention ?? null,
       organisation: this.organisation ?? null,
+      processors: this.processors ?? null,
     });
     const kinds = new Map<GapCode, PostureGapKindDto>();
     let total = 0;
