@@ -89,6 +89,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/audit/decisions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Search recorded access decisions (application, purpose, field, reason, outcome, subject id, time), newest first
+         * @description Each decision with its per-field reasons and the register revision it was taken under. The subject id is hashed by the service (the trail stores only its keyed hash). Explanations (access.explained) are not decisions and are not listed.
+         */
+        get: operations["AuditDecisionsController_search"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/audit/events": {
         parameters: {
             query?: never;
@@ -1098,6 +1118,47 @@ export interface components {
             policyRevision: number;
             purpose: components["schemas"]["DecisionPurposeDto"];
         };
+        AccessDecisionRecordDto: {
+            /** @example read */
+            action: string;
+            /** @description The application that asked */
+            application: components["schemas"]["AuditActorDto"];
+            /**
+             * @example partial
+             * @enum {string}
+             */
+            decision: "allow" | "deny" | "partial";
+            /** @example e8b4c2a0-6d1f-4f3a-9b7c-5e2d1a0f9c8b */
+            decisionId: string | null;
+            fields: components["schemas"]["DecisionFieldDto"][];
+            /** @example 2026-03-01T10:15:30.123Z */
+            occurredAt: string;
+            /**
+             * @description Register revision the decision was taken under
+             * @example 42
+             */
+            policyRevision: number | null;
+            /** @example marketing.newsletter */
+            purposeCode: string | null;
+            /**
+             * @description Sequence number of the event in the audit trail
+             * @example 1042
+             */
+            seq: number;
+            /**
+             * @description HMAC-SHA-256 of the data subject id (the id itself is never stored)
+             * @example 3f1c9a…
+             */
+            subjectRef: string | null;
+        };
+        AccessDecisionRecordPageDto: {
+            items: components["schemas"]["AccessDecisionRecordDto"][];
+            /**
+             * @description Pass as `cursor` to get the next page; null on the last page
+             * @example WyIyMDI1LTAzLTE0VDA5OjI2OjUzLjU4OVoiLCIzZjBjNWEyZS04ZDFiLTRjN2EtOWU0NC0wYjZjMmYxZDlhMTciXQ
+             */
+            nextCursor: string | null;
+        };
         AccessExplainDto: {
             /**
              * @description read, write, export, share, profile
@@ -2044,6 +2105,22 @@ export interface components {
             fields: components["schemas"]["FieldRuleDto"][];
             /** @example crm */
             system: string;
+        };
+        DecisionFieldDto: {
+            /** @example false */
+            allowed: boolean;
+            /** @example crm.customers.email */
+            field: string;
+            /**
+             * @description What the application had to do with the value
+             * @example mask
+             */
+            obligation?: string;
+            /**
+             * @description ALLOWED, or the first rule that failed
+             * @example CONSENT_WITHDRAWN
+             */
+            reason: string;
         };
         DecisionPurposeDto: {
             /** @example marketing.newsletter */
@@ -4725,6 +4802,134 @@ export interface operations {
                 };
                 content: {
                     "application/x-ndjson": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+        };
+    };
+    AuditDecisionsController_search: {
+        parameters: {
+            query?: {
+                /** @description Application principal id */
+                application?: string;
+                /** @description nextCursor of the previous page */
+                cursor?: string;
+                decision?: "allow" | "deny" | "partial";
+                /** @description A field the decision was about */
+                field?: string;
+                /** @description Decisions at or after this instant */
+                from?: string;
+                /** @description Page size */
+                limit?: number;
+                /** @description Purpose code (exact) */
+                purpose?: string;
+                /** @description A per-field reason (with `field`: the reason given for that field) */
+                reason?: string;
+                /** @description Data subject id in clear: the service hashes it (HMAC) and searches the stored keyed hash */
+                subjectId?: string;
+                /** @description Decisions before this instant */
+                to?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AccessDecisionRecordPageDto"];
+                };
+            };
+            /** @description Invalid filter, range or cursor */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+            /** @description No API key, a malformed Authorization header, or a revoked or expired key */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 401,
+                     *       "error": "UNAUTHENTICATED",
+                     *       "message": "Authenticate with Authorization: Bearer <API key>"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+            /** @description The caller's roles do not allow this action */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 403,
+                     *       "error": "FORBIDDEN",
+                     *       "message": "Not allowed"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+            /** @description No such resource (or not visible to the caller) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 404,
+                     *       "error": "NOT_FOUND",
+                     *       "message": "Not found"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+            /** @description The body is larger than BODY_LIMIT_BYTES */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 413,
+                     *       "error": "PAYLOAD_TOO_LARGE",
+                     *       "message": "The request body is too large"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+            /** @description Rate limited: too many requests for this API key (`RATE_LIMITED`), or too many failed authentications from this client (`AUTHENTICATION_THROTTLED`); retry after `Retry-After` seconds */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 429,
+                     *       "error": "RATE_LIMITED",
+                     *       "message": "Too many requests for this API key; retry after the delay in Retry-After"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorBodyDto"];
                 };
             };
         };
