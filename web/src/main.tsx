@@ -5,6 +5,7 @@ import { lazy, StrictMode, Suspense } from 'react';
 import { createRoot } from 'react-dom/client';
 import { BrowserRouter, Navigate, Route, Routes } from 'react-router';
 import './i18n';
+import { canReadOperations } from './session/operations';
 import { SessionProvider } from './session/session';
 
 // Route-level code splitting: each screen is its own chunk, loaded on first visit.
@@ -12,6 +13,9 @@ const SignInPage = lazy(() => import('./features/sign-in/SignInPage'));
 const Shell = lazy(() => import('./components/shell/Shell'));
 const RegisterPage = lazy(() => import('./features/register/RegisterPage'));
 const PrincipalsPage = lazy(() => import('./features/principals/PrincipalsPage'));
+const SubjectPage = lazy(() => import('./features/subject/SubjectPage'));
+const DecisionsPage = lazy(() => import('./features/decisions/DecisionsPage'));
+const RetentionPage = lazy(() => import('./features/retention/RetentionPage'));
 
 const queryClient = new QueryClient({
   defaultOptions: { queries: { retry: false, refetchOnWindowFocus: false } },
@@ -38,6 +42,13 @@ function Console() {
                   <Route path="/register" element={<RegisterPage />} />
                   {state.session.principal.roles.includes('admin') && (
                     <Route path="/principals" element={<PrincipalsPage />} />
+                  )}
+                  {canReadOperations(state.session.principal.roles) && (
+                    <>
+                      <Route path="/subject" element={<SubjectPage />} />
+                      <Route path="/decisions" element={<DecisionsPage />} />
+                      <Route path="/retention" element={<RetentionPage />} />
+                    </>
                   )}
                   <Route
                     path="*"

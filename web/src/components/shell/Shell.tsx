@@ -3,6 +3,7 @@ import { Suspense } from 'react';
 import { useTranslation } from 'react-i18next';
 import { NavLink as RouterLink, Outlet } from 'react-router';
 import { LANGUAGES, setLanguage, type Language } from '../../i18n';
+import { canReadOperations } from '../../session/operations';
 import { useSession } from '../../session/session';
 
 /** The frame of every signed-in screen: navigation by role, who am I, language, sign out. */
@@ -46,6 +47,13 @@ export default function Shell() {
         )}
         {roles.includes('admin') && (
           <NavLink component={RouterLink} to="/principals" label={t('shell.principals')} />
+        )}
+        {canReadOperations(roles) && (
+          <>
+            <NavLink component={RouterLink} to="/subject" label={t('subject.nav')} />
+            <NavLink component={RouterLink} to="/decisions" label={t('decisions.nav')} />
+            <NavLink component={RouterLink} to="/retention" label={t('retention.nav')} />
+          </>
         )}
       </AppShell.Navbar>
       <AppShell.Main id="main">
