@@ -1,5 +1,6 @@
-import { Badge, Group, Stack, Table, Text } from '@mantine/core';
+import { Group, Stack, Table, Text } from '@mantine/core';
 import { useTranslation } from 'react-i18next';
+import { StatusBadge } from '../StatusBadge';
 import type { Schemas } from '../../api/client';
 
 type DecisionRecord = Schemas['AccessDecisionRecordDto'];
@@ -33,9 +34,9 @@ export function DecisionTable({ items, caption }: { items: readonly DecisionReco
                 <code>{d.purposeCode}</code> · {d.action}
               </Table.Td>
               <Table.Td>
-                <Badge color={OUTCOME_COLOUR[d.decision] ?? 'gray'} variant="light">
+                <StatusBadge color={OUTCOME_COLOUR[d.decision] ?? 'gray'} variant="light">
                   {t(`decisions.outcomes.${d.decision}`)}
-                </Badge>
+                </StatusBadge>
               </Table.Td>
               <Table.Td>
                 <Stack gap={2}>

@@ -1,7 +1,8 @@
-import { Alert, Badge, Button, Group, Select, Stack, Table, Text, TextInput, Title } from '@mantine/core';
+import { Alert, Button, Group, Select, Stack, Table, Text, TextInput, Title } from '@mantine/core';
 import { useQuery, useQueryClient } from '@tanstack/react-query';
 import { useState, type FormEvent } from 'react';
 import { useTranslation } from 'react-i18next';
+import { StatusBadge } from '../StatusBadge';
 import { api, unwrap, type Schemas } from '../../api/client';
 import { errorMessage } from '../api-error';
 
@@ -72,9 +73,9 @@ export function LegalHolds({ subjectId, editable }: { subjectId?: string; editab
                   <Table.Td>
                     {h.inForce ? (
                       <Group gap="xs">
-                        <Badge color="orange" variant="light">
+                        <StatusBadge color="orange" variant="light">
                           {t('holds.inForce')}
-                        </Badge>
+                        </StatusBadge>
                         {editable && (
                           <Button size="compact-xs" variant="default" onClick={() => void lift(h)}>
                             {t('holds.lift')}

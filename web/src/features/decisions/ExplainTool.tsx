@@ -1,6 +1,5 @@
 import {
   Alert,
-  Badge,
   Button,
   Group,
   Paper,
@@ -14,6 +13,7 @@ import {
 } from '@mantine/core';
 import { useState, type FormEvent } from 'react';
 import { useTranslation } from 'react-i18next';
+import { StatusBadge } from '../../components/StatusBadge';
 import { api, unwrap, type Schemas } from '../../api/client';
 import { errorMessage } from '../../components/api-error';
 import { OUTCOME_COLOUR } from '../../components/decisions/DecisionTable';
@@ -103,9 +103,9 @@ export function ExplainTool() {
         <Paper withBorder p="md" data-testid="explanation" aria-live="polite">
           <Stack>
             <Group>
-              <Badge color={OUTCOME_COLOUR[result.decision]} variant="light" size="lg">
+              <StatusBadge color={OUTCOME_COLOUR[result.decision]} variant="light" size="lg">
                 {t(`decisions.outcomes.${result.decision}`)}
-              </Badge>
+              </StatusBadge>
               <Text size="sm">
                 {t('decisions.explainedUnder', {
                   revision: result.policyRevision,

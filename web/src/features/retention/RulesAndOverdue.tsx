@@ -1,6 +1,7 @@
-import { Badge, List, Paper, Stack, Table, Text, Title } from '@mantine/core';
+import { List, Paper, Stack, Table, Text, Title } from '@mantine/core';
 import { useQuery } from '@tanstack/react-query';
 import { useTranslation } from 'react-i18next';
+import { StatusBadge } from '../../components/StatusBadge';
 import { api, unwrap } from '../../api/client';
 import { RETENTION_QUERY } from './RunProgress';
 import { overdueRows } from './run-state';
@@ -39,7 +40,8 @@ export function Overdue() {
               {items.map((d) => (
                 <Table.Tr key={d.datasetId}>
                   <Table.Td>
-                    {d.system} · <code>{d.dataset}</code> <Badge variant="outline">{d.executor}</Badge>
+                    {d.system} · <code>{d.dataset}</code>{' '}
+                    <StatusBadge variant="outline">{d.executor}</StatusBadge>
                   </Table.Td>
                   <Table.Td data-testid={`overdue-${d.dataset}`}>
                     {d.measurable ? d.dueRows : (d.error ?? t('overdue.notMeasurable'))}
@@ -92,9 +94,9 @@ export function Rules() {
                 <Text size="sm">
                   {f.rule}{' '}
                   {f.state !== 'bound' && (
-                    <Badge color="orange" variant="light" size="sm">
+                    <StatusBadge color="orange" variant="light" size="sm">
                       {t(`rules.states.${f.state}`)}
-                    </Badge>
+                    </StatusBadge>
                   )}
                 </Text>
               </List.Item>

@@ -1,6 +1,7 @@
-import { Badge, Button, Table, Text, VisuallyHidden } from '@mantine/core';
+import { Button, Table, Text, VisuallyHidden } from '@mantine/core';
 import { useQuery } from '@tanstack/react-query';
 import { useTranslation } from 'react-i18next';
+import { StatusBadge } from '../../components/StatusBadge';
 import { api, unwrap } from '../../api/client';
 import { RETENTION_QUERY, statusColour } from './RunProgress';
 import { isTerminal } from './run-state';
@@ -41,9 +42,9 @@ export function RunHistory({ onShow }: { onShow(id: string): void }) {
               </Table.Td>
               <Table.Td>{r.system ?? t('runs.everySystem')}</Table.Td>
               <Table.Td>
-                <Badge variant="light" color={statusColour(r.status)}>
+                <StatusBadge variant="light" color={statusColour(r.status)}>
                   {t(`runs.status.${r.status}`)}
-                </Badge>
+                </StatusBadge>
               </Table.Td>
               <Table.Td>{t('runs.totalsText', { ...r.totals })}</Table.Td>
               <Table.Td>{r.requestedBy.name}</Table.Td>

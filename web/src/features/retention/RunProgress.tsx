@@ -1,7 +1,8 @@
-import { Alert, Badge, Button, Group, Progress, Stack, Table, Text } from '@mantine/core';
+import { Alert, Button, Group, Progress, Stack, Table, Text } from '@mantine/core';
 import { useQuery, useQueryClient } from '@tanstack/react-query';
 import { useEffect, useState } from 'react';
 import { useTranslation } from 'react-i18next';
+import { StatusBadge } from '../../components/StatusBadge';
 import { api, unwrap } from '../../api/client';
 import { errorMessage } from '../../components/api-error';
 import { batchesSoFar, canCancel, datasetProgress, isTerminal, type RetentionRun } from './run-state';
@@ -49,9 +50,9 @@ export function RunProgress({ run, editable }: { run: RetentionRun; editable: bo
     <Stack gap="xs" data-testid="run-progress" data-status={run.status}>
       <Group justify="space-between">
         <Group gap="xs" aria-live="polite" role="status">
-          <Badge variant="light" color={statusColour(run.status)}>
+          <StatusBadge variant="light" color={statusColour(run.status)}>
             {t(`runs.status.${run.status}`)}
-          </Badge>
+          </StatusBadge>
           <Text size="sm">
             {run.dryRun ? t('runs.dryRun') : t('runs.realRun')} · {t(`runs.kinds.${run.kind}`)} ·{' '}
             {t('runs.batchesSoFar', { count: batchesSoFar(run) })}

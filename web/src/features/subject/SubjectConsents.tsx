@@ -1,6 +1,7 @@
-import { Badge, Code, Table, Text } from '@mantine/core';
+import { Code, Table, Text } from '@mantine/core';
 import { useQuery } from '@tanstack/react-query';
 import { useTranslation } from 'react-i18next';
+import { StatusBadge } from '../../components/StatusBadge';
 import { api, unwrap } from '../../api/client';
 import { canRecordConsent } from '../../session/operations';
 import { useSession } from '../../session/session';
@@ -46,9 +47,9 @@ export function SubjectConsents({ subjectId }: { subjectId: string }) {
                     <code>{c.purpose}</code> v{c.purposeVersion}
                   </Table.Td>
                   <Table.Td>
-                    <Badge color={c.status === 'granted' ? 'green' : 'red'} variant="light">
+                    <StatusBadge color={c.status === 'granted' ? 'green' : 'red'} variant="light">
                       {t(`subject.consentStatus.${c.status}`)}
-                    </Badge>
+                    </StatusBadge>
                   </Table.Td>
                   <Table.Td>
                     {c.source}

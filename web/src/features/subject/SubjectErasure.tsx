@@ -1,7 +1,8 @@
-import { Alert, Badge, Button, Group, Stack, Table, Text, TextInput } from '@mantine/core';
+import { Alert, Button, Group, Stack, Table, Text, TextInput } from '@mantine/core';
 import { useQuery, useQueryClient } from '@tanstack/react-query';
 import { useState, type FormEvent } from 'react';
 import { useTranslation } from 'react-i18next';
+import { StatusBadge } from '../../components/StatusBadge';
 import { api, unwrap } from '../../api/client';
 import { errorMessage } from '../../components/api-error';
 import { erasureInProgress, erasureTotals } from './subject-view';
@@ -49,12 +50,12 @@ export function SubjectErasure({ subjectId, editable }: { subjectId: string; edi
         return (
           <Stack key={r.id} gap="xs" data-testid="erasure-request">
             <Group gap="xs" aria-live="polite">
-              <Badge
+              <StatusBadge
                 variant="light"
                 color={r.status === 'completed' ? 'green' : r.status === 'failed' ? 'red' : 'blue'}
               >
                 {t(`runs.status.${r.status}`)}
-              </Badge>
+              </StatusBadge>
               <Text size="sm">
                 {t('subject.requestedOn', { date: date(r.requestedAt), name: r.requestedBy.name })}
                 {r.reason ? ` — ${r.reason}` : ''}

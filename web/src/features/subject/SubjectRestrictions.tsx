@@ -1,19 +1,8 @@
-import {
-  Alert,
-  Badge,
-  Button,
-  Group,
-  Select,
-  Stack,
-  Table,
-  TagsInput,
-  Text,
-  TextInput,
-  Title,
-} from '@mantine/core';
+import { Alert, Button, Group, Select, Stack, Table, TagsInput, Text, TextInput, Title } from '@mantine/core';
 import { useQuery, useQueryClient } from '@tanstack/react-query';
 import { useState, type FormEvent } from 'react';
 import { useTranslation } from 'react-i18next';
+import { StatusBadge } from '../../components/StatusBadge';
 import { api, unwrap, type Schemas } from '../../api/client';
 import { errorMessage } from '../../components/api-error';
 
@@ -80,9 +69,9 @@ export function SubjectRestrictions({ subjectId, editable }: { subjectId: string
                 <Table.Td>
                   {r.active ? (
                     <Group gap="xs">
-                      <Badge color="orange" variant="light">
+                      <StatusBadge color="orange" variant="light">
                         {t('subject.active')}
-                      </Badge>
+                      </StatusBadge>
                       {editable && (
                         <Button size="compact-xs" variant="default" onClick={() => void lift(r)}>
                           {t('subject.lift')}
