@@ -6,6 +6,7 @@ import { createRoot } from 'react-dom/client';
 import { BrowserRouter, Navigate, Route, Routes } from 'react-router';
 import './i18n';
 import { canOversee, SessionProvider } from './session/session';
+import { canReadOperations } from './session/operations';
 
 // Route-level code splitting: each screen is its own chunk, loaded on first visit.
 const SignInPage = lazy(() => import('./features/sign-in/SignInPage'));
@@ -18,6 +19,9 @@ const RegisterIoPage = lazy(() => import('./features/register-io/RegisterIoPage'
 const DashboardPage = lazy(() => import('./features/dashboard/DashboardPage'));
 const AuditPage = lazy(() => import('./features/audit/AuditPage'));
 const ReportsPage = lazy(() => import('./features/reports/ReportsPage'));
+const SubjectPage = lazy(() => import('./features/subject/SubjectPage'));
+const DecisionsPage = lazy(() => import('./features/decisions/DecisionsPage'));
+const RetentionPage = lazy(() => import('./features/retention/RetentionPage'));
 
 const queryClient = new QueryClient({
   defaultOptions: { queries: { retry: false, refetchOnWindowFocus: false } },
@@ -58,6 +62,13 @@ function Console() {
                       <Route path="/dashboard" element={<DashboardPage />} />
                       <Route path="/audit" element={<AuditPage />} />
                       <Route path="/reports" element={<ReportsPage />} />
+                    </>
+                  )}
+                  {canReadOperations(state.session.principal.roles) && (
+                    <>
+                      <Route path="/subject" element={<SubjectPage />} />
+                      <Route path="/decisions" element={<DecisionsPage />} />
+                      <Route path="/retention" element={<RetentionPage />} />
                     </>
                   )}
                   <Route

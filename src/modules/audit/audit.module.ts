@@ -1,6 +1,9 @@
 import { Global, Module } from '@nestjs/common';
 import { AuditAccessSummaryService } from './audit-access-summary.service';
 import { AuditController } from './audit.controller';
+import { AuditDecisionsController } from './audit-decisions.controller';
+import { AuditDecisionRepository } from './audit-decision.repository';
+import { AuditDecisionSearchService } from './audit-decision-search.service';
 import { AuditIntegrityService } from './audit-integrity.service';
 import { AuditQueryService } from './audit-query.service';
 import { AuditService } from './audit.service';
@@ -12,13 +15,15 @@ import { AuditRepository } from './audit.repository';
  */
 @Global()
 @Module({
-  controllers: [AuditController],
+  controllers: [AuditController, AuditDecisionsController],
   providers: [
     AuditRepository,
     AuditService,
     AuditIntegrityService,
     AuditQueryService,
     AuditAccessSummaryService,
+    AuditDecisionRepository,
+    AuditDecisionSearchService,
   ],
   exports: [AuditService, AuditIntegrityService, AuditAccessSummaryService],
 })

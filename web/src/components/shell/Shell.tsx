@@ -4,6 +4,7 @@ import { useTranslation } from 'react-i18next';
 import { NavLink as RouterLink, Outlet } from 'react-router';
 import { LANGUAGES, setLanguage, type Language } from '../../i18n';
 import { canOversee, useSession } from '../../session/session';
+import { canReadOperations } from '../../session/operations';
 
 /** The frame of every signed-in screen: navigation by role, who am I, language, sign out. */
 export default function Shell() {
@@ -58,6 +59,13 @@ export default function Shell() {
             <NavLink component={RouterLink} to="/dashboard" label={t('dashboard.nav')} />
             <NavLink component={RouterLink} to="/audit" label={t('audit.nav')} />
             <NavLink component={RouterLink} to="/reports" label={t('reports.nav')} />
+          </>
+        )}
+        {canReadOperations(roles) && (
+          <>
+            <NavLink component={RouterLink} to="/subject" label={t('subject.nav')} />
+            <NavLink component={RouterLink} to="/decisions" label={t('decisions.nav')} />
+            <NavLink component={RouterLink} to="/retention" label={t('retention.nav')} />
           </>
         )}
       </AppShell.Navbar>
