@@ -89,6 +89,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/audit/decisions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Search recorded access decisions (application, purpose, field, reason, outcome, subject id, time), newest first
+         * @description Each decision with its per-field reasons and the register revision it was taken under. The subject id is hashed by the service (the trail stores only its keyed hash). Explanations (access.explained) are not decisions and are not listed.
+         */
+        get: operations["AuditDecisionsController_search"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/audit/events": {
         parameters: {
             query?: never;
@@ -210,6 +230,26 @@ export interface paths {
          * @description Each line is validated like POST /subjects/{subjectId}/consents plus `subjectId`. If any line is invalid nothing is imported and the 422 lists the bad lines (`details.errors[].line`). Send `application/x-ndjson` or `application/octet-stream` (both streamed, up to 52428800 bytes); at most 50000 rows per import.
          */
         post: operations["ConsentsController_import"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/dashboard/posture": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Compliance posture: gaps by kind, access decisions per day, top denial reasons, denial spikes, verified audit head
+         * @description Not an export (nothing is recorded in the audit trail). Overdue data, legal holds and retention runs: GET /retention/overdue, /legal-holds, /retention/runs.
+         */
+        get: operations["DashboardController_get"];
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -1157,6 +1197,47 @@ export interface components {
             policyRevision: number;
             purpose: components["schemas"]["DecisionPurposeDto"];
         };
+        AccessDecisionRecordDto: {
+            /** @example read */
+            action: string;
+            /** @description The application that asked */
+            application: components["schemas"]["AuditActorDto"];
+            /**
+             * @example partial
+             * @enum {string}
+             */
+            decision: "allow" | "deny" | "partial";
+            /** @example e8b4c2a0-6d1f-4f3a-9b7c-5e2d1a0f9c8b */
+            decisionId: string | null;
+            fields: components["schemas"]["DecisionFieldDto"][];
+            /** @example 2026-03-01T10:15:30.123Z */
+            occurredAt: string;
+            /**
+             * @description Register revision the decision was taken under
+             * @example 42
+             */
+            policyRevision: number | null;
+            /** @example marketing.newsletter */
+            purposeCode: string | null;
+            /**
+             * @description Sequence number of the event in the audit trail
+             * @example 1042
+             */
+            seq: number;
+            /**
+             * @description HMAC-SHA-256 of the data subject id (the id itself is never stored)
+             * @example 3f1c9a…
+             */
+            subjectRef: string | null;
+        };
+        AccessDecisionRecordPageDto: {
+            items: components["schemas"]["AccessDecisionRecordDto"][];
+            /**
+             * @description Pass as `cursor` to get the next page; null on the last page
+             * @example WyIyMDI1LTAzLTE0VDA5OjI2OjUzLjU4OVoiLCIzZjBjNWEyZS04ZDFiLTRjN2EtOWU0NC0wYjZjMmYxZDlhMTciXQ
+             */
+            nextCursor: string | null;
+        };
         AccessExplainDto: {
             /**
              * @description read, write, export, share, profile
@@ -2039,7 +2120,7 @@ export interface components {
              */
             code: string;
             /**
-             * @description postgres systems only. Write-only: stored encrypted, never returned (see hasConnection)
+             * @description postgres (postgres://…) and mysql (mysql://user:password@host:port/database) systems only. Write-only: stored encrypted, never returned (see hasConnection)
              * @example postgres://finalite_ro:secret@crm-db.internal:5432/crm
              */
             connectionString?: Record<string, never> | null;
@@ -2056,7 +2137,7 @@ export interface components {
              * @example postgres
              * @enum {string}
              */
-            kind: "postgres" | "webhook" | "manual";
+            kind: "postgres" | "mysql" | "webhook" | "manual";
             /** @example Customer CRM */
             name: string;
             /** @example Sales operations (ops@acme.example) */
@@ -2136,6 +2217,22 @@ export interface components {
             fields: components["schemas"]["FieldRuleDto"][];
             /** @example crm */
             system: string;
+        };
+        DecisionFieldDto: {
+            /** @example false */
+            allowed: boolean;
+            /** @example crm.customers.email */
+            field: string;
+            /**
+             * @description What the application had to do with the value
+             * @example mask
+             */
+            obligation?: string;
+            /**
+             * @description ALLOWED, or the first rule that failed
+             * @example CONSENT_WITHDRAWN
+             */
+            reason: string;
         };
         DecisionPurposeDto: {
             /** @example marketing.newsletter */
@@ -2660,7 +2757,7 @@ export interface components {
              * @example postgres
              * @enum {string}
              */
-            executor: "postgres" | "webhook" | "manual";
+            executor: "postgres" | "mysql" | "webhook" | "manual";
             /** @example 7 */
             heldRows: number | null;
             /**
@@ -2795,6 +2892,146 @@ export interface components {
              * @example crm
              */
             systemCode?: string;
+        };
+        PostureAccessDto: {
+            /**
+             * @example {
+             *       "allow": 1150,
+             *       "deny": 50
+             *     }
+             */
+            byOutcome: Record<string, never>;
+            /** @description Decisions per UTC day and outcome (days without decisions are absent) */
+            perDay: components["schemas"]["PostureDailyDecisionsDto"][];
+            /** @description Applications denied far more than in the previous period of equal length */
+            spikes: components["schemas"]["PostureDenialSpikeDto"][];
+            topDenialReasons: components["schemas"]["PostureDenialReasonDto"][];
+            /** @example 1200 */
+            total: number;
+        };
+        PostureAuditChainDto: {
+            /** @description null: the trail is empty */
+            head: components["schemas"]["PostureChainHeadDto"] | null;
+            /** @description null: none signed yet */
+            lastCheckpoint: components["schemas"]["PostureCheckpointDto"] | null;
+        };
+        PostureChainHeadDto: {
+            /**
+             * @description SHA-256 (hex) of the last event
+             * @example 9f2c4b…e1
+             */
+            hash: string;
+            /** @example 1842 */
+            seq: number;
+            /**
+             * @description Whether the events since the latest signed checkpoint verify up to this head
+             * @example true
+             */
+            verified: boolean;
+        };
+        PostureCheckpointDto: {
+            /**
+             * @description Seconds since it was signed
+             * @example 3600
+             */
+            ageSeconds: number;
+            /** @example 1800 */
+            seq: number;
+            /** @example 2026-12-05T06:00:00.000Z */
+            signedAt: string;
+        };
+        PostureDailyDecisionsDto: {
+            /** @example 12 */
+            count: number;
+            /**
+             * @description UTC day
+             * @example 2026-12-04
+             */
+            day: string;
+            /** @example deny */
+            outcome: string;
+        };
+        PostureDenialReasonDto: {
+            /** @example 30 */
+            count: number;
+            /** @example NO_CONSENT */
+            reason: string;
+        };
+        PostureDenialSpikeDto: {
+            /** @example crm-app */
+            application: string;
+            /**
+             * Format: uuid
+             * @example 3f0c2b1e-8d4b-4f7e-9a51-3c2d1b0a9e8f
+             */
+            applicationId: string;
+            /** @example 40 */
+            denials: number;
+            /** @example 5 */
+            previousDenials: number;
+            /**
+             * @example [
+             *       "marketing.newsletter"
+             *     ]
+             */
+            purposes: string[];
+            /** @example 8 */
+            ratio: number | null;
+        };
+        PostureGapExampleDto: {
+            /**
+             * @description API path of the object to fix
+             * @example /purposes/marketing.newsletter
+             */
+            link: string;
+            /** @example Purpose marketing.newsletter has no retention rule */
+            message: string;
+            object: components["schemas"]["GapObjectDto"];
+        };
+        PostureGapKindDto: {
+            /**
+             * @example TRANSFER_WITHOUT_SAFEGUARD
+             * @enum {string}
+             */
+            code: "FIELD_WITHOUT_ACTIVE_PURPOSE" | "UNREGISTERED_COLUMN" | "PURPOSE_WITHOUT_RETENTION" | "PURPOSE_WITHOUT_LEGAL_BASIS" | "LEGITIMATE_INTEREST_NOT_JUSTIFIED" | "CONSENT_WITHOUT_RECORDS" | "SPECIAL_CATEGORY_WITHOUT_CONDITION" | "TRANSFER_WITHOUT_SAFEGUARD" | "OVERDUE_DATA" | "SYSTEM_NEVER_SCANNED" | "ORGANISATION_NOT_DECLARED" | "DPO_CONTACT_MISSING" | "EU_REPRESENTATIVE_MISSING" | "PROCESSOR_AGREEMENT_MISSING" | "TRANSFER_WITHOUT_MECHANISM" | "PROCESSOR_AGREEMENT_REVIEW_OVERDUE" | "DECLARED_TRANSFERS_MISMATCH";
+            /** @example 3 */
+            count: number;
+            /** @description The first few gaps of this kind (at most 5) */
+            examples: components["schemas"]["PostureGapExampleDto"][];
+            /**
+             * @example high
+             * @enum {string}
+             */
+            severity: "high" | "medium" | "low";
+        };
+        PostureGapsDto: {
+            /**
+             * @example {
+             *       "high": 2,
+             *       "medium": 1,
+             *       "low": 1
+             *     }
+             */
+            bySeverity: Record<string, never>;
+            /** @description Kinds with at least one gap, most severe first */
+            kinds: components["schemas"]["PostureGapKindDto"][];
+            /** @example 4 */
+            total: number;
+            /**
+             * @description Gap kinds that could not be checked (their data source is not installed)
+             * @example []
+             */
+            unavailableChecks: string[];
+        };
+        PostureResponseDto: {
+            /** @description null: access module absent */
+            access: components["schemas"]["PostureAccessDto"] | null;
+            /** @description null: audit verification absent */
+            auditChain: components["schemas"]["PostureAuditChainDto"] | null;
+            gaps: components["schemas"]["PostureGapsDto"];
+            /** @example 2026-12-05T07:00:00.000Z */
+            generatedAt: string;
+            period: components["schemas"]["ReportPeriodDto"];
         };
         PrincipalPageDto: {
             items: components["schemas"]["PrincipalResponseDto"][];
@@ -3448,7 +3685,7 @@ export interface components {
              * @example postgres
              * @enum {string}
              */
-            kind: "postgres" | "webhook" | "manual";
+            kind: "postgres" | "mysql" | "webhook" | "manual";
             /** @example Customer CRM */
             name: string;
             /** @example Sales operations */
@@ -3693,7 +3930,7 @@ export interface components {
              * @example postgres
              * @enum {string}
              */
-            executor: "postgres" | "webhook" | "manual";
+            executor: "postgres" | "mysql" | "webhook" | "manual";
             exemptions: components["schemas"]["RetentionExemptionDto"][];
             /**
              * Format: date-time
@@ -4130,7 +4367,7 @@ export interface components {
              * @example postgres
              * @enum {string}
              */
-            kind: "postgres" | "webhook" | "manual";
+            kind: "postgres" | "mysql" | "webhook" | "manual";
             /** @example Customer CRM */
             name: string;
             /** @example Sales operations */
@@ -4353,7 +4590,7 @@ export interface components {
         };
         UpdateSystemDto: {
             /**
-             * @description postgres systems only. Write-only: stored encrypted, never returned (see hasConnection)
+             * @description postgres (postgres://…) and mysql (mysql://user:password@host:port/database) systems only. Write-only: stored encrypted, never returned (see hasConnection)
              * @example postgres://finalite_ro:secret@crm-db.internal:5432/crm
              */
             connectionString?: Record<string, never> | null;
@@ -4370,7 +4607,7 @@ export interface components {
              * @example manual
              * @enum {string}
              */
-            kind?: "postgres" | "webhook" | "manual";
+            kind?: "postgres" | "mysql" | "webhook" | "manual";
             /**
              * @description Cannot be cleared
              * @example Customer CRM
@@ -5052,6 +5289,134 @@ export interface operations {
                 };
                 content: {
                     "application/x-ndjson": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+        };
+    };
+    AuditDecisionsController_search: {
+        parameters: {
+            query?: {
+                /** @description Application principal id */
+                application?: string;
+                /** @description nextCursor of the previous page */
+                cursor?: string;
+                decision?: "allow" | "deny" | "partial";
+                /** @description A field the decision was about */
+                field?: string;
+                /** @description Decisions at or after this instant */
+                from?: string;
+                /** @description Page size */
+                limit?: number;
+                /** @description Purpose code (exact) */
+                purpose?: string;
+                /** @description A per-field reason (with `field`: the reason given for that field) */
+                reason?: string;
+                /** @description Data subject id in clear: the service hashes it (HMAC) and searches the stored keyed hash */
+                subjectId?: string;
+                /** @description Decisions before this instant */
+                to?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AccessDecisionRecordPageDto"];
+                };
+            };
+            /** @description Invalid filter, range or cursor */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+            /** @description No API key, a malformed Authorization header, or a revoked or expired key */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 401,
+                     *       "error": "UNAUTHENTICATED",
+                     *       "message": "Authenticate with Authorization: Bearer <API key>"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+            /** @description The caller's roles do not allow this action */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 403,
+                     *       "error": "FORBIDDEN",
+                     *       "message": "Not allowed"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+            /** @description No such resource (or not visible to the caller) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 404,
+                     *       "error": "NOT_FOUND",
+                     *       "message": "Not found"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+            /** @description The body is larger than BODY_LIMIT_BYTES */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 413,
+                     *       "error": "PAYLOAD_TOO_LARGE",
+                     *       "message": "The request body is too large"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+            /** @description Rate limited: too many requests for this API key (`RATE_LIMITED`), or too many failed authentications from this client (`AUTHENTICATION_THROTTLED`); retry after `Retry-After` seconds */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 429,
+                     *       "error": "RATE_LIMITED",
+                     *       "message": "Too many requests for this API key; retry after the delay in Retry-After"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorBodyDto"];
                 };
             };
         };
@@ -6080,6 +6445,124 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+            /** @description Rate limited: too many requests for this API key (`RATE_LIMITED`), or too many failed authentications from this client (`AUTHENTICATION_THROTTLED`); retry after `Retry-After` seconds */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 429,
+                     *       "error": "RATE_LIMITED",
+                     *       "message": "Too many requests for this API key; retry after the delay in Retry-After"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+        };
+    };
+    DashboardController_get: {
+        parameters: {
+            query?: {
+                /** @description Length of the period (days up to now) for access decisions and gaps */
+                days?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PostureResponseDto"];
+                };
+            };
+            /** @description Malformed JSON, path parameter, query or body (one `details` entry per invalid property) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 400,
+                     *       "error": "VALIDATION_FAILED",
+                     *       "message": "The request is invalid"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+            /** @description No API key, a malformed Authorization header, or a revoked or expired key */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 401,
+                     *       "error": "UNAUTHENTICATED",
+                     *       "message": "Authenticate with Authorization: Bearer <API key>"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+            /** @description The caller's roles do not allow this action */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 403,
+                     *       "error": "FORBIDDEN",
+                     *       "message": "Not allowed"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+            /** @description No such resource (or not visible to the caller) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 404,
+                     *       "error": "NOT_FOUND",
+                     *       "message": "Not found"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+            /** @description The body is larger than BODY_LIMIT_BYTES */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 413,
+                     *       "error": "PAYLOAD_TOO_LARGE",
+                     *       "message": "The request body is too large"
+                     *     }
+                     */
                     "application/json": components["schemas"]["ErrorBodyDto"];
                 };
             };

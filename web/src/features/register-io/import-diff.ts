@@ -1,7 +1,7 @@
 import type { Schemas } from '../../api/client';
 
 export type RegisterDiff = Schemas['RegisterDiffDto'];
-export const KINDS = ['purposes', 'systems', 'datasets', 'fields'] as const;
+export const KINDS = ['purposes', 'processors', 'systems', 'datasets', 'fields'] as const;
 export type Kind = (typeof KINDS)[number];
 
 /** What an import would take away: purposes retired, systems/datasets/fields removed (the warning). */
