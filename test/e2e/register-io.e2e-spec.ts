@@ -211,6 +211,7 @@ describe('Register as code: export and all-or-nothing import (PostgreSQL)', () =
     doc.systems[0].owner = 'Customer success';
     const dry = await yamlImport(t, doc, true).expect(200);
     expect(dry.body.diff).toEqual({
+      processors: { created: [], changed: [], retired: [] },
       purposes: { created: [], changed: [], retired: ['support.care'] },
       systems: { created: [], changed: ['crm'], retired: [] },
       datasets: { created: [], changed: [], retired: [] },

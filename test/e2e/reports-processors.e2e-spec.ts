@@ -272,7 +272,10 @@ describe('Processors, derived transfers and the CNIL layout (PostgreSQL)', () =>
       const out: string[][] = [];
       workbook.getWorksheet(name)!.eachRow((row) => {
         out.push(
-          (row.values as unknown[]).slice(1).map((v) => (v === null || v === undefined ? '' : String(v))),
+          // The writer writes text and numbers only: every cell reads back as a string or a number.
+          (row.values as (string | number | null | undefined)[])
+            .slice(1)
+            .map((v) => (v === null || v === undefined ? '' : String(v))),
         );
       });
       return out;
