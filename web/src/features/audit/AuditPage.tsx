@@ -72,7 +72,8 @@ function VerifySection() {
         {verify.data && explanation && (
           <div role="status" data-testid="verify-result" data-verdict={explanation.verdict}>
             <Alert
-              color={explanation.verdict === 'broken' ? 'red' : 'teal.9'}
+              variant="outline"
+              color={explanation.verdict === 'broken' ? 'red.9' : 'teal.9'}
               title={
                 explanation.verdict === 'broken'
                   ? t('audit.verify.broken', { seq: explanation.brokenLink!.seq })

@@ -284,7 +284,7 @@ function PreviewBody({ preview }: { preview: Preview }) {
       const checkpoint = d.checkpoint as { seq?: number } | null;
       return (
         <>
-          <Alert color={v.valid ? 'teal.9' : 'red'}>
+          <Alert variant="outline" color={v.valid ? 'teal.9' : 'red.9'}>
             {v.valid
               ? t('reports.integrity.valid', { count: v.checkedEvents ?? 0, seq: v.head?.seq ?? 0 })
               : t('reports.integrity.invalid')}
