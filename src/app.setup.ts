@@ -126,7 +126,7 @@ export function staticHeadersOf(
     { headers: {}, method: 'GET', url: '/' } as IncomingMessage,
     res as unknown as ServerResponse,
     (err) => {
-      if (err) throw err instanceof Error ? err : new Error(String(err));
+      if (err) throw err instanceof Error ? err : new Error('the header middleware failed at boot');
       called = true;
     },
   );

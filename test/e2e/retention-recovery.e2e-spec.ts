@@ -8,6 +8,8 @@ import { startTestApp, TEST_SECRETS, TestApp } from '../utils/test-app';
 import { killHard, startWorkerProcess } from '../utils/worker-process';
 
 const ROWS = 2000;
+/** A ts-node start of src/worker.ts: well over a minute each on a busy shared host. */
+const WORKER_START_MS = 150_000;
 
 /** Every other row is due (all purposes over: deleted); the others are recent (kept). */
 async function fillCrm(crm: Crm): Promise<void> {
@@ -74,80 +76,84 @@ describe('Retention runs survive a killed worker and a lost Redis (PostgreSQL is
       LOG_LEVEL: 'silent',
     });
 
-    it('resumes at the last committed batch with exact counts, nothing skipped or purged twice', async () => {
-      workers.push(await startWorkerProcess(workerEnv()));
-      const created = await t
-        .as(Role.Dpo)
-        .post('/retention/runs')
-        .send({ system: 'crm', dryRun: false })
-        .expect(202);
-      const runId = created.body.id as string;
+    it(
+      'resumes at the last committed batch with exact counts, nothing skipped or purged twice',
+      async () => {
+        workers.push(await startWorkerProcess(workerEnv(), WORKER_START_MS));
+        const created = await t
+          .as(Role.Dpo)
+          .post('/retention/runs')
+          .send({ system: 'crm', dryRun: false })
+          .expect(202);
+        const runId = created.body.id as string;
 
-      // Wait for a few committed batches, then kill the worker without warning.
-      for (let i = 0; i < 600; i++) {
-        const [{ n }] = await query<{ n: number }>(
+        // Wait for a few committed batches, then kill the worker without warning.
+        for (let i = 0; i < 600; i++) {
+          const [{ n }] = await query<{ n: number }>(
+            t.databaseUrl!,
+            `SELECT count(*)::int AS n FROM purge_batch WHERE run_id = $1 AND state = 'committed'`,
+            [runId],
+          );
+          if (n >= 5) break;
+          await new Promise((r) => setTimeout(r, 50));
+        }
+        // One purge per dataset at a time.
+        const second = await t
+          .as(Role.Dpo)
+          .post('/retention/runs')
+          .send({ system: 'crm', dryRun: false })
+          .expect(409);
+        expect(second.body.error).toBe('RETENTION_RUN_IN_PROGRESS');
+
+        await killHard(workers[0]);
+        const [mid] = await query<{ batches: number; status: string }>(
           t.databaseUrl!,
-          `SELECT count(*)::int AS n FROM purge_batch WHERE run_id = $1 AND state = 'committed'`,
+          `SELECT batches, status FROM retention_run_dataset WHERE run_id = $1`,
           [runId],
         );
-        if (n >= 5) break;
-        await new Promise((r) => setTimeout(r, 50));
-      }
-      // One purge per dataset at a time.
-      const second = await t
-        .as(Role.Dpo)
-        .post('/retention/runs')
-        .send({ system: 'crm', dryRun: false })
-        .expect(409);
-      expect(second.body.error).toBe('RETENTION_RUN_IN_PROGRESS');
+        expect(mid.status).toBe('running');
+        expect(mid.batches).toBeGreaterThanOrEqual(5);
+        expect(mid.batches).toBeLessThan(ROWS / 50);
 
-      await killHard(workers[0]);
-      const [mid] = await query<{ batches: number; status: string }>(
-        t.databaseUrl!,
-        `SELECT batches, status FROM retention_run_dataset WHERE run_id = $1`,
-        [runId],
-      );
-      expect(mid.status).toBe('running');
-      expect(mid.batches).toBeGreaterThanOrEqual(5);
-      expect(mid.batches).toBeLessThan(ROWS / 50);
+        workers.push(await startWorkerProcess(workerEnv(), WORKER_START_MS));
+        const run = await waitForRun(t, runId, ['completed', 'failed', 'cancelled'], 60_000);
+        expect(run.datasets[0].error).toBeNull();
+        expect(run.status).toBe('completed');
+        expect(run.totals).toMatchObject({ scanned: ROWS, deleted: ROWS / 2, anonymised: 0, errors: 0 });
 
-      workers.push(await startWorkerProcess(workerEnv()));
-      const run = await waitForRun(t, runId, ['completed', 'failed', 'cancelled'], 60_000);
-      expect(run.datasets[0].error).toBeNull();
-      expect(run.status).toBe('completed');
-      expect(run.totals).toMatchObject({ scanned: ROWS, deleted: ROWS / 2, anonymised: 0, errors: 0 });
+        const remaining = await crm.query<{ n: number; odd: number }>(
+          `SELECT count(*)::int AS n, count(*) FILTER (WHERE id % 2 = 1)::int AS odd FROM customers`,
+        );
+        expect(remaining[0]).toEqual({ n: ROWS / 2, odd: ROWS / 2 });
 
-      const remaining = await crm.query<{ n: number; odd: number }>(
-        `SELECT count(*)::int AS n, count(*) FILTER (WHERE id % 2 = 1)::int AS odd FROM customers`,
-      );
-      expect(remaining[0]).toEqual({ n: ROWS / 2, odd: ROWS / 2 });
-
-      const batches = await query<{
-        seq: number;
-        key_from: string[];
-        key_to: string[];
-        rows_scanned: number;
-        rows_deleted: number;
-        state: string;
-      }>(
-        t.databaseUrl!,
-        `SELECT seq, key_from, key_to, rows_scanned, rows_deleted, state FROM purge_batch WHERE run_id = $1 ORDER BY seq`,
-        [runId],
-      );
-      expect(batches.every((b) => b.state === 'committed')).toBe(true);
-      expect(batches.map((b) => b.seq)).toEqual(batches.map((_, i) => i + 1));
-      for (let i = 1; i < batches.length; i++) {
-        expect(Number(batches[i].key_from[0])).toBeGreaterThan(Number(batches[i - 1].key_to[0]));
-      }
-      expect(batches.reduce((n, b) => n + b.rows_deleted, 0)).toBe(ROWS / 2);
-      expect(batches.reduce((n, b) => n + b.rows_scanned, 0)).toBe(ROWS);
-      const audited = await query<{ n: number }>(
-        t.databaseUrl!,
-        `SELECT count(*)::int AS n FROM audit_event WHERE type = 'retention.batch' AND payload->>'runId' = $1`,
-        [runId],
-      );
-      expect(audited[0].n).toBe(batches.length);
-    });
+        const batches = await query<{
+          seq: number;
+          key_from: string[];
+          key_to: string[];
+          rows_scanned: number;
+          rows_deleted: number;
+          state: string;
+        }>(
+          t.databaseUrl!,
+          `SELECT seq, key_from, key_to, rows_scanned, rows_deleted, state FROM purge_batch WHERE run_id = $1 ORDER BY seq`,
+          [runId],
+        );
+        expect(batches.every((b) => b.state === 'committed')).toBe(true);
+        expect(batches.map((b) => b.seq)).toEqual(batches.map((_, i) => i + 1));
+        for (let i = 1; i < batches.length; i++) {
+          expect(Number(batches[i].key_from[0])).toBeGreaterThan(Number(batches[i - 1].key_to[0]));
+        }
+        expect(batches.reduce((n, b) => n + b.rows_deleted, 0)).toBe(ROWS / 2);
+        expect(batches.reduce((n, b) => n + b.rows_scanned, 0)).toBe(ROWS);
+        const audited = await query<{ n: number }>(
+          t.databaseUrl!,
+          `SELECT count(*)::int AS n FROM audit_event WHERE type = 'retention.batch' AND payload->>'runId' = $1`,
+          [runId],
+        );
+        expect(audited[0].n).toBe(batches.length);
+      },
+      2 * WORKER_START_MS + 60_000,
+    );
   });
 
   describe('Redis unavailable, then back', () => {
