@@ -41,6 +41,7 @@ const table: TableFacts = {
 
 const inputs: PurgeInputs = {
   withdrawals: new Map(),
+  recentContacts: new Map(),
   wholeDatasetHeld: false,
   heldSubjects: [],
   subjectFilter: null,

@@ -304,6 +304,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/interactions/import": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Record up to 1000 contacts of several subjects, all or nothing
+         * @description It restarts, for this subject, the clock of every purpose whose retention runs from the last interaction (`trigger: last_interaction`), in the purge and in the overdue view. Record only contacts coming from the subject (the CNIL counts "from the last contact coming from the prospect").
+         */
+        post: operations["InteractionsController_import"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/legal-holds": {
         parameters: {
             query?: never;
@@ -897,6 +917,26 @@ export interface paths {
         get: operations["ErasureController_get"];
         put?: never;
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/subjects/{subjectId}/interactions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Record a contact that came from the subject
+         * @description It restarts, for this subject, the clock of every purpose whose retention runs from the last interaction (`trigger: last_interaction`), in the purge and in the overdue view. Record only contacts coming from the subject (the CNIL counts "from the last contact coming from the prospect").
+         */
+        post: operations["InteractionsController_record"];
         delete?: never;
         options?: never;
         head?: never;
@@ -2242,7 +2282,7 @@ export interface components {
             column: string;
             /** @example crm.customers.email */
             key: string;
-            /** @example email: replaced by a keyed hash (the row is deleted once all its fields are due) once 3 years have passed since last_interaction (marketing.newsletter) or consent for marketing.newsletter is withdrawn */
+            /** @example email: replaced by a keyed hash (the row is deleted once all its fields are due) once 3 years have passed since last_interaction and since the subject's latest contact recorded in Finalité (consent to marketing.newsletter granted or renewed, or an interaction recorded for the subject) (marketing.newsletter) or consent for marketing.newsletter is withdrawn */
             rule: string;
             /**
              * @example bound
@@ -2305,6 +2345,29 @@ export interface components {
             /** @example 3 */
             total: number;
         };
+        ImportInteractionRowDto: {
+            /**
+             * @description What the subject did: a lowercase word such as purchase, reply, sign_in, form, call, link_click
+             * @example purchase
+             */
+            kind: string;
+            /**
+             * @description When the subject made contact; defaults to now (not in the future)
+             * @example 2026-03-01T10:15:00Z
+             */
+            occurredAt?: string;
+            /**
+             * @description Which application saw it
+             * @example web-shop/checkout
+             */
+            source: string;
+            /** @example customer-42 */
+            subjectId: string;
+        };
+        ImportInteractionsDto: {
+            /** @description 1 to 1000 contacts, all recorded or none */
+            interactions: components["schemas"]["ImportInteractionRowDto"][];
+        };
         IntegrityReportDto: {
             /** @description Audit chain head at generation time */
             auditChainHead: components["schemas"]["ChainHeadDto"] | null;
@@ -2356,6 +2419,38 @@ export interface components {
              *     }
              */
             verification: Record<string, never>;
+        };
+        InteractionImportResultDto: {
+            /** @example 250 */
+            imported: number;
+            /**
+             * Format: uuid
+             * @example 1c3e5a7b-9d2f-4b6c-8e0a-4d6f8b0c2e4a
+             */
+            importId: string;
+        };
+        InteractionRecordDto: {
+            /**
+             * Format: uuid
+             * @example 7d9f1b3c-5e7a-4c9e-8b1d-3f5a7c9e1b2d
+             */
+            id: string;
+            /** @example purchase */
+            kind: string;
+            /**
+             * Format: date-time
+             * @example 2026-03-01T10:15:00.000Z
+             */
+            occurredAt: string;
+            /**
+             * Format: date-time
+             * @example 2026-03-01T10:15:01.000Z
+             */
+            recordedAt: string;
+            /** @example web-shop/checkout */
+            source: string;
+            /** @example customer-42 */
+            subjectId: string;
         };
         InternationalTransferDto: {
             /**
@@ -3009,6 +3104,23 @@ export interface components {
              * @enum {string}
              */
             status: "granted" | "withdrawn";
+        };
+        RecordInteractionDto: {
+            /**
+             * @description What the subject did: a lowercase word such as purchase, reply, sign_in, form, call, link_click
+             * @example purchase
+             */
+            kind: string;
+            /**
+             * @description When the subject made contact; defaults to now (not in the future)
+             * @example 2026-03-01T10:15:00Z
+             */
+            occurredAt?: string;
+            /**
+             * @description Which application saw it
+             * @example web-shop/checkout
+             */
+            source: string;
         };
         RegisterDatasetDto: {
             /** @example One row per customer */
@@ -6726,6 +6838,134 @@ export interface operations {
                         /** @example error */
                         status?: string;
                     };
+                };
+            };
+        };
+    };
+    InteractionsController_import: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ImportInteractionsDto"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["InteractionImportResultDto"];
+                };
+            };
+            /** @description Malformed JSON, path parameter, query or body (one `details` entry per invalid property) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 400,
+                     *       "error": "VALIDATION_FAILED",
+                     *       "message": "The request is invalid"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+            /** @description No API key, a malformed Authorization header, or a revoked or expired key */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 401,
+                     *       "error": "UNAUTHENTICATED",
+                     *       "message": "Authenticate with Authorization: Bearer <API key>"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+            /** @description The caller's roles do not allow this action */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 403,
+                     *       "error": "FORBIDDEN",
+                     *       "message": "Not allowed"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+            /** @description No such resource (or not visible to the caller) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 404,
+                     *       "error": "NOT_FOUND",
+                     *       "message": "Not found"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+            /** @description The body is larger than BODY_LIMIT_BYTES */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 413,
+                     *       "error": "PAYLOAD_TOO_LARGE",
+                     *       "message": "The request body is too large"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+            /** @description An occurredAt in the future */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+            /** @description Rate limited: too many requests for this API key (`RATE_LIMITED`), or too many failed authentications from this client (`AUTHENTICATION_THROTTLED`); retry after `Retry-After` seconds */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 429,
+                     *       "error": "RATE_LIMITED",
+                     *       "message": "Too many requests for this API key; retry after the delay in Retry-After"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorBodyDto"];
                 };
             };
         };
@@ -12038,6 +12278,137 @@ export interface operations {
                      *       "message": "The request body is too large"
                      *     }
                      */
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+            /** @description Rate limited: too many requests for this API key (`RATE_LIMITED`), or too many failed authentications from this client (`AUTHENTICATION_THROTTLED`); retry after `Retry-After` seconds */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 429,
+                     *       "error": "RATE_LIMITED",
+                     *       "message": "Too many requests for this API key; retry after the delay in Retry-After"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+        };
+    };
+    InteractionsController_record: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Data subject id */
+                subjectId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["RecordInteractionDto"];
+            };
+        };
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["InteractionRecordDto"];
+                };
+            };
+            /** @description Malformed JSON, path parameter, query or body (one `details` entry per invalid property) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 400,
+                     *       "error": "VALIDATION_FAILED",
+                     *       "message": "The request is invalid"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+            /** @description No API key, a malformed Authorization header, or a revoked or expired key */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 401,
+                     *       "error": "UNAUTHENTICATED",
+                     *       "message": "Authenticate with Authorization: Bearer <API key>"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+            /** @description The caller's roles do not allow this action */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 403,
+                     *       "error": "FORBIDDEN",
+                     *       "message": "Not allowed"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+            /** @description No such resource (or not visible to the caller) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 404,
+                     *       "error": "NOT_FOUND",
+                     *       "message": "Not found"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+            /** @description The body is larger than BODY_LIMIT_BYTES */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 413,
+                     *       "error": "PAYLOAD_TOO_LARGE",
+                     *       "message": "The request body is too large"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+            /** @description occurredAt in the future */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
                     "application/json": components["schemas"]["ErrorBodyDto"];
                 };
             };

@@ -158,7 +158,7 @@ export class FieldRuleDto {
   @ApiProperty({ example: { strategy: 'hash' } }) anonymisation!: { strategy: string; value?: string };
   @ApiProperty({
     example:
-      'email: replaced by a keyed hash (the row is deleted once all its fields are due) once 3 years have passed since last_interaction (marketing.newsletter) or consent for marketing.newsletter is withdrawn',
+      "email: replaced by a keyed hash (the row is deleted once all its fields are due) once 3 years have passed since last_interaction and since the subject's latest contact recorded in Finalité (consent to marketing.newsletter granted or renewed, or an interaction recorded for the subject) (marketing.newsletter) or consent for marketing.newsletter is withdrawn",
   })
   rule!: string;
 }

@@ -109,6 +109,7 @@ const table: TableFacts = {
 
 const inputs = (over: Partial<PurgeInputs> = {}): PurgeInputs => ({
   withdrawals: new Map(),
+  recentContacts: new Map(),
   wholeDatasetHeld: false,
   heldSubjects: [],
   subjectFilter: null,

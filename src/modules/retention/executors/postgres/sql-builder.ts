@@ -73,6 +73,7 @@ export function emptyContext(): BuildContext {
     params: new Params(),
     inputs: {
       withdrawals: new Map(),
+      recentContacts: new Map(),
       wholeDatasetHeld: false,
       heldSubjects: [],
       subjectFilter: null,
