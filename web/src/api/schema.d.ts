@@ -764,6 +764,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/retention/presets": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** CNIL retention presets: durations from its référentiels and the laws they cite, with sources */
+        get: operations["RetentionPresetsController_list"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/retention/rules": {
         parameters: {
             query?: never;
@@ -1540,7 +1557,7 @@ export interface components {
              * @example TRANSFER_WITHOUT_SAFEGUARD
              * @enum {string}
              */
-            code: "FIELD_WITHOUT_ACTIVE_PURPOSE" | "UNREGISTERED_COLUMN" | "PURPOSE_WITHOUT_RETENTION" | "PURPOSE_WITHOUT_LEGAL_BASIS" | "LEGITIMATE_INTEREST_NOT_JUSTIFIED" | "CONSENT_WITHOUT_RECORDS" | "SPECIAL_CATEGORY_WITHOUT_CONDITION" | "TRANSFER_WITHOUT_SAFEGUARD" | "OVERDUE_DATA" | "SYSTEM_NEVER_SCANNED" | "ORGANISATION_NOT_DECLARED" | "DPO_CONTACT_MISSING" | "EU_REPRESENTATIVE_MISSING";
+            code: "FIELD_WITHOUT_ACTIVE_PURPOSE" | "UNREGISTERED_COLUMN" | "PURPOSE_WITHOUT_RETENTION" | "PURPOSE_WITHOUT_LEGAL_BASIS" | "LEGITIMATE_INTEREST_NOT_JUSTIFIED" | "CONSENT_WITHOUT_RECORDS" | "SPECIAL_CATEGORY_WITHOUT_CONDITION" | "TRANSFER_WITHOUT_SAFEGUARD" | "OVERDUE_DATA" | "SYSTEM_NEVER_SCANNED" | "ORGANISATION_NOT_DECLARED" | "DPO_CONTACT_MISSING" | "EU_REPRESENTATIVE_MISSING" | "FIELD_STRATEGY_NOT_APPLICABLE";
             /**
              * @example {
              *       "countries": [
@@ -2515,6 +2532,12 @@ export interface components {
             /** @example Accuracy verified and corrected */
             reason: string;
         };
+        LocalisedTextDto: {
+            /** @example Prospects */
+            en: string;
+            /** @example Prospects */
+            fr: string;
+        };
         ManualTaskListDto: {
             items: components["schemas"]["ManualTaskResponseDto"][];
         };
@@ -2740,7 +2763,7 @@ export interface components {
             /** @description Longest retention among the active bound purposes; null when none is active */
             effectiveRetention: components["schemas"]["EffectiveRetentionDto"] | null;
             /** @example [] */
-            flags: ("unbound" | "only_retired_purposes" | "special_category_without_condition")[];
+            flags: ("unbound" | "only_retired_purposes" | "special_category_without_condition" | "not_null_column_on_nullify")[];
             /**
              * Format: uuid
              * @example 5a4b3c2d-1e0f-4a9b-8c7d-6e5f4a3b2c1d
@@ -2798,6 +2821,39 @@ export interface components {
              * @example crm
              */
             systemCode?: string;
+        };
+        PresetArchiveDto: {
+            /** @example P5Y */
+            duration: string;
+            /**
+             * @example {
+             *       "fr": "Prescription de droit commun (art. 2224 du Code civil)",
+             *       "en": "Limitation period (art. 2224 of the French Civil Code)"
+             *     }
+             */
+            legalReason: components["schemas"]["LocalisedTextDto"];
+        };
+        PresetRetentionDto: {
+            /** @example P3Y */
+            duration: string;
+            /**
+             * @example last_interaction
+             * @enum {string}
+             */
+            trigger: "collection" | "last_interaction" | "contract_end";
+        };
+        PresetSourceDto: {
+            /** @example Annexe, durées de conservation (prospects) */
+            article: string | null;
+            /**
+             * @description Date of the text (YYYY-MM-DD)
+             * @example 2021-09-23
+             */
+            date: string;
+            /** @example CNIL, référentiel gestion des activités commerciales (délibération n° 2021-131) */
+            text: string;
+            /** @example https://www.cnil.fr/fr/referentiel-gestion-commerciale */
+            url: string | null;
         };
         PrincipalPageDto: {
             items: components["schemas"]["PrincipalResponseDto"][];
@@ -3413,6 +3469,8 @@ export interface components {
             trigger: "collection" | "last_interaction" | "contract_end" | "consent_withdrawal";
         };
         RetentionExemptionDto: {
+            /** @example payment_customer_id_fkey */
+            constraint?: string;
             /**
              * @example [
              *       "crm.customers.name"
@@ -3425,15 +3483,38 @@ export interface components {
              */
             holdId?: string;
             /**
-             * @description `subject_not_locatable`: the dataset declares no subject column, so the rows of a subject (erasure, consent withdrawal, subject hold) cannot be found there
+             * @description `subject_not_locatable`: the dataset declares no subject column, so the rows of a subject (erasure, consent withdrawal, subject hold) cannot be found there; `referenced_rows`: rows another table references (by `constraint`) are anonymised instead of deleted; `field_not_purgeable`: the field's strategy cannot apply to its column (nullify on NOT NULL), its values go only with their rows
              * @example legal_hold
              * @enum {string}
              */
-            kind: "legal_hold" | "legal_obligation" | "subject_not_locatable";
+            kind: "legal_hold" | "legal_obligation" | "subject_not_locatable" | "referenced_rows" | "field_not_purgeable";
             /** @example accounting.invoices */
             purposeCode?: string;
             /** @example Litigation 2026-CV-118 */
             reason: string;
+        };
+        RetentionKeptRowsDto: {
+            /**
+             * @description `constraint:<name>` (referenced, anonymised instead of deleted) or `field:<key>` (not purgeable)
+             * @example constraint:payment_customer_id_fkey
+             */
+            reason: string;
+            /** @example 120 */
+            rows: number;
+        };
+        RetentionPresetDto: {
+            /** @description The intermediate archive phase after the active one, with its legal reason */
+            archive: components["schemas"]["PresetArchiveDto"] | null;
+            /** @example cnil.prospects */
+            code: string;
+            label: components["schemas"]["LocalisedTextDto"];
+            note: components["schemas"]["LocalisedTextDto"] | null;
+            /** @description The active phase (durée d’utilité courante) */
+            retention: components["schemas"]["PresetRetentionDto"];
+            source: components["schemas"]["PresetSourceDto"];
+        };
+        RetentionPresetListDto: {
+            items: components["schemas"]["RetentionPresetDto"][];
         };
         RetentionReportDto: {
             /** @description Audit chain head at generation time */
@@ -3544,6 +3625,8 @@ export interface components {
              * @example 7
              */
             held: number;
+            /** @description Rows due that kept something, per reason (see exemptions); never fails the run */
+            kept: components["schemas"]["RetentionKeptRowsDto"][];
             /**
              * @description Dry run: a sample of the primary keys of rows concerned
              * @example [
@@ -10786,6 +10869,121 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["OverdueResponseDto"];
+                };
+            };
+            /** @description Malformed JSON, path parameter, query or body (one `details` entry per invalid property) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 400,
+                     *       "error": "VALIDATION_FAILED",
+                     *       "message": "The request is invalid"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+            /** @description No API key, a malformed Authorization header, or a revoked or expired key */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 401,
+                     *       "error": "UNAUTHENTICATED",
+                     *       "message": "Authenticate with Authorization: Bearer <API key>"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+            /** @description The caller's roles do not allow this action */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 403,
+                     *       "error": "FORBIDDEN",
+                     *       "message": "Not allowed"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+            /** @description No such resource (or not visible to the caller) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 404,
+                     *       "error": "NOT_FOUND",
+                     *       "message": "Not found"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+            /** @description The body is larger than BODY_LIMIT_BYTES */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 413,
+                     *       "error": "PAYLOAD_TOO_LARGE",
+                     *       "message": "The request body is too large"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+            /** @description Rate limited: too many requests for this API key (`RATE_LIMITED`), or too many failed authentications from this client (`AUTHENTICATION_THROTTLED`); retry after `Retry-After` seconds */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 429,
+                     *       "error": "RATE_LIMITED",
+                     *       "message": "Too many requests for this API key; retry after the delay in Retry-After"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+        };
+    };
+    RetentionPresetsController_list: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RetentionPresetListDto"];
                 };
             };
             /** @description Malformed JSON, path parameter, query or body (one `details` entry per invalid property) */
