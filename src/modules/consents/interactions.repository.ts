@@ -49,7 +49,7 @@ export class InteractionsRepository {
     const byPurpose = new Map<string, Map<string, Date>>();
     for (const g of grants) {
       let m = byPurpose.get(g.purpose_code);
-      if (!m) byPurpose.set(g.purpose_code, (m = new Map()));
+      if (!m) byPurpose.set(g.purpose_code, (m = new Map<string, Date>()));
       m.set(g.subject_id, new Date(g.at));
     }
     return {
