@@ -74,6 +74,9 @@ export const POLICY_RULES: Record<Role, PolicyRule[]> = {
     },
     { action: Action.Create, subject: 'Consent', conditions: { purpose: { $in: '$purposeCodes' } } },
     { action: Action.Read, subject: 'Consent', conditions: { purpose: { $in: '$purposeCodes' } } },
+    // A contact from the subject is a fact about the subject, not about one purpose; applications
+    // are the systems that see it (no one else records them).
+    { action: Action.Create, subject: 'Interaction' },
     // Checked per purpose named; a restriction of every purpose (purpose: null) is a DPO's.
     { action: Action.Create, subject: 'Restriction', conditions: { purpose: { $in: '$purposeCodes' } } },
     { action: Action.Read, subject: 'Purpose', conditions: { code: { $in: '$purposeCodes' } } },

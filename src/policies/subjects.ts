@@ -18,6 +18,8 @@ export const SUBJECTS = [
   'AuditEvent',
   'AuditCheckpoint',
   'Consent',
+  /** A contact coming from a data subject (restarts last_interaction retention clocks). */
+  'Interaction',
   'Restriction',
   'AccessDecision',
   'RetentionRun',

@@ -62,7 +62,7 @@ describe('Retention engine (PostgreSQL, a real CRM database)', () => {
     const fields = res.body.items[0].fields as { column: string; rule: string; state: string }[];
     expect(fields.map((f) => f.column)).toEqual(['email', 'name', 'postcode']);
     expect(fields[0].rule).toBe(
-      'email: replaced by a keyed hash (the row is deleted once all its fields are due) once 1 year have passed since last_interaction (crm.support), and 3 years have passed since last_interaction (marketing.newsletter) or consent for marketing.newsletter is withdrawn',
+      "email: replaced by a keyed hash (the row is deleted once all its fields are due) once 1 year have passed since last_interaction and since the subject's latest contact recorded in Finalité (an interaction recorded for the subject) (crm.support), and 3 years have passed since last_interaction and since the subject's latest contact recorded in Finalité (consent to marketing.newsletter granted or renewed, or an interaction recorded for the subject) (marketing.newsletter) or consent for marketing.newsletter is withdrawn",
     );
     expect(fields[1].rule).toContain('10 years have passed since created_at (billing.records)');
   });

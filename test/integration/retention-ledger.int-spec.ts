@@ -122,6 +122,7 @@ describe('Retention run ledger on PostgreSQL (integration)', () => {
     return {
       client,
       outcome: {
+        kept: {},
         scanned: ids.length,
         deleted: deleted.rowCount ?? 0,
         anonymised: 0,

@@ -42,3 +42,7 @@ export class RestrictionPurposesRequired extends domainError(
 ) {}
 export class RestrictionNotFound extends domainError('RESTRICTION_NOT_FOUND', ErrorKind.NotFound) {}
 export class RestrictionAlreadyLifted extends domainError('RESTRICTION_ALREADY_LIFTED', ErrorKind.Conflict) {}
+export class InteractionTimestampInFuture extends domainError(
+  'INTERACTION_TIMESTAMP_IN_FUTURE',
+  ErrorKind.Unprocessable,
+) {}

@@ -12,6 +12,8 @@ export interface CatalogueColumn {
   table_name: string;
   column_name: string;
   data_type: string;
+  /** Declared NOT NULL: a "nullify" anonymisation cannot apply to it. */
+  not_null: boolean;
 }
 
 /**
@@ -43,7 +45,7 @@ export class PostgresCatalogueReader {
       // parent's (registered under the parent's name). Dropped columns keep a pg_attribute row.
       const result = await client.query<CatalogueColumn>(
         `SELECT n.nspname AS table_schema, c.relname AS table_name, a.attname AS column_name,
-                pg_catalog.format_type(a.atttypid, a.atttypmod) AS data_type
+                pg_catalog.format_type(a.atttypid, a.atttypmod) AS data_type, a.attnotnull AS not_null
            FROM pg_catalog.pg_attribute a
            JOIN pg_catalog.pg_class c ON c.oid = a.attrelid
            JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace

@@ -226,6 +226,8 @@ export class FieldsService {
       fields: [field],
       bindingsByField: new Map([[field.id, bindings]]),
       purposes,
+      // Said when the field is registered: the last scan knows whether its column is NOT NULL.
+      notNullColumns: await this.repository.notNullColumnKeys(m),
     });
   }
 

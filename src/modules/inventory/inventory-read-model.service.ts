@@ -66,6 +66,7 @@ export class InventoryReadModel implements OnModuleInit {
       fields,
       bindingsByField,
       purposes: bindablePurposes(purposes),
+      notNullColumns: await this.repository.notNullColumnKeys(m),
     };
   }
 
@@ -96,6 +97,7 @@ export class InventoryReadModel implements OnModuleInit {
     const m = this.repository.manager;
     const viewer = fieldViewer(ability);
     const purposes = bindablePurposes(await this.purposes.listAll(m));
+    const notNullColumns = await this.repository.notNullColumnKeys(m);
     const systemsById = new Map<string, InventorySystemEntity>();
     const datasetsById = new Map<string, InventoryDatasetEntity>();
     let after: string | null = null;
@@ -124,7 +126,14 @@ export class InventoryReadModel implements OnModuleInit {
       )) {
         bindingsByField.set(b.fieldId, [...(bindingsByField.get(b.fieldId) ?? []), b]);
       }
-      const state: InventoryState = { systemsById, datasetsById, fields, bindingsByField, purposes };
+      const state: InventoryState = {
+        systemsById,
+        datasetsById,
+        fields,
+        bindingsByField,
+        purposes,
+        notNullColumns,
+      };
       const views = fields
         // A field deleted with its dataset between two reads is skipped, as a later read would.
         .filter((f) => systemsById.has(datasetsById.get(f.datasetId)?.systemId ?? ''))

@@ -8,6 +8,7 @@ import type { InventoryDatasetEntity } from './entities/inventory-dataset.entity
 import type { InventorySystemEntity } from './entities/inventory-system.entity';
 import type { PersonalFieldEntity } from './entities/personal-field.entity';
 import {
+  FieldFlag,
   Anonymisation,
   BindablePurpose,
   defaultAnonymisation,
@@ -25,6 +26,8 @@ export interface InventoryState {
   fields: PersonalFieldEntity[];
   bindingsByField: Map<string, FieldPurposeEntity[]>;
   purposes: Map<string, BindablePurpose>;
+  /** Field keys whose column the last scan found NOT NULL (absent: not read, nothing flagged). */
+  notNullColumns?: Set<string>;
 }
 
 export function bindablePurposes(views: PurposeView[]): Map<string, BindablePurpose> {
@@ -170,10 +173,21 @@ export function toFieldResponse(f: PersonalFieldEntity, state: InventoryState): 
       bound.filter((p): p is BindablePurpose => p !== undefined),
       compareIsoDurations,
     ),
-    flags: fieldFlags(f.dataCategory, bound),
+    flags: [
+      ...fieldFlags(f.dataCategory, bound),
+      ...(state.notNullColumns?.has(f.key) && nullifies(f, bindings)
+        ? [FieldFlag.NotNullColumnOnNullify]
+        : []),
+    ],
     createdAt: f.createdAt,
     updatedAt: f.updatedAt,
   };
+}
+
+/** Whether the strategy retention applies is "nullify": a binding's wins (first by purpose code), then the field's. */
+function nullifies(f: PersonalFieldEntity, sorted: FieldPurposeEntity[]): boolean {
+  const chosen = sorted.find((b) => b.anonymisation)?.anonymisation ?? f.anonymisation;
+  return (chosen?.strategy ?? 'nullify') === 'nullify';
 }
 
 export function byString(a: string, b: string): number {

@@ -279,6 +279,11 @@ export enum FieldFlag {
   OnlyRetiredPurposes = 'only_retired_purposes',
   /** A special-category field bound to a purpose that (no longer) records an art. 9(2) condition. */
   SpecialCategoryWithoutCondition = 'special_category_without_condition',
+  /**
+   * The column is NOT NULL (last catalogue scan) and the field is left on "nullify": retention
+   * cannot anonymise it in place (its values go only with their rows); choose fixed, hash or generalise.
+   */
+  NotNullColumnOnNullify = 'not_null_column_on_nullify',
 }
 
 export function fieldFlags(

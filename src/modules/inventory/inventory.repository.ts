@@ -246,6 +246,16 @@ export class InventoryRepository {
    * missing fields minus those removed since. Filtered in SQL, with anti-joins on the field key
    * index: no list of field keys is read into memory. Findings keep the scan's order.
    */
+  /** Field keys of the NOT NULL columns in each system's last scan. */
+  async notNullColumnKeys(m: EntityManager = this.manager): Promise<Set<string>> {
+    const rows = await m.query<{ key: string }[]>(
+      `SELECT jsonb_array_elements_text(last.not_null) AS key
+         FROM (SELECT DISTINCT ON (system_id) not_null FROM system_scan
+                ORDER BY system_id, scanned_at DESC, id DESC) last`,
+    );
+    return new Set(rows.map((r) => r.key));
+  }
+
   lastScanRows(): Promise<LastScanRow[]> {
     return this.manager.query<LastScanRow[]>(
       `WITH last AS (

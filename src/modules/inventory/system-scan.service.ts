@@ -72,6 +72,7 @@ export class SystemScanService {
     const fields = await this.readModel.listAllFields({ system: code }, SYSTEM_ABILITY);
     const registered = new Set(fields.map((f) => f.key));
     const present = new Set<string>();
+    const notNull: string[] = [];
     const found: { sortKey: string; column: UnregisteredColumn }[] = [];
     for (const c of columns) {
       const dataset = `${c.table_schema}.${c.table_name}`;
@@ -81,6 +82,7 @@ export class SystemScanService {
       const suggestedKey = suggestedFieldKey(code, c.table_schema, c.table_name, c.column_name);
       if (suggestedKey !== null) {
         present.add(key);
+        if (c.not_null) notNull.push(suggestedKey);
         if (registered.has(key)) continue;
       }
       found.push({
@@ -117,6 +119,7 @@ export class SystemScanService {
         columnCount: columns.length,
         unregistered,
         missing,
+        notNull,
       });
       // Counts only: column names are not personal data, but the trail needs no more than this.
       await this.audit.recordInTransaction(m, {

@@ -60,6 +60,7 @@ export function inventorySourceFrom(
             dataCategory: f.dataCategory,
             special: f.special,
             purposeCodes: f.purposeCodes,
+            flags: f.flags,
           };
         }
       }

@@ -69,6 +69,8 @@ export interface InventoryFieldView {
   dataCategory: string | null;
   special: boolean;
   purposeCodes: string[];
+  /** The register's field flags (e.g. not_null_column_on_nullify). */
+  flags?: string[];
 }
 
 export interface UnregisteredColumnView {

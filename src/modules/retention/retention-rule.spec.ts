@@ -25,6 +25,7 @@ function plan(bindings: Record<string, string[]>): RetentionDatasetPlan {
 
 const table: TableFacts = {
   primaryKey: ['id'],
+  referencedBy: [],
   columns: new Map(
     ['id', 'email', 'name', 'phone', 'last_interaction'].map((name) => [
       name,
@@ -41,6 +42,7 @@ const table: TableFacts = {
 
 const inputs: PurgeInputs = {
   withdrawals: new Map(),
+  recentContacts: new Map(),
   wholeDatasetHeld: false,
   heldSubjects: [],
   subjectFilter: null,

@@ -19,6 +19,12 @@ export type PurposeExpiry =
       duration: IsoDuration;
       durationText: string;
       endsOnWithdrawal: boolean;
+      /**
+       * `last_interaction` with a subject column: contacts recorded in Finalité restart the clock
+       * for the subject (ADR 0051): interactions, and for a consent-based purpose its latest grant
+       * or renewal. The row's column is then only the earliest the clock may start.
+       */
+      contacts: 'none' | 'interactions' | 'interactions_and_consent';
     }
   /** `withdrawnAt + duration < now` for the row's subject (trigger consent_withdrawal). */
   | { kind: 'after_withdrawal'; duration: IsoDuration; durationText: string }
@@ -76,6 +82,8 @@ export interface DatasetRule {
   fields: FieldRule[];
   /** Purposes whose consent withdrawals decide expiry (fetched per run from the consents). */
   withdrawalPurposes: string[];
+  /** Purposes whose clock contacts recorded in Finalité restart (fetched per run). */
+  contactPurposes: { purposeCode: string; duration: IsoDuration; consentGrants: boolean }[];
   /** Kept by a legal obligation despite an erasure request (reported with the reason). */
   legalObligationKeeps: { purposeCode: string; fields: string[] }[];
 }
@@ -98,6 +106,7 @@ export function buildDatasetRule(
   options: RuleOptions = {},
 ): DatasetRule {
   const withdrawalPurposes = new Set<string>();
+  const contactPurposes = new Map<string, DatasetRule['contactPurposes'][number]>();
   const legalKeeps = new Map<string, string[]>();
   const fields = plan.fields.map((field): FieldRule => {
     const active = field.bindings
@@ -114,6 +123,13 @@ export function buildDatasetRule(
         k.expiry.kind === 'on_withdrawal'
       ) {
         withdrawalPurposes.add(k.purposeCode);
+      }
+      if (k.expiry.kind === 'time' && k.expiry.contacts !== 'none') {
+        contactPurposes.set(k.purposeCode, {
+          purposeCode: k.purposeCode,
+          duration: k.expiry.duration,
+          consentGrants: k.expiry.contacts === 'interactions_and_consent',
+        });
       }
       if (options.erasure && k.legalBasis === 'legal_obligation') {
         legalKeeps.set(k.purposeCode, [...(legalKeeps.get(k.purposeCode) ?? []), field.key]);
@@ -138,6 +154,7 @@ export function buildDatasetRule(
     subjectColumn: plan.dataset.subjectColumn,
     fields,
     withdrawalPurposes: [...withdrawalPurposes].sort(),
+    contactPurposes: [...contactPurposes.values()].sort((a, b) => a.purposeCode.localeCompare(b.purposeCode)),
     legalObligationKeeps: [...legalKeeps].map(([purposeCode, f]) => ({ purposeCode, fields: f })),
   };
 }
@@ -189,7 +206,21 @@ function expiryOf(p: PurposeFacts, plan: RetentionDatasetPlan, options: RuleOpti
     duration,
     durationText,
     endsOnWithdrawal: p.legalBasis === 'consent' && !!plan.dataset.subjectColumn,
+    contacts: contactsOf(p, plan),
   };
+}
+
+/**
+ * Which contacts recorded in Finalité restart a `last_interaction` clock: a fresh opt-in is the
+ * clearest contact a subject makes, so a consent-based purpose counts its grants and renewals;
+ * every such purpose counts the interactions applications record. Needs a subject column.
+ */
+function contactsOf(
+  p: PurposeFacts,
+  plan: RetentionDatasetPlan,
+): Extract<PurposeExpiry, { kind: 'time' }>['contacts'] {
+  if (p.retention?.trigger !== 'last_interaction' || !plan.dataset.subjectColumn) return 'none';
+  return p.legalBasis === 'consent' ? 'interactions_and_consent' : 'interactions';
 }
 
 /** A binding's strategy wins over the field's (first binding by purpose code, for determinism). */
@@ -216,7 +247,7 @@ function keepWords(k: PurposeKeep): string {
   const e = k.expiry;
   switch (e.kind) {
     case 'time':
-      return `${e.durationText} have passed since ${e.column} (${k.purposeCode})${e.endsOnWithdrawal ? ` or consent for ${k.purposeCode} is withdrawn` : ''}`;
+      return `${e.durationText} have passed since ${e.column}${contactWords(k)} (${k.purposeCode})${e.endsOnWithdrawal ? ` or consent for ${k.purposeCode} is withdrawn` : ''}`;
     case 'after_withdrawal':
       return `${e.durationText} have passed since consent for ${k.purposeCode} was withdrawn`;
     case 'on_withdrawal':
@@ -226,6 +257,15 @@ function keepWords(k: PurposeKeep): string {
     case 'never':
       return `never: ${e.reason}`;
   }
+}
+
+function contactWords(k: PurposeKeep): string {
+  if (k.expiry.kind !== 'time' || k.expiry.contacts === 'none') return '';
+  const grants =
+    k.expiry.contacts === 'interactions_and_consent'
+      ? `consent to ${k.purposeCode} granted or renewed, or `
+      : '';
+  return ` and since the subject's latest contact recorded in Finalité (${grants}an interaction recorded for the subject)`;
 }
 
 function strategyWords(a: Anonymisation): string {

@@ -1,4 +1,6 @@
 import { Module } from '@nestjs/common';
+import { RetentionPresetsController } from './presets/retention-presets.controller';
+import { RetentionPresetsService } from './presets/retention-presets.service';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { ConsentsModule } from '../consents/consents.module';
 import { InventoryModule } from '../inventory/inventory.module';
@@ -43,8 +45,9 @@ import { RetentionService } from './retention.service';
     InventoryModule,
     LegalHoldsModule,
   ],
-  controllers: [RetentionController],
+  controllers: [RetentionController, RetentionPresetsController],
   providers: [
+    RetentionPresetsService,
     { provide: RetentionPlanSource, useExisting: InventoryReadModel },
     // The run ledger: repositories (its SQL), the lease, the batch protocol, the end of a run.
     RetentionRunRepository,
@@ -67,6 +70,6 @@ import { RetentionService } from './retention.service';
     RetentionConsentListener,
     RetentionScheduler,
   ],
-  exports: [RetentionService],
+  exports: [RetentionService, RetentionPresetsService],
 })
 export class RetentionModule {}

@@ -347,6 +347,7 @@ export class RetentionService {
         // LEGAL HOLD, overdue view: held rows are counted apart, never as due.
         const holds = await this.reader.readHolds(rule, null, true);
         const inputs = this.reader.inputs(await this.reader.withdrawals(rule, null), holds, null, 1);
+        inputs.recentContacts = await this.reader.recentContacts(rule, null, inputs.now);
         const [row] = await this.postgres.query<{
           due: string;
           held: string;

@@ -17,6 +17,9 @@ function toDatasetView(d: RetentionRunDatasetEntity): RetentionRunDatasetDto {
     ...datasetCounts(d),
     sampleKeys: d.sampleKeys,
     exemptions: d.exemptions,
+    kept: Object.entries(d.rowsKept ?? {})
+      .map(([reason, rows]) => ({ reason, rows: Number(rows) }))
+      .sort((a, b) => a.reason.localeCompare(b.reason)),
     error: d.error,
     startedAt: d.startedAt,
     finishedAt: d.finishedAt,

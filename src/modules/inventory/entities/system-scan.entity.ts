@@ -48,4 +48,8 @@ export class SystemScanEntity {
 
   @Column({ type: 'jsonb' })
   missing!: MissingColumn[];
+
+  /** Keys (registered or not) of the scanned columns declared NOT NULL (ADR 0051). */
+  @Column({ type: 'jsonb' })
+  notNull!: string[];
 }

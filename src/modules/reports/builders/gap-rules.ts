@@ -35,6 +35,7 @@ export enum GapCode {
   TransferWithoutMechanism = 'TRANSFER_WITHOUT_MECHANISM',
   ProcessorAgreementReviewOverdue = 'PROCESSOR_AGREEMENT_REVIEW_OVERDUE',
   DeclaredTransfersMismatch = 'DECLARED_TRANSFERS_MISMATCH',
+  FieldStrategyNotApplicable = 'FIELD_STRATEGY_NOT_APPLICABLE',
 }
 
 /**
@@ -64,6 +65,8 @@ export const GAP_SEVERITY: Record<GapCode, GapSeverity> = {
   [GapCode.TransferWithoutMechanism]: GapSeverity.High,
   [GapCode.ProcessorAgreementReviewOverdue]: GapSeverity.Medium,
   [GapCode.DeclaredTransfersMismatch]: GapSeverity.Medium,
+  // Retention purges the rest and reports it, but this field's values stay until their rows go.
+  [GapCode.FieldStrategyNotApplicable]: GapSeverity.Medium,
 };
 
 export const GAP_CODES = Object.values(GapCode);
@@ -94,6 +97,8 @@ type Messages = { [C in GapCode]: (arg: Record<string, string | number>) => stri
 const MESSAGES: Record<ReportLang, Messages> = {
   en: {
     FIELD_WITHOUT_ACTIVE_PURPOSE: (a) => `Field ${a.field} is bound to no active purpose`,
+    FIELD_STRATEGY_NOT_APPLICABLE: (a) =>
+      `Field ${a.field} is anonymised by "nullify" but its column is NOT NULL: retention cannot erase it in place (choose fixed, hash or generalise)`,
     UNREGISTERED_COLUMN: (a) =>
       `Column ${a.column} of ${a.system}/${a.dataset} found by the last scan is not registered`,
     PURPOSE_WITHOUT_RETENTION: (a) => `Active purpose ${a.purpose} has no retention period`,
@@ -125,6 +130,8 @@ const MESSAGES: Record<ReportLang, Messages> = {
   },
   fr: {
     FIELD_WITHOUT_ACTIVE_PURPOSE: (a) => `Le champ ${a.field} n’est rattaché à aucune finalité active`,
+    FIELD_STRATEGY_NOT_APPLICABLE: (a) =>
+      `Le champ ${a.field} est anonymisé par « nullify » mais sa colonne est NOT NULL : la conservation ne peut pas l’effacer sur place (choisir fixed, hash ou generalise)`,
     UNREGISTERED_COLUMN: (a) =>
       `La colonne ${a.column} de ${a.system}/${a.dataset} trouvée au dernier scan n’est pas enregistrée`,
     PURPOSE_WITHOUT_RETENTION: (a) => `La finalité active ${a.purpose} n’a pas de durée de conservation`,
@@ -232,6 +239,13 @@ export function fieldGaps(
     gaps.push(
       gap(lang, GapCode.FieldWithoutActivePurpose, { field: field.key }, obj, LINKS.field(field.key), {
         purposeCodes: field.purposeCodes,
+      }),
+    );
+  }
+  if (field.flags?.includes('not_null_column_on_nullify')) {
+    gaps.push(
+      gap(lang, GapCode.FieldStrategyNotApplicable, { field: field.key }, obj, LINKS.field(field.key), {
+        column: field.column,
       }),
     );
   }

@@ -50,16 +50,35 @@ export class ListRetentionRunsQueryDto extends PageQueryDto {
 
 export class RetentionExemptionDto {
   @ApiProperty({
-    enum: ['legal_hold', 'legal_obligation', 'subject_not_locatable'],
+    enum: [
+      'legal_hold',
+      'legal_obligation',
+      'subject_not_locatable',
+      'referenced_rows',
+      'field_not_purgeable',
+    ],
     example: 'legal_hold',
     description:
-      '`subject_not_locatable`: the dataset declares no subject column, so the rows of a subject (erasure, consent withdrawal, subject hold) cannot be found there',
+      '`subject_not_locatable`: the dataset declares no subject column, so the rows of a subject (erasure, consent withdrawal, subject hold) cannot be found there; ' +
+      '`referenced_rows`: rows another table references (by `constraint`) are anonymised instead of deleted; ' +
+      "`field_not_purgeable`: the field's strategy cannot apply to its column (nullify on NOT NULL), its values go only with their rows",
   })
   kind!: string;
+  @ApiPropertyOptional({ example: 'payment_customer_id_fkey' }) constraint?: string;
   @ApiProperty({ example: 'Litigation 2026-CV-118' }) reason!: string;
   @ApiPropertyOptional({ format: 'uuid', example: '0b6f3f2e-5a0e-4c55-9d55-2b1f8f7c9a10' }) holdId?: string;
   @ApiPropertyOptional({ example: 'accounting.invoices' }) purposeCode?: string;
   @ApiPropertyOptional({ type: [String], example: ['crm.customers.name'] }) fields?: string[];
+}
+
+export class RetentionKeptRowsDto {
+  @ApiProperty({
+    example: 'constraint:payment_customer_id_fkey',
+    description:
+      '`constraint:<name>` (referenced, anonymised instead of deleted) or `field:<key>` (not purgeable)',
+  })
+  reason!: string;
+  @ApiProperty({ example: 120 }) rows!: number;
 }
 
 export class RetentionCountsDto {
@@ -88,6 +107,11 @@ export class RetentionRunDatasetDto extends RetentionCountsDto {
   })
   sampleKeys!: string[][];
   @ApiProperty({ type: [RetentionExemptionDto] }) exemptions!: RetentionExemptionDto[];
+  @ApiProperty({
+    type: [RetentionKeptRowsDto],
+    description: 'Rows due that kept something, per reason (see exemptions); never fails the run',
+  })
+  kept!: RetentionKeptRowsDto[];
   @ApiProperty({ nullable: true, type: String, example: null }) error!: string | null;
   @ApiProperty({ nullable: true, type: Date, example: '2026-05-10T03:00:02.000Z' }) startedAt!: Date | null;
   @ApiProperty({ nullable: true, type: Date, example: '2026-05-10T03:01:45.000Z' }) finishedAt!: Date | null;
@@ -158,7 +182,7 @@ export class FieldRuleDto {
   @ApiProperty({ example: { strategy: 'hash' } }) anonymisation!: { strategy: string; value?: string };
   @ApiProperty({
     example:
-      'email: replaced by a keyed hash (the row is deleted once all its fields are due) once 3 years have passed since last_interaction (marketing.newsletter) or consent for marketing.newsletter is withdrawn',
+      "email: replaced by a keyed hash (the row is deleted once all its fields are due) once 3 years have passed since last_interaction and since the subject's latest contact recorded in Finalité (consent to marketing.newsletter granted or renewed, or an interaction recorded for the subject) (marketing.newsletter) or consent for marketing.newsletter is withdrawn",
   })
   rule!: string;
 }

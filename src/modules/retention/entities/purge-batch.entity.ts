@@ -19,6 +19,8 @@ export class PurgeBatchEntity {
   @Column({ type: 'int' }) rowsAnonymised!: number;
   @Column({ type: 'int' }) rowsHeld!: number;
   @Column({ type: 'int' }) rowsUndated!: number;
+  /** Rows kept, per reason (`constraint:<name>`, `field:<key>`; ADR 0051). */
+  @Column({ type: 'jsonb' }) rowsKept!: Record<string, number>;
   @Column({ type: 'int' }) durationMs!: number;
   @Column({ type: 'timestamptz' }) createdAt!: Date;
   @Column({ type: 'timestamptz', nullable: true }) committedAt!: Date | null;

@@ -12,7 +12,10 @@ export type ExecutorKind = 'postgres' | 'mysql' | 'webhook' | 'manual';
  * never values.
  */
 export interface RetentionExemption {
-  kind: 'legal_hold' | 'legal_obligation' | 'subject_not_locatable';
+  kind:
+    'legal_hold' | 'legal_obligation' | 'subject_not_locatable' | 'referenced_rows' | 'field_not_purgeable';
+  /** `referenced_rows`: the referencing foreign key. */
+  constraint?: string;
   reason: string;
   holdId?: string;
   purposeCode?: string;
@@ -39,6 +42,8 @@ export class RetentionRunDatasetEntity {
   @Column({ type: 'bigint', transformer: bigintAsNumber }) rowsAnonymised!: number;
   @Column({ type: 'bigint', transformer: bigintAsNumber }) rowsHeld!: number;
   @Column({ type: 'bigint', transformer: bigintAsNumber }) rowsUndated!: number;
+  /** Rows kept, per reason (`constraint:<name>`, `field:<key>`; ADR 0051), summed over batches. */
+  @Column({ type: 'jsonb' }) rowsKept!: Record<string, number>;
   @Column({ type: 'int' }) errors!: number;
   @Column({ type: 'jsonb' }) sampleKeys!: string[][];
   @Column({ type: 'jsonb' }) exemptions!: RetentionExemption[];

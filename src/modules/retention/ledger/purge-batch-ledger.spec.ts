@@ -98,6 +98,7 @@ const rd = () => ({
   sampleKeys: [] as string[][],
 });
 const outcome = (from: number, to: number, deleted: number): BatchOutcome => ({
+  kept: {},
   scanned: to - from + 1,
   deleted,
   anonymised: 0,

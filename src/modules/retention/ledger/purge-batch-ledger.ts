@@ -20,6 +20,8 @@ export interface BatchOutcome {
   anonymised: number;
   held: number;
   undated: number;
+  /** Rows kept, per reason (`constraint:<name>`, `field:<key>`; ADR 0051). */
+  kept: Record<string, number>;
   firstKey: string[] | null;
   lastKey: string[] | null;
   sample: string[][];
@@ -132,6 +134,7 @@ export class PurgeBatchLedger {
             anonymised: prepared.rowsAnonymised,
             held: prepared.rowsHeld,
             undated: prepared.rowsUndated,
+            kept: prepared.rowsKept ?? {},
             firstKey: prepared.keyFrom,
             lastKey: prepared.keyTo,
             sample: [],
@@ -197,6 +200,7 @@ export class PurgeBatchLedger {
         anonymised: o.anonymised,
         held: o.held,
         undated: o.undated,
+        ...(Object.keys(o.kept).length ? { kept: o.kept } : {}),
         durationMs: o.durationMs,
       },
     });

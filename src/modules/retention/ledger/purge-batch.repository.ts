@@ -18,6 +18,7 @@ export interface BatchRecord {
   anonymised: number;
   held: number;
   undated: number;
+  kept: Record<string, number>;
   durationMs: number;
 }
 
@@ -37,8 +38,8 @@ export class PurgeBatchRepository {
   async insert(m: EntityManager, state: 'prepared' | 'committed', b: BatchRecord): Promise<void> {
     await m.query(
       `INSERT INTO purge_batch (run_id, run_dataset_id, seq, state, customer_xid, key_from, key_to,
-         rows_scanned, rows_deleted, rows_anonymised, rows_held, rows_undated, duration_ms, committed_at)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13,
+         rows_scanned, rows_deleted, rows_anonymised, rows_held, rows_undated, duration_ms, rows_kept, committed_at)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14,
                CASE WHEN $4 = 'committed' THEN now() END)`,
       [
         b.runId,
@@ -54,6 +55,7 @@ export class PurgeBatchRepository {
         b.held,
         b.undated,
         b.durationMs,
+        JSON.stringify(b.kept ?? {}),
       ],
     );
   }

@@ -137,7 +137,14 @@ export class RunDatasetRepository {
     id: string,
     seq: number,
     lastKey: string[] | null,
-    counts: { scanned: number; deleted: number; anonymised: number; held: number; undated: number },
+    counts: {
+      scanned: number;
+      deleted: number;
+      anonymised: number;
+      held: number;
+      undated: number;
+      kept?: Record<string, number>;
+    },
     sampleKeys: string[][],
   ): Promise<boolean> {
     const moved = await returningRows<unknown>(
@@ -145,7 +152,12 @@ export class RunDatasetRepository {
       `UPDATE retention_run_dataset
           SET cursor = $3, batches = $2, rows_scanned = rows_scanned + $4, rows_deleted = rows_deleted + $5,
               rows_anonymised = rows_anonymised + $6, rows_held = rows_held + $7, rows_undated = rows_undated + $8,
-              sample_keys = $9
+              sample_keys = $9,
+              rows_kept = (SELECT coalesce(jsonb_object_agg(key, n), '{}'::jsonb)
+                             FROM (SELECT key, sum(value::bigint) AS n
+                                     FROM (SELECT * FROM jsonb_each_text(rows_kept)
+                                           UNION ALL SELECT * FROM jsonb_each_text($10::jsonb)) e
+                                    GROUP BY key) s)
         WHERE id = $1 AND batches = $2 - 1 RETURNING id`,
       [
         id,
@@ -157,6 +169,7 @@ export class RunDatasetRepository {
         counts.held,
         counts.undated,
         JSON.stringify(sampleKeys),
+        JSON.stringify(counts.kept ?? {}),
       ],
     );
     return moved.length > 0;

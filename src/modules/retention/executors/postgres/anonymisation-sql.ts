@@ -18,9 +18,8 @@ import {
 export function anonymisationProblem(f: FieldRule, c: ColumnFacts): string | null {
   switch (f.anonymisation.strategy as string) {
     case 'nullify':
-      return c.nullable
-        ? null
-        : `column ${c.name} is NOT NULL: choose "fixed", "hash" or "generalise" instead of "nullify"`;
+      // NOT NULL: not a refusal of the dataset; the field is left as is (unpurgeableField).
+      return null;
     case 'hash':
       if (!TEXT_TYPES.has(c.dataType) || c.dataType === 'character')
         return `"hash" needs a text column (${c.name} is ${c.dataType})`;
@@ -39,6 +38,19 @@ export function anonymisationProblem(f: FieldRule, c: ColumnFacts): string | nul
     default:
       return `unknown anonymisation strategy ${JSON.stringify((f.anonymisation as { strategy: unknown }).strategy)}`;
   }
+}
+
+/**
+ * Why a due field cannot be anonymised in place, or null: `nullify` on a NOT NULL column. The run
+ * purges everything else (the row itself when wholly due) and reports the field (ADR 0051).
+ */
+export function unpurgeableField(
+  f: FieldRule,
+  table: { columns: Map<string, ColumnFacts> } | null,
+): string | null {
+  const c = table?.columns.get(f.column);
+  if (!c || (f.anonymisation.strategy as string) !== 'nullify' || c.nullable) return null;
+  return `column ${c.name} is NOT NULL: "nullify" cannot apply (choose "fixed", "hash" or "generalise"); its values are removed only with their rows`;
 }
 
 /**

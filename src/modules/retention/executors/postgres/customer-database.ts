@@ -3,7 +3,7 @@ import { Injectable, OnModuleDestroy } from '@nestjs/common';
 import { Pool, PoolClient } from 'pg';
 import type { BatchOutcome, CustomerXactStatus } from '../../ledger/purge-batch-ledger';
 import type { PurgeBatch } from './purge-sql';
-import type { ColumnFacts, SqlStatement, TableFacts } from './sql-builder';
+import type { ColumnFacts, ReferencingConstraint, SqlStatement, TableFacts } from './sql-builder';
 
 export interface BatchSettings {
   lockTimeoutMs: number;
@@ -20,6 +20,8 @@ interface BatchRow {
   due_anonymised?: number;
   held: number;
   undated: number;
+  /** Counts of rows kept, in the order of the batch's keptLabels (ADR 0051). */
+  kept?: number[];
   first_key: string[] | null;
   last_key: string[] | null;
   sample?: string[][];
@@ -77,7 +79,27 @@ export class PostgresCustomerDatabase implements OnModuleDestroy {
         ORDER BY kcu.ordinal_position`,
       [schema, table],
     );
+    // Top-level constraints only (conparentid = 0): a partitioned referencing table's constraint
+    // is cloned on each partition, and one EXISTS on the parent covers them all.
+    const refs = await pool.query<ReferencingConstraint>(
+      `SELECT con.conname::text AS name, ns.nspname::text AS schema, cl.relname::text AS table,
+              (SELECT array_agg(a.attname::text ORDER BY k.ord)
+                 FROM unnest(con.conkey) WITH ORDINALITY AS k(attnum, ord)
+                 JOIN pg_attribute a ON a.attrelid = con.conrelid AND a.attnum = k.attnum) AS columns,
+              (SELECT array_agg(a.attname::text ORDER BY k.ord)
+                 FROM unnest(con.confkey) WITH ORDINALITY AS k(attnum, ord)
+                 JOIN pg_attribute a ON a.attrelid = con.confrelid AND a.attnum = k.attnum) AS "refColumns"
+         FROM pg_constraint con
+         JOIN pg_class cl ON cl.oid = con.conrelid
+         JOIN pg_namespace ns ON ns.oid = cl.relnamespace
+        WHERE con.contype = 'f' AND con.conparentid = 0
+          AND con.confrelid = (SELECT c.oid FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+                                WHERE n.nspname = $1 AND c.relname = $2)
+        ORDER BY con.conname, ns.nspname, cl.relname`,
+      [schema, table],
+    );
     return {
+      referencedBy: refs.rows,
       primaryKey: pk.rows.map((r) => r.column_name),
       columns: new Map(
         columns.rows.map((c): [string, ColumnFacts] => [
@@ -101,7 +123,7 @@ export class PostgresCustomerDatabase implements OnModuleDestroy {
    */
   async runBatch(
     pool: Pool,
-    batch: { read: SqlStatement; changes?: PurgeBatch['changes'] },
+    batch: { read: SqlStatement; changes?: PurgeBatch['changes']; keptLabels?: string[] },
     dryRun: boolean,
     settings: BatchSettings,
     beforeCommit?: (outcome: BatchOutcome) => Promise<void>,
@@ -133,6 +155,7 @@ export class PostgresCustomerDatabase implements OnModuleDestroy {
         anonymised: changed.anonymised,
         held: row.held,
         undated: row.undated,
+        kept: keptByLabel(batch.keptLabels ?? [], row.kept ?? []),
         firstKey: row.first_key,
         lastKey: row.last_key,
         sample: row.sample ?? [],
@@ -185,6 +208,15 @@ export class PostgresCustomerDatabase implements OnModuleDestroy {
     this.pools.clear();
     await Promise.allSettled(pools.map((p) => p.end()));
   }
+}
+
+/** The batch's kept counts by reason, leaving out the reasons it kept nothing for. */
+function keptByLabel(labels: string[], counts: number[]): Record<string, number> {
+  const kept: Record<string, number> = {};
+  labels.forEach((label, i) => {
+    if (counts[i] > 0) kept[label] = counts[i];
+  });
+  return kept;
 }
 
 /** A timeout setting as a literal: a non-negative integer, or a refusal (never SQL text). */

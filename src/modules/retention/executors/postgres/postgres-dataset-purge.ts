@@ -77,15 +77,16 @@ export class PostgresDatasetPurge {
     }
     const usedHolds = this.inputs;
     const batch = run.dryRun
-      ? {
-          read: buildDryRunBatch(
+      ? (() => {
+          const read = buildDryRunBatch(
             rule,
             table,
             this.inputs,
             cursor,
             Math.max(0, SAMPLE_SIZE - rd.sampleKeys.length),
-          ),
-        }
+          );
+          return { read, keptLabels: read.keptLabels };
+        })()
       : buildPurgeBatch(rule, table, this.inputs, cursor);
     let outcome: BatchOutcome;
     let cancelRequested = false;

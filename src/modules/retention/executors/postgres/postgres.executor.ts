@@ -23,7 +23,7 @@ import {
 import { PostgresCustomerDatabase } from './customer-database';
 import { PostgresDatasetPurge } from './postgres-dataset-purge';
 import { buildSubjectValuesRead } from './subject-values-sql';
-import { executionProblems } from './table-check';
+import { executionProblems, keptExemptions } from './table-check';
 import type { TableFacts } from './sql-builder';
 
 /**
@@ -68,7 +68,10 @@ export class PostgresSystemExecutor implements SystemExecutor {
       return { outcome: 'done' };
     }
     // LEGAL HOLD, purge: the holds in force now become the batches' exclusions (hold-inputs.ts).
-    const { inputs, exemptions } = await this.reader.forRun(run, rule, true);
+    const read = await this.reader.forRun(run, rule, true);
+    const { inputs } = read;
+    // Referenced rows and unpurgeable fields are said up front; their counts come per batch.
+    const exemptions = [...read.exemptions, ...keptExemptions(rule, table!)];
     await this.datasets.setExemptions(rd.id, exemptions);
     const purge = new PostgresDatasetPurge(
       {

@@ -95,6 +95,7 @@ const purposes = new Map<string, PurposeFacts>([
 
 const table: TableFacts = {
   primaryKey: ['id'],
+  referencedBy: [],
   columns: new Map(
     [
       col('id', 'bigint', false),
@@ -109,6 +110,7 @@ const table: TableFacts = {
 
 const inputs = (over: Partial<PurgeInputs> = {}): PurgeInputs => ({
   withdrawals: new Map(),
+  recentContacts: new Map(),
   wholeDatasetHeld: false,
   heldSubjects: [],
   subjectFilter: null,
@@ -151,6 +153,7 @@ describe('identifiers', () => {
     const rule = buildDatasetRule(plan({ primaryKey: ['customer_ref'] }), purposes);
     const narrow: TableFacts = {
       primaryKey: ['id'],
+      referencedBy: [],
       columns: new Map(
         [...table.columns]
           .filter(([n]) => n !== 'name')
@@ -245,6 +248,7 @@ describe('purge statements', () => {
   it('pages a composite key with row comparisons', () => {
     const composite: TableFacts = {
       primaryKey: ['id', 'customer_ref'],
+      referencedBy: [],
       columns: table.columns,
     };
     const rule = buildDatasetRule(plan({ primaryKey: ['id', 'customer_ref'] }), purposes);
@@ -302,6 +306,7 @@ describe('purge statements', () => {
     ]);
     const dollars: TableFacts = {
       primaryKey: ['id'],
+      referencedBy: [],
       columns: new Map(
         [...table.columns]
           .filter(([n]) => n !== 'last_interaction')

@@ -1,12 +1,13 @@
 import type { PurgeInputs } from '../../purge-inputs.reader';
 import { dueExpression, dueSinceExpression } from '../../due-date.rule';
-import type { DatasetRule } from '../../retention-rule';
-import { anonymisation } from './anonymisation-sql';
+import type { DatasetRule, FieldRule } from '../../retention-rule';
+import { anonymisation, unpurgeableField } from './anonymisation-sql';
 import {
   BuildContext,
   castType,
   Params,
   quoteIdentifier,
+  ReferencingConstraint,
   SqlStatement,
   subjectIn,
   TableFacts,
@@ -20,8 +21,8 @@ import {
  */
 
 // The pieces, re-exported for the executor and its tests.
-export { executionProblems } from './table-check';
-export { hmacPads } from './anonymisation-sql';
+export { executionProblems, keptExemptions } from './table-check';
+export { hmacPads, unpurgeableField } from './anonymisation-sql';
 export { quoteIdentifier, UnsafeIdentifier } from './sql-builder';
 export type { ColumnFacts, SqlStatement, TableFacts } from './sql-builder';
 export type { PurgeInputs } from '../../purge-inputs.reader';
@@ -36,6 +37,7 @@ interface RowFlags {
   table: string;
   pk: string[];
   held: string;
+  /** The row is deleted: every field due, and no other row references it. */
   allDue: string;
   anyPending: string;
   undated: string;
@@ -43,7 +45,15 @@ interface RowFlags {
   sets: () => string[];
   dueSince: string;
   /** The batch scan's per-row columns: each distinct due test and each pending test once. */
-  rowColumns: { dues: string[]; allDue: string; anyPending: string };
+  rowColumns: RowColumns;
+}
+
+/** `EXISTS` a row of the referencing table pointing at this row (identifiers from the catalogue, checked). */
+function referencedExpression(r: ReferencingConstraint): string {
+  const on = r.columns
+    .map((c, i) => `r.${quoteIdentifier(c)} = t.${quoteIdentifier(r.refColumns[i])}`)
+    .join(' AND ');
+  return `EXISTS (SELECT 1 FROM ${quoteIdentifier(r.schema)}.${quoteIdentifier(r.table)} AS r WHERE ${on})`;
 }
 
 function rowFlags(rule: DatasetRule, table: TableFacts, inputs: PurgeInputs): RowFlags {
@@ -56,19 +66,21 @@ function rowFlags(rule: DatasetRule, table: TableFacts, inputs: PurgeInputs): Ro
   };
   const pk = rule.primaryKey.map(quoteIdentifier);
   const dues = rule.fields.map((f) => ({ f, due: dueExpression(f, ctx) }));
+  const refs = (table.referencedBy ?? []).map((r) => ({ r, exists: referencedExpression(r) }));
   // Fields sharing the same purposes share one due test: evaluate it once per row.
-  const allDue =
+  const everyDue =
     dues.length === 0 || dues.some((d) => d.due === 'FALSE')
       ? 'FALSE'
       : [...new Set(dues.map((d) => d.due))].join(' AND ');
-  // When every field has the same due test, a row is either wholly due (deleted) or not due at
-  // all: there is never anything to anonymise, and the purge needs no UPDATE.
-  const oneTest = new Set(dues.map((d) => d.due)).size === 1 && allDue !== 'FALSE';
-  const candidates = oneTest
-    ? []
-    : dues.filter((d) => d.due !== 'FALSE' && !rule.primaryKey.includes(d.f.column));
+  const referenced = refs.length ? `(${refs.map((r) => r.exists).join(' OR ')})` : 'FALSE';
+  // When every field has the same due test and no other row references this table, a row is
+  // either wholly due (deleted) or not due at all: nothing to anonymise, and no UPDATE.
+  const oneTest = new Set(dues.map((d) => d.due)).size === 1 && everyDue !== 'FALSE' && refs.length === 0;
+  const due = dues.filter((d) => d.due !== 'FALSE' && !rule.primaryKey.includes(d.f.column));
+  const candidates = oneTest ? [] : due.filter((d) => !unpurgeableField(d.f, table));
+  const unpurgeable = due.filter((d) => unpurgeableField(d.f, table));
   const anonymised = candidates.map((d) => ({ ...d, ...anonymisation(d.f, ctx) }));
-  const anyPending = anonymised.length
+  const pending = anonymised.length
     ? anonymised.map((a) => `(${a.due} AND ${a.pending})`).join(' OR ')
     : 'FALSE';
   const sets = () =>
@@ -77,18 +89,38 @@ function rowFlags(rule: DatasetRule, table: TableFacts, inputs: PurgeInputs): Ro
       return `${col} = CASE WHEN ${a.due} THEN ${a.value()} ELSE t.${col} END`;
     });
   const nullable = timeColumns(rule).map((c) => `t.${quoteIdentifier(c)} IS NULL`);
+  const allDue =
+    everyDue === 'FALSE' || referenced === 'FALSE' ? everyDue : `${everyDue} AND NOT ${referenced}`;
+  const anyPending =
+    pending === 'FALSE'
+      ? 'FALSE'
+      : everyDue === 'FALSE'
+        ? pending
+        : referenced === 'FALSE'
+          ? `(NOT (${everyDue}) AND (${pending}))`
+          : `((NOT (${everyDue}) OR ${referenced}) AND (${pending}))`;
   return {
     ctx,
     table: `${quoteIdentifier(rule.schema)}.${quoteIdentifier(rule.table)}`,
     pk,
     held: heldExpression(ctx),
     allDue,
-    anyPending: allDue === 'FALSE' ? anyPending : `(NOT (${allDue}) AND (${anyPending}))`,
+    anyPending,
     undated: nullable.length ? nullable.join(' OR ') : 'FALSE',
-    rowColumns: rowColumnsOf(dues, anonymised),
+    rowColumns: rowColumnsOf(dues, anonymised, refs, unpurgeable),
     sets,
     dueSince: dueSinceExpression(dues, ctx),
   };
+}
+
+interface RowColumns {
+  dues: string[];
+  /** The row is deleted (every field due, not referenced). */
+  del: string;
+  /** Something of the row is anonymised. */
+  anon: string;
+  /** Per reason: the row keeps something for it (counted when not held). */
+  kept: { label: string; expression: string }[];
 }
 
 /**
@@ -99,27 +131,53 @@ function rowFlags(rule: DatasetRule, table: TableFacts, inputs: PurgeInputs): Ro
 function rowColumnsOf(
   dues: { due: string }[],
   anonymised: { due: string; pending: string }[],
-): RowFlags['rowColumns'] {
+  refs: { r: ReferencingConstraint; exists: string }[],
+  unpurgeable: { f: FieldRule; due: string }[],
+): RowColumns {
   const distinct = [...new Set(dues.map((d) => d.due))].filter((d) => d !== 'TRUE' && d !== 'FALSE');
   const ref = (due: string) => (due === 'TRUE' || due === 'FALSE' ? due : `s.d${distinct.indexOf(due)}`);
-  const allDue =
+  const everyDue =
     dues.length === 0 || dues.some((d) => d.due === 'FALSE')
       ? 'FALSE'
       : [...new Set(dues.map((d) => ref(d.due)))].join(' AND ');
   const pending = anonymised.length
     ? anonymised.map((a, i) => `(${ref(a.due)} AND s.q${i})`).join(' OR ')
     : 'FALSE';
+  const referenced = refs.length ? `(${refs.map((_, i) => `s.r${i}`).join(' OR ')})` : 'FALSE';
+  const del =
+    everyDue === 'FALSE' || referenced === 'FALSE' ? everyDue : `(${everyDue}) AND NOT ${referenced}`;
+  const anon =
+    pending === 'FALSE'
+      ? 'FALSE'
+      : everyDue === 'FALSE'
+        ? pending
+        : referenced === 'FALSE'
+          ? `(NOT (${everyDue}) AND (${pending}))`
+          : `((NOT (${everyDue}) OR ${referenced}) AND (${pending}))`;
   return {
     dues: [
       ...distinct.map((d, i) => `(${d}) AS d${i}`),
       ...anonymised.map((a, i) => `${a.pending} AS q${i}`),
+      ...refs.map((r, i) => `${r.exists} AS r${i}`),
+      ...unpurgeable.map((u, i) => `(t.${quoteIdentifier(u.f.column)} IS NOT NULL) AS n${i}`),
     ],
-    allDue,
-    anyPending: allDue === 'FALSE' ? pending : `(NOT (${allDue}) AND (${pending}))`,
+    del,
+    anon,
+    kept: [
+      ...(everyDue === 'FALSE'
+        ? []
+        : refs.map((r, i) => ({ label: `constraint:${r.r.name}`, expression: `(${everyDue}) AND s.r${i}` }))),
+      ...unpurgeable.map((u, i) => ({
+        label: `field:${u.f.key}`,
+        expression: `NOT (${del}) AND ${ref(u.due)} AND s.n${i}`,
+      })),
+    ],
   };
 }
 
 interface BatchParts {
+  /** The labels of the batch's `kept` counts, in order (RowColumns.kept). */
+  keptLabels: string[];
   /** The CTEs that read the batch: `batch` (one row of counts and, for a one-column key, its ends). */
   ctes: string[];
   /** The batch rows with their flags (p0…, h, u, del, anon), for the dry run's sample. */
@@ -158,7 +216,8 @@ function batchParts(rule: DatasetRule, flags: RowFlags, cursor: string[] | null)
       ${conditions.length ? `WHERE ${conditions.join(' AND ')}` : ''}
       ORDER BY ${pk.map((c) => `t.${c}`).join(', ')}
       LIMIT ${limit}`;
-  const flagged = `SELECT ${keys.map((k) => `s.${k}`).join(', ')}, s.h, s.u, (${rc.allDue}) AS del, (${rc.anyPending}) AS anon
+  const keptColumns = rc.kept.map((k, i) => `, (${k.expression}) AS k${i}`).join('');
+  const flagged = `SELECT ${keys.map((k) => `s.${k}`).join(', ')}, s.h, s.u, (${rc.del}) AS del, (${rc.anon}) AS anon${keptColumns}
     FROM (${scan(
       `${pk.map((c, i) => `t.${c} AS p${i}`).join(', ')},
         (${flags.held}) AS h, (${flags.undated}) AS u${rc.dues.length ? `, ${rc.dues.join(', ')}` : ''}`,
@@ -167,12 +226,14 @@ function batchParts(rule: DatasetRule, flags: RowFlags, cursor: string[] | null)
       count(*) FILTER (WHERE NOT h AND del)::int AS due_deleted,
       count(*) FILTER (WHERE NOT h AND NOT del AND anon)::int AS due_anonymised,
       count(*) FILTER (WHERE h AND (del OR anon))::int AS held,
-      count(*) FILTER (WHERE u)::int AS undated`;
+      count(*) FILTER (WHERE u)::int AS undated,
+      ${rc.kept.length ? `json_build_array(${rc.kept.map((_, i) => `count(*) FILTER (WHERE NOT h AND k${i})::int`).join(', ')})` : `'[]'::json`} AS kept`;
   const textKeys = (prefix: string) =>
     `json_build_array(${keys.map((k) => `${prefix}${k}::text`).join(', ')})`;
   if (pk.length === 1) {
     // One pass: the counts and both ends of the batch (min/max of the key, no sort).
     return {
+      keptLabels: rc.kept.map((k) => k.label),
       ctes: [`batch AS (SELECT ${counts}, min(p0) AS f0, max(p0) AS l0 FROM (${flagged}) b)`],
       flagged,
       firstKey: `(SELECT CASE WHEN scanned > 0 THEN json_build_array(f0::text) END FROM batch)`,
@@ -182,6 +243,7 @@ function batchParts(rule: DatasetRule, flags: RowFlags, cursor: string[] | null)
   // A composite key: its ends come from the (ordered) key scan, the last one by a top-1 sort.
   const keyScan = scan(pk.map((c, i) => `t.${c} AS p${i}`).join(', '));
   return {
+    keptLabels: rc.kept.map((k) => k.label),
     ctes: [
       `batch AS (SELECT ${counts} FROM (${flagged}) b)`,
       `first_row AS (SELECT ${keys.join(', ')} FROM (${keyScan}) k ORDER BY ${keys.join(', ')} LIMIT 1)`,
@@ -198,6 +260,8 @@ function batchParts(rule: DatasetRule, flags: RowFlags, cursor: string[] | null)
  * transaction (postgres-executor.ts runs them).
  */
 export interface PurgeBatch {
+  /** What each count of the read's `kept` array is for (`constraint:<name>`, `field:<key>`). */
+  keptLabels: string[];
   /**
    * Reads the next `batchSize` rows after the cursor (an index range scan): scanned, due_deleted,
    * due_anonymised, held, undated, first_key, last_key and the transaction id (xid).
@@ -236,7 +300,7 @@ export function buildPurgeBatch(
   const b = batchParts(rule, flags, cursor);
   const read = {
     text: `WITH ${b.ctes.join(',\n  ')}
-  SELECT c.scanned, c.due_deleted, c.due_anonymised, c.held, c.undated,
+  SELECT c.scanned, c.due_deleted, c.due_anonymised, c.held, c.undated, c.kept,
     ${b.firstKey} AS first_key,
     ${b.lastKey} AS last_key,
     txid_current()::text AS xid
@@ -279,7 +343,7 @@ export function buildPurgeBatch(
     }
     return out;
   };
-  return { read, changes };
+  return { read, changes, keptLabels: b.keptLabels };
 }
 
 /**
@@ -333,20 +397,20 @@ export function buildDryRunBatch(
   inputs: PurgeInputs,
   cursor: string[] | null,
   sampleSize: number,
-): SqlStatement {
+): SqlStatement & { keptLabels: string[] } {
   const flags = rowFlags(rule, table, inputs);
   const b = batchParts(rule, flags, cursor);
   const sample = `${flags.ctx.params.add(sampleSize)}::int`;
   const keys = flags.pk.map((_, i) => `p${i}`);
   const text = `WITH ${b.ctes.join(',\n  ')}
-  SELECT c.scanned, c.due_deleted AS deleted, c.due_anonymised AS anonymised, c.held, c.undated,
+  SELECT c.scanned, c.due_deleted AS deleted, c.due_anonymised AS anonymised, c.held, c.undated, c.kept,
     ${b.firstKey} AS first_key,
     ${b.lastKey} AS last_key,
     (SELECT coalesce(json_agg(json_build_array(${keys.map((k) => `${k}::text`).join(', ')})), '[]'::json) FROM (
        SELECT ${keys.join(', ')} FROM (${b.flagged}) f WHERE NOT h AND (del OR anon)
         ORDER BY ${keys.join(', ')} LIMIT ${sample}) s) AS sample
   FROM batch c`;
-  return { text, values: flags.ctx.params.values };
+  return { text, values: flags.ctx.params.values, keptLabels: b.keptLabels };
 }
 
 /** What is due now in the whole dataset and since when (one scan; for the overdue view). */

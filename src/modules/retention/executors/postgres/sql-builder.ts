@@ -14,10 +14,27 @@ export interface ColumnFacts {
   nullable: boolean;
 }
 
+/** A foreign key of another table (or this one) that references this table (pg_constraint). */
+export interface ReferencingConstraint {
+  name: string;
+  schema: string;
+  table: string;
+  /** The referencing columns, in key order… */
+  columns: string[];
+  /** …and the columns of this table they reference. */
+  refColumns: string[];
+}
+
 export interface TableFacts {
   columns: Map<string, ColumnFacts>;
   /** The table's actual primary key, in key order. */
   primaryKey: string[];
+  /**
+   * Foreign keys referencing the table, read at plan time: a row they reference is anonymised,
+   * never deleted (ADR 0051), whatever their ON DELETE action (CASCADE would destroy rows kept
+   * by other purposes, RESTRICT would fail the batch).
+   */
+  referencedBy: ReferencingConstraint[];
 }
 
 export interface SqlStatement {
@@ -73,6 +90,7 @@ export function emptyContext(): BuildContext {
     params: new Params(),
     inputs: {
       withdrawals: new Map(),
+      recentContacts: new Map(),
       wholeDatasetHeld: false,
       heldSubjects: [],
       subjectFilter: null,

@@ -1,6 +1,7 @@
 import { dueExpression } from '../../due-date.rule';
 import type { DatasetRule } from '../../retention-rule';
-import { anonymisationProblem } from './anonymisation-sql';
+import type { RetentionExemption } from '../../entities/retention-run-dataset.entity';
+import { anonymisationProblem, unpurgeableField } from './anonymisation-sql';
 import { castType, DATE_TYPES, emptyContext, IDENTIFIER, TableFacts, timeColumns } from './sql-builder';
 
 /**
@@ -60,4 +61,29 @@ export function executionProblems(rule: DatasetRule, table: TableFacts | null): 
     if (problem) problems.push(`field ${f.key}: ${problem}`);
   }
   return problems;
+}
+
+/**
+ * What the purge will keep of this dataset and why, said before it starts (ADR 0051): rows that
+ * other tables reference (anonymised instead of deleted, per constraint) and fields whose strategy
+ * cannot apply to their column (left as is unless their row is deleted). The counts come per batch.
+ */
+export function keptExemptions(rule: DatasetRule, table: TableFacts): RetentionExemption[] {
+  const dueFields = rule.fields.filter((f) => dueExpression(f, emptyContext()) !== 'FALSE');
+  const wholeRows = dueFields.length === rule.fields.length && dueFields.length > 0;
+  const out: RetentionExemption[] = [];
+  if (wholeRows) {
+    for (const r of table.referencedBy) {
+      out.push({
+        kind: 'referenced_rows',
+        constraint: r.name,
+        reason: `rows referenced by ${r.schema}.${r.table} (${r.columns.join(', ')}, constraint ${r.name}) are anonymised, not deleted`,
+      });
+    }
+  }
+  for (const f of dueFields) {
+    const why = rule.primaryKey.includes(f.column) ? null : unpurgeableField(f, table);
+    if (why) out.push({ kind: 'field_not_purgeable', fields: [f.key], reason: why });
+  }
+  return out;
 }

@@ -46,6 +46,8 @@ export function webhookBody(d: {
                 column: k.expiry.column,
                 duration: k.expiry.durationText,
                 endsOnWithdrawal: k.expiry.endsOnWithdrawal,
+                // The clock runs on for the subjects listed in recentContacts (ADR 0051).
+                contactsRestartClock: k.expiry.contacts !== 'none',
               }
             : k.expiry.kind === 'after_withdrawal'
               ? { kind: 'after_withdrawal', duration: k.expiry.durationText }
@@ -58,6 +60,7 @@ export function webhookBody(d: {
         ws.map((w) => ({ subjectId: w.subjectId, withdrawnAt: w.withdrawnAt })),
       ]),
     ),
+    recentContacts: Object.fromEntries(inputs.recentContacts),
     callback: d.callback,
     sentAt: new Date().toISOString(),
   });
