@@ -344,6 +344,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/interactions/import": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Record up to 1000 contacts of several subjects, all or nothing
+         * @description It restarts, for this subject, the clock of every purpose whose retention runs from the last interaction (`trigger: last_interaction`), in the purge and in the overdue view. Record only contacts coming from the subject (the CNIL counts "from the last contact coming from the prospect").
+         */
+        post: operations["InteractionsController_import"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/legal-holds": {
         parameters: {
             query?: never;
@@ -843,6 +863,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/retention/presets": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** CNIL retention presets: durations from its référentiels and the laws they cite, with sources */
+        get: operations["RetentionPresetsController_list"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/retention/rules": {
         parameters: {
             query?: never;
@@ -996,6 +1033,26 @@ export interface paths {
         get: operations["ErasureController_get"];
         put?: never;
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/subjects/{subjectId}/interactions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Record a contact that came from the subject
+         * @description It restarts, for this subject, the clock of every purpose whose retention runs from the last interaction (`trigger: last_interaction`), in the purge and in the overdue view. Record only contacts coming from the subject (the CNIL counts "from the last contact coming from the prospect").
+         */
+        post: operations["InteractionsController_record"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1640,7 +1697,7 @@ export interface components {
              * @example TRANSFER_WITHOUT_SAFEGUARD
              * @enum {string}
              */
-            code: "FIELD_WITHOUT_ACTIVE_PURPOSE" | "UNREGISTERED_COLUMN" | "PURPOSE_WITHOUT_RETENTION" | "PURPOSE_WITHOUT_LEGAL_BASIS" | "LEGITIMATE_INTEREST_NOT_JUSTIFIED" | "CONSENT_WITHOUT_RECORDS" | "SPECIAL_CATEGORY_WITHOUT_CONDITION" | "TRANSFER_WITHOUT_SAFEGUARD" | "OVERDUE_DATA" | "SYSTEM_NEVER_SCANNED" | "ORGANISATION_NOT_DECLARED" | "DPO_CONTACT_MISSING" | "EU_REPRESENTATIVE_MISSING" | "PROCESSOR_AGREEMENT_MISSING" | "TRANSFER_WITHOUT_MECHANISM" | "PROCESSOR_AGREEMENT_REVIEW_OVERDUE" | "DECLARED_TRANSFERS_MISMATCH";
+            code: "FIELD_WITHOUT_ACTIVE_PURPOSE" | "UNREGISTERED_COLUMN" | "PURPOSE_WITHOUT_RETENTION" | "PURPOSE_WITHOUT_LEGAL_BASIS" | "LEGITIMATE_INTEREST_NOT_JUSTIFIED" | "CONSENT_WITHOUT_RECORDS" | "SPECIAL_CATEGORY_WITHOUT_CONDITION" | "TRANSFER_WITHOUT_SAFEGUARD" | "OVERDUE_DATA" | "SYSTEM_NEVER_SCANNED" | "ORGANISATION_NOT_DECLARED" | "DPO_CONTACT_MISSING" | "EU_REPRESENTATIVE_MISSING" | "PROCESSOR_AGREEMENT_MISSING" | "TRANSFER_WITHOUT_MECHANISM" | "PROCESSOR_AGREEMENT_REVIEW_OVERDUE" | "DECLARED_TRANSFERS_MISMATCH" | "FIELD_STRATEGY_NOT_APPLICABLE";
             /**
              * @example {
              *       "countries": [
@@ -2431,7 +2488,7 @@ export interface components {
             column: string;
             /** @example crm.customers.email */
             key: string;
-            /** @example email: replaced by a keyed hash (the row is deleted once all its fields are due) once 3 years have passed since last_interaction (marketing.newsletter) or consent for marketing.newsletter is withdrawn */
+            /** @example email: replaced by a keyed hash (the row is deleted once all its fields are due) once 3 years have passed since last_interaction and since the subject's latest contact recorded in Finalité (consent to marketing.newsletter granted or renewed, or an interaction recorded for the subject) (marketing.newsletter) or consent for marketing.newsletter is withdrawn */
             rule: string;
             /**
              * @example bound
@@ -2494,6 +2551,29 @@ export interface components {
             /** @example 3 */
             total: number;
         };
+        ImportInteractionRowDto: {
+            /**
+             * @description What the subject did: a lowercase word such as purchase, reply, sign_in, form, call, link_click
+             * @example purchase
+             */
+            kind: string;
+            /**
+             * @description When the subject made contact; defaults to now (not in the future)
+             * @example 2026-03-01T10:15:00Z
+             */
+            occurredAt?: string;
+            /**
+             * @description Which application saw it
+             * @example web-shop/checkout
+             */
+            source: string;
+            /** @example customer-42 */
+            subjectId: string;
+        };
+        ImportInteractionsDto: {
+            /** @description 1 to 1000 contacts, all recorded or none */
+            interactions: components["schemas"]["ImportInteractionRowDto"][];
+        };
         IntegrityReportDto: {
             /** @description Audit chain head at generation time */
             auditChainHead: components["schemas"]["ChainHeadDto"] | null;
@@ -2545,6 +2625,38 @@ export interface components {
              *     }
              */
             verification: Record<string, never>;
+        };
+        InteractionImportResultDto: {
+            /** @example 250 */
+            imported: number;
+            /**
+             * Format: uuid
+             * @example 1c3e5a7b-9d2f-4b6c-8e0a-4d6f8b0c2e4a
+             */
+            importId: string;
+        };
+        InteractionRecordDto: {
+            /**
+             * Format: uuid
+             * @example 7d9f1b3c-5e7a-4c9e-8b1d-3f5a7c9e1b2d
+             */
+            id: string;
+            /** @example purchase */
+            kind: string;
+            /**
+             * Format: date-time
+             * @example 2026-03-01T10:15:00.000Z
+             */
+            occurredAt: string;
+            /**
+             * Format: date-time
+             * @example 2026-03-01T10:15:01.000Z
+             */
+            recordedAt: string;
+            /** @example web-shop/checkout */
+            source: string;
+            /** @example customer-42 */
+            subjectId: string;
         };
         InternationalTransferDto: {
             /**
@@ -2608,6 +2720,12 @@ export interface components {
         LiftRestrictionDto: {
             /** @example Accuracy verified and corrected */
             reason: string;
+        };
+        LocalisedTextDto: {
+            /** @example Prospects */
+            en: string;
+            /** @example Prospects */
+            fr: string;
         };
         ManualTaskListDto: {
             items: components["schemas"]["ManualTaskResponseDto"][];
@@ -2834,7 +2952,7 @@ export interface components {
             /** @description Longest retention among the active bound purposes; null when none is active */
             effectiveRetention: components["schemas"]["EffectiveRetentionDto"] | null;
             /** @example [] */
-            flags: ("unbound" | "only_retired_purposes" | "special_category_without_condition")[];
+            flags: ("unbound" | "only_retired_purposes" | "special_category_without_condition" | "not_null_column_on_nullify")[];
             /**
              * Format: uuid
              * @example 5a4b3c2d-1e0f-4a9b-8c7d-6e5f4a3b2c1d
@@ -2993,7 +3111,7 @@ export interface components {
              * @example TRANSFER_WITHOUT_SAFEGUARD
              * @enum {string}
              */
-            code: "FIELD_WITHOUT_ACTIVE_PURPOSE" | "UNREGISTERED_COLUMN" | "PURPOSE_WITHOUT_RETENTION" | "PURPOSE_WITHOUT_LEGAL_BASIS" | "LEGITIMATE_INTEREST_NOT_JUSTIFIED" | "CONSENT_WITHOUT_RECORDS" | "SPECIAL_CATEGORY_WITHOUT_CONDITION" | "TRANSFER_WITHOUT_SAFEGUARD" | "OVERDUE_DATA" | "SYSTEM_NEVER_SCANNED" | "ORGANISATION_NOT_DECLARED" | "DPO_CONTACT_MISSING" | "EU_REPRESENTATIVE_MISSING" | "PROCESSOR_AGREEMENT_MISSING" | "TRANSFER_WITHOUT_MECHANISM" | "PROCESSOR_AGREEMENT_REVIEW_OVERDUE" | "DECLARED_TRANSFERS_MISMATCH";
+            code: "FIELD_WITHOUT_ACTIVE_PURPOSE" | "UNREGISTERED_COLUMN" | "PURPOSE_WITHOUT_RETENTION" | "PURPOSE_WITHOUT_LEGAL_BASIS" | "LEGITIMATE_INTEREST_NOT_JUSTIFIED" | "CONSENT_WITHOUT_RECORDS" | "SPECIAL_CATEGORY_WITHOUT_CONDITION" | "TRANSFER_WITHOUT_SAFEGUARD" | "OVERDUE_DATA" | "SYSTEM_NEVER_SCANNED" | "ORGANISATION_NOT_DECLARED" | "DPO_CONTACT_MISSING" | "EU_REPRESENTATIVE_MISSING" | "PROCESSOR_AGREEMENT_MISSING" | "TRANSFER_WITHOUT_MECHANISM" | "PROCESSOR_AGREEMENT_REVIEW_OVERDUE" | "DECLARED_TRANSFERS_MISMATCH" | "FIELD_STRATEGY_NOT_APPLICABLE";
             /** @example 3 */
             count: number;
             /** @description The first few gaps of this kind (at most 5) */
@@ -3032,6 +3150,39 @@ export interface components {
             /** @example 2026-12-05T07:00:00.000Z */
             generatedAt: string;
             period: components["schemas"]["ReportPeriodDto"];
+        };
+        PresetArchiveDto: {
+            /** @example P5Y */
+            duration: string;
+            /**
+             * @example {
+             *       "fr": "Prescription de droit commun (art. 2224 du Code civil)",
+             *       "en": "Limitation period (art. 2224 of the French Civil Code)"
+             *     }
+             */
+            legalReason: components["schemas"]["LocalisedTextDto"];
+        };
+        PresetRetentionDto: {
+            /** @example P3Y */
+            duration: string;
+            /**
+             * @example last_interaction
+             * @enum {string}
+             */
+            trigger: "collection" | "last_interaction" | "contract_end";
+        };
+        PresetSourceDto: {
+            /** @example Annexe, durées de conservation (prospects) */
+            article: string | null;
+            /**
+             * @description Date of the text (YYYY-MM-DD)
+             * @example 2021-09-23
+             */
+            date: string;
+            /** @example CNIL, référentiel gestion des activités commerciales (délibération n° 2021-131) */
+            text: string;
+            /** @example https://www.cnil.fr/fr/referentiel-gestion-commerciale */
+            url: string | null;
         };
         PrincipalPageDto: {
             items: components["schemas"]["PrincipalResponseDto"][];
@@ -3504,6 +3655,23 @@ export interface components {
              */
             status: "granted" | "withdrawn";
         };
+        RecordInteractionDto: {
+            /**
+             * @description What the subject did: a lowercase word such as purchase, reply, sign_in, form, call, link_click
+             * @example purchase
+             */
+            kind: string;
+            /**
+             * @description When the subject made contact; defaults to now (not in the future)
+             * @example 2026-03-01T10:15:00Z
+             */
+            occurredAt?: string;
+            /**
+             * @description Which application saw it
+             * @example web-shop/checkout
+             */
+            source: string;
+        };
         RegisterDatasetDto: {
             /** @example One row per customer */
             description?: Record<string, never>;
@@ -3811,6 +3979,8 @@ export interface components {
             trigger: "collection" | "last_interaction" | "contract_end" | "consent_withdrawal";
         };
         RetentionExemptionDto: {
+            /** @example payment_customer_id_fkey */
+            constraint?: string;
             /**
              * @example [
              *       "crm.customers.name"
@@ -3823,15 +3993,38 @@ export interface components {
              */
             holdId?: string;
             /**
-             * @description `subject_not_locatable`: the dataset declares no subject column, so the rows of a subject (erasure, consent withdrawal, subject hold) cannot be found there
+             * @description `subject_not_locatable`: the dataset declares no subject column, so the rows of a subject (erasure, consent withdrawal, subject hold) cannot be found there; `referenced_rows`: rows another table references (by `constraint`) are anonymised instead of deleted; `field_not_purgeable`: the field's strategy cannot apply to its column (nullify on NOT NULL), its values go only with their rows
              * @example legal_hold
              * @enum {string}
              */
-            kind: "legal_hold" | "legal_obligation" | "subject_not_locatable";
+            kind: "legal_hold" | "legal_obligation" | "subject_not_locatable" | "referenced_rows" | "field_not_purgeable";
             /** @example accounting.invoices */
             purposeCode?: string;
             /** @example Litigation 2026-CV-118 */
             reason: string;
+        };
+        RetentionKeptRowsDto: {
+            /**
+             * @description `constraint:<name>` (referenced, anonymised instead of deleted) or `field:<key>` (not purgeable)
+             * @example constraint:payment_customer_id_fkey
+             */
+            reason: string;
+            /** @example 120 */
+            rows: number;
+        };
+        RetentionPresetDto: {
+            /** @description The intermediate archive phase after the active one, with its legal reason */
+            archive: components["schemas"]["PresetArchiveDto"] | null;
+            /** @example cnil.prospects */
+            code: string;
+            label: components["schemas"]["LocalisedTextDto"];
+            note: components["schemas"]["LocalisedTextDto"] | null;
+            /** @description The active phase (durée d’utilité courante) */
+            retention: components["schemas"]["PresetRetentionDto"];
+            source: components["schemas"]["PresetSourceDto"];
+        };
+        RetentionPresetListDto: {
+            items: components["schemas"]["RetentionPresetDto"][];
         };
         RetentionReportDto: {
             /** @description Audit chain head at generation time */
@@ -3942,6 +4135,8 @@ export interface components {
              * @example 7
              */
             held: number;
+            /** @description Rows due that kept something, per reason (see exemptions); never fails the run */
+            kept: components["schemas"]["RetentionKeptRowsDto"][];
             /**
              * @description Dry run: a sample of the primary keys of rows concerned
              * @example [
@@ -7536,6 +7731,134 @@ export interface operations {
                         /** @example error */
                         status?: string;
                     };
+                };
+            };
+        };
+    };
+    InteractionsController_import: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ImportInteractionsDto"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["InteractionImportResultDto"];
+                };
+            };
+            /** @description Malformed JSON, path parameter, query or body (one `details` entry per invalid property) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 400,
+                     *       "error": "VALIDATION_FAILED",
+                     *       "message": "The request is invalid"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+            /** @description No API key, a malformed Authorization header, or a revoked or expired key */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 401,
+                     *       "error": "UNAUTHENTICATED",
+                     *       "message": "Authenticate with Authorization: Bearer <API key>"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+            /** @description The caller's roles do not allow this action */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 403,
+                     *       "error": "FORBIDDEN",
+                     *       "message": "Not allowed"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+            /** @description No such resource (or not visible to the caller) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 404,
+                     *       "error": "NOT_FOUND",
+                     *       "message": "Not found"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+            /** @description The body is larger than BODY_LIMIT_BYTES */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 413,
+                     *       "error": "PAYLOAD_TOO_LARGE",
+                     *       "message": "The request body is too large"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+            /** @description An occurredAt in the future */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+            /** @description Rate limited: too many requests for this API key (`RATE_LIMITED`), or too many failed authentications from this client (`AUTHENTICATION_THROTTLED`); retry after `Retry-After` seconds */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 429,
+                     *       "error": "RATE_LIMITED",
+                     *       "message": "Too many requests for this API key; retry after the delay in Retry-After"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorBodyDto"];
                 };
             };
         };
@@ -12089,6 +12412,121 @@ export interface operations {
             };
         };
     };
+    RetentionPresetsController_list: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RetentionPresetListDto"];
+                };
+            };
+            /** @description Malformed JSON, path parameter, query or body (one `details` entry per invalid property) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 400,
+                     *       "error": "VALIDATION_FAILED",
+                     *       "message": "The request is invalid"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+            /** @description No API key, a malformed Authorization header, or a revoked or expired key */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 401,
+                     *       "error": "UNAUTHENTICATED",
+                     *       "message": "Authenticate with Authorization: Bearer <API key>"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+            /** @description The caller's roles do not allow this action */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 403,
+                     *       "error": "FORBIDDEN",
+                     *       "message": "Not allowed"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+            /** @description No such resource (or not visible to the caller) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 404,
+                     *       "error": "NOT_FOUND",
+                     *       "message": "Not found"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+            /** @description The body is larger than BODY_LIMIT_BYTES */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 413,
+                     *       "error": "PAYLOAD_TOO_LARGE",
+                     *       "message": "The request body is too large"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+            /** @description Rate limited: too many requests for this API key (`RATE_LIMITED`), or too many failed authentications from this client (`AUTHENTICATION_THROTTLED`); retry after `Retry-After` seconds */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 429,
+                     *       "error": "RATE_LIMITED",
+                     *       "message": "Too many requests for this API key; retry after the delay in Retry-After"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+        };
+    };
     RetentionController_rules: {
         parameters: {
             query?: {
@@ -13481,6 +13919,137 @@ export interface operations {
                      *       "message": "The request body is too large"
                      *     }
                      */
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+            /** @description Rate limited: too many requests for this API key (`RATE_LIMITED`), or too many failed authentications from this client (`AUTHENTICATION_THROTTLED`); retry after `Retry-After` seconds */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 429,
+                     *       "error": "RATE_LIMITED",
+                     *       "message": "Too many requests for this API key; retry after the delay in Retry-After"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+        };
+    };
+    InteractionsController_record: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Data subject id */
+                subjectId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["RecordInteractionDto"];
+            };
+        };
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["InteractionRecordDto"];
+                };
+            };
+            /** @description Malformed JSON, path parameter, query or body (one `details` entry per invalid property) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 400,
+                     *       "error": "VALIDATION_FAILED",
+                     *       "message": "The request is invalid"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+            /** @description No API key, a malformed Authorization header, or a revoked or expired key */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 401,
+                     *       "error": "UNAUTHENTICATED",
+                     *       "message": "Authenticate with Authorization: Bearer <API key>"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+            /** @description The caller's roles do not allow this action */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 403,
+                     *       "error": "FORBIDDEN",
+                     *       "message": "Not allowed"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+            /** @description No such resource (or not visible to the caller) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 404,
+                     *       "error": "NOT_FOUND",
+                     *       "message": "Not found"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+            /** @description The body is larger than BODY_LIMIT_BYTES */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 413,
+                     *       "error": "PAYLOAD_TOO_LARGE",
+                     *       "message": "The request body is too large"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+            /** @description occurredAt in the future */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
                     "application/json": components["schemas"]["ErrorBodyDto"];
                 };
             };
