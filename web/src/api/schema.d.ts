@@ -1952,7 +1952,7 @@ export interface components {
              */
             code: string;
             /**
-             * @description postgres systems only. Write-only: stored encrypted, never returned (see hasConnection)
+             * @description postgres (postgres://…) and mysql (mysql://user:password@host:port/database) systems only. Write-only: stored encrypted, never returned (see hasConnection)
              * @example postgres://finalite_ro:secret@crm-db.internal:5432/crm
              */
             connectionString?: Record<string, never> | null;
@@ -1969,7 +1969,7 @@ export interface components {
              * @example postgres
              * @enum {string}
              */
-            kind: "postgres" | "webhook" | "manual";
+            kind: "postgres" | "mysql" | "webhook" | "manual";
             /** @example Customer CRM */
             name: string;
             /** @example Sales operations (ops@acme.example) */
@@ -2568,7 +2568,7 @@ export interface components {
              * @example postgres
              * @enum {string}
              */
-            executor: "postgres" | "webhook" | "manual";
+            executor: "postgres" | "mysql" | "webhook" | "manual";
             /** @example 7 */
             heldRows: number | null;
             /**
@@ -3180,7 +3180,7 @@ export interface components {
              * @example postgres
              * @enum {string}
              */
-            kind: "postgres" | "webhook" | "manual";
+            kind: "postgres" | "mysql" | "webhook" | "manual";
             /** @example Customer CRM */
             name: string;
             /** @example Sales operations */
@@ -3420,7 +3420,7 @@ export interface components {
              * @example postgres
              * @enum {string}
              */
-            executor: "postgres" | "webhook" | "manual";
+            executor: "postgres" | "mysql" | "webhook" | "manual";
             exemptions: components["schemas"]["RetentionExemptionDto"][];
             /**
              * Format: date-time
@@ -3820,7 +3820,7 @@ export interface components {
              * @example postgres
              * @enum {string}
              */
-            kind: "postgres" | "webhook" | "manual";
+            kind: "postgres" | "mysql" | "webhook" | "manual";
             /** @example Customer CRM */
             name: string;
             /** @example Sales operations */
@@ -4031,7 +4031,7 @@ export interface components {
         };
         UpdateSystemDto: {
             /**
-             * @description postgres systems only. Write-only: stored encrypted, never returned (see hasConnection)
+             * @description postgres (postgres://…) and mysql (mysql://user:password@host:port/database) systems only. Write-only: stored encrypted, never returned (see hasConnection)
              * @example postgres://finalite_ro:secret@crm-db.internal:5432/crm
              */
             connectionString?: Record<string, never> | null;
@@ -4048,7 +4048,7 @@ export interface components {
              * @example manual
              * @enum {string}
              */
-            kind?: "postgres" | "webhook" | "manual";
+            kind?: "postgres" | "mysql" | "webhook" | "manual";
             /**
              * @description Cannot be cleared
              * @example Customer CRM
