@@ -20,6 +20,7 @@ import { Test } from '@nestjs/testing';
 import { createConnection, Connection, ResultSetHeader, RowDataPacket } from 'mysql2/promise';
 import { Client } from 'pg';
 import { AppModule } from '../src/app.module';
+import { createHttpAdapter } from '../src/app.setup';
 import { loadAppConfig } from '../src/config/app-config';
 import type { RetentionDatasetPlan } from '../src/modules/inventory/inventory.types';
 import { PurposesService } from '../src/modules/purposes/purposes.service';
@@ -86,7 +87,10 @@ export async function runMysqlBench(): Promise<void> {
         systemConnectionString: async () => plan.system.connectionString ?? null,
       })
       .compile();
-    const app = moduleRef.createNestApplication({ logger: false });
+    const app = moduleRef.createNestApplication(createHttpAdapter(config), {
+      bodyParser: false,
+      logger: false,
+    });
     await app.init();
     try {
       const purposes = app.get(PurposesService);

@@ -30,7 +30,7 @@ export const CONNECTION_SCHEMES: Record<string, RegExp> = {
  * and, for mysql, a database (the one Finalité's purge ledger lives in; ADR 0049).
  */
 export function connectionStringProblem(kind: SystemKind | string, value: string): string | null {
-  const mysql = (kind) === (SystemKind.Mysql as string);
+  const mysql = kind === (SystemKind.Mysql as string);
   const scheme = CONNECTION_SCHEMES[kind];
   if (!scheme) return null;
   let url: URL;
