@@ -40,7 +40,8 @@ export class MysqlCatalogueReader {
       const wanted = schemas ?? [options.database!];
       const [rows] = await connection.execute(
         `SELECT c.TABLE_SCHEMA AS table_schema, c.TABLE_NAME AS table_name,
-                c.COLUMN_NAME AS column_name, c.COLUMN_TYPE AS data_type
+                c.COLUMN_NAME AS column_name, c.COLUMN_TYPE AS data_type,
+                c.IS_NULLABLE = 'NO' AS not_null
            FROM information_schema.COLUMNS c
            JOIN information_schema.TABLES t
              ON t.TABLE_SCHEMA = c.TABLE_SCHEMA AND t.TABLE_NAME = c.TABLE_NAME
@@ -57,6 +58,8 @@ export class MysqlCatalogueReader {
         table_name: String(r.table_name),
         column_name: String(r.column_name),
         data_type: String(r.data_type),
+        // MySQL answers the comparison as 0/1.
+        not_null: Number(r.not_null) === 1,
       }));
     } catch (err) {
       const reason = describeMysqlError(err);

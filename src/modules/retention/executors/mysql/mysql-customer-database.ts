@@ -238,6 +238,9 @@ export class MysqlCustomerDatabase implements OnModuleDestroy {
         anonymised: changed.anonymised,
         held,
         undated,
+        // Referenced rows and NOT NULL fields are not kept-and-counted on MySQL yet (ADR 0051 is
+        // PostgreSQL's): nothing is kept here for those reasons.
+        kept: {},
         firstKey,
         lastKey,
         sample: options.dryRun ? sample : [],

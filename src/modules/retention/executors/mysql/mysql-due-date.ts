@@ -77,7 +77,13 @@ function expiredExpression(k: PurposeKeep, ctx: MysqlBuildContext): string {
       );
     case 'time': {
       const column = `t.${quoteMysqlIdentifier(e.column)}`;
-      const byTime = `(${column} IS NOT NULL AND ${timeDue(ctx, k as TimeKeep, column)})`;
+      let byTime = `(${column} IS NOT NULL AND ${timeDue(ctx, k as TimeKeep, column)})`;
+      if (e.contacts !== 'none') {
+        // A contact recorded in Finalité since (ADR 0051) keeps the clock running, as on PostgreSQL.
+        const recent = ctx.inputs.recentContacts.get(k.purposeCode) ?? [];
+        const kept = subjectIn(ctx, `contact:${k.purposeCode}`, recent);
+        if (kept !== 'FALSE') byTime = `(${byTime} AND NOT ${kept})`;
+      }
       if (!e.endsOnWithdrawal) return byTime;
       const withdrawn = withdrawnBy(ctx.inputs.withdrawals, k.purposeCode, ctx.inputs.now);
       const byWithdrawal = subjectIn(ctx, `withdrawn:${k.purposeCode}`, withdrawn);

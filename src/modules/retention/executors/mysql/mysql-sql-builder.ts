@@ -161,6 +161,7 @@ export function emptyMysqlContext(): MysqlBuildContext {
     params: new MysqlParams(),
     inputs: {
       withdrawals: new Map(),
+      recentContacts: new Map(),
       wholeDatasetHeld: false,
       heldSubjects: [],
       subjectFilter: null,
