@@ -5,10 +5,10 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { NestFactory } from '@nestjs/core';
-import { NestExpressApplication } from '@nestjs/platform-express';
+import { NestFastifyApplication } from '@nestjs/platform-fastify';
 import request from 'supertest';
 import { AppModule } from '../src/app.module';
-import { configureApp } from '../src/app.setup';
+import { configureApp, createHttpAdapter } from '../src/app.setup';
 import { loadAppConfig } from '../src/config/app-config';
 
 /**
@@ -25,13 +25,19 @@ async function main(): Promise<void> {
     // A throw-away admin, so that the first start prints no key.
     BOOTSTRAP_ADMIN_KEY: randomBytes(32).toString('base64url'),
   });
-  const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(config), {
-    bodyParser: false,
-    logger: false,
-  });
+  // The service's own adapter (Fastify, ADR 0044): Express is no longer installed.
+  const app = await NestFactory.create<NestFastifyApplication>(
+    AppModule.forRoot(config),
+    createHttpAdapter(config),
+    {
+      bodyParser: false,
+      logger: false,
+    },
+  );
   try {
     configureApp(app, config);
     await app.init();
+    await app.getHttpAdapter().getInstance().ready();
     const res = await request(app.getHttpServer()).get('/docs-json').expect(200);
     const file = join(dataDir, 'openapi.json');
     writeFileSync(file, JSON.stringify(res.body));

@@ -12,6 +12,9 @@ const SignInPage = lazy(() => import('./features/sign-in/SignInPage'));
 const Shell = lazy(() => import('./components/shell/Shell'));
 const RegisterPage = lazy(() => import('./features/register/RegisterPage'));
 const PrincipalsPage = lazy(() => import('./features/principals/PrincipalsPage'));
+const InventoryPage = lazy(() => import('./features/inventory/InventoryPage'));
+const MatrixPage = lazy(() => import('./features/inventory/MatrixPage'));
+const DataMapPage = lazy(() => import('./features/data-map/DataMapPage'));
 
 const queryClient = new QueryClient({
   defaultOptions: { queries: { retry: false, refetchOnWindowFocus: false } },
@@ -36,6 +39,9 @@ function Console() {
               <Routes>
                 <Route element={<Shell />}>
                   <Route path="/register" element={<RegisterPage />} />
+                  <Route path="/inventory" element={<InventoryPage />} />
+                  <Route path="/matrix" element={<MatrixPage />} />
+                  <Route path="/data-map" element={<DataMapPage />} />
                   {state.session.principal.roles.includes('admin') && (
                     <Route path="/principals" element={<PrincipalsPage />} />
                   )}

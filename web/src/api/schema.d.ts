@@ -1711,7 +1711,7 @@ export interface components {
         };
         CreateDatasetDto: {
             /** @example One row per customer */
-            description?: Record<string, never> | null;
+            description?: string | null;
             /**
              * @description `schema.table`
              * @example public.customers
@@ -1728,7 +1728,7 @@ export interface components {
              * @description Column holding the data subject id (null: not tied to one subject)
              * @example id
              */
-            subjectColumn?: Record<string, never> | null;
+            subjectColumn?: string | null;
             /** @description Columns the retention triggers use */
             timestampColumns?: components["schemas"]["TimestampColumnsDto"];
         };
@@ -1804,7 +1804,7 @@ export interface components {
              */
             dataset: string;
             /** @example Customer e-mail, used for order confirmations */
-            description?: Record<string, never> | null;
+            description?: string | null;
             /**
              * @description Code of the system
              * @example crm
@@ -1955,16 +1955,16 @@ export interface components {
              * @description postgres systems only. Write-only: stored encrypted, never returned (see hasConnection)
              * @example postgres://finalite_ro:secret@crm-db.internal:5432/crm
              */
-            connectionString?: Record<string, never> | null;
+            connectionString?: string | null;
             /** @example Sales CRM: customers, contacts, opportunities */
-            description?: Record<string, never> | null;
+            description?: string | null;
             /**
              * @description ISO 3166-1 alpha-2
              * @example FR
              */
-            hostingCountry?: Record<string, never> | null;
+            hostingCountry?: string | null;
             /** @example OVHcloud Roubaix */
-            hostingLocation?: Record<string, never> | null;
+            hostingLocation?: string | null;
             /**
              * @example postgres
              * @enum {string}
@@ -1973,22 +1973,22 @@ export interface components {
             /** @example Customer CRM */
             name: string;
             /** @example Sales operations (ops@acme.example) */
-            owner?: Record<string, never> | null;
+            owner?: string | null;
             /**
              * @description Cron expression for the retention engine (default: daily)
              * @example 0 3 * * *
              */
-            retentionSchedule?: Record<string, never> | null;
+            retentionSchedule?: string | null;
             /**
              * @description webhook systems only: HMAC signing secret. Write-only: stored encrypted, never returned
              * @example whsec_8f3a…
              */
-            webhookSecret?: Record<string, never> | null;
+            webhookSecret?: string | null;
             /**
              * @description webhook systems only: where erasure requests are POSTed
              * @example https://crm.internal/gdpr/erase
              */
-            webhookUrl?: Record<string, never> | null;
+            webhookUrl?: string | null;
         };
         DatasetListDto: {
             items: components["schemas"]["DatasetResponseDto"][];
@@ -2080,6 +2080,8 @@ export interface components {
             purposeCode: string | null;
             /** @example last_interaction */
             trigger: string;
+            /** @description The rule in words, as the art. 30 report words it */
+            words: components["schemas"]["RetentionWordsDto"];
         };
         ErasureRequestListDto: {
             items: components["schemas"]["ErasureRequestResponseDto"][];
@@ -3520,6 +3522,12 @@ export interface components {
             system: string | null;
             totals: components["schemas"]["RetentionCountsDto"];
         };
+        RetentionWordsDto: {
+            /** @example 3 years from the last interaction */
+            en: string;
+            /** @example 3 ans à compter de la dernière interaction */
+            fr: string;
+        };
         RopaCategoryDto: {
             /** @example contact */
             category: string;
@@ -3916,7 +3924,7 @@ export interface components {
         };
         UpdateDatasetDto: {
             /** @example One row per customer */
-            description?: Record<string, never> | null;
+            description?: string | null;
             /**
              * @description Primary key column(s)
              * @example [
@@ -3928,7 +3936,7 @@ export interface components {
              * @description Column holding the data subject id (null: not tied to one subject)
              * @example id
              */
-            subjectColumn?: Record<string, never> | null;
+            subjectColumn?: string | null;
             /** @description Columns the retention triggers use */
             timestampColumns?: components["schemas"]["TimestampColumnsDto"];
         };
@@ -3941,7 +3949,7 @@ export interface components {
              */
             dataCategory?: "identity" | "contact" | "location" | "financial" | "online_identifiers" | "behaviour" | "health" | "biometric" | "genetic" | "racial_ethnic_origin" | "political_opinions" | "religious_beliefs" | "trade_union" | "sex_life_orientation" | "criminal_convictions" | "other";
             /** @example Customer e-mail, used for order confirmations */
-            description?: Record<string, never> | null;
+            description?: string | null;
         };
         UpdatePrincipalDto: {
             /**
@@ -4034,16 +4042,16 @@ export interface components {
              * @description postgres systems only. Write-only: stored encrypted, never returned (see hasConnection)
              * @example postgres://finalite_ro:secret@crm-db.internal:5432/crm
              */
-            connectionString?: Record<string, never> | null;
+            connectionString?: string | null;
             /** @example Sales CRM: customers, contacts, opportunities */
-            description?: Record<string, never> | null;
+            description?: string | null;
             /**
              * @description ISO 3166-1 alpha-2
              * @example FR
              */
-            hostingCountry?: Record<string, never> | null;
+            hostingCountry?: string | null;
             /** @example OVHcloud Roubaix */
-            hostingLocation?: Record<string, never> | null;
+            hostingLocation?: string | null;
             /**
              * @example manual
              * @enum {string}
@@ -4055,22 +4063,22 @@ export interface components {
              */
             name?: string;
             /** @example Sales operations (ops@acme.example) */
-            owner?: Record<string, never> | null;
+            owner?: string | null;
             /**
              * @description Cron expression for the retention engine (default: daily)
              * @example 0 3 * * *
              */
-            retentionSchedule?: Record<string, never> | null;
+            retentionSchedule?: string | null;
             /**
              * @description webhook systems only: HMAC signing secret. Write-only: stored encrypted, never returned
              * @example whsec_8f3a…
              */
-            webhookSecret?: Record<string, never> | null;
+            webhookSecret?: string | null;
             /**
              * @description webhook systems only: where erasure requests are POSTed
              * @example https://crm.internal/gdpr/erase
              */
-            webhookUrl?: Record<string, never> | null;
+            webhookUrl?: string | null;
         };
         WebhookCallbackDto: {
             /** @example 3 */
