@@ -117,7 +117,7 @@ export default function InventoryPage() {
                 <Table.Tr key={s.code}>
                   <Table.Td>
                     <Button
-                      variant={s.code === systemCode ? 'light' : 'subtle'}
+                      variant={s.code === systemCode ? 'filled' : 'subtle'}
                       size="compact-sm"
                       aria-pressed={s.code === systemCode}
                       onClick={() => {
@@ -220,7 +220,7 @@ export default function InventoryPage() {
                   <Table.Tr key={d.name}>
                     <Table.Td>
                       <Button
-                        variant={d.name === datasetName ? 'light' : 'subtle'}
+                        variant={d.name === datasetName ? 'filled' : 'subtle'}
                         size="compact-sm"
                         aria-pressed={d.name === datasetName}
                         onClick={() => setDatasetName(d.name)}

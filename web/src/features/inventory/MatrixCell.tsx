@@ -89,7 +89,7 @@ export function MatrixCell({
     <Popover opened={opened} onChange={setOpened} trapFocus withArrow position="bottom" shadow="md">
       <Popover.Target>
         <Button
-          variant={binding ? 'light' : 'subtle'}
+          variant={binding ? 'outline' : 'subtle'}
           size="compact-sm"
           aria-label={t('matrix.editCell', { field: field.key, purpose: purpose.code, summary })}
           onClick={() => (opened ? setOpened(false) : open())}
