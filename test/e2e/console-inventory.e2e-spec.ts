@@ -191,7 +191,9 @@ describe('Console inventory in a browser', () => {
     await list.getByText(/Field: phone/).waitFor({ state: 'detached' });
     expect(await list.innerText()).not.toMatch(/health_notes/);
 
-    await page.getByRole('button', { name: 'Clear' }).first().click();
+    // A fresh visit starts unfiltered.
+    await page.reload();
+    await page.getByText('The data map as a list').click();
     await pick(page, page, 'Data category', 'Health (art. 9)');
     await list.getByText(/Dataset: public\.customers → Field: health_notes/).waitFor();
     expect(await list.innerText()).not.toMatch(/email|phone/);
