@@ -276,6 +276,7 @@ describe('Data inventory: systems, datasets, fields, bindings (PostgreSQL)', () 
       duration: 'P5Y',
       trigger: 'contract_end',
       purposeCode: 'sales.orders',
+      words: { en: '5 years from the end of the contract', fr: '5 ans à compter de la fin du contrat' },
     });
     expect(res.body.flags).toEqual([]);
 
@@ -434,6 +435,7 @@ describe('Data inventory: systems, datasets, fields, bindings (PostgreSQL)', () 
       duration: 'P5Y',
       trigger: 'contract_end',
       purposeCode: null,
+      words: { en: '5 years from the end of the contract', fr: '5 ans à compter de la fin du contrat' },
     });
     expect(JSON.stringify(seen.body)).not.toContain('sales.orders');
     const listed = await app().get('/fields').expect(200);

@@ -22,6 +22,9 @@ const ReportsPage = lazy(() => import('./features/reports/ReportsPage'));
 const SubjectPage = lazy(() => import('./features/subject/SubjectPage'));
 const DecisionsPage = lazy(() => import('./features/decisions/DecisionsPage'));
 const RetentionPage = lazy(() => import('./features/retention/RetentionPage'));
+const InventoryPage = lazy(() => import('./features/inventory/InventoryPage'));
+const MatrixPage = lazy(() => import('./features/inventory/MatrixPage'));
+const DataMapPage = lazy(() => import('./features/data-map/DataMapPage'));
 
 const queryClient = new QueryClient({
   defaultOptions: { queries: { retry: false, refetchOnWindowFocus: false } },
@@ -54,6 +57,9 @@ function Console() {
                   <Route path="/organisation" element={<OrganisationPage />} />
                   <Route path="/register/history/:code" element={<PurposeHistoryPage />} />
                   <Route path="/register-as-code" element={<RegisterIoPage />} />
+                  <Route path="/inventory" element={<InventoryPage />} />
+                  <Route path="/matrix" element={<MatrixPage />} />
+                  <Route path="/data-map" element={<DataMapPage />} />
                   {state.session.principal.roles.includes('admin') && (
                     <Route path="/principals" element={<PrincipalsPage />} />
                   )}

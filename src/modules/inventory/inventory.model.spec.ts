@@ -102,6 +102,10 @@ describe('inventory rules', () => {
       duration: 'P13M',
       trigger: 'last_interaction',
       purposeCode: 'a',
+      words: {
+        en: '13 months from the last interaction',
+        fr: '13 mois à compter de la dernière interaction',
+      },
     });
     expect(effectiveRetention([bound[2]], compareIsoDurations)).toBeNull();
   });

@@ -1,4 +1,5 @@
 /** Vocabulary and pure rules of the data inventory (systems, datasets, personal-data fields, bindings). */
+import { describeRetention } from '../../common/time/retention-words';
 
 export enum SystemKind {
   /** A PostgreSQL database Finalité can reach (scan, retention). */
@@ -304,6 +305,8 @@ export interface EffectiveRetention {
   trigger: string;
   /** The purpose whose retention is the longest (the one that justifies keeping the field). */
   purposeCode: string;
+  /** The same rule in words, in each language the console and the reports speak. */
+  words: { en: string; fr: string };
 }
 
 /**
@@ -318,8 +321,17 @@ export function effectiveRetention(
   for (const p of [...bound].sort((a, b) => (a.code < b.code ? -1 : a.code > b.code ? 1 : 0))) {
     if (p.status !== 'active' || !p.retention) continue;
     if (!best || compare(p.retention.duration, best.duration) > 0) {
-      best = { duration: p.retention.duration, trigger: p.retention.trigger, purposeCode: p.code };
+      best = {
+        duration: p.retention.duration,
+        trigger: p.retention.trigger,
+        purposeCode: p.code,
+        words: retentionWords(p.retention),
+      };
     }
   }
   return best;
+}
+
+function retentionWords(r: { duration: string; trigger: string }): { en: string; fr: string } {
+  return { en: describeRetention(r, 'en') ?? r.duration, fr: describeRetention(r, 'fr') ?? r.duration };
 }

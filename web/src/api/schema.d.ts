@@ -1908,7 +1908,7 @@ export interface components {
         };
         CreateDatasetDto: {
             /** @example One row per customer */
-            description?: Record<string, never> | null;
+            description?: string | null;
             /**
              * @description `schema.table`
              * @example public.customers
@@ -1925,7 +1925,7 @@ export interface components {
              * @description Column holding the data subject id (null: not tied to one subject)
              * @example id
              */
-            subjectColumn?: Record<string, never> | null;
+            subjectColumn?: string | null;
             /** @description Columns the retention triggers use */
             timestampColumns?: components["schemas"]["TimestampColumnsDto"];
         };
@@ -2001,7 +2001,7 @@ export interface components {
              */
             dataset: string;
             /** @example Customer e-mail, used for order confirmations */
-            description?: Record<string, never> | null;
+            description?: string | null;
             /**
              * @description Code of the system
              * @example crm
@@ -2180,16 +2180,16 @@ export interface components {
              * @description postgres (postgres://…) and mysql (mysql://user:password@host:port/database) systems only. Write-only: stored encrypted, never returned (see hasConnection)
              * @example postgres://finalite_ro:secret@crm-db.internal:5432/crm
              */
-            connectionString?: Record<string, never> | null;
+            connectionString?: string | null;
             /** @example Sales CRM: customers, contacts, opportunities */
-            description?: Record<string, never> | null;
+            description?: string | null;
             /**
              * @description ISO 3166-1 alpha-2
              * @example FR
              */
-            hostingCountry?: Record<string, never> | null;
+            hostingCountry?: string | null;
             /** @example OVHcloud Roubaix */
-            hostingLocation?: Record<string, never> | null;
+            hostingLocation?: string | null;
             /**
              * @example postgres
              * @enum {string}
@@ -2198,7 +2198,7 @@ export interface components {
             /** @example Customer CRM */
             name: string;
             /** @example Sales operations (ops@acme.example) */
-            owner?: Record<string, never> | null;
+            owner?: string | null;
             /**
              * @description Code of the processor (art. 28) operating the system; absent or null: operated in-house
              * @example mailer
@@ -2208,17 +2208,17 @@ export interface components {
              * @description Cron expression for the retention engine (default: daily)
              * @example 0 3 * * *
              */
-            retentionSchedule?: Record<string, never> | null;
+            retentionSchedule?: string | null;
             /**
              * @description webhook systems only: HMAC signing secret. Write-only: stored encrypted, never returned
              * @example whsec_8f3a…
              */
-            webhookSecret?: Record<string, never> | null;
+            webhookSecret?: string | null;
             /**
              * @description webhook systems only: where erasure requests are POSTed
              * @example https://crm.internal/gdpr/erase
              */
-            webhookUrl?: Record<string, never> | null;
+            webhookUrl?: string | null;
         };
         DatasetListDto: {
             items: components["schemas"]["DatasetResponseDto"][];
@@ -2326,6 +2326,8 @@ export interface components {
             purposeCode: string | null;
             /** @example last_interaction */
             trigger: string;
+            /** @description The rule in words, as the art. 30 report words it */
+            words: components["schemas"]["RetentionWordsDto"];
         };
         ErasureRequestListDto: {
             items: components["schemas"]["ErasureRequestResponseDto"][];
@@ -4225,6 +4227,12 @@ export interface components {
             system: string | null;
             totals: components["schemas"]["RetentionCountsDto"];
         };
+        RetentionWordsDto: {
+            /** @example 3 years from the last interaction */
+            en: string;
+            /** @example 3 ans à compter de la dernière interaction */
+            fr: string;
+        };
         RopaCategoryDto: {
             /** @example contact */
             category: string;
@@ -4663,7 +4671,7 @@ export interface components {
         };
         UpdateDatasetDto: {
             /** @example One row per customer */
-            description?: Record<string, never> | null;
+            description?: string | null;
             /**
              * @description Primary key column(s)
              * @example [
@@ -4675,7 +4683,7 @@ export interface components {
              * @description Column holding the data subject id (null: not tied to one subject)
              * @example id
              */
-            subjectColumn?: Record<string, never> | null;
+            subjectColumn?: string | null;
             /** @description Columns the retention triggers use */
             timestampColumns?: components["schemas"]["TimestampColumnsDto"];
         };
@@ -4688,7 +4696,7 @@ export interface components {
              */
             dataCategory?: "identity" | "contact" | "location" | "financial" | "online_identifiers" | "behaviour" | "health" | "biometric" | "genetic" | "racial_ethnic_origin" | "political_opinions" | "religious_beliefs" | "trade_union" | "sex_life_orientation" | "criminal_convictions" | "other";
             /** @example Customer e-mail, used for order confirmations */
-            description?: Record<string, never> | null;
+            description?: string | null;
         };
         UpdatePrincipalDto: {
             /**
@@ -4788,16 +4796,16 @@ export interface components {
              * @description postgres (postgres://…) and mysql (mysql://user:password@host:port/database) systems only. Write-only: stored encrypted, never returned (see hasConnection)
              * @example postgres://finalite_ro:secret@crm-db.internal:5432/crm
              */
-            connectionString?: Record<string, never> | null;
+            connectionString?: string | null;
             /** @example Sales CRM: customers, contacts, opportunities */
-            description?: Record<string, never> | null;
+            description?: string | null;
             /**
              * @description ISO 3166-1 alpha-2
              * @example FR
              */
-            hostingCountry?: Record<string, never> | null;
+            hostingCountry?: string | null;
             /** @example OVHcloud Roubaix */
-            hostingLocation?: Record<string, never> | null;
+            hostingLocation?: string | null;
             /**
              * @example manual
              * @enum {string}
@@ -4809,7 +4817,7 @@ export interface components {
              */
             name?: string;
             /** @example Sales operations (ops@acme.example) */
-            owner?: Record<string, never> | null;
+            owner?: string | null;
             /**
              * @description Code of the processor (art. 28) operating the system; absent or null: operated in-house
              * @example mailer
@@ -4819,17 +4827,17 @@ export interface components {
              * @description Cron expression for the retention engine (default: daily)
              * @example 0 3 * * *
              */
-            retentionSchedule?: Record<string, never> | null;
+            retentionSchedule?: string | null;
             /**
              * @description webhook systems only: HMAC signing secret. Write-only: stored encrypted, never returned
              * @example whsec_8f3a…
              */
-            webhookSecret?: Record<string, never> | null;
+            webhookSecret?: string | null;
             /**
              * @description webhook systems only: where erasure requests are POSTed
              * @example https://crm.internal/gdpr/erase
              */
-            webhookUrl?: Record<string, never> | null;
+            webhookUrl?: string | null;
         };
         WebhookCallbackDto: {
             /** @example 3 */

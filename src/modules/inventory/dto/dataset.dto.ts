@@ -33,13 +33,14 @@ export class TimestampColumnsDto {
 }
 
 export class DatasetDeclarationDto {
-  @ApiPropertyOptional({ example: 'One row per customer', nullable: true })
+  @ApiPropertyOptional({ type: String, example: 'One row per customer', nullable: true })
   @IsOptional()
   @IsString()
   @MaxLength(4000)
   description?: string | null;
 
   @ApiPropertyOptional({
+    type: String,
     example: 'id',
     description: 'Column holding the data subject id (null: not tied to one subject)',
     nullable: true,

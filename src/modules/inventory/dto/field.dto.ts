@@ -42,7 +42,11 @@ export class AnonymisationDto {
 }
 
 export class FieldDeclarationDto {
-  @ApiPropertyOptional({ example: 'Customer e-mail, used for order confirmations', nullable: true })
+  @ApiPropertyOptional({
+    type: String,
+    example: 'Customer e-mail, used for order confirmations',
+    nullable: true,
+  })
   @IsOptional()
   @IsString()
   @MaxLength(4000)
@@ -187,6 +191,11 @@ export class FieldBindingResponseDto {
   anonymisation!: AnonymisationResponseDto | null;
 }
 
+export class RetentionWordsDto {
+  @ApiProperty({ example: '3 years from the last interaction' }) en!: string;
+  @ApiProperty({ example: '3 ans à compter de la dernière interaction' }) fr!: string;
+}
+
 export class EffectiveRetentionDto {
   @ApiProperty({ example: 'P3Y' }) duration!: string;
   @ApiProperty({ example: 'last_interaction' }) trigger!: string;
@@ -198,6 +207,8 @@ export class EffectiveRetentionDto {
       'The active purpose with the longest retention; null for an application when it is not one of its purposes',
   })
   purposeCode!: string | null;
+  @ApiProperty({ type: RetentionWordsDto, description: 'The rule in words, as the art. 30 report words it' })
+  words!: RetentionWordsDto;
 }
 
 export class PersonalFieldResponseDto {

@@ -16,30 +16,35 @@ import { SYSTEM_CODE, SystemKind } from '../inventory.model';
 
 /** Editable description of a system, shared by create and update (null clears an optional value). */
 export class SystemDeclarationDto {
-  @ApiPropertyOptional({ example: 'Sales CRM: customers, contacts, opportunities', nullable: true })
+  @ApiPropertyOptional({
+    type: String,
+    example: 'Sales CRM: customers, contacts, opportunities',
+    nullable: true,
+  })
   @IsOptional()
   @IsString()
   @MaxLength(4000)
   description?: string | null;
 
-  @ApiPropertyOptional({ example: 'Sales operations (ops@acme.example)', nullable: true })
+  @ApiPropertyOptional({ type: String, example: 'Sales operations (ops@acme.example)', nullable: true })
   @IsOptional()
   @IsString()
   @MaxLength(300)
   owner?: string | null;
 
-  @ApiPropertyOptional({ example: 'OVHcloud Roubaix', nullable: true })
+  @ApiPropertyOptional({ type: String, example: 'OVHcloud Roubaix', nullable: true })
   @IsOptional()
   @IsString()
   @MaxLength(300)
   hostingLocation?: string | null;
 
-  @ApiPropertyOptional({ example: 'FR', description: 'ISO 3166-1 alpha-2', nullable: true })
+  @ApiPropertyOptional({ type: String, example: 'FR', description: 'ISO 3166-1 alpha-2', nullable: true })
   @IsOptional()
   @Matches(/^[A-Z]{2}$/, { message: 'hostingCountry must be an ISO 3166-1 alpha-2 code such as FR' })
   hostingCountry?: string | null;
 
   @ApiPropertyOptional({
+    type: String,
     example: 'postgres://finalite_ro:secret@crm-db.internal:5432/crm',
     description:
       'postgres (postgres://…) and mysql (mysql://user:password@host:port/database) systems only. Write-only: stored encrypted, never returned (see hasConnection)',
@@ -54,6 +59,7 @@ export class SystemDeclarationDto {
   connectionString?: string | null;
 
   @ApiPropertyOptional({
+    type: String,
     example: 'https://crm.internal/gdpr/erase',
     description: 'webhook systems only: where erasure requests are POSTed',
     nullable: true,
@@ -64,6 +70,7 @@ export class SystemDeclarationDto {
   webhookUrl?: string | null;
 
   @ApiPropertyOptional({
+    type: String,
     example: 'whsec_8f3a…',
     description: 'webhook systems only: HMAC signing secret. Write-only: stored encrypted, never returned',
     nullable: true,
@@ -75,6 +82,7 @@ export class SystemDeclarationDto {
   webhookSecret?: string | null;
 
   @ApiPropertyOptional({
+    type: String,
     example: '0 3 * * *',
     description: 'Cron expression for the retention engine (default: daily)',
     nullable: true,

@@ -1,4 +1,4 @@
-import { describeDuration, parseIsoDuration } from '../../../common/time/iso-duration';
+import { describeRetention } from '../../../common/time/retention-words';
 import type { ReportLang } from '../report.model';
 
 /** Every human-readable word of the reports, in English and French (CNIL vocabulary). */
@@ -232,21 +232,6 @@ const LEGAL_BASES: Record<ReportLang, Record<string, string>> = {
   },
 };
 
-const TRIGGERS: Record<ReportLang, Record<string, string>> = {
-  en: {
-    collection: 'from collection',
-    last_interaction: 'from the last interaction',
-    contract_end: 'from the end of the contract',
-    consent_withdrawal: 'until consent is withdrawn, then',
-  },
-  fr: {
-    collection: 'à compter de la collecte',
-    last_interaction: 'à compter de la dernière interaction',
-    contract_end: 'à compter de la fin du contrat',
-    consent_withdrawal: 'jusqu’au retrait du consentement, puis',
-  },
-};
-
 export interface Labels {
   lang: ReportLang;
   t(key: LabelKey): string;
@@ -279,18 +264,5 @@ export function labelsFor(lang: ReportLang): Labels {
   };
 }
 
-/** "3 years from the last interaction" / "3 ans à compter de la dernière interaction". */
-export function describeRetention(
-  retention: { duration: string; trigger: string } | null | undefined,
-  lang: ReportLang,
-): string | null {
-  if (!retention) return null;
-  let words: string;
-  try {
-    words = describeDuration(parseIsoDuration(retention.duration), lang);
-  } catch {
-    words = retention.duration; // an invalid stored value is shown as stored, never hidden
-  }
-  const trigger = TRIGGERS[lang][retention.trigger] ?? retention.trigger;
-  return retention.trigger === 'consent_withdrawal' ? `${trigger} ${words}` : `${words} ${trigger}`;
-}
+// The wording lives in common/time/retention-words.ts, shared with the inventory.
+export { describeRetention };

@@ -51,6 +51,13 @@ export default function Shell() {
         {(roles.includes('dpo') || roles.includes('auditor')) && (
           <NavLink component={RouterLink} to="/register-as-code" label={t('registerIo.nav')} />
         )}
+        {(roles.includes('dpo') || roles.includes('auditor')) && (
+          <>
+            <NavLink component={RouterLink} to="/inventory" label={t('inventory.title')} />
+            <NavLink component={RouterLink} to="/matrix" label={t('matrix.title')} />
+            <NavLink component={RouterLink} to="/data-map" label={t('dataMap.title')} />
+          </>
+        )}
         {roles.includes('admin') && (
           <NavLink component={RouterLink} to="/principals" label={t('shell.principals')} />
         )}

@@ -1,0 +1,137 @@
+import { Alert, Button, Group, Modal, Stack, TextInput, Textarea } from '@mantine/core';
+import { useState } from 'react';
+import { useTranslation } from 'react-i18next';
+import { api, unwrap } from '../../api/client';
+import { errorText, orNull, orUndefined, type Dataset } from './inventory-queries';
+
+const columns = (v: string) =>
+  v
+    .split(',')
+    .map((c) => c.trim())
+    .filter(Boolean);
+
+/** Declare or edit a dataset (schema.table) of a system: its primary key, subject and time columns. */
+export function DatasetForm({
+  systemCode,
+  dataset,
+  onClose,
+}: {
+  systemCode: string;
+  dataset: Dataset | null;
+  onClose(saved: boolean): void;
+}) {
+  const { t } = useTranslation();
+  const [name, setName] = useState('');
+  const [primaryKey, setPrimaryKey] = useState(dataset?.primaryKey.join(', ') ?? 'id');
+  const [subjectColumn, setSubjectColumn] = useState(dataset?.subjectColumn ?? '');
+  const [lastInteraction, setLastInteraction] = useState(dataset?.timestampColumns.lastInteraction ?? '');
+  const [collection, setCollection] = useState(dataset?.timestampColumns.collection ?? '');
+  const [description, setDescription] = useState(dataset?.description ?? '');
+  const [error, setError] = useState<string | null>(null);
+
+  async function save() {
+    setError(null);
+    const timestampColumns = {
+      ...(orUndefined(collection) ? { collection: collection.trim() } : {}),
+      ...(orUndefined(lastInteraction) ? { lastInteraction: lastInteraction.trim() } : {}),
+      ...(dataset?.timestampColumns.contractEnd ? { contractEnd: dataset.timestampColumns.contractEnd } : {}),
+    };
+    try {
+      if (dataset) {
+        unwrap(
+          await api.PATCH('/systems/{code}/datasets/{name}', {
+            params: { path: { code: systemCode, name: dataset.name } },
+            body: {
+              primaryKey: columns(primaryKey),
+              subjectColumn: orNull(subjectColumn),
+              description: orNull(description),
+              timestampColumns,
+            },
+          }),
+        );
+      } else {
+        unwrap(
+          await api.POST('/systems/{code}/datasets', {
+            params: { path: { code: systemCode } },
+            body: {
+              name: name.trim(),
+              primaryKey: columns(primaryKey),
+              ...(orUndefined(subjectColumn) ? { subjectColumn: subjectColumn.trim() } : {}),
+              ...(orUndefined(description) ? { description: description.trim() } : {}),
+              timestampColumns,
+            },
+          }),
+        );
+      }
+      onClose(true);
+    } catch (e) {
+      setError(errorText(e));
+    }
+  }
+
+  return (
+    <Modal
+      opened
+      onClose={() => onClose(false)}
+      title={dataset ? t('inventory.datasets.edit', { name: dataset.name }) : t('inventory.datasets.new')}
+      closeButtonProps={{ 'aria-label': t('app.close') }}
+    >
+      <form
+        onSubmit={(e) => {
+          e.preventDefault();
+          void save();
+        }}
+      >
+        <Stack>
+          {error && (
+            <Alert color="red" role="alert">
+              {t('errors.fieldInvalid', { message: error })}
+            </Alert>
+          )}
+          {!dataset && (
+            <TextInput
+              label={t('inventory.datasets.name')}
+              description={t('inventory.datasets.nameHelp')}
+              required
+              value={name}
+              onChange={(e) => setName(e.currentTarget.value)}
+            />
+          )}
+          <TextInput
+            label={t('inventory.datasets.primaryKey')}
+            description={t('inventory.datasets.primaryKeyHelp')}
+            required
+            value={primaryKey}
+            onChange={(e) => setPrimaryKey(e.currentTarget.value)}
+          />
+          <TextInput
+            label={t('inventory.datasets.subjectColumn')}
+            value={subjectColumn}
+            onChange={(e) => setSubjectColumn(e.currentTarget.value)}
+          />
+          <TextInput
+            label={t('inventory.datasets.collection')}
+            value={collection}
+            onChange={(e) => setCollection(e.currentTarget.value)}
+          />
+          <TextInput
+            label={t('inventory.datasets.lastInteraction')}
+            value={lastInteraction}
+            onChange={(e) => setLastInteraction(e.currentTarget.value)}
+          />
+          <Textarea
+            label={t('inventory.datasets.description')}
+            value={description}
+            onChange={(e) => setDescription(e.currentTarget.value)}
+          />
+          <Group justify="flex-end">
+            <Button variant="default" onClick={() => onClose(false)}>
+              {t('inventory.cancel')}
+            </Button>
+            <Button type="submit">{t('inventory.save')}</Button>
+          </Group>
+        </Stack>
+      </form>
+    </Modal>
+  );
+}
