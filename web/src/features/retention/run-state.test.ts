@@ -38,6 +38,7 @@ const dataset = (status: RetentionRun['datasets'][number]['status'], batches = 0
   status,
   batches,
   ...counts,
+  kept: [],
   error: null,
   exemptions: [],
   sampleKeys: [],
