@@ -173,14 +173,12 @@ describe('Console: organisation, purpose history, register as code (browser)', (
       const exported = parse(
         (await dpo().get('/register/export').query({ format: 'yaml' }).expect(200)).text,
       ) as {
-        purposes: { code: string }[];
+        purposes: Record<string, unknown>[];
       };
       // The file drops io.old (so the import would retire it) and adds a draft.
       exported.purposes = [
         ...exported.purposes.filter((p) => p.code !== 'io.old'),
-        { ...purposeInput({ code: 'io.new', name: 'Imported purpose' }), status: 'draft' } as {
-          code: string;
-        },
+        { ...purposeInput({ code: 'io.new', name: 'Imported purpose' }), status: 'draft' },
       ];
       const file = join(dir, 'register.yaml');
       writeFileSync(file, stringify(exported));
