@@ -15,7 +15,8 @@ import {
 import { useQuery, useQueryClient } from '@tanstack/react-query';
 import { useState, type FormEvent } from 'react';
 import { useTranslation } from 'react-i18next';
-import { api, ApiError, unwrap, type Schemas } from '../../api/client';
+import { api, unwrap, type Schemas } from '../../api/client';
+import { useDescribeFailure } from '../../components/errors/use-server-errors';
 
 type Principal = Schemas['PrincipalResponseDto'];
 type RoleName = Principal['roles'][number];
@@ -24,6 +25,7 @@ const ROLES: readonly RoleName[] = ['admin', 'dpo', 'auditor', 'application'];
 /** Admins manage who may call the service: principals, their keys (shown once), applications' purposes. */
 export default function PrincipalsPage() {
   const { t } = useTranslation();
+  const describeFailure = useDescribeFailure();
   const client = useQueryClient();
   const [creating, setCreating] = useState(false);
   const [shownKey, setShownKey] = useState<string | null>(null);
@@ -39,7 +41,7 @@ export default function PrincipalsPage() {
     try {
       await action();
     } catch (e) {
-      setFailure(e instanceof ApiError ? e.body.message : String(e));
+      setFailure(describeFailure(e));
     }
     await refresh();
   }
@@ -171,6 +173,7 @@ export default function PrincipalsPage() {
 
 function CreatePrincipalForm({ onCreated }: { onCreated(key: string): void }) {
   const { t } = useTranslation();
+  const describeFailure = useDescribeFailure();
   const [name, setName] = useState('');
   const [roles, setRoles] = useState<RoleName[]>([]);
   const [error, setError] = useState<string | null>(null);
@@ -180,7 +183,7 @@ function CreatePrincipalForm({ onCreated }: { onCreated(key: string): void }) {
       const created = unwrap(await api.POST('/principals', { body: { name, roles } }));
       onCreated(created.key);
     } catch (e) {
-      setError(e instanceof ApiError ? e.body.message : String(e));
+      setError(describeFailure(e));
     }
   }
   return (
