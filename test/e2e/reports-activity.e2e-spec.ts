@@ -101,7 +101,9 @@ describe('Compliance reports over inventory, access and retention (PostgreSQL)',
         WHERE b.purpose_code = 'billing' GROUP BY 1 ORDER BY f.data_category COLLATE "C"`,
     );
     expect(billing.fieldCount).toBe(fields.rows.reduce((s, r) => s + r.n, 0));
-    expect(billing.systems).toEqual([{ key: 'crm', name: 'Customer CRM', datasets: ['public.customers'], processor: null }]);
+    expect(billing.systems).toEqual([
+      { key: 'crm', name: 'Customer CRM', datasets: ['public.customers'], processor: null },
+    ]);
     expect(
       billing.inventoryCategories.map((c: { category: string; fieldCount: number }) => [
         c.category,
