@@ -2,7 +2,8 @@
  * npm run bench:access [-- --duration=10 --connections=32 --cpu-prof=dir]
  *
  * Throughput and latency of the service's HTTP stack measured against a plain `node:http` hello
- * server on the same host, in the same run: plain server, GET /health (public, no I/O), GET /me
+ * server on the same host, in the same run: plain server, the framework floors (Fastify alone and
+ * NestJS on Fastify answering /health with none of the service's work), GET /health (public, no I/O), GET /me
  * (authenticated, no I/O past the key cache) and the audited POST /access/check, each driven by
  * autocannon (closed loop, N connections, fixed duration). Then the access check again, paced at
  * half of its own saturation rate, for a latency figure that is not queueing. Prints req/s, p50,
@@ -95,6 +96,7 @@ async function main(): Promise<void> {
   await admin((c) => c.query(`CREATE DATABASE "${dbName}"`));
   let app: ChildProcess | undefined;
   let plain: ChildProcess | undefined;
+  const floors: ChildProcess[] = [];
   try {
     const port = await freePort();
     const base = `http://127.0.0.1:${port}`;
@@ -107,6 +109,13 @@ async function main(): Promise<void> {
     });
     const plainUrl = `http://127.0.0.1:${plainPort}/`;
     await waitFor(plainUrl, 10_000);
+    const floorUrls: Record<FrameworkFloor, string> = { fastify: '', nest: '' };
+    for (const kind of FRAMEWORK_FLOORS) {
+      const floorPort = await freePort();
+      floors.push(startFloor(kind, floorPort));
+      floorUrls[kind] = `http://127.0.0.1:${floorPort}/health`;
+      await waitFor(floorUrls[kind], 60_000);
+    }
     await waitFor(`${base}/health`, 120_000);
 
     const db = new Client({ connectionString: dbUrl.toString() });
@@ -120,6 +129,7 @@ async function main(): Promise<void> {
 
       log(`warming up (${WARM_UP_SECONDS} s per target)…`);
       await drive({ url: plainUrl, duration: WARM_UP_SECONDS });
+      for (const kind of FRAMEWORK_FLOORS) await drive({ url: floorUrls[kind], duration: WARM_UP_SECONDS });
       await drive({ url: `${base}/health`, duration: WARM_UP_SECONDS });
       await drive({ url: `${base}/me`, key: appKey, duration: WARM_UP_SECONDS });
       await drive({ url: `${base}/access/check`, key: appKey, bodies, duration: WARM_UP_SECONDS });
@@ -138,6 +148,14 @@ async function main(): Promise<void> {
         return result;
       };
       const plainRun = await measure('plain node:http', { url: plainUrl, duration: DURATION }, plain);
+      const floorRuns: [string, autocannon.Result][] = [];
+      for (const [i, kind] of FRAMEWORK_FLOORS.entries()) {
+        const label = FLOOR_LABELS[kind];
+        floorRuns.push([
+          label,
+          await measure(label, { url: floorUrls[kind], duration: DURATION }, floors[i]),
+        ]);
+      }
       const health = await measure('GET /health', { url: `${base}/health`, duration: DURATION });
       const me = await measure('GET /me', { url: `${base}/me`, key: appKey, duration: DURATION });
       const check = await measure('POST /access/check', {
@@ -165,6 +183,7 @@ async function main(): Promise<void> {
 
       const runs: [string, autocannon.Result][] = [
         ['plain node:http', plainRun],
+        ...floorRuns,
         ['GET /health', health],
         ['GET /me', me],
         ['POST /access/check', check],
@@ -213,6 +232,11 @@ async function main(): Promise<void> {
                 `CPU µs/req over all instances ${scaleOut.cpuMicros.toFixed(0)}`,
             ]
           : []),
+        ...floorRuns.map(
+          ([label, r]) =>
+            `INFO  ${label} ÷ plain = ${ratio(r).toFixed(3)}; GET /health ÷ this floor = ` +
+            `${(health.requests.average / r.requests.average).toFixed(3)}`,
+        ),
         `${verdict(missing === 0)}  2xx decisions answered: ${decisions.size}; missing from the audit trail: ${missing}`,
         `${verdict(failed === 0)}  errors, timeouts and non-2xx answers over all runs: ${failed}`,
         '',
@@ -224,6 +248,7 @@ async function main(): Promise<void> {
     }
   } finally {
     if (plain) await stop(plain);
+    for (const floor of floors) await stop(floor);
     if (app) await stop(app);
     await admin((c) => c.query(`DROP DATABASE IF EXISTS "${dbName}" WITH (FORCE)`));
     rmSync(dataDir, { recursive: true, force: true });
@@ -573,6 +598,30 @@ function startService(port: number, databaseUrl: string, dataDir: string): Child
     if (code !== null && code !== 0) log(`the service exited with ${code ?? signal}`);
   });
   return child;
+}
+
+/**
+ * The framework floors (bench/framework-floor.server.ts): Fastify alone, and NestJS on the Fastify
+ * adapter, each answering `GET /health` with nothing of the service's own work, to show how much
+ * of the gap to the plain server is the framework's and how much the service's.
+ */
+type FrameworkFloor = 'fastify' | 'nest';
+const FRAMEWORK_FLOORS: FrameworkFloor[] = ['fastify', 'nest'];
+const FLOOR_LABELS: Record<FrameworkFloor, string> = {
+  fastify: 'floor: Fastify alone',
+  nest: 'floor: NestJS + Fastify',
+};
+
+function startFloor(kind: FrameworkFloor, port: number): ChildProcess {
+  return spawn(
+    process.execPath,
+    ['-r', 'ts-node/register/transpile-only', join(__dirname, 'framework-floor.server.ts'), kind],
+    {
+      cwd: join(__dirname, '..'),
+      env: { ...process.env, PORT: String(port) },
+      stdio: ['ignore', 'ignore', 'inherit'],
+    },
+  );
 }
 
 async function stop(child: ChildProcess): Promise<void> {

@@ -1,11 +1,11 @@
 import { DynamicModule, MiddlewareConsumer, Module, NestModule } from '@nestjs/common';
 import { APP_FILTER } from '@nestjs/core';
 import { LoggerModule } from 'nestjs-pino';
-import { serializeError } from './common/logging/error-serializer';
+import { httpLoggingOptions } from './common/logging/http-logging';
 import { AppConfig } from './config/app-config';
 import { AppConfigModule } from './config/config.module';
 import { HttpErrorFilter } from './common/errors/http-error.filter';
-import { requestContextMiddleware, requestIdFor } from './common/request-context';
+import { requestContextMiddleware } from './common/request-context';
 import { DatabaseModule } from './database/database.module';
 import { AuditModule } from './modules/audit/audit.module';
 import { AuthModule } from './modules/auth/auth.module';
@@ -34,42 +34,7 @@ export class AppModule implements NestModule {
       imports: [
         AppConfigModule.forRoot(config),
         LoggerModule.forRoot({
-          pinoHttp: {
-            level: config.LOG_LEVEL,
-            genReqId: (req, res) => {
-              const id = requestIdFor(req);
-              res.setHeader('X-Request-Id', id);
-              return id;
-            },
-            // Never log credentials or bodies (they may hold personal data).
-            redact: {
-              paths: ['req.headers.authorization', 'req.headers.cookie', 'req.headers["x-api-key"]'],
-              censor: '[redacted]',
-            },
-            serializers: {
-              err: serializeError,
-              req: (req: { id: string; method: string; url: string }) => ({
-                id: req.id,
-                method: req.method,
-                url: req.url,
-              }),
-            },
-            // Answered access checks are the hot path (thousands a second) and each is already in
-            // the audit trail with its request id: their access line is debug. Failures stay loud.
-            // A 503 is a refusal during an outage: HttpErrorFilter summarises them (first one with its
-            // stack, then counts), so one line per refused request would only rebuild the flood.
-            customLogLevel: (req, res, err) =>
-              res.statusCode === 503
-                ? 'silent'
-                : err || res.statusCode >= 500
-                  ? 'error'
-                  : res.statusCode >= 400
-                    ? 'warn'
-                    : (req.url ?? '').startsWith('/access/check')
-                      ? 'debug'
-                      : 'info',
-            autoLogging: { ignore: (req) => (req.url ?? '').startsWith('/health') },
-          },
+          pinoHttp: httpLoggingOptions(config.LOG_LEVEL),
         }),
         DatabaseModule,
         EventEmitterModule.forRoot({ wildcard: false }),
