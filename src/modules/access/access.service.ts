@@ -2,11 +2,12 @@ import { randomUUID } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import { DomainError, ErrorKind } from '../../common/errors/domain-error';
 import { AbilityFactory, AppAbility, asSubject } from '../../policies/ability.factory';
-import { AccessReason } from './decision/access-reason';
+import { AccessPhase, AccessReason } from './decision/access-reason';
 import {
   AccessEvaluation,
   AccessRequest,
   evaluateAccess,
+  isArchivePhase,
   needsSubjectFacts,
   SubjectFacts,
 } from './decision/access-rules';
@@ -93,20 +94,23 @@ export class AccessService {
       throw new ExplainNotAllowed('Only a DPO may ask for an explanation');
     }
     const policy = await this.policies.current();
-    const authorised = dto.applicationId
+    const { authorised, archiveAuthorised } = dto.applicationId
       ? await this.applicationMayDecide(dto.applicationId, dto.purpose)
-      : true;
+      : { authorised: true, archiveAuthorised: true };
     const request = toRequest(dto);
-    const subjects = await this.subjectFacts(policy, [request], [authorised]);
+    const subjects = await this.subjectFacts(policy, [request], [authorised], [archiveAuthorised]);
     const evaluation = evaluateAccess(policy, request, {
       authorised,
+      archiveAuthorised,
       subject: request.subjectId ? subjects.get(request.subjectId) : undefined,
       trail: true,
     });
     if (!dto.applicationId) {
+      const skipped = [AccessReason.ApplicationNotAuthorised, AccessReason.ArchiveAccessNotAuthorised];
       for (const f of evaluation.fields) {
-        const step = f.trail?.find((s) => s.rule === AccessReason.ApplicationNotAuthorised);
-        if (step) Object.assign(step, { outcome: 'not_applicable', detail: 'no applicationId given' });
+        for (const step of f.trail?.filter((s) => skipped.includes(s.rule)) ?? []) {
+          Object.assign(step, { outcome: 'not_applicable', detail: 'no applicationId given' });
+        }
       }
     }
     const evaluatedAt = new Date().toISOString();
@@ -123,6 +127,7 @@ export class AccessService {
           fields: dto.fields,
           applicationId: dto.applicationId ?? null,
           policyRevision: evaluation.policyRevision,
+          ...archiveRecord(request),
         },
       },
     ]);
@@ -187,11 +192,18 @@ export class AccessService {
     const authorised = requests.map((r) =>
       ability.can(Action.Execute, asSubject('AccessDecision', { purpose: r.purpose }), AccessMode.Check),
     );
-    const subjects = await this.subjectFacts(policy, requests, authorised);
+    // Reaching the archive needs the explicit grant as well (rule table: `execute archive`).
+    const archiveAuthorised = requests.map(
+      (r) =>
+        isArchivePhase(r) &&
+        ability.can(Action.Execute, asSubject('AccessDecision', { purpose: r.purpose }), AccessMode.Archive),
+    );
+    const subjects = await this.subjectFacts(policy, requests, authorised, archiveAuthorised);
     const evaluatedAt = new Date().toISOString();
     const decisions = requests.map((request, i) => {
       const evaluation = evaluateAccess(policy, request, {
         authorised: authorised[i],
+        archiveAuthorised: archiveAuthorised[i],
         subject: request.subjectId ? subjects.get(request.subjectId) : undefined,
       });
       return toDecision(evaluation, evaluatedAt);
@@ -209,6 +221,8 @@ export class AccessService {
           fields: d.fields,
           policyRevision: d.policyRevision,
           context: checks[i].context ?? null,
+          // Archive-phase decisions only (active ones keep their payload): the report counts them apart.
+          ...archiveRecord(requests[i]),
         },
       })),
     );
@@ -220,9 +234,10 @@ export class AccessService {
     policy: CompiledAccessPolicy,
     requests: AccessRequest[],
     authorised: boolean[],
+    archiveAuthorised: boolean[],
   ): Promise<Map<string, SubjectFacts>> {
     const ids = requests
-      .filter((r, i) => needsSubjectFacts(policy, r, authorised[i]))
+      .filter((r, i) => needsSubjectFacts(policy, r, authorised[i], archiveAuthorised[i]))
       .map((r) => r.subjectId!);
     if (ids.length === 0) return new Map();
     try {
@@ -240,7 +255,10 @@ export class AccessService {
     }
   }
 
-  private async applicationMayDecide(applicationId: string, purpose: string): Promise<boolean> {
+  private async applicationMayDecide(
+    applicationId: string,
+    purpose: string,
+  ): Promise<{ authorised: boolean; archiveAuthorised: boolean }> {
     let principal;
     try {
       principal = await this.principals.get(applicationId);
@@ -253,14 +271,39 @@ export class AccessService {
     if (!principal.roles.includes(Role.Application)) {
       throw new ExplainApplicationUnknown(`Principal "${applicationId}" is not an application`);
     }
-    return this.abilities
-      .createFor(principal)
-      .can(Action.Execute, asSubject('AccessDecision', { purpose }), AccessMode.Check);
+    const ability = this.abilities.createFor(principal);
+    const subject = asSubject('AccessDecision', { purpose });
+    return {
+      authorised: ability.can(Action.Execute, subject, AccessMode.Check),
+      archiveAuthorised: ability.can(Action.Execute, subject, AccessMode.Archive),
+    };
   }
 }
 
 function toRequest(dto: AccessCheckDto): AccessRequest {
-  return { purpose: dto.purpose, action: dto.action, fields: dto.fields, subjectId: dto.subjectId };
+  const request: AccessRequest = {
+    purpose: dto.purpose,
+    action: dto.action,
+    fields: dto.fields,
+    subjectId: dto.subjectId,
+  };
+  if (dto.phase === AccessPhase.Archive) {
+    request.phase = AccessPhase.Archive;
+    // Blank is missing: a justification must say something (ARCHIVE_JUSTIFICATION_MISSING).
+    const justification = dto.justification?.trim();
+    if (justification) request.justification = justification;
+  }
+  return request;
+}
+
+/**
+ * What an archive-phase decision adds to its audit event: the phase and the justification as
+ * given (trimmed; null when missing), in the hash-chained trail with the decision itself.
+ */
+function archiveRecord(request: AccessRequest): Record<string, unknown> {
+  return isArchivePhase(request)
+    ? { phase: AccessPhase.Archive, justification: request.justification ?? null }
+    : {};
 }
 
 function toDecision(e: AccessEvaluation, evaluatedAt: string): AccessDecisionDto {
