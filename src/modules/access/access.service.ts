@@ -41,14 +41,19 @@ import type {
 /** Audit event type of a decision; its payload keys are stable (reports aggregate them). */
 export const ACCESS_DECISION_EVENT = 'access.decision';
 
+export interface AccessSummaryRow {
+  applicationId: string;
+  applicationName: string;
+  purposeCode: string;
+  decision: string;
+  count: number;
+}
+
 export interface AccessSummary {
-  byApplicationPurposeOutcome: {
-    applicationId: string;
-    applicationName: string;
-    purposeCode: string;
-    decision: string;
-    count: number;
-  }[];
+  /** Every decision, whatever the phase asked for. */
+  byApplicationPurposeOutcome: AccessSummaryRow[];
+  /** The archive-phase decisions among them, counted apart (issue 15: not a normal use). */
+  archiveAccesses: AccessSummaryRow[];
   topDenialReasons: { reason: string; count: number }[];
 }
 
@@ -150,21 +155,31 @@ export class AccessService {
     if (Number.isNaN(from.getTime()) || Number.isNaN(to.getTime())) {
       throw new AccessSummaryRangeInvalid('The period needs valid dates');
     }
-    if (from.getTime() >= to.getTime()) return { byApplicationPurposeOutcome: [], topDenialReasons: [] };
+    if (from.getTime() >= to.getTime()) {
+      return { byApplicationPurposeOutcome: [], archiveAccesses: [], topDenialReasons: [] };
+    }
     const [byOutcome, reasons] = await Promise.all([
       this.auditSummary.decisionCounts(ACCESS_DECISION_EVENT, from, to),
       this.auditSummary.topDenialReasons(ACCESS_DECISION_EVENT, from, to),
     ]);
-    return {
-      byApplicationPurposeOutcome: byOutcome.map((r) => ({
+    const all = new Map<string, AccessSummaryRow>();
+    const archiveAccesses: AccessSummaryRow[] = [];
+    for (const r of byOutcome) {
+      const row = {
         applicationId: r.actorId,
         applicationName: r.actorName,
         purposeCode: r.purposeCode,
         decision: r.decision,
         count: r.count,
-      })),
-      topDenialReasons: reasons,
-    };
+      };
+      if (r.phase === (AccessPhase.Archive as string)) archiveAccesses.push({ ...row });
+      // Rows come ordered by actor, purpose, decision, then phase: both phases fold into one.
+      const key = `${r.actorId}\u0000${r.purposeCode}\u0000${r.decision}`;
+      const seen = all.get(key);
+      if (seen) seen.count += r.count;
+      else all.set(key, row);
+    }
+    return { byApplicationPurposeOutcome: [...all.values()], archiveAccesses, topDenialReasons: reasons };
   }
 
   /** Decisions over [from, to) per UTC day and outcome, from the audit trail (the dashboard). */
