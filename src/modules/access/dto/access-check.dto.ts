@@ -77,10 +77,9 @@ export class AccessCheckDto {
 
   @ApiPropertyOptional({
     enum: AccessPhase,
-    default: AccessPhase.Active,
     example: AccessPhase.Archive,
     description:
-      'active (default): ordinary use; a purpose whose active phase is over for the subject is denied ' +
+      'active when absent: ordinary use; a purpose whose active phase is over for the subject is denied ' +
       '(ARCHIVED). archive: reaching the intermediate archive, allowed only with an archive grant on the ' +
       'purpose (archivePurposeCodes), a justification and a subject in archive phase (ADR 0054)',
   })
