@@ -427,7 +427,7 @@ export class PurposesService {
       version,
       change,
       changedFields: [...changedFields].sort(),
-      snapshot: snapshot as unknown as Record<string, unknown>,
+      snapshot,
       actor,
       changedAt: new Date(),
       requestId,

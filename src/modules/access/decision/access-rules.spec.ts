@@ -132,7 +132,11 @@ describe('access rules', () => {
     [
       'consent withdrawn',
       { purpose: 'marketing', fields: ['crm.customers.email'], subjectId: 's' },
-      { consents: new Map([['marketing', { status: 'withdrawn', purposeVersion: 2 }]]), restrictions: [], archived: new Map() },
+      {
+        consents: new Map([['marketing', { status: 'withdrawn', purposeVersion: 2 }]]),
+        restrictions: [],
+        archived: new Map(),
+      },
       true,
       AccessReason.ConsentWithdrawn,
     ],

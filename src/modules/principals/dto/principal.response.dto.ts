@@ -61,7 +61,8 @@ export class PrincipalResponseDto {
   @ApiProperty({
     type: [String],
     example: [],
-    description: 'Purposes on which the application may also reach the intermediate archive (none by default)',
+    description:
+      'Purposes on which the application may also reach the intermediate archive (none by default)',
   })
   archivePurposeCodes!: string[];
   @ApiProperty({ example: false }) disabled!: boolean;
