@@ -16,7 +16,9 @@ export type AppAbility = MongoAbility<[Action, SubjectName | 'all' | Record<stri
 /** Builds the CASL ability of one principal from the rule table. */
 @Injectable()
 export class AbilityFactory {
-  createFor(principal: Pick<AuthenticatedPrincipal, 'id' | 'roles' | 'purposeCodes'>): AppAbility {
+  createFor(
+    principal: Pick<AuthenticatedPrincipal, 'id' | 'roles' | 'purposeCodes' | 'archivePurposeCodes'>,
+  ): AppAbility {
     const { can, build } = new AbilityBuilder<AppAbility>(createMongoAbility);
     for (const role of principal.roles) {
       for (const rule of POLICY_RULES[role] ?? []) {
@@ -33,9 +35,10 @@ export class AbilityFactory {
 
 function resolvePlaceholders(
   value: unknown,
-  principal: Pick<AuthenticatedPrincipal, 'id' | 'purposeCodes'>,
+  principal: Pick<AuthenticatedPrincipal, 'id' | 'purposeCodes' | 'archivePurposeCodes'>,
 ): unknown {
   if (value === '$purposeCodes') return [...principal.purposeCodes];
+  if (value === '$archivePurposeCodes') return [...(principal.archivePurposeCodes ?? [])];
   if (value === '$principalId') return principal.id;
   if (Array.isArray(value)) return value.map((v) => resolvePlaceholders(v, principal));
   if (value && typeof value === 'object') {

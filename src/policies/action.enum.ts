@@ -12,12 +12,14 @@ export enum Action {
 }
 
 /**
- * The two ways of executing an AccessDecision, as CASL fields of the rule (a route names the one
- * it serves in @CheckPolicy, so the guard tells them apart): `check` is a decision an application
+ * The ways of executing an AccessDecision, as CASL fields of the rule (a route names the one it
+ * serves in @CheckPolicy, so the guard tells them apart): `check` is a decision an application
  * asks for and that is recorded as its decision; `explain` is a DPO's diagnostic, never recorded
- * as a decision.
+ * as a decision; `archive` is no route's: the access check asks it per purpose of an archive-phase
+ * check (the explicit archive grant; a missing one is a recorded deny, not a 403).
  */
 export enum AccessMode {
   Check = 'check',
   Explain = 'explain',
+  Archive = 'archive',
 }

@@ -21,7 +21,7 @@ describe('authorisation matrix document', () => {
     expect(cellFor(Role.Auditor, 'LegalHold')).toBe('read'); // from `read all`
     expect(cellFor(Role.Application, 'Purpose')).toBe('read (code ∈ its authorised purposes)');
     expect(cellFor(Role.Application, 'AccessDecision')).toBe(
-      'execute check (purpose ∈ its authorised purposes)',
+      'execute check (purpose ∈ its authorised purposes); execute archive (purpose ∈ its purposes granted archive access)',
     );
     expect(cellFor(Role.Dpo, 'AccessDecision')).toBe('read; execute explain');
   });

@@ -7,6 +7,7 @@ export const AUTHORISATION_MATRIX_PATH = 'docs/authorisation-matrix.md';
 
 const PLACEHOLDERS: Record<string, string> = {
   $purposeCodes: 'its authorised purposes',
+  $archivePurposeCodes: 'its purposes granted archive access',
   $principalId: 'itself',
 };
 

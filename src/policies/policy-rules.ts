@@ -12,7 +12,8 @@ export interface PolicyRule {
   fields?: string[];
   /**
    * Record-level condition (a CASL/Mongo-style query) with placeholders resolved per
-   * principal: '$purposeCodes' (the application's authorised purposes), '$principalId'.
+   * principal: '$purposeCodes' (the application's authorised purposes), '$archivePurposeCodes'
+   * (those it may also reach in the intermediate archive), '$principalId'.
    */
   conditions?: Record<string, unknown>;
   reason?: string;
@@ -71,6 +72,14 @@ export const POLICY_RULES: Record<Role, PolicyRule[]> = {
       subject: 'AccessDecision',
       fields: [AccessMode.Check],
       conditions: { purpose: { $in: '$purposeCodes' } },
+    },
+    // Reaching the intermediate archive is not a normal use: an explicit grant per purpose, given
+    // by an admin (PUT /principals/{id}/purposes, archivePurposeCodes), none by default (ADR 0054).
+    {
+      action: Action.Execute,
+      subject: 'AccessDecision',
+      fields: [AccessMode.Archive],
+      conditions: { purpose: { $in: '$archivePurposeCodes' } },
     },
     { action: Action.Create, subject: 'Consent', conditions: { purpose: { $in: '$purposeCodes' } } },
     { action: Action.Read, subject: 'Consent', conditions: { purpose: { $in: '$purposeCodes' } } },

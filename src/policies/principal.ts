@@ -7,6 +7,8 @@ export interface AuthenticatedPrincipal {
   roles: Role[];
   /** Purposes an application principal may invoke (empty for other roles). */
   purposeCodes: string[];
+  /** Purposes on which an application may reach the intermediate archive (absent: none). */
+  archivePurposeCodes?: string[];
   /** The API key used for this request. */
   keyId: string;
   keyPrefix: string;

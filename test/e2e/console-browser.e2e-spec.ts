@@ -140,6 +140,29 @@ describe('Console in a browser', () => {
     await dpoContext.close();
   });
 
+  it('a DPO drafts a purpose from a CNIL preset, in French: the retention is filled and the preset recorded', async () => {
+    const context = await browser.newContext({ locale: 'fr-FR' });
+    const page = await context.newPage();
+    await signIn(page, t.keys[Role.Dpo]!);
+    await page.getByRole('button', { name: 'Nouvelle finalité' }).click();
+    const dialog = page.getByRole('dialog');
+    await dialog.getByRole('combobox', { name: 'Partir d’un modèle CNIL', exact: true }).click();
+    await page.getByRole('option', { name: 'Prospects', exact: true }).click();
+    await dialog.getByText(/3 ans à compter de la collecte/).waitFor();
+    expect(await dialog.getByLabel(/Durée de conservation/).inputValue()).toBe('P3Y');
+    await dialog.getByLabel('Code').fill('prospection');
+    await dialog.getByLabel('Nom').fill('Prospection');
+    await dialog.getByRole('button', { name: 'Enregistrer' }).click();
+    await dialog.waitFor({ state: 'hidden' });
+    const saved = await t.as(Role.Dpo).get('/purposes/prospection').expect(200);
+    expect(saved.body).toMatchObject({
+      presetCode: 'cnil.prospects',
+      retention: { duration: 'P3Y', trigger: 'last_interaction' },
+    });
+    await expectNoSeriousViolations(page);
+    await context.close();
+  }, 120_000);
+
   it('an auditor sees the register read-only, in French when the browser asks for it', async () => {
     const context = await browser.newContext({ locale: 'fr-FR' });
     const page = await context.newPage();

@@ -1,4 +1,5 @@
 import { Role } from '../../src/policies/role.enum';
+import { purposeInput } from '../factories/purpose.factory';
 import { startTestApp, TestApp } from '../utils/test-app';
 
 /** Issue 15: GET /retention/presets lists the CNIL durations with their sources, in French and English. */
@@ -45,5 +46,70 @@ describe('Retention presets', () => {
     }
     await t.as(Role.Auditor).get('/retention/presets').expect(200);
     await t.as(Role.Application).get('/retention/presets').expect(403);
+  });
+
+  describe('a purpose drafted from a preset', () => {
+    const dpo = () => t.as(Role.Dpo);
+
+    it('takes the preset retention when the request gives none, and records the preset', async () => {
+      const input = purposeInput({ code: 'prospection.leads', presetCode: 'cnil.prospects' });
+      delete input.retention;
+      const res = await dpo().post('/purposes').send(input).expect(201);
+      expect(res.body).toMatchObject({
+        code: 'prospection.leads',
+        presetCode: 'cnil.prospects',
+        retention: { duration: 'P3Y', trigger: 'last_interaction' },
+      });
+      expect((await dpo().get('/purposes/prospection.leads').expect(200)).body.presetCode).toBe(
+        'cnil.prospects',
+      );
+      const history = await dpo().get('/purposes/prospection.leads/history').expect(200);
+      const created = history.body.versions.find((v: { change: string }) => v.change === 'created');
+      expect(created.snapshot).toMatchObject({
+        presetCode: 'cnil.prospects',
+        retention: { duration: 'P3Y' },
+      });
+      expect(created.changedFields).toEqual(expect.arrayContaining(['presetCode', 'retention']));
+      // The preset stays recorded through later changes.
+      await dpo()
+        .patch('/purposes/prospection.leads')
+        .send({ description: 'Leads from the fair' })
+        .expect(200);
+      expect((await dpo().get('/purposes/prospection.leads').expect(200)).body.presetCode).toBe(
+        'cnil.prospects',
+      );
+    });
+
+    it('keeps explicit request values over the preset', async () => {
+      const res = await dpo()
+        .post('/purposes')
+        .send(
+          purposeInput({
+            code: 'billing.invoices',
+            legalBasis: 'legal_obligation',
+            presetCode: 'cnil.invoices-accounting',
+            retention: { duration: 'P11Y', trigger: 'collection' },
+          }),
+        )
+        .expect(201);
+      expect(res.body).toMatchObject({
+        presetCode: 'cnil.invoices-accounting',
+        retention: { duration: 'P11Y', trigger: 'collection' },
+      });
+    });
+
+    it('refuses an unknown preset with a structured 400, and a purpose without one has presetCode null', async () => {
+      const res = await dpo()
+        .post('/purposes')
+        .send(purposeInput({ presetCode: 'cnil.no-such-preset' }))
+        .expect(400);
+      expect(res.body.error).toBe('PURPOSE_PRESET_UNKNOWN');
+      expect(res.body.details).toMatchObject({
+        presetCode: 'cnil.no-such-preset',
+        knownPresetCodes: expect.arrayContaining(['cnil.prospects']),
+      });
+      const plain = await dpo().post('/purposes').send(purposeInput()).expect(201);
+      expect(plain.body.presetCode).toBeNull();
+    });
   });
 });

@@ -2,11 +2,12 @@ import { randomUUID } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import { DomainError, ErrorKind } from '../../common/errors/domain-error';
 import { AbilityFactory, AppAbility, asSubject } from '../../policies/ability.factory';
-import { AccessReason } from './decision/access-reason';
+import { AccessPhase, AccessReason } from './decision/access-reason';
 import {
   AccessEvaluation,
   AccessRequest,
   evaluateAccess,
+  isArchivePhase,
   needsSubjectFacts,
   SubjectFacts,
 } from './decision/access-rules';
@@ -40,14 +41,19 @@ import type {
 /** Audit event type of a decision; its payload keys are stable (reports aggregate them). */
 export const ACCESS_DECISION_EVENT = 'access.decision';
 
+export interface AccessSummaryRow {
+  applicationId: string;
+  applicationName: string;
+  purposeCode: string;
+  decision: string;
+  count: number;
+}
+
 export interface AccessSummary {
-  byApplicationPurposeOutcome: {
-    applicationId: string;
-    applicationName: string;
-    purposeCode: string;
-    decision: string;
-    count: number;
-  }[];
+  /** Every decision, whatever the phase asked for. */
+  byApplicationPurposeOutcome: AccessSummaryRow[];
+  /** The archive-phase decisions among them, counted apart (issue 15: not a normal use). */
+  archiveAccesses: AccessSummaryRow[];
   topDenialReasons: { reason: string; count: number }[];
 }
 
@@ -93,20 +99,23 @@ export class AccessService {
       throw new ExplainNotAllowed('Only a DPO may ask for an explanation');
     }
     const policy = await this.policies.current();
-    const authorised = dto.applicationId
+    const { authorised, archiveAuthorised } = dto.applicationId
       ? await this.applicationMayDecide(dto.applicationId, dto.purpose)
-      : true;
+      : { authorised: true, archiveAuthorised: true };
     const request = toRequest(dto);
-    const subjects = await this.subjectFacts(policy, [request], [authorised]);
+    const subjects = await this.subjectFacts(policy, [request], [authorised], [archiveAuthorised]);
     const evaluation = evaluateAccess(policy, request, {
       authorised,
+      archiveAuthorised,
       subject: request.subjectId ? subjects.get(request.subjectId) : undefined,
       trail: true,
     });
     if (!dto.applicationId) {
+      const skipped = [AccessReason.ApplicationNotAuthorised, AccessReason.ArchiveAccessNotAuthorised];
       for (const f of evaluation.fields) {
-        const step = f.trail?.find((s) => s.rule === AccessReason.ApplicationNotAuthorised);
-        if (step) Object.assign(step, { outcome: 'not_applicable', detail: 'no applicationId given' });
+        for (const step of f.trail?.filter((s) => skipped.includes(s.rule)) ?? []) {
+          Object.assign(step, { outcome: 'not_applicable', detail: 'no applicationId given' });
+        }
       }
     }
     const evaluatedAt = new Date().toISOString();
@@ -123,6 +132,7 @@ export class AccessService {
           fields: dto.fields,
           applicationId: dto.applicationId ?? null,
           policyRevision: evaluation.policyRevision,
+          ...archiveRecord(request),
         },
       },
     ]);
@@ -145,21 +155,31 @@ export class AccessService {
     if (Number.isNaN(from.getTime()) || Number.isNaN(to.getTime())) {
       throw new AccessSummaryRangeInvalid('The period needs valid dates');
     }
-    if (from.getTime() >= to.getTime()) return { byApplicationPurposeOutcome: [], topDenialReasons: [] };
+    if (from.getTime() >= to.getTime()) {
+      return { byApplicationPurposeOutcome: [], archiveAccesses: [], topDenialReasons: [] };
+    }
     const [byOutcome, reasons] = await Promise.all([
       this.auditSummary.decisionCounts(ACCESS_DECISION_EVENT, from, to),
       this.auditSummary.topDenialReasons(ACCESS_DECISION_EVENT, from, to),
     ]);
-    return {
-      byApplicationPurposeOutcome: byOutcome.map((r) => ({
+    const all = new Map<string, AccessSummaryRow>();
+    const archiveAccesses: AccessSummaryRow[] = [];
+    for (const r of byOutcome) {
+      const row = {
         applicationId: r.actorId,
         applicationName: r.actorName,
         purposeCode: r.purposeCode,
         decision: r.decision,
         count: r.count,
-      })),
-      topDenialReasons: reasons,
-    };
+      };
+      if (r.phase === (AccessPhase.Archive as string)) archiveAccesses.push({ ...row });
+      // Rows come ordered by actor, purpose, decision, then phase: both phases fold into one.
+      const key = `${r.actorId}\u0000${r.purposeCode}\u0000${r.decision}`;
+      const seen = all.get(key);
+      if (seen) seen.count += r.count;
+      else all.set(key, row);
+    }
+    return { byApplicationPurposeOutcome: [...all.values()], archiveAccesses, topDenialReasons: reasons };
   }
 
   /** Decisions over [from, to) per UTC day and outcome, from the audit trail (the dashboard). */
@@ -187,11 +207,18 @@ export class AccessService {
     const authorised = requests.map((r) =>
       ability.can(Action.Execute, asSubject('AccessDecision', { purpose: r.purpose }), AccessMode.Check),
     );
-    const subjects = await this.subjectFacts(policy, requests, authorised);
+    // Reaching the archive needs the explicit grant as well (rule table: `execute archive`).
+    const archiveAuthorised = requests.map(
+      (r) =>
+        isArchivePhase(r) &&
+        ability.can(Action.Execute, asSubject('AccessDecision', { purpose: r.purpose }), AccessMode.Archive),
+    );
+    const subjects = await this.subjectFacts(policy, requests, authorised, archiveAuthorised);
     const evaluatedAt = new Date().toISOString();
     const decisions = requests.map((request, i) => {
       const evaluation = evaluateAccess(policy, request, {
         authorised: authorised[i],
+        archiveAuthorised: archiveAuthorised[i],
         subject: request.subjectId ? subjects.get(request.subjectId) : undefined,
       });
       return toDecision(evaluation, evaluatedAt);
@@ -209,6 +236,8 @@ export class AccessService {
           fields: d.fields,
           policyRevision: d.policyRevision,
           context: checks[i].context ?? null,
+          // Archive-phase decisions only (active ones keep their payload): the report counts them apart.
+          ...archiveRecord(requests[i]),
         },
       })),
     );
@@ -220,9 +249,10 @@ export class AccessService {
     policy: CompiledAccessPolicy,
     requests: AccessRequest[],
     authorised: boolean[],
+    archiveAuthorised: boolean[],
   ): Promise<Map<string, SubjectFacts>> {
     const ids = requests
-      .filter((r, i) => needsSubjectFacts(policy, r, authorised[i]))
+      .filter((r, i) => needsSubjectFacts(policy, r, authorised[i], archiveAuthorised[i]))
       .map((r) => r.subjectId!);
     if (ids.length === 0) return new Map();
     try {
@@ -240,7 +270,10 @@ export class AccessService {
     }
   }
 
-  private async applicationMayDecide(applicationId: string, purpose: string): Promise<boolean> {
+  private async applicationMayDecide(
+    applicationId: string,
+    purpose: string,
+  ): Promise<{ authorised: boolean; archiveAuthorised: boolean }> {
     let principal;
     try {
       principal = await this.principals.get(applicationId);
@@ -253,14 +286,39 @@ export class AccessService {
     if (!principal.roles.includes(Role.Application)) {
       throw new ExplainApplicationUnknown(`Principal "${applicationId}" is not an application`);
     }
-    return this.abilities
-      .createFor(principal)
-      .can(Action.Execute, asSubject('AccessDecision', { purpose }), AccessMode.Check);
+    const ability = this.abilities.createFor(principal);
+    const subject = asSubject('AccessDecision', { purpose });
+    return {
+      authorised: ability.can(Action.Execute, subject, AccessMode.Check),
+      archiveAuthorised: ability.can(Action.Execute, subject, AccessMode.Archive),
+    };
   }
 }
 
 function toRequest(dto: AccessCheckDto): AccessRequest {
-  return { purpose: dto.purpose, action: dto.action, fields: dto.fields, subjectId: dto.subjectId };
+  const request: AccessRequest = {
+    purpose: dto.purpose,
+    action: dto.action,
+    fields: dto.fields,
+    subjectId: dto.subjectId,
+  };
+  if (dto.phase === AccessPhase.Archive) {
+    request.phase = AccessPhase.Archive;
+    // Blank is missing: a justification must say something (ARCHIVE_JUSTIFICATION_MISSING).
+    const justification = dto.justification?.trim();
+    if (justification) request.justification = justification;
+  }
+  return request;
+}
+
+/**
+ * What an archive-phase decision adds to its audit event: the phase and the justification as
+ * given (trimmed; null when missing), in the hash-chained trail with the decision itself.
+ */
+function archiveRecord(request: AccessRequest): Record<string, unknown> {
+  return isArchivePhase(request)
+    ? { phase: AccessPhase.Archive, justification: request.justification ?? null }
+    : {};
 }
 
 function toDecision(e: AccessEvaluation, evaluatedAt: string): AccessDecisionDto {

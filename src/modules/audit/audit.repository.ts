@@ -50,6 +50,8 @@ export interface DecisionCountRow {
   actorName: string;
   purposeCode: string;
   decision: string;
+  /** The life-cycle phase asked for: payload.phase, 'active' when absent (ADR 0054). */
+  phase: string;
   count: number;
 }
 
@@ -215,17 +217,24 @@ export class AuditRepository {
     return rows.length ? { seq: Number(rows[0].seq), hash: rows[0].hash } : null;
   }
 
-  /** Events of `eventType` in [from, to), counted by actor, purpose and decision. */
+  /** Events of `eventType` in [from, to), counted by actor, purpose, decision and phase. */
   async decisionCounts(eventType: string, from: Date, to: Date): Promise<DecisionCountRow[]> {
     const rows = await this.dataSource.query<
-      { actor_id: string; actor_name: string; purpose_code: string; decision: string; count: number }[]
+      {
+        actor_id: string;
+        actor_name: string;
+        purpose_code: string;
+        decision: string;
+        phase: string;
+        count: number;
+      }[]
     >(
       `SELECT actor_id, max(actor_name) AS actor_name, purpose_code, payload->>'decision' AS decision,
-              count(*)::int AS count
+              COALESCE(payload->>'phase', 'active') AS phase, count(*)::int AS count
          FROM audit_event
         WHERE type = $1 AND occurred_at >= $2 AND occurred_at < $3
-        GROUP BY actor_id, purpose_code, payload->>'decision'
-        ORDER BY actor_id, purpose_code, decision`,
+        GROUP BY actor_id, purpose_code, payload->>'decision', COALESCE(payload->>'phase', 'active')
+        ORDER BY actor_id, purpose_code, decision, phase`,
       [eventType, from, to],
     );
     return rows.map((r) => ({
@@ -233,6 +242,7 @@ export class AuditRepository {
       actorName: r.actor_name,
       purposeCode: r.purpose_code,
       decision: r.decision,
+      phase: r.phase,
       count: Number(r.count),
     }));
   }

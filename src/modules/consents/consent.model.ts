@@ -45,6 +45,11 @@ export interface SubjectState {
   consents: Map<string, { status: ConsentStatus; purposeVersion: number }>;
   /** Active restrictions/objections; purposeCodes null means every purpose. */
   restrictions: { id: string; kind: RestrictionKind; purposeCodes: string[] | null }[];
+  /**
+   * Purposes whose active phase is over for the subject (the retention engine's archive ledger,
+   * subject_archive_phase), with the end of the archive phase; only phases still running when read.
+   */
+  archived: Map<string, Date>;
 }
 
 /** The active restriction that covers a purpose (or any of its ancestors), if any. */

@@ -23,12 +23,13 @@ export interface ConsentWrite {
 
 interface SubjectStateRow {
   subject_id: string;
-  kind: 'consent' | 'restriction';
+  kind: 'consent' | 'restriction' | 'archive';
   code: string | null;
-  status: string;
+  status: string | null;
   version: number | null;
   id: string | null;
   purposes: string[] | null;
+  until: Date | string | null;
 }
 
 /**
@@ -136,24 +137,36 @@ export class ConsentsRepository {
   }
 
   /**
-   * Current consents and active restrictions of the subjects (those with none are absent): one
-   * indexed round trip, the read behind every access check's cache miss (SubjectStateService).
+   * Current consents, active restrictions and running archive phases of the subjects (those with
+   * none are absent): one indexed round trip, the read behind every access check's cache miss
+   * (SubjectStateService). The archive phases come from the retention engine's ledger
+   * (subject_archive_phase, index on subject_id, purpose_id), per purpose code; a purpose is in
+   * archive phase for the subject when any of its datasets is.
    */
   async subjectStates(subjectIds: string[]): Promise<Map<string, SubjectState>> {
     const rows = await this.dataSource.query<SubjectStateRow[]>(
       `SELECT subject_id, 'consent' AS kind, purpose_code AS code, status, purpose_version AS version,
-              NULL::text AS id, NULL::jsonb AS purposes
+              NULL::text AS id, NULL::jsonb AS purposes, NULL::timestamptz AS until
          FROM consent_state WHERE subject_id = ANY($1::text[])
        UNION ALL
-       SELECT subject_id, 'restriction', NULL, kind, NULL, id::text, purpose_codes
-         FROM subject_restriction WHERE subject_id = ANY($1::text[]) AND lifted_at IS NULL`,
+       SELECT subject_id, 'restriction', NULL, kind, NULL, id::text, purpose_codes, NULL
+         FROM subject_restriction WHERE subject_id = ANY($1::text[]) AND lifted_at IS NULL
+       UNION ALL
+       SELECT a.subject_id, 'archive', p.code, NULL, NULL, NULL, NULL, max(a.archive_until)
+         FROM subject_archive_phase a JOIN purpose p ON p.id = a.purpose_id
+        WHERE a.subject_id = ANY($1::text[]) AND a.archive_until > now()
+        GROUP BY a.subject_id, p.code`,
       [subjectIds],
     );
     const states = new Map<string, SubjectState>();
     for (const row of rows) {
       let state = states.get(row.subject_id);
-      if (!state) states.set(row.subject_id, (state = { consents: new Map(), restrictions: [] }));
-      if (row.kind === 'consent') {
+      if (!state) {
+        states.set(row.subject_id, (state = { consents: new Map(), restrictions: [], archived: new Map() }));
+      }
+      if (row.kind === 'archive') {
+        state.archived.set(row.code!, new Date(row.until!));
+      } else if (row.kind === 'consent') {
         state.consents.set(row.code!, {
           status: row.status as ConsentStatus,
           purposeVersion: Number(row.version),

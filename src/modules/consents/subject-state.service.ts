@@ -67,7 +67,7 @@ export class SubjectStateService {
     if (fill && this.cache.size + missing.length > MAX_ENTRIES) this.cache.clear();
     const expiresAt = Date.now() + TTL_MS;
     for (const id of missing) {
-      const state = loaded.get(id) ?? { consents: new Map(), restrictions: [] };
+      const state = loaded.get(id) ?? { consents: new Map(), restrictions: [], archived: new Map() };
       result.set(id, state);
       if (fill) this.cache.set(refs.get(id)!, { state, expiresAt });
     }

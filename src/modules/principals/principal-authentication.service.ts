@@ -55,6 +55,7 @@ export class PrincipalAuthenticationService {
       name: row.name,
       roles: row.roles,
       purposeCodes: row.purposeCodes,
+      archivePurposeCodes: row.archivePurposeCodes,
       keyId: row.keyId,
       keyPrefix: row.prefix,
     };

@@ -28,6 +28,7 @@ export function toPrincipalResponse(p: PrincipalEntity, keys: ApiKeyEntity[]): P
     name: p.name,
     roles: [...p.roles],
     purposeCodes: [...p.purposeCodes],
+    archivePurposeCodes: [...(p.archivePurposeCodes ?? [])],
     disabled: p.disabled,
     createdAt: p.createdAt,
     updatedAt: p.updatedAt,

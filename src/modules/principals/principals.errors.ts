@@ -9,4 +9,8 @@ export class PurposesNeedApplicationRole extends domainError(
   'PURPOSES_NEED_APPLICATION_ROLE',
   ErrorKind.Unprocessable,
 ) {}
+export class ArchiveGrantOutsidePurposes extends domainError(
+  'ARCHIVE_GRANT_OUTSIDE_PURPOSES',
+  ErrorKind.Unprocessable,
+) {}
 export class KeyExpiryInPast extends domainError('KEY_EXPIRY_IN_PAST', ErrorKind.Unprocessable) {}

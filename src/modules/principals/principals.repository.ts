@@ -20,6 +20,7 @@ export interface KeyLookup {
   name: string;
   roles: Role[];
   purposeCodes: string[];
+  archivePurposeCodes: string[];
   disabled: boolean;
 }
 
@@ -33,6 +34,7 @@ interface KeyLookupRow {
   name: string;
   roles: Role[] | string;
   purpose_codes: string[] | string;
+  archive_purpose_codes: string[] | string;
   disabled: boolean;
 }
 
@@ -155,7 +157,7 @@ export class PrincipalsRepository {
   async lookupKey(keyHash: string): Promise<KeyLookup | undefined> {
     const rows = await this.dataSource.query<KeyLookupRow[]>(
       `SELECT k.id AS key_id, k.prefix, k.expires_at, k.revoked_at, k.last_used_at,
-              p.id AS principal_id, p.name, p.roles, p.purpose_codes, p.disabled
+              p.id AS principal_id, p.name, p.roles, p.purpose_codes, p.archive_purpose_codes, p.disabled
          FROM api_key k JOIN principal p ON p.id = k.principal_id
         WHERE k.key_hash = $1`,
       [keyHash],
@@ -172,6 +174,7 @@ export class PrincipalsRepository {
       name: row.name,
       roles: rowJson<Role[]>(row.roles),
       purposeCodes: rowJson<string[]>(row.purpose_codes),
+      archivePurposeCodes: rowJson<string[]>(row.archive_purpose_codes),
       disabled: row.disabled,
     };
   }

@@ -29,6 +29,7 @@ import { toApiKeyResponse, toPrincipalResponse } from './principal.mapper';
 import { canonicalCodes, canonicalRoles, leavesNoEnabledAdmin, rotatedExpiry } from './principal.model';
 import {
   ApiKeyAlreadyRevoked,
+  ArchiveGrantOutsidePurposes,
   ApiKeyNotFound,
   KeyExpiryInPast,
   LastAdminRequired,
@@ -71,6 +72,7 @@ export class PrincipalsService {
         name: dto.name,
         roles,
         purposeCodes,
+        archivePurposeCodes: [],
         disabled: false,
         createdBy: actor.id,
         updatedBy: actor.id,
@@ -152,6 +154,7 @@ export class PrincipalsService {
             : [];
         if (revokedPurposes.length > 0) {
           principal.purposeCodes = [];
+          principal.archivePurposeCodes = [];
           await this.registerRevision.bump(m);
         }
         await this.repository.savePrincipal(m, principal);
@@ -172,7 +175,11 @@ export class PrincipalsService {
     });
   }
 
-  /** Replaces the purposes an application may invoke; part of the register, so it bumps its revision. */
+  /**
+   * Replaces the purposes an application may invoke, and those on which it may also reach the
+   * intermediate archive (a subset; omitted: kept where the purpose stays authorised). Part of the
+   * register, so it bumps its revision; the authentication cache is cleared on every instance.
+   */
   async setPurposes(id: string, dto: SetPrincipalPurposesDto, actor: Actor): Promise<PrincipalResponseDto> {
     const purposeCodes = canonicalCodes(dto.purposeCodes);
     return this.credentials.change(async (m) => {
@@ -181,9 +188,22 @@ export class PrincipalsService {
       await this.registerRevision.lock(m);
       const principal = await this.lockPrincipal(m, id);
       await this.assertPurposesAssignable(m, principal.roles, purposeCodes);
+      const archiveBefore = canonicalCodes(principal.archivePurposeCodes ?? []);
+      const archiveAfter = canonicalCodes(
+        dto.archivePurposeCodes ?? archiveBefore.filter((c) => purposeCodes.includes(c)),
+      );
+      const outside = archiveAfter.filter((c) => !purposeCodes.includes(c));
+      if (outside.length > 0) {
+        throw new ArchiveGrantOutsidePurposes(
+          `Archive access is granted only on authorised purposes; not in purposeCodes: ${outside.join(', ')}`,
+          { purposeCodes: outside },
+        );
+      }
       const before = canonicalCodes(principal.purposeCodes);
-      if (JSON.stringify(before) !== JSON.stringify(purposeCodes)) {
+      const archiveChanged = JSON.stringify(archiveBefore) !== JSON.stringify(archiveAfter);
+      if (JSON.stringify(before) !== JSON.stringify(purposeCodes) || archiveChanged) {
         principal.purposeCodes = purposeCodes;
+        principal.archivePurposeCodes = archiveAfter;
         principal.updatedBy = actor.id;
         await this.repository.savePrincipal(m, principal);
         // Register row lock before the audit chain lock: every register writer takes them in this order.
@@ -197,6 +217,7 @@ export class PrincipalsService {
             after: purposeCodes,
             added: purposeCodes.filter((c) => !before.includes(c)),
             removed: before.filter((c) => !purposeCodes.includes(c)),
+            ...(archiveChanged ? { archiveBefore, archiveAfter } : {}),
           },
         });
       }

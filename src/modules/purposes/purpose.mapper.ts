@@ -75,6 +75,7 @@ export function toPurposeResponse(p: PurposeEntity, resolved: ResolvedPurpose): 
     securityMeasures: e.securityMeasures,
     dpiaRequired: e.dpiaRequired,
     inheritedFrom: resolved.inheritedFrom,
+    presetCode: p.presetCode ?? null,
     activatedAt: p.activatedAt,
     retiredAt: p.retiredAt,
     createdAt: p.createdAt,

@@ -1,5 +1,7 @@
 import { domainError, ErrorKind } from '../../common/errors/domain-error';
 
+/** 400: presetCode names no preset of the catalogue (GET /retention/presets). */
+export class PurposePresetUnknown extends domainError('PURPOSE_PRESET_UNKNOWN', ErrorKind.Invalid) {}
 export class PurposeNotFound extends domainError('PURPOSE_NOT_FOUND', ErrorKind.NotFound) {}
 export class PurposeAlreadyExists extends domainError('PURPOSE_ALREADY_EXISTS', ErrorKind.Conflict) {}
 export class ParentPurposeNotFound extends domainError('PARENT_PURPOSE_NOT_FOUND', ErrorKind.Unprocessable) {}

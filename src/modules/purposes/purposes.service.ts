@@ -21,6 +21,7 @@ import type { PurposeEntity } from './entities/purpose.entity';
 import type { PurposeChange } from './entities/purpose-version.entity';
 import { PurposesRepository } from './purposes.repository';
 import { PurposeFieldBindings } from './purpose-field-bindings';
+import { draftFromPreset } from './purpose-preset';
 import { declarationOf, resolveWithin, toPurposeResponse } from './purpose.mapper';
 import {
   checkActivation,
@@ -146,7 +147,8 @@ export class PurposesService {
   // The rules themselves, inside a caller's transaction: the methods above wrap them in their own
   // transaction; the register import runs many of them as one all-or-nothing unit.
 
-  async createWithin(m: EntityManager, dto: CreatePurposeDto, actor: Actor): Promise<PurposeView> {
+  async createWithin(m: EntityManager, request: CreatePurposeDto, actor: Actor): Promise<PurposeView> {
+    const dto = draftFromPreset(request);
     const register = await this.loadRegister(m);
     if (register.has(dto.code))
       throw new PurposeAlreadyExists(`A purpose with code "${dto.code}" already exists`);
@@ -156,6 +158,7 @@ export class PurposesService {
       version: 1,
       activatedAt: null,
       retiredAt: null,
+      presetCode: dto.presetCode ?? null,
       createdBy: actor.id,
       updatedBy: actor.id,
     });
@@ -412,7 +415,11 @@ export class PurposesService {
     changedFields: string[],
     actor: Actor,
   ): Promise<{ snapshot: ReturnType<typeof declarationOf>; requestId: string | null }> {
-    const snapshot = declarationOf(purpose);
+    // The preset a purpose came from is part of its history (not of its declaration: never edited).
+    const snapshot = {
+      ...declarationOf(purpose),
+      ...(purpose.presetCode ? { presetCode: purpose.presetCode } : {}),
+    };
     const requestId = currentRequestId() ?? null;
     await this.repository.insertVersion(m, {
       purposeId: purpose.id,
@@ -420,7 +427,7 @@ export class PurposesService {
       version,
       change,
       changedFields: [...changedFields].sort(),
-      snapshot: snapshot as unknown as Record<string, unknown>,
+      snapshot,
       actor,
       changedAt: new Date(),
       requestId,

@@ -1,7 +1,7 @@
 import { SYSTEM_ABILITY } from '../../policies/ability.factory';
 import { checkpointMessage } from '../audit/audit-signer';
 import type { AuditIntegrityService } from '../audit/audit-integrity.service';
-import type { AccessService } from '../access/access.service';
+import type { AccessService, AccessSummary } from '../access/access.service';
 import type { ConsentsService } from '../consents/consents.service';
 import { isDatabaseKind } from '../inventory/inventory.model';
 import type { InventoryReadModel } from '../inventory/inventory-read-model.service';
@@ -138,14 +138,16 @@ export function accessSourceFrom(access: AccessService): AccessSource {
       // The access module refuses an empty period; an empty period has no decisions.
       if (!(from.getTime() < to.getTime())) return { rows: [], topDenialReasons: [] };
       const summary = await access.summarise(from, to);
+      const toRow = (r: AccessSummary['byApplicationPurposeOutcome'][number]) => ({
+        applicationId: r.applicationId,
+        application: r.applicationName ?? r.applicationId,
+        purposeCode: r.purposeCode,
+        outcome: r.decision,
+        count: r.count,
+      });
       return {
-        rows: summary.byApplicationPurposeOutcome.map((r) => ({
-          applicationId: r.applicationId,
-          application: r.applicationName ?? r.applicationId,
-          purposeCode: r.purposeCode,
-          outcome: r.decision,
-          count: r.count,
-        })),
+        rows: summary.byApplicationPurposeOutcome.map(toRow),
+        archiveRows: summary.archiveAccesses.map(toRow),
         topDenialReasons: summary.topDenialReasons,
       };
     },

@@ -107,6 +107,8 @@ export interface DenialReasonRow {
 
 export interface AccessSummaryView {
   rows: AccessCountRow[];
+  /** The archive-phase decisions among rows, counted apart (ADR 0054); absent: none. */
+  archiveRows?: AccessCountRow[];
   topDenialReasons: DenialReasonRow[];
 }
 

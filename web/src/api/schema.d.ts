@@ -1222,6 +1222,17 @@ export interface components {
              */
             fields: string[];
             /**
+             * @description Archive phase: why the archive is reached (trimmed, 1 to 1000 characters), recorded with the decision. Missing or blank: deny ARCHIVE_JUSTIFICATION_MISSING. Ignored in the active phase
+             * @example Tax audit 2027-014: invoices of this customer requested by the DGFiP
+             */
+            justification?: string;
+            /**
+             * @description active when absent: ordinary use; a purpose whose active phase is over for the subject is denied (ARCHIVED). archive: reaching the intermediate archive, allowed only with an archive grant on the purpose (archivePurposeCodes), a justification and a subject in archive phase (ADR 0054)
+             * @example archive
+             * @enum {string}
+             */
+            phase?: "active" | "archive";
+            /**
              * @description The purpose the data is used for
              * @example marketing.newsletter
              */
@@ -1326,6 +1337,17 @@ export interface components {
              */
             fields: string[];
             /**
+             * @description Archive phase: why the archive is reached (trimmed, 1 to 1000 characters), recorded with the decision. Missing or blank: deny ARCHIVE_JUSTIFICATION_MISSING. Ignored in the active phase
+             * @example Tax audit 2027-014: invoices of this customer requested by the DGFiP
+             */
+            justification?: string;
+            /**
+             * @description active when absent: ordinary use; a purpose whose active phase is over for the subject is denied (ARCHIVED). archive: reaching the intermediate archive, allowed only with an archive grant on the purpose (archivePurposeCodes), a justification and a subject in archive phase (ADR 0054)
+             * @example archive
+             * @enum {string}
+             */
+            phase?: "active" | "archive";
+            /**
              * @description The purpose the data is used for
              * @example marketing.newsletter
              */
@@ -1362,6 +1384,8 @@ export interface components {
             recordedAs: "access.explained";
         };
         AccessReportDto: {
+            /** @description Accesses to the intermediate archive, counted apart (they are also in totals and rows; the CSV lists rows only) */
+            archiveAccesses: components["schemas"]["ArchiveAccessesDto"];
             /** @description Audit chain head at generation time */
             auditChainHead: components["schemas"]["ChainHeadDto"] | null;
             /** @example 2026-11-23T08:00:00.000Z */
@@ -1379,6 +1403,7 @@ export interface components {
              * @enum {string}
              */
             report: "ropa" | "gaps" | "access" | "retention" | "integrity";
+            /** @description Every decision, both phases */
             rows: components["schemas"]["AccessRowDto"][];
             /** @example Record of processing activities */
             title: string;
@@ -1503,6 +1528,21 @@ export interface components {
              * @enum {string}
              */
             status: "active" | "expired" | "revoked";
+        };
+        ArchiveAccessesDto: {
+            /**
+             * @example {
+             *       "allow": 2,
+             *       "deny": 1
+             *     }
+             */
+            byOutcome: Record<string, never>;
+            /**
+             * @description Archive-phase decisions (phase "archive"), allowed or denied
+             * @example 3
+             */
+            decisions: number;
+            rows: components["schemas"]["AccessRowDto"][];
         };
         AuditActorDto: {
             /** @example 8a6e0804-2bd0-4672-b79d-d97027f9071a */
@@ -1931,6 +1971,11 @@ export interface components {
         };
         CreatedPrincipalResponseDto: {
             /**
+             * @description Purposes on which the application may also reach the intermediate archive (none by default)
+             * @example []
+             */
+            archivePurposeCodes: string[];
+            /**
              * Format: date-time
              * @example 2026-11-02T09:30:00.000Z
              */
@@ -2105,6 +2150,11 @@ export interface components {
              * @example marketing
              */
             parentCode?: string | null;
+            /**
+             * @description Draft from a CNIL preset (GET /retention/presets): its retention is used when the request gives none (explicit values win), and the purpose records the preset (presetCode). Unknown: 400 PURPOSE_PRESET_UNKNOWN
+             * @example cnil.prospects
+             */
+            presetCode?: string;
             processors?: components["schemas"]["ProcessorDto"][] | null;
             /**
              * @description Processors of the processor register (codes) the data is disclosed to; their transfers outside the EEA are derived
@@ -2457,7 +2507,7 @@ export interface components {
              * @example ALLOWED
              * @enum {string}
              */
-            reason: "ALLOWED" | "PURPOSE_UNKNOWN" | "PURPOSE_NOT_ACTIVE" | "APPLICATION_NOT_AUTHORISED" | "FIELD_UNKNOWN" | "FIELD_NOT_BOUND_TO_PURPOSE" | "ACTION_NOT_ALLOWED" | "CONSENT_REQUIRED" | "CONSENT_MISSING" | "CONSENT_WITHDRAWN" | "SUBJECT_RESTRICTED";
+            reason: "ALLOWED" | "PURPOSE_UNKNOWN" | "PURPOSE_NOT_ACTIVE" | "APPLICATION_NOT_AUTHORISED" | "FIELD_UNKNOWN" | "FIELD_NOT_BOUND_TO_PURPOSE" | "ACTION_NOT_ALLOWED" | "CONSENT_REQUIRED" | "CONSENT_MISSING" | "CONSENT_WITHDRAWN" | "SUBJECT_RESTRICTED" | "ARCHIVED" | "ARCHIVE_ACCESS_NOT_AUTHORISED" | "ARCHIVE_JUSTIFICATION_MISSING" | "ARCHIVE_SUBJECT_REQUIRED" | "NOT_ARCHIVED";
         };
         FieldExplanationDto: {
             /** @example true */
@@ -2475,7 +2525,7 @@ export interface components {
              * @example ALLOWED
              * @enum {string}
              */
-            reason: "ALLOWED" | "PURPOSE_UNKNOWN" | "PURPOSE_NOT_ACTIVE" | "APPLICATION_NOT_AUTHORISED" | "FIELD_UNKNOWN" | "FIELD_NOT_BOUND_TO_PURPOSE" | "ACTION_NOT_ALLOWED" | "CONSENT_REQUIRED" | "CONSENT_MISSING" | "CONSENT_WITHDRAWN" | "SUBJECT_RESTRICTED";
+            reason: "ALLOWED" | "PURPOSE_UNKNOWN" | "PURPOSE_NOT_ACTIVE" | "APPLICATION_NOT_AUTHORISED" | "FIELD_UNKNOWN" | "FIELD_NOT_BOUND_TO_PURPOSE" | "ACTION_NOT_ALLOWED" | "CONSENT_REQUIRED" | "CONSENT_MISSING" | "CONSENT_WITHDRAWN" | "SUBJECT_RESTRICTED" | "ARCHIVED" | "ARCHIVE_ACCESS_NOT_AUTHORISED" | "ARCHIVE_JUSTIFICATION_MISSING" | "ARCHIVE_SUBJECT_REQUIRED" | "NOT_ARCHIVED";
             /** @description Every rule evaluated, in order, up to the answer */
             trail: components["schemas"]["TrailStepDto"][];
         };
@@ -3196,6 +3246,11 @@ export interface components {
         };
         PrincipalResponseDto: {
             /**
+             * @description Purposes on which the application may also reach the intermediate archive (none by default)
+             * @example []
+             */
+            archivePurposeCodes: string[];
+            /**
              * Format: date-time
              * @example 2026-11-02T09:30:00.000Z
              */
@@ -3489,6 +3544,11 @@ export interface components {
             name: string;
             /** @example marketing */
             parentCode: string | null;
+            /**
+             * @description The CNIL preset the purpose was drafted from (GET /retention/presets), null if none
+             * @example cnil.prospects
+             */
+            presetCode: string | null;
             processors: components["schemas"]["ProcessorDto"][] | null;
             /**
              * @description Processor codes
@@ -3806,6 +3866,11 @@ export interface components {
              * @example marketing
              */
             parentCode?: string | null;
+            /**
+             * @description Draft from a CNIL preset (GET /retention/presets): its retention is used when the request gives none (explicit values win), and the purpose records the preset (presetCode). Unknown: 400 PURPOSE_PRESET_UNKNOWN
+             * @example cnil.prospects
+             */
+            presetCode?: string;
             processors?: components["schemas"]["ProcessorDto"][] | null;
             /**
              * @description Processors of the processor register (codes) the data is disclosed to; their transfers outside the EEA are derived
@@ -4466,6 +4531,13 @@ export interface components {
         };
         SetPrincipalPurposesDto: {
             /**
+             * @description Purposes (among purposeCodes) on which the application may also reach the intermediate archive (access checks with phase "archive" and a justification). Replaces the previous set; omitted: the previous archive grants are kept for the purposes still authorised. None by default.
+             * @example [
+             *       "billing.invoicing"
+             *     ]
+             */
+            archivePurposeCodes?: string[];
+            /**
              * @description The complete set of purposes the application may invoke (replaces the previous set)
              * @example [
              *       "marketing.newsletter",
@@ -4630,7 +4702,7 @@ export interface components {
              * @example CONSENT_WITHDRAWN
              * @enum {string}
              */
-            rule: "ALLOWED" | "PURPOSE_UNKNOWN" | "PURPOSE_NOT_ACTIVE" | "APPLICATION_NOT_AUTHORISED" | "FIELD_UNKNOWN" | "FIELD_NOT_BOUND_TO_PURPOSE" | "ACTION_NOT_ALLOWED" | "CONSENT_REQUIRED" | "CONSENT_MISSING" | "CONSENT_WITHDRAWN" | "SUBJECT_RESTRICTED";
+            rule: "ALLOWED" | "PURPOSE_UNKNOWN" | "PURPOSE_NOT_ACTIVE" | "APPLICATION_NOT_AUTHORISED" | "FIELD_UNKNOWN" | "FIELD_NOT_BOUND_TO_PURPOSE" | "ACTION_NOT_ALLOWED" | "CONSENT_REQUIRED" | "CONSENT_MISSING" | "CONSENT_WITHDRAWN" | "SUBJECT_RESTRICTED" | "ARCHIVED" | "ARCHIVE_ACCESS_NOT_AUTHORISED" | "ARCHIVE_JUSTIFICATION_MISSING" | "ARCHIVE_SUBJECT_REQUIRED" | "NOT_ARCHIVED";
         };
         UnregisteredColumnDto: {
             /** @example phone */

@@ -14,6 +14,22 @@ export enum AccessReason {
   ConsentMissing = 'CONSENT_MISSING',
   ConsentWithdrawn = 'CONSENT_WITHDRAWN',
   SubjectRestricted = 'SUBJECT_RESTRICTED',
+  /** Active-phase check: the purpose's active phase is over for the subject (archive ledger). */
+  Archived = 'ARCHIVED',
+  /** Archive-phase check: the application holds no archive grant on the purpose. */
+  ArchiveAccessNotAuthorised = 'ARCHIVE_ACCESS_NOT_AUTHORISED',
+  /** Archive-phase check without a justification. */
+  ArchiveJustificationMissing = 'ARCHIVE_JUSTIFICATION_MISSING',
+  /** Archive-phase check without a subject: the archive phase is known per subject only. */
+  ArchiveSubjectRequired = 'ARCHIVE_SUBJECT_REQUIRED',
+  /** Archive-phase check on a subject whose data is not in the purpose's archive phase. */
+  NotArchived = 'NOT_ARCHIVED',
+}
+
+/** Which life-cycle phase of the data a check asks for (issue 15; ADR 0054). */
+export enum AccessPhase {
+  Active = 'active',
+  Archive = 'archive',
 }
 
 export const DENIAL_REASONS = Object.values(AccessReason).filter((r) => r !== AccessReason.Allowed);

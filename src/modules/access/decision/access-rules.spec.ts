@@ -73,6 +73,7 @@ const policy = compileAccessPolicy(snapshot);
 const granted = (codes: string[]): SubjectFacts => ({
   consents: new Map(codes.map((c) => [c, { status: 'granted', purposeVersion: 1 }])),
   restrictions: [],
+  archived: new Map(),
 });
 
 function reasonOf(request: Partial<AccessRequest>, subject?: SubjectFacts, authorised = true) {
@@ -131,14 +132,22 @@ describe('access rules', () => {
     [
       'consent withdrawn',
       { purpose: 'marketing', fields: ['crm.customers.email'], subjectId: 's' },
-      { consents: new Map([['marketing', { status: 'withdrawn', purposeVersion: 2 }]]), restrictions: [] },
+      {
+        consents: new Map([['marketing', { status: 'withdrawn', purposeVersion: 2 }]]),
+        restrictions: [],
+        archived: new Map(),
+      },
       true,
       AccessReason.ConsentWithdrawn,
     ],
     [
       'restricted subject',
       { subjectId: 's' },
-      { consents: new Map(), restrictions: [{ id: 'r1', kind: 'restriction', purposeCodes: ['billing'] }] },
+      {
+        consents: new Map(),
+        restrictions: [{ id: 'r1', kind: 'restriction', purposeCodes: ['billing'] }],
+        archived: new Map(),
+      },
       true,
       AccessReason.SubjectRestricted,
     ],
@@ -160,6 +169,7 @@ describe('access rules', () => {
         {
           consents: new Map([['marketing', { status: 'withdrawn', purposeVersion: 1 }]]),
           restrictions: [{ id: 'r', kind: 'objection', purposeCodes: null }],
+          archived: new Map(),
         },
       ),
     ).toBe(AccessReason.ConsentWithdrawn);
@@ -200,6 +210,7 @@ describe('access rules', () => {
         {
           consents: granted(['marketing.newsletter']).consents,
           restrictions: [{ id: 'r', kind: 'objection', purposeCodes: ['marketing'] }],
+          archived: new Map(),
         },
       ),
     ).toBe(AccessReason.SubjectRestricted);
@@ -238,6 +249,7 @@ describe('access rules', () => {
       ['CONSENT_MISSING', 'not_applicable'],
       ['CONSENT_WITHDRAWN', 'not_applicable'],
       ['SUBJECT_RESTRICTED', 'not_applicable'],
+      ['ARCHIVED', 'not_applicable'],
     ]);
   });
 

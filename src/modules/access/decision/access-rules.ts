@@ -1,4 +1,4 @@
-import { AccessOutcome, AccessReason, combineOutcome } from './access-reason';
+import { AccessOutcome, AccessPhase, AccessReason, combineOutcome } from './access-reason';
 import type { CompiledAccessPolicy, CompiledPurpose } from './compiled-access-policy';
 
 export interface AccessRequest {
@@ -6,12 +6,18 @@ export interface AccessRequest {
   action: string;
   fields: string[];
   subjectId?: string;
+  /** Absent means active: the ordinary use of data in the active base. */
+  phase?: AccessPhase;
+  /** Archive phase: why the archive is reached (trimmed; empty counts as missing). */
+  justification?: string;
 }
 
-/** The per-subject facts the last four rules need (looked up only when a field gets that far). */
+/** The per-subject facts the subject rules need (looked up only when a field gets that far). */
 export interface SubjectFacts {
   consents: Map<string, { status: string; purposeVersion: number }>;
   restrictions: { id: string; kind: string; purposeCodes: string[] | null }[];
+  /** Purposes in archive phase for the subject (archive ledger), with the end of that phase. */
+  archived: Map<string, Date>;
 }
 
 export interface TrailStep {
@@ -41,8 +47,12 @@ export interface EvaluationContext {
   authorised: boolean;
   /** Required when request.subjectId is set and needsSubjectFacts() said so. */
   subject?: SubjectFacts;
+  /** Archive phase only: the caller holds an archive grant on this purpose. */
+  archiveAuthorised?: boolean;
   /** Build the rule trail (explain); checks skip it. */
   trail?: boolean;
+  /** The evaluation time (an archive phase runs until archive_until). */
+  now?: Date;
 }
 
 /**
@@ -53,8 +63,10 @@ export function needsSubjectFacts(
   policy: CompiledAccessPolicy,
   request: AccessRequest,
   authorised: boolean,
+  archiveAuthorised = false,
 ): boolean {
   if (request.subjectId === undefined || !authorised) return false;
+  if (isArchivePhase(request) && (!archiveAuthorised || !request.justification)) return false;
   const purpose = policy.purposes.get(request.purpose);
   if (!purpose || purpose.status !== 'active') return false;
   return request.fields.some(
@@ -121,6 +133,30 @@ function evaluateField(
   ) {
     return deny(AccessReason.ApplicationNotAuthorised);
   }
+  const archive = isArchivePhase(request);
+  if (archive) {
+    const granted = context.archiveAuthorised === true;
+    if (
+      !step(
+        AccessReason.ArchiveAccessNotAuthorised,
+        granted,
+        granted
+          ? `the caller holds an archive grant on "${p.code}"`
+          : `the caller holds no archive grant on "${p.code}" (archivePurposeCodes)`,
+      )
+    ) {
+      return deny(AccessReason.ArchiveAccessNotAuthorised);
+    }
+    if (
+      !step(
+        AccessReason.ArchiveJustificationMissing,
+        !!request.justification,
+        request.justification ? 'justification given (recorded)' : 'archive access needs a justification',
+      )
+    ) {
+      return deny(AccessReason.ArchiveJustificationMissing);
+    }
+  }
   const known = policy.fields.get(field);
   if (
     !step(
@@ -161,7 +197,36 @@ function evaluateField(
     return deny(AccessReason.ActionNotAllowed);
   }
 
-  if (p.requiresConsent) {
+  if (archive) {
+    if (
+      !step(
+        AccessReason.ArchiveSubjectRequired,
+        request.subjectId !== undefined,
+        request.subjectId !== undefined
+          ? 'subject given'
+          : 'the archive phase is known per subject: no subjectId given',
+      )
+    ) {
+      return deny(AccessReason.ArchiveSubjectRequired);
+    }
+    const until = archivedUntil(context, p.code);
+    if (
+      !step(
+        AccessReason.NotArchived,
+        until !== undefined,
+        until
+          ? `in archive phase for "${p.code}" until ${until.toISOString()}`
+          : `the subject's data is not in archive phase for "${p.code}"; ask an active-phase check`,
+      )
+    ) {
+      return deny(AccessReason.NotArchived);
+    }
+    // The archive is kept for its legal reason (a legal obligation, evidence), not on consent.
+    const basis = 'archive phase: kept for its legal reason, not on consent';
+    step(AccessReason.ConsentRequired, true, basis, false);
+    step(AccessReason.ConsentMissing, true, basis, false);
+    step(AccessReason.ConsentWithdrawn, true, basis, false);
+  } else if (p.requiresConsent) {
     if (
       !step(
         AccessReason.ConsentRequired,
@@ -217,6 +282,23 @@ function evaluateField(
     step(AccessReason.SubjectRestricted, true, 'no subject given', false);
   }
 
+  if (!archive && request.subjectId !== undefined) {
+    const until = archivedUntil(context, p.code);
+    if (
+      !step(
+        AccessReason.Archived,
+        until === undefined,
+        until
+          ? `the active phase of "${p.code}" is over for the subject; archived until ${until.toISOString()} (archive-phase check with a justification and an archive grant)`
+          : 'not in archive phase',
+      )
+    ) {
+      return deny(AccessReason.Archived);
+    }
+  } else if (!archive) {
+    step(AccessReason.Archived, true, 'no subject given', false);
+  }
+
   return {
     field,
     allowed: true,
@@ -226,15 +308,30 @@ function evaluateField(
   };
 }
 
+export function isArchivePhase(request: AccessRequest): boolean {
+  return request.phase === AccessPhase.Archive;
+}
+
+/** End of the purpose's archive phase for the subject, when it is still running. */
+function archivedUntil(context: EvaluationContext, purposeCode: string): Date | undefined {
+  const until = subjectFacts(context).archived.get(purposeCode);
+  const now = (context.now ?? new Date()).getTime();
+  return until && until.getTime() > now ? until : undefined;
+}
+
 function subjectFacts(context: EvaluationContext): SubjectFacts {
   // Fail closed: a caller that forgot the lookup gets denials, never an allow.
   return context.subject ?? NO_FACTS_DENY;
 }
 
-/** Treated as "no consent, restricted everywhere" so a missing lookup can never allow. */
+/**
+ * Treated as "no consent, restricted everywhere, archived nowhere" so a missing lookup can never
+ * allow (an archive-phase check then fails NOT_ARCHIVED; an active one SUBJECT_RESTRICTED).
+ */
 const NO_FACTS_DENY: SubjectFacts = {
   consents: new Map(),
   restrictions: [{ id: 'state-not-loaded', kind: 'restriction', purposeCodes: null }],
+  archived: new Map(),
 };
 
 function describePurpose(code: string, purpose: CompiledPurpose | undefined): string {

@@ -5,6 +5,7 @@ import {
   ArrayMinSize,
   ArrayUnique,
   IsArray,
+  IsEnum,
   IsObject,
   IsOptional,
   IsString,
@@ -17,6 +18,7 @@ import { PURPOSE_CODE_PATTERN } from '../../purposes/purpose.model';
 import { isPlainJson, registerPlainlyValid } from '../../../common/errors/validation';
 import { IsSubjectId } from '../../consents/dto/subject-id.validator';
 import { isValidSubjectId } from '../../consents/consent.model';
+import { AccessPhase } from '../decision/access-reason';
 
 /** Fields per check: one screen or one export, not the whole inventory. */
 export const MAX_FIELDS_PER_CHECK = 500;
@@ -24,6 +26,8 @@ export const MAX_FIELDS_PER_CHECK = 500;
 export const MAX_BATCH_CHECKS = 1_000;
 /** Largest recorded context, serialised. */
 export const MAX_CONTEXT_BYTES = 4 * 1024;
+/** Longest archive-access justification (a sentence or two, recorded with the decision). */
+export const MAX_JUSTIFICATION_LENGTH = 1_000;
 
 const CHECK_PROPERTIES = new Set(['purpose', 'action', 'fields', 'subjectId', 'context']);
 const ACTION_PATTERN = /^[a-z][a-z_]{0,49}$/;
@@ -70,6 +74,30 @@ export class AccessCheckDto {
   @IsOptional()
   @IsObject()
   context?: Record<string, unknown>;
+
+  @ApiPropertyOptional({
+    enum: AccessPhase,
+    example: AccessPhase.Archive,
+    description:
+      'active when absent: ordinary use; a purpose whose active phase is over for the subject is denied ' +
+      '(ARCHIVED). archive: reaching the intermediate archive, allowed only with an archive grant on the ' +
+      'purpose (archivePurposeCodes), a justification and a subject in archive phase (ADR 0054)',
+  })
+  @IsOptional()
+  @IsEnum(AccessPhase)
+  phase?: AccessPhase;
+
+  @ApiPropertyOptional({
+    example: 'Tax audit 2027-014: invoices of this customer requested by the DGFiP',
+    maxLength: MAX_JUSTIFICATION_LENGTH,
+    description:
+      `Archive phase: why the archive is reached (trimmed, 1 to ${MAX_JUSTIFICATION_LENGTH} characters), ` +
+      'recorded with the decision. Missing or blank: deny ARCHIVE_JUSTIFICATION_MISSING. Ignored in the active phase',
+  })
+  @IsOptional()
+  @IsString()
+  @MaxLength(MAX_JUSTIFICATION_LENGTH)
+  justification?: string;
 }
 
 /**

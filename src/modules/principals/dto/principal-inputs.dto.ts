@@ -95,6 +95,21 @@ export class SetPrincipalPurposesDto {
   @MaxLength(100, { each: true })
   @Matches(PURPOSE_CODE, { each: true, message: PURPOSE_CODE_MESSAGE })
   purposeCodes!: string[];
+
+  @ApiPropertyOptional({
+    type: [String],
+    example: ['billing.invoicing'],
+    description:
+      'Purposes (among purposeCodes) on which the application may also reach the intermediate archive ' +
+      '(access checks with phase "archive" and a justification). Replaces the previous set; omitted: the ' +
+      'previous archive grants are kept for the purposes still authorised. None by default.',
+  })
+  @IsOptional()
+  @IsArray()
+  @ArrayMaxSize(1000)
+  @MaxLength(100, { each: true })
+  @Matches(PURPOSE_CODE, { each: true, message: PURPOSE_CODE_MESSAGE })
+  archivePurposeCodes?: string[];
 }
 
 export class CreateApiKeyDto {

@@ -58,6 +58,13 @@ export class PrincipalResponseDto {
     description: 'Purposes an application may invoke (empty for other principals)',
   })
   purposeCodes!: string[];
+  @ApiProperty({
+    type: [String],
+    example: [],
+    description:
+      'Purposes on which the application may also reach the intermediate archive (none by default)',
+  })
+  archivePurposeCodes!: string[];
   @ApiProperty({ example: false }) disabled!: boolean;
   @ApiProperty({ example: '2026-11-02T09:30:00.000Z' }) createdAt!: Date;
   @ApiProperty({ example: '2026-11-02T09:30:00.000Z' }) updatedAt!: Date;

@@ -17,6 +17,13 @@ export class PrincipalEntity {
   @Column({ type: 'jsonb' })
   purposeCodes!: string[];
 
+  /**
+   * Purposes (a subset of purposeCodes) on which the application may reach the intermediate
+   * archive (access checks with phase "archive"); none by default (ADR 0054).
+   */
+  @Column({ type: 'jsonb', default: () => "'[]'" })
+  archivePurposeCodes!: string[];
+
   @Column({ type: 'boolean' })
   disabled!: boolean;
 

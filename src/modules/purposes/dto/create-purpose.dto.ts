@@ -1,5 +1,5 @@
-import { ApiProperty } from '@nestjs/swagger';
-import { IsNotEmpty, IsString, Matches, MaxLength, ValidateIf } from 'class-validator';
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { IsNotEmpty, IsOptional, IsString, Matches, MaxLength, ValidateIf } from 'class-validator';
 import { PURPOSE_CODE_PATTERN } from '../purpose.model';
 import { PurposeDeclarationDto } from './purpose-declaration.dto';
 
@@ -19,4 +19,16 @@ export class CreatePurposeDto extends PurposeDeclarationDto {
   @IsNotEmpty()
   @MaxLength(300)
   declare name: string;
+
+  @ApiPropertyOptional({
+    example: 'cnil.prospects',
+    description:
+      'Draft from a CNIL preset (GET /retention/presets): its retention is used when the request gives ' +
+      'none (explicit values win), and the purpose records the preset (presetCode). Unknown: 400 ' +
+      'PURPOSE_PRESET_UNKNOWN',
+  })
+  @IsOptional()
+  @IsString()
+  @MaxLength(100)
+  presetCode?: string;
 }

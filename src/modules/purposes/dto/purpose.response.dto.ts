@@ -53,6 +53,13 @@ export class PurposeResponseDto {
     additionalProperties: { type: 'string' },
   })
   inheritedFrom!: Record<string, string>;
+  @ApiProperty({
+    nullable: true,
+    type: String,
+    example: 'cnil.prospects',
+    description: 'The CNIL preset the purpose was drafted from (GET /retention/presets), null if none',
+  })
+  presetCode!: string | null;
   @ApiProperty({ nullable: true, type: Date, example: '2025-02-03T10:15:00.000Z' }) activatedAt!: Date | null;
   @ApiProperty({ nullable: true, type: Date, example: null }) retiredAt!: Date | null;
   @ApiProperty({ example: '2025-01-20T08:30:00.000Z' }) createdAt!: Date;

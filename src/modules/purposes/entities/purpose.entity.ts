@@ -82,6 +82,10 @@ export class PurposeEntity {
   @Column({ type: 'boolean', nullable: true })
   dpiaRequired!: boolean | null;
 
+  /** The CNIL preset the purpose was drafted from (set at creation only), if any. */
+  @Column({ type: 'text', nullable: true })
+  presetCode!: string | null;
+
   @Column({ type: 'timestamptz', nullable: true })
   activatedAt!: Date | null;
 

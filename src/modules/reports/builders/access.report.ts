@@ -1,7 +1,7 @@
 import type { Readable } from 'node:stream';
 import { csvDocumentStream } from '../render/csv-render';
 import { jsonDocumentStream, JsonItemStream } from '../render/json-render';
-import type { AccessSource } from '../report-sources';
+import type { AccessCountRow, AccessSource } from '../report-sources';
 import { ReportFormat } from '../report.model';
 import { detectDenialSpikes } from './access-patterns';
 import { PreparedReport, ReportContext, reportMeta } from './report-context';
@@ -16,19 +16,11 @@ export async function prepareAccess(ctx: ReportContext, access: AccessSource): P
   const length = period.to.getTime() - period.from.getTime();
   const current = await access.summarise(period.from, period.to);
   const previous = await access.summarise(new Date(period.from.getTime() - length), period.from);
-  const rows = [...current.rows].sort(
-    (a, b) =>
-      a.application.localeCompare(b.application) ||
-      a.applicationId.localeCompare(b.applicationId) ||
-      a.purposeCode.localeCompare(b.purposeCode) ||
-      a.outcome.localeCompare(b.outcome),
-  );
-  const byOutcome: Record<string, number> = {};
-  let total = 0;
-  for (const r of rows) {
-    byOutcome[r.outcome] = (byOutcome[r.outcome] ?? 0) + r.count;
-    total += r.count;
-  }
+  const rows = sortRows(current.rows);
+  const { total, byOutcome } = totalsOf(rows);
+  // Reaching the intermediate archive is not a normal use: counted apart (also included in rows).
+  const archiveRows = sortRows(current.archiveRows ?? []);
+  const archive = totalsOf(archiveRows);
   const spikes = detectDenialSpikes(current.rows, previous.rows);
   return {
     render: (format: ReportFormat): Readable => {
@@ -43,6 +35,7 @@ export async function prepareAccess(ctx: ReportContext, access: AccessSource): P
       return jsonDocumentStream([
         ...Object.entries(reportMeta(ctx)),
         ['totals', { decisions: total, byOutcome }],
+        ['archiveAccesses', { decisions: archive.total, byOutcome: archive.byOutcome, rows: archiveRows }],
         [
           'previousPeriod',
           { from: new Date(period.from.getTime() - length).toISOString(), to: period.from.toISOString() },
@@ -53,4 +46,24 @@ export async function prepareAccess(ctx: ReportContext, access: AccessSource): P
       ]);
     },
   };
+}
+
+function sortRows(rows: AccessCountRow[]): AccessCountRow[] {
+  return [...rows].sort(
+    (a, b) =>
+      a.application.localeCompare(b.application) ||
+      a.applicationId.localeCompare(b.applicationId) ||
+      a.purposeCode.localeCompare(b.purposeCode) ||
+      a.outcome.localeCompare(b.outcome),
+  );
+}
+
+function totalsOf(rows: AccessCountRow[]): { total: number; byOutcome: Record<string, number> } {
+  const byOutcome: Record<string, number> = {};
+  let total = 0;
+  for (const r of rows) {
+    byOutcome[r.outcome] = (byOutcome[r.outcome] ?? 0) + r.count;
+    total += r.count;
+  }
+  return { total, byOutcome };
 }

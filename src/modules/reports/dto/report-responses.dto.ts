@@ -172,11 +172,26 @@ export class DenialSpikeDto {
   @ApiProperty({ type: [String], example: ['marketing.newsletter'] }) purposes!: string[];
 }
 
+export class ArchiveAccessesDto {
+  @ApiProperty({ example: 3, description: 'Archive-phase decisions (phase "archive"), allowed or denied' })
+  decisions!: number;
+  @ApiProperty({ example: { allow: 2, deny: 1 } }) byOutcome!: Record<string, number>;
+  @ApiProperty({ type: [AccessRowDto] }) rows!: AccessRowDto[];
+}
+
 export class AccessReportDto extends ReportMetaDto {
   @ApiProperty({ example: { decisions: 1200, byOutcome: { allow: 1150, deny: 50 } } })
   totals!: Record<string, unknown>;
   @ApiProperty({ type: ReportPeriodDto }) previousPeriod!: ReportPeriodDto;
-  @ApiProperty({ type: [AccessRowDto] }) rows!: AccessRowDto[];
+  @ApiProperty({ type: [AccessRowDto], description: 'Every decision, both phases' })
+  rows!: AccessRowDto[];
+  @ApiProperty({
+    type: ArchiveAccessesDto,
+    description:
+      'Accesses to the intermediate archive, counted apart (they are also in totals and rows; the CSV ' +
+      'lists rows only)',
+  })
+  archiveAccesses!: ArchiveAccessesDto;
   @ApiProperty({ example: [{ reason: 'NO_CONSENT', count: 30 }], type: 'array', items: { type: 'object' } })
   topDenialReasons!: object[];
   @ApiProperty({ type: [DenialSpikeDto] }) unusualPatterns!: DenialSpikeDto[];

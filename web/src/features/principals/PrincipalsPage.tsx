@@ -73,6 +73,16 @@ export default function PrincipalsPage() {
         }),
       );
     });
+  // Reaching the intermediate archive is a separate, explicit grant per authorised purpose (ADR 0054).
+  const grantArchive = (p: Principal, archivePurposeCodes: string[]) =>
+    run(async () => {
+      unwrap(
+        await api.PUT('/principals/{id}/purposes', {
+          params: { path: { id: p.id } },
+          body: { purposeCodes: p.purposeCodes, archivePurposeCodes },
+        }),
+      );
+    });
 
   return (
     <Stack>
@@ -135,11 +145,20 @@ export default function PrincipalsPage() {
               </Table.Td>
               <Table.Td>
                 {p.roles.includes('application') && (
-                  <TagsInput
-                    aria-label={t('principals.purposesOf', { name: p.name })}
-                    defaultValue={p.purposeCodes}
-                    onChange={(codes) => void authorise(p, codes)}
-                  />
+                  <Stack gap={4}>
+                    <TagsInput
+                      aria-label={t('principals.purposesOf', { name: p.name })}
+                      defaultValue={p.purposeCodes}
+                      onChange={(codes) => void authorise(p, codes)}
+                    />
+                    <TagsInput
+                      description={t('principals.archiveAccess')}
+                      aria-label={t('principals.archiveAccessOf', { name: p.name })}
+                      value={p.archivePurposeCodes}
+                      data={p.purposeCodes}
+                      onChange={(codes) => void grantArchive(p, codes)}
+                    />
+                  </Stack>
                 )}
               </Table.Td>
               <Table.Td>

@@ -1,8 +1,10 @@
 import { Alert, Button, Group, Select, Stack, Textarea, TextInput } from '@mantine/core';
+import { useQuery } from '@tanstack/react-query';
 import { useState, type FormEvent } from 'react';
 import { useTranslation } from 'react-i18next';
 import { api, ApiError, unwrap, type Schemas } from '../../api/client';
 import { useServerErrors } from '../../components/errors/use-server-errors';
+import { presetLang, presetOptions, presetRetention, presetSummary } from './purpose-presets';
 
 type Purpose = Schemas['PurposeResponseDto'];
 type Declaration = Schemas['UpdatePurposeDto'];
@@ -19,6 +21,7 @@ const TRIGGERS = ['collection', 'last_interaction', 'contract_end', 'consent_wit
 const LIST_FIELDS = ['dataSubjectCategories', 'dataCategories', 'recipients', 'securityMeasures'] as const;
 const FORM_FIELDS = [
   'code',
+  'presetCode',
   'name',
   'description',
   'parentCode',
@@ -50,11 +53,34 @@ export function PurposeForm(props: {
   onCancel(): void;
   onConflict(): void;
 }) {
-  const { t } = useTranslation();
+  const { t, i18n } = useTranslation();
   const own = (field: keyof Purpose) =>
     props.purpose && !props.purpose.inheritedFrom[field] ? props.purpose[field] : null;
   const { errors, setFromError, clear, fieldError: err } = useServerErrors(FORM_FIELDS);
   const [busy, setBusy] = useState(false);
+  const ownRetention = own('retention') as Schemas['RetentionDto'] | null;
+  // Controlled so that choosing a preset fills them in (and the DPO can still change them).
+  const [duration, setDuration] = useState(ownRetention?.duration ?? '');
+  const [trigger, setTrigger] = useState<string>(ownRetention?.trigger ?? 'collection');
+  const [presetCode, setPresetCode] = useState<string | null>(null);
+  const lang = presetLang(i18n.language);
+  // Presets are offered on creation only: a purpose records the preset it was drafted from.
+  const presets = useQuery({
+    queryKey: ['retention', 'presets'],
+    queryFn: async () => unwrap(await api.GET('/retention/presets')).items,
+    enabled: !props.purpose,
+    staleTime: Infinity,
+  });
+  const chosen = presets.data?.find((p) => p.code === presetCode);
+
+  function choosePreset(code: string | null) {
+    setPresetCode(code);
+    const preset = presets.data?.find((p) => p.code === code);
+    if (!preset) return;
+    const retention = presetRetention(preset);
+    setDuration(retention.duration);
+    setTrigger(retention.trigger);
+  }
 
   async function submit(event: FormEvent<HTMLFormElement>) {
     event.preventDefault();
@@ -97,6 +123,7 @@ export function PurposeForm(props: {
                 ...declaration,
                 code: text('code'),
                 name: text('name'),
+                ...(presetCode ? { presetCode } : {}),
                 ...(props.parentCode ? { parentCode: props.parentCode } : {}),
               },
             }),
@@ -128,6 +155,19 @@ export function PurposeForm(props: {
           error={err('code')}
         />
         {props.parentCode && <TextInput label={t('purpose.parentCode')} value={props.parentCode} readOnly />}
+        {!p && (presets.data?.length ?? 0) > 0 && (
+          <Select
+            label={t('purpose.preset')}
+            description={chosen ? presetSummary(chosen, lang) : t('purpose.presetHelp')}
+            clearable
+            clearButtonProps={{ 'aria-label': t('app.clear') }}
+            value={presetCode}
+            onChange={choosePreset}
+            data={presetOptions(presets.data ?? [], lang)}
+            error={err('presetCode')}
+          />
+        )}
+        {p?.presetCode && <TextInput label={t('purpose.presetCode')} value={p.presetCode} readOnly />}
         <TextInput
           name="name"
           label={t('purpose.name')}
@@ -177,13 +217,15 @@ export function PurposeForm(props: {
         <TextInput
           name="retention.duration"
           label={t('purpose.retentionDuration')}
-          defaultValue={(own('retention') as Schemas['RetentionDto'] | null)?.duration ?? ''}
+          value={duration}
+          onChange={(e) => setDuration(e.currentTarget.value)}
           error={err('retention.duration')}
         />
         <Select
           name="retention.trigger"
           label={t('purpose.retentionTrigger')}
-          defaultValue={(own('retention') as Schemas['RetentionDto'] | null)?.trigger ?? 'collection'}
+          value={trigger}
+          onChange={(v) => setTrigger(v ?? 'collection')}
           data={TRIGGERS.map((v) => ({ value: v, label: t(`purpose.triggers.${v}`) }))}
           error={err('retention.trigger')}
         />
