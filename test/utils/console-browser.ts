@@ -61,6 +61,18 @@ export async function signIn(page: Page, base: string, key: string): Promise<voi
 
 /** axe on the current page: no serious or critical violation (issue 13's accessibility bar). */
 export async function expectNoSeriousViolations(page: Page): Promise<void> {
+  // Colours are judged at rest: a modal fading in blends its text with the overlay, and on a busy
+  // machine axe could catch it half-way. Finite CSS transitions and animations are awaited first.
+  await page.evaluate(async () => {
+    // Two frames first: a transition about to start (mounted, not yet entering) is then running.
+    await new Promise((resolve) => requestAnimationFrame(() => requestAnimationFrame(resolve)));
+    await Promise.all(
+      document
+        .getAnimations()
+        .filter((a) => Number.isFinite(Number(a.effect?.getComputedTiming().endTime)))
+        .map((a) => a.finished.catch(() => undefined)),
+    );
+  });
   const result = await new AxeBuilder({ page }).analyze();
   const serious = result.violations
     .filter((v) => v.impact === 'serious' || v.impact === 'critical')

@@ -1,10 +1,10 @@
 import { Alert, Button, Group, Modal, Paper, Select, Stack, Text, Title } from '@mantine/core';
-import { useQuery } from '@tanstack/react-query';
+import { useQuery, useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { api, unwrap, type Schemas } from '../../api/client';
 import { errorMessage } from '../../components/api-error';
-import { RunProgress, useRun } from './RunProgress';
+import { RunProgress, runQueryKey, useRun } from './RunProgress';
 import { realRunAfter } from './run-state';
 
 /**
@@ -29,6 +29,7 @@ export function RunLauncher({
   const [dataset, setDataset] = useState<string | null>(null);
   const [confirming, setConfirming] = useState(false);
   const [error, setError] = useState<string | null>(null);
+  const client = useQueryClient();
   const run = useRun(shownRunId);
   const datasets = rules.data?.items ?? [];
   const systems = [...new Set(datasets.map((d) => d.system))];
@@ -38,6 +39,8 @@ export function RunLauncher({
     setError(null);
     try {
       const created = unwrap(await api.POST('/retention/runs', { body }));
+      // Shown as created (queued) at once, then polled: a short run is still seen starting.
+      client.setQueryData(runQueryKey(created.id), created);
       onShow(created.id);
     } catch (e) {
       setError(errorMessage(e));
