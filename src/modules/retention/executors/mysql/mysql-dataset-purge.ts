@@ -72,7 +72,7 @@ export class MysqlDatasetPurge implements DatasetPurge {
     }
     const usedHolds = this.inputs;
     const batch = run.dryRun
-      ? { read: buildMysqlDryRunBatch(rule, table, this.inputs, cursor, this.c.build) }
+      ? buildMysqlDryRunBatch(rule, table, this.inputs, cursor, this.c.build)
       : buildMysqlPurgeBatch(rule, table, this.inputs, cursor, this.c.build);
     let outcome: BatchOutcome;
     let cancelRequested = false;

@@ -1,4 +1,6 @@
-import type { DatasetRule } from '../../retention-rule';
+import type { RetentionExemption } from '../../entities/retention-run-dataset.entity';
+import type { DatasetRule, FieldRule } from '../../retention-rule';
+import { keptExemptions } from '../postgres/table-check';
 import { mysqlAnonymisationProblem } from './mysql-anonymisation';
 import { mysqlDueExpression } from './mysql-due-date';
 import {
@@ -63,9 +65,25 @@ export function mysqlExecutionProblems(rule: DatasetRule, table: MysqlTableFacts
     const c = col(name);
     if (c && !DATE_TYPES.has(c.dataType)) problems.push(`trigger column ${name} is not a date or timestamp`);
   }
+  // The tables referencing this one are read from the catalogue, not the register: their names
+  // reach the SQL only if they pass the same check.
+  for (const r of table.referencedBy) {
+    const names = [r.schema, r.table, ...r.columns, ...r.refColumns];
+    if (!names.every((n) => MYSQL_IDENTIFIER.test(n))) {
+      problems.push(
+        `foreign key ${JSON.stringify(r.name)} of ${JSON.stringify(`${r.schema}.${r.table}`)} references the table with identifiers outside the register's alphabet`,
+      );
+    } else if (r.schema === rule.schema && r.table === rule.table) {
+      // The batch's DELETE would have to read its own target table (NOT EXISTS), which MySQL and
+      // MariaDB refuse (error 1093); deleting anyway would fail or cascade. Said, not attempted.
+      problems.push(
+        `foreign key ${r.name} references ${rule.schema}.${rule.table} from the table itself: referenced rows cannot be told apart in the batch's DELETE on MySQL (not supported yet)`,
+      );
+    }
+  }
   for (const f of rule.fields) {
     const c = col(f.column);
-    if (!c || mysqlDueExpression(f, emptyMysqlContext()) === 'FALSE') continue;
+    if (!c || !mysqlCanBeDue(f)) continue;
     if (rule.primaryKey.includes(f.column)) {
       problems.push(`field ${f.key} is part of the primary key: it can only be deleted with its row`);
     }
@@ -73,4 +91,16 @@ export function mysqlExecutionProblems(rule: DatasetRule, table: MysqlTableFacts
     if (problem) problems.push(`field ${f.key}: ${problem}`);
   }
   return problems;
+}
+
+function mysqlCanBeDue(f: FieldRule): boolean {
+  return mysqlDueExpression(f, emptyMysqlContext()) !== 'FALSE';
+}
+
+/**
+ * What the purge will keep and why, said before it starts (ADR 0051, as on PostgreSQL): rows other
+ * tables reference (anonymised, per constraint) and `nullify` fields on NOT NULL columns.
+ */
+export function mysqlKeptExemptions(rule: DatasetRule, table: MysqlTableFacts): RetentionExemption[] {
+  return keptExemptions(rule, table, mysqlCanBeDue);
 }

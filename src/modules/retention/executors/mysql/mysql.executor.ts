@@ -24,7 +24,7 @@ import { MysqlCustomerDatabase, MysqlLedgerUnavailable } from './mysql-customer-
 import { MysqlDatasetPurge } from './mysql-dataset-purge';
 import { buildMysqlOverdueCount, buildMysqlSubjectValuesRead, MysqlBuildOptions } from './mysql-purge-sql';
 import type { MysqlTableFacts } from './mysql-sql-builder';
-import { mysqlExecutionProblems } from './mysql-table-check';
+import { mysqlExecutionProblems, mysqlKeptExemptions } from './mysql-table-check';
 
 /** What the overdue view shows of one mysql dataset (or why it cannot measure it). */
 export type MysqlOverdue =
@@ -90,7 +90,10 @@ export class MysqlSystemExecutor implements SystemExecutor {
         return this.fail(rd, `the system's database is unreachable: ${safeMessage(err)}`);
       }
     }
-    const { inputs, exemptions } = await this.reader.forRun(run, rule, true);
+    const read = await this.reader.forRun(run, rule, true);
+    const { inputs } = read;
+    // Referenced rows and unpurgeable fields are said up front; their counts come per batch.
+    const exemptions = [...read.exemptions, ...mysqlKeptExemptions(rule, table!)];
     inputs.batchSize = Math.min(inputs.batchSize, this.config.RETENTION_MYSQL_BATCH_SIZE);
     await this.datasets.setExemptions(rd.id, exemptions);
     const purge = new MysqlDatasetPurge(
@@ -198,6 +201,8 @@ export class MysqlSystemExecutor implements SystemExecutor {
     if (problems.length) return { error: `refused: ${problems.join('; ')}` };
     const holds = await this.reader.readHolds(rule, null, true);
     const inputs = this.reader.inputs(await this.reader.withdrawals(rule, null), holds, null, 1);
+    // Recorded contacts keep a last_interaction clock running (ADR 0051): the view counts as the purge.
+    inputs.recentContacts = await this.reader.recentContacts(rule, null, inputs.now);
     const [row] = await this.db.query(
       target,
       buildMysqlOverdueCount(rule, table!, inputs, this.build),

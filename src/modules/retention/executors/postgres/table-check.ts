@@ -1,5 +1,5 @@
 import { dueExpression } from '../../due-date.rule';
-import type { DatasetRule } from '../../retention-rule';
+import type { DatasetRule, FieldRule } from '../../retention-rule';
 import type { RetentionExemption } from '../../entities/retention-run-dataset.entity';
 import { anonymisationProblem, unpurgeableField } from './anonymisation-sql';
 import { castType, DATE_TYPES, emptyContext, IDENTIFIER, TableFacts, timeColumns } from './sql-builder';
@@ -68,8 +68,14 @@ export function executionProblems(rule: DatasetRule, table: TableFacts | null): 
  * other tables reference (anonymised instead of deleted, per constraint) and fields whose strategy
  * cannot apply to their column (left as is unless their row is deleted). The counts come per batch.
  */
-export function keptExemptions(rule: DatasetRule, table: TableFacts): RetentionExemption[] {
-  const dueFields = rule.fields.filter((f) => dueExpression(f, emptyContext()) !== 'FALSE');
+export function keptExemptions(
+  rule: DatasetRule,
+  table: Pick<TableFacts, 'columns' | 'referencedBy'>,
+  // Whether a field can ever be due: the same answer in every dialect (the mysql executor asks
+  // its own builder).
+  canBeDue: (f: FieldRule) => boolean = (f) => dueExpression(f, emptyContext()) !== 'FALSE',
+): RetentionExemption[] {
+  const dueFields = rule.fields.filter(canBeDue);
   const wholeRows = dueFields.length === rule.fields.length && dueFields.length > 0;
   const out: RetentionExemption[] = [];
   if (wholeRows) {
