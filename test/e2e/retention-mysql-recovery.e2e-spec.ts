@@ -220,6 +220,7 @@ describe('MySQL purges survive a killed worker (ledger table in the customer dat
       await db.query(`CREATE USER '${user}'@'%' IDENTIFIED BY 'pw-ro-1'`);
       await db.query(`GRANT SELECT, UPDATE, DELETE ON \`${db.name}\`.* TO '${user}'@'%'`);
       await db.query(`DROP TABLE IF EXISTS finalite_purge_ledger`);
+      workers.push(await startWorkerProcess(workerEnv()));
       try {
         await createVisitActions(db, 10, 'ro_views');
         const url = new URL(db.url);

@@ -1,6 +1,7 @@
 import type { PurgeInputs } from '../../purge-inputs.reader';
 import type { DatasetRule } from '../../retention-rule';
 import { unpurgeableField } from '../postgres/anonymisation-sql';
+import { rowDecision } from '../row-decision';
 import { mysqlAnonymisation } from './mysql-anonymisation';
 import { mysqlDueExpression, mysqlDueSinceExpression } from './mysql-due-date';
 import {
@@ -102,16 +103,7 @@ function rowFlags(
       return `t.${col} = CASE WHEN ${a.due} THEN ${a.value()} ELSE t.${col} END`;
     });
   const nullable = timeColumns(rule).map((c) => `t.${quoteMysqlIdentifier(c)} IS NULL`);
-  const allDue =
-    everyDue === 'FALSE' || referenced === 'FALSE' ? everyDue : `(${everyDue}) AND NOT ${referenced}`;
-  const anyPending =
-    pending === 'FALSE'
-      ? 'FALSE'
-      : everyDue === 'FALSE'
-        ? pending
-        : referenced === 'FALSE'
-          ? `(NOT (${everyDue}) AND (${pending}))`
-          : `((NOT (${everyDue}) OR ${referenced}) AND (${pending}))`;
+  const { del: allDue, anon: anyPending } = rowDecision(everyDue, referenced, pending);
   const kept = [
     ...(everyDue === 'FALSE'
       ? []
