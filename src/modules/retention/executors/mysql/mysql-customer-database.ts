@@ -177,7 +177,12 @@ export class MysqlCustomerDatabase implements OnModuleDestroy {
     }
   }
 
-  /** Sets the batch's lock wait and statement timeouts on its connection (integers, checked). */
+  /**
+   * Sets the batch's lock wait and statement timeouts on its connection (integers, checked) and
+   * READ COMMITTED, in one round trip: the isolation level is the session's (MariaDB names it
+   * `tx_isolation` before 11.1, MySQL 8 `transaction_isolation`), which suits every use of these
+   * pools (batches, the ledger's locking read, single-statement reads).
+   */
   private async applyTimeouts(
     c: PoolConnection,
     mariadb: boolean,
@@ -188,8 +193,8 @@ export class MysqlCustomerDatabase implements OnModuleDestroy {
     await c.query(
       `SET SESSION innodb_lock_wait_timeout = ${lockSeconds}, ` +
         (mariadb
-          ? `SESSION max_statement_time = ${(statement / 1000).toFixed(3)}`
-          : `SESSION max_execution_time = ${statement}`),
+          ? `SESSION max_statement_time = ${(statement / 1000).toFixed(3)}, SESSION tx_isolation = 'READ-COMMITTED'`
+          : `SESSION max_execution_time = ${statement}, SESSION transaction_isolation = 'READ-COMMITTED'`),
     );
   }
 
@@ -216,7 +221,6 @@ export class MysqlCustomerDatabase implements OnModuleDestroy {
     let started = 0;
     try {
       await this.applyTimeouts(c, mariadb, options.settings);
-      await c.query('SET TRANSACTION ISOLATION LEVEL READ COMMITTED');
       started = performance.now();
       await c.query(options.dryRun ? 'START TRANSACTION READ ONLY' : 'START TRANSACTION');
       const [rows] = await c.execute<FlagRow[]>(batch.read.text, batch.read.values);
