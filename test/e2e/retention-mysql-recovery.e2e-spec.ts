@@ -40,6 +40,12 @@ describe('MySQL purges survive a killed worker (ledger table in the customer dat
     });
     db = await createMysqlDb('recovery');
   });
+  // Each test's workers end with it: a worker left running polls the same queue, so the next
+  // test's run could be executed by it, with its own settings (a batch size of 50 where the
+  // test expects 20: the crash point it waits for would never come).
+  afterEach(async () => {
+    for (const w of workers.splice(0)) await killHard(w);
+  });
   afterAll(async () => {
     for (const w of workers) await killHard(w);
     await t?.close();
@@ -144,9 +150,7 @@ describe('MySQL purges survive a killed worker (ledger table in the customer dat
     SLOW,
   );
 
-  // Not passing yet (issue 16 stays open): the crash point (a trigger refusing the 'committed'
-  // update) is never observed as "prepared in Finalité, committed in MySQL"; the cause is not found.
-  it.skip(
+  it(
     'a batch committed in MySQL but not recorded (crash in between) is counted once, from the ledger',
     async () => {
       await createVisitActions(db, 60, 'page_views');
@@ -216,6 +220,7 @@ describe('MySQL purges survive a killed worker (ledger table in the customer dat
       await db.query(`CREATE USER '${user}'@'%' IDENTIFIED BY 'pw-ro-1'`);
       await db.query(`GRANT SELECT, UPDATE, DELETE ON \`${db.name}\`.* TO '${user}'@'%'`);
       await db.query(`DROP TABLE IF EXISTS finalite_purge_ledger`);
+      workers.push(await startWorkerProcess(workerEnv()));
       try {
         await createVisitActions(db, 10, 'ro_views');
         const url = new URL(db.url);

@@ -23,7 +23,7 @@ import {
  *   VARBINARY(16)/BINARY(4|16) columns, or text ones with `value` "ip") to their network prefix,
  *   IPv4 /24 and IPv6 /48 unless the value says `ip/16/32` (or the configured defaults).
  * - `fixed`: a value; on a binary column (a visitor id) hex bytes, all zero bytes by default.
- * - `nullify`: NULL, refused on NOT NULL columns as in PostgreSQL.
+ * - `nullify`: NULL; on a NOT NULL column the field is left and reported (ADR 0051), as in PostgreSQL.
  */
 
 const HASH_PREFIX = 'hmac:';
@@ -52,9 +52,8 @@ export function mysqlAnonymisationProblem(f: FieldRule, c: MysqlColumnFacts): st
   const value = f.anonymisation.value;
   switch (f.anonymisation.strategy as string) {
     case 'nullify':
-      return c.nullable
-        ? null
-        : `column ${c.name} is NOT NULL: choose "fixed", "hash" or "generalise" instead of "nullify"`;
+      // NOT NULL: not a refusal of the dataset; the field is left as is (unpurgeableField).
+      return null;
     case 'hash':
       if (!TEXT_TYPES.has(c.dataType) || c.dataType === 'char')
         return `"hash" needs a text column (${c.name} is ${c.columnType})`;

@@ -4,7 +4,13 @@ import { createPool, Pool, PoolConnection, ResultSetHeader, RowDataPacket } from
 import { MYSQL_SESSION_INIT, mysqlPoolOptions } from '../../../../common/mysql/mysql-connection';
 import type { BatchOutcome, CustomerXactStatus } from '../../ledger/purge-batch-ledger';
 import type { MysqlPurgeBatch } from './mysql-purge-sql';
-import { MysqlColumnFacts, MysqlStatement, MysqlTableFacts, quoteMysqlIdentifier } from './mysql-sql-builder';
+import {
+  MysqlColumnFacts,
+  MysqlStatement,
+  MysqlTableFacts,
+  quoteMysqlIdentifier,
+  ReferencingConstraint,
+} from './mysql-sql-builder';
 
 export interface MysqlBatchSettings {
   lockTimeoutMs: number;
@@ -101,8 +107,40 @@ export class MysqlCustomerDatabase implements OnModuleDestroy {
         ORDER BY ORDINAL_POSITION`,
       [schema, table],
     );
+    // Every foreign key pointing at this table, from any database of the server (grouped by
+    // constraint; its columns in key order). InnoDB indexes the referencing columns, so each
+    // EXISTS the batches test is an index lookup.
+    const [fks] = await target.pool.execute<RowDataPacket[]>(
+      `SELECT k.CONSTRAINT_NAME AS name, k.TABLE_SCHEMA AS sch, k.TABLE_NAME AS tbl,
+              k.COLUMN_NAME AS col, k.REFERENCED_COLUMN_NAME AS ref_col
+         FROM information_schema.KEY_COLUMN_USAGE k
+         JOIN information_schema.REFERENTIAL_CONSTRAINTS rc
+           ON rc.CONSTRAINT_SCHEMA = k.CONSTRAINT_SCHEMA AND rc.CONSTRAINT_NAME = k.CONSTRAINT_NAME
+          AND rc.TABLE_NAME = k.TABLE_NAME
+        WHERE k.REFERENCED_TABLE_SCHEMA = ? AND k.REFERENCED_TABLE_NAME = ?
+        ORDER BY k.CONSTRAINT_NAME, k.TABLE_SCHEMA, k.TABLE_NAME, k.ORDINAL_POSITION`,
+      [schema, table],
+    );
+    const referencedBy = new Map<string, ReferencingConstraint>();
+    for (const r of fks) {
+      const id = `${String(r.sch)}.${String(r.tbl)}.${String(r.name)}`;
+      let c = referencedBy.get(id);
+      if (!c) {
+        c = {
+          name: String(r.name),
+          schema: String(r.sch),
+          table: String(r.tbl),
+          columns: [],
+          refColumns: [],
+        };
+        referencedBy.set(id, c);
+      }
+      c.columns.push(String(r.col));
+      c.refColumns.push(String(r.ref_col));
+    }
     return {
       engine: tables[0].engine ? String(tables[0].engine) : null,
+      referencedBy: [...referencedBy.values()],
       primaryKey: pk.map((r) => String(r.name)),
       columns: new Map(
         columns.map((c): [string, MysqlColumnFacts] => [
@@ -139,7 +177,12 @@ export class MysqlCustomerDatabase implements OnModuleDestroy {
     }
   }
 
-  /** Sets the batch's lock wait and statement timeouts on its connection (integers, checked). */
+  /**
+   * Sets the batch's lock wait and statement timeouts on its connection (integers, checked) and
+   * READ COMMITTED, in one round trip: the isolation level is the session's (MariaDB names it
+   * `tx_isolation` before 11.1, MySQL 8 `transaction_isolation`), which suits every use of these
+   * pools (batches, the ledger's locking read, single-statement reads).
+   */
   private async applyTimeouts(
     c: PoolConnection,
     mariadb: boolean,
@@ -150,8 +193,8 @@ export class MysqlCustomerDatabase implements OnModuleDestroy {
     await c.query(
       `SET SESSION innodb_lock_wait_timeout = ${lockSeconds}, ` +
         (mariadb
-          ? `SESSION max_statement_time = ${(statement / 1000).toFixed(3)}`
-          : `SESSION max_execution_time = ${statement}`),
+          ? `SESSION max_statement_time = ${(statement / 1000).toFixed(3)}, SESSION tx_isolation = 'READ-COMMITTED'`
+          : `SESSION max_execution_time = ${statement}, SESSION transaction_isolation = 'READ-COMMITTED'`),
     );
   }
 
@@ -164,7 +207,7 @@ export class MysqlCustomerDatabase implements OnModuleDestroy {
    */
   async runBatch(
     target: MysqlTarget,
-    batch: { read: MysqlStatement; changes?: MysqlPurgeBatch['changes'] },
+    batch: { read: MysqlStatement; keptLabels: string[]; changes?: MysqlPurgeBatch['changes'] },
     options: {
       dryRun: boolean;
       settings: MysqlBatchSettings;
@@ -178,7 +221,6 @@ export class MysqlCustomerDatabase implements OnModuleDestroy {
     let started = 0;
     try {
       await this.applyTimeouts(c, mariadb, options.settings);
-      await c.query('SET TRANSACTION ISOLATION LEVEL READ COMMITTED');
       started = performance.now();
       await c.query(options.dryRun ? 'START TRANSACTION READ ONLY' : 'START TRANSACTION');
       const [rows] = await c.execute<FlagRow[]>(batch.read.text, batch.read.values);
@@ -192,7 +234,11 @@ export class MysqlCustomerDatabase implements OnModuleDestroy {
       let held = 0;
       let undated = 0;
       const sample: string[][] = [];
+      const kept: Record<string, number> = {};
       for (const r of rows) {
+        batch.keptLabels.forEach((label, i) => {
+          if (isTrue(r[`k${i}`])) kept[label] = (kept[label] ?? 0) + 1;
+        });
         const del = isTrue(r.del);
         const anon = !del && isTrue(r.anon);
         if (del) dueDeleted++;
@@ -238,9 +284,8 @@ export class MysqlCustomerDatabase implements OnModuleDestroy {
         anonymised: changed.anonymised,
         held,
         undated,
-        // Referenced rows and NOT NULL fields are not kept-and-counted on MySQL yet (ADR 0051 is
-        // PostgreSQL's): nothing is kept here for those reasons.
-        kept: {},
+        // Rows kept per reason (referenced, NOT NULL field), as read: ADR 0051.
+        kept,
         firstKey,
         lastKey,
         sample: options.dryRun ? sample : [],

@@ -1,5 +1,7 @@
 import type { PurgeInputs } from '../../purge-inputs.reader';
 import type { DatasetRule } from '../../retention-rule';
+import { unpurgeableField } from '../postgres/anonymisation-sql';
+import { rowDecision } from '../row-decision';
 import { mysqlAnonymisation } from './mysql-anonymisation';
 import { mysqlDueExpression, mysqlDueSinceExpression } from './mysql-due-date';
 import {
@@ -12,6 +14,7 @@ import {
   MysqlTableFacts,
   positional,
   quoteMysqlIdentifier,
+  ReferencingConstraint,
   subjectIn,
   timeColumns,
 } from './mysql-sql-builder';
@@ -36,12 +39,23 @@ interface RowFlags {
   table: string;
   pk: string[];
   held: string;
+  /** The row is deleted: every field due, and no other row references it. */
   allDue: string;
-  /** Some field due for anonymisation and not yet anonymised (and the row not wholly due). */
+  /** Some field due for anonymisation and not yet anonymised (and the row not deleted). */
   anyPending: string;
   undated: string;
   sets: () => string[];
   dueSince: string;
+  /** Per reason, the row keeps something for it (`constraint:<name>`, `field:<key>`; ADR 0051). */
+  kept: { label: string; expression: string }[];
+}
+
+/** `EXISTS` a row of the referencing table pointing at this row (identifiers from the catalogue, checked). */
+function referencedExpression(r: ReferencingConstraint): string {
+  const on = r.columns
+    .map((c, i) => `r.${quoteMysqlIdentifier(c)} = t.${quoteMysqlIdentifier(r.refColumns[i])}`)
+    .join(' AND ');
+  return `EXISTS (SELECT 1 FROM ${quoteMysqlIdentifier(r.schema)}.${quoteMysqlIdentifier(r.table)} AS r WHERE ${on})`;
 }
 
 function rowFlags(
@@ -59,14 +73,19 @@ function rowFlags(
     ipPrefixes: options.ipPrefixes,
   };
   const dues = rule.fields.map((f) => ({ f, due: mysqlDueExpression(f, ctx) }));
-  const allDue =
+  const refs = (table.referencedBy ?? []).map((r) => ({ r, exists: referencedExpression(r) }));
+  const everyDue =
     dues.length === 0 || dues.some((d) => d.due === 'FALSE')
       ? 'FALSE'
       : [...new Set(dues.map((d) => d.due))].join(' AND ');
-  const oneTest = new Set(dues.map((d) => d.due)).size === 1 && allDue !== 'FALSE';
-  const candidates = oneTest
-    ? []
-    : dues.filter((d) => d.due !== 'FALSE' && !rule.primaryKey.includes(d.f.column));
+  const referenced = refs.length ? `(${refs.map((r) => r.exists).join(' OR ')})` : 'FALSE';
+  // One due test for every field and no reference to this table: a row is wholly due (deleted)
+  // or not due at all, so there is nothing to anonymise and no UPDATE.
+  const oneTest = new Set(dues.map((d) => d.due)).size === 1 && everyDue !== 'FALSE' && refs.length === 0;
+  const due = dues.filter((d) => d.due !== 'FALSE' && !rule.primaryKey.includes(d.f.column));
+  // `nullify` on a NOT NULL column: left as is, the rest purged (ADR 0051, as on PostgreSQL).
+  const unpurgeable = due.filter((d) => unpurgeableField(d.f, table));
+  const candidates = oneTest ? [] : due.filter((d) => !unpurgeableField(d.f, table));
   const anonymised = candidates.map((d) => ({ ...d, ...mysqlAnonymisation(d.f, ctx) }));
   const pending = anonymised.length
     ? anonymised.map((a) => `(${a.due} AND ${a.pending})`).join(' OR ')
@@ -84,16 +103,27 @@ function rowFlags(
       return `t.${col} = CASE WHEN ${a.due} THEN ${a.value()} ELSE t.${col} END`;
     });
   const nullable = timeColumns(rule).map((c) => `t.${quoteMysqlIdentifier(c)} IS NULL`);
+  const { del: allDue, anon: anyPending } = rowDecision(everyDue, referenced, pending);
+  const kept = [
+    ...(everyDue === 'FALSE'
+      ? []
+      : refs.map((r) => ({ label: `constraint:${r.r.name}`, expression: `(${everyDue}) AND ${r.exists}` }))),
+    ...unpurgeable.map((u) => ({
+      label: `field:${u.f.key}`,
+      expression: `NOT (${allDue}) AND ${u.due} AND t.${quoteMysqlIdentifier(u.f.column)} IS NOT NULL`,
+    })),
+  ];
   return {
     ctx,
     table: `${quoteMysqlIdentifier(rule.schema)}.${quoteMysqlIdentifier(rule.table)}`,
     pk: rule.primaryKey.map(quoteMysqlIdentifier),
     held: inputs.wholeDatasetHeld ? 'TRUE' : subjectIn(ctx, 'held', inputs.heldSubjects),
     allDue,
-    anyPending: allDue === 'FALSE' ? pending : `(NOT (${allDue}) AND (${pending}))`,
+    anyPending,
     undated: nullable.length ? nullable.join(' OR ') : 'FALSE',
     sets,
     dueSince: mysqlDueSinceExpression(dues),
+    kept,
   };
 }
 
@@ -134,22 +164,24 @@ function keyCompare(
 }
 
 /** One batch's read: keys (as text) in key order, with each row's flags as 0/1. */
-function batchRead(
-  rule: DatasetRule,
-  f: RowFlags,
-  cursor: string[] | null,
-  extra: string[] = [],
-): MysqlStatement {
+function batchRead(rule: DatasetRule, f: RowFlags, cursor: string[] | null): MysqlStatement {
   const table = f.ctx.table!;
   const conditions: string[] = [];
   if (cursor) conditions.push(keyAfter(rule, f, cursor, false));
   if (f.ctx.inputs.subjectFilter) conditions.push(subjectIn(f.ctx, 'filter', f.ctx.inputs.subjectFilter));
   const keys = rule.primaryKey.map((c, i) => `${keyAsText(table.columns.get(c)!, `t.${f.pk[i]}`)} AS p${i}`);
+  // The kept flags (k0…) count a row for a reason only when it is not held (as on PostgreSQL).
+  const kept = f.kept
+    .map(
+      (k, i) => `,
+      (NOT (${f.held}) AND ${k.expression}) AS k${i}`,
+    )
+    .join('');
   const text = `SELECT ${keys.join(', ')},
       (NOT (${f.held}) AND (${f.allDue})) AS del,
       (NOT (${f.held}) AND (${f.anyPending})) AS anon,
       ((${f.held}) AND ((${f.allDue}) OR (${f.anyPending}))) AS held,
-      (${f.undated}) AS undated${extra.length ? `, ${extra.join(', ')}` : ''}
+      (${f.undated}) AS undated${kept}
     FROM ${f.table} AS t
     ${conditions.length ? `WHERE ${conditions.join(' AND ')}` : ''}
     ORDER BY ${f.pk.map((c) => `t.${c}`).join(', ')}
@@ -159,6 +191,8 @@ function batchRead(
 
 export interface MysqlPurgeBatch {
   read: MysqlStatement;
+  /** What each `k<i>` flag of the read counts (`constraint:<name>`, `field:<key>`). */
+  keptLabels: string[];
   /** The DELETE and UPDATE over `first ≤ key ≤ last`, left out when the read found nothing for them. */
   changes: (
     firstKey: string[],
@@ -174,7 +208,8 @@ export function buildMysqlPurgeBatch(
   cursor: string[] | null,
   options: MysqlBuildOptions,
 ): MysqlPurgeBatch {
-  const read = batchRead(rule, rowFlags(rule, table, inputs, options), cursor);
+  const flags = rowFlags(rule, table, inputs, options);
+  const read = batchRead(rule, flags, cursor);
   const changes: MysqlPurgeBatch['changes'] = (firstKey, lastKey, due) => {
     const out: ReturnType<MysqlPurgeBatch['changes']> = [];
     const range = (f: RowFlags) => {
@@ -202,7 +237,7 @@ export function buildMysqlPurgeBatch(
     }
     return out;
   };
-  return { read, changes };
+  return { read, changes, keptLabels: flags.kept.map((k) => k.label) };
 }
 
 /** The same read, for a dry run (nothing changes; the keys concerned are sampled from it). */
@@ -212,8 +247,9 @@ export function buildMysqlDryRunBatch(
   inputs: PurgeInputs,
   cursor: string[] | null,
   options: MysqlBuildOptions,
-): MysqlStatement {
-  return batchRead(rule, rowFlags(rule, table, inputs, options), cursor);
+): { read: MysqlStatement; keptLabels: string[] } {
+  const flags = rowFlags(rule, table, inputs, options);
+  return { read: batchRead(rule, flags, cursor), keptLabels: flags.kept.map((k) => k.label) };
 }
 
 /** What is due now in the whole dataset and since when (one scan; the overdue view). */

@@ -1,6 +1,9 @@
 import type { ExecuteValues } from 'mysql2/typings/mysql/lib/protocol/sequences/Query';
 import type { PurgeInputs } from '../../purge-inputs.reader';
 import type { DatasetRule } from '../../retention-rule';
+import type { ReferencingConstraint } from '../postgres/sql-builder';
+
+export type { ReferencingConstraint } from '../postgres/sql-builder';
 
 /**
  * The pieces every statement of the mysql executor is built from (ADR 0049): identifiers checked
@@ -26,6 +29,11 @@ export interface MysqlTableFacts {
   primaryKey: string[];
   /** The storage engine: only InnoDB has the transactions the exactly-once protocol needs. */
   engine: string | null;
+  /**
+   * Foreign keys referencing the table (information_schema, read at plan time): a row they
+   * reference is anonymised, never deleted (ADR 0051), whatever their ON DELETE action.
+   */
+  referencedBy: ReferencingConstraint[];
 }
 
 /** A value mysql2 binds (strings, numbers, Buffers, Dates, null). */

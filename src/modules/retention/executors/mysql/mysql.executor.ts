@@ -1,17 +1,15 @@
-import { Injectable, Logger } from '@nestjs/common';
+import { Injectable } from '@nestjs/common';
 import { AppConfig } from '../../../../config/app-config';
 import type { RetentionDatasetPlan } from '../../../inventory/inventory.types';
-import type {
-  RetentionExemption,
-  RetentionRunDatasetEntity,
-} from '../../entities/retention-run-dataset.entity';
+import type { RetentionRunDatasetEntity } from '../../entities/retention-run-dataset.entity';
 import type { RetentionRunEntity } from '../../entities/retention-run.entity';
 import { PurgeBatchLedger } from '../../ledger/purge-batch-ledger';
 import { RunDatasetRepository } from '../../ledger/run-dataset.repository';
 import { PurgeInputsReader } from '../../purge-inputs.reader';
 import { RetentionPlanSource } from '../../retention-plan.source';
-import { RetentionBatchOutcomeUnknown, RetentionLeaseLost } from '../../retention.errors';
+import { RetentionBatchOutcomeUnknown } from '../../retention.errors';
 import { buildDatasetRule, PurposeFacts } from '../../retention-rule';
+import { completeNotLocatable, failDataset, settlePreparedBatch } from '../batched-executor-support';
 import {
   DatasetStart,
   RetentionSubjectNotReadable,
@@ -24,7 +22,7 @@ import { MysqlCustomerDatabase, MysqlLedgerUnavailable } from './mysql-customer-
 import { MysqlDatasetPurge } from './mysql-dataset-purge';
 import { buildMysqlOverdueCount, buildMysqlSubjectValuesRead, MysqlBuildOptions } from './mysql-purge-sql';
 import type { MysqlTableFacts } from './mysql-sql-builder';
-import { mysqlExecutionProblems } from './mysql-table-check';
+import { mysqlExecutionProblems, mysqlKeptExemptions } from './mysql-table-check';
 
 /** What the overdue view shows of one mysql dataset (or why it cannot measure it). */
 export type MysqlOverdue =
@@ -39,15 +37,14 @@ export type MysqlOverdue =
 @Injectable()
 export class MysqlSystemExecutor implements SystemExecutor {
   readonly kind = 'mysql';
-  private readonly logger = new Logger('Retention');
 
   constructor(
     private readonly config: AppConfig,
     private readonly db: MysqlCustomerDatabase,
-    private readonly ledger: PurgeBatchLedger,
-    private readonly datasets: RunDatasetRepository,
+    readonly ledger: PurgeBatchLedger,
+    readonly datasets: RunDatasetRepository,
     private readonly reader: PurgeInputsReader,
-    private readonly plans: RetentionPlanSource,
+    readonly plans: RetentionPlanSource,
   ) {}
 
   private get settings() {
@@ -79,7 +76,7 @@ export class MysqlSystemExecutor implements SystemExecutor {
     const problems = mysqlExecutionProblems(rule, table);
     if (problems.length) return this.fail(rd, `refused: ${problems.join('; ')}`);
     if (run.subjectIds && !rule.subjectColumn) {
-      await this.completeNotLocatable(run, rd);
+      await completeNotLocatable(this.datasets, run, rd);
       return { outcome: 'done' };
     }
     if (!run.dryRun) {
@@ -90,7 +87,10 @@ export class MysqlSystemExecutor implements SystemExecutor {
         return this.fail(rd, `the system's database is unreachable: ${safeMessage(err)}`);
       }
     }
-    const { inputs, exemptions } = await this.reader.forRun(run, rule, true);
+    const read = await this.reader.forRun(run, rule, true);
+    const { inputs } = read;
+    // Referenced rows and unpurgeable fields are said up front; their counts come per batch.
+    const exemptions = [...read.exemptions, ...mysqlKeptExemptions(rule, table!)];
     inputs.batchSize = Math.min(inputs.batchSize, this.config.RETENTION_MYSQL_BATCH_SIZE);
     await this.datasets.setExemptions(rd.id, exemptions);
     const purge = new MysqlDatasetPurge(
@@ -115,50 +115,26 @@ export class MysqlSystemExecutor implements SystemExecutor {
   }
 
   /**
-   * As the postgres executor's settle, with the batch's fate read from Finalité's ledger table in
-   * the customer database (batchStatus) instead of txid_status().
+   * As the postgres executor's settle (batched-executor-support), with the batch's fate read from
+   * Finalité's ledger table in the customer database (batchStatus) instead of txid_status().
    */
-  async settle(
+  settle(
     run: RetentionRunEntity,
     rd: RetentionRunDatasetEntity,
     plan: RetentionDatasetPlan | null,
   ): Promise<SettleOutcome> {
-    if (run.dryRun) return 'settled';
-    const prepared = await this.ledger.findPrepared(rd.id);
-    if (!prepared) return 'settled';
-    const unresolved = `batch ${prepared.seq} was prepared (${prepared.rowsDeleted} deleted, ${prepared.rowsAnonymised} anonymised, if its customer transaction committed) and cannot be resolved`;
-    const connectionString = plan
-      ? plan.system.connectionString
-      : await this.plans.systemConnectionString(rd.systemCode);
-    if (!connectionString) {
-      await this.fail(rd, `${unresolved}: the system has no connection string`);
-      return 'done';
-    }
-    const target = this.db.target(connectionString);
-    try {
-      const state = await this.ledger.resolve(run, rd, prepared, async (token) => {
+    return settlePreparedBatch(this, run, rd, plan, (connectionString) => {
+      const target = this.db.target(connectionString);
+      return async (token) => {
         const status = await this.db.batchStatus(target, token);
         if (status === null) {
           throw new RetentionBatchOutcomeUnknown(
-            `Finalité's ledger table is missing from the customer database (dropped?): whether batch ${prepared.seq} committed cannot be known`,
+            "Finalité's ledger table is missing from the customer database (dropped?): whether the batch committed cannot be known",
           );
         }
         return status;
-      });
-      if (state) Object.assign(rd, state);
-      return 'settled';
-    } catch (err) {
-      if (err instanceof RetentionLeaseLost) throw err;
-      if (err instanceof RetentionBatchOutcomeUnknown) {
-        await this.fail(rd, `${unresolved}: ${err.message}`);
-        return 'done';
-      }
-      this.logger.warn(
-        { err: safeMessage(err), runId: run.id, dataset: rd.datasetName, seq: prepared.seq },
-        'A prepared batch cannot be resolved yet; the dataset will be retried',
-      );
-      return 'retry';
-    }
+      };
+    });
   }
 
   async readSubjectValues(plan: RetentionDatasetPlan, subjectId: string): Promise<SubjectValues> {
@@ -198,6 +174,8 @@ export class MysqlSystemExecutor implements SystemExecutor {
     if (problems.length) return { error: `refused: ${problems.join('; ')}` };
     const holds = await this.reader.readHolds(rule, null, true);
     const inputs = this.reader.inputs(await this.reader.withdrawals(rule, null), holds, null, 1);
+    // Recorded contacts keep a last_interaction clock running (ADR 0051): the view counts as the purge.
+    inputs.recentContacts = await this.reader.recentContacts(rule, null, inputs.now);
     const [row] = await this.db.query(
       target,
       buildMysqlOverdueCount(rule, table!, inputs, this.build),
@@ -211,24 +189,8 @@ export class MysqlSystemExecutor implements SystemExecutor {
     };
   }
 
-  private async fail(rd: RetentionRunDatasetEntity, message: string): Promise<DatasetStart> {
-    rd.status = 'failed';
-    await this.datasets.fail(rd.id, message);
-    return { outcome: 'done' };
-  }
-
-  private async completeNotLocatable(run: RetentionRunEntity, rd: RetentionRunDatasetEntity): Promise<void> {
-    const exemption: RetentionExemption = {
-      kind: 'subject_not_locatable',
-      reason:
-        'the dataset declares no subject column: the rows of the subject(s) concerned cannot be located, so nothing was purged here; declare its subject column in the register, or purge them by other means',
-    };
-    this.logger.warn(
-      { runId: run.id, kind: run.kind, dataset: rd.datasetName },
-      'Subject-level run over a dataset without a subject column: reported as not locatable',
-    );
-    rd.status = 'completed';
-    await this.datasets.transition({ id: rd.id }, 'complete', { exemptions: [exemption] });
+  private fail(rd: RetentionRunDatasetEntity, message: string): Promise<DatasetStart> {
+    return failDataset(this.datasets, rd, message);
   }
 }
 

@@ -1,17 +1,14 @@
-import { Injectable, Logger } from '@nestjs/common';
+import { Injectable } from '@nestjs/common';
 import { AppConfig } from '../../../../config/app-config';
 import type { RetentionDatasetPlan } from '../../../inventory/inventory.types';
-import type {
-  RetentionExemption,
-  RetentionRunDatasetEntity,
-} from '../../entities/retention-run-dataset.entity';
+import type { RetentionRunDatasetEntity } from '../../entities/retention-run-dataset.entity';
 import type { RetentionRunEntity } from '../../entities/retention-run.entity';
 import { PurgeBatchLedger } from '../../ledger/purge-batch-ledger';
 import { RunDatasetRepository } from '../../ledger/run-dataset.repository';
 import { PurgeInputsReader } from '../../purge-inputs.reader';
 import { RetentionPlanSource } from '../../retention-plan.source';
-import { RetentionBatchOutcomeUnknown, RetentionLeaseLost } from '../../retention.errors';
 import { buildDatasetRule } from '../../retention-rule';
+import { completeNotLocatable, failDataset, settlePreparedBatch } from '../batched-executor-support';
 import {
   DatasetStart,
   RetentionSubjectNotReadable,
@@ -33,15 +30,14 @@ import type { TableFacts } from './sql-builder';
 @Injectable()
 export class PostgresSystemExecutor implements SystemExecutor {
   readonly kind = 'postgres';
-  private readonly logger = new Logger('Retention');
 
   constructor(
     private readonly config: AppConfig,
     private readonly db: PostgresCustomerDatabase,
-    private readonly ledger: PurgeBatchLedger,
-    private readonly datasets: RunDatasetRepository,
+    readonly ledger: PurgeBatchLedger,
+    readonly datasets: RunDatasetRepository,
     private readonly reader: PurgeInputsReader,
-    private readonly plans: RetentionPlanSource,
+    readonly plans: RetentionPlanSource,
   ) {}
 
   async planDataset(
@@ -64,7 +60,7 @@ export class PostgresSystemExecutor implements SystemExecutor {
     if (run.subjectIds && !rule.subjectColumn) {
       // An erasure or a consent withdrawal concerns subjects, and nothing tells which rows are
       // theirs: reported as such, never as a purge that found nothing.
-      await this.completeNotLocatable(run, rd);
+      await completeNotLocatable(this.datasets, run, rd);
       return { outcome: 'done' };
     }
     // LEGAL HOLD, purge: the holds in force now become the batches' exclusions (hold-inputs.ts).
@@ -96,51 +92,16 @@ export class PostgresSystemExecutor implements SystemExecutor {
     return { purge };
   }
 
-  /**
-   * Settles the batch a crash (or a failed COMMIT) left `prepared`, before anything may end the
-   * dataset. `settled`: none is left (recorded if its customer transaction committed, discarded
-   * if it aborted). `retry`: its fate cannot be learnt now (customer database unreachable, its
-   * transaction still open, or Finalité's recording failed): the dataset stays running and the
-   * run is resumed later, since failing or cancelling it would leave committed deletes uncounted.
-   * `done`: its fate can never be learnt (txid_status NULL, no connection string any more): the
-   * dataset failed with that explicit error, instead of guessing or retrying forever.
-   */
-  async settle(
+  /** The batch a crash left `prepared`, its fate read with txid_status() (batched-executor-support). */
+  settle(
     run: RetentionRunEntity,
     rd: RetentionRunDatasetEntity,
     plan: RetentionDatasetPlan | null,
   ): Promise<SettleOutcome> {
-    if (run.dryRun) return 'settled';
-    const prepared = await this.ledger.findPrepared(rd.id);
-    if (!prepared) return 'settled';
-    const unresolved = `batch ${prepared.seq} was prepared (${prepared.rowsDeleted} deleted, ${prepared.rowsAnonymised} anonymised, if its customer transaction committed) and cannot be resolved`;
-    const connectionString = plan
-      ? plan.system.connectionString
-      : // From the system itself: its last dataset may be the one that was removed.
-        await this.plans.systemConnectionString(rd.systemCode);
-    if (!connectionString) {
-      await this.fail(rd, `${unresolved}: the system has no connection string`);
-      return 'done';
-    }
-    const pool = this.db.pool(connectionString);
-    try {
-      const state = await this.ledger.resolve(run, rd, prepared, (xid) =>
-        this.db.transactionStatus(pool, xid),
-      );
-      if (state) Object.assign(rd, state);
-      return 'settled';
-    } catch (err) {
-      if (err instanceof RetentionLeaseLost) throw err;
-      if (err instanceof RetentionBatchOutcomeUnknown) {
-        await this.fail(rd, `${unresolved}: ${err.message}`);
-        return 'done';
-      }
-      this.logger.warn(
-        { err: safeMessage(err), runId: run.id, dataset: rd.datasetName, seq: prepared.seq },
-        'A prepared batch cannot be resolved yet; the dataset will be retried',
-      );
-      return 'retry';
-    }
+    return settlePreparedBatch(this, run, rd, plan, (connectionString) => {
+      const pool = this.db.pool(connectionString);
+      return (xid) => this.db.transactionStatus(pool, xid);
+    });
   }
 
   /**
@@ -170,29 +131,7 @@ export class PostgresSystemExecutor implements SystemExecutor {
     return { system: plan.system.code, datasetId: plan.dataset.id, dataset: plan.dataset.name, rows };
   }
 
-  private async fail(rd: RetentionRunDatasetEntity, message: string): Promise<DatasetStart> {
-    rd.status = 'failed';
-    await this.datasets.fail(rd.id, message);
-    return { outcome: 'done' };
-  }
-
-  /**
-   * A subject-level run (erasure, consent withdrawal) over a dataset without a subject column:
-   * the subject's rows cannot be located, so nothing is scanned or purged and the dataset is
-   * reported with a `subject_not_locatable` exemption (docs/retention.md), not as a purge that
-   * found nothing.
-   */
-  private async completeNotLocatable(run: RetentionRunEntity, rd: RetentionRunDatasetEntity): Promise<void> {
-    const exemption: RetentionExemption = {
-      kind: 'subject_not_locatable',
-      reason:
-        'the dataset declares no subject column: the rows of the subject(s) concerned cannot be located, so nothing was purged here; declare its subject column in the register, or purge them by other means',
-    };
-    this.logger.warn(
-      { runId: run.id, kind: run.kind, dataset: rd.datasetName },
-      'Subject-level run over a dataset without a subject column: reported as not locatable',
-    );
-    rd.status = 'completed';
-    await this.datasets.transition({ id: rd.id }, 'complete', { exemptions: [exemption] });
+  private fail(rd: RetentionRunDatasetEntity, message: string): Promise<DatasetStart> {
+    return failDataset(this.datasets, rd, message);
   }
 }

@@ -1,6 +1,7 @@
 import type { PurgeInputs } from '../../purge-inputs.reader';
 import { dueExpression, dueSinceExpression } from '../../due-date.rule';
 import type { DatasetRule, FieldRule } from '../../retention-rule';
+import { rowDecision } from '../row-decision';
 import { anonymisation, unpurgeableField } from './anonymisation-sql';
 import {
   BuildContext,
@@ -89,16 +90,7 @@ function rowFlags(rule: DatasetRule, table: TableFacts, inputs: PurgeInputs): Ro
       return `${col} = CASE WHEN ${a.due} THEN ${a.value()} ELSE t.${col} END`;
     });
   const nullable = timeColumns(rule).map((c) => `t.${quoteIdentifier(c)} IS NULL`);
-  const allDue =
-    everyDue === 'FALSE' || referenced === 'FALSE' ? everyDue : `${everyDue} AND NOT ${referenced}`;
-  const anyPending =
-    pending === 'FALSE'
-      ? 'FALSE'
-      : everyDue === 'FALSE'
-        ? pending
-        : referenced === 'FALSE'
-          ? `(NOT (${everyDue}) AND (${pending}))`
-          : `((NOT (${everyDue}) OR ${referenced}) AND (${pending}))`;
+  const { del: allDue, anon: anyPending } = rowDecision(everyDue, referenced, pending);
   return {
     ctx,
     table: `${quoteIdentifier(rule.schema)}.${quoteIdentifier(rule.table)}`,
@@ -144,16 +136,7 @@ function rowColumnsOf(
     ? anonymised.map((a, i) => `(${ref(a.due)} AND s.q${i})`).join(' OR ')
     : 'FALSE';
   const referenced = refs.length ? `(${refs.map((_, i) => `s.r${i}`).join(' OR ')})` : 'FALSE';
-  const del =
-    everyDue === 'FALSE' || referenced === 'FALSE' ? everyDue : `(${everyDue}) AND NOT ${referenced}`;
-  const anon =
-    pending === 'FALSE'
-      ? 'FALSE'
-      : everyDue === 'FALSE'
-        ? pending
-        : referenced === 'FALSE'
-          ? `(NOT (${everyDue}) AND (${pending}))`
-          : `((NOT (${everyDue}) OR ${referenced}) AND (${pending}))`;
+  const { del, anon } = rowDecision(everyDue, referenced, pending);
   return {
     dues: [
       ...distinct.map((d, i) => `(${d}) AS d${i}`),

@@ -1,66 +1,26 @@
 import { dueExpression } from '../../due-date.rule';
-import type { DatasetRule } from '../../retention-rule';
+import type { DatasetRule, FieldRule } from '../../retention-rule';
 import type { RetentionExemption } from '../../entities/retention-run-dataset.entity';
+import { datasetProblems } from '../dataset-problems';
 import { anonymisationProblem, unpurgeableField } from './anonymisation-sql';
 import { castType, DATE_TYPES, emptyContext, IDENTIFIER, TableFacts, timeColumns } from './sql-builder';
 
 /**
  * Everything that makes a dataset unsafe or impossible to purge as registered: identifiers,
  * columns missing from the customer database, a primary key that differs from the table's,
- * strategies the column type cannot take. Empty when the dataset can run.
+ * strategies the column type cannot take (the shared check, dataset-problems.ts, for
+ * PostgreSQL's types). Empty when the dataset can run.
  */
 export function executionProblems(rule: DatasetRule, table: TableFacts | null): string[] {
-  const problems: string[] = [];
-  const identifiers = [
-    rule.schema,
-    rule.table,
-    ...rule.primaryKey,
-    ...(rule.subjectColumn ? [rule.subjectColumn] : []),
-    ...rule.fields.map((f) => f.column),
-    ...timeColumns(rule),
-  ];
-  for (const id of identifiers) {
-    if (typeof id !== 'string' || !IDENTIFIER.test(id))
-      problems.push(`unsafe identifier ${JSON.stringify(id)}`);
-  }
-  if (problems.length) return problems;
-  if (!table) return [`table ${rule.schema}.${rule.table} does not exist in the system's database`];
-  const col = (name: string) => table.columns.get(name);
-  for (const name of new Set([
-    ...rule.primaryKey,
-    ...rule.fields.map((f) => f.column),
-    ...timeColumns(rule),
-  ])) {
-    if (!col(name)) problems.push(`column ${name} does not exist in ${rule.schema}.${rule.table}`);
-  }
-  if (rule.subjectColumn && !col(rule.subjectColumn)) {
-    problems.push(`subject column ${rule.subjectColumn} does not exist in ${rule.schema}.${rule.table}`);
-  }
-  if (rule.primaryKey.length === 0) problems.push('the dataset declares no primary key');
-  if (rule.primaryKey.join(',') !== table.primaryKey.join(',')) {
-    problems.push(
-      `the registered primary key (${rule.primaryKey.join(', ')}) is not the table's (${table.primaryKey.join(', ') || 'none'})`,
-    );
-  }
-  for (const name of rule.primaryKey) {
-    const c = col(name);
-    if (c && !castType(c))
-      problems.push(`primary key column ${name} has an unsupported type (${c.dataType})`);
-  }
-  for (const name of timeColumns(rule)) {
-    const c = col(name);
-    if (c && !DATE_TYPES.has(c.dataType)) problems.push(`trigger column ${name} is not a date or timestamp`);
-  }
-  for (const f of rule.fields) {
-    const c = col(f.column);
-    if (!c || dueExpression(f, emptyContext()) === 'FALSE') continue;
-    if (rule.primaryKey.includes(f.column)) {
-      problems.push(`field ${f.key} is part of the primary key: it can only be deleted with its row`);
-    }
-    const problem = anonymisationProblem(f, c);
-    if (problem) problems.push(`field ${f.key}: ${problem}`);
-  }
-  return problems;
+  return datasetProblems(rule, table, {
+    identifier: IDENTIFIER,
+    timeColumns,
+    keyTypeSupported: (c) => castType(c) !== null,
+    isDate: (c) => DATE_TYPES.has(c.dataType),
+    typeName: (c) => c.dataType,
+    canBeDue: (f) => dueExpression(f, emptyContext()) !== 'FALSE',
+    anonymisationProblem,
+  });
 }
 
 /**
@@ -68,8 +28,14 @@ export function executionProblems(rule: DatasetRule, table: TableFacts | null): 
  * other tables reference (anonymised instead of deleted, per constraint) and fields whose strategy
  * cannot apply to their column (left as is unless their row is deleted). The counts come per batch.
  */
-export function keptExemptions(rule: DatasetRule, table: TableFacts): RetentionExemption[] {
-  const dueFields = rule.fields.filter((f) => dueExpression(f, emptyContext()) !== 'FALSE');
+export function keptExemptions(
+  rule: DatasetRule,
+  table: Pick<TableFacts, 'columns' | 'referencedBy'>,
+  // Whether a field can ever be due: the same answer in every dialect (the mysql executor asks
+  // its own builder).
+  canBeDue: (f: FieldRule) => boolean = (f) => dueExpression(f, emptyContext()) !== 'FALSE',
+): RetentionExemption[] {
+  const dueFields = rule.fields.filter(canBeDue);
   const wholeRows = dueFields.length === rule.fields.length && dueFields.length > 0;
   const out: RetentionExemption[] = [];
   if (wholeRows) {
