@@ -6,6 +6,7 @@ import {
   RetentionBatchOutcomeUnknown,
   RetentionLeaseLost,
 } from '../retention.errors';
+import type { ArchivePhaseRepository } from './archive-phase.repository';
 import { BatchOutcome, CustomerXactStatus, PurgeBatchLedger } from './purge-batch-ledger';
 import type { BatchRecord, PurgeBatchRepository } from './purge-batch.repository';
 import type { RunDatasetRepository } from './run-dataset.repository';
@@ -83,6 +84,7 @@ function ledgerOver(store: FakeStore): PurgeBatchLedger {
     datasets as RunDatasetRepository,
     lease as RunLease,
     audit as AuditService,
+    { apply: async () => undefined } as unknown as ArchivePhaseRepository,
   );
   ledger.pollMs = 1;
   return ledger;

@@ -87,7 +87,10 @@ export class PostgresDatasetPurge {
           );
           return { read, keptLabels: read.keptLabels };
         })()
-      : buildPurgeBatch(rule, table, this.inputs, cursor);
+      : {
+          ...buildPurgeBatch(rule, table, this.inputs, cursor),
+          archivePurposeIds: (rule.archive?.purposes ?? []).flatMap((p) => (p.id ? [p.id] : [])),
+        };
     let outcome: BatchOutcome;
     let cancelRequested = false;
     try {
@@ -99,6 +102,12 @@ export class PostgresDatasetPurge {
         run.dryRun
           ? undefined
           : async (o) => {
+              // A batch that only expired archived rows (the active table is done): the cursor
+              // stays where it is.
+              if (o.scanned === 0) {
+                o.firstKey = cursor;
+                o.lastKey = cursor;
+              }
               const state = await this.ledger.prepare(run, rd, pending, seq, o, async (m) => {
                 // LEGAL HOLD, purge: re-read in the transaction that prepares the batch, before the
                 // customer COMMIT. A hold placed since the batch was built rolls its customer
@@ -117,7 +126,8 @@ export class PostgresDatasetPurge {
       return this.afterFailure(err, seq);
     }
     this.failures = 0;
-    if (outcome.scanned === 0) {
+    // Done when the active table has nothing left after the cursor and no archived row expires.
+    if (outcome.scanned === 0 && !outcome.archiveDue) {
       await this.flush();
       await this.datasets.transition({ id: rd.id }, 'complete');
       return 'done';

@@ -3,6 +3,14 @@ import { dueExpression, dueSinceExpression } from '../../due-date.rule';
 import type { DatasetRule, FieldRule } from '../../retention-rule';
 import { anonymisation, unpurgeableField } from './anonymisation-sql';
 import {
+  archiveDueCount,
+  ArchiveRow,
+  archiveRow,
+  buildArchiveExpiry,
+  buildArchiveMove,
+  buildClearedSubjects,
+} from './archive-sql';
+import {
   BuildContext,
   castType,
   Params,
@@ -46,7 +54,13 @@ interface RowFlags {
   dueSince: string;
   /** The batch scan's per-row columns: each distinct due test and each pending test once. */
   rowColumns: RowColumns;
+  /** The intermediate archive's per-row facts (ADR 0052), or null. */
+  archive: ArchiveRow | null;
 }
+
+/** Counted with the batch's kept rows, so that the same guarded ledger write records them. */
+export const ARCHIVE_MOVED = 'archive:moved';
+export const ARCHIVE_EXPIRED = 'archive:expired';
 
 /** `EXISTS` a row of the referencing table pointing at this row (identifiers from the catalogue, checked). */
 function referencedExpression(r: ReferencingConstraint): string {
@@ -89,6 +103,7 @@ function rowFlags(rule: DatasetRule, table: TableFacts, inputs: PurgeInputs): Ro
       return `${col} = CASE WHEN ${a.due} THEN ${a.value()} ELSE t.${col} END`;
     });
   const nullable = timeColumns(rule).map((c) => `t.${quoteIdentifier(c)} IS NULL`);
+  const archive = archiveRow(rule, ctx, dues);
   const allDue =
     everyDue === 'FALSE' || referenced === 'FALSE' ? everyDue : `${everyDue} AND NOT ${referenced}`;
   const anyPending =
@@ -99,17 +114,25 @@ function rowFlags(rule: DatasetRule, table: TableFacts, inputs: PurgeInputs): Ro
         : referenced === 'FALSE'
           ? `(NOT (${everyDue}) AND (${pending}))`
           : `((NOT (${everyDue}) OR ${referenced}) AND (${pending}))`;
+  const held = heldExpression(ctx);
+  const rowColumns = rowColumnsOf(dues, anonymised, refs, unpurgeable);
+  if (archive) {
+    // The rows the batch moves to the archive, counted in the read (the dry run's figure).
+    rowColumns.dues.push(`${archive.moves(held, allDue)} AS m`);
+    rowColumns.kept.push({ label: ARCHIVE_MOVED, expression: 's.m' });
+  }
   return {
     ctx,
     table: `${quoteIdentifier(rule.schema)}.${quoteIdentifier(rule.table)}`,
     pk,
-    held: heldExpression(ctx),
+    held,
     allDue,
     anyPending,
     undated: nullable.length ? nullable.join(' OR ') : 'FALSE',
-    rowColumns: rowColumnsOf(dues, anonymised, refs, unpurgeable),
+    rowColumns,
     sets,
     dueSince: dueSinceExpression(dues, ctx),
+    archive,
   };
 }
 
@@ -276,13 +299,18 @@ export interface PurgeBatch {
    * nothing for is left out.
    */
   changes: (
-    firstKey: string[],
-    lastKey: string[],
-    due: { deleted: number; anonymised: number },
+    firstKey: string[] | null,
+    lastKey: string[] | null,
+    due: { deleted: number; anonymised: number; archiveDue?: number },
   ) => {
-    kind: 'deleted' | 'anonymised';
+    kind: 'deleted' | 'anonymised' | 'archived' | 'archiveExpired';
     statement: SqlStatement;
   }[];
+  /**
+   * Of the subjects whose archived rows a batch deleted, those with none left (ADR 0052); absent
+   * when the dataset has no archive table or no subject column.
+   */
+  cleared?: (subjects: string[]) => SqlStatement;
 }
 
 /**
@@ -303,12 +331,29 @@ export function buildPurgeBatch(
   SELECT c.scanned, c.due_deleted, c.due_anonymised, c.held, c.undated, c.kept,
     ${b.firstKey} AS first_key,
     ${b.lastKey} AS last_key,
+    ${archiveDueCount(rule, flags.ctx)} AS archive_due,
     txid_current()::text AS xid
   FROM batch c`,
     values: flags.ctx.params.values,
   };
   const changes: PurgeBatch['changes'] = (firstKey, lastKey, due) => {
     const out: ReturnType<PurgeBatch['changes']> = [];
+    if ((due.archiveDue ?? 0) > 0) {
+      // The expired archived rows first: a subject cleared here may be moved again below.
+      const f = rowFlags(rule, table, inputs);
+      const text = buildArchiveExpiry(rule, f.ctx);
+      if (text) out.push({ kind: 'archiveExpired', statement: onlyUsedParameters(text, f.ctx.params.values) });
+    }
+    if (!firstKey || !lastKey) return out;
+    if (flags.archive && (due.deleted > 0 || due.anonymised > 0)) {
+      // Before the DELETE and UPDATE: the archive receives the values they are about to remove.
+      const f = rowFlags(rule, table, inputs);
+      const where = `${keyRange(rule, f, firstKey, lastKey)} AND ${f.archive!.moves(f.held, f.allDue)}`;
+      out.push({
+        kind: 'archived',
+        statement: onlyUsedParameters(buildArchiveMove(rule, f.archive!, f.table, where), f.ctx.params.values),
+      });
+    }
     if (due.deleted > 0) {
       const f = rowFlags(rule, table, inputs);
       if (f.allDue !== 'FALSE') {
@@ -343,7 +388,11 @@ export function buildPurgeBatch(
     }
     return out;
   };
-  return { read, changes, keptLabels: b.keptLabels };
+  const cleared =
+    rule.archive?.schema && rule.subjectColumn
+      ? (subjects: string[]) => buildClearedSubjects(rule, subjects)
+      : undefined;
+  return { read, changes, keptLabels: b.keptLabels, cleared };
 }
 
 /**
@@ -402,8 +451,11 @@ export function buildDryRunBatch(
   const b = batchParts(rule, flags, cursor);
   const sample = `${flags.ctx.params.add(sampleSize)}::int`;
   const keys = flags.pk.map((_, i) => `p${i}`);
+  // The archive's expired rows are counted once, by the first batch (a dry run deletes nothing).
+  const archiveDue = cursor === null ? archiveDueCount(rule, flags.ctx, false) : '0';
   const text = `WITH ${b.ctes.join(',\n  ')}
   SELECT c.scanned, c.due_deleted AS deleted, c.due_anonymised AS anonymised, c.held, c.undated, c.kept,
+    ${archiveDue} AS archive_due,
     ${b.firstKey} AS first_key,
     ${b.lastKey} AS last_key,
     (SELECT coalesce(json_agg(json_build_array(${keys.map((k) => `${k}::text`).join(', ')})), '[]'::json) FROM (
