@@ -1,0 +1,190 @@
+import { Role } from '../../src/policies/role.enum';
+import { createCrm, Crm, ensurePurposes, registerDataset, waitForRun } from '../utils/crm-fixture';
+import { connectTo } from '../utils/test-database';
+import { startTestApp, TestApp } from '../utils/test-app';
+
+const REASON = 'Limitation period for contract disputes (art. 2224 Code civil)';
+
+/**
+ * Issue 15, the intermediate archive on a real PostgreSQL database: "3 years active after the
+ * last contact, then 5 years in intermediate archive for the limitation period, then deletion".
+ * Time is simulated through the data (trigger dates in the past, an archive_until moved back),
+ * never the clock.
+ */
+describe('Retention: the intermediate archive phase (postgres)', () => {
+  let t: TestApp;
+  let crm: Crm;
+  let purposeId: string;
+  const dpo = () => t.as(Role.Dpo);
+  const run = async () => {
+    const created = await dpo()
+      .post('/retention/runs')
+      .send({ system: 'shop', dataset: 'public.customers', dryRun: false })
+      .expect(202);
+    return waitForRun(t, created.body.id as string);
+  };
+  const ledger = async () => {
+    const db = await connectTo(t.databaseUrl!);
+    try {
+      return (
+        await db.query<{ subject_id: string; purpose_id: string; archive_until: Date; active_ended_at: Date }>(
+          `SELECT subject_id, purpose_id, active_ended_at, archive_until FROM subject_archive_phase ORDER BY subject_id`,
+        )
+      ).rows;
+    } finally {
+      await db.end();
+    }
+  };
+
+  beforeAll(async () => {
+    t = await startTestApp({ env: { RETENTION_SCHEDULER: 'off', RETENTION_BATCH_SIZE: '2' } });
+    crm = await createCrm('archive');
+    await crm.query(`CREATE TABLE orders (id bigint PRIMARY KEY, customer_id bigint REFERENCES customers (id))`);
+    await crm.query(`CREATE SCHEMA archive`);
+    await ensurePurposes(t, [
+      {
+        code: 'sales.contract',
+        legalBasis: 'contract',
+        retention: { duration: 'P3Y', trigger: 'last_interaction', archive: { duration: 'P5Y', legalReason: REASON } },
+      },
+      { code: 'sales.stats', legalBasis: 'contract', retention: { duration: 'P1Y', trigger: 'collection' } },
+    ]);
+    purposeId = (await dpo().get('/purposes/sales.contract').expect(200)).body.id as string;
+    await registerDataset(t, crm, {
+      systemCode: 'shop',
+      name: 'public.customers',
+      subjectColumn: 'customer_ref',
+      timestampColumns: { lastInteraction: 'last_interaction', collection: 'created_at' },
+      fields: [
+        ['email', 'contact', { strategy: 'nullify' }, ['sales.contract']],
+        ['name', 'identity', { strategy: 'nullify' }, ['sales.contract']],
+        ['postcode', 'location', { strategy: 'nullify' }, ['sales.stats']],
+      ],
+    });
+  });
+  afterAll(async () => {
+    await t?.close();
+    await crm?.close();
+  });
+
+  it('declares the archive phase: validated, shown in the rule in words and in the history', async () => {
+    for (const archive of [{ duration: 'P0D' }, { duration: 'five years' }, { legalReason: 'x' }, 'P5Y']) {
+      const res = await dpo()
+        .post('/purposes')
+        .send({ code: 'bad.archive', name: 'Bad', retention: { duration: 'P3Y', trigger: 'collection', archive } });
+      expect(res.status).toBe(400);
+    }
+    const p = await dpo().get('/purposes/sales.contract').expect(200);
+    expect(p.body.retention).toEqual({
+      duration: 'P3Y',
+      trigger: 'last_interaction',
+      archive: { duration: 'P5Y', legalReason: REASON },
+    });
+    const history = await dpo().get('/purposes/sales.contract/history').expect(200);
+    const versions = history.body.versions as { snapshot: { retention: unknown } }[];
+    expect(versions[versions.length - 1].snapshot.retention).toMatchObject({ archive: { duration: 'P5Y', legalReason: REASON } });
+  });
+
+  it('refuses a webhook or manual dataset with an archive table, and a postgres dataset whose archive table is missing, saying what to create', async () => {
+    await dpo()
+      .post('/systems')
+      .send({ code: 'desk', name: 'Desk', kind: 'manual' })
+      .expect(201);
+    const refused = await dpo()
+      .post('/systems/desk/datasets')
+      .send({ name: 'public.people', primaryKey: ['id'], archive: { table: 'archive.people' } })
+      .expect(422);
+    expect(refused.body.error).toBe('DATASET_ARCHIVE_REFUSED');
+    await dpo()
+      .patch('/systems/shop/datasets/public.customers')
+      .send({ archive: { table: 'archive.customers' } })
+      .expect(200);
+
+    const r = await run();
+    expect(r.datasets[0].status).toBe('failed');
+    expect(r.datasets[0].error).toContain('archive table archive.customers does not exist');
+    expect(r.datasets[0].error).toContain(
+      'CREATE TABLE archive.customers (id bigint NOT NULL, customer_ref text, email text, name text, active_ended_at timestamptz NOT NULL, archive_until timestamptz NOT NULL, PRIMARY KEY (id))',
+    );
+    // A table that does not match is refused too, naming what differs.
+    await crm.query(`CREATE TABLE archive.customers (id bigint PRIMARY KEY, email text)`);
+    const mismatch = await run();
+    expect(mismatch.datasets[0].error).toMatch(/archive table archive.customers does not match: .*column name is missing/);
+    await crm.query(`DROP TABLE archive.customers`);
+    // The DDL the message gives is what the DBA creates.
+    await crm.query(
+      `CREATE TABLE archive.customers (id bigint NOT NULL, customer_ref text, email text, name text, active_ended_at timestamptz NOT NULL, archive_until timestamptz NOT NULL, PRIMARY KEY (id))`,
+    );
+  });
+
+  it('moves the values to the archive and anonymises or deletes the active row in one run, then deletes them from the archive when its phase ends', async () => {
+    await crm.query(
+      `INSERT INTO customers (id, customer_ref, email, name, postcode, created_at, last_interaction) VALUES
+        (1, 'c-1', 'c1@example.com', 'One', '75011', now() - interval '10 years', now() - interval '4 years'),
+        (2, 'c-2', 'c2@example.com', 'Two', '75011', now() - interval '10 years', now() - interval '1 year'),
+        (3, 'c-3', 'c3@example.com', 'Three', '75011', now() - interval '12 years', now() - interval '9 years'),
+        (4, 'c-4', 'c4@example.com', 'Four', '75011', now() - interval '10 years', now() - interval '4 years'),
+        (5, 'c-5', 'c5@example.com', 'Five', '75011', now() - interval '10 years', now() - interval '5 years')`,
+    );
+    // c-4 has an order: its row keeps its key, its personal fields move.
+    await crm.query(`INSERT INTO orders VALUES (1, 4)`);
+
+    const first = await run();
+    expect(first.status).toBe('completed');
+    // c-1, c-5: moved and deleted; c-3: its archive phase is over too (9 > 3 + 5 years), deleted
+    // without a copy; c-4: moved and anonymised (referenced); c-2: still active (postcode only).
+    expect(first.datasets[0]).toMatchObject({
+      status: 'completed',
+      deleted: 3,
+      anonymised: 2,
+      archived: 3,
+      archiveDeleted: 0,
+      errors: 0,
+    });
+    expect(
+      await crm.query(`SELECT id::int, customer_ref, email, name, postcode FROM customers ORDER BY id`),
+    ).toEqual([
+      { id: 2, customer_ref: 'c-2', email: 'c2@example.com', name: 'Two', postcode: null },
+      { id: 4, customer_ref: 'c-4', email: null, name: null, postcode: null },
+    ]);
+    const archived = await crm.query<{
+      id: number;
+      customer_ref: string;
+      email: string;
+      name: string;
+      active_years: number;
+      archive_years: number;
+    }>(
+      `SELECT a.id::int, a.customer_ref, a.email, a.name,
+              round(extract(epoch FROM now() - a.active_ended_at) / 86400 / 365.25)::int AS active_years,
+              round(extract(epoch FROM a.archive_until - now()) / 86400 / 365.25)::int AS archive_years
+         FROM archive.customers a ORDER BY a.id`,
+    );
+    expect(archived).toEqual([
+      { id: 1, customer_ref: 'c-1', email: 'c1@example.com', name: 'One', active_years: 1, archive_years: 4 },
+      { id: 4, customer_ref: 'c-4', email: 'c4@example.com', name: 'Four', active_years: 1, archive_years: 4 },
+      { id: 5, customer_ref: 'c-5', email: 'c5@example.com', name: 'Five', active_years: 2, archive_years: 3 },
+    ]);
+    expect((await ledger()).map((l) => [l.subject_id, l.purpose_id])).toEqual([
+      ['c-1', purposeId],
+      ['c-4', purposeId],
+      ['c-5', purposeId],
+    ]);
+
+    // Nothing is copied twice: a second run finds nothing more to move.
+    const again = await run();
+    expect(again.datasets[0]).toMatchObject({ status: 'completed', deleted: 0, anonymised: 0, archived: 0 });
+    expect(await crm.query(`SELECT count(*)::int AS n FROM archive.customers`)).toEqual([{ n: 3 }]);
+
+    // Five years pass for c-1 and c-4; c-4 is under a legal hold: its archived values stay.
+    await crm.query(`UPDATE archive.customers SET archive_until = now() - interval '1 day' WHERE id IN (1, 4)`);
+    await dpo()
+      .post('/legal-holds')
+      .send({ scope: 'subject', subjectId: 'c-4', reason: 'Litigation 2026-CV-201' })
+      .expect(201);
+    const expiry = await run();
+    expect(expiry.datasets[0]).toMatchObject({ status: 'completed', archived: 0, archiveDeleted: 1, errors: 0 });
+    expect(await crm.query(`SELECT id::int FROM archive.customers ORDER BY id`)).toEqual([{ id: 4 }, { id: 5 }]);
+    expect((await ledger()).map((l) => l.subject_id)).toEqual(['c-4', 'c-5']);
+  });
+});
