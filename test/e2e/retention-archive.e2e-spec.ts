@@ -1,4 +1,5 @@
 import { Role } from '../../src/policies/role.enum';
+import { binary, pdfText } from '../utils/documents';
 import { createCrm, Crm, ensurePurposes, registerDataset, waitForRun } from '../utils/crm-fixture';
 import { connectTo } from '../utils/test-database';
 import { startTestApp, TestApp } from '../utils/test-app';
@@ -82,7 +83,39 @@ describe('Retention: the intermediate archive phase (postgres)', () => {
     });
     const history = await dpo().get('/purposes/sales.contract/history').expect(200);
     const versions = history.body.versions as { snapshot: { retention: unknown } }[];
-    expect(versions[versions.length - 1].snapshot.retention).toMatchObject({ archive: { duration: 'P5Y', legalReason: REASON } });
+    expect(versions[versions.length - 1].snapshot.retention).toMatchObject({
+      archive: { duration: 'P5Y', legalReason: REASON },
+    });
+
+    const rules = await dpo().get('/retention/rules').query({ system: 'shop' }).expect(200);
+    const email = (rules.body.items as { fields: { column: string; rule: string }[] }[])[0].fields.find(
+      (f) => f.column === 'email',
+    )!;
+    expect(email.rule).toContain(`its values first kept 5 years more in the intermediate archive (${REASON})`);
+
+    // The RoPA shows the archive phase and its reason; an archive phase without one is a gap.
+    const auditor = (path: string) => t.as(Role.Auditor).get(path).buffer(true).parse(binary).expect(200);
+    const ropa = JSON.parse(((await auditor('/reports/ropa')).body as Buffer).toString('utf8'));
+    const entry = ropa.entries.find((e: { code: string }) => e.code === 'sales.contract');
+    expect(entry.retention.archive).toEqual({
+      duration: 'P5Y',
+      legalReason: REASON,
+      description: `5 years (${REASON})`,
+    });
+    const pdf = await pdfText((await auditor('/reports/ropa?format=pdf')).body as Buffer);
+    expect(pdf.replace(/\s+/g, ' ')).toContain('then intermediate archive 5 years (Limitation period');
+    await dpo()
+      .patch('/purposes/sales.stats')
+      .send({ retention: { duration: 'P1Y', trigger: 'collection', archive: { duration: 'P2Y' } } })
+      .expect(200);
+    const gaps = JSON.parse(((await auditor('/reports/gaps')).body as Buffer).toString('utf8'));
+    expect(
+      gaps.gaps.filter((g: { code: string }) => g.code === 'ARCHIVE_PHASE_WITHOUT_LEGAL_REASON'),
+    ).toEqual([expect.objectContaining({ severity: 'medium', object: { type: 'purpose', id: 'sales.stats' } })]);
+    await dpo()
+      .patch('/purposes/sales.stats')
+      .send({ retention: { duration: 'P1Y', trigger: 'collection' } })
+      .expect(200);
   });
 
   it('refuses a webhook or manual dataset with an archive table, and a postgres dataset whose archive table is missing, saying what to create', async () => {
