@@ -22,7 +22,9 @@ export class CreateSubjectArchivePhase1795400820000 implements MigrationInterfac
         recorded_at timestamptz NOT NULL DEFAULT now(),
         PRIMARY KEY (purpose_id, subject_id, dataset_id)
       )`);
-    await q.query(`CREATE INDEX subject_archive_phase_subject_idx ON subject_archive_phase (subject_id, purpose_id)`);
+    await q.query(
+      `CREATE INDEX subject_archive_phase_subject_idx ON subject_archive_phase (subject_id, purpose_id)`,
+    );
   }
 
   public async down(q: QueryRunner): Promise<void> {
