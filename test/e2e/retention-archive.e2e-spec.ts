@@ -28,7 +28,12 @@ describe('Retention: the intermediate archive phase (postgres)', () => {
     const db = await connectTo(t.databaseUrl!);
     try {
       return (
-        await db.query<{ subject_id: string; purpose_id: string; archive_until: Date; active_ended_at: Date }>(
+        await db.query<{
+          subject_id: string;
+          purpose_id: string;
+          archive_until: Date;
+          active_ended_at: Date;
+        }>(
           `SELECT subject_id, purpose_id, active_ended_at, archive_until FROM subject_archive_phase ORDER BY subject_id`,
         )
       ).rows;
@@ -40,13 +45,19 @@ describe('Retention: the intermediate archive phase (postgres)', () => {
   beforeAll(async () => {
     t = await startTestApp({ env: { RETENTION_SCHEDULER: 'off', RETENTION_BATCH_SIZE: '2' } });
     crm = await createCrm('archive');
-    await crm.query(`CREATE TABLE orders (id bigint PRIMARY KEY, customer_id bigint REFERENCES customers (id))`);
+    await crm.query(
+      `CREATE TABLE orders (id bigint PRIMARY KEY, customer_id bigint REFERENCES customers (id))`,
+    );
     await crm.query(`CREATE SCHEMA archive`);
     await ensurePurposes(t, [
       {
         code: 'sales.contract',
         legalBasis: 'contract',
-        retention: { duration: 'P3Y', trigger: 'last_interaction', archive: { duration: 'P5Y', legalReason: REASON } },
+        retention: {
+          duration: 'P3Y',
+          trigger: 'last_interaction',
+          archive: { duration: 'P5Y', legalReason: REASON },
+        },
       },
       { code: 'sales.stats', legalBasis: 'contract', retention: { duration: 'P1Y', trigger: 'collection' } },
     ]);
@@ -72,7 +83,11 @@ describe('Retention: the intermediate archive phase (postgres)', () => {
     for (const archive of [{ duration: 'P0D' }, { duration: 'five years' }, { legalReason: 'x' }, 'P5Y']) {
       const res = await dpo()
         .post('/purposes')
-        .send({ code: 'bad.archive', name: 'Bad', retention: { duration: 'P3Y', trigger: 'collection', archive } });
+        .send({
+          code: 'bad.archive',
+          name: 'Bad',
+          retention: { duration: 'P3Y', trigger: 'collection', archive },
+        });
       expect(res.status).toBe(400);
     }
     const p = await dpo().get('/purposes/sales.contract').expect(200);
@@ -91,7 +106,9 @@ describe('Retention: the intermediate archive phase (postgres)', () => {
     const email = (rules.body.items as { fields: { column: string; rule: string }[] }[])[0].fields.find(
       (f) => f.column === 'email',
     )!;
-    expect(email.rule).toContain(`its values first kept 5 years more in the intermediate archive (${REASON})`);
+    expect(email.rule).toContain(
+      `its values first kept 5 years more in the intermediate archive (${REASON})`,
+    );
 
     // The RoPA shows the archive phase and its reason; an archive phase without one is a gap.
     const auditor = (path: string) => t.as(Role.Auditor).get(path).buffer(true).parse(binary).expect(200);
@@ -111,7 +128,9 @@ describe('Retention: the intermediate archive phase (postgres)', () => {
     const gaps = JSON.parse(((await auditor('/reports/gaps')).body as Buffer).toString('utf8'));
     expect(
       gaps.gaps.filter((g: { code: string }) => g.code === 'ARCHIVE_PHASE_WITHOUT_LEGAL_REASON'),
-    ).toEqual([expect.objectContaining({ severity: 'medium', object: { type: 'purpose', id: 'sales.stats' } })]);
+    ).toEqual([
+      expect.objectContaining({ severity: 'medium', object: { type: 'purpose', id: 'sales.stats' } }),
+    ]);
     await dpo()
       .patch('/purposes/sales.stats')
       .send({ retention: { duration: 'P1Y', trigger: 'collection' } })
@@ -119,10 +138,7 @@ describe('Retention: the intermediate archive phase (postgres)', () => {
   });
 
   it('refuses a webhook or manual dataset with an archive table, and a postgres dataset whose archive table is missing, saying what to create', async () => {
-    await dpo()
-      .post('/systems')
-      .send({ code: 'desk', name: 'Desk', kind: 'manual' })
-      .expect(201);
+    await dpo().post('/systems').send({ code: 'desk', name: 'Desk', kind: 'manual' }).expect(201);
     const refused = await dpo()
       .post('/systems/desk/datasets')
       .send({ name: 'public.people', primaryKey: ['id'], archive: { table: 'archive.people' } })
@@ -142,7 +158,9 @@ describe('Retention: the intermediate archive phase (postgres)', () => {
     // A table that does not match is refused too, naming what differs.
     await crm.query(`CREATE TABLE archive.customers (id bigint PRIMARY KEY, email text)`);
     const mismatch = await run();
-    expect(mismatch.datasets[0].error).toMatch(/archive table archive.customers does not match: .*column name is missing/);
+    expect(mismatch.datasets[0].error).toMatch(
+      /archive table archive.customers does not match: .*column name is missing/,
+    );
     await crm.query(`DROP TABLE archive.customers`);
     // The DDL the message gives is what the DBA creates.
     await crm.query(
@@ -195,8 +213,22 @@ describe('Retention: the intermediate archive phase (postgres)', () => {
     );
     expect(archived).toEqual([
       { id: 1, customer_ref: 'c-1', email: 'c1@example.com', name: 'One', active_years: 1, archive_years: 4 },
-      { id: 4, customer_ref: 'c-4', email: 'c4@example.com', name: 'Four', active_years: 1, archive_years: 4 },
-      { id: 5, customer_ref: 'c-5', email: 'c5@example.com', name: 'Five', active_years: 2, archive_years: 3 },
+      {
+        id: 4,
+        customer_ref: 'c-4',
+        email: 'c4@example.com',
+        name: 'Four',
+        active_years: 1,
+        archive_years: 4,
+      },
+      {
+        id: 5,
+        customer_ref: 'c-5',
+        email: 'c5@example.com',
+        name: 'Five',
+        active_years: 2,
+        archive_years: 3,
+      },
     ]);
     expect((await ledger()).map((l) => [l.subject_id, l.purpose_id])).toEqual([
       ['c-1', purposeId],
@@ -210,14 +242,24 @@ describe('Retention: the intermediate archive phase (postgres)', () => {
     expect(await crm.query(`SELECT count(*)::int AS n FROM archive.customers`)).toEqual([{ n: 3 }]);
 
     // Five years pass for c-1 and c-4; c-4 is under a legal hold: its archived values stay.
-    await crm.query(`UPDATE archive.customers SET archive_until = now() - interval '1 day' WHERE id IN (1, 4)`);
+    await crm.query(
+      `UPDATE archive.customers SET archive_until = now() - interval '1 day' WHERE id IN (1, 4)`,
+    );
     await dpo()
       .post('/legal-holds')
       .send({ scope: 'subject', subjectId: 'c-4', reason: 'Litigation 2026-CV-201' })
       .expect(201);
     const expiry = await run();
-    expect(expiry.datasets[0]).toMatchObject({ status: 'completed', archived: 0, archiveDeleted: 1, errors: 0 });
-    expect(await crm.query(`SELECT id::int FROM archive.customers ORDER BY id`)).toEqual([{ id: 4 }, { id: 5 }]);
+    expect(expiry.datasets[0]).toMatchObject({
+      status: 'completed',
+      archived: 0,
+      archiveDeleted: 1,
+      errors: 0,
+    });
+    expect(await crm.query(`SELECT id::int FROM archive.customers ORDER BY id`)).toEqual([
+      { id: 4 },
+      { id: 5 },
+    ]);
     expect((await ledger()).map((l) => l.subject_id)).toEqual(['c-4', 'c-5']);
   });
 });

@@ -13,10 +13,10 @@ export class ArchivePhaseRepository {
   async apply(m: EntityManager, runId: string, datasetId: string, ledger: ArchiveLedger): Promise<void> {
     if (ledger.cleared.length) {
       // No archived row of the subject left in this dataset: no purpose keeps it archived here.
-      await m.query(`DELETE FROM subject_archive_phase WHERE dataset_id = $1 AND subject_id = ANY($2::text[])`, [
-        datasetId,
-        ledger.cleared,
-      ]);
+      await m.query(
+        `DELETE FROM subject_archive_phase WHERE dataset_id = $1 AND subject_id = ANY($2::text[])`,
+        [datasetId, ledger.cleared],
+      );
     }
     const moved = ledger.moved.filter((r) => r.subject !== null);
     if (moved.length === 0 || ledger.purposeIds.length === 0) return;

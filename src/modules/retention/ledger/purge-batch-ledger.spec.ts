@@ -81,16 +81,17 @@ function ledgerOver(store: FakeStore): PurgeBatchLedger {
       return undefined;
     },
   };
+  const archivePhases: Partial<ArchivePhaseRepository> = {
+    apply: async (_m, runId, datasetId, ledger) => {
+      store.archived.push({ runId, datasetId, ledger });
+    },
+  };
   const ledger = new PurgeBatchLedger(
     batches as PurgeBatchRepository,
     datasets as RunDatasetRepository,
     lease as RunLease,
     audit as AuditService,
-    {
-      apply: async (_m: EntityManager, runId: string, datasetId: string, ledger: ArchiveLedger) => {
-        store.archived.push({ runId, datasetId, ledger });
-      },
-    } as unknown as ArchivePhaseRepository,
+    archivePhases as ArchivePhaseRepository,
   );
   ledger.pollMs = 1;
   return ledger;
@@ -249,7 +250,13 @@ describe('PurgeBatchLedger (exactly-once batches)', () => {
     it('writes the archive ledger it carries once, when recorded, and never when discarded', async () => {
       const archive: ArchiveLedger = {
         purposeIds: ['p-1'],
-        moved: [{ subject: 'c-1', activeEndedAt: '2025-01-01T00:00:00.000Z', archiveUntil: '2030-01-01T00:00:00.000Z' }],
+        moved: [
+          {
+            subject: 'c-1',
+            activeEndedAt: '2025-01-01T00:00:00.000Z',
+            archiveUntil: '2030-01-01T00:00:00.000Z',
+          },
+        ],
         cleared: [],
       };
       const committed = await crashed(['committed'], archive);

@@ -15,7 +15,11 @@ export const ARCHIVE_UNTIL = 'archive_until';
 const TIMESTAMPTZ = 'timestamp with time zone';
 
 /** The active table's columns an archive row holds: key, subject, then the archived fields. */
-export function archiveColumns(rule: DatasetRule): { key: string[]; subject: string | null; values: string[] } {
+export function archiveColumns(rule: DatasetRule): {
+  key: string[];
+  subject: string | null;
+  values: string[];
+} {
   const archive = rule.archive!;
   const key = rule.primaryKey;
   const subject = rule.subjectColumn && !key.includes(rule.subjectColumn) ? rule.subjectColumn : null;
@@ -50,7 +54,9 @@ export function archiveProblems(rule: DatasetRule, active: TableFacts, archive: 
     const theirs = archive.columns.get(c);
     if (!theirs) problems.push(`column ${c} is missing`);
     else if (mine && mine.dataType !== theirs.dataType) {
-      problems.push(`column ${c} is ${theirs.dataType}, not ${mine.dataType} as in ${rule.schema}.${rule.table}`);
+      problems.push(
+        `column ${c} is ${theirs.dataType}, not ${mine.dataType} as in ${rule.schema}.${rule.table}`,
+      );
     } else if (cols.values.includes(c) && !theirs.nullable) {
       // A row moves the fields that are due; the others stay NULL until they are due too.
       problems.push(`column ${c} must be nullable`);
@@ -76,7 +82,9 @@ export function archiveDdl(rule: DatasetRule, active: TableFacts): string {
   const typeOf = (c: string) => {
     const f = active.columns.get(c);
     if (!f) return 'text';
-    return f.maxLength !== null && f.dataType === 'character varying' ? `varchar(${f.maxLength})` : f.dataType;
+    return f.maxLength !== null && f.dataType === 'character varying'
+      ? `varchar(${f.maxLength})`
+      : f.dataType;
   };
   const lines = [
     ...cols.key.map((c) => `${c} ${typeOf(c)} NOT NULL`),

@@ -127,7 +127,9 @@ describe('The intermediate archive (ADR 0052)', () => {
     expect(expiry.statement.text).toMatch(/^DELETE FROM "archive"\."customers" AS a WHERE a\."id" IN \(/);
     expect(expiry.statement.text).toContain('x."archive_until" <= now()');
     expect(expiry.statement.values).toEqual([['c-9'], 50]);
-    expect(move.statement.text).toMatch(/^INSERT INTO "archive"\."customers" AS a \("id", "customer_ref", "email"/);
+    expect(move.statement.text).toMatch(
+      /^INSERT INTO "archive"\."customers" AS a \("id", "customer_ref", "email"/,
+    );
     expect(move.statement.text).toContain('FOR UPDATE OF t');
     expect(move.statement.text).toContain('ON CONFLICT ("id") DO UPDATE SET "customer_ref" = COALESCE');
     expect(move.statement.text).toContain('RETURNING a."customer_ref"::text AS subject');

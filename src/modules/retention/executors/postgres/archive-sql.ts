@@ -128,12 +128,7 @@ export function buildArchiveMove(
  * The archived rows whose phase is over (at most a batch, in key order), held subjects and
  * subjects outside a subject-level run excepted; null when nothing may expire.
  */
-function expiredRows(
-  rule: DatasetRule,
-  ctx: BuildContext,
-  columns: string,
-  limited = true,
-): string | null {
+function expiredRows(rule: DatasetRule, ctx: BuildContext, columns: string, limited = true): string | null {
   if (!rule.archive?.schema || ctx.inputs.wholeDatasetHeld) return null;
   const subject = rule.subjectColumn ? `x.${quoteIdentifier(rule.subjectColumn)}::text` : null;
   const conditions = [`x.${quoteIdentifier(ARCHIVE_UNTIL)} <= now()`];

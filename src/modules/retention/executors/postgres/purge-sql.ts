@@ -342,7 +342,8 @@ export function buildPurgeBatch(
       // The expired archived rows first: a subject cleared here may be moved again below.
       const f = rowFlags(rule, table, inputs);
       const text = buildArchiveExpiry(rule, f.ctx);
-      if (text) out.push({ kind: 'archiveExpired', statement: onlyUsedParameters(text, f.ctx.params.values) });
+      if (text)
+        out.push({ kind: 'archiveExpired', statement: onlyUsedParameters(text, f.ctx.params.values) });
     }
     if (!firstKey || !lastKey) return out;
     if (flags.archive && (due.deleted > 0 || due.anonymised > 0)) {
@@ -351,7 +352,10 @@ export function buildPurgeBatch(
       const where = `${keyRange(rule, f, firstKey, lastKey)} AND ${f.archive!.moves(f.held, f.allDue)}`;
       out.push({
         kind: 'archived',
-        statement: onlyUsedParameters(buildArchiveMove(rule, f.archive!, f.table, where), f.ctx.params.values),
+        statement: onlyUsedParameters(
+          buildArchiveMove(rule, f.archive!, f.table, where),
+          f.ctx.params.values,
+        ),
       });
     }
     if (due.deleted > 0) {
