@@ -241,6 +241,15 @@ describe('Retention: the intermediate archive phase (postgres)', () => {
     expect(again.datasets[0]).toMatchObject({ status: 'completed', deleted: 0, anonymised: 0, archived: 0 });
     expect(await crm.query(`SELECT count(*)::int AS n FROM archive.customers`)).toEqual([{ n: 3 }]);
 
+    // Once its order is gone, c-4's anonymised row is deleted: its values already moved, nothing
+    // is copied or counted again.
+    await crm.query(`DELETE FROM orders`);
+    const later = await run();
+    expect(later.datasets[0]).toMatchObject({ status: 'completed', deleted: 1, archived: 0 });
+    expect(await crm.query(`SELECT email, name FROM archive.customers WHERE id = 4`)).toEqual([
+      { email: 'c4@example.com', name: 'Four' },
+    ]);
+
     // Five years pass for c-1 and c-4; c-4 is under a legal hold: its archived values stay.
     await crm.query(
       `UPDATE archive.customers SET archive_until = now() - interval '1 day' WHERE id IN (1, 4)`,

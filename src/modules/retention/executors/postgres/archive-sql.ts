@@ -37,7 +37,8 @@ function archiveKeeps(f: FieldRule): TimeKeep[] {
 /**
  * `dues`: every field of the rule with its due test (dueExpression). A row moves when the
  * archive phase of one of its purposes still runs (`trigger + active + archive > now()`, the
- * latest of them) and the batch is about to delete the row or anonymise an archived value.
+ * latest of them) and the batch is about to anonymise an archived value, or delete the row with
+ * an archived value still in it.
  * Values already anonymised are never copied (the archive keeps the value it first received).
  */
 export function archiveRow(
@@ -62,6 +63,10 @@ export function archiveRow(
     .filter((d) => !unpurgeableField(d.f, ctx.table))
     .map((d) => ({ d, pending: anonymisation(d.f, ctx).pending }));
   const goes = pendings.map((p) => `(${p.d.due} AND ${p.pending})`);
+  // A value left as is (NOT NULL on nullify) goes only with its row: it moves when the row is deleted.
+  const withRow = archived
+    .filter((d) => unpurgeableField(d.f, ctx.table))
+    .map((d) => `(${d.due} AND t.${quoteIdentifier(d.f.column)} IS NOT NULL)`);
   const { subject, values } = archiveColumns(rule);
   const valueOf = (column: string): string => {
     const p = pendings.find((x) => x.d.f.column === column);
@@ -72,8 +77,14 @@ export function archiveRow(
     return d ? `CASE WHEN ${d.due} THEN ${col} END` : 'NULL';
   };
   return {
-    moves: (held, deleted) =>
-      `(NOT (${held}) AND ${archiveUntil} > now() AND (${[deleted, ...goes].filter((g) => g !== 'FALSE').join(' OR ') || 'FALSE'}))`,
+    // Only rows with a value still to move: a row deleted after its archived values were already
+    // moved and anonymised (a later purpose ends) is not copied, nor counted, again.
+    moves: (held, deleted) => {
+      const any = [...goes, ...(deleted === 'FALSE' ? [] : withRow.map((w) => `(${deleted} AND ${w})`))];
+      return any.length
+        ? `(NOT (${held}) AND ${archiveUntil} > now() AND (${any.join(' OR ')}))`
+        : 'FALSE';
+    },
     activeEndedAt,
     archiveUntil,
     values: [
