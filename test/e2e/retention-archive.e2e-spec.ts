@@ -180,6 +180,10 @@ describe('Retention: the intermediate archive phase (postgres)', () => {
     // c-4 has an order: its row keeps its key, its personal fields move.
     await crm.query(`INSERT INTO orders VALUES (1, 4)`);
 
+    // The overdue view counts what the next run will move or purge (the archive changes nothing there).
+    const overdue = await dpo().get('/retention/overdue').expect(200);
+    expect(overdue.body.items).toEqual([expect.objectContaining({ dueRows: 5, error: null })]);
+
     const first = await run();
     expect(first.status).toBe('completed');
     // c-1, c-5: moved and deleted; c-3: its archive phase is over too (9 > 3 + 5 years), deleted

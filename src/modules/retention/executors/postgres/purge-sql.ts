@@ -480,5 +480,6 @@ export function buildOverdueCount(rule: DatasetRule, table: TableFacts, inputs: 
             (${flags.undated}) AS u, ${flags.dueSince} AS since
           FROM ${flags.table} AS t
           ${inputs.subjectFilter ? `WHERE ${subjectIn(flags.ctx, 'filter', inputs.subjectFilter)}` : ''}) s`;
-  return { text, values: flags.ctx.params.values };
+  // The row flags also built the archive's expressions (ADR 0052), which this count does not use.
+  return onlyUsedParameters(text, flags.ctx.params.values);
 }
