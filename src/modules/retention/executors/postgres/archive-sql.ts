@@ -81,9 +81,7 @@ export function archiveRow(
     // moved and anonymised (a later purpose ends) is not copied, nor counted, again.
     moves: (held, deleted) => {
       const any = [...goes, ...(deleted === 'FALSE' ? [] : withRow.map((w) => `(${deleted} AND ${w})`))];
-      return any.length
-        ? `(NOT (${held}) AND ${archiveUntil} > now() AND (${any.join(' OR ')}))`
-        : 'FALSE';
+      return any.length ? `(NOT (${held}) AND ${archiveUntil} > now() AND (${any.join(' OR ')}))` : 'FALSE';
     },
     activeEndedAt,
     archiveUntil,

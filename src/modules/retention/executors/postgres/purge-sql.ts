@@ -13,6 +13,7 @@ import {
 import {
   BuildContext,
   castType,
+  onlyUsedParameters,
   Params,
   quoteIdentifier,
   ReferencingConstraint,
@@ -326,7 +327,7 @@ export function buildPurgeBatch(
 ): PurgeBatch {
   const flags = rowFlags(rule, table, inputs);
   const b = batchParts(rule, flags, cursor);
-  const read = {
+  const read = usedByArchive(rule, {
     text: `WITH ${b.ctes.join(',\n  ')}
   SELECT c.scanned, c.due_deleted, c.due_anonymised, c.held, c.undated, c.kept,
     ${b.firstKey} AS first_key,
@@ -335,7 +336,7 @@ export function buildPurgeBatch(
     txid_current()::text AS xid
   FROM batch c`,
     values: flags.ctx.params.values,
-  };
+  });
   const changes: PurgeBatch['changes'] = (firstKey, lastKey, due) => {
     const out: ReturnType<PurgeBatch['changes']> = [];
     if ((due.archiveDue ?? 0) > 0) {
@@ -400,32 +401,12 @@ export function buildPurgeBatch(
 }
 
 /**
- * A quoted identifier, a string literal, or a placeholder: identifiers may contain `$` (`"a$1"`
- * is a column, not parameter 1), so quoted text is matched first and left as it is.
+ * With an archive (ADR 0052), the row flags build its expressions whether a statement uses them
+ * or not (a row that can never move still has its archive dates): keep only the parameters used.
+ * Without one, the statement is left exactly as built.
  */
-const QUOTED_OR_PLACEHOLDER = /"(?:[^"]|"")*"|'(?:[^']|'')*'|\$(\d+)/g;
-
-/**
- * Renumbers the placeholders a statement uses ($1… in order of first use) and drops the values
- * it does not: the row flags build parameters for every clause, a single DELETE or UPDATE uses
- * some of them, and PostgreSQL cannot type a parameter no clause uses. Only placeholders are
- * touched, never the text of a quoted identifier or literal.
- */
-function onlyUsedParameters(text: string, values: unknown[]): SqlStatement {
-  const renumbered = new Map<number, number>();
-  const used: unknown[] = [];
-  const out = text.replace(QUOTED_OR_PLACEHOLDER, (token: string, n: string | undefined) => {
-    if (n === undefined) return token;
-    const old = Number(n);
-    let next = renumbered.get(old);
-    if (next === undefined) {
-      used.push(values[old - 1]);
-      next = used.length;
-      renumbered.set(old, next);
-    }
-    return `$${next}`;
-  });
-  return { text: out, values: used };
+function usedByArchive(rule: DatasetRule, statement: SqlStatement): SqlStatement {
+  return rule.archive ? onlyUsedParameters(statement.text, statement.values) : statement;
 }
 
 /** `first ≤ key ≤ last` (and the run's subject filter): the rows a batch's changes may touch. */
@@ -466,7 +447,7 @@ export function buildDryRunBatch(
        SELECT ${keys.join(', ')} FROM (${b.flagged}) f WHERE NOT h AND (del OR anon)
         ORDER BY ${keys.join(', ')} LIMIT ${sample}) s) AS sample
   FROM batch c`;
-  return { text, values: flags.ctx.params.values, keptLabels: b.keptLabels };
+  return { ...usedByArchive(rule, { text, values: flags.ctx.params.values }), keptLabels: b.keptLabels };
 }
 
 /** What is due now in the whole dataset and since when (one scan; for the overdue view). */
