@@ -1,7 +1,7 @@
 import { Role } from '../../src/policies/role.enum';
 import { binary, pdfText } from '../utils/documents';
 import { createCrm, Crm, ensurePurposes, registerDataset, waitForRun } from '../utils/crm-fixture';
-import { connectTo } from '../utils/test-database';
+import { connectTo, queryRows, until } from '../utils/test-database';
 import { startTestApp, TestApp } from '../utils/test-app';
 
 const REASON = 'Limitation period for contract disputes (art. 2224 Code civil)';
@@ -15,6 +15,7 @@ const REASON = 'Limitation period for contract disputes (art. 2224 Code civil)';
 describe('Retention: the intermediate archive phase (postgres)', () => {
   let t: TestApp;
   let crm: Crm;
+  let vault: Crm | undefined;
   let purposeId: string;
   const dpo = () => t.as(Role.Dpo);
   const run = async () => {
@@ -43,7 +44,9 @@ describe('Retention: the intermediate archive phase (postgres)', () => {
   };
 
   beforeAll(async () => {
-    t = await startTestApp({ env: { RETENTION_SCHEDULER: 'off', RETENTION_BATCH_SIZE: '2' } });
+    t = await startTestApp({
+      env: { RETENTION_SCHEDULER: 'off', RETENTION_BATCH_SIZE: '2', RETENTION_LEASE_MS: '1000' },
+    });
     crm = await createCrm('archive');
     await crm.query(
       `CREATE TABLE orders (id bigint PRIMARY KEY, customer_id bigint REFERENCES customers (id))`,
@@ -77,6 +80,7 @@ describe('Retention: the intermediate archive phase (postgres)', () => {
   afterAll(async () => {
     await t?.close();
     await crm?.close();
+    await vault?.close();
   });
 
   it('declares the archive phase: validated, shown in the rule in words and in the history', async () => {
@@ -274,5 +278,93 @@ describe('Retention: the intermediate archive phase (postgres)', () => {
       { id: 5 },
     ]);
     expect((await ledger()).map((l) => l.subject_id)).toEqual(['c-4', 'c-5']);
+  });
+
+  it('records a batch that moved values and crashed before its record once, ledger included (txid_status)', async () => {
+    const finalite = <T = Record<string, unknown>>(text: string, params: unknown[] = []) =>
+      queryRows<T>(t.databaseUrl!, text, params);
+    vault = await createCrm('archive_resume');
+    await vault.query(`CREATE SCHEMA archive`);
+    await vault.query(
+      `CREATE TABLE archive.customers (id bigint PRIMARY KEY, customer_ref text, email text, name text,
+         active_ended_at timestamptz NOT NULL, archive_until timestamptz NOT NULL)`,
+    );
+    // Four rows to move (4 years since the last contact), two still active.
+    await vault.query(
+      `INSERT INTO customers (id, customer_ref, email, name, postcode, created_at, last_interaction)
+       SELECT i, 'v-' || i, 'v' || i || '@example.com', 'V ' || i, '75011', now() - interval '6 months',
+              CASE WHEN i <= 4 THEN now() - interval '4 years' ELSE now() - interval '10 days' END
+         FROM generate_series(1, 6) AS i`,
+    );
+    const { datasetId } = await registerDataset(t, vault, {
+      systemCode: 'vault',
+      name: 'public.customers',
+      subjectColumn: 'customer_ref',
+      timestampColumns: { lastInteraction: 'last_interaction' },
+      fields: [
+        ['email', 'contact', { strategy: 'nullify' }, ['sales.contract']],
+        ['name', 'identity', { strategy: 'nullify' }, ['sales.contract']],
+      ],
+    });
+    await dpo()
+      .patch('/systems/vault/datasets/public.customers')
+      .send({ archive: { table: 'archive.customers' } })
+      .expect(200);
+
+    // The worker "dies" between the customer COMMIT of batch 1 and its record in Finalité.
+    await finalite(`
+      CREATE OR REPLACE FUNCTION test_crash_before_record() RETURNS trigger LANGUAGE plpgsql AS $$
+      BEGIN RAISE EXCEPTION 'simulated crash before the batch is recorded'; END $$;
+      CREATE TRIGGER test_crash_before_record BEFORE UPDATE ON purge_batch FOR EACH ROW
+        WHEN (NEW.state = 'committed') EXECUTE FUNCTION test_crash_before_record();`);
+    let runId: string;
+    try {
+      const created = await dpo()
+        .post('/retention/runs')
+        .send({ system: 'vault', dryRun: false })
+        .expect(202);
+      runId = created.body.id as string;
+      await until('a prepared batch whose customer transaction moved and deleted', async () => {
+        const [b] = await finalite<{ n: number; released: boolean }>(
+          `SELECT count(*)::int AS n, bool_and(r.lease_owner IS NULL) AS released
+             FROM purge_batch b JOIN retention_run r ON r.id = b.run_id
+            WHERE b.run_id = $1 AND b.state = 'prepared'`,
+          [runId],
+        );
+        const [c] = await vault!.query<{ n: number }>(`SELECT count(*)::int AS n FROM archive.customers`);
+        return b.n === 1 && b.released && c.n === 2;
+      });
+      // Moved and deleted in the customer database, not yet in the ledger.
+      expect(await vault.query(`SELECT count(*)::int AS n FROM customers`)).toEqual([{ n: 4 }]);
+      expect(
+        await finalite(`SELECT count(*)::int AS n FROM subject_archive_phase WHERE dataset_id = $1`, [
+          datasetId,
+        ]),
+      ).toEqual([{ n: 0 }]);
+    } finally {
+      await finalite(`DROP TRIGGER IF EXISTS test_crash_before_record ON purge_batch`);
+    }
+
+    const resumed = await waitForRun(t, runId);
+    expect(resumed.status).toBe('completed');
+    expect(resumed.datasets[0]).toMatchObject({ status: 'completed', deleted: 4, archived: 4, errors: 0 });
+    expect(
+      await vault.query(
+        `SELECT id::int, email, name FROM archive.customers WHERE email = 'v' || id || '@example.com' ORDER BY id`,
+      ),
+    ).toEqual([1, 2, 3, 4].map((id) => ({ id, email: `v${id}@example.com`, name: `V ${id}` })));
+    const batches = await finalite<{ seq: number; state: string; moved: number | null }>(
+      `SELECT seq, state, (rows_kept->>'archive:moved')::int AS moved FROM purge_batch WHERE run_id = $1 ORDER BY seq`,
+      [runId],
+    );
+    expect(batches.every((b) => b.state === 'committed')).toBe(true);
+    expect(batches[0]).toMatchObject({ seq: 1, moved: 2 });
+    expect(batches.reduce((n, b) => n + (b.moved ?? 0), 0)).toBe(4);
+    expect(
+      await finalite(
+        `SELECT subject_id FROM subject_archive_phase WHERE dataset_id = $1 AND run_id = $2 ORDER BY subject_id`,
+        [datasetId, runId],
+      ),
+    ).toEqual(['v-1', 'v-2', 'v-3', 'v-4'].map((subject_id) => ({ subject_id })));
   });
 });
