@@ -152,6 +152,23 @@ describe('Retention: the intermediate archive phase (postgres)', () => {
       .patch('/systems/shop/datasets/public.customers')
       .send({ archive: { table: 'archive.customers' } })
       .expect(200);
+    // The register document carries it, and refuses it on a manual system.
+    type Doc = { systems: { code: string; datasets: { name: string; archive?: unknown }[] }[] };
+    const doc = (await dpo().get('/register/export').query({ format: 'json' }).expect(200)).body as Doc;
+    const shop = doc.systems.find((s) => s.code === 'shop')!;
+    expect(shop.datasets[0].archive).toEqual({ table: 'archive.customers' });
+    const same = await dpo().post('/register/import').query({ dryRun: 'true' }).send(doc).expect(200);
+    expect(same.body.diff.datasets).toMatchObject({ created: [], changed: [] });
+    doc.systems
+      .find((s) => s.code === 'desk')!
+      .datasets.push({
+        name: 'public.people',
+        primaryKey: ['id'],
+        archive: { table: 'archive.people' },
+        fields: [],
+      } as never);
+    const invalid = await dpo().post('/register/import').query({ dryRun: 'true' }).send(doc).expect(422);
+    expect(JSON.stringify(invalid.body.details)).toContain('postgres systems only');
 
     const r = await run();
     expect(r.datasets[0].status).toBe('failed');
