@@ -160,7 +160,15 @@ export async function registerCrm(
 /** Declares and activates purposes the register does not have yet. */
 export async function ensurePurposes(
   t: TestApp,
-  purposes: { code: string; legalBasis: string; retention: { duration: string; trigger: string } }[],
+  purposes: {
+    code: string;
+    legalBasis: string;
+    retention: {
+      duration: string;
+      trigger: string;
+      archive?: { duration: string; legalReason?: string };
+    };
+  }[],
 ): Promise<void> {
   for (const p of purposes) {
     if ((await t.as(Role.Dpo).get(`/purposes/${p.code}`)).status === 200) continue;

@@ -4,9 +4,20 @@ import type { EntityManager } from 'typeorm';
 import { rethrowUniqueAs } from '../../common/errors/unique-violation';
 import { normaliseJson } from '../../common/json/normalise-json';
 import type { Actor } from '../../policies/principal';
-import type { CreateDatasetDto, DatasetResponseDto, UpdateDatasetDto } from './dto/dataset.dto';
+import type {
+  CreateDatasetDto,
+  DatasetDeclarationDto,
+  DatasetResponseDto,
+  UpdateDatasetDto,
+} from './dto/dataset.dto';
 import type { InventoryDatasetEntity } from './entities/inventory-dataset.entity';
-import { DatasetAlreadyExists, DatasetNotEmpty, DatasetNotFound, SystemNotFound } from './inventory.errors';
+import {
+  DatasetAlreadyExists,
+  DatasetArchiveRefused,
+  DatasetNotEmpty,
+  DatasetNotFound,
+  SystemNotFound,
+} from './inventory.errors';
 import { byString, compactTimestamps, datasetSnapshot, toDatasetResponse } from './inventory.mapper';
 import { InventoryRepository } from './inventory.repository';
 import { InventoryChanges } from './inventory-changes';
@@ -39,6 +50,7 @@ export class DatasetsService {
           primaryKey: dto.primaryKey,
           subjectColumn: dto.subjectColumn ?? null,
           timestampColumns: compactTimestamps(dto.timestampColumns),
+          archiveTable: archiveTableOf(dto, system.kind, dto.name),
         });
         await this.changes.record(m, actor, 'dataset.created', datasetTarget(systemCode, saved.name), {
           after: datasetSnapshot(saved, systemCode),
@@ -62,6 +74,10 @@ export class DatasetsService {
       if (dto.subjectColumn !== undefined) dataset.subjectColumn = dto.subjectColumn ?? null;
       if (dto.timestampColumns !== undefined) {
         dataset.timestampColumns = compactTimestamps(dto.timestampColumns);
+      }
+      if (dto.archive !== undefined) {
+        const system = await this.systems.lockSystem(m, systemCode);
+        dataset.archiveTable = archiveTableOf(dto, system.kind, dataset.name);
       }
       const after = datasetSnapshot(dataset, systemCode);
       const fieldCount = await this.repository.countFields(m, dataset.id);
@@ -126,6 +142,25 @@ export class DatasetsService {
     if (!dataset) throw new DatasetNotFound(`System "${systemCode}" has no dataset "${name}"`);
     return dataset;
   }
+}
+
+/**
+ * The declared archive table, checked: the engine moves values only on postgres systems for now
+ * (a MySQL archive is issue 16; webhook and manual systems purge themselves), and never into the
+ * dataset's own table. Whether the table exists and matches is checked at plan time (ADR 0052).
+ */
+function archiveTableOf(dto: DatasetDeclarationDto, kind: string, name: string): string | null {
+  const table = dto.archive?.table ?? null;
+  if (table === null) return null;
+  if (kind !== 'postgres') {
+    throw new DatasetArchiveRefused(
+      `An archive table is supported on postgres systems only (this system is ${kind}): archive its values by other means`,
+    );
+  }
+  if (table.toLowerCase() === name.toLowerCase()) {
+    throw new DatasetArchiveRefused('The archive table must be another table than the dataset itself');
+  }
+  return table;
 }
 
 function datasetTarget(systemCode: string, name: string) {

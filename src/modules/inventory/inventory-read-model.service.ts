@@ -203,6 +203,7 @@ export class InventoryReadModel implements OnModuleInit {
           primaryKey: [...dataset.primaryKey],
           subjectColumn: dataset.subjectColumn,
           timestampColumns: { ...dataset.timestampColumns },
+          archiveTable: dataset.archiveTable ?? null,
         },
         fields: (fieldsByDataset.get(dataset.id) ?? [])
           .sort((a, b) => byString(a.key, b.key))

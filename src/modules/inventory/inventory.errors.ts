@@ -18,6 +18,8 @@ export class SystemSecretUnreadable extends domainError(
 export class DatasetNotFound extends domainError('DATASET_NOT_FOUND', ErrorKind.NotFound) {}
 export class DatasetAlreadyExists extends domainError('DATASET_ALREADY_EXISTS', ErrorKind.Conflict) {}
 export class DatasetNotEmpty extends domainError('DATASET_NOT_EMPTY', ErrorKind.Conflict) {}
+/** An archive table declared where it cannot work (another kind of system, the table itself). */
+export class DatasetArchiveRefused extends domainError('DATASET_ARCHIVE_REFUSED', ErrorKind.Unprocessable) {}
 
 export class FieldNotFound extends domainError('FIELD_NOT_FOUND', ErrorKind.NotFound) {}
 export class FieldAlreadyExists extends domainError('FIELD_ALREADY_EXISTS', ErrorKind.Conflict) {}

@@ -86,6 +86,8 @@ export function datasetSnapshot(d: InventoryDatasetEntity, systemCode: string): 
     primaryKey: d.primaryKey,
     subjectColumn: d.subjectColumn,
     timestampColumns: d.timestampColumns,
+    // Only when declared: the history of datasets without an archive keeps its shape.
+    ...(d.archiveTable ? { archive: { table: d.archiveTable } } : {}),
   };
 }
 
@@ -105,6 +107,7 @@ export function toDatasetResponse(
     primaryKey: d.primaryKey,
     subjectColumn: d.subjectColumn,
     timestampColumns: d.timestampColumns,
+    archive: d.archiveTable ? { table: d.archiveTable } : null,
     fieldCount,
     createdAt: d.createdAt,
     updatedAt: d.updatedAt,

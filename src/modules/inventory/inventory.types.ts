@@ -68,6 +68,8 @@ export interface RetentionDatasetPlan {
     primaryKey: string[];
     subjectColumn: string | null;
     timestampColumns: RetentionTimestampColumns;
+    /** `schema.table` of the intermediate archive (ADR 0052), or null. */
+    archiveTable?: string | null;
   };
   fields: RetentionFieldPlan[];
 }

@@ -47,6 +47,7 @@ export interface RegisterDataset {
   primaryKey: string[];
   subjectColumn?: string;
   timestampColumns?: { collection?: string; lastInteraction?: string; contractEnd?: string };
+  archive?: { table: string };
   fields: RegisterField[];
 }
 
@@ -174,6 +175,8 @@ export function canonicalRegister(doc: {
             'contractEnd',
           ]);
           if (Object.keys(ts).length) dataset.timestampColumns = ts;
+          const archive = pick((d.archive ?? {}) as Json, ['table']);
+          if (Object.keys(archive).length) dataset.archive = archive as { table: string };
           dataset.fields = ((d.fields ?? []) as Json[])
             .map((f) => {
               const field = pick(f, [
@@ -358,6 +361,12 @@ export function validateRegister(doc: RegisterDocument, current: RegisterDocumen
       if (datasetNames.has(dataset.name))
         add(dPath, `duplicate dataset "${dataset.name}" in system "${system.code}"`);
       datasetNames.add(dataset.name);
+      if (dataset.archive && system.kind !== SystemKind.Postgres) {
+        add(`${dPath}.archive`, 'an archive table is supported on postgres systems only (ADR 0052)');
+      }
+      if (dataset.archive && dataset.archive.table.toLowerCase() === dataset.name.toLowerCase()) {
+        add(`${dPath}.archive`, 'the archive table must be another table than the dataset itself');
+      }
       const columns = new Set<string>();
       for (const field of dataset.fields) {
         const key = fieldKeyOf(system.code, dataset.name, field.column);

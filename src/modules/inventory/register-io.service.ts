@@ -354,6 +354,7 @@ export class RegisterIoService {
       primaryKey: [...d.primaryKey],
       subjectColumn: d.subjectColumn ?? null,
       timestampColumns: compactTimestamps(d.timestampColumns),
+      archiveTable: d.archive?.table ?? null,
     });
     const after = datasetSnapshot(dataset, system.code);
     if (before && stableJson(before) === stableJson(after)) return dataset;
@@ -433,6 +434,7 @@ function inventoryDocument(state: InventoryState): Json[] {
       primaryKey: d.primaryKey,
       subjectColumn: d.subjectColumn,
       timestampColumns: d.timestampColumns,
+      ...(d.archiveTable ? { archive: { table: d.archiveTable } } : {}),
       fields: (fieldsByDataset.get(d.id) ?? []).map((f) => ({
         column: f.columnName,
         dataCategory: f.dataCategory,

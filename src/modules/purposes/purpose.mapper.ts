@@ -28,7 +28,12 @@ export function declarationOf(p: PurposeEntity): PurposeDeclaration {
     internationalTransfers: p.internationalTransfers,
     retention:
       p.retentionDuration && p.retentionTrigger
-        ? { duration: p.retentionDuration, trigger: p.retentionTrigger }
+        ? {
+            duration: p.retentionDuration,
+            trigger: p.retentionTrigger,
+            // Only when declared: versions written before the archive phase keep their shape.
+            ...(p.retentionArchive ? { archive: p.retentionArchive } : {}),
+          }
         : null,
     securityMeasures: p.securityMeasures,
     dpiaRequired: p.dpiaRequired,

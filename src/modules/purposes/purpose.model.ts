@@ -57,9 +57,20 @@ export interface InternationalTransfer {
   safeguard?: string;
 }
 
+/**
+ * The intermediate archive phase after the active one (ADR 0052): the values the purpose needs
+ * are moved to the dataset's archive table and kept there `duration` longer, for `legalReason`
+ * (a limitation period…); optional here, its absence is a gap (ARCHIVE_PHASE_WITHOUT_LEGAL_REASON).
+ */
+export interface RetentionArchive {
+  duration: string;
+  legalReason?: string | null;
+}
+
 export interface Retention {
   duration: string;
   trigger: RetentionTrigger;
+  archive?: RetentionArchive | null;
 }
 
 /**

@@ -464,9 +464,13 @@ function applyDeclaration(purpose: PurposeEntity, dto: PurposeDeclarationDto, cr
   if ('retention' in dto && dto.retention !== undefined) {
     purpose.retentionDuration = dto.retention?.duration ?? null;
     purpose.retentionTrigger = dto.retention?.trigger ?? null;
+    purpose.retentionArchive = dto.retention?.archive
+      ? { duration: dto.retention.archive.duration, legalReason: dto.retention.archive.legalReason ?? null }
+      : null;
   } else if (creating) {
     purpose.retentionDuration = null;
     purpose.retentionTrigger = null;
+    purpose.retentionArchive = null;
   }
 }
 

@@ -12,7 +12,7 @@ import type { FieldRule, PurposeKeep } from './retention-rule';
  * "due since" date and the "days overdue" figure.
  */
 
-type TimeKeep = PurposeKeep & { expiry: { kind: 'time' } };
+export type TimeKeep = PurposeKeep & { expiry: { kind: 'time' } };
 
 /** Subjects whose withdrawal for this purpose happened by `now` (the purpose ends at once). */
 export function withdrawnBy(withdrawals: Withdrawals, purposeCode: string, now: Date): string[] {
@@ -33,7 +33,7 @@ export function maturedBy(
     .map((w) => w.subjectId);
 }
 
-function intervalOf(ctx: BuildContext, k: TimeKeep): string {
+export function intervalOf(ctx: BuildContext, k: TimeKeep): string {
   return memo(ctx, `interval:${k.purposeCode}`, () => {
     const args = toMakeIntervalArgs(k.expiry.duration).map((n) => `${ctx.params.add(n)}::int`);
     return `make_interval(${args.join(', ')})`;

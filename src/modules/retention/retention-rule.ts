@@ -3,10 +3,23 @@ import type { Anonymisation, RetentionDatasetPlan } from '../inventory/inventory
 
 /** What the rule derivation needs to know of a purpose (its effective declaration). */
 export interface PurposeFacts {
+  /** Absent in unit fixtures; needed only to write the archive ledger (subject_archive_phase). */
+  id?: string;
   code: string;
   status: string;
   legalBasis: string | null;
-  retention: { duration: string; trigger: string } | null;
+  retention: {
+    duration: string;
+    trigger: string;
+    archive?: { duration: string; legalReason?: string | null } | null;
+  } | null;
+}
+
+/** A purpose's intermediate archive phase, after its active one (ADR 0052). */
+export interface ArchivePhase {
+  duration: IsoDuration;
+  durationText: string;
+  legalReason: string | null;
 }
 
 /** When one purpose stops justifying a field, for one row. */
@@ -25,6 +38,8 @@ export type PurposeExpiry =
        * or renewal. The row's column is then only the earliest the clock may start.
        */
       contacts: 'none' | 'interactions' | 'interactions_and_consent';
+      /** Values are moved to the dataset's archive table for this long once the phase ends. */
+      archive?: ArchivePhase | null;
     }
   /** `withdrawnAt + duration < now` for the row's subject (trigger consent_withdrawal). */
   | { kind: 'after_withdrawal'; duration: IsoDuration; durationText: string }
@@ -86,6 +101,18 @@ export interface DatasetRule {
   contactPurposes: { purposeCode: string; duration: IsoDuration; consentGrants: boolean }[];
   /** Kept by a legal obligation despite an erasure request (reported with the reason). */
   legalObligationKeeps: { purposeCode: string; fields: string[] }[];
+  /** The intermediate archive (ADR 0052): null when neither declared nor needed. */
+  archive: ArchiveRule | null;
+}
+
+export interface ArchiveRule {
+  /** The dataset's archive table (`schema`, `table`), null when it declares none. */
+  schema: string | null;
+  table: string | null;
+  /** Fields a purpose with an archive phase keeps: their values move (key columns excepted). */
+  fieldKeys: string[];
+  /** Those purposes (ids for the subject_archive_phase ledger). */
+  purposes: { code: string; id: string | null }[];
 }
 
 export interface RuleOptions {
@@ -156,6 +183,36 @@ export function buildDatasetRule(
     withdrawalPurposes: [...withdrawalPurposes].sort(),
     contactPurposes: [...contactPurposes.values()].sort((a, b) => a.purposeCode.localeCompare(b.purposeCode)),
     legalObligationKeeps: [...legalKeeps].map(([purposeCode, f]) => ({ purposeCode, fields: f })),
+    archive: archiveRuleOf(plan, fields, purposes),
+  };
+}
+
+/**
+ * The fields that move to the archive and the purposes that move them: a field moves when one of
+ * its time-bound purposes declares an archive phase. An archive table declared with no such
+ * purpose still has its expired rows deleted.
+ */
+function archiveRuleOf(
+  plan: RetentionDatasetPlan,
+  fields: FieldRule[],
+  purposes: ReadonlyMap<string, PurposeFacts>,
+): ArchiveRule | null {
+  const codes = new Set<string>();
+  const fieldKeys: string[] = [];
+  for (const f of fields) {
+    const archived = f.keeps.filter((k) => k.expiry.kind === 'time' && k.expiry.archive);
+    if (archived.length === 0 || f.state !== 'bound') continue;
+    if (!plan.dataset.primaryKey.includes(f.column)) fieldKeys.push(f.key);
+    for (const k of archived) codes.add(k.purposeCode);
+  }
+  const declared = plan.dataset.archiveTable ?? null;
+  if (!declared && codes.size === 0) return null;
+  const dot = declared ? declared.indexOf('.') : -1;
+  return {
+    schema: declared ? declared.slice(0, dot) : null,
+    table: declared ? declared.slice(dot + 1) : null,
+    fieldKeys,
+    purposes: [...codes].sort().map((code) => ({ code, id: purposes.get(code)?.id ?? null })),
   };
 }
 
@@ -207,7 +264,20 @@ function expiryOf(p: PurposeFacts, plan: RetentionDatasetPlan, options: RuleOpti
     durationText,
     endsOnWithdrawal: p.legalBasis === 'consent' && !!plan.dataset.subjectColumn,
     contacts: contactsOf(p, plan),
+    archive: archivePhaseOf(p),
   };
+}
+
+/** The declared archive phase (an invalid duration: none, as the DTO never lets one in). */
+function archivePhaseOf(p: PurposeFacts): ArchivePhase | null {
+  const a = p.retention?.archive;
+  if (!a) return null;
+  try {
+    const duration = parseIsoDuration(a.duration);
+    return { duration, durationText: describeDuration(duration), legalReason: a.legalReason ?? null };
+  } catch {
+    return null;
+  }
 }
 
 /**
@@ -247,7 +317,7 @@ function keepWords(k: PurposeKeep): string {
   const e = k.expiry;
   switch (e.kind) {
     case 'time':
-      return `${e.durationText} have passed since ${e.column}${contactWords(k)} (${k.purposeCode})${e.endsOnWithdrawal ? ` or consent for ${k.purposeCode} is withdrawn` : ''}`;
+      return `${e.durationText} have passed since ${e.column}${contactWords(k)} (${k.purposeCode})${e.endsOnWithdrawal ? ` or consent for ${k.purposeCode} is withdrawn` : ''}${archiveWords(e.archive)}`;
     case 'after_withdrawal':
       return `${e.durationText} have passed since consent for ${k.purposeCode} was withdrawn`;
     case 'on_withdrawal':
@@ -257,6 +327,12 @@ function keepWords(k: PurposeKeep): string {
     case 'never':
       return `never: ${e.reason}`;
   }
+}
+
+/** The archive phase in words (ADR 0052): the values move, then are deleted at its end. */
+function archiveWords(a: ArchivePhase | null | undefined): string {
+  if (!a) return '';
+  return `, its values first kept ${a.durationText} more in the intermediate archive${a.legalReason ? ` (${a.legalReason})` : ' (no legal reason declared)'} and then deleted`;
 }
 
 function contactWords(k: PurposeKeep): string {

@@ -17,6 +17,7 @@ import { PostgresCustomerDatabase } from './executors/postgres/customer-database
 import { SYSTEM_EXECUTOR_PROVIDERS } from './executors/system-executors';
 import { WebhookDeliveryRepository } from './executors/webhook/webhook-delivery.repository';
 import { WebhookDeliveryService } from './executors/webhook/webhook-delivery.service';
+import { ArchivePhaseRepository } from './ledger/archive-phase.repository';
 import { PurgeBatchLedger } from './ledger/purge-batch-ledger';
 import { PurgeBatchRepository } from './ledger/purge-batch.repository';
 import { RetentionRunRepository } from './ledger/retention-run.repository';
@@ -55,6 +56,7 @@ import { RetentionService } from './retention.service';
     PurgeBatchRepository,
     RetentionSummaryRepository,
     RunLease,
+    ArchivePhaseRepository,
     PurgeBatchLedger,
     RunLifecycle,
     // The executors, one per system kind, and what they share.

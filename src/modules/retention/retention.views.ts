@@ -3,6 +3,7 @@ import type { RetentionRunDatasetDto, RetentionRunResponseDto } from './dto/rete
 import type { ManualTaskEntity } from './entities/manual-task.entity';
 import type { RetentionRunDatasetEntity } from './entities/retention-run-dataset.entity';
 import type { RetentionRunEntity } from './entities/retention-run.entity';
+import { ARCHIVE_EXPIRED, ARCHIVE_MOVED } from './executors/postgres/purge-sql';
 import { datasetCounts } from './ledger/run-dataset.repository';
 
 /** The API's views of runs and manual tasks (never the entities). */
@@ -18,8 +19,12 @@ function toDatasetView(d: RetentionRunDatasetEntity): RetentionRunDatasetDto {
     sampleKeys: d.sampleKeys,
     exemptions: d.exemptions,
     kept: Object.entries(d.rowsKept ?? {})
+      .filter(([reason]) => reason !== ARCHIVE_MOVED && reason !== ARCHIVE_EXPIRED)
       .map(([reason, rows]) => ({ reason, rows: Number(rows) }))
       .sort((a, b) => a.reason.localeCompare(b.reason)),
+    // The archive's counts ride on the per-reason map (one guarded ledger write; ADR 0052).
+    archived: Number(d.rowsKept?.[ARCHIVE_MOVED] ?? 0),
+    archiveDeleted: Number(d.rowsKept?.[ARCHIVE_EXPIRED] ?? 0),
     error: d.error,
     startedAt: d.startedAt,
     finishedAt: d.finishedAt,

@@ -1737,7 +1737,7 @@ export interface components {
              * @example TRANSFER_WITHOUT_SAFEGUARD
              * @enum {string}
              */
-            code: "FIELD_WITHOUT_ACTIVE_PURPOSE" | "UNREGISTERED_COLUMN" | "PURPOSE_WITHOUT_RETENTION" | "PURPOSE_WITHOUT_LEGAL_BASIS" | "LEGITIMATE_INTEREST_NOT_JUSTIFIED" | "CONSENT_WITHOUT_RECORDS" | "SPECIAL_CATEGORY_WITHOUT_CONDITION" | "TRANSFER_WITHOUT_SAFEGUARD" | "OVERDUE_DATA" | "SYSTEM_NEVER_SCANNED" | "ORGANISATION_NOT_DECLARED" | "DPO_CONTACT_MISSING" | "EU_REPRESENTATIVE_MISSING" | "PROCESSOR_AGREEMENT_MISSING" | "TRANSFER_WITHOUT_MECHANISM" | "PROCESSOR_AGREEMENT_REVIEW_OVERDUE" | "DECLARED_TRANSFERS_MISMATCH" | "FIELD_STRATEGY_NOT_APPLICABLE";
+            code: "FIELD_WITHOUT_ACTIVE_PURPOSE" | "UNREGISTERED_COLUMN" | "PURPOSE_WITHOUT_RETENTION" | "PURPOSE_WITHOUT_LEGAL_BASIS" | "LEGITIMATE_INTEREST_NOT_JUSTIFIED" | "CONSENT_WITHOUT_RECORDS" | "SPECIAL_CATEGORY_WITHOUT_CONDITION" | "TRANSFER_WITHOUT_SAFEGUARD" | "OVERDUE_DATA" | "SYSTEM_NEVER_SCANNED" | "ORGANISATION_NOT_DECLARED" | "DPO_CONTACT_MISSING" | "EU_REPRESENTATIVE_MISSING" | "PROCESSOR_AGREEMENT_MISSING" | "TRANSFER_WITHOUT_MECHANISM" | "PROCESSOR_AGREEMENT_REVIEW_OVERDUE" | "DECLARED_TRANSFERS_MISMATCH" | "FIELD_STRATEGY_NOT_APPLICABLE" | "ARCHIVE_PHASE_WITHOUT_LEGAL_REASON";
             /**
              * @example {
              *       "countries": [
@@ -1947,6 +1947,8 @@ export interface components {
             status: "active" | "expired" | "revoked";
         };
         CreateDatasetDto: {
+            /** @description Where the values of a purpose with an archive phase are moved (postgres systems; ADR 0052) */
+            archive?: components["schemas"]["DatasetArchiveDto"] | null;
             /** @example One row per customer */
             description?: string | null;
             /**
@@ -2270,10 +2272,19 @@ export interface components {
              */
             webhookUrl?: string | null;
         };
+        DatasetArchiveDto: {
+            /**
+             * @description `schema.table` of the intermediate archive, in the same database (docs/retention-archive.md gives its DDL)
+             * @example archive.customers
+             */
+            table: string;
+        };
         DatasetListDto: {
             items: components["schemas"]["DatasetResponseDto"][];
         };
         DatasetResponseDto: {
+            /** @example null */
+            archive: components["schemas"]["DatasetArchiveDto"] | null;
             /**
              * Format: date-time
              * @example 2026-11-02T10:00:00.000Z
@@ -3163,7 +3174,7 @@ export interface components {
              * @example TRANSFER_WITHOUT_SAFEGUARD
              * @enum {string}
              */
-            code: "FIELD_WITHOUT_ACTIVE_PURPOSE" | "UNREGISTERED_COLUMN" | "PURPOSE_WITHOUT_RETENTION" | "PURPOSE_WITHOUT_LEGAL_BASIS" | "LEGITIMATE_INTEREST_NOT_JUSTIFIED" | "CONSENT_WITHOUT_RECORDS" | "SPECIAL_CATEGORY_WITHOUT_CONDITION" | "TRANSFER_WITHOUT_SAFEGUARD" | "OVERDUE_DATA" | "SYSTEM_NEVER_SCANNED" | "ORGANISATION_NOT_DECLARED" | "DPO_CONTACT_MISSING" | "EU_REPRESENTATIVE_MISSING" | "PROCESSOR_AGREEMENT_MISSING" | "TRANSFER_WITHOUT_MECHANISM" | "PROCESSOR_AGREEMENT_REVIEW_OVERDUE" | "DECLARED_TRANSFERS_MISMATCH" | "FIELD_STRATEGY_NOT_APPLICABLE";
+            code: "FIELD_WITHOUT_ACTIVE_PURPOSE" | "UNREGISTERED_COLUMN" | "PURPOSE_WITHOUT_RETENTION" | "PURPOSE_WITHOUT_LEGAL_BASIS" | "LEGITIMATE_INTEREST_NOT_JUSTIFIED" | "CONSENT_WITHOUT_RECORDS" | "SPECIAL_CATEGORY_WITHOUT_CONDITION" | "TRANSFER_WITHOUT_SAFEGUARD" | "OVERDUE_DATA" | "SYSTEM_NEVER_SCANNED" | "ORGANISATION_NOT_DECLARED" | "DPO_CONTACT_MISSING" | "EU_REPRESENTATIVE_MISSING" | "PROCESSOR_AGREEMENT_MISSING" | "TRANSFER_WITHOUT_MECHANISM" | "PROCESSOR_AGREEMENT_REVIEW_OVERDUE" | "DECLARED_TRANSFERS_MISMATCH" | "FIELD_STRATEGY_NOT_APPLICABLE" | "ARCHIVE_PHASE_WITHOUT_LEGAL_REASON";
             /** @example 3 */
             count: number;
             /** @description The first few gaps of this kind (at most 5) */
@@ -3735,6 +3746,8 @@ export interface components {
             source: string;
         };
         RegisterDatasetDto: {
+            /** @description The intermediate archive table (ADR 0052) */
+            archive?: components["schemas"]["DatasetArchiveDto"];
             /** @example One row per customer */
             description?: Record<string, never>;
             fields?: components["schemas"]["RegisterFieldDto"][];
@@ -4001,6 +4014,18 @@ export interface components {
             /** @example customer-42 */
             subjectId: string;
         };
+        RetentionArchiveDto: {
+            /**
+             * @description How long the archived values are kept after the active phase (ISO-8601, > 0)
+             * @example P5Y
+             */
+            duration: string;
+            /**
+             * @description Why the values are kept (a limitation period, a legal obligation); its absence is a gap
+             * @example Limitation period for contract disputes (art. 2224 Code civil)
+             */
+            legalReason?: string | null;
+        };
         RetentionCountsDto: {
             /**
              * @description Rows with some fields anonymised (dry run: would be)
@@ -4034,6 +4059,8 @@ export interface components {
             undated: number;
         };
         RetentionDto: {
+            /** @description An intermediate archive phase after the active one (ADR 0052) */
+            archive?: components["schemas"]["RetentionArchiveDto"] | null;
             /**
              * @description ISO-8601 duration with whole numbers (P3Y, P13M, P1Y6M, P30D)
              * @example P3Y
@@ -4165,6 +4192,16 @@ export interface components {
              * @example 420
              */
             anonymised: number;
+            /**
+             * @description Rows whose values were moved to the intermediate archive table (dry run: would be; ADR 0052)
+             * @example 12
+             */
+            archived: number;
+            /**
+             * @description Archived rows deleted at the end of their archive phase (dry run: would be)
+             * @example 3
+             */
+            archiveDeleted: number;
             /**
              * @description Committed batches
              * @example 13
@@ -4742,6 +4779,8 @@ export interface components {
             table: string;
         };
         UpdateDatasetDto: {
+            /** @description Where the values of a purpose with an archive phase are moved (postgres systems; ADR 0052) */
+            archive?: components["schemas"]["DatasetArchiveDto"] | null;
             /** @example One row per customer */
             description?: string | null;
             /**

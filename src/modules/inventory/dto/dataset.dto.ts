@@ -32,6 +32,18 @@ export class TimestampColumnsDto {
   contractEnd?: string;
 }
 
+export class DatasetArchiveDto {
+  @ApiProperty({
+    example: 'archive.customers',
+    description:
+      '`schema.table` of the intermediate archive, in the same database (docs/retention-archive.md gives its DDL)',
+  })
+  @Matches(DATASET_NAME, {
+    message: 'archive.table must be schema.table, both SQL identifiers (e.g. archive.customers)',
+  })
+  table!: string;
+}
+
 export class DatasetDeclarationDto {
   @ApiPropertyOptional({ type: String, example: 'One row per customer', nullable: true })
   @IsOptional()
@@ -54,6 +66,16 @@ export class DatasetDeclarationDto {
   @ValidateNested()
   @Type(() => TimestampColumnsDto)
   timestampColumns?: TimestampColumnsDto;
+
+  @ApiPropertyOptional({
+    type: DatasetArchiveDto,
+    nullable: true,
+    description: 'Where the values of a purpose with an archive phase are moved (postgres systems; ADR 0052)',
+  })
+  @IsOptional()
+  @ValidateNested()
+  @Type(() => DatasetArchiveDto)
+  archive?: DatasetArchiveDto | null;
 }
 
 export class CreateDatasetDto extends DatasetDeclarationDto {
@@ -98,6 +120,7 @@ export class DatasetResponseDto {
   @ApiProperty({ nullable: true, type: String, example: 'id' }) subjectColumn!: string | null;
   @ApiProperty({ type: TimestampColumnsResponseDto, example: { lastInteraction: 'last_order_at' } })
   timestampColumns!: TimestampColumnsResponseDto;
+  @ApiProperty({ type: DatasetArchiveDto, nullable: true, example: null }) archive!: DatasetArchiveDto | null;
   @ApiProperty({ example: 6 }) fieldCount!: number;
   @ApiProperty({ example: '2026-11-02T10:00:00.000Z' }) createdAt!: Date;
   @ApiProperty({ example: '2026-11-02T10:00:00.000Z' }) updatedAt!: Date;

@@ -22,7 +22,7 @@ import { PurposeStatus } from '../../purposes/purpose.model';
 import { IsCronExpression } from '../is-cron-expression.decorator';
 import { REGISTER_FORMAT } from '../register-document';
 import { DATASET_NAME, DataCategory, SQL_IDENTIFIER, SYSTEM_CODE, SystemKind } from '../inventory.model';
-import { TimestampColumnsDto } from './dataset.dto';
+import { DatasetArchiveDto, TimestampColumnsDto } from './dataset.dto';
 import { AnonymisationDto, FieldBindingDto } from './field.dto';
 
 const LIST_MAX = 10_000;
@@ -92,6 +92,12 @@ export class RegisterDatasetDto {
   @ValidateNested()
   @Type(() => TimestampColumnsDto)
   timestampColumns?: TimestampColumnsDto;
+
+  @ApiPropertyOptional({ type: DatasetArchiveDto, description: 'The intermediate archive table (ADR 0052)' })
+  @IsOptional()
+  @ValidateNested()
+  @Type(() => DatasetArchiveDto)
+  archive?: DatasetArchiveDto | null;
 
   @ApiPropertyOptional({ type: [RegisterFieldDto] })
   @IsOptional()

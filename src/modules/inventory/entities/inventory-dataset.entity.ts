@@ -31,6 +31,10 @@ export class InventoryDatasetEntity {
   @Column({ type: 'jsonb' })
   timestampColumns!: TimestampColumns;
 
+  /** `schema.table` of the dataset's intermediate archive, same database (ADR 0052). */
+  @Column({ type: 'text', nullable: true })
+  archiveTable!: string | null;
+
   @CreateDateColumn({ type: 'timestamptz' })
   createdAt!: Date;
 

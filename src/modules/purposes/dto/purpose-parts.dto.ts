@@ -1,5 +1,14 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { IsEnum, IsNotEmpty, IsOptional, IsString, Matches, MaxLength } from 'class-validator';
+import { Type } from 'class-transformer';
+import {
+  IsEnum,
+  IsNotEmpty,
+  IsOptional,
+  IsString,
+  Matches,
+  MaxLength,
+  ValidateNested,
+} from 'class-validator';
 import { IsIsoDuration } from '../../../common/time/is-iso-duration.decorator';
 import { RetentionTrigger } from '../purpose.model';
 
@@ -51,6 +60,26 @@ export class InternationalTransferDto {
   safeguard?: string;
 }
 
+export class RetentionArchiveDto {
+  @ApiProperty({
+    example: 'P5Y',
+    description: 'How long the archived values are kept after the active phase (ISO-8601, > 0)',
+  })
+  @IsIsoDuration()
+  duration!: string;
+
+  @ApiPropertyOptional({
+    nullable: true,
+    type: String,
+    example: 'Limitation period for contract disputes (art. 2224 Code civil)',
+    description: 'Why the values are kept (a limitation period, a legal obligation); its absence is a gap',
+  })
+  @IsOptional()
+  @IsString()
+  @MaxLength(1000)
+  legalReason?: string | null;
+}
+
 export class RetentionDto {
   @ApiProperty({
     example: 'P3Y',
@@ -62,4 +91,14 @@ export class RetentionDto {
   @ApiProperty({ enum: RetentionTrigger, example: RetentionTrigger.LastInteraction })
   @IsEnum(RetentionTrigger)
   trigger!: RetentionTrigger;
+
+  @ApiPropertyOptional({
+    nullable: true,
+    type: RetentionArchiveDto,
+    description: 'An intermediate archive phase after the active one (ADR 0052)',
+  })
+  @IsOptional()
+  @ValidateNested()
+  @Type(() => RetentionArchiveDto)
+  archive?: RetentionArchiveDto | null;
 }

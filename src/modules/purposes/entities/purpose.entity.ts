@@ -5,6 +5,7 @@ import type {
   Party,
   Processor,
   PurposeStatus,
+  RetentionArchive,
   RetentionTrigger,
   SpecialCategoryCondition,
 } from '../purpose.model';
@@ -75,6 +76,10 @@ export class PurposeEntity {
 
   @Column({ type: 'text', nullable: true })
   retentionTrigger!: RetentionTrigger | null;
+
+  /** The intermediate archive phase after the active one (ADR 0052). */
+  @Column({ type: 'jsonb', nullable: true })
+  retentionArchive!: RetentionArchive | null;
 
   @Column({ type: 'jsonb', nullable: true })
   securityMeasures!: string[] | null;

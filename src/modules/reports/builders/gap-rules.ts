@@ -36,6 +36,7 @@ export enum GapCode {
   ProcessorAgreementReviewOverdue = 'PROCESSOR_AGREEMENT_REVIEW_OVERDUE',
   DeclaredTransfersMismatch = 'DECLARED_TRANSFERS_MISMATCH',
   FieldStrategyNotApplicable = 'FIELD_STRATEGY_NOT_APPLICABLE',
+  ArchivePhaseWithoutLegalReason = 'ARCHIVE_PHASE_WITHOUT_LEGAL_REASON',
 }
 
 /**
@@ -67,6 +68,8 @@ export const GAP_SEVERITY: Record<GapCode, GapSeverity> = {
   [GapCode.DeclaredTransfersMismatch]: GapSeverity.Medium,
   // Retention purges the rest and reports it, but this field's values stay until their rows go.
   [GapCode.FieldStrategyNotApplicable]: GapSeverity.Medium,
+  // Keeping data past its active use needs a reason the record of processing can state (ADR 0052).
+  [GapCode.ArchivePhaseWithoutLegalReason]: GapSeverity.Medium,
 };
 
 export const GAP_CODES = Object.values(GapCode);
@@ -127,6 +130,8 @@ const MESSAGES: Record<ReportLang, Messages> = {
       `The agreement with processor ${a.processor} was due for review on ${a.reviewOn}`,
     DECLARED_TRANSFERS_MISMATCH: (a) =>
       `Purpose ${a.purpose} declares transfers that disagree with its processors: not declared ${a.undeclared}; declared without a processor taking data there ${a.unfounded}`,
+    ARCHIVE_PHASE_WITHOUT_LEGAL_REASON: (a) =>
+      `Active purpose ${a.purpose} keeps data ${a.duration} in intermediate archive without stating the legal reason (a limitation period, a legal obligation)`,
   },
   fr: {
     FIELD_WITHOUT_ACTIVE_PURPOSE: (a) => `Le champ ${a.field} n’est rattaché à aucune finalité active`,
@@ -161,6 +166,8 @@ const MESSAGES: Record<ReportLang, Messages> = {
       `Le contrat avec le sous-traitant ${a.processor} devait être revu le ${a.reviewOn}`,
     DECLARED_TRANSFERS_MISMATCH: (a) =>
       `Les transferts déclarés pour la finalité ${a.purpose} ne correspondent pas à ses sous-traitants : non déclarés ${a.undeclared} ; déclarés sans sous-traitant qui y transfère ${a.unfounded}`,
+    ARCHIVE_PHASE_WITHOUT_LEGAL_REASON: (a) =>
+      `La finalité active ${a.purpose} conserve des données ${a.duration} en archivage intermédiaire sans en donner le motif légal (prescription, obligation légale)`,
   },
 };
 
@@ -194,6 +201,18 @@ export function purposeGaps(purposes: PurposeView[], lang: ReportLang): Complian
       gaps.push(gap(lang, GapCode.LegitimateInterestNotJustified, { purpose: p.code }, obj, link));
     }
     if (!p.retention) gaps.push(gap(lang, GapCode.PurposeWithoutRetention, { purpose: p.code }, obj, link));
+    const archive = p.retention?.archive;
+    if (archive && !archive.legalReason?.trim()) {
+      gaps.push(
+        gap(
+          lang,
+          GapCode.ArchivePhaseWithoutLegalReason,
+          { purpose: p.code, duration: archive.duration },
+          obj,
+          link,
+        ),
+      );
+    }
     const unsafe = (p.internationalTransfers ?? []).filter((t) => !t.safeguard?.trim());
     if (unsafe.length) {
       const countries = [...new Set(unsafe.map((t) => t.country))];

@@ -58,8 +58,8 @@ export interface RopaEntry {
     duration: string;
     trigger: string;
     description: string;
-    /** Archive (intermediate storage) phase, when the purpose declares one. */
-    archive: { duration: string; description: string } | null;
+    /** Archive (intermediate storage) phase, when the purpose declares one (ADR 0052). */
+    archive: { duration: string; legalReason: string | null; description: string } | null;
   } | null;
   securityMeasures: string[];
   dpiaRequired: boolean | null;
@@ -81,24 +81,33 @@ export interface RopaProcessor {
 const UNCATEGORISED = 'uncategorised';
 
 /**
- * The archive (intermediate storage) phase of a purpose's retention. The seam for the retention
- * life cycle (issue 15): it reads `retention.archive` ({ duration }) once purposes carry it, and
- * finds none until then.
+ * The archive (intermediate storage) phase of a purpose's retention (ADR 0052): its duration and
+ * the legal reason for it, in words ("5 years (Limitation period…)").
  */
 export function archivePhaseOf(
   p: PurposeView,
   lang: ReportContext['lang'],
-): { duration: string; description: string } | null {
-  const archive = (p.retention as { archive?: { duration?: string } } | null)?.archive;
+): { duration: string; legalReason: string | null; description: string } | null {
+  const archive = p.retention?.archive;
   if (!archive?.duration) return null;
+  const words =
+    describeRetention({ duration: archive.duration, trigger: 'collection' }, lang)?.replace(
+      / (from collection|à compter de la collecte)$/,
+      '',
+    ) ?? archive.duration;
+  const legalReason = archive.legalReason?.trim() || null;
   return {
     duration: archive.duration,
-    description:
-      describeRetention({ duration: archive.duration, trigger: 'collection' }, lang)?.replace(
-        / (from collection|à compter de la collecte)$/,
-        '',
-      ) ?? archive.duration,
+    legalReason,
+    description: legalReason ? `${words} (${legalReason})` : words,
   };
+}
+
+/** The retention in one line: the active phase, then the archive phase when there is one. */
+function retentionLine(e: RopaEntry, archiveWords: string): string | undefined {
+  if (!e.retention) return undefined;
+  const a = e.retention.archive;
+  return a ? `${e.retention.description}, ${archiveWords} ${a.description}` : e.retention.description;
 }
 
 /** What the processor register adds to the record: processors by code, and systems' operators. */
@@ -376,7 +385,7 @@ function ropaCsv(ctx: ReportContext, entries: RopaEntry[], organisation: Organis
           (e.processorsUsed ?? []).map((p) => `${p.name} (${p.code}, ${p.country})`).join(' | '),
           e.internationalTransfers.map((t) => transferText(t, l.t('none'))).join(' | '),
           (e.derivedTransfers ?? []).map((t) => derivedTransferText(t, l.t('none'))).join(' | '),
-          e.retention?.description,
+          retentionLine(e, l.t('archivePhase')),
           e.securityMeasures.join(' | '),
           l.yesNo(e.dpiaRequired),
           ...org,
@@ -433,7 +442,7 @@ function ropaPdf(
           ),
         );
       }
-      w.fact(l.t('retention'), e.retention?.description ?? l.t('none'));
+      w.fact(l.t('retention'), retentionLine(e, l.t('archivePhase')) ?? l.t('none'));
       w.fact(l.t('securityMeasures'), joinOr(e.securityMeasures));
       w.fact(l.t('dpiaRequired'), l.yesNo(e.dpiaRequired));
       w.heading(`${l.t('systems')} (${l.t('fieldCount')}: ${e.fieldCount ?? '—'})`);

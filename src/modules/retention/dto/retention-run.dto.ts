@@ -112,6 +112,17 @@ export class RetentionRunDatasetDto extends RetentionCountsDto {
     description: 'Rows due that kept something, per reason (see exemptions); never fails the run',
   })
   kept!: RetentionKeptRowsDto[];
+  @ApiProperty({
+    example: 12,
+    description:
+      'Rows whose values were moved to the intermediate archive table (dry run: would be; ADR 0052)',
+  })
+  archived!: number;
+  @ApiProperty({
+    example: 3,
+    description: 'Archived rows deleted at the end of their archive phase (dry run: would be)',
+  })
+  archiveDeleted!: number;
   @ApiProperty({ nullable: true, type: String, example: null }) error!: string | null;
   @ApiProperty({ nullable: true, type: Date, example: '2026-05-10T03:00:02.000Z' }) startedAt!: Date | null;
   @ApiProperty({ nullable: true, type: Date, example: '2026-05-10T03:01:45.000Z' }) finishedAt!: Date | null;

@@ -1,4 +1,5 @@
 import { Column, Entity, PrimaryGeneratedColumn } from 'typeorm';
+import type { ArchiveLedger } from '../ledger/purge-batch-ledger';
 
 /**
  * One batch of a purge. `prepared` is written before the customer transaction commits, with
@@ -22,6 +23,8 @@ export class PurgeBatchEntity {
   /** Rows kept, per reason (`constraint:<name>`, `field:<key>`; ADR 0051). */
   @Column({ type: 'jsonb' }) rowsKept!: Record<string, number>;
   @Column({ type: 'int' }) durationMs!: number;
+  /** What the batch moved to or expired from the intermediate archive (ADR 0052). */
+  @Column({ type: 'jsonb', nullable: true }) archiveLedger!: ArchiveLedger | null;
   @Column({ type: 'timestamptz' }) createdAt!: Date;
   @Column({ type: 'timestamptz', nullable: true }) committedAt!: Date | null;
 }

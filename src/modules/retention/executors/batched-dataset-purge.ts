@@ -100,6 +100,12 @@ export abstract class BatchedDatasetPurge implements DatasetPurge {
         run.dryRun
           ? undefined
           : async (o) => {
+              // A batch that only expired archived rows (the active table is done): the cursor
+              // stays where it is.
+              if (o.scanned === 0) {
+                o.firstKey = cursor;
+                o.lastKey = cursor;
+              }
               const state = await this.ledger.prepare(run, rd, pending, seq, o, async (m) => {
                 // LEGAL HOLD, purge: re-read in the transaction that prepares the batch, before the
                 // customer COMMIT. A hold placed since the batch was built rolls its customer
@@ -118,7 +124,8 @@ export abstract class BatchedDatasetPurge implements DatasetPurge {
       return this.afterFailure(err, seq);
     }
     this.failures = 0;
-    if (outcome.scanned === 0) {
+    // Done when the active table has nothing left after the cursor and no archived row expires.
+    if (outcome.scanned === 0 && !outcome.archiveDue) {
       await this.flush();
       await this.datasets.transition({ id: rd.id }, 'complete');
       return 'done';

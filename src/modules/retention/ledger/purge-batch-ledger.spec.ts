@@ -6,7 +6,8 @@ import {
   RetentionBatchOutcomeUnknown,
   RetentionLeaseLost,
 } from '../retention.errors';
-import { BatchOutcome, CustomerXactStatus, PurgeBatchLedger } from './purge-batch-ledger';
+import type { ArchivePhaseRepository } from './archive-phase.repository';
+import { ArchiveLedger, BatchOutcome, CustomerXactStatus, PurgeBatchLedger } from './purge-batch-ledger';
 import type { BatchRecord, PurgeBatchRepository } from './purge-batch.repository';
 import type { RunDatasetRepository } from './run-dataset.repository';
 import type { RunLease } from './run-lease';
@@ -19,14 +20,16 @@ class FakeStore {
   batches: (BatchRecord & { id: string; state: 'prepared' | 'committed' })[] = [];
   dataset = { batches: 0, cursor: null as string[] | null, counted: { scanned: 0, deleted: 0 } };
   events: Record<string, unknown>[] = [];
+  /** subject_archive_phase writes (ADR 0052). */
+  archived: { runId: string; datasetId: string; ledger: ArchiveLedger }[] = [];
   leaseHeld = true;
   cancelRequested = false;
 
   snapshot() {
-    return JSON.stringify([this.batches, this.dataset, this.events]);
+    return JSON.stringify([this.batches, this.dataset, this.events, this.archived]);
   }
   restore(s: string) {
-    [this.batches, this.dataset, this.events] = JSON.parse(s);
+    [this.batches, this.dataset, this.events, this.archived] = JSON.parse(s);
   }
 }
 
@@ -78,11 +81,17 @@ function ledgerOver(store: FakeStore): PurgeBatchLedger {
       return undefined;
     },
   };
+  const archivePhases: Partial<ArchivePhaseRepository> = {
+    apply: async (_m, runId, datasetId, ledger) => {
+      store.archived.push({ runId, datasetId, ledger });
+    },
+  };
   const ledger = new PurgeBatchLedger(
     batches as PurgeBatchRepository,
     datasets as RunDatasetRepository,
     lease as RunLease,
     audit as AuditService,
+    archivePhases as ArchivePhaseRepository,
   );
   ledger.pollMs = 1;
   return ledger;
@@ -202,10 +211,10 @@ describe('PurgeBatchLedger (exactly-once batches)', () => {
   });
 
   describe('after a crash, a prepared batch', () => {
-    const crashed = async (statuses: CustomerXactStatus[]) => {
+    const crashed = async (statuses: CustomerXactStatus[], archive: ArchiveLedger | null = null) => {
       const store = new FakeStore();
       const ledger = ledgerOver(store);
-      await ledger.prepare(run, rd(), null, 1, outcome(1, 10, 4));
+      await ledger.prepare(run, rd(), null, 1, { ...outcome(1, 10, 4), archive });
       const prepared = (await ledger.findPrepared('rd-1')) as unknown as BatchRecord & { id: string };
       const entity = {
         id: prepared.id,
@@ -219,6 +228,7 @@ describe('PurgeBatchLedger (exactly-once batches)', () => {
         rowsHeld: prepared.held,
         rowsUndated: prepared.undated,
         durationMs: prepared.durationMs,
+        archiveLedger: prepared.archive ?? null,
       } as PurgeBatchEntity;
       const asked: string[] = [];
       const statusOf = (xid: string) => {
@@ -235,6 +245,26 @@ describe('PurgeBatchLedger (exactly-once batches)', () => {
       expect(store.batches).toMatchObject([{ seq: 1, state: 'committed' }]);
       expect(store.dataset.counted).toEqual({ scanned: 10, deleted: 4 });
       expect(store.events).toHaveLength(1);
+    });
+
+    it('writes the archive ledger it carries once, when recorded, and never when discarded', async () => {
+      const archive: ArchiveLedger = {
+        purposeIds: ['p-1'],
+        moved: [
+          {
+            subject: 'c-1',
+            activeEndedAt: '2025-01-01T00:00:00.000Z',
+            archiveUntil: '2030-01-01T00:00:00.000Z',
+          },
+        ],
+        cleared: [],
+      };
+      const committed = await crashed(['committed'], archive);
+      await committed.result;
+      expect(committed.store.archived).toEqual([{ runId: 'run-1', datasetId: 'ds-1', ledger: archive }]);
+      const aborted = await crashed(['aborted'], archive);
+      await aborted.result;
+      expect(aborted.store.archived).toEqual([]);
     });
 
     it('is discarded (to be redone) when its customer transaction aborted', async () => {

@@ -7,11 +7,26 @@ import type { PurgeBatchEntity } from '../entities/purge-batch.entity';
 import type { RetentionRunDatasetEntity } from '../entities/retention-run-dataset.entity';
 import type { RetentionRunEntity } from '../entities/retention-run.entity';
 import { RetentionBatchInProgress, RetentionBatchOutcomeUnknown } from '../retention.errors';
+import { ArchivePhaseRepository } from './archive-phase.repository';
 import { BatchRecord, PurgeBatchRepository } from './purge-batch.repository';
 import { RunDatasetRepository } from './run-dataset.repository';
 import { RunLease } from './run-lease';
 
 export const SAMPLE_SIZE = 20;
+
+/**
+ * What a batch moved to, or expired from, a dataset's intermediate archive (ADR 0052): written to
+ * subject_archive_phase by the batch's guarded ledger write, and kept with the prepared batch so
+ * that a batch recovered after a crash writes it too.
+ */
+export interface ArchiveLedger {
+  /** The purposes whose archive phase moved the values (subject_archive_phase.purpose_id). */
+  purposeIds: string[];
+  /** One entry per row moved: its subject and the phase end dates (ISO). */
+  moved: { subject: string; activeEndedAt: string; archiveUntil: string }[];
+  /** Subjects with no archived row left in the dataset's archive after the batch. */
+  cleared: string[];
+}
 
 /** What one batch did (or, in a dry run, would do). Keys are primary-key values as text. */
 export interface BatchOutcome {
@@ -29,6 +44,9 @@ export interface BatchOutcome {
   customerXid: string | null;
   /** From BEGIN to COMMIT: how long the batch could hold row locks. */
   durationMs: number;
+  /** Archived rows whose phase is over, as the read found them (a purge continues while > 0). */
+  archiveDue?: number;
+  archive?: ArchiveLedger | null;
 }
 
 /** A purge batch committed in the customer database, not yet recorded in Finalité's. */
@@ -74,6 +92,7 @@ export class PurgeBatchLedger {
     private readonly datasets: RunDatasetRepository,
     private readonly lease: RunLease,
     private readonly audit: AuditService,
+    private readonly archivePhases: ArchivePhaseRepository,
   ) {}
 
   /**
@@ -140,6 +159,7 @@ export class PurgeBatchLedger {
             sample: [],
             customerXid: prepared.customerXid,
             durationMs: prepared.durationMs,
+            archive: prepared.archiveLedger ?? null,
           },
         });
         this.logger.log({ runId: run.id, seq: prepared.seq }, 'Recovered a batch committed before a crash');
@@ -181,6 +201,8 @@ export class PurgeBatchLedger {
     if (!(await this.datasets.advance(m, rd.id, seq, o.lastKey, o, sample))) {
       throw new Error(`Batch ${seq} of ${rd.id} is already recorded`);
     }
+    // Guarded by the advance above: written once, with the counts, or not at all.
+    if (o.archive && !run.dryRun) await this.archivePhases.apply(m, run.id, rd.datasetId, o.archive);
     await this.audit.recordInTransaction(m, {
       type: 'retention.batch',
       actor: SYSTEM_ACTOR,

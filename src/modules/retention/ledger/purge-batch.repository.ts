@@ -4,6 +4,7 @@ import { DataSource, EntityManager } from 'typeorm';
 import { inTransaction } from '../../../database/transaction';
 import { PurgeBatchEntity } from '../entities/purge-batch.entity';
 import { returningRows } from '../../../database/returning-rows';
+import type { ArchiveLedger } from './purge-batch-ledger';
 
 /** A batch's record as the executor measured it (keys are primary-key values as text). */
 export interface BatchRecord {
@@ -20,6 +21,8 @@ export interface BatchRecord {
   undated: number;
   kept: Record<string, number>;
   durationMs: number;
+  /** What the batch moved to or expired from the archive (ADR 0052). */
+  archive?: ArchiveLedger | null;
 }
 
 /** The SQL of `purge_batch`, the exactly-once ledger's records (ADR 0031). */
@@ -38,9 +41,10 @@ export class PurgeBatchRepository {
   async insert(m: EntityManager, state: 'prepared' | 'committed', b: BatchRecord): Promise<void> {
     await m.query(
       `INSERT INTO purge_batch (run_id, run_dataset_id, seq, state, customer_xid, key_from, key_to,
-         rows_scanned, rows_deleted, rows_anonymised, rows_held, rows_undated, duration_ms, rows_kept, committed_at)
+         rows_scanned, rows_deleted, rows_anonymised, rows_held, rows_undated, duration_ms, rows_kept, committed_at,
+         archive_ledger)
        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14,
-               CASE WHEN $4 = 'committed' THEN now() END)`,
+               CASE WHEN $4 = 'committed' THEN now() END, $15)`,
       [
         b.runId,
         b.runDatasetId,
@@ -56,6 +60,7 @@ export class PurgeBatchRepository {
         b.undated,
         b.durationMs,
         JSON.stringify(b.kept ?? {}),
+        b.archive ? JSON.stringify(b.archive) : null,
       ],
     );
   }

@@ -115,8 +115,17 @@ export function RunProgress({ run, editable }: { run: RetentionRun; editable: bo
         </Table>
       </Table.ScrollContainer>
       {run.datasets.map((d) =>
-        d.exemptions.length || (run.dryRun && d.sampleKeys.length) ? (
+        d.exemptions.length || d.archived || d.archiveDeleted || (run.dryRun && d.sampleKeys.length) ? (
           <Stack key={d.datasetId} gap={2}>
+            {(d.archived > 0 || d.archiveDeleted > 0) && (
+              <Text size="sm" data-testid="archive-counts">
+                {t('runs.archiveCounts', {
+                  dataset: d.dataset,
+                  archived: d.archived,
+                  deleted: d.archiveDeleted,
+                })}
+              </Text>
+            )}
             {d.exemptions.map((x, i) => (
               <Text size="sm" key={i}>
                 {d.dataset}: {t(`runs.exemption.${x.kind}`)} — {x.reason}

@@ -39,6 +39,8 @@ const dataset = (status: RetentionRun['datasets'][number]['status'], batches = 0
   batches,
   ...counts,
   kept: [],
+  archived: 0,
+  archiveDeleted: 0,
   error: null,
   exemptions: [],
   sampleKeys: [],

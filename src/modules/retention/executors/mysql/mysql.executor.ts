@@ -66,6 +66,14 @@ export class MysqlSystemExecutor implements SystemExecutor {
     if (!(await this.datasets.markRunning(rd.id))) return { outcome: 'busy' };
     if (!plan.system.connectionString) return this.fail(rd, 'the system has no connection string');
     const rule = await this.reader.rule(run, plan);
+    // The intermediate archive is built for postgres only (ADR 0052; MySQL is issue 16): deleting
+    // at the end of the active phase would lose what the archive phase must keep.
+    if (rule.archive) {
+      return this.fail(
+        rd,
+        `refused: purpose(s) ${rule.archive.purposes.map((p) => p.code).join(', ') || '(none)'} declare an intermediate archive phase, which is not built for mysql systems yet; nothing was purged`,
+      );
+    }
     const target = this.db.target(plan.system.connectionString);
     let table: MysqlTableFacts | null;
     try {

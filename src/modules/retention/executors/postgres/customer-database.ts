@@ -1,8 +1,8 @@
 import { createHash } from 'node:crypto';
 import { Injectable, OnModuleDestroy } from '@nestjs/common';
 import { Pool, PoolClient } from 'pg';
-import type { BatchOutcome, CustomerXactStatus } from '../../ledger/purge-batch-ledger';
-import type { PurgeBatch } from './purge-sql';
+import type { ArchiveLedger, BatchOutcome, CustomerXactStatus } from '../../ledger/purge-batch-ledger';
+import { ARCHIVE_EXPIRED, ARCHIVE_MOVED, PurgeBatch } from './purge-sql';
 import type { ColumnFacts, ReferencingConstraint, SqlStatement, TableFacts } from './sql-builder';
 
 export interface BatchSettings {
@@ -27,6 +27,8 @@ interface BatchRow {
   sample?: string[][];
   /** txid_current() of the purge transaction (purge statements only). */
   xid?: string;
+  /** Archived rows whose phase is over (ADR 0052): at most a batch (purge), all (dry run). */
+  archive_due?: number;
 }
 
 /**
@@ -123,7 +125,13 @@ export class PostgresCustomerDatabase implements OnModuleDestroy {
    */
   async runBatch(
     pool: Pool,
-    batch: { read: SqlStatement; changes?: PurgeBatch['changes']; keptLabels?: string[] },
+    batch: {
+      read: SqlStatement;
+      changes?: PurgeBatch['changes'];
+      cleared?: PurgeBatch['cleared'];
+      keptLabels?: string[];
+      archivePurposeIds?: string[];
+    },
     dryRun: boolean,
     settings: BatchSettings,
     beforeCommit?: (outcome: BatchOutcome) => Promise<void>,
@@ -142,12 +150,47 @@ export class PostgresCustomerDatabase implements OnModuleDestroy {
       const xid = dryRun ? null : (row.xid ?? null);
       if (!dryRun && !xid) throw new Error('The purge statement did not return its transaction id');
       const changed = { deleted: row.deleted ?? 0, anonymised: row.anonymised ?? 0 };
-      if (!dryRun && batch.changes && row.scanned > 0 && row.first_key && row.last_key) {
-        const due = { deleted: row.due_deleted ?? 0, anonymised: row.due_anonymised ?? 0 };
-        for (const change of batch.changes(row.first_key, row.last_key, due)) {
-          const result = await client.query(change.statement.text, change.statement.values);
-          changed[change.kind] += result.rowCount ?? 0;
+      const kept = keptByLabel(batch.keptLabels ?? [], row.kept ?? []);
+      const archiveDue = row.archive_due ?? 0;
+      let archive: ArchiveLedger | null = null;
+      const hasKeys = row.scanned > 0 && !!row.first_key && !!row.last_key;
+      if (!dryRun && batch.changes && (hasKeys || archiveDue > 0)) {
+        const due = { deleted: row.due_deleted ?? 0, anonymised: row.due_anonymised ?? 0, archiveDue };
+        const moves = { moved: 0, expired: 0 };
+        archive = { purposeIds: batch.archivePurposeIds ?? [], moved: [], cleared: [] };
+        const expiredSubjects = new Set<string>();
+        const changes = batch.changes(hasKeys ? row.first_key : null, hasKeys ? row.last_key : null, due);
+        for (const change of changes) {
+          const result = await client.query<ArchiveReturned>(change.statement.text, change.statement.values);
+          if (change.kind === 'archived') {
+            // Counted by the rows the INSERT wrote (ADR 0052), as deletes are by affected rows.
+            moves.moved += result.rowCount ?? 0;
+            for (const r of result.rows) {
+              if (r.subject === null) continue;
+              archive.moved.push({
+                subject: r.subject,
+                activeEndedAt: new Date(r.active_ended_at!).toISOString(),
+                archiveUntil: new Date(r.archive_until!).toISOString(),
+              });
+            }
+          } else if (change.kind === 'archiveExpired') {
+            moves.expired += result.rowCount ?? 0;
+            for (const r of result.rows) if (r.subject !== null) expiredSubjects.add(r.subject);
+          } else {
+            changed[change.kind] += result.rowCount ?? 0;
+          }
         }
+        if (expiredSubjects.size && batch.cleared) {
+          const left = batch.cleared([...expiredSubjects]);
+          archive.cleared = (await client.query<{ subject: string }>(left.text, left.values)).rows.map(
+            (r) => r.subject,
+          );
+        }
+        setCount(kept, ARCHIVE_MOVED, moves.moved);
+        setCount(kept, ARCHIVE_EXPIRED, moves.expired);
+        if (!archive.moved.length && !archive.cleared.length) archive = null;
+      } else if (dryRun) {
+        setCount(kept, ARCHIVE_EXPIRED, archiveDue);
       }
       const outcome: BatchOutcome = {
         scanned: row.scanned,
@@ -155,14 +198,16 @@ export class PostgresCustomerDatabase implements OnModuleDestroy {
         anonymised: changed.anonymised,
         held: row.held,
         undated: row.undated,
-        kept: keptByLabel(batch.keptLabels ?? [], row.kept ?? []),
+        kept,
         firstKey: row.first_key,
         lastKey: row.last_key,
         sample: row.sample ?? [],
         customerXid: xid,
         durationMs: 0,
+        archiveDue: dryRun ? 0 : archiveDue,
+        archive,
       };
-      if (beforeCommit && outcome.scanned > 0) {
+      if (beforeCommit && (outcome.scanned > 0 || archiveDue > 0)) {
         outcome.durationMs = Math.round(performance.now() - started);
         await beforeCommit(outcome);
       }
@@ -208,6 +253,19 @@ export class PostgresCustomerDatabase implements OnModuleDestroy {
     this.pools.clear();
     await Promise.allSettled(pools.map((p) => p.end()));
   }
+}
+
+/** What the archive statements return per row (ADR 0052). */
+interface ArchiveReturned {
+  subject: string | null;
+  active_ended_at?: Date | string;
+  archive_until?: Date | string;
+}
+
+/** Sets (or, for 0, removes) one count of the batch's per-reason map. */
+function setCount(kept: Record<string, number>, label: string, n: number): void {
+  if (n > 0) kept[label] = n;
+  else delete kept[label];
 }
 
 /** The batch's kept counts by reason, leaving out the reasons it kept nothing for. */

@@ -39,7 +39,10 @@ export class PostgresDatasetPurge extends BatchedDatasetPurge {
           const read = buildDryRunBatch(rule, table, inputs, cursor, sampleSize);
           return { read, keptLabels: read.keptLabels };
         })()
-      : buildPurgeBatch(rule, table, inputs, cursor);
+      : {
+          ...buildPurgeBatch(rule, table, inputs, cursor),
+          archivePurposeIds: (rule.archive?.purposes ?? []).flatMap((p) => (p.id ? [p.id] : [])),
+        };
     return this.db.runBatch(this.c.pool, batch, run.dryRun, this.c.settings, beforeCommit);
   }
 }

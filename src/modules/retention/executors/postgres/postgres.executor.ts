@@ -20,6 +20,7 @@ import {
 import { PostgresCustomerDatabase } from './customer-database';
 import { PostgresDatasetPurge } from './postgres-dataset-purge';
 import { buildSubjectValuesRead } from './subject-values-sql';
+import { archiveProblems } from './archive-check';
 import { executionProblems, keptExemptions } from './table-check';
 import type { TableFacts } from './sql-builder';
 
@@ -50,12 +51,19 @@ export class PostgresSystemExecutor implements SystemExecutor {
     const rule = await this.reader.rule(run, plan);
     const pool = this.db.pool(plan.system.connectionString);
     let table: TableFacts | null;
+    let archiveTable: TableFacts | null = null;
     try {
       table = await this.db.inspect(pool, rule.schema, rule.table);
+      if (rule.archive?.schema && rule.archive.table && table) {
+        archiveTable = await this.db.inspect(pool, rule.archive.schema, rule.archive.table);
+      }
     } catch (err) {
       return this.fail(rd, `the system's database is unreachable: ${safeMessage(err)}`);
     }
     const problems = executionProblems(rule, table);
+    // The archive is checked before anything moves: a missing or different table refuses the
+    // dataset with the DDL to create (ADR 0052), never a purge that would lose archived values.
+    if (!problems.length) problems.push(...archiveProblems(rule, table!, archiveTable));
     if (problems.length) return this.fail(rd, `refused: ${problems.join('; ')}`);
     if (run.subjectIds && !rule.subjectColumn) {
       // An erasure or a consent withdrawal concerns subjects, and nothing tells which rows are

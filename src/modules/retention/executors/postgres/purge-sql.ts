@@ -4,8 +4,17 @@ import type { DatasetRule, FieldRule } from '../../retention-rule';
 import { rowDecision } from '../row-decision';
 import { anonymisation, unpurgeableField } from './anonymisation-sql';
 import {
+  archiveDueCount,
+  ArchiveRow,
+  archiveRow,
+  buildArchiveExpiry,
+  buildArchiveMove,
+  buildClearedSubjects,
+} from './archive-sql';
+import {
   BuildContext,
   castType,
+  onlyUsedParameters,
   Params,
   quoteIdentifier,
   ReferencingConstraint,
@@ -47,7 +56,13 @@ interface RowFlags {
   dueSince: string;
   /** The batch scan's per-row columns: each distinct due test and each pending test once. */
   rowColumns: RowColumns;
+  /** The intermediate archive's per-row facts (ADR 0052), or null. */
+  archive: ArchiveRow | null;
 }
+
+/** Counted with the batch's kept rows, so that the same guarded ledger write records them. */
+export const ARCHIVE_MOVED = 'archive:moved';
+export const ARCHIVE_EXPIRED = 'archive:expired';
 
 /** `EXISTS` a row of the referencing table pointing at this row (identifiers from the catalogue, checked). */
 function referencedExpression(r: ReferencingConstraint): string {
@@ -90,18 +105,27 @@ function rowFlags(rule: DatasetRule, table: TableFacts, inputs: PurgeInputs): Ro
       return `${col} = CASE WHEN ${a.due} THEN ${a.value()} ELSE t.${col} END`;
     });
   const nullable = timeColumns(rule).map((c) => `t.${quoteIdentifier(c)} IS NULL`);
+  const archive = archiveRow(rule, ctx, dues);
   const { del: allDue, anon: anyPending } = rowDecision(everyDue, referenced, pending);
+  const held = heldExpression(ctx);
+  const rowColumns = rowColumnsOf(dues, anonymised, refs, unpurgeable);
+  if (archive) {
+    // The rows the batch moves to the archive, counted in the read (the dry run's figure).
+    rowColumns.dues.push(`${archive.moves(held, allDue)} AS m`);
+    rowColumns.kept.push({ label: ARCHIVE_MOVED, expression: 's.m' });
+  }
   return {
     ctx,
     table: `${quoteIdentifier(rule.schema)}.${quoteIdentifier(rule.table)}`,
     pk,
-    held: heldExpression(ctx),
+    held,
     allDue,
     anyPending,
     undated: nullable.length ? nullable.join(' OR ') : 'FALSE',
-    rowColumns: rowColumnsOf(dues, anonymised, refs, unpurgeable),
+    rowColumns,
     sets,
     dueSince: dueSinceExpression(dues, ctx),
+    archive,
   };
 }
 
@@ -259,13 +283,18 @@ export interface PurgeBatch {
    * nothing for is left out.
    */
   changes: (
-    firstKey: string[],
-    lastKey: string[],
-    due: { deleted: number; anonymised: number },
+    firstKey: string[] | null,
+    lastKey: string[] | null,
+    due: { deleted: number; anonymised: number; archiveDue?: number },
   ) => {
-    kind: 'deleted' | 'anonymised';
+    kind: 'deleted' | 'anonymised' | 'archived' | 'archiveExpired';
     statement: SqlStatement;
   }[];
+  /**
+   * Of the subjects whose archived rows a batch deleted, those with none left (ADR 0052); absent
+   * when the dataset has no archive table or no subject column.
+   */
+  cleared?: (subjects: string[]) => SqlStatement;
 }
 
 /**
@@ -281,17 +310,38 @@ export function buildPurgeBatch(
 ): PurgeBatch {
   const flags = rowFlags(rule, table, inputs);
   const b = batchParts(rule, flags, cursor);
-  const read = {
+  const read = usedByArchive(rule, {
     text: `WITH ${b.ctes.join(',\n  ')}
   SELECT c.scanned, c.due_deleted, c.due_anonymised, c.held, c.undated, c.kept,
     ${b.firstKey} AS first_key,
     ${b.lastKey} AS last_key,
+    ${archiveDueCount(rule, flags.ctx)} AS archive_due,
     txid_current()::text AS xid
   FROM batch c`,
     values: flags.ctx.params.values,
-  };
+  });
   const changes: PurgeBatch['changes'] = (firstKey, lastKey, due) => {
     const out: ReturnType<PurgeBatch['changes']> = [];
+    if ((due.archiveDue ?? 0) > 0) {
+      // The expired archived rows first: a subject cleared here may be moved again below.
+      const f = rowFlags(rule, table, inputs);
+      const text = buildArchiveExpiry(rule, f.ctx);
+      if (text)
+        out.push({ kind: 'archiveExpired', statement: onlyUsedParameters(text, f.ctx.params.values) });
+    }
+    if (!firstKey || !lastKey) return out;
+    if (flags.archive && (due.deleted > 0 || due.anonymised > 0)) {
+      // Before the DELETE and UPDATE: the archive receives the values they are about to remove.
+      const f = rowFlags(rule, table, inputs);
+      const where = `${keyRange(rule, f, firstKey, lastKey)} AND ${f.archive!.moves(f.held, f.allDue)}`;
+      out.push({
+        kind: 'archived',
+        statement: onlyUsedParameters(
+          buildArchiveMove(rule, f.archive!, f.table, where),
+          f.ctx.params.values,
+        ),
+      });
+    }
     if (due.deleted > 0) {
       const f = rowFlags(rule, table, inputs);
       if (f.allDue !== 'FALSE') {
@@ -326,36 +376,20 @@ export function buildPurgeBatch(
     }
     return out;
   };
-  return { read, changes, keptLabels: b.keptLabels };
+  const cleared =
+    rule.archive?.schema && rule.subjectColumn
+      ? (subjects: string[]) => buildClearedSubjects(rule, subjects)
+      : undefined;
+  return { read, changes, keptLabels: b.keptLabels, cleared };
 }
 
 /**
- * A quoted identifier, a string literal, or a placeholder: identifiers may contain `$` (`"a$1"`
- * is a column, not parameter 1), so quoted text is matched first and left as it is.
+ * With an archive (ADR 0052), the row flags build its expressions whether a statement uses them
+ * or not (a row that can never move still has its archive dates): keep only the parameters used.
+ * Without one, the statement is left exactly as built.
  */
-const QUOTED_OR_PLACEHOLDER = /"(?:[^"]|"")*"|'(?:[^']|'')*'|\$(\d+)/g;
-
-/**
- * Renumbers the placeholders a statement uses ($1… in order of first use) and drops the values
- * it does not: the row flags build parameters for every clause, a single DELETE or UPDATE uses
- * some of them, and PostgreSQL cannot type a parameter no clause uses. Only placeholders are
- * touched, never the text of a quoted identifier or literal.
- */
-function onlyUsedParameters(text: string, values: unknown[]): SqlStatement {
-  const renumbered = new Map<number, number>();
-  const used: unknown[] = [];
-  const out = text.replace(QUOTED_OR_PLACEHOLDER, (token: string, n: string | undefined) => {
-    if (n === undefined) return token;
-    const old = Number(n);
-    let next = renumbered.get(old);
-    if (next === undefined) {
-      used.push(values[old - 1]);
-      next = used.length;
-      renumbered.set(old, next);
-    }
-    return `$${next}`;
-  });
-  return { text: out, values: used };
+function usedByArchive(rule: DatasetRule, statement: SqlStatement): SqlStatement {
+  return rule.archive ? onlyUsedParameters(statement.text, statement.values) : statement;
 }
 
 /** `first ≤ key ≤ last` (and the run's subject filter): the rows a batch's changes may touch. */
@@ -385,15 +419,18 @@ export function buildDryRunBatch(
   const b = batchParts(rule, flags, cursor);
   const sample = `${flags.ctx.params.add(sampleSize)}::int`;
   const keys = flags.pk.map((_, i) => `p${i}`);
+  // The archive's expired rows are counted once, by the first batch (a dry run deletes nothing).
+  const archiveDue = cursor === null ? archiveDueCount(rule, flags.ctx, false) : '0';
   const text = `WITH ${b.ctes.join(',\n  ')}
   SELECT c.scanned, c.due_deleted AS deleted, c.due_anonymised AS anonymised, c.held, c.undated, c.kept,
+    ${archiveDue} AS archive_due,
     ${b.firstKey} AS first_key,
     ${b.lastKey} AS last_key,
     (SELECT coalesce(json_agg(json_build_array(${keys.map((k) => `${k}::text`).join(', ')})), '[]'::json) FROM (
        SELECT ${keys.join(', ')} FROM (${b.flagged}) f WHERE NOT h AND (del OR anon)
         ORDER BY ${keys.join(', ')} LIMIT ${sample}) s) AS sample
   FROM batch c`;
-  return { text, values: flags.ctx.params.values, keptLabels: b.keptLabels };
+  return { ...usedByArchive(rule, { text, values: flags.ctx.params.values }), keptLabels: b.keptLabels };
 }
 
 /** What is due now in the whole dataset and since when (one scan; for the overdue view). */
@@ -407,5 +444,6 @@ export function buildOverdueCount(rule: DatasetRule, table: TableFacts, inputs: 
             (${flags.undated}) AS u, ${flags.dueSince} AS since
           FROM ${flags.table} AS t
           ${inputs.subjectFilter ? `WHERE ${subjectIn(flags.ctx, 'filter', inputs.subjectFilter)}` : ''}) s`;
-  return { text, values: flags.ctx.params.values };
+  // The row flags also built the archive's expressions (ADR 0052), which this count does not use.
+  return onlyUsedParameters(text, flags.ctx.params.values);
 }

@@ -126,3 +126,32 @@ export function subjectIn(ctx: BuildContext, key: string, subjects: string[]): s
   if (!ctx.subject || subjects.length === 0) return 'FALSE';
   return memo(ctx, key, () => `t.${ctx.subject}::text = ANY(${ctx.params.add(subjects)}::text[])`);
 }
+
+/**
+ * A quoted identifier, a string literal, or a placeholder: identifiers may contain `$` (`"a$1"`
+ * is a column, not parameter 1), so quoted text is matched first and left as it is.
+ */
+const QUOTED_OR_PLACEHOLDER = /"(?:[^"]|"")*"|'(?:[^']|'')*'|\$(\d+)/g;
+
+/**
+ * Renumbers the placeholders a statement uses ($1… in order of first use) and drops the values
+ * it does not: the row flags build parameters for every clause, a single DELETE or UPDATE uses
+ * some of them, and PostgreSQL cannot type a parameter no clause uses. Only placeholders are
+ * touched, never the text of a quoted identifier or literal.
+ */
+export function onlyUsedParameters(text: string, values: unknown[]): SqlStatement {
+  const renumbered = new Map<number, number>();
+  const used: unknown[] = [];
+  const out = text.replace(QUOTED_OR_PLACEHOLDER, (token: string, n: string | undefined) => {
+    if (n === undefined) return token;
+    const old = Number(n);
+    let next = renumbered.get(old);
+    if (next === undefined) {
+      used.push(values[old - 1]);
+      next = used.length;
+      renumbered.set(old, next);
+    }
+    return `$${next}`;
+  });
+  return { text: out, values: used };
+}
