@@ -163,6 +163,41 @@ describe('Console in a browser', () => {
     await context.close();
   }, 120_000);
 
+  it('a DPO drafts a purpose with an intermediate archive from a preset, and editing it keeps the archive (FR)', async () => {
+    const context = await browser.newContext({ locale: 'fr-FR' });
+    const page = await context.newPage();
+    await signIn(page, t.keys[Role.Dpo]!);
+    await page.getByRole('button', { name: 'Nouvelle finalité' }).click();
+    const dialog = page.getByRole('dialog');
+    await dialog.getByRole('combobox', { name: 'Partir d’un modèle CNIL', exact: true }).click();
+    await page.getByRole('option', { name: 'Preuve du contrat', exact: true }).click();
+    const archive = dialog.getByLabel(/Archive intermédiaire ensuite/);
+    expect(await archive.inputValue()).toBe('P5Y');
+    expect(await dialog.getByLabel(/Motif légal de l’archivage/).inputValue()).toMatch(/2224/);
+    await dialog.getByLabel('Code').fill('contrats.preuve');
+    await dialog.getByLabel('Nom').fill('Preuve des contrats');
+    await dialog.getByRole('button', { name: 'Enregistrer' }).click();
+    await dialog.waitFor({ state: 'hidden' });
+    const saved = await t.as(Role.Dpo).get('/purposes/contrats.preuve').expect(200);
+    expect(saved.body.retention.archive).toEqual({
+      duration: 'P5Y',
+      legalReason: expect.stringMatching(/2224/),
+    });
+
+    // Another field edited: the archive phase is sent back as declared, not dropped.
+    await page.getByRole('button', { name: /Preuve des contrats/ }).click();
+    await page.getByRole('button', { name: 'Modifier' }).click();
+    expect(await dialog.getByLabel(/Archive intermédiaire ensuite/).inputValue()).toBe('P5Y');
+    await dialog.getByLabel('Nom').fill('Preuve des contrats clients');
+    await dialog.getByRole('button', { name: 'Enregistrer' }).click();
+    await dialog.waitFor({ state: 'hidden' });
+    const edited = await t.as(Role.Dpo).get('/purposes/contrats.preuve').expect(200);
+    expect(edited.body.name).toBe('Preuve des contrats clients');
+    expect(edited.body.retention.archive).toEqual(saved.body.retention.archive);
+    await expectNoSeriousViolations(page);
+    await context.close();
+  }, 120_000);
+
   it('an auditor sees the register read-only, in French when the browser asks for it', async () => {
     const context = await browser.newContext({ locale: 'fr-FR' });
     const page = await context.newPage();

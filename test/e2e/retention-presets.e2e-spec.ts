@@ -80,6 +80,16 @@ describe('Retention presets', () => {
       );
     });
 
+    it('drafts the intermediate archive phase too when the preset has one, with its legal reason', async () => {
+      const input = purposeInput({ code: 'contracts.evidence', presetCode: 'cnil.contract-evidence' });
+      delete input.retention;
+      const res = await dpo().post('/purposes').send(input).expect(201);
+      expect(res.body.retention.archive).toEqual({
+        duration: 'P5Y',
+        legalReason: expect.stringMatching(/prescription|2224/i),
+      });
+    });
+
     it('keeps explicit request values over the preset', async () => {
       const res = await dpo()
         .post('/purposes')

@@ -5,9 +5,9 @@ import { PurposePresetUnknown } from './purposes.errors';
 
 /**
  * A purpose drafted from a CNIL preset (GET /retention/presets, issue 15): what the request leaves
- * out is taken from the preset; what it gives wins. Only the retention of the active phase is
- * filled: this branch's purposes have no archive declaration yet (ADR 0054), so a preset's
- * archive phase is not copied (the preset code recorded on the purpose still names it).
+ * out is taken from the preset; what it gives wins. The retention comes whole: the active phase
+ * and, where the référentiel has one, the intermediate archive with its legal reason in the
+ * CNIL's French wording (the register's language; the DPO edits the draft like any other).
  */
 export function draftFromPreset(dto: CreatePurposeDto): CreatePurposeDto {
   if (dto.presetCode === undefined) return dto;
@@ -20,6 +20,12 @@ export function draftFromPreset(dto: CreatePurposeDto): CreatePurposeDto {
   }
   if (dto.retention !== undefined) return dto;
   return Object.assign(Object.create(Object.getPrototypeOf(dto) as object) as CreatePurposeDto, dto, {
-    retention: { duration: preset.retention.duration, trigger: preset.retention.trigger as RetentionTrigger },
+    retention: {
+      duration: preset.retention.duration,
+      trigger: preset.retention.trigger as RetentionTrigger,
+      ...(preset.archive
+        ? { archive: { duration: preset.archive.duration, legalReason: preset.archive.legalReason.fr } }
+        : {}),
+    },
   });
 }

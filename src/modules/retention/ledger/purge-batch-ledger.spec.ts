@@ -6,6 +6,7 @@ import {
   RetentionBatchOutcomeUnknown,
   RetentionLeaseLost,
 } from '../retention.errors';
+import type { SubjectStateService } from '../../consents/subject-state.service';
 import type { ArchivePhaseRepository } from './archive-phase.repository';
 import { ArchiveLedger, BatchOutcome, CustomerXactStatus, PurgeBatchLedger } from './purge-batch-ledger';
 import type { BatchRecord, PurgeBatchRepository } from './purge-batch.repository';
@@ -22,14 +23,16 @@ class FakeStore {
   events: Record<string, unknown>[] = [];
   /** subject_archive_phase writes (ADR 0052). */
   archived: { runId: string; datasetId: string; ledger: ArchiveLedger }[] = [];
+  /** Subject-state notifications sent with the Finalité transaction. */
+  notified: string[] = [];
   leaseHeld = true;
   cancelRequested = false;
 
   snapshot() {
-    return JSON.stringify([this.batches, this.dataset, this.events, this.archived]);
+    return JSON.stringify([this.batches, this.dataset, this.events, this.archived, this.notified]);
   }
   restore(s: string) {
-    [this.batches, this.dataset, this.events, this.archived] = JSON.parse(s);
+    [this.batches, this.dataset, this.events, this.archived, this.notified] = JSON.parse(s);
   }
 }
 
@@ -92,6 +95,11 @@ function ledgerOver(store: FakeStore): PurgeBatchLedger {
     lease as RunLease,
     audit as AuditService,
     archivePhases as ArchivePhaseRepository,
+    {
+      notifyChanged: async (_m: unknown, subjectId: string) => {
+        store.notified.push(subjectId);
+      },
+    } as unknown as SubjectStateService,
   );
   ledger.pollMs = 1;
   return ledger;
@@ -262,9 +270,12 @@ describe('PurgeBatchLedger (exactly-once batches)', () => {
       const committed = await crashed(['committed'], archive);
       await committed.result;
       expect(committed.store.archived).toEqual([{ runId: 'run-1', datasetId: 'ds-1', ledger: archive }]);
+      // The access checks of every instance learn it with the same commit (ARCHIVED at once).
+      expect(committed.store.notified).toEqual(['c-1']);
       const aborted = await crashed(['aborted'], archive);
       await aborted.result;
       expect(aborted.store.archived).toEqual([]);
+      expect(aborted.store.notified).toEqual([]);
     });
 
     it('is discarded (to be redone) when its customer transaction aborted', async () => {

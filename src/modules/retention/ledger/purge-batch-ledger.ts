@@ -3,6 +3,7 @@ import { Injectable, Logger } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
 import { SYSTEM_ACTOR } from '../../../policies/principal';
 import { AuditService } from '../../audit/audit.service';
+import { ALL_SUBJECTS, SubjectStateService } from '../../consents/subject-state.service';
 import type { PurgeBatchEntity } from '../entities/purge-batch.entity';
 import type { RetentionRunDatasetEntity } from '../entities/retention-run-dataset.entity';
 import type { RetentionRunEntity } from '../entities/retention-run.entity';
@@ -19,6 +20,9 @@ export const SAMPLE_SIZE = 20;
  * subject_archive_phase by the batch's guarded ledger write, and kept with the prepared batch so
  * that a batch recovered after a crash writes it too.
  */
+/** Above this many subjects moved in one batch, one notification empties every cache instead. */
+const ARCHIVED_SUBJECTS_NOTIFIED_ONE_BY_ONE = 50;
+
 export interface ArchiveLedger {
   /** The purposes whose archive phase moved the values (subject_archive_phase.purpose_id). */
   purposeIds: string[];
@@ -93,6 +97,7 @@ export class PurgeBatchLedger {
     private readonly lease: RunLease,
     private readonly audit: AuditService,
     private readonly archivePhases: ArchivePhaseRepository,
+    private readonly subjectState: SubjectStateService,
   ) {}
 
   /**
@@ -202,7 +207,10 @@ export class PurgeBatchLedger {
       throw new Error(`Batch ${seq} of ${rd.id} is already recorded`);
     }
     // Guarded by the advance above: written once, with the counts, or not at all.
-    if (o.archive && !run.dryRun) await this.archivePhases.apply(m, run.id, rd.datasetId, o.archive);
+    if (o.archive && !run.dryRun) {
+      await this.archivePhases.apply(m, run.id, rd.datasetId, o.archive);
+      await this.notifyArchived(m, o.archive);
+    }
     await this.audit.recordInTransaction(m, {
       type: 'retention.batch',
       actor: SYSTEM_ACTOR,
@@ -227,6 +235,21 @@ export class PurgeBatchLedger {
       },
     });
     return { batches: seq, cursor: o.lastKey, sampleKeys: sample, cancelRequested: lease.cancelRequested };
+  }
+
+  /**
+   * Normal access checks answer ARCHIVED from the moment the batch is recorded (ADR 0054): the
+   * subjects moved (one notification each, or every cached state at once for a large batch) are
+   * forgotten by every instance's subject-state cache when this transaction commits.
+   */
+  private async notifyArchived(m: EntityManager, archive: ArchiveLedger): Promise<void> {
+    const subjects = [...new Set(archive.moved.flatMap((r) => (r.subject === null ? [] : [r.subject])))];
+    if (subjects.length === 0) return;
+    if (subjects.length > ARCHIVED_SUBJECTS_NOTIFIED_ONE_BY_ONE) {
+      await this.subjectState.notifyChanged(m, ALL_SUBJECTS);
+      return;
+    }
+    for (const subject of subjects) await this.subjectState.notifyChanged(m, subject);
   }
 }
 

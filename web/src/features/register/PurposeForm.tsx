@@ -30,6 +30,8 @@ const FORM_FIELDS = [
   'controller',
   'retention.duration',
   'retention.trigger',
+  'retention.archive.duration',
+  'retention.archive.legalReason',
   ...LIST_FIELDS,
 ];
 
@@ -62,6 +64,9 @@ export function PurposeForm(props: {
   // Controlled so that choosing a preset fills them in (and the DPO can still change them).
   const [duration, setDuration] = useState(ownRetention?.duration ?? '');
   const [trigger, setTrigger] = useState<string>(ownRetention?.trigger ?? 'collection');
+  // The intermediate archive phase (ADR 0052): kept as declared when the form is saved.
+  const [archiveDuration, setArchiveDuration] = useState(ownRetention?.archive?.duration ?? '');
+  const [archiveReason, setArchiveReason] = useState(ownRetention?.archive?.legalReason ?? '');
   const [presetCode, setPresetCode] = useState<string | null>(null);
   const lang = presetLang(i18n.language);
   // Presets are offered on creation only: a purpose records the preset it was drafted from.
@@ -80,6 +85,8 @@ export function PurposeForm(props: {
     const retention = presetRetention(preset);
     setDuration(retention.duration);
     setTrigger(retention.trigger);
+    setArchiveDuration(retention.archive?.duration ?? '');
+    setArchiveReason(retention.archive?.legalReason ?? '');
   }
 
   async function submit(event: FormEvent<HTMLFormElement>) {
@@ -100,6 +107,12 @@ export function PurposeForm(props: {
         ? {
             duration,
             trigger: (text('retention.trigger') || 'collection') as Schemas['RetentionDto']['trigger'],
+            archive: text('retention.archive.duration')
+              ? {
+                  duration: text('retention.archive.duration'),
+                  legalReason: text('retention.archive.legalReason') || null,
+                }
+              : null,
           }
         : null,
       ...Object.fromEntries(LIST_FIELDS.map((f) => [f, lines(text(f))])),
@@ -228,6 +241,22 @@ export function PurposeForm(props: {
           onChange={(v) => setTrigger(v ?? 'collection')}
           data={TRIGGERS.map((v) => ({ value: v, label: t(`purpose.triggers.${v}`) }))}
           error={err('retention.trigger')}
+        />
+        <TextInput
+          name="retention.archive.duration"
+          label={t('purpose.archiveDuration')}
+          description={t('purpose.archiveHelp')}
+          value={archiveDuration}
+          onChange={(e) => setArchiveDuration(e.currentTarget.value)}
+          error={err('retention.archive.duration')}
+        />
+        <TextInput
+          name="retention.archive.legalReason"
+          label={t('purpose.archiveLegalReason')}
+          value={archiveReason}
+          onChange={(e) => setArchiveReason(e.currentTarget.value)}
+          disabled={!archiveDuration}
+          error={err('retention.archive.legalReason')}
         />
         <Group justify="flex-end">
           <Button variant="default" onClick={props.onCancel}>

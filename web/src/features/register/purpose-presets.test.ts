@@ -36,7 +36,12 @@ describe('purpose presets in the creation form', () => {
   });
 
   it('fills the retention from the preset and says where it comes from, archive phase included', () => {
-    expect(presetRetention(presets[1])).toEqual({ duration: 'P1D', trigger: 'contract_end' });
+    expect(presetRetention(presets[1])).toEqual({
+      duration: 'P1D',
+      trigger: 'contract_end',
+      archive: { duration: 'P5Y', legalReason: 'Prescription (art. 2224)' },
+    });
+    expect(presetRetention(presets[0]).archive).toBeNull();
     const summary = presetSummary(presets[1], 'fr');
     expect(summary).toContain('Archive intermédiaire P5Y: Prescription (art. 2224)');
     expect(summary).toContain('Code civil, Article 2224');

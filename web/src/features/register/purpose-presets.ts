@@ -15,9 +15,23 @@ export function presetOptions(presets: RetentionPreset[], lang: Lang): { value: 
     .sort((a, b) => a.label.localeCompare(b.label, lang));
 }
 
-/** What choosing a preset fills in the form (the server does the same when the form sends none). */
-export function presetRetention(preset: RetentionPreset): { duration: string; trigger: string } {
-  return { duration: preset.retention.duration, trigger: preset.retention.trigger };
+/**
+ * What choosing a preset fills in the form (the server does the same when the form sends none):
+ * the active phase, and the intermediate archive with its legal reason in French, the register's
+ * language, as the server drafts it.
+ */
+export function presetRetention(preset: RetentionPreset): {
+  duration: string;
+  trigger: string;
+  archive: { duration: string; legalReason: string } | null;
+} {
+  return {
+    duration: preset.retention.duration,
+    trigger: preset.retention.trigger,
+    archive: preset.archive
+      ? { duration: preset.archive.duration, legalReason: preset.archive.legalReason.fr }
+      : null,
+  };
 }
 
 /** One line under the select: where the duration comes from, and the archive phase if any. */
