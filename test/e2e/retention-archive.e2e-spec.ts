@@ -297,6 +297,45 @@ describe('Retention: the intermediate archive phase (postgres)', () => {
     expect((await ledger()).map((l) => l.subject_id)).toEqual(['c-4', 'c-5']);
   });
 
+  it('then reaches the archived values only with an explicit grant and a recorded justification (the engine and the access check together)', async () => {
+    // c-5's values went to the archive in the run above (its ledger row was written by the engine).
+    const EMAIL = 'shop.customers.email';
+    const app = () => t.as(Role.Application);
+    const check = (subjectId: string, extra: Record<string, unknown> = {}) =>
+      app()
+        .post('/access/check')
+        .send({ purpose: 'sales.contract', action: 'read', fields: [EMAIL], subjectId, ...extra })
+        .expect(200);
+    await t.authoriseApplication(['sales.contract']);
+    // A normal use of an archived subject: denied, the active phase is over.
+    expect((await check('c-5')).body.fields[0]).toMatchObject({ allowed: false, reason: 'ARCHIVED' });
+    // A subject still in the active base is not affected.
+    expect((await check('c-2')).body.fields[0].reason).not.toBe('ARCHIVED');
+    const justification = 'Dispute 2026-114: the customer contests the 2021 contract';
+    const archived = { phase: 'archive', justification };
+    expect((await check('c-5', archived)).body.fields[0].reason).toBe('ARCHIVE_ACCESS_NOT_AUTHORISED');
+    await t
+      .as(Role.Admin)
+      .put(`/principals/${t.principalIds[Role.Application]}/purposes`)
+      .send({ purposeCodes: ['sales.contract'], archivePurposeCodes: ['sales.contract'] })
+      .expect(200);
+    expect((await check('c-5', { phase: 'archive' })).body.fields[0].reason).toBe(
+      'ARCHIVE_JUSTIFICATION_MISSING',
+    );
+    const allowed = await check('c-5', archived);
+    expect(allowed.body).toMatchObject({ decision: 'allow', fields: [{ field: EMAIL, allowed: true }] });
+    const db = await connectTo(t.databaseUrl!);
+    try {
+      const recorded = await db.query<{ payload: Record<string, unknown> }>(
+        `SELECT payload FROM audit_event WHERE type = 'access.decision' AND target_id = $1`,
+        [allowed.body.decisionId],
+      );
+      expect(recorded.rows[0].payload).toMatchObject({ decision: 'allow', phase: 'archive', justification });
+    } finally {
+      await db.end();
+    }
+  });
+
   it('records a batch that moved values and crashed before its record once, ledger included (txid_status)', async () => {
     const finalite = <T = Record<string, unknown>>(text: string, params: unknown[] = []) =>
       queryRows<T>(t.databaseUrl!, text, params);
