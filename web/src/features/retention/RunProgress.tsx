@@ -5,7 +5,14 @@ import { useTranslation } from 'react-i18next';
 import { StatusBadge } from '../../components/StatusBadge';
 import { api, unwrap } from '../../api/client';
 import { errorMessage } from '../../components/api-error';
-import { batchesSoFar, canCancel, datasetProgress, isTerminal, type RetentionRun } from './run-state';
+import {
+  batchesSoFar,
+  canCancel,
+  datasetProgress,
+  isTerminal,
+  keptRows,
+  type RetentionRun,
+} from './run-state';
 
 export const RETENTION_QUERY = ['retention'] as const;
 export const runQueryKey = (id: string) => [...RETENTION_QUERY, 'run', id];
@@ -115,8 +122,27 @@ export function RunProgress({ run, editable }: { run: RetentionRun; editable: bo
         </Table>
       </Table.ScrollContainer>
       {run.datasets.map((d) =>
-        d.exemptions.length || d.archived || d.archiveDeleted || (run.dryRun && d.sampleKeys.length) ? (
+        d.exemptions.length ||
+        d.archived ||
+        d.archiveDeleted ||
+        keptRows(d).length ||
+        (run.dryRun && d.sampleKeys.length) ? (
           <Stack key={d.datasetId} gap={2}>
+            {keptRows(d).map((k) => (
+              <Text size="sm" key={k.reason} data-testid="kept-rows">
+                {k.reason.startsWith('constraint:')
+                  ? t('runs.keptReferenced', {
+                      dataset: d.dataset,
+                      rows: k.rows,
+                      constraint: k.reason.slice('constraint:'.length),
+                    })
+                  : t('runs.keptField', {
+                      dataset: d.dataset,
+                      rows: k.rows,
+                      field: k.reason.slice('field:'.length),
+                    })}
+              </Text>
+            ))}
             {(d.archived > 0 || d.archiveDeleted > 0) && (
               <Text size="sm" data-testid="archive-counts">
                 {t('runs.archiveCounts', {

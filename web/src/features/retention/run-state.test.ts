@@ -4,6 +4,7 @@ import {
   canCancel,
   datasetProgress,
   isTerminal,
+  keptRows,
   overdueRows,
   realRunAfter,
   type OverdueDataset,
@@ -88,5 +89,21 @@ describe('retention run state', () => {
     const item = (dueRows: number | null) => ({ dueRows }) as OverdueDataset;
     expect(overdueRows([item(3), item(null), item(2)])).toBe(5);
     expect(overdueRows([])).toBe(0);
+  });
+
+  it('lists the rows kept per constraint or unpurgeable field, not the archive counts or empty reasons', () => {
+    const d = {
+      ...dataset('completed', 1),
+      kept: [
+        { reason: 'constraint:payment_customer_id_fkey', rows: 3 },
+        { reason: 'field:crm.customers.email', rows: 2 },
+        { reason: 'archive:moved', rows: 5 },
+        { reason: 'constraint:order_customer_id_fkey', rows: 0 },
+      ],
+    };
+    expect(keptRows(d)).toEqual([
+      { reason: 'constraint:payment_customer_id_fkey', rows: 3 },
+      { reason: 'field:crm.customers.email', rows: 2 },
+    ]);
   });
 });

@@ -46,3 +46,14 @@ export function realRunAfter(dry: RetentionRun): Schemas['CreateRetentionRunDto'
 export function overdueRows(items: readonly OverdueDataset[]): number {
   return items.reduce((sum, d) => sum + (d.dueRows ?? 0), 0);
 }
+
+/**
+ * Rows due that kept something, per reason: referenced by another table (anonymised instead of
+ * deleted) or a field whose strategy cannot apply (ADR 0051). The archive's own counts are shown
+ * apart.
+ */
+export function keptRows(d: RetentionRun['datasets'][number]): { reason: string; rows: number }[] {
+  return d.kept.filter(
+    (k) => k.rows > 0 && (k.reason.startsWith('constraint:') || k.reason.startsWith('field:')),
+  );
+}
