@@ -91,18 +91,31 @@ describe('AuditRepository and AuditIntegrityService on PostgreSQL (integration)'
 
   it('counts recorded access decisions and the most frequent denial reasons in a period', async () => {
     const from = new Date(Date.now() - 60_000);
-    const decision = (allowed: boolean, reason?: string) => ({
+    const decision = (allowed: boolean, reason?: string, archive?: { justification: string }) => ({
       type: 'access.checked' as const,
       actor: APP,
       purposeCode: 'billing',
-      payload: { decision: allowed ? 'allow' : 'deny', fields: [{ field: 'email', allowed, reason }] },
+      payload: {
+        decision: allowed ? 'allow' : 'deny',
+        fields: [{ field: 'email', allowed, reason }],
+        ...(archive ? { phase: 'archive', ...archive } : {}),
+      },
     });
-    await audit.appendMany([decision(true), decision(false, 'NO_CONSENT'), decision(false, 'NO_CONSENT')]);
+    // An access to the intermediate archive is counted apart (its phase, ADR 0054).
+    const archived = decision(true, undefined, { justification: 'Dispute 2026-114' });
+    await audit.appendMany([
+      decision(true),
+      decision(false, 'NO_CONSENT'),
+      decision(false, 'NO_CONSENT'),
+      archived,
+    ]);
     const to = new Date(Date.now() + 60_000);
     const summary = ctx.get(AuditAccessSummaryService);
+    const row = { actorId: APP.id, actorName: 'crm', purposeCode: 'billing' };
     expect(await summary.decisionCounts('access.checked', from, to)).toEqual([
-      { actorId: APP.id, actorName: 'crm', purposeCode: 'billing', decision: 'allow', count: 1 },
-      { actorId: APP.id, actorName: 'crm', purposeCode: 'billing', decision: 'deny', count: 2 },
+      { ...row, decision: 'allow', phase: 'active', count: 1 },
+      { ...row, decision: 'allow', phase: 'archive', count: 1 },
+      { ...row, decision: 'deny', phase: 'active', count: 2 },
     ]);
     expect(await summary.topDenialReasons('access.checked', from, to)).toEqual([
       { reason: 'NO_CONSENT', count: 2 },
