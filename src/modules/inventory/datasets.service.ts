@@ -18,6 +18,7 @@ import {
   DatasetNotFound,
   SystemNotFound,
 } from './inventory.errors';
+import { DEFAULT_REFERENCED_ROWS } from './inventory.model';
 import { byString, compactTimestamps, datasetSnapshot, toDatasetResponse } from './inventory.mapper';
 import { InventoryRepository } from './inventory.repository';
 import { InventoryChanges } from './inventory-changes';
@@ -51,6 +52,7 @@ export class DatasetsService {
           subjectColumn: dto.subjectColumn ?? null,
           timestampColumns: compactTimestamps(dto.timestampColumns),
           archiveTable: archiveTableOf(dto, system.kind, dto.name),
+          referencedRows: dto.referencedRows ?? DEFAULT_REFERENCED_ROWS,
         });
         await this.changes.record(m, actor, 'dataset.created', datasetTarget(systemCode, saved.name), {
           after: datasetSnapshot(saved, systemCode),
@@ -79,6 +81,7 @@ export class DatasetsService {
         const system = await this.systems.lockSystem(m, systemCode);
         dataset.archiveTable = archiveTableOf(dto, system.kind, dataset.name);
       }
+      if (dto.referencedRows !== undefined) dataset.referencedRows = dto.referencedRows;
       const after = datasetSnapshot(dataset, systemCode);
       const fieldCount = await this.repository.countFields(m, dataset.id);
       if (isDeepStrictEqual(normaliseJson(before), normaliseJson(after))) {

@@ -204,6 +204,7 @@ export class InventoryReadModel implements OnModuleInit {
           subjectColumn: dataset.subjectColumn,
           timestampColumns: { ...dataset.timestampColumns },
           archiveTable: dataset.archiveTable ?? null,
+          referencedRows: dataset.referencedRows,
         },
         fields: (fieldsByDataset.get(dataset.id) ?? [])
           .sort((a, b) => byString(a.key, b.key))

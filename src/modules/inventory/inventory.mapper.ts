@@ -11,6 +11,7 @@ import {
   FieldFlag,
   Anonymisation,
   BindablePurpose,
+  DEFAULT_REFERENCED_ROWS,
   defaultAnonymisation,
   effectiveRetention,
   fieldFlags,
@@ -88,6 +89,10 @@ export function datasetSnapshot(d: InventoryDatasetEntity, systemCode: string): 
     timestampColumns: d.timestampColumns,
     // Only when declared: the history of datasets without an archive keeps its shape.
     ...(d.archiveTable ? { archive: { table: d.archiveTable } } : {}),
+    // Likewise only when not the default, so that the history of other datasets is unchanged.
+    ...(d.referencedRows && d.referencedRows !== DEFAULT_REFERENCED_ROWS
+      ? { referencedRows: d.referencedRows }
+      : {}),
   };
 }
 
@@ -108,6 +113,7 @@ export function toDatasetResponse(
     subjectColumn: d.subjectColumn,
     timestampColumns: d.timestampColumns,
     archive: d.archiveTable ? { table: d.archiveTable } : null,
+    referencedRows: d.referencedRows ?? DEFAULT_REFERENCED_ROWS,
     fieldCount,
     createdAt: d.createdAt,
     updatedAt: d.updatedAt,

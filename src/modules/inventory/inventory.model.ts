@@ -188,6 +188,16 @@ export const FIELD_KEY = /^[a-z0-9]+(?:[-_][a-z0-9]+)*(?:\.[a-z_][a-z0-9_$]{0,62
 
 export const DEFAULT_SCHEMA = 'public';
 
+/**
+ * What a purge does with a wholly due row that other rows still reference (ADR 0051):
+ * `anonymise` it (the default), or first purge the registered child datasets of the same system
+ * (`purge_children_first`: the dataset comes last in its system's part of a run), then anonymise
+ * what is still referenced.
+ */
+export const REFERENCED_ROWS_MODES = ['anonymise', 'purge_children_first'] as const;
+export type ReferencedRowsMode = (typeof REFERENCED_ROWS_MODES)[number];
+export const DEFAULT_REFERENCED_ROWS: ReferencedRowsMode = 'anonymise';
+
 export function splitDatasetName(name: string): { schema: string; table: string } {
   const [schema, table] = name.split('.');
   return { schema, table };

@@ -2,7 +2,7 @@
  * What other modules receive from InventoryReadModel (the access check, the retention engine, the
  * reports). Plain types: no entities leave the module.
  */
-import type { Anonymisation, SystemKind } from './inventory.model';
+import type { Anonymisation, ReferencedRowsMode, SystemKind } from './inventory.model';
 import type { MissingColumn, UnregisteredColumn } from './entities/system-scan.entity';
 
 export type { Anonymisation } from './inventory.model';
@@ -70,6 +70,8 @@ export interface RetentionDatasetPlan {
     timestampColumns: RetentionTimestampColumns;
     /** `schema.table` of the intermediate archive (ADR 0052), or null. */
     archiveTable?: string | null;
+    /** Rows other rows reference (ADR 0051); absent: `anonymise`. Orders the run's datasets. */
+    referencedRows?: ReferencedRowsMode;
   };
   fields: RetentionFieldPlan[];
 }

@@ -16,7 +16,9 @@ import { checkProcessor, ProcessorDeclaration } from '../processors/processor.mo
 import {
   anonymisationProblem,
   checkBindings,
+  DEFAULT_REFERENCED_ROWS,
   fieldKeyOf,
+  type ReferencedRowsMode,
   SYSTEM_PROPERTIES,
   SystemKind,
 } from './inventory.model';
@@ -48,6 +50,8 @@ export interface RegisterDataset {
   subjectColumn?: string;
   timestampColumns?: { collection?: string; lastInteraction?: string; contractEnd?: string };
   archive?: { table: string };
+  /** Left out when `anonymise` (the default), as the export leaves it. */
+  referencedRows?: ReferencedRowsMode;
   fields: RegisterField[];
 }
 
@@ -177,6 +181,10 @@ export function canonicalRegister(doc: {
           if (Object.keys(ts).length) dataset.timestampColumns = ts;
           const archive = pick((d.archive ?? {}) as Json, ['table']);
           if (Object.keys(archive).length) dataset.archive = archive as { table: string };
+          // The default says nothing: left out, so that a document naming it is the same document.
+          if (d.referencedRows !== undefined && d.referencedRows !== DEFAULT_REFERENCED_ROWS) {
+            dataset.referencedRows = d.referencedRows as ReferencedRowsMode;
+          }
           dataset.fields = ((d.fields ?? []) as Json[])
             .map((f) => {
               const field = pick(f, [

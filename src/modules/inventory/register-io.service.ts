@@ -35,7 +35,13 @@ import {
   systemDeclaration,
   systemSnapshot,
 } from './inventory.mapper';
-import { fieldKeyOf, isSpecialCategory, isDatabaseKind, SystemKind } from './inventory.model';
+import {
+  DEFAULT_REFERENCED_ROWS,
+  fieldKeyOf,
+  isSpecialCategory,
+  isDatabaseKind,
+  SystemKind,
+} from './inventory.model';
 import { InventoryReadModel } from './inventory-read-model.service';
 import { parseRegisterBody } from './register-parse';
 import {
@@ -355,6 +361,7 @@ export class RegisterIoService {
       subjectColumn: d.subjectColumn ?? null,
       timestampColumns: compactTimestamps(d.timestampColumns),
       archiveTable: d.archive?.table ?? null,
+      referencedRows: d.referencedRows ?? DEFAULT_REFERENCED_ROWS,
     });
     const after = datasetSnapshot(dataset, system.code);
     if (before && stableJson(before) === stableJson(after)) return dataset;
@@ -435,6 +442,7 @@ function inventoryDocument(state: InventoryState): Json[] {
       subjectColumn: d.subjectColumn,
       timestampColumns: d.timestampColumns,
       ...(d.archiveTable ? { archive: { table: d.archiveTable } } : {}),
+      ...(d.referencedRows !== DEFAULT_REFERENCED_ROWS ? { referencedRows: d.referencedRows } : {}),
       fields: (fieldsByDataset.get(d.id) ?? []).map((f) => ({
         column: f.columnName,
         dataCategory: f.dataCategory,

@@ -36,6 +36,7 @@ import { RunDatasetRepository } from './ledger/run-dataset.repository';
 import { toRunView, toTaskView } from './retention.views';
 import { PurgeInputsReader } from './purge-inputs.reader';
 import { RetentionPlanSource } from './retention-plan.source';
+import { orderRunDatasets } from './run-dataset-order';
 import { buildDatasetRule, describeFieldRule, PurposeFacts } from './retention-rule';
 import { RetentionRunner } from './retention-runner.service';
 import {
@@ -95,6 +96,8 @@ export class RetentionService {
       plans = plans.filter((p) => p.fields.some((f) => f.bindings.some((b) => wanted.has(b.purposeCode))));
     }
     if (plans.length === 0 && (kind === 'consent_withdrawal' || kind === 'scheduled')) return null;
+    // Datasets that purge their children first go last in their system (ADR 0051).
+    plans = orderRunDatasets(plans);
     const outcome = await this.runs.transaction(async (m) => {
       await this.runs.lockCreation(m);
       // One purge per dataset: only the datasets this run targets are checked. A run over a

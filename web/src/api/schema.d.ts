@@ -1964,6 +1964,12 @@ export interface components {
              */
             primaryKey: string[];
             /**
+             * @description What a purge does with due rows other rows still reference: anonymise them (default), or purge the registered child datasets of the system first, then anonymise what is still referenced (ADR 0051)
+             * @example purge_children_first
+             * @enum {string}
+             */
+            referencedRows?: "anonymise" | "purge_children_first";
+            /**
              * @description Column holding the data subject id (null: not tied to one subject)
              * @example id
              */
@@ -2307,6 +2313,11 @@ export interface components {
              *     ]
              */
             primaryKey: string[];
+            /**
+             * @example anonymise
+             * @enum {string}
+             */
+            referencedRows: "anonymise" | "purge_children_first";
             /** @example public */
             schema: string;
             /** @example id */
@@ -3759,6 +3770,12 @@ export interface components {
              *     ]
              */
             primaryKey: string[];
+            /**
+             * @description Rows other rows still reference (ADR 0051); left out: anonymise
+             * @example purge_children_first
+             * @enum {string}
+             */
+            referencedRows?: "anonymise" | "purge_children_first";
             /** @example id */
             subjectColumn?: Record<string, never>;
             timestampColumns?: components["schemas"]["TimestampColumnsDto"];
@@ -4790,6 +4807,12 @@ export interface components {
              *     ]
              */
             primaryKey?: string[];
+            /**
+             * @description What a purge does with due rows other rows still reference: anonymise them (default), or purge the registered child datasets of the system first, then anonymise what is still referenced (ADR 0051)
+             * @example purge_children_first
+             * @enum {string}
+             */
+            referencedRows?: "anonymise" | "purge_children_first";
             /**
              * @description Column holding the data subject id (null: not tied to one subject)
              * @example id

@@ -4,6 +4,7 @@ import {
   ArrayMaxSize,
   ArrayMinSize,
   IsArray,
+  IsIn,
   IsOptional,
   IsString,
   Matches,
@@ -11,7 +12,12 @@ import {
   ValidateIf,
   ValidateNested,
 } from 'class-validator';
-import { DATASET_NAME, SQL_IDENTIFIER } from '../inventory.model';
+import {
+  DATASET_NAME,
+  REFERENCED_ROWS_MODES,
+  type ReferencedRowsMode,
+  SQL_IDENTIFIER,
+} from '../inventory.model';
 
 const IDENTIFIER_MESSAGE = 'must be a SQL identifier (letters, digits, _ or $, starting with a letter or _)';
 
@@ -76,6 +82,18 @@ export class DatasetDeclarationDto {
   @ValidateNested()
   @Type(() => DatasetArchiveDto)
   archive?: DatasetArchiveDto | null;
+
+  @ApiPropertyOptional({
+    enum: REFERENCED_ROWS_MODES,
+    example: 'purge_children_first',
+    description:
+      'What a purge does with due rows other rows still reference: anonymise them (default), or purge the registered child datasets of the system first, then anonymise what is still referenced (ADR 0051)',
+  })
+  @IsOptional()
+  @IsIn(REFERENCED_ROWS_MODES, {
+    message: `referencedRows must be one of ${REFERENCED_ROWS_MODES.join(', ')}`,
+  })
+  referencedRows?: ReferencedRowsMode;
 }
 
 export class CreateDatasetDto extends DatasetDeclarationDto {
@@ -121,6 +139,7 @@ export class DatasetResponseDto {
   @ApiProperty({ type: TimestampColumnsResponseDto, example: { lastInteraction: 'last_order_at' } })
   timestampColumns!: TimestampColumnsResponseDto;
   @ApiProperty({ type: DatasetArchiveDto, nullable: true, example: null }) archive!: DatasetArchiveDto | null;
+  @ApiProperty({ enum: REFERENCED_ROWS_MODES, example: 'anonymise' }) referencedRows!: ReferencedRowsMode;
   @ApiProperty({ example: 6 }) fieldCount!: number;
   @ApiProperty({ example: '2026-11-02T10:00:00.000Z' }) createdAt!: Date;
   @ApiProperty({ example: '2026-11-02T10:00:00.000Z' }) updatedAt!: Date;

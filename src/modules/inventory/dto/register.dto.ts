@@ -21,7 +21,15 @@ import { CreatePurposeDto } from '../../purposes/dto/create-purpose.dto';
 import { PurposeStatus } from '../../purposes/purpose.model';
 import { IsCronExpression } from '../is-cron-expression.decorator';
 import { REGISTER_FORMAT } from '../register-document';
-import { DATASET_NAME, DataCategory, SQL_IDENTIFIER, SYSTEM_CODE, SystemKind } from '../inventory.model';
+import {
+  DATASET_NAME,
+  DataCategory,
+  REFERENCED_ROWS_MODES,
+  type ReferencedRowsMode,
+  SQL_IDENTIFIER,
+  SYSTEM_CODE,
+  SystemKind,
+} from '../inventory.model';
 import { DatasetArchiveDto, TimestampColumnsDto } from './dataset.dto';
 import { AnonymisationDto, FieldBindingDto } from './field.dto';
 
@@ -98,6 +106,17 @@ export class RegisterDatasetDto {
   @ValidateNested()
   @Type(() => DatasetArchiveDto)
   archive?: DatasetArchiveDto | null;
+
+  @ApiPropertyOptional({
+    enum: REFERENCED_ROWS_MODES,
+    example: 'purge_children_first',
+    description: 'Rows other rows still reference (ADR 0051); left out: anonymise',
+  })
+  @IsOptional()
+  @IsIn(REFERENCED_ROWS_MODES, {
+    message: `referencedRows must be one of ${REFERENCED_ROWS_MODES.join(', ')}`,
+  })
+  referencedRows?: ReferencedRowsMode;
 
   @ApiPropertyOptional({ type: [RegisterFieldDto] })
   @IsOptional()

@@ -1,3 +1,4 @@
+import type { ReferencedRowsMode } from '../inventory.model';
 import { Column, CreateDateColumn, Entity, Index, PrimaryGeneratedColumn, UpdateDateColumn } from 'typeorm';
 
 export interface TimestampColumns {
@@ -34,6 +35,10 @@ export class InventoryDatasetEntity {
   /** `schema.table` of the dataset's intermediate archive, same database (ADR 0052). */
   @Column({ type: 'text', nullable: true })
   archiveTable!: string | null;
+
+  /** What a purge does with rows other rows still reference (ADR 0051). */
+  @Column({ type: 'text', default: 'anonymise' })
+  referencedRows!: ReferencedRowsMode;
 
   @CreateDateColumn({ type: 'timestamptz' })
   createdAt!: Date;

@@ -1,8 +1,12 @@
-import { Alert, Button, Group, Modal, Stack, TextInput, Textarea } from '@mantine/core';
+import { Alert, Button, Group, Modal, Select, Stack, TextInput, Textarea } from '@mantine/core';
 import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { api, unwrap } from '../../api/client';
 import { errorText, orNull, orUndefined, type Dataset } from './inventory-queries';
+
+/** What a purge does with due rows other rows still reference (ADR 0051). */
+const REFERENCED_ROWS = ['anonymise', 'purge_children_first'] as const;
+type ReferencedRows = (typeof REFERENCED_ROWS)[number];
 
 const columns = (v: string) =>
   v
@@ -27,6 +31,9 @@ export function DatasetForm({
   const [lastInteraction, setLastInteraction] = useState(dataset?.timestampColumns.lastInteraction ?? '');
   const [collection, setCollection] = useState(dataset?.timestampColumns.collection ?? '');
   const [description, setDescription] = useState(dataset?.description ?? '');
+  const [referencedRows, setReferencedRows] = useState<ReferencedRows>(
+    dataset?.referencedRows ?? 'anonymise',
+  );
   const [error, setError] = useState<string | null>(null);
 
   async function save() {
@@ -46,6 +53,7 @@ export function DatasetForm({
               subjectColumn: orNull(subjectColumn),
               description: orNull(description),
               timestampColumns,
+              referencedRows,
             },
           }),
         );
@@ -59,6 +67,7 @@ export function DatasetForm({
               ...(orUndefined(subjectColumn) ? { subjectColumn: subjectColumn.trim() } : {}),
               ...(orUndefined(description) ? { description: description.trim() } : {}),
               timestampColumns,
+              referencedRows,
             },
           }),
         );
@@ -118,6 +127,17 @@ export function DatasetForm({
             label={t('inventory.datasets.lastInteraction')}
             value={lastInteraction}
             onChange={(e) => setLastInteraction(e.currentTarget.value)}
+          />
+          <Select
+            label={t('inventory.datasets.referencedRows')}
+            description={t('inventory.datasets.referencedRowsHelp')}
+            value={referencedRows}
+            allowDeselect={false}
+            onChange={(v) => v && setReferencedRows(v)}
+            data={REFERENCED_ROWS.map((m) => ({
+              value: m,
+              label: t(`inventory.datasets.referencedRowsModes.${m}`),
+            }))}
           />
           <Textarea
             label={t('inventory.datasets.description')}
