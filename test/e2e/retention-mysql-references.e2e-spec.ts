@@ -229,4 +229,31 @@ describe('Retention on MySQL: referenced rows, NOT NULL fields and recorded cont
     expect(done.datasets[0].error).toMatch(/^refused: foreign key referrals_parent_fk references .* itself/);
     expect(Number((await db.query<{ n: number }>(`SELECT COUNT(*) AS n FROM referrals`))[0].n)).toBe(2);
   });
+  it('leaves an ON UPDATE CURRENT_TIMESTAMP trigger date as it was when it anonymises (the clock is not restarted)', async () => {
+    // Sakila's `last_update`: MySQL would move it to now on the batch's own UPDATE, and a row
+    // anonymised today would then stay undeletable for the whole duration again.
+    await db.query(`CREATE TABLE members (
+      id INT NOT NULL PRIMARY KEY, ref VARCHAR(64) NOT NULL, email VARCHAR(255) NULL, name VARCHAR(100) NULL,
+      created_at DATETIME NOT NULL,
+      last_update TIMESTAMP NOT NULL DEFAULT CURRENT_TIMESTAMP ON UPDATE CURRENT_TIMESTAMP) ENGINE = InnoDB`);
+    await registerMysqlDataset(t, db, {
+      systemCode: 'shop',
+      table: 'members',
+      primaryKey: ['id'],
+      subjectColumn: 'ref',
+      timestampColumns: { collection: 'created_at', lastInteraction: 'last_update' },
+      fields: [
+        ['name', 'identity', { strategy: 'nullify' }, ['promo.campaign']],
+        ['email', 'contact', { strategy: 'nullify' }, ['marketing.newsletter']],
+      ],
+    });
+    await db.query(`INSERT INTO members VALUES
+      (1, 'm-1', 'm1@example.com', 'Ann', UTC_TIMESTAMP() - INTERVAL 5 YEAR, '2025-06-01 10:00:00')`);
+    const done = await run(`${db.name}.members`);
+    expect(done.datasets[0]).toMatchObject({ status: 'completed', anonymised: 1, deleted: 0, errors: 0 });
+    const rows = await db.query<{ name: string | null; email: string; last_update: string }>(
+      `SELECT name, email, DATE_FORMAT(last_update, '%Y-%m-%d %H:%i:%s') AS last_update FROM members`,
+    );
+    expect(rows).toEqual([{ name: null, email: 'm1@example.com', last_update: '2025-06-01 10:00:00' }]);
+  });
 });

@@ -156,3 +156,29 @@ describe('mysql builder: recorded contacts (ADR 0051)', () => {
     expect(none.read.text).not.toContain('IN (');
   });
 });
+
+describe('mysql builder: trigger dates the UPDATE must not move', () => {
+  const rule = buildDatasetRule(
+    datasetPlan({}, [planField('email', ['news']), planField('name', ['promo'])]),
+    purposes,
+  );
+
+  it('assigns each trigger date to itself after the CASEs, so ON UPDATE CURRENT_TIMESTAMP leaves it', () => {
+    const [upd] = buildMysqlPurgeBatch(rule, tableOf(), inputs(), null, build).changes(['1'], ['9'], {
+      deleted: 0,
+      anonymised: 1,
+    });
+    expect(upd.kind).toBe('anonymised');
+    const sets = upd.statement.text.slice(
+      upd.statement.text.indexOf(' SET '),
+      upd.statement.text.indexOf('WHERE'),
+    );
+    expect(sets).toMatch(/t\.`created_at` = t\.`created_at`/);
+    expect(sets).toMatch(
+      /, t\.`last_interaction` = t\.`last_interaction`, t\.`created_at` = t\.`created_at`\s*$/,
+    );
+    expect(sets.indexOf('t.`email` = CASE')).toBeLessThan(
+      sets.indexOf('t.`last_interaction` = t.`last_interaction`'),
+    );
+  });
+});

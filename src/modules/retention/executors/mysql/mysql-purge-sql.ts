@@ -97,11 +97,22 @@ function rowFlags(
     ...anonymised.filter((a) => !read.has(a.f.column)),
     ...anonymised.filter((a) => read.has(a.f.column)),
   ];
+  // A trigger date declared `ON UPDATE CURRENT_TIMESTAMP` (Sakila's `last_update`, common in
+  // MySQL schemas) would be moved to now by the batch's own UPDATE, restarting the clock it
+  // measures and keeping the anonymised row from ever being deleted. A column assigned
+  // explicitly is not auto-updated, so each trigger date the UPDATE does not set is assigned to
+  // itself (a no-op where the column has no such clause), after the CASEs that read it.
+  const clocks = timeColumns(rule).filter((c) => !anonymised.some((a) => a.f.column === c));
   const sets = () =>
-    ordered.map((a) => {
-      const col = quoteMysqlIdentifier(a.f.column);
-      return `t.${col} = CASE WHEN ${a.due} THEN ${a.value()} ELSE t.${col} END`;
-    });
+    ordered.length === 0
+      ? []
+      : [
+          ...ordered.map((a) => {
+            const col = quoteMysqlIdentifier(a.f.column);
+            return `t.${col} = CASE WHEN ${a.due} THEN ${a.value()} ELSE t.${col} END`;
+          }),
+          ...clocks.map((c) => `t.${quoteMysqlIdentifier(c)} = t.${quoteMysqlIdentifier(c)}`),
+        ];
   const nullable = timeColumns(rule).map((c) => `t.${quoteMysqlIdentifier(c)} IS NULL`);
   const { del: allDue, anon: anyPending } = rowDecision(everyDue, referenced, pending);
   const kept = [
