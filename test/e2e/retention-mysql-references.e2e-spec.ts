@@ -256,4 +256,62 @@ describe('Retention on MySQL: referenced rows, NOT NULL fields and recorded cont
     );
     expect(rows).toEqual([{ name: null, email: 'm1@example.com', last_update: '2025-06-01 10:00:00' }]);
   });
+  it('deletes a Sakila-shaped chain in one run: payments, then rentals, then the customers (purge_children_first)', async () => {
+    // customer ← rental ← payment, as in Sakila; customer and rental both purge their children
+    // first, and the customer (its key is the subject) goes after the rental it is referenced by.
+    await db.query(`CREATE TABLE s_customer (
+      customer_id INT NOT NULL PRIMARY KEY, email VARCHAR(255) NULL,
+      last_update TIMESTAMP NOT NULL DEFAULT CURRENT_TIMESTAMP ON UPDATE CURRENT_TIMESTAMP) ENGINE = InnoDB`);
+    await db.query(`CREATE TABLE s_rental (
+      rental_id INT NOT NULL PRIMARY KEY, rental_date DATETIME NOT NULL, return_date DATETIME NULL,
+      customer_id INT NOT NULL,
+      CONSTRAINT s_rental_customer FOREIGN KEY (customer_id) REFERENCES s_customer (customer_id)) ENGINE = InnoDB`);
+    await db.query(`CREATE TABLE s_payment (
+      payment_id INT NOT NULL PRIMARY KEY, customer_id INT NOT NULL, rental_id INT NULL,
+      amount DECIMAL(5,2) NOT NULL, payment_date DATETIME NOT NULL,
+      CONSTRAINT s_payment_customer FOREIGN KEY (customer_id) REFERENCES s_customer (customer_id),
+      CONSTRAINT s_payment_rental FOREIGN KEY (rental_id) REFERENCES s_rental (rental_id) ON DELETE SET NULL
+    ) ENGINE = InnoDB`);
+    const register = (table: string, primaryKey: string, dates: Record<string, string>, column: string) =>
+      registerMysqlDataset(t, db, {
+        systemCode: 'rentals',
+        table,
+        primaryKey: [primaryKey],
+        subjectColumn: 'customer_id',
+        timestampColumns: dates,
+        fields: [[column, 'contact', { strategy: 'fixed', value: '0' }, ['promo.campaign']]],
+      });
+    // Registered parent first, so that name or registration order would purge it too early.
+    const customers = await register('s_customer', 'customer_id', { collection: 'last_update' }, 'email');
+    const rentals = await register('s_rental', 'rental_id', { collection: 'rental_date' }, 'return_date');
+    await register('s_payment', 'payment_id', { collection: 'payment_date' }, 'amount');
+    for (const d of [customers, rentals]) {
+      await dpo()
+        .patch(`/systems/rentals/datasets/${d.dataset}`)
+        .send({ referencedRows: 'purge_children_first' })
+        .expect(200);
+    }
+    await db.query(`INSERT INTO s_customer VALUES (1, 'a@example.com', '2006-02-15 04:57:20'),
+      (2, 'b@example.com', '2006-02-15 04:57:20')`);
+    await db.query(`INSERT INTO s_rental VALUES (1, '2005-05-24 22:53:30', '2005-05-26 22:04:30', 1),
+      (2, '2005-05-24 22:54:33', NULL, 2)`);
+    await db.query(`INSERT INTO s_payment VALUES (1, 1, 1, 2.99, '2005-05-25 11:30:37'),
+      (2, 2, 2, 0.99, '2005-05-28 10:35:23'), (3, 2, NULL, 5.99, '2005-06-15 00:54:12')`);
+
+    const created = await dpo()
+      .post('/retention/runs')
+      .send({ system: 'rentals', dryRun: false })
+      .expect(202);
+    const done = await waitForRun(t, created.body.id as string);
+    expect(done.status).toBe('completed');
+    expect(done.datasets.map((d: { dataset: string }) => d.dataset)).toEqual([
+      `${db.name}.s_payment`,
+      `${db.name}.s_rental`,
+      `${db.name}.s_customer`,
+    ]);
+    expect(done.totals).toMatchObject({ deleted: 7, anonymised: 0 });
+    const count = async (table: string) =>
+      Number((await db.query<{ n: number }>(`SELECT COUNT(*) AS n FROM ${table}`))[0].n);
+    expect([await count('s_payment'), await count('s_rental'), await count('s_customer')]).toEqual([0, 0, 0]);
+  });
 });

@@ -2,8 +2,20 @@ import { datasetPlan } from '../../../test/factories/retention-plan.factory';
 import type { RetentionDatasetPlan } from '../inventory/inventory.types';
 import { orderRunDatasets } from './run-dataset-order';
 
-function plan(system: string, name: string, referencedRows?: 'anonymise' | 'purge_children_first') {
-  const p = datasetPlan({ id: `${system}/${name}`, name, ...(referencedRows ? { referencedRows } : {}) });
+function plan(
+  system: string,
+  name: string,
+  referencedRows?: 'anonymise' | 'purge_children_first',
+  keys: { primaryKey?: string[]; subjectColumn?: string } = {},
+) {
+  const p = datasetPlan({
+    id: `${system}/${name}`,
+    name,
+    primaryKey: ['id'],
+    subjectColumn: 'customer_ref',
+    ...keys,
+    ...(referencedRows ? { referencedRows } : {}),
+  });
   return { ...p, system: { ...p.system, code: system } };
 }
 const ids = (plans: RetentionDatasetPlan[]) => orderRunDatasets(plans).map((p) => p.dataset.id);
@@ -30,6 +42,30 @@ describe('orderRunDatasets', () => {
       'a/public.accounts',
       'b/public.tickets',
       'b/public.customers',
+    ]);
+  });
+
+  it("puts the subject's own record after the other purge_children_first datasets (Sakila's chain)", () => {
+    const customer = { primaryKey: ['customer_id'], subjectColumn: 'customer_id' };
+    const child = { primaryKey: ['rental_id'], subjectColumn: 'customer_id' };
+    const plans = [
+      plan('sakila', 'sakila.customer', 'purge_children_first', customer),
+      plan('sakila', 'sakila.payment', undefined, {
+        primaryKey: ['payment_id'],
+        subjectColumn: 'customer_id',
+      }),
+      plan('sakila', 'sakila.rental', 'purge_children_first', child),
+      // A composite key holding the subject column is not the subject's record.
+      plan('sakila', 'sakila.address', 'purge_children_first', {
+        primaryKey: ['customer_id', 'kind'],
+        subjectColumn: 'customer_id',
+      }),
+    ];
+    expect(ids(plans)).toEqual([
+      'sakila/sakila.payment',
+      'sakila/sakila.rental',
+      'sakila/sakila.address',
+      'sakila/sakila.customer',
     ]);
   });
 
