@@ -29,6 +29,20 @@ const PATTERNS: [RegExp, DataCategory, string][] = [
     DataCategory.OnlineIdentifiers,
     'online identifier',
   ],
+  // A password hash is personal data (it authenticates one person) and a credential: Sakila's
+  // `staff.password` went unsuspected before.
+  [
+    /(^|_)(password|passwd|pwd)($|_)|pass(word)?_?hash/,
+    DataCategory.OnlineIdentifiers,
+    'credential (password or its hash)',
+  ],
+  // A key that points at a person (Sakila's `payment.customer_id`): the row is about that person,
+  // whatever else it holds, and its column is usually the dataset's subject column.
+  [
+    /(^|_)(customer|client|user|member|subscriber|person|patient|employee|staff|contact|buyer|prospect)_?(id|ref|uuid|number|no)$/,
+    DataCategory.Identity,
+    'reference to a person',
+  ],
   [
     /(^|_)(ssn|nir)($|_)|social_?security|passport|(^|_)(national|tax)_?id|driver_?licen[cs]e|(^|_)id_?card/,
     DataCategory.Identity,
