@@ -2,7 +2,7 @@ import type { RetentionRunResponseDto } from '../../src/modules/retention/dto/re
 import { Role } from '../../src/policies/role.enum';
 import { ensurePurposes, waitForRun } from '../utils/crm-fixture';
 import { createMysqlDb, MysqlDb, registerMysqlDataset } from '../utils/mysql-fixture';
-import { queryRows } from '../utils/test-database';
+import { queryRows, until } from '../utils/test-database';
 import { startTestApp, TestApp } from '../utils/test-app';
 
 const REASON = 'Limitation period for contract disputes (art. 2224 Code civil)';
@@ -251,5 +251,105 @@ describe('Retention: the intermediate archive phase (MySQL/MariaDB)', () => {
         .expect(200);
     expect((await check('c-5')).body.fields[0]).toMatchObject({ allowed: false, reason: 'ARCHIVED' });
     expect((await check('c-2')).body.fields[0].reason).not.toBe('ARCHIVED');
+  });
+  it('records a batch that moved values and crashed before its record once, ledger included (finalite_purge_ledger)', async () => {
+    const finalite = <T = Record<string, unknown>>(text: string, params: unknown[] = []) =>
+      queryRows<T>(t.databaseUrl!, text, params);
+    await db.query(`
+      CREATE TABLE vault_customers (
+        id BIGINT NOT NULL PRIMARY KEY,
+        customer_ref VARCHAR(64) NOT NULL,
+        email VARCHAR(255) NULL,
+        name VARCHAR(100) NULL,
+        last_interaction DATETIME NULL
+      ) ENGINE = InnoDB`);
+    await db.query(`
+      CREATE TABLE vault_archive (
+        id BIGINT NOT NULL PRIMARY KEY,
+        customer_ref VARCHAR(64) NULL,
+        email VARCHAR(255) NULL,
+        name VARCHAR(100) NULL,
+        active_ended_at DATETIME(6) NOT NULL,
+        archive_until DATETIME(6) NOT NULL
+      ) ENGINE = InnoDB`);
+    // Four rows to move (4 years since the last contact), two still active.
+    for (let i = 1; i <= 6; i++) {
+      await db.query(`INSERT INTO vault_customers VALUES (?, ?, ?, ?, UTC_TIMESTAMP() - INTERVAL ? DAY)`, [
+        i,
+        `v-${i}`,
+        `v${i}@example.com`,
+        `V ${i}`,
+        i <= 4 ? 4 * 365 : 10,
+      ]);
+    }
+    const { datasetId, dataset: vault } = await registerMysqlDataset(t, db, {
+      systemCode: 'vault',
+      table: 'vault_customers',
+      primaryKey: ['id'],
+      subjectColumn: 'customer_ref',
+      timestampColumns: { lastInteraction: 'last_interaction' },
+      fields: [
+        ['email', 'contact', { strategy: 'nullify' }, ['sales.contract']],
+        ['name', 'identity', { strategy: 'nullify' }, ['sales.contract']],
+      ],
+    });
+    await dpo()
+      .patch(`/systems/vault/datasets/${vault}`)
+      .send({ archive: { table: `${db.name}.vault_archive` } })
+      .expect(200);
+
+    // The worker "dies" between the customer COMMIT of batch 1 and its record in Finalité.
+    await finalite(`
+      CREATE OR REPLACE FUNCTION test_crash_before_record() RETURNS trigger LANGUAGE plpgsql AS $$
+      BEGIN RAISE EXCEPTION 'simulated crash before the batch is recorded'; END $$;
+      CREATE TRIGGER test_crash_before_record BEFORE UPDATE ON purge_batch FOR EACH ROW
+        WHEN (NEW.state = 'committed') EXECUTE FUNCTION test_crash_before_record();`);
+    let runId: string;
+    try {
+      const created = await dpo()
+        .post('/retention/runs')
+        .send({ system: 'vault', dryRun: false })
+        .expect(202);
+      runId = created.body.id as string;
+      await until('a prepared batch whose customer transaction moved and deleted', async () => {
+        const [b] = await finalite<{ n: number; released: boolean }>(
+          `SELECT count(*)::int AS n, bool_and(r.lease_owner IS NULL) AS released
+             FROM purge_batch b JOIN retention_run r ON r.id = b.run_id
+            WHERE b.run_id = $1 AND b.state = 'prepared'`,
+          [runId],
+        );
+        const [c] = await db.query<{ n: string }>(`SELECT CAST(COUNT(*) AS CHAR) AS n FROM vault_archive`);
+        return b.n === 1 && b.released && c.n === '2';
+      });
+      // Moved and deleted in MariaDB, not yet in Finalité's ledger.
+      expect(await db.query(`SELECT CAST(COUNT(*) AS CHAR) AS n FROM vault_customers`)).toEqual([{ n: '4' }]);
+      expect(
+        await finalite(`SELECT count(*)::int AS n FROM subject_archive_phase WHERE dataset_id = $1`, [
+          datasetId,
+        ]),
+      ).toEqual([{ n: 0 }]);
+    } finally {
+      await finalite(`DROP TRIGGER IF EXISTS test_crash_before_record ON purge_batch`);
+    }
+
+    const resumed = await waitForRun(t, runId);
+    expect(resumed.status).toBe('completed');
+    expect(resumed.datasets[0]).toMatchObject({ status: 'completed', deleted: 4, archived: 4, errors: 0 });
+    expect(
+      await db.query(`SELECT CAST(id AS CHAR) AS id, email, name FROM vault_archive ORDER BY id`),
+    ).toEqual([1, 2, 3, 4].map((id) => ({ id: String(id), email: `v${id}@example.com`, name: `V ${id}` })));
+    const batches = await finalite<{ seq: number; state: string; moved: number | null }>(
+      `SELECT seq, state, (rows_kept->>'archive:moved')::int AS moved FROM purge_batch WHERE run_id = $1 ORDER BY seq`,
+      [runId],
+    );
+    expect(batches.every((b) => b.state === 'committed')).toBe(true);
+    expect(batches[0]).toMatchObject({ seq: 1, moved: 2 });
+    expect(batches.reduce((n, b) => n + (b.moved ?? 0), 0)).toBe(4);
+    expect(
+      await finalite(
+        `SELECT subject_id FROM subject_archive_phase WHERE dataset_id = $1 AND run_id = $2 ORDER BY subject_id`,
+        [datasetId, runId],
+      ),
+    ).toEqual(['v-1', 'v-2', 'v-3', 'v-4'].map((subject_id) => ({ subject_id })));
   });
 });
