@@ -168,7 +168,7 @@ describe('Retention: the intermediate archive phase (postgres)', () => {
         fields: [],
       } as never);
     const invalid = await dpo().post('/register/import').query({ dryRun: 'true' }).send(doc).expect(422);
-    expect(JSON.stringify(invalid.body.details)).toContain('postgres systems only');
+    expect(JSON.stringify(invalid.body.details)).toContain('postgres and mysql systems only');
 
     const r = await run();
     expect(r.datasets[0].status).toBe('failed');

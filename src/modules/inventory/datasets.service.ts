@@ -147,17 +147,20 @@ export class DatasetsService {
   }
 }
 
+/** The kinds whose executor moves values to an archive table itself (ADR 0052; mysql: issue 16). */
+const ARCHIVING_KINDS = new Set(['postgres', 'mysql']);
+
 /**
- * The declared archive table, checked: the engine moves values only on postgres systems for now
- * (a MySQL archive is issue 16; webhook and manual systems purge themselves), and never into the
- * dataset's own table. Whether the table exists and matches is checked at plan time (ADR 0052).
+ * The declared archive table, checked: the engine moves values on postgres and mysql systems
+ * (webhook and manual systems purge themselves), and never into the dataset's own table. Whether
+ * the table exists and matches is checked at plan time (ADR 0052).
  */
 function archiveTableOf(dto: DatasetDeclarationDto, kind: string, name: string): string | null {
   const table = dto.archive?.table ?? null;
   if (table === null) return null;
-  if (kind !== 'postgres') {
+  if (!ARCHIVING_KINDS.has(kind)) {
     throw new DatasetArchiveRefused(
-      `An archive table is supported on postgres systems only (this system is ${kind}): archive its values by other means`,
+      `An archive table is supported on postgres and mysql systems only (this system is ${kind}): archive its values by other means`,
     );
   }
   if (table.toLowerCase() === name.toLowerCase()) {

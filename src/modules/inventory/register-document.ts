@@ -369,8 +369,11 @@ export function validateRegister(doc: RegisterDocument, current: RegisterDocumen
       if (datasetNames.has(dataset.name))
         add(dPath, `duplicate dataset "${dataset.name}" in system "${system.code}"`);
       datasetNames.add(dataset.name);
-      if (dataset.archive && system.kind !== SystemKind.Postgres) {
-        add(`${dPath}.archive`, 'an archive table is supported on postgres systems only (ADR 0052)');
+      if (dataset.archive && system.kind !== SystemKind.Postgres && system.kind !== SystemKind.Mysql) {
+        add(
+          `${dPath}.archive`,
+          'an archive table is supported on postgres and mysql systems only (ADR 0052)',
+        );
       }
       if (dataset.archive && dataset.archive.table.toLowerCase() === dataset.name.toLowerCase()) {
         add(`${dPath}.archive`, 'the archive table must be another table than the dataset itself');

@@ -42,7 +42,7 @@ export class DatasetArchiveDto {
   @ApiProperty({
     example: 'archive.customers',
     description:
-      '`schema.table` of the intermediate archive, in the same database (docs/retention-archive.md gives its DDL)',
+      '`schema.table` of the intermediate archive, in the same database (mysql: a database of the same server; docs/retention-archive.md gives its DDL)',
   })
   @Matches(DATASET_NAME, {
     message: 'archive.table must be schema.table, both SQL identifiers (e.g. archive.customers)',
@@ -76,7 +76,8 @@ export class DatasetDeclarationDto {
   @ApiPropertyOptional({
     type: DatasetArchiveDto,
     nullable: true,
-    description: 'Where the values of a purpose with an archive phase are moved (postgres systems; ADR 0052)',
+    description:
+      'Where the values of a purpose with an archive phase are moved (postgres and mysql systems; ADR 0052)',
   })
   @IsOptional()
   @ValidateNested()

@@ -3,7 +3,8 @@ import { Injectable, OnModuleDestroy } from '@nestjs/common';
 import { createPool, Pool, PoolConnection, ResultSetHeader, RowDataPacket } from 'mysql2/promise';
 import { MYSQL_SESSION_INIT, mysqlPoolOptions } from '../../../../common/mysql/mysql-connection';
 import type { BatchOutcome, CustomerXactStatus } from '../../ledger/purge-batch-ledger';
-import type { MysqlPurgeBatch } from './mysql-purge-sql';
+import { applyArchiveCounts, runMysqlArchiveStep } from './mysql-archive-batch';
+import type { MysqlArchiveBatch, MysqlPurgeBatch } from './mysql-purge-sql';
 import {
   MysqlColumnFacts,
   MysqlStatement,
@@ -207,7 +208,12 @@ export class MysqlCustomerDatabase implements OnModuleDestroy {
    */
   async runBatch(
     target: MysqlTarget,
-    batch: { read: MysqlStatement; keptLabels: string[]; changes?: MysqlPurgeBatch['changes'] },
+    batch: {
+      read: MysqlStatement;
+      keptLabels: string[];
+      changes?: MysqlPurgeBatch['changes'];
+      archive?: MysqlArchiveBatch;
+    },
     options: {
       dryRun: boolean;
       settings: MysqlBatchSettings;
@@ -249,6 +255,19 @@ export class MysqlCustomerDatabase implements OnModuleDestroy {
       }
       const firstKey = rows.length ? keyOf(rows[0]) : null;
       const lastKey = rows.length ? keyOf(rows[rows.length - 1]) : null;
+      // The intermediate archive (ADR 0052) before the DELETE and UPDATE: the expiry, then the
+      // copy of the values they are about to remove.
+      const archived = batch.archive
+        ? await runMysqlArchiveStep(c, batch.archive, {
+            dryRun: options.dryRun,
+            firstKey,
+            lastKey,
+            due: { deleted: dueDeleted, anonymised: dueAnonymised },
+          })
+        : null;
+      if (archived) applyArchiveCounts(kept, archived, options.dryRun);
+      // A purge goes on while archived rows expire, even past the active table's end.
+      const archiveDue = options.dryRun ? 0 : (archived?.due ?? 0);
       const changed = { deleted: 0, anonymised: 0 };
       if (options.dryRun) {
         changed.deleted = dueDeleted;
@@ -263,7 +282,7 @@ export class MysqlCustomerDatabase implements OnModuleDestroy {
         }
       }
       const ledger = options.ledger;
-      if (!options.dryRun && rows.length > 0) {
+      if (!options.dryRun && (rows.length > 0 || archiveDue > 0)) {
         if (!ledger) throw new Error('A purge batch needs its ledger row');
         const table = `${quoteMysqlIdentifier(target.database)}.${quoteMysqlIdentifier(LEDGER_TABLE)}`;
         await c.execute(`INSERT INTO ${table} (batch_token, run_dataset_id, seq) VALUES (?, ?, ?)`, [
@@ -291,8 +310,10 @@ export class MysqlCustomerDatabase implements OnModuleDestroy {
         sample: options.dryRun ? sample : [],
         customerXid: options.dryRun ? null : (ledger?.token ?? null),
         durationMs: 0,
+        archiveDue,
+        archive: archived?.ledger ?? null,
       };
-      if (beforeCommit && outcome.scanned > 0) {
+      if (beforeCommit && (outcome.scanned > 0 || archiveDue > 0)) {
         outcome.durationMs = Math.round(performance.now() - started);
         await beforeCommit(outcome);
       }

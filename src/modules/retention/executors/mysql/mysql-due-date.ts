@@ -1,4 +1,4 @@
-import { approximateDays } from '../../../../common/time/iso-duration';
+import { approximateDays, IsoDuration } from '../../../../common/time/iso-duration';
 import { maturedBy, withdrawnBy } from '../../due-date.rule';
 import type { FieldRule, PurposeKeep } from '../../retention-rule';
 import {
@@ -20,7 +20,11 @@ type TimeKeep = PurposeKeep & { expiry: { kind: 'time' } };
 
 /** `column + duration` in calendar arithmetic (DATE_ADD clamps month ends like PostgreSQL). */
 function plusDuration(column: string, k: TimeKeep): string {
-  const d = k.expiry.duration;
+  return plusIsoDuration(column, k.expiry.duration);
+}
+
+/** `expression + d` as chained `+ INTERVAL n UNIT` (integers checked; the archive phase's end too). */
+export function plusIsoDuration(column: string, d: IsoDuration): string {
   const parts: [number, string][] = [
     [d.years, 'YEAR'],
     [d.months, 'MONTH'],

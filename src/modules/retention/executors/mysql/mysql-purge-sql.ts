@@ -1,7 +1,18 @@
 import type { PurgeInputs } from '../../purge-inputs.reader';
 import type { DatasetRule } from '../../retention-rule';
 import { unpurgeableField } from '../postgres/anonymisation-sql';
+import { ARCHIVE_MOVED } from '../postgres/purge-sql';
 import { rowDecision } from '../row-decision';
+import {
+  buildMysqlArchiveDueCount,
+  buildMysqlArchiveExpiry,
+  buildMysqlArchiveMove,
+  buildMysqlArchiveRemaining,
+  MysqlArchiveExpiry,
+  MysqlArchiveMove,
+  MysqlArchiveRow,
+  mysqlArchiveRow,
+} from './mysql-archive-sql';
 import { mysqlAnonymisation } from './mysql-anonymisation';
 import { mysqlDueExpression, mysqlDueSinceExpression } from './mysql-due-date';
 import {
@@ -48,6 +59,8 @@ interface RowFlags {
   dueSince: string;
   /** Per reason, the row keeps something for it (`constraint:<name>`, `field:<key>`; ADR 0051). */
   kept: { label: string; expression: string }[];
+  /** The intermediate archive's per-row facts (ADR 0052), or null. */
+  archive: MysqlArchiveRow | null;
 }
 
 /** `EXISTS` a row of the referencing table pointing at this row (identifiers from the catalogue, checked). */
@@ -124,17 +137,23 @@ function rowFlags(
       expression: `NOT (${allDue}) AND ${u.due} AND t.${quoteMysqlIdentifier(u.f.column)} IS NOT NULL`,
     })),
   ];
+  const held = inputs.wholeDatasetHeld ? 'TRUE' : subjectIn(ctx, 'held', inputs.heldSubjects);
+  const archive = mysqlArchiveRow(rule, ctx, dues);
+  // The rows the batch moves to the archive, counted by the read as a kept reason (the dry run's
+  // figure; a purge's is the rows it moved), as on PostgreSQL.
+  if (archive) kept.push({ label: ARCHIVE_MOVED, expression: archive.moves(held, allDue) });
   return {
     ctx,
     table: `${quoteMysqlIdentifier(rule.schema)}.${quoteMysqlIdentifier(rule.table)}`,
     pk: rule.primaryKey.map(quoteMysqlIdentifier),
-    held: inputs.wholeDatasetHeld ? 'TRUE' : subjectIn(ctx, 'held', inputs.heldSubjects),
+    held,
     allDue,
     anyPending,
     undated: nullable.length ? nullable.join(' OR ') : 'FALSE',
     sets,
     dueSince: mysqlDueSinceExpression(dues),
     kept,
+    archive,
   };
 }
 
@@ -210,6 +229,24 @@ export interface MysqlPurgeBatch {
     lastKey: string[],
     due: { deleted: number; anonymised: number },
   ) => { kind: 'deleted' | 'anonymised'; statement: MysqlStatement }[];
+  /** The intermediate archive's statements (ADR 0052); absent when the dataset has none. */
+  archive?: MysqlArchiveBatch;
+}
+
+/**
+ * A batch's archive statements, run before its DELETE and UPDATE (mysql-archive-batch.ts): the
+ * count of expired archived rows, their expiry, the move of the rows the batch is about to change.
+ */
+export interface MysqlArchiveBatch {
+  /** subject_archive_phase.purpose_id of the purposes whose archive phase moves the values. */
+  purposeIds: string[];
+  /** Expired archived rows (at most a batch for a purge, all for a dry run's first batch). */
+  dueCount: MysqlStatement | null;
+  expiry: MysqlArchiveExpiry | null;
+  /** Over `first ≤ key ≤ last`; null when no field of the dataset moves. */
+  move: ((firstKey: string[], lastKey: string[]) => MysqlArchiveMove) | null;
+  /** Of these subjects, those with an archived row left (null without a subject column). */
+  remaining: ((subjects: string[]) => MysqlStatement) | null;
 }
 
 export function buildMysqlPurgeBatch(
@@ -223,11 +260,7 @@ export function buildMysqlPurgeBatch(
   const read = batchRead(rule, flags, cursor);
   const changes: MysqlPurgeBatch['changes'] = (firstKey, lastKey, due) => {
     const out: ReturnType<MysqlPurgeBatch['changes']> = [];
-    const range = (f: RowFlags) => {
-      const parts = [keyAfter(rule, f, firstKey, true), keyUpTo(rule, f, lastKey)];
-      if (inputs.subjectFilter) parts.push(subjectIn(f.ctx, 'filter', inputs.subjectFilter));
-      return parts.join(' AND ');
-    };
+    const range = (f: RowFlags) => keyRange(rule, f, inputs, firstKey, lastKey);
     if (due.deleted > 0) {
       const f = rowFlags(rule, table, inputs, options);
       if (f.allDue !== 'FALSE') {
@@ -248,7 +281,50 @@ export function buildMysqlPurgeBatch(
     }
     return out;
   };
-  return { read, changes, keptLabels: flags.kept.map((k) => k.label) };
+  return {
+    read,
+    changes,
+    keptLabels: flags.kept.map((k) => k.label),
+    ...(rule.archive?.schema ? { archive: archiveBatch(rule, table, inputs, options, true) } : {}),
+  };
+}
+
+/** `first ≤ key ≤ last` (and the run's subject filter): the rows a batch's changes may touch. */
+function keyRange(
+  rule: DatasetRule,
+  f: RowFlags,
+  inputs: PurgeInputs,
+  firstKey: string[],
+  lastKey: string[],
+): string {
+  const parts = [keyAfter(rule, f, firstKey, true), keyUpTo(rule, f, lastKey)];
+  if (inputs.subjectFilter) parts.push(subjectIn(f.ctx, 'filter', inputs.subjectFilter));
+  return parts.join(' AND ');
+}
+
+/** The archive statements of a purge batch (`limited`) or of a dry run's first batch. */
+function archiveBatch(
+  rule: DatasetRule,
+  table: MysqlTableFacts,
+  inputs: PurgeInputs,
+  options: MysqlBuildOptions,
+  purge: boolean,
+): MysqlArchiveBatch {
+  const moves = purge && rowFlags(rule, table, inputs, options).archive !== null;
+  return {
+    purposeIds: (rule.archive?.purposes ?? []).flatMap((p) => (p.id ? [p.id] : [])),
+    dueCount: buildMysqlArchiveDueCount(rule, inputs, purge),
+    expiry: purge ? buildMysqlArchiveExpiry(rule, inputs) : null,
+    move: moves
+      ? (firstKey, lastKey) => {
+          // Fresh flags: the range's parameters and the move's share one numbering.
+          const f = rowFlags(rule, table, inputs, options);
+          const where = `${keyRange(rule, f, inputs, firstKey, lastKey)} AND ${f.archive!.moves(f.held, f.allDue)}`;
+          return buildMysqlArchiveMove(rule, f.archive!, f.table, where, f.ctx.params.values);
+        }
+      : null,
+    remaining: purge && rule.subjectColumn ? (subjects) => buildMysqlArchiveRemaining(rule, subjects) : null,
+  };
 }
 
 /** The same read, for a dry run (nothing changes; the keys concerned are sampled from it). */
@@ -258,9 +334,16 @@ export function buildMysqlDryRunBatch(
   inputs: PurgeInputs,
   cursor: string[] | null,
   options: MysqlBuildOptions,
-): { read: MysqlStatement; keptLabels: string[] } {
+): { read: MysqlStatement; keptLabels: string[]; archive?: MysqlArchiveBatch } {
   const flags = rowFlags(rule, table, inputs, options);
-  return { read: batchRead(rule, flags, cursor), keptLabels: flags.kept.map((k) => k.label) };
+  return {
+    read: batchRead(rule, flags, cursor),
+    keptLabels: flags.kept.map((k) => k.label),
+    // The archive's expired rows are counted once, by the first batch (a dry run deletes nothing).
+    ...(rule.archive?.schema && cursor === null
+      ? { archive: archiveBatch(rule, table, inputs, options, false) }
+      : {}),
+  };
 }
 
 /** What is due now in the whole dataset and since when (one scan; the overdue view). */

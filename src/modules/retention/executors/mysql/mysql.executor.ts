@@ -18,6 +18,7 @@ import {
   SubjectValues,
   SystemExecutor,
 } from '../system-executor';
+import { mysqlArchiveProblems } from './mysql-archive-check';
 import { MysqlCustomerDatabase, MysqlLedgerUnavailable } from './mysql-customer-database';
 import { MysqlDatasetPurge } from './mysql-dataset-purge';
 import { buildMysqlOverdueCount, buildMysqlSubjectValuesRead, MysqlBuildOptions } from './mysql-purge-sql';
@@ -66,22 +67,21 @@ export class MysqlSystemExecutor implements SystemExecutor {
     if (!(await this.datasets.markRunning(rd.id))) return { outcome: 'busy' };
     if (!plan.system.connectionString) return this.fail(rd, 'the system has no connection string');
     const rule = await this.reader.rule(run, plan);
-    // The intermediate archive is built for postgres only (ADR 0052; MySQL is issue 16): deleting
-    // at the end of the active phase would lose what the archive phase must keep.
-    if (rule.archive) {
-      return this.fail(
-        rd,
-        `refused: purpose(s) ${rule.archive.purposes.map((p) => p.code).join(', ') || '(none)'} declare an intermediate archive phase, which is not built for mysql systems yet; nothing was purged`,
-      );
-    }
     const target = this.db.target(plan.system.connectionString);
     let table: MysqlTableFacts | null;
+    let archiveTable: MysqlTableFacts | null = null;
     try {
       table = await this.db.inspect(target, rule.schema, rule.table);
+      if (rule.archive?.schema && rule.archive.table && table) {
+        archiveTable = await this.db.inspect(target, rule.archive.schema, rule.archive.table);
+      }
     } catch (err) {
       return this.fail(rd, `the system's database is unreachable: ${safeMessage(err)}`);
     }
     const problems = mysqlExecutionProblems(rule, table);
+    // The archive is checked before anything moves (ADR 0052): a missing or different table
+    // refuses the dataset with the DDL to run, never a purge that would lose archived values.
+    if (!problems.length) problems.push(...mysqlArchiveProblems(rule, table!, archiveTable));
     if (problems.length) return this.fail(rd, `refused: ${problems.join('; ')}`);
     if (run.subjectIds && !rule.subjectColumn) {
       await completeNotLocatable(this.datasets, run, rd);
