@@ -73,6 +73,10 @@ describe('request context and access line (Fastify hooks)', () => {
       return { requestId: currentRequestId() };
     });
     app.post('/access/check', async () => ({}));
+    app.get('/slow', async () => {
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      return {};
+    });
     app.get('/boom', async () => {
       throw new Error('boom');
     });
@@ -150,6 +154,24 @@ describe('request context and access line (Fastify hooks)', () => {
     expect(linesOf('check-1')).toEqual([expect.objectContaining({ level: 20, msg: 'request completed' })]);
     const boom = linesOf('boom-1').find((l) => l.msg === 'request errored');
     expect(boom).toMatchObject({ level: 50, res: { statusCode: 500 }, err: { message: expect.any(String) } });
+  });
+
+  it('writes a line for a request the client abandons before the answer', async () => {
+    await new Promise<void>((resolve) => {
+      const req = httpRequest({ port, path: '/slow', headers: { 'x-request-id': 'gone-1' } });
+      req.on('error', () => resolve());
+      req.end();
+      setTimeout(() => {
+        req.destroy();
+        resolve();
+      }, 50);
+    });
+    await new Promise((resolve) => setTimeout(resolve, 400));
+    expect(linesOf('gone-1')[0]).toMatchObject({
+      level: 40,
+      msg: 'request aborted by the client',
+      res: { statusCode: 499 },
+    });
   });
 
   it('answers a new UUID when the caller sends no well-formed X-Request-Id', async () => {
