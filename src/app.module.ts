@@ -1,11 +1,11 @@
-import { DynamicModule, MiddlewareConsumer, Module, NestModule } from '@nestjs/common';
+import { DynamicModule, Module } from '@nestjs/common';
 import { APP_FILTER } from '@nestjs/core';
 import { LoggerModule } from 'nestjs-pino';
-import { httpLoggingOptions } from './common/logging/http-logging';
+import pino from 'pino';
+import { APPLICATION_LOGGER, loggerOptions } from './common/logging/http-logging';
 import { AppConfig } from './config/app-config';
 import { AppConfigModule } from './config/config.module';
 import { HttpErrorFilter } from './common/errors/http-error.filter';
-import { requestContextMiddleware } from './common/request-context';
 import { DatabaseModule } from './database/database.module';
 import { AuditModule } from './modules/audit/audit.module';
 import { AuthModule } from './modules/auth/auth.module';
@@ -26,16 +26,17 @@ import { RegisterRevisionModule } from './modules/register-revision/register-rev
 import { EventEmitterModule } from '@nestjs/event-emitter';
 
 @Module({})
-export class AppModule implements NestModule {
+export class AppModule {
   /** config: validated AppConfig (main.ts builds it from process.env; tests from an explicit map). */
   static forRoot(config: AppConfig): DynamicModule {
+    const logger = pino(loggerOptions(config.LOG_LEVEL));
     return {
       module: AppModule,
       imports: [
         AppConfigModule.forRoot(config),
-        LoggerModule.forRoot({
-          pinoHttp: httpLoggingOptions(config.LOG_LEVEL),
-        }),
+        // The logger only: no pino-http middleware (forRoutes: none). The request context and the
+        // access line are Fastify hooks (configureApp; docs/performance.md, fourth pass).
+        LoggerModule.forRoot({ pinoHttp: { logger }, forRoutes: [] }),
         DatabaseModule,
         EventEmitterModule.forRoot({ wildcard: false }),
         PoliciesModule,
@@ -55,11 +56,10 @@ export class AppModule implements NestModule {
         RetentionModule,
         ErasureModule,
       ],
-      providers: [{ provide: APP_FILTER, useClass: HttpErrorFilter }],
+      providers: [
+        { provide: APP_FILTER, useClass: HttpErrorFilter },
+        { provide: APPLICATION_LOGGER, useValue: logger },
+      ],
     };
-  }
-
-  configure(consumer: MiddlewareConsumer): void {
-    consumer.apply(requestContextMiddleware).forRoutes('*path');
   }
 }

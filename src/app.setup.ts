@@ -5,11 +5,13 @@ import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import helmet from 'helmet';
 import { Logger } from 'nestjs-pino';
+import type { Logger as PinoRootLogger } from 'pino';
 import { AppConfig } from './config/app-config';
 import { HttpErrorFilter } from './common/errors/http-error.filter';
 import { createValidationPipe } from './common/errors/validation';
 import { registerBodyParsers } from './common/http/body-parsers';
-import { requestIdFor } from './common/request-context';
+import { APPLICATION_LOGGER, registerAccessLog } from './common/logging/http-logging';
+import { registerRequestContext, requestIdFor } from './common/request-context';
 import { registerConsole } from './modules/console/console-static';
 
 /**
@@ -42,9 +44,13 @@ export function createHttpAdapter(config: AppConfig): FastifyAdapter {
  */
 export function configureApp(app: NestFastifyApplication, config: AppConfig): void {
   app.useLogger(app.get(Logger));
+  const fastify = app.getHttpAdapter().getInstance();
+  // The request id and context, and the access line: Fastify hooks, not middlewares (ADR 0053).
+  registerRequestContext(fastify);
+  registerAccessLog(fastify, app.get<PinoRootLogger>(APPLICATION_LOGGER));
   // Ours instead of Fastify's: JSON depth checked before parsing, strict JSON, text and YAML as
   // strings, NDJSON left unread for the consent import to stream (src/common/http/body-parsers.ts).
-  registerBodyParsers(app.getHttpAdapter().getInstance(), config.BODY_LIMIT_BYTES);
+  registerBodyParsers(fastify, config.BODY_LIMIT_BYTES);
   // helmet's headers computed once at boot and set by one onRequest hook: @fastify/helmet rebuilds
   // the middleware (CSP parsing included) on every request, and even built once its eleven nested
   // middlewares cost more than the headers (docs/performance.md). Same library, same headers: with
@@ -62,14 +68,11 @@ export function configureApp(app: NestFastifyApplication, config: AppConfig): vo
       },
     }),
   );
-  app
-    .getHttpAdapter()
-    .getInstance()
-    .addHook('onRequest', (request, reply, done) => {
-      const raw = reply.raw;
-      for (const [name, value] of secureHeaders) raw.setHeader(name, value);
-      done();
-    });
+  fastify.addHook('onRequest', (request, reply, done) => {
+    const raw = reply.raw;
+    for (const [name, value] of secureHeaders) raw.setHeader(name, value);
+    done();
+  });
   if (config.corsOrigins.length > 0) {
     app.enableCors({
       origin: config.corsOrigins,

@@ -77,3 +77,53 @@ describe('PoliciesGuard', () => {
     );
   });
 });
+
+/** The route metadata is resolved once per (handler, controller): later requests must see the same answer. */
+describe('route metadata resolved once per route', () => {
+  beforeAll(() => Logger.overrideLogger(false));
+
+  class BaseController {
+    @Get('shared')
+    @CheckPolicy(Action.Create, 'Purpose')
+    shared(): void {}
+  }
+  // The same handler function served by a public controller and by a protected one.
+  @Public()
+  @Controller('public-child')
+  class PublicChild extends BaseController {}
+  @Controller('protected-child')
+  class ProtectedChild extends BaseController {}
+
+  const contextOf = (controller: object, roles?: Role[]) =>
+    ({
+      getType: () => 'http',
+      getHandler: () => BaseController.prototype.shared,
+      getClass: () => controller,
+      switchToHttp: () => ({
+        getRequest: () =>
+          roles ? { ability: new AbilityFactory().createFor({ id: 'p1', roles, purposeCodes: [] }) } : {},
+      }),
+    }) as unknown as ExecutionContext;
+
+  it('keeps refusing a protected route after a public one was served, and the other way round', () => {
+    const reflector = new Reflector();
+    const lookups = jest.spyOn(reflector, 'getAllAndOverride');
+    const guard = new PoliciesGuard(reflector);
+    for (let i = 0; i < 3; i += 1) {
+      expect(guard.canActivate(contextFor('open'))).toBe(true);
+      expect(() => guard.canActivate(contextFor('undeclared', [Role.Admin, Role.Dpo]))).toThrow(
+        expect.objectContaining({ code: 'FORBIDDEN' }),
+      );
+      expect(() => guard.canActivate(contextFor('createPurpose'))).toThrow(
+        expect.objectContaining({ code: 'FORBIDDEN' }),
+      );
+      expect(guard.canActivate(contextOf(PublicChild))).toBe(true);
+      expect(() => guard.canActivate(contextOf(ProtectedChild))).toThrow(
+        expect.objectContaining({ code: 'FORBIDDEN' }),
+      );
+      expect(guard.canActivate(contextOf(ProtectedChild, [Role.Dpo]))).toBe(true);
+    }
+    // Resolved at most once per (handler, controller) pair and key, whatever the number of requests.
+    expect(lookups.mock.calls.length).toBeLessThanOrEqual(2 * 5);
+  });
+});

@@ -34,6 +34,24 @@ describe('HTTP adapter', () => {
     expect(anonymous.headers['x-request-id']).toMatch(UUID);
   });
 
+  it('keeps the request id through a POST: body parsing, guards and the handler run in its context', async () => {
+    // The context is a Fastify onRequest hook (docs/performance.md, fourth pass): the service
+    // reading currentRequestId() after the body was parsed must see the caller's id.
+    const created = await t
+      .as(Role.Dpo)
+      .post('/purposes')
+      .set('X-Request-Id', 'trace-post-1')
+      .send(purposeInput())
+      .expect(201);
+    expect(created.headers['x-request-id']).toBe('trace-post-1');
+    const events = await t
+      .as(Role.Auditor)
+      .get('/audit/events')
+      .query({ type: 'purpose.created', order: 'desc' })
+      .expect(200);
+    expect(events.body.items[0].requestId).toBe('trace-post-1');
+  });
+
   it('answers CORS preflights for the configured origins only', async () => {
     const allowed = await t
       .http()

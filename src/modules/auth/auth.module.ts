@@ -1,11 +1,11 @@
 import { Module } from '@nestjs/common';
-import { APP_GUARD } from '@nestjs/core';
+import { APP_GUARD, Reflector } from '@nestjs/core';
 import type { ExecutionContext } from '@nestjs/common';
 import { ThrottlerModule, ThrottlerModuleOptions } from '@nestjs/throttler';
 import { AppConfig } from '../../config/app-config';
 import { Action } from '../../policies/action.enum';
-import { POLICY_KEY, RequiredPolicy } from '../../policies/check-policy.decorator';
 import { PoliciesGuard } from '../../policies/policies.guard';
+import { requiredPolicyOf } from '../../policies/route-policy';
 import { PrincipalsModule } from '../principals/principals.module';
 import { ApiKeyThrottlerGuard } from './api-key-throttler.guard';
 import { AuthenticationGuard } from './authentication.guard';
@@ -16,11 +16,11 @@ import { SessionRepository } from './sessions/session.repository';
 import { SessionService } from './sessions/session.service';
 import { MemoryRateLimitStorage, SharedRateLimitStorage } from './rate-limit.storage';
 
+const reflector = new Reflector();
+
 /** Access checks are the hot path (thousands per second from one application): their own, higher limit. */
 function isAccessCheck(context: ExecutionContext): boolean {
-  const policy =
-    (Reflect.getMetadata(POLICY_KEY, context.getHandler()) as RequiredPolicy | undefined) ??
-    (Reflect.getMetadata(POLICY_KEY, context.getClass()) as RequiredPolicy | undefined);
+  const policy = requiredPolicyOf(reflector, context); // resolved once per route
   return policy?.subject === 'AccessDecision' && policy.action === Action.Execute;
 }
 
