@@ -1947,7 +1947,7 @@ export interface components {
             status: "active" | "expired" | "revoked";
         };
         CreateDatasetDto: {
-            /** @description Where the values of a purpose with an archive phase are moved (postgres systems; ADR 0052) */
+            /** @description Where the values of a purpose with an archive phase are moved (postgres and mysql systems; ADR 0052) */
             archive?: components["schemas"]["DatasetArchiveDto"] | null;
             /** @example One row per customer */
             description?: string | null;
@@ -2280,7 +2280,7 @@ export interface components {
         };
         DatasetArchiveDto: {
             /**
-             * @description `schema.table` of the intermediate archive, in the same database (docs/retention-archive.md gives its DDL)
+             * @description `schema.table` of the intermediate archive, in the same database (mysql: a database of the same server; docs/retention-archive.md gives its DDL)
              * @example archive.customers
              */
             table: string;
@@ -4796,7 +4796,7 @@ export interface components {
             table: string;
         };
         UpdateDatasetDto: {
-            /** @description Where the values of a purpose with an archive phase are moved (postgres systems; ADR 0052) */
+            /** @description Where the values of a purpose with an archive phase are moved (postgres and mysql systems; ADR 0052) */
             archive?: components["schemas"]["DatasetArchiveDto"] | null;
             /** @example One row per customer */
             description?: string | null;
