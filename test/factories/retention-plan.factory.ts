@@ -1,4 +1,5 @@
 import type { RetentionDatasetPlan } from '../../src/modules/inventory/inventory.types';
+import type { PurgeInputs } from '../../src/modules/retention/purge-inputs.reader';
 
 type PlanField = RetentionDatasetPlan['fields'][number];
 
@@ -32,5 +33,20 @@ export function planField(column: string, purposeCodes: string[]): PlanField {
     special: false,
     anonymisation: { strategy: 'nullify' as never },
     bindings: purposeCodes.map((purposeCode) => ({ purposeCode })),
+  };
+}
+
+/** A batch's inputs with nothing held, withdrawn or filtered, at a fixed instant (SQL builder specs). */
+export function purgeInputs(over: Partial<PurgeInputs> = {}): PurgeInputs {
+  return {
+    withdrawals: new Map(),
+    recentContacts: new Map(),
+    wholeDatasetHeld: false,
+    heldSubjects: [],
+    subjectFilter: null,
+    hashKey: Buffer.alloc(32, 7),
+    batchSize: 100,
+    now: new Date('2026-05-10T00:00:00Z'),
+    ...over,
   };
 }

@@ -1,5 +1,4 @@
-import { datasetPlan, planField } from '../../../../../test/factories/retention-plan.factory';
-import type { PurgeInputs } from '../../purge-inputs.reader';
+import { datasetPlan, planField, purgeInputs } from '../../../../../test/factories/retention-plan.factory';
 import { buildDatasetRule, PurposeFacts } from '../../retention-rule';
 import { mysqlArchiveDdl, mysqlArchiveProblems } from './mysql-archive-check';
 import { buildMysqlArchiveRemaining } from './mysql-archive-sql';
@@ -72,17 +71,7 @@ const archived = facts(
   ],
 );
 
-const inputs = (over: Partial<PurgeInputs> = {}): PurgeInputs => ({
-  withdrawals: new Map(),
-  recentContacts: new Map(),
-  wholeDatasetHeld: false,
-  heldSubjects: [],
-  subjectFilter: null,
-  hashKey: Buffer.alloc(32, 7),
-  batchSize: 100,
-  now: new Date('2026-05-10T00:00:00Z'),
-  ...over,
-});
+const inputs = purgeInputs;
 const build = { ipPrefixes: { v4: 24, v6: 48 } };
 
 const rule = buildDatasetRule(

@@ -1,5 +1,4 @@
-import { datasetPlan, planField } from '../../../../../test/factories/retention-plan.factory';
-import type { PurgeInputs } from '../../purge-inputs.reader';
+import { datasetPlan, planField, purgeInputs } from '../../../../../test/factories/retention-plan.factory';
 import { buildDatasetRule, PurposeFacts } from '../../retention-rule';
 import { buildMysqlDryRunBatch, buildMysqlPurgeBatch } from './mysql-purge-sql';
 import type { MysqlColumnFacts, MysqlTableFacts } from './mysql-sql-builder';
@@ -36,17 +35,7 @@ const purposes = new Map<string, PurposeFacts>([
   ],
 ]);
 
-const inputs = (over: Partial<PurgeInputs> = {}): PurgeInputs => ({
-  withdrawals: new Map(),
-  recentContacts: new Map(),
-  wholeDatasetHeld: false,
-  heldSubjects: [],
-  subjectFilter: null,
-  hashKey: Buffer.alloc(32, 7),
-  batchSize: 100,
-  now: new Date('2026-05-10T00:00:00Z'),
-  ...over,
-});
+const inputs = purgeInputs;
 
 const build = { ipPrefixes: { v4: 24, v6: 48 } };
 
