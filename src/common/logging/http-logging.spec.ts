@@ -45,6 +45,8 @@ describe('request context and access line (Fastify hooks)', () => {
   let app: FastifyInstance;
   let lines: Record<string, unknown>[];
   let port: number;
+  let slowStarted: () => void = () => undefined;
+  let slowReleased: Promise<void> = Promise.resolve();
 
   beforeEach(async () => {
     lines = [];
@@ -74,7 +76,9 @@ describe('request context and access line (Fastify hooks)', () => {
     });
     app.post('/access/check', async () => ({}));
     app.get('/slow', async () => {
-      await new Promise((resolve) => setTimeout(resolve, 300));
+      // Held until the test has abandoned the request: no timing guess on a loaded host.
+      slowStarted();
+      await slowReleased;
       return {};
     });
     app.get('/boom', async () => {
@@ -157,16 +161,19 @@ describe('request context and access line (Fastify hooks)', () => {
   });
 
   it('writes a line for a request the client abandons before the answer', async () => {
-    await new Promise<void>((resolve) => {
-      const req = httpRequest({ port, path: '/slow', headers: { 'x-request-id': 'gone-1' } });
-      req.on('error', () => resolve());
-      req.end();
-      setTimeout(() => {
-        req.destroy();
-        resolve();
-      }, 50);
-    });
-    await new Promise((resolve) => setTimeout(resolve, 400));
+    const started = new Promise<void>((resolve) => (slowStarted = resolve));
+    let release = () => {};
+    slowReleased = new Promise<void>((resolve) => (release = resolve));
+    const req = httpRequest({ port, path: '/slow', headers: { 'x-request-id': 'gone-1' } });
+    req.on('error', () => undefined);
+    req.end();
+    await started;
+    req.destroy();
+    // The abort reaches the server asynchronously: wait for its line (bounded), then let the handler end.
+    for (let i = 0; i < 100 && linesOf('gone-1').length === 0; i++) {
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    release();
     expect(linesOf('gone-1')[0]).toMatchObject({
       level: 40,
       msg: 'request aborted by the client',
