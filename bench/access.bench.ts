@@ -10,7 +10,8 @@
  * p99, the ratio of each route to the plain server and PASS/FAIL per target (issue 18), checks that
  * every decision answered 2xx is in the audit trail (by decision id) and that no request failed.
  *
- * The service runs as a child process (ts-node, transpile only) on a temporary database of the
+ * The service runs as a child process, compiled and started as production starts it (`nest build`,
+ * then `node dist/src/main.js`; `--skip-build` reuses the last build), on a temporary database of the
  * local PostgreSQL and on the local Redis (shared rate-limit counters, jobs), with the rate limits
  * raised so that they are not what is measured. The register is seeded with bulk SQL (60 purposes,
  * 2,500 fields, 100,000 subjects with consents). Not a test: the speed targets only print; the
@@ -27,7 +28,7 @@
  * process spends per request (from /proc, its own user + system time) does much less, so it is
  * printed too: it is the work per request, the figure an optimisation changes.
  */
-import { ChildProcess, spawn } from 'node:child_process';
+import { ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
@@ -45,6 +46,7 @@ const { values: flags } = parseArgs({
     'pg-admin-url': { type: 'string' },
     'redis-url': { type: 'string' },
     'service-dir': { type: 'string' },
+    'skip-build': { type: 'boolean' },
     instances: { type: 'string' },
   },
 });
@@ -56,6 +58,7 @@ const CONNECTIONS = Number(flags.connections ?? process.env.BENCH_CONNECTIONS ??
 const CPU_PROFILE_DIR = flags['cpu-prof'] ?? process.env.BENCH_CPU_PROFILE;
 /** Checkout whose src/main.ts is measured (default: this one), e.g. a worktree of main for "before". */
 const SERVICE_DIR = resolve(flags['service-dir'] ?? join(__dirname, '..'));
+const BENCH_DIR = join(__dirname, '..');
 /** Service instances for the scale-out measurement (same database and Redis); 1 = none. */
 const INSTANCES = Number(flags.instances ?? process.env.BENCH_INSTANCES ?? 1);
 /** Shared by every instance, as a deployment of several instances must (docs/operations.md). */
@@ -100,6 +103,9 @@ async function main(): Promise<void> {
   try {
     const port = await freePort();
     const base = `http://127.0.0.1:${port}`;
+    if (!flags['skip-build']) {
+      for (const dir of new Set([SERVICE_DIR, BENCH_DIR])) build(dir);
+    }
     log(`starting the service from ${SERVICE_DIR} on ${base} (database ${dbName}, Redis ${REDIS_URL})`);
     app = startService(port, dbUrl.toString(), dataDir);
     const plainPort = await freePort();
@@ -567,11 +573,23 @@ function cpuSeconds(child: ChildProcess): number {
   return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS_PER_SECOND;
 }
 
+/**
+ * Compiles a checkout as `npm start` does (dist/src, dist/bench). The service is measured compiled,
+ * never under ts-node: ts-node loads node:repl, which loads node:domain, and with it every
+ * EventEmitter of the process pays domain's bookkeeping — a cost production does not have.
+ */
+function build(dir: string): void {
+  log(`building ${dir} (nest build)…`);
+  const nest = require.resolve('@nestjs/cli/bin/nest.js', { paths: [dir] });
+  const result = spawnSync(process.execPath, [nest, 'build'], { cwd: dir, stdio: ['ignore', 'ignore', 'inherit'] });
+  if (result.status !== 0) throw new Error(`nest build failed in ${dir} (exit ${result.status ?? result.signal})`);
+}
+
 function startService(port: number, databaseUrl: string, dataDir: string): ChildProcess {
   const profile = CPU_PROFILE_DIR ? ['--cpu-prof', `--cpu-prof-dir=${CPU_PROFILE_DIR}`] : [];
   const child = spawn(
     process.execPath,
-    [...profile, '-r', 'ts-node/register/transpile-only', 'src/main.ts'],
+    [...profile, 'dist/src/main.js'],
     {
       cwd: SERVICE_DIR,
       env: {
@@ -615,9 +633,9 @@ const FLOOR_LABELS: Record<FrameworkFloor, string> = {
 function startFloor(kind: FrameworkFloor, port: number): ChildProcess {
   return spawn(
     process.execPath,
-    ['-r', 'ts-node/register/transpile-only', join(__dirname, 'framework-floor.server.ts'), kind],
+    [join(BENCH_DIR, 'dist', 'bench', 'framework-floor.server.js'), kind],
     {
-      cwd: join(__dirname, '..'),
+      cwd: BENCH_DIR,
       env: { ...process.env, PORT: String(port) },
       stdio: ['ignore', 'ignore', 'inherit'],
     },

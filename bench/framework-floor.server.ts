@@ -3,7 +3,7 @@
  * service's stack can give on this host, with none of the service's own work (no logging, no
  * security headers, no guards, no database). Run as a separate process, like the service:
  *
- *   node -r ts-node/register/transpile-only bench/framework-floor.server.ts fastify|nest
+ *   node dist/bench/framework-floor.server.js fastify|nest   (after `nest build`)
  *
  * `fastify`: Fastify alone, one route. `nest`: NestJS on the same Fastify adapter as the service,
  * one controller, one route. Whatever a route of the service costs above the `nest` floor is the
