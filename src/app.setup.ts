@@ -1,15 +1,15 @@
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { IncomingMessage } from 'node:http';
 import { INestApplication } from '@nestjs/common';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
-import helmet from 'helmet';
 import { Logger } from 'nestjs-pino';
 import type { Logger as PinoRootLogger } from 'pino';
 import { AppConfig } from './config/app-config';
 import { HttpErrorFilter } from './common/errors/http-error.filter';
 import { createValidationPipe } from './common/errors/validation';
 import { registerBodyParsers } from './common/http/body-parsers';
+import { registerSecurityHeaders } from './common/http/security-headers';
 import { APPLICATION_LOGGER, registerAccessLog } from './common/logging/http-logging';
 import { registerRequestContext, requestIdFor } from './common/request-context';
 import { registerConsole } from './modules/console/console-static';
@@ -51,28 +51,8 @@ export function configureApp(app: NestFastifyApplication, config: AppConfig): vo
   // Ours instead of Fastify's: JSON depth checked before parsing, strict JSON, text and YAML as
   // strings, NDJSON left unread for the consent import to stream (src/common/http/body-parsers.ts).
   registerBodyParsers(fastify, config.BODY_LIMIT_BYTES);
-  // helmet's headers computed once at boot and set by one onRequest hook: @fastify/helmet rebuilds
-  // the middleware (CSP parsing included) on every request, and even built once its eleven nested
-  // middlewares cost more than the headers (docs/performance.md). Same library, same headers: with
-  // this configuration they do not depend on the request.
-  const secureHeaders = staticHeadersOf(
-    helmet({
-      // The Swagger UI at /docs needs inline scripts/styles; everything else is JSON.
-      contentSecurityPolicy: {
-        directives: {
-          defaultSrc: ["'self'"],
-          scriptSrc: ["'self'", "'unsafe-inline'"],
-          styleSrc: ["'self'", "'unsafe-inline'"],
-          imgSrc: ["'self'", 'data:'],
-        },
-      },
-    }),
-  );
-  fastify.addHook('onRequest', (request, reply, done) => {
-    const raw = reply.raw;
-    for (const [name, value] of secureHeaders) raw.setHeader(name, value);
-    done();
-  });
+  // helmet's headers, computed once: a strict CSP on the API, the Swagger UI's at /docs.
+  registerSecurityHeaders(fastify);
   if (config.corsOrigins.length > 0) {
     app.enableCors({
       origin: config.corsOrigins,
@@ -105,34 +85,4 @@ export function setUpOpenApi(app: INestApplication): void {
     jsonDocumentUrl: 'docs-json',
     customSiteTitle: 'Finalité API',
   });
-}
-
-/**
- * The headers a request-independent middleware (helmet without nonces) sets, captured by running
- * it once on a stand-in response. Refuses a middleware that removes headers, answers, or fails:
- * those could not be replayed as a list.
- */
-export function staticHeadersOf(
-  middleware: (req: IncomingMessage, res: ServerResponse, next: (err?: unknown) => void) => void,
-): [string, string][] {
-  const headers: [string, string][] = [];
-  let called = false;
-  const res = {
-    setHeader(name: string, value: string | number | readonly string[]) {
-      headers.push([name, String(value)]);
-      return res;
-    },
-    // Fastify never sends X-Powered-By: nothing to remove.
-    removeHeader() {},
-  };
-  middleware(
-    { headers: {}, method: 'GET', url: '/' } as IncomingMessage,
-    res as unknown as ServerResponse,
-    (err) => {
-      if (err) throw err instanceof Error ? err : new Error('the header middleware failed at boot');
-      called = true;
-    },
-  );
-  if (!called) throw new Error('the header middleware did not call next synchronously');
-  return headers;
 }

@@ -148,24 +148,25 @@ describe('First start, rate limits and HTTP hardening', () => {
       const res = await t.http().get('/health').set('Origin', 'https://app.example').expect(200);
       expect(res.headers['access-control-allow-origin']).toBeUndefined();
       expect(res.headers['x-content-type-options']).toBe('nosniff');
-      expect(res.headers['content-security-policy']).toContain("default-src 'self'");
       expect(res.headers['x-powered-by']).toBeUndefined();
-      // The whole CSP as configured, and on errors too (a refused request, an unknown route).
-      const csp =
-        "default-src 'self';base-uri 'self';font-src 'self' https: data:;form-action 'self';frame-ancestors 'self';" +
-        "img-src 'self' data:;object-src 'none';script-src 'self' 'unsafe-inline';script-src-attr 'none';" +
-        "style-src 'self' 'unsafe-inline';upgrade-insecure-requests";
+      // JSON answers, errors included (a refused request, an unknown route): nothing may load, run
+      // or frame them (ADR 0053, fourth pass). Only the Swagger UI at /docs gets the looser CSP.
       for (const answer of [
         res,
         await t.http().get('/me').expect(401),
         await t.http().get('/nowhere').expect(404),
+        await t.http().get('/docs-json').expect(200), // the OpenAPI description stays public
       ]) {
-        expect(answer.headers['content-security-policy']).toBe(csp);
+        expect(answer.headers['content-security-policy']).toBe("default-src 'none';frame-ancestors 'none'");
         expect(answer.headers['strict-transport-security']).toBe('max-age=31536000; includeSubDomains');
-        expect(answer.headers['x-frame-options']).toBe('SAMEORIGIN');
+        expect(answer.headers['x-frame-options']).toBe('DENY');
       }
-      // The OpenAPI description stays public.
-      await t.http().get('/docs-json').expect(200);
+      const docs = await t.http().get('/docs').redirects(1).expect(200);
+      expect(docs.headers['content-security-policy']).toBe(
+        "default-src 'self';base-uri 'self';font-src 'self' https: data:;form-action 'self';frame-ancestors 'self';" +
+          "img-src 'self' data:;object-src 'none';script-src 'self' 'unsafe-inline';script-src-attr 'none';" +
+          "style-src 'self' 'unsafe-inline';upgrade-insecure-requests",
+      );
     } finally {
       await t.close();
     }

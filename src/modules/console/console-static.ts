@@ -13,7 +13,7 @@ export function consoleBuildDir(): string {
 }
 
 /**
- * Stricter than the API-wide policy (app.setup.ts lets the Swagger UI at /docs run inline
+ * Unlike the Swagger UI at /docs (src/common/http/security-headers.ts lets it run inline
  * scripts): the console runs only its own bundled scripts. Inline styles stay allowed: Mantine
  * sets CSS variables through style attributes and one style element.
  */
