@@ -3,7 +3,13 @@ import { Logger } from '@nestjs/common';
 import type { RetentionExemption, RetentionRunDatasetEntity } from '../entities/retention-run-dataset.entity';
 import type { RetentionRunEntity } from '../entities/retention-run.entity';
 import { HoldInputs, holdsGrew, mergeExemptions, widenHolds } from '../hold-inputs';
-import { BatchOutcome, CommittedBatch, PurgeBatchLedger, SAMPLE_SIZE } from '../ledger/purge-batch-ledger';
+import {
+  BatchOutcome,
+  BatchState,
+  CommittedBatch,
+  PurgeBatchLedger,
+  SAMPLE_SIZE,
+} from '../ledger/purge-batch-ledger';
 import { RunDatasetRepository } from '../ledger/run-dataset.repository';
 import type { PurgeInputs, PurgeInputsReader } from '../purge-inputs.reader';
 import { RetentionHoldsChanged, RetentionLeaseLost } from '../retention.errors';
@@ -35,11 +41,24 @@ export interface BatchRequest {
 }
 
 /**
+ * The ledger's side of one purge batch, run beside the customer transaction (ADR 0034, the
+ * overlapped preparation): `begin` once the read has found work, before the changes (the
+ * previous batch is recorded while they run); `complete` with the outcome before COMMIT (resolves
+ * once the batch is prepared in Finalité; COMMIT only then); `abandon` when the batch fails before
+ * COMMIT (the Finalité transaction rolls back; never throws).
+ */
+export interface BatchPreparation {
+  begin(): void;
+  complete(outcome: BatchOutcome): Promise<void>;
+  abandon(): Promise<void>;
+}
+
+/**
  * One dataset purged batch by batch (keyset pagination over the primary key; each batch one
  * short customer transaction), recorded exactly once through the PurgeBatchLedger (ADRs 0031,
  * 0034). The loop is the same for every kind that purges in batches (postgres, mysql: ADR 0049);
- * a kind supplies `runBatch`, its statements and its customer transaction, which calls
- * `beforeCommit` (the ledger's preparation) after the changes and before its COMMIT, and says
+ * a kind supplies `runBatch`, its statements and its customer transaction, which drives the
+ * ledger's BatchPreparation (begun before the changes, completed before its COMMIT), and says
  * in the outcome's `customerXid` how to learn the transaction's fate after a crash.
  */
 export abstract class BatchedDatasetPurge implements DatasetPurge {
@@ -65,10 +84,7 @@ export abstract class BatchedDatasetPurge implements DatasetPurge {
   }
 
   /** Runs one batch in the customer database (dry: read only), preparing it before COMMIT. */
-  protected abstract runBatch(
-    request: BatchRequest,
-    beforeCommit?: (outcome: BatchOutcome) => Promise<void>,
-  ): Promise<BatchOutcome>;
+  protected abstract runBatch(request: BatchRequest, preparation?: BatchPreparation): Promise<BatchOutcome>;
 
   /** The worker stops: the batch committed and not yet recorded is recorded now. */
   async stop(): Promise<void> {
@@ -99,26 +115,11 @@ export abstract class BatchedDatasetPurge implements DatasetPurge {
         request,
         run.dryRun
           ? undefined
-          : async (o) => {
-              // A batch that only expired archived rows (the active table is done): the cursor
-              // stays where it is.
-              if (o.scanned === 0) {
-                o.firstKey = cursor;
-                o.lastKey = cursor;
-              }
-              const state = await this.ledger.prepare(run, rd, pending, seq, o, async (m) => {
-                // LEGAL HOLD, purge: re-read in the transaction that prepares the batch, before the
-                // customer COMMIT. A hold placed since the batch was built rolls its customer
-                // transaction back; it is redone with it (the statements exclude held rows).
-                const next = await this.reader.readHolds(rule, run.subjectIds, true, m);
-                if (holdsGrew(usedHolds, next)) {
-                  throw new RetentionHoldsChanged('A legal hold was placed during the batch', { next });
-                }
-              });
+          : this.preparation(pending, seq, cursor, usedHolds, (state) => {
               this.pending = null;
               if (state) Object.assign(rd, state);
               cancelRequested = state?.cancelRequested ?? false;
-            },
+            }),
       );
     } catch (err) {
       return this.afterFailure(err, seq);
@@ -142,6 +143,57 @@ export abstract class BatchedDatasetPurge implements DatasetPurge {
       return 'cancelled';
     }
     return 'next';
+  }
+
+  /**
+   * The ledger's preparation of batch `seq`: one Finalité transaction that records `pending` (the
+   * previous batch) as soon as it begins, then, once the outcome is known, re-reads the legal
+   * holds and writes this batch `prepared`. `prepared` runs when that transaction has committed.
+   */
+  private preparation(
+    pending: CommittedBatch | null,
+    seq: number,
+    cursor: string[] | null,
+    usedHolds: PurgeInputs,
+    prepared: (state: BatchState | null) => void,
+  ): BatchPreparation {
+    const { run, rd, rule } = this.base;
+    let settle!: { resolve: (o: BatchOutcome) => void; reject: (e: Error) => void };
+    const outcome = new Promise<BatchOutcome>((resolve, reject) => (settle = { resolve, reject }));
+    let transaction: Promise<void> | null = null;
+    const begin = () => {
+      transaction ??= this.ledger
+        .prepare(run, rd, pending, seq, outcome, async (m) => {
+          // LEGAL HOLD, purge: re-read in the transaction that prepares the batch, before the
+          // customer COMMIT. A hold placed since the batch was built rolls its customer
+          // transaction back; it is redone with it (the statements exclude held rows).
+          const next = await this.reader.readHolds(rule, run.subjectIds, true, m);
+          if (holdsGrew(usedHolds, next)) {
+            throw new RetentionHoldsChanged('A legal hold was placed during the batch', { next });
+          }
+        })
+        .then(prepared);
+      // Awaited by complete or abandon; a failure must not surface as an unhandled rejection.
+      transaction.catch(() => undefined);
+    };
+    return {
+      begin,
+      complete: async (o) => {
+        // A batch that only expired archived rows (the active table is done): the cursor stays.
+        if (o.scanned === 0) {
+          o.firstKey = cursor;
+          o.lastKey = cursor;
+        }
+        begin();
+        settle.resolve(o);
+        await transaction;
+      },
+      abandon: async () => {
+        if (!transaction) return;
+        settle.reject(new Error(`batch ${seq} failed before its COMMIT`));
+        await transaction.catch(() => undefined);
+      },
+    };
   }
 
   private async afterFailure(err: unknown, seq: number): Promise<BatchStep> {

@@ -78,10 +78,22 @@ function ledgerOver(store: FakeStore): PurgeBatchLedger {
       return { cancelRequested: store.cancelRequested };
     },
   };
+  // As AuditService does: inside withDeferredRecords, events are held back and appended at the end.
+  let deferred: Record<string, unknown>[] | null = null;
   const audit: Partial<AuditService> = {
     recordInTransaction: async (_m, event) => {
-      store.events.push(event.payload as Record<string, unknown>);
+      (deferred ?? store.events).push(event.payload as Record<string, unknown>);
       return undefined;
+    },
+    withDeferredRecords: async <T>(_m: EntityManager, work: () => Promise<T>): Promise<T> => {
+      deferred = [];
+      try {
+        const result = await work();
+        store.events.push(...deferred);
+        return result;
+      } finally {
+        deferred = null;
+      }
     },
   };
   const archivePhases: Partial<ArchivePhaseRepository> = {
@@ -151,6 +163,57 @@ describe('PurgeBatchLedger (exactly-once batches)', () => {
     ]);
     expect(store.dataset.counted).toEqual({ scanned: 10, deleted: 4 });
     expect(store.events).toMatchObject([{ seq: 1, deleted: 4, after: null, keyTo: ['10'] }]);
+  });
+
+  it('records the previous batch while the outcome is pending, its audit event and this batch once it is known', async () => {
+    const store = new FakeStore();
+    const ledger = ledgerOver(store);
+    const first = outcome(1, 10, 4);
+    await ledger.prepare(run, rd(), null, 1, first);
+    let resolve!: (o: BatchOutcome) => void;
+    const second = new Promise<BatchOutcome>((r) => (resolve = r));
+    const prepared = ledger.prepare(run, rd(), { seq: 1, cursor: null, outcome: first }, 2, second);
+    // The customer statements are still running: batch 1 is recorded meanwhile…
+    await waitUntil(() => store.dataset.batches === 1);
+    expect(store.batches.map((b) => [b.seq, b.state])).toEqual([[1, 'committed']]);
+    // …but its audit event (the chain lock) waits for the end of the transaction.
+    expect(store.events).toEqual([]);
+    resolve(outcome(11, 20, 3));
+    expect(await prepared).toMatchObject({ batches: 1, cursor: ['10'] });
+    expect(store.batches.map((b) => [b.seq, b.state])).toEqual([
+      [1, 'committed'],
+      [2, 'prepared'],
+    ]);
+    expect(store.events).toMatchObject([{ seq: 1, deleted: 4 }]);
+  });
+
+  it('rolls everything back when the outcome never comes (the batch failed before its COMMIT)', async () => {
+    const store = new FakeStore();
+    const ledger = ledgerOver(store);
+    const first = outcome(1, 10, 4);
+    await ledger.prepare(run, rd(), null, 1, first);
+    let reject!: (e: Error) => void;
+    const second = new Promise<BatchOutcome>((_r, j) => (reject = j));
+    const prepared = ledger.prepare(run, rd(), { seq: 1, cursor: null, outcome: first }, 2, second);
+    await waitUntil(() => store.dataset.batches === 1);
+    reject(new Error('the DELETE failed'));
+    await expect(prepared).rejects.toThrow('the DELETE failed');
+    // Batch 1 stays prepared, to be recorded with the next preparation or on its own.
+    expect(store.batches).toMatchObject([{ seq: 1, state: 'prepared' }]);
+    expect(store.dataset.batches).toBe(0);
+    expect(store.events).toEqual([]);
+  });
+
+  it('never leaves an unhandled rejection when recording fails before the outcome fails', async () => {
+    const store = new FakeStore();
+    const ledger = ledgerOver(store);
+    store.leaseHeld = false;
+    const failed = Promise.reject(new Error('the DELETE failed'));
+    await expect(ledger.prepare(run, rd(), { seq: 1, cursor: null, outcome: outcome(1, 10, 4) }, 2, failed))
+      .rejects.toBeInstanceOf(RetentionLeaseLost);
+    // Jest fails the test on an unhandled rejection of `failed`; give it a turn to surface.
+    await new Promise((r) => setImmediate(r));
+    expect(store.batches).toEqual([]);
   });
 
   it('records nothing, and prepares nothing, once the lease is lost', async () => {
@@ -307,3 +370,9 @@ describe('PurgeBatchLedger (exactly-once batches)', () => {
     });
   });
 });
+
+/** Polls a condition of the fake store (the ledger's awaits are microtasks), within a bound. */
+async function waitUntil(condition: () => boolean): Promise<void> {
+  for (let i = 0; i < 100 && !condition(); i++) await new Promise((r) => setImmediate(r));
+  expect(condition()).toBe(true);
+}

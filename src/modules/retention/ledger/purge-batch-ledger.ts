@@ -103,23 +103,34 @@ export class PurgeBatchLedger {
   /**
    * Written before the customer transaction commits, with its id: the crash-recovery record.
    * The same Finalité transaction records the previous batch, whose customer transaction has
-   * committed (cursor, counts, audit event): one Finalité transaction per batch. `check` runs
-   * first in that transaction (the legal holds re-read): its throw rolls everything back.
+   * committed (cursor, counts, audit event): one Finalité transaction per batch.
+   *
+   * `outcome` may still be pending: the executor begins the preparation once its read has found
+   * work and resolves the outcome when its changes are done, so that recording the previous batch
+   * runs while the customer statements do (ADR 0034, the overlapped preparation). The audit event
+   * is held back to the end (the chain lock, which access checks wait for, is taken only then);
+   * `check` (the legal holds re-read) runs after the outcome, right before the batch is written.
+   * A throw from `check`, or a rejected `outcome`, rolls everything back.
    */
   async prepare(
     run: LedgerRun,
     rd: LedgerDataset,
     previous: CommittedBatch | null,
     seq: number,
-    o: BatchOutcome,
+    outcome: BatchOutcome | Promise<BatchOutcome>,
     check?: (m: EntityManager) => Promise<void>,
   ): Promise<BatchState | null> {
-    return this.batches.transaction(async (m) => {
-      await check?.(m);
-      const state = previous ? await this.record(m, run, rd, previous) : null;
-      await this.batches.insert(m, 'prepared', recordOf(run, rd, seq, o));
-      return state;
-    });
+    // Awaited below, possibly after a failed record: never an unhandled rejection meanwhile.
+    if (outcome instanceof Promise) outcome.catch(() => undefined);
+    return this.batches.transaction((m) =>
+      this.audit.withDeferredRecords(m, async () => {
+        const state = previous ? await this.record(m, run, rd, previous) : null;
+        const o = await outcome;
+        await check?.(m);
+        await this.batches.insert(m, 'prepared', recordOf(run, rd, seq, o));
+        return state;
+      }),
+    );
   }
 
   /**

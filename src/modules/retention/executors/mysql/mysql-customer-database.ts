@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { Injectable, OnModuleDestroy } from '@nestjs/common';
 import { createPool, Pool, PoolConnection, ResultSetHeader, RowDataPacket } from 'mysql2/promise';
 import { MYSQL_SESSION_INIT, mysqlPoolOptions } from '../../../../common/mysql/mysql-connection';
+import type { BatchPreparation } from '../batched-dataset-purge';
 import type { BatchOutcome, CustomerXactStatus } from '../../ledger/purge-batch-ledger';
 import { applyArchiveCounts, runMysqlArchiveStep } from './mysql-archive-batch';
 import type { MysqlArchiveBatch, MysqlPurgeBatch } from './mysql-purge-sql';
@@ -203,8 +204,9 @@ export class MysqlCustomerDatabase implements OnModuleDestroy {
    * One batch in its own short InnoDB transaction (READ COMMITTED): the read, then (purge) the
    * changes over the key range it returned, counted by affected rows, and the ledger row — in the
    * same transaction, so that it exists if and only if the batch committed (ADR 0049). For a
-   * purge, `beforeCommit` records the batch as prepared in Finalité, with the ledger token, before
-   * COMMIT. A dry run is READ ONLY and changes nothing.
+   * purge, the ledger's preparation begins once the read has found work (the previous batch is
+   * recorded while the changes run) and completes before COMMIT (the batch prepared in Finalité,
+   * with the ledger token). A dry run is READ ONLY and changes nothing.
    */
   async runBatch(
     target: MysqlTarget,
@@ -220,7 +222,7 @@ export class MysqlCustomerDatabase implements OnModuleDestroy {
       ledger?: { token: string; runDatasetId: string; seq: number };
       sampleSize: number;
     },
-    beforeCommit?: (outcome: BatchOutcome) => Promise<void>,
+    preparation?: BatchPreparation,
   ): Promise<BatchOutcome> {
     const mariadb = await this.flavour(target);
     const c = await target.pool.getConnection();
@@ -255,6 +257,7 @@ export class MysqlCustomerDatabase implements OnModuleDestroy {
       }
       const firstKey = rows.length ? keyOf(rows[0]) : null;
       const lastKey = rows.length ? keyOf(rows[rows.length - 1]) : null;
+      if (rows.length > 0) preparation?.begin();
       // The intermediate archive (ADR 0052) before the DELETE and UPDATE: the expiry, then the
       // copy of the values they are about to remove.
       const archived = batch.archive
@@ -313,14 +316,15 @@ export class MysqlCustomerDatabase implements OnModuleDestroy {
         archiveDue,
         archive: archived?.ledger ?? null,
       };
-      if (beforeCommit && (outcome.scanned > 0 || archiveDue > 0)) {
+      if (preparation && (outcome.scanned > 0 || archiveDue > 0)) {
         outcome.durationMs = Math.round(performance.now() - started);
-        await beforeCommit(outcome);
+        await preparation.complete(outcome);
       }
       await c.query('COMMIT');
       outcome.durationMs = Math.round(performance.now() - started);
       return outcome;
     } catch (e) {
+      await preparation?.abandon();
       await c.query('ROLLBACK').catch(() => undefined);
       throw e;
     } finally {

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { BatchOutcome, PurgeBatchLedger } from '../../ledger/purge-batch-ledger';
 import type { RunDatasetRepository } from '../../ledger/run-dataset.repository';
 import type { PurgeInputsReader } from '../../purge-inputs.reader';
-import { BatchedDatasetPurge, BatchedPurgeContext, BatchRequest } from '../batched-dataset-purge';
+import { BatchedDatasetPurge, BatchedPurgeContext, BatchPreparation, BatchRequest } from '../batched-dataset-purge';
 import { MysqlBatchSettings, MysqlCustomerDatabase, MysqlTarget } from './mysql-customer-database';
 import { buildMysqlDryRunBatch, buildMysqlPurgeBatch, MysqlBuildOptions } from './mysql-purge-sql';
 import type { MysqlTableFacts } from './mysql-sql-builder';
@@ -32,7 +32,7 @@ export class MysqlDatasetPurge extends BatchedDatasetPurge {
 
   protected runBatch(
     { seq, cursor, inputs, sampleSize }: BatchRequest,
-    beforeCommit?: (outcome: BatchOutcome) => Promise<void>,
+    preparation?: BatchPreparation,
   ): Promise<BatchOutcome> {
     const { run, rd, rule, table } = this.c;
     const batch = run.dryRun
@@ -47,7 +47,7 @@ export class MysqlDatasetPurge extends BatchedDatasetPurge {
         ledger: run.dryRun ? undefined : { token: randomUUID(), runDatasetId: rd.id, seq },
         sampleSize,
       },
-      beforeCommit,
+      preparation,
     );
   }
 }

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { Injectable, OnModuleDestroy } from '@nestjs/common';
 import { Pool, PoolClient } from 'pg';
+import type { BatchPreparation } from '../batched-dataset-purge';
 import type { ArchiveLedger, BatchOutcome, CustomerXactStatus } from '../../ledger/purge-batch-ledger';
 import { ARCHIVE_EXPIRED, ARCHIVE_MOVED, PurgeBatch } from './purge-sql';
 import type { ColumnFacts, ReferencingConstraint, SqlStatement, TableFacts } from './sql-builder';
@@ -119,9 +120,10 @@ export class PostgresCustomerDatabase implements OnModuleDestroy {
 
   /**
    * Runs one batch in its own short transaction: the read, then (purge) the changes over the key
-   * range it returned, counted by affected rows. For a purge, `beforeCommit` runs once the
-   * statements have done their work and before COMMIT (it records the batch as prepared, with
-   * this transaction's id); a dry run is READ ONLY and changes nothing.
+   * range it returned, counted by affected rows. For a purge, the ledger's preparation begins
+   * once the read has found work (the previous batch is recorded while the changes run) and
+   * completes before COMMIT (the batch prepared, with this transaction's id); a dry run is READ
+   * ONLY and changes nothing.
    */
   async runBatch(
     pool: Pool,
@@ -134,7 +136,7 @@ export class PostgresCustomerDatabase implements OnModuleDestroy {
     },
     dryRun: boolean,
     settings: BatchSettings,
-    beforeCommit?: (outcome: BatchOutcome) => Promise<void>,
+    preparation?: BatchPreparation,
   ): Promise<BatchOutcome> {
     const client = await pool.connect();
     let started = 0;
@@ -160,6 +162,7 @@ export class PostgresCustomerDatabase implements OnModuleDestroy {
         archive = { purposeIds: batch.archivePurposeIds ?? [], moved: [], cleared: [] };
         const expiredSubjects = new Set<string>();
         const changes = batch.changes(hasKeys ? row.first_key : null, hasKeys ? row.last_key : null, due);
+        preparation?.begin();
         for (const change of changes) {
           const result = await client.query<ArchiveReturned>(change.statement.text, change.statement.values);
           if (change.kind === 'archived') {
@@ -207,14 +210,15 @@ export class PostgresCustomerDatabase implements OnModuleDestroy {
         archiveDue: dryRun ? 0 : archiveDue,
         archive,
       };
-      if (beforeCommit && (outcome.scanned > 0 || archiveDue > 0)) {
+      if (preparation && (outcome.scanned > 0 || archiveDue > 0)) {
         outcome.durationMs = Math.round(performance.now() - started);
-        await beforeCommit(outcome);
+        await preparation.complete(outcome);
       }
       await client.query('COMMIT');
       outcome.durationMs = Math.round(performance.now() - started);
       return outcome;
     } catch (e) {
+      await preparation?.abandon();
       await rollbackQuietly(client);
       throw e;
     } finally {

@@ -2,7 +2,7 @@ import type { Pool } from 'pg';
 import type { BatchOutcome, PurgeBatchLedger } from '../../ledger/purge-batch-ledger';
 import type { RunDatasetRepository } from '../../ledger/run-dataset.repository';
 import type { PurgeInputsReader } from '../../purge-inputs.reader';
-import { BatchedDatasetPurge, BatchedPurgeContext, BatchRequest } from '../batched-dataset-purge';
+import { BatchedDatasetPurge, BatchedPurgeContext, BatchPreparation, BatchRequest } from '../batched-dataset-purge';
 import { BatchSettings, PostgresCustomerDatabase } from './customer-database';
 import { buildDryRunBatch, buildPurgeBatch } from './purge-sql';
 import type { TableFacts } from './sql-builder';
@@ -31,7 +31,7 @@ export class PostgresDatasetPurge extends BatchedDatasetPurge {
 
   protected runBatch(
     { cursor, inputs, sampleSize }: BatchRequest,
-    beforeCommit?: (outcome: BatchOutcome) => Promise<void>,
+    preparation?: BatchPreparation,
   ): Promise<BatchOutcome> {
     const { run, rule, table } = this.c;
     const batch = run.dryRun
@@ -43,6 +43,6 @@ export class PostgresDatasetPurge extends BatchedDatasetPurge {
           ...buildPurgeBatch(rule, table, inputs, cursor),
           archivePurposeIds: (rule.archive?.purposes ?? []).flatMap((p) => (p.id ? [p.id] : [])),
         };
-    return this.db.runBatch(this.c.pool, batch, run.dryRun, this.c.settings, beforeCommit);
+    return this.db.runBatch(this.c.pool, batch, run.dryRun, this.c.settings, preparation);
   }
 }
