@@ -4,9 +4,10 @@ import { AppAbility, asSubject } from '../../policies/ability.factory';
 import { Action } from '../../policies/action.enum';
 import type { ListPurposesQueryDto } from './dto/list-purposes.query.dto';
 import type { PurposeHistoryDto, PurposePageDto } from './dto/purpose.response.dto';
+import { PurposeRegisterReader } from './purpose-register.reader';
+import type { PurposeView } from './purpose.mapper';
 import { PurposeNotFound } from './purposes.errors';
 import { PurposesRepository } from './purposes.repository';
-import { PurposesService, PurposeView } from './purposes.service';
 
 /**
  * The purpose register as the API reads it: one purpose, a filtered page, a purpose's history,
@@ -16,13 +17,13 @@ import { PurposesService, PurposeView } from './purposes.service';
 @Injectable()
 export class PurposeQueriesService {
   constructor(
-    private readonly purposes: PurposesService,
+    private readonly register: PurposeRegisterReader,
     private readonly repository: PurposesRepository,
   ) {}
 
   /** A purpose the caller may read; one it may not read is reported as not found (no existence oracle). */
   async get(code: string, ability: AppAbility): Promise<PurposeView> {
-    const view = (await this.purposes.listAll()).find((p) => p.code === code);
+    const view = (await this.register.listAll()).find((p) => p.code === code);
     if (!view || !canRead(view, ability)) throw new PurposeNotFound(`No purpose with code "${code}"`);
     return view;
   }
@@ -32,7 +33,7 @@ export class PurposeQueriesService {
     const after = query.cursor ? decodeCursor<[string]>(query.cursor, 1)[0] : undefined;
     const text = query.q?.toLowerCase();
     // Filters apply to effective values (a sub-purpose inheriting "consent" is a consent purpose).
-    const matches = (await this.purposes.listAll()).filter(
+    const matches = (await this.register.listAll()).filter(
       (p) =>
         canRead(p, ability) &&
         (!after || p.code > after) &&

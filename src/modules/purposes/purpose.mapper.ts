@@ -1,11 +1,30 @@
+import { isDeepStrictEqual } from 'node:util';
+import { normaliseJson } from '../../common/json/normalise-json';
+import type { PurposeDeclarationDto } from './dto/purpose-declaration.dto';
 import type { PurposeResponseDto } from './dto/purpose.response.dto';
 import type { PurposeEntity } from './entities/purpose.entity';
 import {
   EffectiveDeclaration,
+  INHERITABLE_FIELDS,
+  InheritableField,
   PurposeDeclaration,
   resolveInheritance,
   ResolvedPurpose,
 } from './purpose.model';
+
+/** What other modules read of a purpose: its effective declaration. */
+export type PurposeView = PurposeResponseDto;
+
+/**
+ * Properties of the update DTO that map 1:1 to columns: the inheritable declaration (one list,
+ * INHERITABLE_FIELDS) except retention, which is two columns, plus what only a purpose itself has.
+ */
+const SIMPLE_PROPERTIES = [
+  'name',
+  'description',
+  'parentCode',
+  ...INHERITABLE_FIELDS.filter((k): k is Exclude<InheritableField, 'retention'> => k !== 'retention'),
+] as const;
 
 /** The purpose as declared (own values only), as stored in history and compared for changes. */
 export function declarationOf(p: PurposeEntity): PurposeDeclaration {
@@ -88,4 +107,52 @@ export function toPurposeResponse(p: PurposeEntity, resolved: ResolvedPurpose): 
     createdBy: p.createdBy,
     updatedBy: p.updatedBy,
   };
+}
+
+/** The purpose as other modules read it, resolved against the register it belongs to. */
+export function viewWithin(p: PurposeEntity, byCode: Map<string, PurposeEntity>): PurposeView {
+  return toPurposeResponse(p, resolveWithin(p, byCode));
+}
+
+/**
+ * Writes a create or update DTO onto the entity: what the DTO leaves undefined is kept on update
+ * and declared null on create; null clears a value (a sub-purpose then inherits it).
+ */
+export function applyDeclaration(
+  purpose: PurposeEntity,
+  dto: PurposeDeclarationDto,
+  creating: boolean,
+): void {
+  for (const key of SIMPLE_PROPERTIES) {
+    if (key in dto && dto[key] !== undefined) {
+      (purpose as unknown as Record<string, unknown>)[key] = dto[key] ?? null;
+    } else if (creating) {
+      (purpose as unknown as Record<string, unknown>)[key] ??= null;
+    }
+  }
+  if ('retention' in dto && dto.retention !== undefined) {
+    purpose.retentionDuration = dto.retention?.duration ?? null;
+    purpose.retentionTrigger = dto.retention?.trigger ?? null;
+    purpose.retentionArchive = dto.retention?.archive
+      ? { duration: dto.retention.archive.duration, legalReason: dto.retention.archive.legalReason ?? null }
+      : null;
+  } else if (creating) {
+    purpose.retentionDuration = null;
+    purpose.retentionTrigger = null;
+    purpose.retentionArchive = null;
+  }
+}
+
+/** The properties a request gives (the changed fields of a purpose's first version). */
+export function presentKeys(dto: object): string[] {
+  return Object.entries(dto)
+    .filter(([, v]) => v !== undefined)
+    .map(([k]) => k);
+}
+
+/** The properties whose value differs between two declarations (JSON-normalised). */
+export function changedFields(before: object, after: object): string[] {
+  const b = before as Record<string, unknown>;
+  const a = after as Record<string, unknown>;
+  return Object.keys(a).filter((k) => !isDeepStrictEqual(normaliseJson(b[k]), normaliseJson(a[k])));
 }

@@ -5,8 +5,8 @@ import { PurposeEntity } from './entities/purpose.entity';
 import { PurposeVersionEntity } from './entities/purpose-version.entity';
 
 /**
- * The SQL of the purpose register (purpose, purpose_version). No rule: PurposesService decides;
- * every write and lock takes the caller's transaction manager.
+ * The SQL of the purpose register (purpose, purpose_version). No rule: the purpose services
+ * decide; every write and lock takes the caller's transaction manager.
  */
 @Injectable()
 export class PurposesRepository {
