@@ -44,20 +44,18 @@ import {
 } from './inventory.model';
 import { InventoryReadModel } from './inventory-read-model.service';
 import { parseRegisterBody } from './register-parse';
+import { diffRegister, isEmptyDiff, RegisterDiff } from './register-diff';
 import {
   canonicalRegister,
-  diffRegister,
-  isEmptyDiff,
   parentsFirst,
   RegisterDataset,
-  RegisterDiff,
   RegisterDocument,
   RegisterField,
   RegisterPurpose,
   RegisterSystem,
   stableJson,
-  validateRegister,
 } from './register-document';
+import { validateRegister } from './register-validation';
 
 /** Thrown to roll a dry run back after it has gone through every step of the real import. */
 class DryRunRollback extends Error {
