@@ -16,7 +16,11 @@ import { InventoryRepository } from './inventory.repository';
 import { InventoryChanges } from './inventory-changes';
 import { InventoryReadModel } from './inventory-read-model.service';
 import { RegisterController } from './register.controller';
+import { RegisterExportService } from './register-export.service';
+import { RegisterImportService } from './register-import.service';
+import { RegisterInventoryApplier } from './register-inventory-applier';
 import { RegisterIoService } from './register-io.service';
+import { RegisterPurposesApplier } from './register-purposes-applier';
 import { SystemScanService } from './system-scan.service';
 import { SystemSecrets } from './system-secrets';
 import { SystemsController } from './systems.controller';
@@ -45,6 +49,10 @@ import { SystemsService } from './systems.service';
     DatasetsService,
     FieldsService,
     SystemScanService,
+    RegisterExportService,
+    RegisterPurposesApplier,
+    RegisterInventoryApplier,
+    RegisterImportService,
     RegisterIoService,
   ],
   exports: [InventoryReadModel, SystemsService],

@@ -1,7 +1,41 @@
+import { plainToInstance } from 'class-transformer';
+import { validateSync } from 'class-validator';
 import { parseDocument } from 'yaml';
+import { flattenValidationErrors } from '../../common/errors/validation';
 import { findUnsafeKey, prototypeKeyMessage } from '../../common/http/prototype-keys';
 import { checkYamlLimits, YAML_LIMITS, YamlLimits } from '../../common/http/yaml-limits';
-import { RegisterMalformed, RegisterTooLarge } from './inventory.errors';
+import { RegisterDocumentDto } from './dto/register.dto';
+import { RegisterInvalid, RegisterMalformed, RegisterTooLarge } from './inventory.errors';
+import { canonicalRegister, RegisterDocument } from './register-document';
+
+type Json = Record<string, unknown>;
+
+/**
+ * The body of a register import as a canonical document: parsed (parseRegisterBody), then checked
+ * against the document's shape (RegisterDocumentDto), every problem listed. The rules about its
+ * content are validateRegister's (register-validation.ts).
+ */
+export function parseRegisterDocument(body: unknown): RegisterDocument {
+  const raw = parseRegisterBody(body);
+  if (!raw || typeof raw !== 'object' || Array.isArray(raw) || Object.keys(raw).length === 0) {
+    throw new RegisterMalformed(
+      'The body must be a register document (YAML with Content-Type application/yaml, or a JSON object)',
+      [{ path: '(document)', message: 'expected a mapping with format, purposes and systems' }],
+    );
+  }
+  const dto = plainToInstance(RegisterDocumentDto, raw);
+  const errors = validateSync(dto, { whitelist: true, forbidNonWhitelisted: true });
+  if (errors.length) {
+    const problems = flattenValidationErrors(errors).flatMap((p) =>
+      p.constraints.map((message) => ({ path: p.property, message })),
+    );
+    throw new RegisterInvalid(
+      `The register document is invalid (${problems.length} problem(s)); nothing was imported`,
+      problems,
+    );
+  }
+  return canonicalRegister(JSON.parse(JSON.stringify(raw)) as Json);
+}
 
 /**
  * The body of a register import as a plain value: a string (YAML, whatever its content type:
