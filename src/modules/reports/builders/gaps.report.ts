@@ -15,23 +15,11 @@ import type {
   OverdueRow,
 } from '../report-sources';
 import { ReportFormat, type ReportLang, type ReportPeriod } from '../report.model';
-import {
-  ComplianceGap,
-  consentGap,
-  fieldGaps,
-  GAP_CODES,
-  GAP_SEVERITY,
-  GapCode,
-  GapSeverity,
-  neverScannedGap,
-  organisationGaps,
-  overdueGap,
-  processorAgreementGap,
-  processorGaps,
-  purposeGaps,
-  transferMismatchGap,
-  unregisteredColumnGap,
-} from './gap-rules';
+import { ComplianceGap, GAP_CODES, GAP_SEVERITY, GapCode, GapSeverity } from './compliance-gap';
+import { fieldGaps, neverScannedGap, overdueGap, unregisteredColumnGap } from './inventory-gap-rules';
+import { organisationGaps } from './organisation-gap-rules';
+import { processorAgreementGap, processorGaps, transferMismatchGap } from './processor-gap-rules';
+import { consentGap, purposeGaps } from './purpose-gap-rules';
 import { deriveTransfers, transferMismatch } from './derived-transfers';
 import { PreparedReport, ReportContext, reportMeta, startPdf, streamPdf } from './report-context';
 

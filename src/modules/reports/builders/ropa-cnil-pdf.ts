@@ -10,7 +10,7 @@ import {
   cnilWords,
   type CnilSection,
 } from './ropa-cnil';
-import type { RopaEntry } from './ropa.report';
+import type { RopaEntry } from './ropa-entries';
 
 /**
  * DejaVu Sans, shipped by the pinned `dejavu-fonts-ttf` package (ADR 0050) and embedded as a

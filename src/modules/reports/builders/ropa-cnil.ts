@@ -7,7 +7,7 @@
 import { isSpecialCategory } from '../../inventory/inventory.model';
 import type { OrganisationView } from '../report-sources';
 import type { ReportLang } from '../report.model';
-import type { RopaEntry } from './ropa.report';
+import type { RopaEntry } from './ropa-entries';
 
 const CNIL = {
   fr: {

@@ -9,7 +9,7 @@ import {
   cnilSections,
   cnilWords,
 } from './ropa-cnil';
-import type { RopaEntry } from './ropa.report';
+import type { RopaEntry } from './ropa-entries';
 
 /** Pause writing while this much of the workbook waits for a slow reader (flat memory). */
 const BACKLOG_BYTES = 1024 * 1024;

@@ -1,5 +1,5 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { GapCode, GapSeverity } from '../builders/gap-rules';
+import { GapCode, GapSeverity } from '../builders/compliance-gap';
 import { ReportKind } from '../report.model';
 
 /** Shapes of the JSON reports (documentation only: the documents are streamed, not serialised DTOs). */

@@ -1,7 +1,7 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import { IsInt, IsOptional, Max, Min } from 'class-validator';
-import { GapCode, GapSeverity } from '../builders/gap-rules';
+import { GapCode, GapSeverity } from '../builders/compliance-gap';
 import { GapObjectDto, ReportPeriodDto } from '../dto/report-responses.dto';
 
 /** The dashboard's period: the last `days` days up to now. */

@@ -1,7 +1,7 @@
 import { Inject, Injectable, Optional } from '@nestjs/common';
 import { PurposesService } from '../../purposes/purposes.service';
 import { detectDenialSpikes } from '../builders/access-patterns';
-import { GAP_SEVERITY, GapCode, GapSeverity } from '../builders/gap-rules';
+import { GAP_SEVERITY, GapCode, GapSeverity } from '../builders/compliance-gap';
 import { collectGaps } from '../builders/gaps.report';
 import {
   ACCESS_SOURCE,
