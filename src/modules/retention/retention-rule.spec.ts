@@ -1,7 +1,10 @@
 import type { RetentionDatasetPlan } from '../inventory/inventory.types';
 import { datasetPlan, planField } from '../../../test/factories/retention-plan.factory';
 import { buildDatasetRule, describeFieldRule, PurposeFacts } from './retention-rule';
-import { buildOverdueCount, buildPurgeBatch, PurgeInputs, TableFacts } from './executors/postgres/purge-sql';
+import { buildOverdueCount } from './executors/postgres/overdue-count-sql';
+import { buildPurgeBatch } from './executors/postgres/purge-batch-sql';
+import type { TableFacts } from './executors/postgres/sql-builder';
+import type { PurgeInputs } from './purge-inputs.reader';
 
 /** One purpose per status, all with a retention that has long expired for any dated row. */
 const purpose = (code: string, status: string): [string, PurposeFacts] => [

@@ -4,16 +4,12 @@ import { createHash, createHmac } from 'node:crypto';
 import { buildDatasetRule, describeFieldRule, PurposeFacts } from '../../retention-rule';
 import type { RetentionDatasetPlan } from '../../../inventory/inventory.types';
 import { datasetPlan, planField } from '../../../../../test/factories/retention-plan.factory';
-import {
-  buildDryRunBatch,
-  buildPurgeBatch,
-  ColumnFacts,
-  executionProblems,
-  hmacPads,
-  PurgeInputs,
-  quoteIdentifier,
-  TableFacts,
-} from './purge-sql';
+import type { PurgeInputs } from '../../purge-inputs.reader';
+import { hmacPads } from './anonymisation-sql';
+import { buildDryRunBatch } from './batch-read-sql';
+import { buildPurgeBatch } from './purge-batch-sql';
+import { ColumnFacts, quoteIdentifier, TableFacts } from './sql-builder';
+import { executionProblems } from './table-check';
 
 const col = (
   name: string,
