@@ -7,7 +7,7 @@ import type { FieldRule, PurposeKeep } from './retention-rule';
  * When a row's field is due, in one place (docs/retention.md, "What is due"; ADRs 0032, 0034):
  * a purpose expires by time (`trigger column + duration < now()`, written with two thresholds),
  * at a consent withdrawal, or a duration after it; a field is due when every purpose keeping it
- * has expired. The purge SQL (executors/postgres/purge-sql.ts) and the overdue view
+ * has expired. The purge SQL (executors/postgres/row-flags-sql.ts) and the overdue view
  * (retention.service.ts, through buildOverdueCount) both take the rule from here, as does the
  * "due since" date and the "days overdue" figure.
  */

@@ -1,7 +1,15 @@
 import type { RetentionDatasetPlan } from '../inventory/inventory.types';
-import { datasetPlan, planField } from '../../../test/factories/retention-plan.factory';
+import {
+  customerPurposes,
+  customersPlan,
+  customersTable,
+} from '../../../test/factories/postgres-customers.factory';
+import { datasetPlan, planField, purgeInputs } from '../../../test/factories/retention-plan.factory';
 import { buildDatasetRule, describeFieldRule, PurposeFacts } from './retention-rule';
-import { buildOverdueCount, buildPurgeBatch, PurgeInputs, TableFacts } from './executors/postgres/purge-sql';
+import { buildOverdueCount } from './executors/postgres/overdue-count-sql';
+import { buildPurgeBatch } from './executors/postgres/purge-batch-sql';
+import type { TableFacts } from './executors/postgres/sql-builder';
+import type { PurgeInputs } from './purge-inputs.reader';
 
 /** One purpose per status, all with a retention that has long expired for any dated row. */
 const purpose = (code: string, status: string): [string, PurposeFacts] => [
@@ -136,5 +144,132 @@ describe('consent-based purposes whose time rule cannot be proven', () => {
   it('keeps the data when "D after withdrawal" has an unreadable D (never earlier than declared)', () => {
     expect(expiryKind(consent('three years', 'consent_withdrawal'))).toBe('never');
     expect(expiryKind(consent('P1M', 'consent_withdrawal'))).toBe('after_withdrawal');
+  });
+
+  const consentPurposes = new Map<string, PurposeFacts>([
+    ...customerPurposes,
+    ['optin', { code: 'optin', status: 'active', legalBasis: 'consent', retention: null }],
+    [
+      'survey',
+      {
+        code: 'survey',
+        status: 'active',
+        legalBasis: 'consent',
+        retention: { duration: 'P2Y', trigger: 'contract_end' }, // no contract_end column declared
+      },
+    ],
+  ]);
+  const consentPlan = (overrides: Partial<RetentionDatasetPlan['dataset']> = {}) =>
+    customersPlan(overrides, [planField('email', ['optin']), planField('name', ['survey'])]);
+  const withdrawn = (subjectId: string, withdrawnAt: string) =>
+    new Map([
+      ['optin', [{ subjectId, withdrawnAt: new Date(withdrawnAt) }]],
+      ['survey', [{ subjectId, withdrawnAt: new Date(withdrawnAt) }]],
+    ]);
+
+  it('ends at once for a subject who withdrew, with no retention or no trigger column declared', () => {
+    const rule = buildDatasetRule(consentPlan(), consentPurposes);
+    expect(rule.fields.map((f) => f.keeps[0].expiry)).toEqual([
+      { kind: 'on_withdrawal', reason: 'purpose optin declares no retention' },
+      {
+        kind: 'on_withdrawal',
+        reason: 'the dataset declares no contract_end column for purpose survey',
+      },
+    ]);
+    expect(rule.withdrawalPurposes).toEqual(['optin', 'survey']);
+    expect(describeFieldRule(rule.fields[0])).toBe(
+      'email: erased (set to null) (the row is deleted once all its fields are due) once consent for optin is withdrawn (no time limit: purpose optin declares no retention)',
+    );
+    const batch = buildPurgeBatch(
+      rule,
+      customersTable,
+      purgeInputs({ withdrawals: withdrawn('cust-9', '2026-01-01T00:00:00Z') }),
+      null,
+    );
+    const [del] = batch.changes(['1'], ['9'], { deleted: 1, anonymised: 0 });
+    expect(del.kind).toBe('deleted');
+    // Per subject: only the withdrawn subject's rows are due.
+    expect(del.statement.text).toMatch(/t\."customer_ref"::text = ANY\(\$\d+::text\[\]\)/);
+    expect(del.statement.values).toContainEqual(['cust-9']);
+    expect(del.statement.text).not.toContain('last_interaction');
+  });
+
+  it('keeps the data of subjects who did not withdraw (or withdraw later than now)', () => {
+    const rule = buildDatasetRule(consentPlan(), consentPurposes);
+    for (const withdrawals of [new Map(), withdrawn('cust-9', '2027-01-01T00:00:00Z')]) {
+      const batch = buildPurgeBatch(rule, customersTable, purgeInputs({ withdrawals }), null);
+      expect(batch.changes(['1'], ['9'], { deleted: 1, anonymised: 1 })).toEqual([]);
+      expect(batch.read.text).toContain('(FALSE) AS del');
+    }
+  });
+
+  it('still cannot end without a subject column to match withdrawals (never, reported)', () => {
+    const rule = buildDatasetRule(consentPlan({ subjectColumn: null }), consentPurposes);
+    expect(rule.fields[0].keeps[0].expiry).toEqual({
+      kind: 'never',
+      reason: 'purpose optin declares no retention',
+    });
+    expect(rule.withdrawalPurposes).toEqual([]);
+  });
+
+  it('leaves a non-consent purpose without retention never due', () => {
+    const p = new Map(consentPurposes);
+    p.set('optin', { code: 'optin', status: 'active', legalBasis: 'contract', retention: null });
+    expect(buildDatasetRule(consentPlan(), p).fields[0].keeps[0].expiry.kind).toBe('never');
+  });
+});
+
+describe('per-field expiry', () => {
+  it('derives per-field expiry from active purposes and their triggers', () => {
+    const rule = buildDatasetRule(customersPlan(), customerPurposes);
+    const email = rule.fields[0];
+    expect(email.state).toBe('bound');
+    expect(email.keeps.map((k) => [k.purposeCode, k.expiry.kind])).toEqual([
+      ['crm.support', 'time'],
+      ['marketing.newsletter', 'time'],
+    ]);
+    expect(rule.withdrawalPurposes).toEqual(['marketing.newsletter']);
+  });
+
+  it('treats a field bound only to retired purposes as due now, and an unbound one as never', () => {
+    const p = customersPlan({}, [
+      {
+        key: 'a',
+        column: 'email',
+        dataCategory: 'contact',
+        special: false,
+        anonymisation: { strategy: 'nullify' as never },
+        bindings: [{ purposeCode: 'old' }],
+      },
+      {
+        key: 'b',
+        column: 'name',
+        dataCategory: 'contact',
+        special: false,
+        anonymisation: { strategy: 'nullify' as never },
+        bindings: [],
+      },
+    ]);
+    const rule = buildDatasetRule(p, customerPurposes);
+    expect(rule.fields.map((f) => f.state)).toEqual(['no_active_purpose', 'unbound']);
+  });
+
+  it('on erasure, ends every purpose now except legal obligations', () => {
+    const p = customersPlan();
+    p.fields[1].bindings.push({ purposeCode: 'accounting' });
+    const rule = buildDatasetRule(p, customerPurposes, { erasure: true });
+    expect(rule.fields[0].keeps.every((k) => k.expiry.kind === 'now')).toBe(true);
+    expect(rule.fields[1].keeps.map((k) => k.expiry.kind)).toEqual(['time', 'now']);
+    expect(rule.legalObligationKeeps).toEqual([
+      { purposeCode: 'accounting', fields: ['crm.customers.name'] },
+    ]);
+  });
+
+  it('cannot prove expiry without the trigger column', () => {
+    const rule = buildDatasetRule(customersPlan({ timestampColumns: {} }), customerPurposes);
+    expect(rule.fields[1].keeps[0].expiry).toEqual({
+      kind: 'never',
+      reason: 'the dataset declares no last_interaction column for purpose crm.support',
+    });
   });
 });

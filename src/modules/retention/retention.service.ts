@@ -26,7 +26,7 @@ import { ManualSystemExecutor } from './executors/manual/manual.executor';
 import { ManualTaskRepository } from './executors/manual/manual-task.repository';
 import { MysqlSystemExecutor } from './executors/mysql/mysql.executor';
 import { PostgresCustomerDatabase } from './executors/postgres/customer-database';
-import { buildOverdueCount } from './executors/postgres/purge-sql';
+import { buildOverdueCount } from './executors/postgres/overdue-count-sql';
 import { executionProblems } from './executors/postgres/table-check';
 import { WebhookDeliveryService } from './executors/webhook/webhook-delivery.service';
 import { BusyDataset, RetentionRunRepository } from './ledger/retention-run.repository';

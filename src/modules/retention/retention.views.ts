@@ -3,7 +3,7 @@ import type { RetentionRunDatasetDto, RetentionRunResponseDto } from './dto/rete
 import type { ManualTaskEntity } from './entities/manual-task.entity';
 import type { RetentionRunDatasetEntity } from './entities/retention-run-dataset.entity';
 import type { RetentionRunEntity } from './entities/retention-run.entity';
-import { ARCHIVE_EXPIRED, ARCHIVE_MOVED } from './executors/postgres/purge-sql';
+import { ARCHIVE_EXPIRED, ARCHIVE_MOVED } from './executors/postgres/archive-sql';
 import { datasetCounts } from './ledger/run-dataset.repository';
 
 /** The API's views of runs and manual tasks (never the entities). */

@@ -1,6 +1,6 @@
 import type { PoolConnection, ResultSetHeader, RowDataPacket } from 'mysql2/promise';
 import type { ArchiveLedger } from '../../ledger/purge-batch-ledger';
-import { ARCHIVE_EXPIRED, ARCHIVE_MOVED } from '../postgres/purge-sql';
+import { ARCHIVE_EXPIRED, ARCHIVE_MOVED } from '../postgres/archive-sql';
 import type { MysqlArchiveBatch } from './mysql-purge-sql';
 
 /** What a batch's archive statements did (or, in a dry run, found). */

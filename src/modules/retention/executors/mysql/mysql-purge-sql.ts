@@ -1,7 +1,7 @@
 import type { PurgeInputs } from '../../purge-inputs.reader';
 import type { DatasetRule } from '../../retention-rule';
 import { unpurgeableField } from '../postgres/anonymisation-sql';
-import { ARCHIVE_MOVED } from '../postgres/purge-sql';
+import { ARCHIVE_MOVED } from '../postgres/archive-sql';
 import { rowDecision } from '../row-decision';
 import {
   buildMysqlArchiveDueCount,

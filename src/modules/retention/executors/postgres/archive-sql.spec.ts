@@ -1,7 +1,10 @@
 import { datasetPlan, planField } from '../../../../../test/factories/retention-plan.factory';
 import { buildDatasetRule, describeFieldRule, PurposeFacts } from '../../retention-rule';
 import { archiveDdl, archiveProblems } from './archive-check';
-import { buildDryRunBatch, buildPurgeBatch, ColumnFacts, PurgeInputs, TableFacts } from './purge-sql';
+import type { PurgeInputs } from '../../purge-inputs.reader';
+import { buildDryRunBatch } from './batch-read-sql';
+import { buildPurgeBatch } from './purge-batch-sql';
+import type { ColumnFacts, TableFacts } from './sql-builder';
 
 const REASON = 'Limitation period (art. 2224 Code civil)';
 

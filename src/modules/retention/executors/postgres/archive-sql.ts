@@ -7,11 +7,18 @@ import { BuildContext, memo, quoteIdentifier, SqlStatement } from './sql-builder
 
 /**
  * The intermediate archive's SQL (ADR 0052), built into the purge batch's own customer
- * transaction (purge-sql.ts): the move of the values a purpose's archive phase needs (INSERT …
- * SELECT … FOR UPDATE … ON CONFLICT, before the batch's DELETE and UPDATE change the rows) and the
- * expiry of archived rows whose phase is over. Identifiers come from the register, checked
+ * transaction (batch-changes-sql.ts): the move of the values a purpose's archive phase needs
+ * (INSERT … SELECT … FOR UPDATE … ON CONFLICT, before the batch's DELETE and UPDATE change the
+ * rows) and the expiry of archived rows whose phase is over. Identifiers come from the register, checked
  * against both tables at plan time (archive-check.ts), and are quoted; values are parameters.
  */
+
+/**
+ * The archive's labels among a batch's kept counts (both dialects, and the run views): counted
+ * with the batch's kept rows, so that the same guarded ledger write records them.
+ */
+export const ARCHIVE_MOVED = 'archive:moved';
+export const ARCHIVE_EXPIRED = 'archive:expired';
 
 /** The row's archive facts, as expressions over the active row (alias t). */
 export interface ArchiveRow {

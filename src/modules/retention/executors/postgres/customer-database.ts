@@ -3,7 +3,8 @@ import { Injectable, OnModuleDestroy } from '@nestjs/common';
 import { Pool, PoolClient } from 'pg';
 import type { BatchPreparation } from '../batched-dataset-purge';
 import type { ArchiveLedger, BatchOutcome, CustomerXactStatus } from '../../ledger/purge-batch-ledger';
-import { ARCHIVE_EXPIRED, ARCHIVE_MOVED, PurgeBatch } from './purge-sql';
+import { ARCHIVE_EXPIRED, ARCHIVE_MOVED } from './archive-sql';
+import type { PurgeBatch } from './purge-batch-sql';
 import type { ColumnFacts, ReferencingConstraint, SqlStatement, TableFacts } from './sql-builder';
 
 export interface BatchSettings {

@@ -4,7 +4,8 @@ import type { RunDatasetRepository } from '../../ledger/run-dataset.repository';
 import type { PurgeInputsReader } from '../../purge-inputs.reader';
 import { BatchedDatasetPurge, BatchedPurgeContext, BatchPreparation, BatchRequest } from '../batched-dataset-purge';
 import { BatchSettings, PostgresCustomerDatabase } from './customer-database';
-import { buildDryRunBatch, buildPurgeBatch } from './purge-sql';
+import { buildDryRunBatch } from './batch-read-sql';
+import { buildPurgeBatch } from './purge-batch-sql';
 import type { TableFacts } from './sql-builder';
 
 /** What a purge of one postgres dataset works with (checked by PostgresSystemExecutor.planDataset). */
