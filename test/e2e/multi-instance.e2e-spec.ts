@@ -1,10 +1,18 @@
 import type { ChildProcess } from 'node:child_process';
 import { Role } from '../../src/policies/role.enum';
-import { createCrm, Crm, registerCrm, waitForRun } from '../utils/crm-fixture';
+import { createCrm, Crm, insertAlternatelyDueCustomers, registerCrm, waitForRun } from '../utils/crm-fixture';
 import { testRedisPrefix } from '../utils/redis-keys';
-import { queryRows, TEST_REDIS_URL } from '../utils/test-database';
-import { startTestApp, TEST_SECRETS, TestApp } from '../utils/test-app';
-import { killHard, startWorkerProcess } from '../utils/worker-process';
+import { runDatasetProgress, startRetentionRun } from '../utils/retention-run-polling';
+import { queryRows, until } from '../utils/test-database';
+import { startTestApp, TestApp } from '../utils/test-app';
+import {
+  killAllHard,
+  killHard,
+  queueOnlyAppEnv,
+  retentionWorkerEnv,
+  startWorkerProcess,
+  WORKER_START_TIMEOUT_MS,
+} from '../utils/worker-process';
 
 const ROWS = 1000;
 const BATCH = 50;
@@ -20,24 +28,8 @@ describe('Several service instances and workers on one PostgreSQL and one Redis'
   let crm: Crm;
   const workers: ChildProcess[] = [];
   const prefix = testRedisPrefix();
-  const env = {
-    REDIS_URL: TEST_REDIS_URL,
-    REDIS_PREFIX: prefix,
-    JOBS_INLINE_WORKER: 'false',
-    RETENTION_SCHEDULER: 'off',
-  };
-  const workerEnv = () => ({
-    ...TEST_SECRETS,
-    DATABASE_URL: a.databaseUrl!,
-    DATA_DIR: a.dataDir,
-    REDIS_URL: TEST_REDIS_URL,
-    REDIS_PREFIX: prefix,
-    RETENTION_SCHEDULER: 'off',
-    RETENTION_BATCH_SIZE: String(BATCH),
-    RETENTION_BATCH_PAUSE_MS: '60',
-    RETENTION_LEASE_MS: '1000',
-    LOG_LEVEL: 'silent',
-  });
+  const env = queueOnlyAppEnv(prefix);
+  const workerEnv = () => retentionWorkerEnv(a, prefix, { RETENTION_BATCH_SIZE: String(BATCH) });
   const sql = <T = Record<string, unknown>>(text: string, params: unknown[] = []) =>
     queryRows<T>(a.databaseUrl!, text, params);
 
@@ -45,20 +37,13 @@ describe('Several service instances and workers on one PostgreSQL and one Redis'
     a = await startTestApp({ env });
     b = await startTestApp({ databaseUrl: a.databaseUrl!, dataDir: a.dataDir, env });
     crm = await createCrm('multi');
-    await crm.query(
-      `INSERT INTO customers (id, customer_ref, email, name, postcode, created_at, last_interaction)
-       SELECT i, 'cust-' || i, 'c' || i || '@example.com', 'Name ' || i, '75011',
-              CASE WHEN i % 2 = 0 THEN now() - interval '12 years' ELSE now() - interval '1 year' END,
-              CASE WHEN i % 2 = 0 THEN now() - interval '4 years' ELSE now() - interval '10 days' END
-         FROM generate_series(1, $1::int) AS i`,
-      [ROWS],
-    );
+    await insertAlternatelyDueCustomers(crm, ROWS);
     await registerCrm(a, crm);
     await a.authoriseApplication(['crm.support', 'marketing.newsletter']);
     // Two app starts, migrations and the register over HTTP: more than a test's time on a busy host.
   }, 180_000);
   afterAll(async () => {
-    for (const w of workers) await killHard(w);
+    await killAllHard(workers);
     await b?.app.close();
     await a?.close();
     await crm?.close();
@@ -145,40 +130,34 @@ describe('Several service instances and workers on one PostgreSQL and one Redis'
 
   it('starts two worker processes beside the instances', async () => {
     // One after the other: a ts-node start of src/worker.ts each, slow on a busy host.
-    for (let i = 0; i < 2; i += 1) workers.push(await startWorkerProcess(workerEnv(), 150_000));
+    for (let i = 0; i < 2; i += 1)
+      workers.push(await startWorkerProcess(workerEnv(), WORKER_START_TIMEOUT_MS));
     expect(workers.every((w) => w.exitCode === null)).toBe(true);
   }, 320_000);
 
   it('hands a purge run over to the other worker when the one running it is killed; exact counts', async () => {
-    const created = await b
-      .as(Role.Dpo)
-      .post('/retention/runs')
-      .send({ system: 'crm', dryRun: false })
-      .expect(202);
-    const runId = created.body.id as string;
+    const runId = await startRetentionRun(b, { system: 'crm', dryRun: false });
 
     // Wait for a few committed batches, then kill -9 whichever worker holds the run.
     let owner = '';
-    for (let i = 0; i < 1200; i += 1) {
-      const [row] = await sql<{ n: number; owner: string | null }>(
-        `SELECT (SELECT count(*)::int FROM purge_batch WHERE run_id = $1 AND state = 'committed') AS n,
-                (SELECT lease_owner FROM retention_run WHERE id = $1) AS owner`,
-        [runId],
-      );
-      if (row.n >= 3 && row.owner) {
-        owner = row.owner;
-        break;
-      }
-      await new Promise((r) => setTimeout(r, 50));
-    }
+    await until(
+      'three committed batches and the lease owner',
+      async () => {
+        const [row] = await sql<{ n: number; owner: string | null }>(
+          `SELECT (SELECT count(*)::int FROM purge_batch WHERE run_id = $1 AND state = 'committed') AS n,
+                  (SELECT lease_owner FROM retention_run WHERE id = $1) AS owner`,
+          [runId],
+        );
+        owner = row.owner ?? '';
+        return row.n >= 3 && owner !== '';
+      },
+      60_000,
+    );
     const holder = workers.find((w) => owner.includes(`:${w.pid}:`));
     if (!holder) throw new Error(`no worker of this suite holds the run (lease owner "${owner}")`);
     const other = workers.find((w) => w !== holder)!;
     await killHard(holder);
-    const [mid] = await sql<{ batches: number; status: string }>(
-      `SELECT batches, status FROM retention_run_dataset WHERE run_id = $1`,
-      [runId],
-    );
+    const mid = await runDatasetProgress(a, runId);
     expect(mid.status).toBe('running');
     expect(mid.batches).toBeLessThan(ROWS / BATCH);
 

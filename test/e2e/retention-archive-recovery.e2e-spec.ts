@@ -1,27 +1,25 @@
 import type { ChildProcess } from 'node:child_process';
-import { Role } from '../../src/policies/role.enum';
+import {
+  CONTRACT_FIELDS,
+  createPostgresArchiveTable,
+  declareArchiveTable,
+  SALES_CONTRACT_PURPOSE,
+} from '../utils/archive-fixture';
 import { createCrm, Crm, ensurePurposes, registerDataset, waitForRun } from '../utils/crm-fixture';
 import { testRedisPrefix } from '../utils/redis-keys';
-import { connectTo, TEST_REDIS_URL } from '../utils/test-database';
-import { startTestApp, TEST_SECRETS, TestApp } from '../utils/test-app';
-import { killHard, startWorkerProcess } from '../utils/worker-process';
+import { runDatasetProgress, startRetentionRun, untilCommittedBatches } from '../utils/retention-run-polling';
+import { queryRows } from '../utils/test-database';
+import { startTestApp, TestApp } from '../utils/test-app';
+import {
+  killAllHard,
+  killHard,
+  queueOnlyAppEnv,
+  retentionWorkerEnv,
+  startWorkerProcess,
+  WORKER_START_TIMEOUT_MS,
+} from '../utils/worker-process';
 
 const ROWS = 2000;
-/** A ts-node start of src/worker.ts: well over a minute each on a busy shared host. */
-const WORKER_START_MS = 150_000;
-
-async function query<T = Record<string, unknown>>(
-  url: string,
-  text: string,
-  params: unknown[] = [],
-): Promise<T[]> {
-  const db = await connectTo(url);
-  try {
-    return (await db.query(text, params)).rows as T[];
-  } finally {
-    await db.end();
-  }
-}
 
 /**
  * Issue 15: a kill -9 of the worker while it moves values to the intermediate archive resumes
@@ -36,20 +34,9 @@ describe('Retention: a killed worker resumes the archive moves exactly', () => {
   const prefix = testRedisPrefix();
 
   beforeAll(async () => {
-    t = await startTestApp({
-      env: {
-        REDIS_URL: TEST_REDIS_URL,
-        REDIS_PREFIX: prefix,
-        JOBS_INLINE_WORKER: 'false',
-        RETENTION_SCHEDULER: 'off',
-      },
-    });
+    t = await startTestApp({ env: queueOnlyAppEnv(prefix) });
     crm = await createCrm('archive_crash');
-    await crm.query(`CREATE SCHEMA archive`);
-    await crm.query(
-      `CREATE TABLE archive.customers (id bigint PRIMARY KEY, customer_ref text, email text, name text,
-         active_ended_at timestamptz NOT NULL, archive_until timestamptz NOT NULL)`,
-    );
+    await createPostgresArchiveTable(crm);
     // Every other row's active phase is over (4 years > 3) and its archive phase runs (< 3 + 5).
     await crm.query(
       `INSERT INTO customers (id, customer_ref, email, name, postcode, created_at, last_interaction)
@@ -58,77 +45,32 @@ describe('Retention: a killed worker resumes the archive moves exactly', () => {
          FROM generate_series(1, $1::int) AS i`,
       [ROWS],
     );
-    await ensurePurposes(t, [
-      {
-        code: 'sales.contract',
-        legalBasis: 'contract',
-        retention: {
-          duration: 'P3Y',
-          trigger: 'last_interaction',
-          archive: { duration: 'P5Y', legalReason: 'Limitation period (art. 2224 Code civil)' },
-        },
-      },
-    ]);
+    await ensurePurposes(t, [SALES_CONTRACT_PURPOSE]);
     await registerDataset(t, crm, {
       systemCode: 'crm',
       name: 'public.customers',
       subjectColumn: 'customer_ref',
       timestampColumns: { lastInteraction: 'last_interaction' },
-      fields: [
-        ['email', 'contact', { strategy: 'nullify' }, ['sales.contract']],
-        ['name', 'identity', { strategy: 'nullify' }, ['sales.contract']],
-      ],
+      fields: CONTRACT_FIELDS,
     });
-    await t
-      .as(Role.Dpo)
-      .patch('/systems/crm/datasets/public.customers')
-      .send({ archive: { table: 'archive.customers' } })
-      .expect(200);
+    await declareArchiveTable(t, 'crm', 'public.customers', 'archive.customers');
   });
   afterAll(async () => {
-    for (const w of workers) await killHard(w);
+    await killAllHard(workers);
     await t?.close();
     await crm?.close();
   });
 
-  const workerEnv = () => ({
-    ...TEST_SECRETS,
-    DATABASE_URL: t.databaseUrl!,
-    DATA_DIR: t.dataDir,
-    REDIS_URL: TEST_REDIS_URL,
-    REDIS_PREFIX: prefix,
-    RETENTION_SCHEDULER: 'off',
-    RETENTION_BATCH_SIZE: '50',
-    RETENTION_BATCH_PAUSE_MS: '60',
-    RETENTION_LEASE_MS: '1000',
-    LOG_LEVEL: 'silent',
-  });
+  const workerEnv = () => retentionWorkerEnv(t, prefix, { RETENTION_BATCH_SIZE: '50' });
 
   it(
     'moves every due row once across a kill -9, with exact counts and ledger',
     async () => {
-      workers.push(await startWorkerProcess(workerEnv(), WORKER_START_MS));
-      const created = await t
-        .as(Role.Dpo)
-        .post('/retention/runs')
-        .send({ system: 'crm', dryRun: false })
-        .expect(202);
-      const runId = created.body.id as string;
-      for (let i = 0; i < 600; i++) {
-        const [{ n }] = await query<{ n: number }>(
-          t.databaseUrl!,
-          `SELECT count(*)::int AS n FROM purge_batch WHERE run_id = $1 AND state = 'committed'`,
-          [runId],
-        );
-        if (n >= 5) break;
-        await new Promise((r) => setTimeout(r, 50));
-      }
+      workers.push(await startWorkerProcess(workerEnv(), WORKER_START_TIMEOUT_MS));
+      const runId = await startRetentionRun(t, { system: 'crm', dryRun: false });
+      await untilCommittedBatches(t, runId, 5);
       await killHard(workers[0]);
-      const [mid] = await query<{ batches: number; status: string }>(
-        t.databaseUrl!,
-        `SELECT batches, status FROM retention_run_dataset WHERE run_id = $1`,
-        [runId],
-      );
+      const mid = await runDatasetProgress(t, runId);
       expect(mid.status).toBe('running');
       expect(mid.batches).toBeLessThan(ROWS / 50);
       // Mid-run, the customer database is consistent on its own: every archived row's active row
@@ -141,7 +83,7 @@ describe('Retention: a killed worker resumes the archive moves exactly', () => {
       expect(partial.both).toBe(0);
       expect(partial.archived).toBeLessThan(ROWS / 2);
 
-      workers.push(await startWorkerProcess(workerEnv(), WORKER_START_MS));
+      workers.push(await startWorkerProcess(workerEnv(), WORKER_START_TIMEOUT_MS));
       const run = await waitForRun(t, runId, ['completed', 'failed', 'cancelled'], 60_000);
       expect(run.datasets[0].error).toBeNull();
       expect(run.status).toBe('completed');
@@ -161,20 +103,20 @@ describe('Retention: a killed worker resumes the archive moves exactly', () => {
       );
       expect(active).toEqual({ n: ROWS / 2, odd: ROWS / 2 });
 
-      const [batches] = await query<{ moved: number; states: string[] }>(
+      const [batches] = await queryRows<{ moved: number; states: string[] }>(
         t.databaseUrl!,
         `SELECT sum((rows_kept->>'archive:moved')::int)::int AS moved, array_agg(DISTINCT state) AS states
            FROM purge_batch WHERE run_id = $1`,
         [runId],
       );
       expect(batches).toEqual({ moved: ROWS / 2, states: ['committed'] });
-      const [phases] = await query<{ n: number; run: number }>(
+      const [phases] = await queryRows<{ n: number; run: number }>(
         t.databaseUrl!,
         `SELECT count(*)::int AS n, count(*) FILTER (WHERE run_id = $1)::int AS run FROM subject_archive_phase`,
         [runId],
       );
       expect(phases).toEqual({ n: ROWS / 2, run: ROWS / 2 });
     },
-    2 * WORKER_START_MS + 90_000,
+    2 * WORKER_START_TIMEOUT_MS + 90_000,
   );
 });

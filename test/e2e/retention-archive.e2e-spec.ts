@@ -1,10 +1,23 @@
 import { Role } from '../../src/policies/role.enum';
+import {
+  ARCHIVE_LEGAL_REASON as REASON,
+  archiveLedger,
+  archiveLedgerCount,
+  archiveMovesByBatch,
+  archivedSubjectsOfRun,
+  CONTRACT_FIELDS,
+  createPostgresArchiveTable,
+  declareArchiveTable,
+  SALES_CONTRACT_PURPOSE,
+  SALES_STATS_PURPOSE,
+  STATS_POSTCODE_FIELD,
+} from '../utils/archive-fixture';
 import { binary, pdfText } from '../utils/documents';
 import { createCrm, Crm, ensurePurposes, registerDataset, waitForRun } from '../utils/crm-fixture';
-import { connectTo, queryRows, until } from '../utils/test-database';
+import { crashBeforeBatchRecord } from '../utils/retention-crash';
+import { preparedBatches, runRetention, startRetentionRun } from '../utils/retention-run-polling';
+import { connectTo, until } from '../utils/test-database';
 import { startTestApp, TestApp } from '../utils/test-app';
-
-const REASON = 'Limitation period for contract disputes (art. 2224 Code civil)';
 
 /**
  * Issue 15, the intermediate archive on a real PostgreSQL database: "3 years active after the
@@ -18,30 +31,8 @@ describe('Retention: the intermediate archive phase (postgres)', () => {
   let vault: Crm | undefined;
   let purposeId: string;
   const dpo = () => t.as(Role.Dpo);
-  const run = async () => {
-    const created = await dpo()
-      .post('/retention/runs')
-      .send({ system: 'shop', dataset: 'public.customers', dryRun: false })
-      .expect(202);
-    return waitForRun(t, created.body.id as string);
-  };
-  const ledger = async () => {
-    const db = await connectTo(t.databaseUrl!);
-    try {
-      return (
-        await db.query<{
-          subject_id: string;
-          purpose_id: string;
-          archive_until: Date;
-          active_ended_at: Date;
-        }>(
-          `SELECT subject_id, purpose_id, active_ended_at, archive_until FROM subject_archive_phase ORDER BY subject_id`,
-        )
-      ).rows;
-    } finally {
-      await db.end();
-    }
-  };
+  const run = () => runRetention(t, { system: 'shop', dataset: 'public.customers', dryRun: false });
+  const ledger = () => archiveLedger(t);
 
   beforeAll(async () => {
     t = await startTestApp({
@@ -52,29 +43,14 @@ describe('Retention: the intermediate archive phase (postgres)', () => {
       `CREATE TABLE orders (id bigint PRIMARY KEY, customer_id bigint REFERENCES customers (id))`,
     );
     await crm.query(`CREATE SCHEMA archive`);
-    await ensurePurposes(t, [
-      {
-        code: 'sales.contract',
-        legalBasis: 'contract',
-        retention: {
-          duration: 'P3Y',
-          trigger: 'last_interaction',
-          archive: { duration: 'P5Y', legalReason: REASON },
-        },
-      },
-      { code: 'sales.stats', legalBasis: 'contract', retention: { duration: 'P1Y', trigger: 'collection' } },
-    ]);
+    await ensurePurposes(t, [SALES_CONTRACT_PURPOSE, SALES_STATS_PURPOSE]);
     purposeId = (await dpo().get('/purposes/sales.contract').expect(200)).body.id as string;
     await registerDataset(t, crm, {
       systemCode: 'shop',
       name: 'public.customers',
       subjectColumn: 'customer_ref',
       timestampColumns: { lastInteraction: 'last_interaction', collection: 'created_at' },
-      fields: [
-        ['email', 'contact', { strategy: 'nullify' }, ['sales.contract']],
-        ['name', 'identity', { strategy: 'nullify' }, ['sales.contract']],
-        ['postcode', 'location', { strategy: 'nullify' }, ['sales.stats']],
-      ],
+      fields: [...CONTRACT_FIELDS, STATS_POSTCODE_FIELD],
     });
   });
   afterAll(async () => {
@@ -148,10 +124,7 @@ describe('Retention: the intermediate archive phase (postgres)', () => {
       .send({ name: 'public.people', primaryKey: ['id'], archive: { table: 'archive.people' } })
       .expect(422);
     expect(refused.body.error).toBe('DATASET_ARCHIVE_REFUSED');
-    await dpo()
-      .patch('/systems/shop/datasets/public.customers')
-      .send({ archive: { table: 'archive.customers' } })
-      .expect(200);
+    await declareArchiveTable(t, 'shop', 'public.customers', 'archive.customers');
     // The register document carries it, and refuses it on a manual system.
     type Doc = { systems: { code: string; datasets: { name: string; archive?: unknown }[] }[] };
     const doc = (await dpo().get('/register/export').query({ format: 'json' }).expect(200)).body as Doc;
@@ -337,14 +310,8 @@ describe('Retention: the intermediate archive phase (postgres)', () => {
   });
 
   it('records a batch that moved values and crashed before its record once, ledger included (txid_status)', async () => {
-    const finalite = <T = Record<string, unknown>>(text: string, params: unknown[] = []) =>
-      queryRows<T>(t.databaseUrl!, text, params);
     vault = await createCrm('archive_resume');
-    await vault.query(`CREATE SCHEMA archive`);
-    await vault.query(
-      `CREATE TABLE archive.customers (id bigint PRIMARY KEY, customer_ref text, email text, name text,
-         active_ended_at timestamptz NOT NULL, archive_until timestamptz NOT NULL)`,
-    );
+    await createPostgresArchiveTable(vault);
     // Four rows to move (4 years since the last contact), two still active.
     await vault.query(
       `INSERT INTO customers (id, customer_ref, email, name, postcode, created_at, last_interaction)
@@ -357,48 +324,25 @@ describe('Retention: the intermediate archive phase (postgres)', () => {
       name: 'public.customers',
       subjectColumn: 'customer_ref',
       timestampColumns: { lastInteraction: 'last_interaction' },
-      fields: [
-        ['email', 'contact', { strategy: 'nullify' }, ['sales.contract']],
-        ['name', 'identity', { strategy: 'nullify' }, ['sales.contract']],
-      ],
+      fields: CONTRACT_FIELDS,
     });
-    await dpo()
-      .patch('/systems/vault/datasets/public.customers')
-      .send({ archive: { table: 'archive.customers' } })
-      .expect(200);
+    await declareArchiveTable(t, 'vault', 'public.customers', 'archive.customers');
 
     // The worker "dies" between the customer COMMIT of batch 1 and its record in Finalité.
-    await finalite(`
-      CREATE OR REPLACE FUNCTION test_crash_before_record() RETURNS trigger LANGUAGE plpgsql AS $$
-      BEGIN RAISE EXCEPTION 'simulated crash before the batch is recorded'; END $$;
-      CREATE TRIGGER test_crash_before_record BEFORE UPDATE ON purge_batch FOR EACH ROW
-        WHEN (NEW.state = 'committed') EXECUTE FUNCTION test_crash_before_record();`);
+    await crashBeforeBatchRecord.arm(t);
     let runId: string;
     try {
-      const created = await dpo()
-        .post('/retention/runs')
-        .send({ system: 'vault', dryRun: false })
-        .expect(202);
-      runId = created.body.id as string;
+      runId = await startRetentionRun(t, { system: 'vault', dryRun: false });
       await until('a prepared batch whose customer transaction moved and deleted', async () => {
-        const [b] = await finalite<{ n: number; released: boolean }>(
-          `SELECT count(*)::int AS n, bool_and(r.lease_owner IS NULL) AS released
-             FROM purge_batch b JOIN retention_run r ON r.id = b.run_id
-            WHERE b.run_id = $1 AND b.state = 'prepared'`,
-          [runId],
-        );
+        const b = await preparedBatches(t, runId);
         const [c] = await vault!.query<{ n: number }>(`SELECT count(*)::int AS n FROM archive.customers`);
         return b.n === 1 && b.released && c.n === 2;
       });
       // Moved and deleted in the customer database, not yet in the ledger.
       expect(await vault.query(`SELECT count(*)::int AS n FROM customers`)).toEqual([{ n: 4 }]);
-      expect(
-        await finalite(`SELECT count(*)::int AS n FROM subject_archive_phase WHERE dataset_id = $1`, [
-          datasetId,
-        ]),
-      ).toEqual([{ n: 0 }]);
+      expect(await archiveLedgerCount(t, datasetId)).toBe(0);
     } finally {
-      await finalite(`DROP TRIGGER IF EXISTS test_crash_before_record ON purge_batch`);
+      await crashBeforeBatchRecord.disarm(t);
     }
 
     const resumed = await waitForRun(t, runId);
@@ -409,18 +353,10 @@ describe('Retention: the intermediate archive phase (postgres)', () => {
         `SELECT id::int, email, name FROM archive.customers WHERE email = 'v' || id || '@example.com' ORDER BY id`,
       ),
     ).toEqual([1, 2, 3, 4].map((id) => ({ id, email: `v${id}@example.com`, name: `V ${id}` })));
-    const batches = await finalite<{ seq: number; state: string; moved: number | null }>(
-      `SELECT seq, state, (rows_kept->>'archive:moved')::int AS moved FROM purge_batch WHERE run_id = $1 ORDER BY seq`,
-      [runId],
-    );
+    const batches = await archiveMovesByBatch(t, runId);
     expect(batches.every((b) => b.state === 'committed')).toBe(true);
     expect(batches[0]).toMatchObject({ seq: 1, moved: 2 });
     expect(batches.reduce((n, b) => n + (b.moved ?? 0), 0)).toBe(4);
-    expect(
-      await finalite(
-        `SELECT subject_id FROM subject_archive_phase WHERE dataset_id = $1 AND run_id = $2 ORDER BY subject_id`,
-        [datasetId, runId],
-      ),
-    ).toEqual(['v-1', 'v-2', 'v-3', 'v-4'].map((subject_id) => ({ subject_id })));
+    expect(await archivedSubjectsOfRun(t, datasetId, runId)).toEqual(['v-1', 'v-2', 'v-3', 'v-4']);
   });
 });

@@ -1,11 +1,24 @@
 import type { RetentionRunResponseDto } from '../../src/modules/retention/dto/retention-run.dto';
 import { Role } from '../../src/policies/role.enum';
+import {
+  archiveLedger,
+  archiveLedgerCount,
+  archiveMovesByBatch,
+  archivedSubjectsOfRun,
+  CONTRACT_FIELDS,
+  createMysqlArchiveTable,
+  createMysqlCustomersTable,
+  declareArchiveTable,
+  SALES_CONTRACT_PURPOSE,
+  SALES_STATS_PURPOSE,
+  STATS_POSTCODE_FIELD,
+} from '../utils/archive-fixture';
 import { ensurePurposes, waitForRun } from '../utils/crm-fixture';
 import { createMysqlDb, MysqlDb, registerMysqlDataset } from '../utils/mysql-fixture';
-import { queryRows, until } from '../utils/test-database';
+import { crashBeforeBatchRecord } from '../utils/retention-crash';
+import { preparedBatches, runRetention, startRetentionRun } from '../utils/retention-run-polling';
+import { until } from '../utils/test-database';
 import { startTestApp, TestApp } from '../utils/test-app';
-
-const REASON = 'Limitation period for contract disputes (art. 2224 Code civil)';
 
 /**
  * Issue 16, the intermediate archive on a real MariaDB database (ADR 0052, as
@@ -21,15 +34,9 @@ describe('Retention: the intermediate archive phase (MySQL/MariaDB)', () => {
   let archive: string;
   let purposeId: string;
   const dpo = () => t.as(Role.Dpo);
-  const run = async (dryRun = false): Promise<RetentionRunResponseDto> => {
-    const created = await dpo().post('/retention/runs').send({ system: 'shop', dataset, dryRun }).expect(202);
-    return waitForRun(t, created.body.id as string);
-  };
-  const ledger = () =>
-    queryRows<{ subject_id: string; purpose_id: string }>(
-      t.databaseUrl!,
-      `SELECT subject_id, purpose_id FROM subject_archive_phase ORDER BY subject_id`,
-    );
+  const run = (dryRun = false): Promise<RetentionRunResponseDto> =>
+    runRetention(t, { system: 'shop', dataset, dryRun });
+  const ledger = () => archiveLedger(t);
   const archivedRows = () =>
     db.query<{ id: string; customer_ref: string; email: string | null; name: string | null }>(
       `SELECT CAST(id AS CHAR) AS id, customer_ref, email, name FROM archive_customers ORDER BY id`,
@@ -40,35 +47,14 @@ describe('Retention: the intermediate archive phase (MySQL/MariaDB)', () => {
       env: { RETENTION_SCHEDULER: 'off', RETENTION_MYSQL_BATCH_SIZE: '2', RETENTION_LEASE_MS: '1000' },
     });
     db = await createMysqlDb('archive');
-    await db.query(`
-      CREATE TABLE customers (
-        id BIGINT NOT NULL PRIMARY KEY,
-        customer_ref VARCHAR(64) NOT NULL,
-        email VARCHAR(255) NULL,
-        name VARCHAR(100) NULL,
-        postcode VARCHAR(10) NULL,
-        created_at DATETIME NOT NULL,
-        last_interaction DATETIME NULL,
-        KEY customers_ref (customer_ref)
-      ) ENGINE = InnoDB`);
+    await createMysqlCustomersTable(db, 'customers', { withPostcode: true });
     await db.query(`
       CREATE TABLE orders (
         id BIGINT NOT NULL PRIMARY KEY,
         customer_id BIGINT NULL,
         CONSTRAINT orders_customer FOREIGN KEY (customer_id) REFERENCES customers (id)
       ) ENGINE = InnoDB`);
-    await ensurePurposes(t, [
-      {
-        code: 'sales.contract',
-        legalBasis: 'contract',
-        retention: {
-          duration: 'P3Y',
-          trigger: 'last_interaction',
-          archive: { duration: 'P5Y', legalReason: REASON },
-        },
-      },
-      { code: 'sales.stats', legalBasis: 'contract', retention: { duration: 'P1Y', trigger: 'collection' } },
-    ]);
+    await ensurePurposes(t, [SALES_CONTRACT_PURPOSE, SALES_STATS_PURPOSE]);
     purposeId = (await dpo().get('/purposes/sales.contract').expect(200)).body.id as string;
     ({ dataset } = await registerMysqlDataset(t, db, {
       systemCode: 'shop',
@@ -76,11 +62,7 @@ describe('Retention: the intermediate archive phase (MySQL/MariaDB)', () => {
       primaryKey: ['id'],
       subjectColumn: 'customer_ref',
       timestampColumns: { lastInteraction: 'last_interaction', collection: 'created_at' },
-      fields: [
-        ['email', 'contact', { strategy: 'nullify' }, ['sales.contract']],
-        ['name', 'identity', { strategy: 'nullify' }, ['sales.contract']],
-        ['postcode', 'location', { strategy: 'nullify' }, ['sales.stats']],
-      ],
+      fields: [...CONTRACT_FIELDS, STATS_POSTCODE_FIELD],
     }));
     archive = `${db.name}.archive_customers`;
   });
@@ -90,10 +72,7 @@ describe('Retention: the intermediate archive phase (MySQL/MariaDB)', () => {
   });
 
   it('accepts an archive table on a mysql dataset (API and register document) and refuses a missing or different one, giving the MySQL DDL to run', async () => {
-    await dpo()
-      .patch(`/systems/shop/datasets/${dataset}`)
-      .send({ archive: { table: archive } })
-      .expect(200);
+    await declareArchiveTable(t, 'shop', dataset, archive);
     type Doc = { systems: { code: string; datasets: { name: string; archive?: unknown }[] }[] };
     const doc = (await dpo().get('/register/export').query({ format: 'json' }).expect(200)).body as Doc;
     expect(doc.systems.find((s) => s.code === 'shop')!.datasets[0].archive).toEqual({ table: archive });
@@ -253,25 +232,8 @@ describe('Retention: the intermediate archive phase (MySQL/MariaDB)', () => {
     expect((await check('c-2')).body.fields[0].reason).not.toBe('ARCHIVED');
   });
   it('records a batch that moved values and crashed before its record once, ledger included (finalite_purge_ledger)', async () => {
-    const finalite = <T = Record<string, unknown>>(text: string, params: unknown[] = []) =>
-      queryRows<T>(t.databaseUrl!, text, params);
-    await db.query(`
-      CREATE TABLE vault_customers (
-        id BIGINT NOT NULL PRIMARY KEY,
-        customer_ref VARCHAR(64) NOT NULL,
-        email VARCHAR(255) NULL,
-        name VARCHAR(100) NULL,
-        last_interaction DATETIME NULL
-      ) ENGINE = InnoDB`);
-    await db.query(`
-      CREATE TABLE vault_archive (
-        id BIGINT NOT NULL PRIMARY KEY,
-        customer_ref VARCHAR(64) NULL,
-        email VARCHAR(255) NULL,
-        name VARCHAR(100) NULL,
-        active_ended_at DATETIME(6) NOT NULL,
-        archive_until DATETIME(6) NOT NULL
-      ) ENGINE = InnoDB`);
+    await createMysqlCustomersTable(db, 'vault_customers', { withPostcode: false });
+    await createMysqlArchiveTable(db, 'vault_archive');
     // Four rows to move (4 years since the last contact), two still active.
     for (let i = 1; i <= 6; i++) {
       await db.query(`INSERT INTO vault_customers VALUES (?, ?, ?, ?, UTC_TIMESTAMP() - INTERVAL ? DAY)`, [
@@ -288,48 +250,25 @@ describe('Retention: the intermediate archive phase (MySQL/MariaDB)', () => {
       primaryKey: ['id'],
       subjectColumn: 'customer_ref',
       timestampColumns: { lastInteraction: 'last_interaction' },
-      fields: [
-        ['email', 'contact', { strategy: 'nullify' }, ['sales.contract']],
-        ['name', 'identity', { strategy: 'nullify' }, ['sales.contract']],
-      ],
+      fields: CONTRACT_FIELDS,
     });
-    await dpo()
-      .patch(`/systems/vault/datasets/${vault}`)
-      .send({ archive: { table: `${db.name}.vault_archive` } })
-      .expect(200);
+    await declareArchiveTable(t, 'vault', vault, `${db.name}.vault_archive`);
 
     // The worker "dies" between the customer COMMIT of batch 1 and its record in Finalité.
-    await finalite(`
-      CREATE OR REPLACE FUNCTION test_crash_before_record() RETURNS trigger LANGUAGE plpgsql AS $$
-      BEGIN RAISE EXCEPTION 'simulated crash before the batch is recorded'; END $$;
-      CREATE TRIGGER test_crash_before_record BEFORE UPDATE ON purge_batch FOR EACH ROW
-        WHEN (NEW.state = 'committed') EXECUTE FUNCTION test_crash_before_record();`);
+    await crashBeforeBatchRecord.arm(t);
     let runId: string;
     try {
-      const created = await dpo()
-        .post('/retention/runs')
-        .send({ system: 'vault', dryRun: false })
-        .expect(202);
-      runId = created.body.id as string;
+      runId = await startRetentionRun(t, { system: 'vault', dryRun: false });
       await until('a prepared batch whose customer transaction moved and deleted', async () => {
-        const [b] = await finalite<{ n: number; released: boolean }>(
-          `SELECT count(*)::int AS n, bool_and(r.lease_owner IS NULL) AS released
-             FROM purge_batch b JOIN retention_run r ON r.id = b.run_id
-            WHERE b.run_id = $1 AND b.state = 'prepared'`,
-          [runId],
-        );
+        const b = await preparedBatches(t, runId);
         const [c] = await db.query<{ n: string }>(`SELECT CAST(COUNT(*) AS CHAR) AS n FROM vault_archive`);
         return b.n === 1 && b.released && c.n === '2';
       });
       // Moved and deleted in MariaDB, not yet in Finalité's ledger.
       expect(await db.query(`SELECT CAST(COUNT(*) AS CHAR) AS n FROM vault_customers`)).toEqual([{ n: '4' }]);
-      expect(
-        await finalite(`SELECT count(*)::int AS n FROM subject_archive_phase WHERE dataset_id = $1`, [
-          datasetId,
-        ]),
-      ).toEqual([{ n: 0 }]);
+      expect(await archiveLedgerCount(t, datasetId)).toBe(0);
     } finally {
-      await finalite(`DROP TRIGGER IF EXISTS test_crash_before_record ON purge_batch`);
+      await crashBeforeBatchRecord.disarm(t);
     }
 
     const resumed = await waitForRun(t, runId);
@@ -338,18 +277,10 @@ describe('Retention: the intermediate archive phase (MySQL/MariaDB)', () => {
     expect(
       await db.query(`SELECT CAST(id AS CHAR) AS id, email, name FROM vault_archive ORDER BY id`),
     ).toEqual([1, 2, 3, 4].map((id) => ({ id: String(id), email: `v${id}@example.com`, name: `V ${id}` })));
-    const batches = await finalite<{ seq: number; state: string; moved: number | null }>(
-      `SELECT seq, state, (rows_kept->>'archive:moved')::int AS moved FROM purge_batch WHERE run_id = $1 ORDER BY seq`,
-      [runId],
-    );
+    const batches = await archiveMovesByBatch(t, runId);
     expect(batches.every((b) => b.state === 'committed')).toBe(true);
     expect(batches[0]).toMatchObject({ seq: 1, moved: 2 });
     expect(batches.reduce((n, b) => n + (b.moved ?? 0), 0)).toBe(4);
-    expect(
-      await finalite(
-        `SELECT subject_id FROM subject_archive_phase WHERE dataset_id = $1 AND run_id = $2 ORDER BY subject_id`,
-        [datasetId, runId],
-      ),
-    ).toEqual(['v-1', 'v-2', 'v-3', 'v-4'].map((subject_id) => ({ subject_id })));
+    expect(await archivedSubjectsOfRun(t, datasetId, runId)).toEqual(['v-1', 'v-2', 'v-3', 'v-4']);
   });
 });

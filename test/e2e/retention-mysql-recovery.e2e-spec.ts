@@ -1,5 +1,4 @@
 import type { ChildProcess } from 'node:child_process';
-import { Role } from '../../src/policies/role.enum';
 import { waitForRun } from '../utils/crm-fixture';
 import {
   createMysqlDb,
@@ -9,9 +8,23 @@ import {
   VISIT_ACTION_FIELDS,
 } from '../utils/mysql-fixture';
 import { testRedisPrefix } from '../utils/redis-keys';
-import { queryRows, TEST_REDIS_URL, until } from '../utils/test-database';
-import { startTestApp, TEST_SECRETS, TestApp } from '../utils/test-app';
-import { killHard, startWorkerProcess } from '../utils/worker-process';
+import { crashBeforeBatchRecord } from '../utils/retention-crash';
+import {
+  preparedBatches,
+  runDatasetProgress,
+  runRetention,
+  startRetentionRun,
+  untilCommittedBatches,
+} from '../utils/retention-run-polling';
+import { queryRows, until } from '../utils/test-database';
+import { startTestApp, TestApp } from '../utils/test-app';
+import {
+  killAllHard,
+  killHard,
+  queueOnlyAppEnv,
+  retentionWorkerEnv,
+  startWorkerProcess,
+} from '../utils/worker-process';
 
 const ROWS = 2000;
 const TIMESTAMPS = { collection: 'created_at', lastInteraction: 'last_visit' };
@@ -30,24 +43,17 @@ describe('MySQL purges survive a killed worker (ledger table in the customer dat
   const prefix = testRedisPrefix();
 
   beforeAll(async () => {
-    t = await startTestApp({
-      env: {
-        REDIS_URL: TEST_REDIS_URL,
-        REDIS_PREFIX: prefix,
-        JOBS_INLINE_WORKER: 'false',
-        RETENTION_SCHEDULER: 'off',
-      },
-    });
+    t = await startTestApp({ env: queueOnlyAppEnv(prefix) });
     db = await createMysqlDb('recovery');
   });
   // Each test's workers end with it: a worker left running polls the same queue, so the next
   // test's run could be executed by it, with its own settings (a batch size of 50 where the
   // test expects 20: the crash point it waits for would never come).
   afterEach(async () => {
-    for (const w of workers.splice(0)) await killHard(w);
+    await killAllHard(workers);
   });
   afterAll(async () => {
-    for (const w of workers) await killHard(w);
+    await killAllHard(workers);
     await t?.close();
     await db?.close();
   });
@@ -55,19 +61,8 @@ describe('MySQL purges survive a killed worker (ledger table in the customer dat
   const finalite = <T = Record<string, unknown>>(text: string, params: unknown[] = []) =>
     queryRows<T>(t.databaseUrl!, text, params);
 
-  const workerEnv = (extra: Record<string, string> = {}) => ({
-    ...TEST_SECRETS,
-    DATABASE_URL: t.databaseUrl!,
-    DATA_DIR: t.dataDir,
-    REDIS_URL: TEST_REDIS_URL,
-    REDIS_PREFIX: prefix,
-    RETENTION_SCHEDULER: 'off',
-    RETENTION_MYSQL_BATCH_SIZE: '50',
-    RETENTION_BATCH_PAUSE_MS: '60',
-    RETENTION_LEASE_MS: '1000',
-    LOG_LEVEL: 'silent',
-    ...extra,
-  });
+  const workerEnv = (extra: Record<string, string> = {}) =>
+    retentionWorkerEnv(t, prefix, { RETENTION_MYSQL_BATCH_SIZE: '50', ...extra });
 
   it(
     'kill -9 mid-run: resumes at the last committed batch, nothing skipped or purged twice (composite key)',
@@ -82,28 +77,10 @@ describe('MySQL purges survive a killed worker (ledger table in the customer dat
         fields: VISIT_ACTION_FIELDS,
       });
       workers.push(await startWorkerProcess(workerEnv()));
-      const created = await t
-        .as(Role.Dpo)
-        .post('/retention/runs')
-        .send({ system: 'shop', dryRun: false })
-        .expect(202);
-      const runId = created.body.id as string;
-      await until(
-        'five committed batches',
-        async () =>
-          (
-            await finalite<{ n: number }>(
-              `SELECT count(*)::int AS n FROM purge_batch WHERE run_id = $1 AND state = 'committed'`,
-              [runId],
-            )
-          )[0].n >= 5,
-        120_000,
-      );
+      const runId = await startRetentionRun(t, { system: 'shop', dryRun: false });
+      await untilCommittedBatches(t, runId, 5, 120_000);
       await killHard(workers[0]);
-      const [mid] = await finalite<{ batches: number; status: string }>(
-        `SELECT batches, status FROM retention_run_dataset WHERE run_id = $1`,
-        [runId],
-      );
+      const mid = await runDatasetProgress(t, runId);
       expect(mid.status).toBe('running');
       expect(mid.batches).toBeLessThan(ROWS / 50);
       const [{ n: left }] = await db.query<{ n: number }>(`SELECT COUNT(*) AS n FROM visit_actions`);
@@ -163,34 +140,22 @@ describe('MySQL purges survive a killed worker (ledger table in the customer dat
         fields: VISIT_ACTION_FIELDS,
       });
       // From now on, recording a committed batch fails: the worker "dies" before it.
-      await finalite(`
-      CREATE OR REPLACE FUNCTION test_crash_before_record() RETURNS trigger LANGUAGE plpgsql AS $$
-      BEGIN RAISE EXCEPTION 'simulated crash before the batch is recorded'; END $$;
-      CREATE TRIGGER test_crash_before_record BEFORE UPDATE ON purge_batch FOR EACH ROW
-        WHEN (NEW.state = 'committed') EXECUTE FUNCTION test_crash_before_record();`);
+      await crashBeforeBatchRecord.arm(t);
       const worker = await startWorkerProcess(workerEnv({ RETENTION_MYSQL_BATCH_SIZE: '20' }));
       workers.push(worker);
-      const created = await t
-        .as(Role.Dpo)
-        .post('/retention/runs')
-        .send({ system: 'shop2', dryRun: false })
-        .expect(202);
-      const runId = created.body.id as string;
+      const runId = await startRetentionRun(t, { system: 'shop2', dryRun: false });
       // The first batch is prepared in Finalité and committed in MySQL (10 of its 20 rows gone).
       await until(
         'a prepared batch committed in MySQL',
         async () => {
-          const [b] = await finalite<{ n: number }>(
-            `SELECT count(*)::int AS n FROM purge_batch WHERE run_id = $1 AND state = 'prepared'`,
-            [runId],
-          );
+          const b = await preparedBatches(t, runId);
           const [c] = await db.query<{ n: number }>(`SELECT COUNT(*) AS n FROM page_views`);
           return b.n === 1 && Number(c.n) === 50;
         },
         120_000,
       );
       await killHard(worker);
-      await finalite(`DROP TRIGGER IF EXISTS test_crash_before_record ON purge_batch`);
+      await crashBeforeBatchRecord.disarm(t);
       workers.push(await startWorkerProcess(workerEnv({ RETENTION_MYSQL_BATCH_SIZE: '20' })));
       const run = await waitForRun(t, runId, ['completed', 'failed', 'cancelled'], 90_000);
       expect({ status: run.status, error: run.datasets[0].error }).toEqual({
@@ -235,17 +200,8 @@ describe('MySQL purges survive a killed worker (ledger table in the customer dat
           fields: VISIT_ACTION_FIELDS,
           connectionString: url.toString(),
         });
-        const created = await t
-          .as(Role.Dpo)
-          .post('/retention/runs')
-          .send({ system: 'shop-ro', dryRun: false })
-          .expect(202);
-        const run = await waitForRun(
-          t,
-          created.body.id as string,
-          ['completed', 'failed', 'cancelled'],
-          60_000,
-        );
+        const runId = await startRetentionRun(t, { system: 'shop-ro', dryRun: false });
+        const run = await waitForRun(t, runId, ['completed', 'failed', 'cancelled'], 60_000);
         expect(run.status).toBe('failed');
         expect(run.datasets[0].error).toMatch(
           /^refused: Finalité's ledger table .*finalite_purge_ledger cannot be created .*docs\/retention-mysql\.md/,
@@ -253,12 +209,7 @@ describe('MySQL purges survive a killed worker (ledger table in the customer dat
         const [c] = await db.query<{ n: number }>(`SELECT COUNT(*) AS n FROM ro_views`);
         expect(Number(c.n)).toBe(10); // nothing purged without the ledger
         // A dry run needs no ledger: it still reports what is due.
-        const dry = await t
-          .as(Role.Dpo)
-          .post('/retention/runs')
-          .send({ system: 'shop-ro', dryRun: true })
-          .expect(202);
-        const dryRun = await waitForRun(t, dry.body.id as string);
+        const dryRun = await runRetention(t, { system: 'shop-ro', dryRun: true });
         expect(dryRun.totals).toMatchObject({ scanned: 10, deleted: 5 });
       } finally {
         await db.query(`DROP USER IF EXISTS '${user}'@'%'`);

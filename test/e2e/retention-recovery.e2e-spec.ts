@@ -1,40 +1,21 @@
 import type { ChildProcess } from 'node:child_process';
 import { rmSync } from 'node:fs';
 import { Role } from '../../src/policies/role.enum';
-import { createCrm, Crm, registerCrm, waitForRun } from '../utils/crm-fixture';
+import { createCrm, Crm, insertAlternatelyDueCustomers, registerCrm, waitForRun } from '../utils/crm-fixture';
 import { testRedisPrefix } from '../utils/redis-keys';
-import { connectTo, TEST_REDIS_URL, withAdmin } from '../utils/test-database';
-import { startTestApp, TEST_SECRETS, TestApp } from '../utils/test-app';
-import { killHard, startWorkerProcess } from '../utils/worker-process';
+import { runDatasetProgress, startRetentionRun, untilCommittedBatches } from '../utils/retention-run-polling';
+import { queryRows, TEST_REDIS_URL, withAdmin } from '../utils/test-database';
+import { startTestApp, TestApp } from '../utils/test-app';
+import {
+  killAllHard,
+  killHard,
+  queueOnlyAppEnv,
+  retentionWorkerEnv,
+  startWorkerProcess,
+  WORKER_START_TIMEOUT_MS,
+} from '../utils/worker-process';
 
 const ROWS = 2000;
-/** A ts-node start of src/worker.ts: well over a minute each on a busy shared host. */
-const WORKER_START_MS = 150_000;
-
-/** Every other row is due (all purposes over: deleted); the others are recent (kept). */
-async function fillCrm(crm: Crm): Promise<void> {
-  await crm.query(
-    `INSERT INTO customers (id, customer_ref, email, name, postcode, created_at, last_interaction)
-     SELECT i, 'cust-' || i, 'c' || i || '@example.com', 'Name ' || i, '75011',
-            CASE WHEN i % 2 = 0 THEN now() - interval '12 years' ELSE now() - interval '1 year' END,
-            CASE WHEN i % 2 = 0 THEN now() - interval '4 years' ELSE now() - interval '10 days' END
-       FROM generate_series(1, $1::int) AS i`,
-    [ROWS],
-  );
-}
-
-async function query<T = Record<string, unknown>>(
-  url: string,
-  text: string,
-  params: unknown[] = [],
-): Promise<T[]> {
-  const db = await connectTo(url);
-  try {
-    return (await db.query(text, params)).rows as T[];
-  } finally {
-    await db.end();
-  }
-}
 
 describe('Retention runs survive a killed worker and a lost Redis (PostgreSQL is the source of truth)', () => {
   describe('kill -9 of the worker mid-run', () => {
@@ -45,58 +26,27 @@ describe('Retention runs survive a killed worker and a lost Redis (PostgreSQL is
 
     beforeAll(async () => {
       // The API only queues (BullMQ); separate worker processes execute, as in production.
-      t = await startTestApp({
-        env: {
-          REDIS_URL: TEST_REDIS_URL,
-          REDIS_PREFIX: prefix,
-          JOBS_INLINE_WORKER: 'false',
-          RETENTION_SCHEDULER: 'off',
-        },
-      });
+      t = await startTestApp({ env: queueOnlyAppEnv(prefix) });
       crm = await createCrm('crash');
-      await fillCrm(crm);
+      await insertAlternatelyDueCustomers(crm, ROWS);
       await registerCrm(t, crm);
     });
     afterAll(async () => {
-      for (const w of workers) await killHard(w);
+      await killAllHard(workers);
       await t?.close();
       await crm?.close();
     });
 
-    const workerEnv = () => ({
-      ...TEST_SECRETS,
-      DATABASE_URL: t.databaseUrl!,
-      DATA_DIR: t.dataDir,
-      REDIS_URL: TEST_REDIS_URL,
-      REDIS_PREFIX: prefix,
-      RETENTION_SCHEDULER: 'off',
-      RETENTION_BATCH_SIZE: '50',
-      RETENTION_BATCH_PAUSE_MS: '60',
-      RETENTION_LEASE_MS: '1000',
-      LOG_LEVEL: 'silent',
-    });
+    const workerEnv = () => retentionWorkerEnv(t, prefix, { RETENTION_BATCH_SIZE: '50' });
 
     it(
       'resumes at the last committed batch with exact counts, nothing skipped or purged twice',
       async () => {
-        workers.push(await startWorkerProcess(workerEnv(), WORKER_START_MS));
-        const created = await t
-          .as(Role.Dpo)
-          .post('/retention/runs')
-          .send({ system: 'crm', dryRun: false })
-          .expect(202);
-        const runId = created.body.id as string;
+        workers.push(await startWorkerProcess(workerEnv(), WORKER_START_TIMEOUT_MS));
+        const runId = await startRetentionRun(t, { system: 'crm', dryRun: false });
 
         // Wait for a few committed batches, then kill the worker without warning.
-        for (let i = 0; i < 600; i++) {
-          const [{ n }] = await query<{ n: number }>(
-            t.databaseUrl!,
-            `SELECT count(*)::int AS n FROM purge_batch WHERE run_id = $1 AND state = 'committed'`,
-            [runId],
-          );
-          if (n >= 5) break;
-          await new Promise((r) => setTimeout(r, 50));
-        }
+        await untilCommittedBatches(t, runId, 5);
         // One purge per dataset at a time.
         const second = await t
           .as(Role.Dpo)
@@ -106,16 +56,12 @@ describe('Retention runs survive a killed worker and a lost Redis (PostgreSQL is
         expect(second.body.error).toBe('RETENTION_RUN_IN_PROGRESS');
 
         await killHard(workers[0]);
-        const [mid] = await query<{ batches: number; status: string }>(
-          t.databaseUrl!,
-          `SELECT batches, status FROM retention_run_dataset WHERE run_id = $1`,
-          [runId],
-        );
+        const mid = await runDatasetProgress(t, runId);
         expect(mid.status).toBe('running');
         expect(mid.batches).toBeGreaterThanOrEqual(5);
         expect(mid.batches).toBeLessThan(ROWS / 50);
 
-        workers.push(await startWorkerProcess(workerEnv(), WORKER_START_MS));
+        workers.push(await startWorkerProcess(workerEnv(), WORKER_START_TIMEOUT_MS));
         const run = await waitForRun(t, runId, ['completed', 'failed', 'cancelled'], 60_000);
         expect(run.datasets[0].error).toBeNull();
         expect(run.status).toBe('completed');
@@ -126,7 +72,7 @@ describe('Retention runs survive a killed worker and a lost Redis (PostgreSQL is
         );
         expect(remaining[0]).toEqual({ n: ROWS / 2, odd: ROWS / 2 });
 
-        const batches = await query<{
+        const batches = await queryRows<{
           seq: number;
           key_from: string[];
           key_to: string[];
@@ -145,14 +91,14 @@ describe('Retention runs survive a killed worker and a lost Redis (PostgreSQL is
         }
         expect(batches.reduce((n, b) => n + b.rows_deleted, 0)).toBe(ROWS / 2);
         expect(batches.reduce((n, b) => n + b.rows_scanned, 0)).toBe(ROWS);
-        const audited = await query<{ n: number }>(
+        const audited = await queryRows<{ n: number }>(
           t.databaseUrl!,
           `SELECT count(*)::int AS n FROM audit_event WHERE type = 'retention.batch' AND payload->>'runId' = $1`,
           [runId],
         );
         expect(audited[0].n).toBe(batches.length);
       },
-      2 * WORKER_START_MS + 60_000,
+      2 * WORKER_START_TIMEOUT_MS + 60_000,
     );
   });
 

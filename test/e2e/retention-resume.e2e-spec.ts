@@ -1,5 +1,7 @@
 import { Role } from '../../src/policies/role.enum';
 import { createCrm, Crm, registerCrm, waitForRun } from '../utils/crm-fixture';
+import { crashBeforeBatchRecord } from '../utils/retention-crash';
+import { preparedBatches, startRetentionRun } from '../utils/retention-run-polling';
 import { queryRows, until } from '../utils/test-database';
 import { startTestApp, TestApp } from '../utils/test-app';
 
@@ -48,14 +50,9 @@ describe('Retention runs resume prepared batches before anything ends the datase
 
   const crash = {
     /** From now on, recording a committed batch fails: the worker "dies" before it. */
-    arm: () =>
-      finalite(`
-        CREATE OR REPLACE FUNCTION test_crash_before_record() RETURNS trigger LANGUAGE plpgsql AS $$
-        BEGIN RAISE EXCEPTION 'simulated crash before the batch is recorded'; END $$;
-        CREATE TRIGGER test_crash_before_record BEFORE UPDATE ON purge_batch FOR EACH ROW
-          WHEN (NEW.state = 'committed') EXECUTE FUNCTION test_crash_before_record();`),
+    arm: () => crashBeforeBatchRecord.arm(t),
     /** The worker is back: recording works again. */
-    disarm: () => finalite(`DROP TRIGGER IF EXISTS test_crash_before_record ON purge_batch`),
+    disarm: () => crashBeforeBatchRecord.disarm(t),
   };
 
   /**
@@ -64,17 +61,11 @@ describe('Retention runs resume prepared batches before anything ends the datase
    */
   async function crashAfterCustomerCommit(system: string, crm: Crm, remaining: number): Promise<string> {
     await crash.arm();
-    const created = await t.as(Role.Dpo).post('/retention/runs').send({ system, dryRun: false }).expect(202);
-    const runId = created.body.id as string;
+    const runId = await startRetentionRun(t, { system, dryRun: false });
     // Until the worker has tried to record it and given up (its lease released): the customer
     // COMMIT comes before that attempt, and disarming in between would let it succeed.
     await until('a prepared batch whose customer transaction committed', async () => {
-      const [b] = await finalite<{ n: number; released: boolean }>(
-        `SELECT count(*)::int AS n, bool_and(r.lease_owner IS NULL) AS released
-           FROM purge_batch b JOIN retention_run r ON r.id = b.run_id
-          WHERE b.run_id = $1 AND b.state = 'prepared'`,
-        [runId],
-      );
+      const b = await preparedBatches(t, runId);
       const [c] = await crm.query<{ n: number }>(`SELECT count(*)::int AS n FROM customers`);
       return b.n === 1 && b.released && c.n === remaining;
     });
@@ -202,12 +193,7 @@ describe('Retention runs resume prepared batches before anything ends the datase
     const rows = 300;
     const crm = await crmWith('resume_lease', rows, 0);
     await registerCrm(t, crm, { systemCode: 'lease-crm' });
-    const created = await t
-      .as(Role.Dpo)
-      .post('/retention/runs')
-      .send({ system: 'lease-crm', dryRun: false })
-      .expect(202);
-    const runId = created.body.id as string;
+    const runId = await startRetentionRun(t, { system: 'lease-crm', dryRun: false });
     await until('a few committed batches', async () => {
       const batches = await batchesOf(runId);
       return batches.filter((b) => b.state === 'committed').length >= 3;

@@ -71,6 +71,21 @@ export async function insertCustomers(crm: Crm, rows: CustomerRow[]): Promise<vo
 }
 
 /**
+ * `rows` customers for the scale suites (kills, hand-overs): every other one due, every purpose of
+ * registerCrm over (deleted); the others recent (kept).
+ */
+export async function insertAlternatelyDueCustomers(crm: Crm, rows: number): Promise<void> {
+  await crm.query(
+    `INSERT INTO customers (id, customer_ref, email, name, postcode, created_at, last_interaction)
+     SELECT i, 'cust-' || i, 'c' || i || '@example.com', 'Name ' || i, '75011',
+            CASE WHEN i % 2 = 0 THEN now() - interval '12 years' ELSE now() - interval '1 year' END,
+            CASE WHEN i % 2 = 0 THEN now() - interval '4 years' ELSE now() - interval '10 days' END
+       FROM generate_series(1, $1::int) AS i`,
+    [rows],
+  );
+}
+
+/**
  * The register for the CRM: three purposes of different lengths (support 1 year after the last
  * interaction, newsletter 3 years or consent withdrawal, billing 10 years after collection as a
  * legal obligation) and three fields bound to them.

@@ -1,5 +1,47 @@
 import { ChildProcess, fork } from 'node:child_process';
 import { join } from 'node:path';
+import { TEST_SECRETS, TestApp } from './test-app';
+import { TEST_REDIS_URL } from './test-database';
+
+/** A ts-node start of src/worker.ts: well over a minute each on a busy shared host. */
+export const WORKER_START_TIMEOUT_MS = 150_000;
+
+/**
+ * The test app's environment when only worker processes execute runs, as in production: the API
+ * queues them in Redis under `redisPrefix` (BullMQ) and runs no job itself.
+ */
+export function queueOnlyAppEnv(redisPrefix: string): Record<string, string> {
+  return {
+    REDIS_URL: TEST_REDIS_URL,
+    REDIS_PREFIX: redisPrefix,
+    JOBS_INLINE_WORKER: 'false',
+    RETENTION_SCHEDULER: 'off',
+  };
+}
+
+/**
+ * A worker process's environment beside such an app: its database, data dir (secrets) and queue;
+ * short leases and a pause between batches, so that a kill lands mid-run and a new worker takes
+ * over soon. `settings` gives the batch size the test counts with (and anything else it varies).
+ */
+export function retentionWorkerEnv(
+  t: TestApp,
+  redisPrefix: string,
+  settings: Record<string, string>,
+): Record<string, string> {
+  return {
+    ...TEST_SECRETS,
+    DATABASE_URL: t.databaseUrl!,
+    DATA_DIR: t.dataDir,
+    REDIS_URL: TEST_REDIS_URL,
+    REDIS_PREFIX: redisPrefix,
+    RETENTION_SCHEDULER: 'off',
+    RETENTION_BATCH_PAUSE_MS: '60',
+    RETENTION_LEASE_MS: '1000',
+    LOG_LEVEL: 'silent',
+    ...settings,
+  };
+}
 
 /**
  * Starts src/worker.ts in a child process (ts-node, transpile only), as production starts
@@ -44,6 +86,11 @@ export async function killHard(child: ChildProcess): Promise<void> {
   const exited = new Promise((r) => child.once('exit', r));
   child.kill('SIGKILL');
   await exited;
+}
+
+/** kill -9 of every worker a suite started (emptying its list), one after the other. */
+export async function killAllHard(children: ChildProcess[]): Promise<void> {
+  for (const child of children.splice(0)) await killHard(child);
 }
 
 export interface FinishedProcess {
