@@ -209,8 +209,9 @@ describe('PurgeBatchLedger (exactly-once batches)', () => {
     const ledger = ledgerOver(store);
     store.leaseHeld = false;
     const failed = Promise.reject(new Error('the DELETE failed'));
-    await expect(ledger.prepare(run, rd(), { seq: 1, cursor: null, outcome: outcome(1, 10, 4) }, 2, failed))
-      .rejects.toBeInstanceOf(RetentionLeaseLost);
+    await expect(
+      ledger.prepare(run, rd(), { seq: 1, cursor: null, outcome: outcome(1, 10, 4) }, 2, failed),
+    ).rejects.toBeInstanceOf(RetentionLeaseLost);
     // Jest fails the test on an unhandled rejection of `failed`; give it a turn to surface.
     await new Promise((r) => setImmediate(r));
     expect(store.batches).toEqual([]);

@@ -2,7 +2,12 @@ import { randomUUID } from 'node:crypto';
 import type { BatchOutcome, PurgeBatchLedger } from '../../ledger/purge-batch-ledger';
 import type { RunDatasetRepository } from '../../ledger/run-dataset.repository';
 import type { PurgeInputsReader } from '../../purge-inputs.reader';
-import { BatchedDatasetPurge, BatchedPurgeContext, BatchPreparation, BatchRequest } from '../batched-dataset-purge';
+import {
+  BatchedDatasetPurge,
+  BatchedPurgeContext,
+  BatchPreparation,
+  BatchRequest,
+} from '../batched-dataset-purge';
 import { MysqlBatchSettings, MysqlCustomerDatabase, MysqlTarget } from './mysql-customer-database';
 import { buildMysqlDryRunBatch, buildMysqlPurgeBatch, MysqlBuildOptions } from './mysql-purge-sql';
 import type { MysqlTableFacts } from './mysql-sql-builder';

@@ -2,7 +2,12 @@ import type { Pool } from 'pg';
 import type { BatchOutcome, PurgeBatchLedger } from '../../ledger/purge-batch-ledger';
 import type { RunDatasetRepository } from '../../ledger/run-dataset.repository';
 import type { PurgeInputsReader } from '../../purge-inputs.reader';
-import { BatchedDatasetPurge, BatchedPurgeContext, BatchPreparation, BatchRequest } from '../batched-dataset-purge';
+import {
+  BatchedDatasetPurge,
+  BatchedPurgeContext,
+  BatchPreparation,
+  BatchRequest,
+} from '../batched-dataset-purge';
 import { BatchSettings, PostgresCustomerDatabase } from './customer-database';
 import { buildDryRunBatch } from './batch-read-sql';
 import { buildPurgeBatch } from './purge-batch-sql';
