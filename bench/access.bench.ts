@@ -581,37 +581,37 @@ function cpuSeconds(child: ChildProcess): number {
 function build(dir: string): void {
   log(`building ${dir} (nest build)…`);
   const nest = require.resolve('@nestjs/cli/bin/nest.js', { paths: [dir] });
-  const result = spawnSync(process.execPath, [nest, 'build'], { cwd: dir, stdio: ['ignore', 'ignore', 'inherit'] });
-  if (result.status !== 0) throw new Error(`nest build failed in ${dir} (exit ${result.status ?? result.signal})`);
+  const result = spawnSync(process.execPath, [nest, 'build'], {
+    cwd: dir,
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
+  if (result.status !== 0)
+    throw new Error(`nest build failed in ${dir} (exit ${result.status ?? result.signal})`);
 }
 
 function startService(port: number, databaseUrl: string, dataDir: string): ChildProcess {
   const profile = CPU_PROFILE_DIR ? ['--cpu-prof', `--cpu-prof-dir=${CPU_PROFILE_DIR}`] : [];
-  const child = spawn(
-    process.execPath,
-    [...profile, 'dist/src/main.js'],
-    {
-      cwd: SERVICE_DIR,
-      env: {
-        ...process.env,
-        PORT: String(port),
-        DATABASE_URL: databaseUrl,
-        DATA_DIR: dataDir,
-        LOG_LEVEL: 'info',
-        SWAGGER_ENABLED: 'false',
-        BOOTSTRAP_ADMIN_KEY: ADMIN_KEY,
-        ...SHARED_SECRETS,
-        REDIS_URL,
-        RETENTION_SCHEDULER: 'off',
-        AUDIT_CHECKPOINT_INTERVAL_SECONDS: '0',
-        // The limits must not be what is measured (the counters still go to Redis on every request).
-        RATE_LIMIT_PER_MINUTE: '100000000',
-        ACCESS_CHECK_RATE_LIMIT_PER_MINUTE: '100000000',
-      },
-      // The service logs at info, as in production; its lines go nowhere (they would cost the bench).
-      stdio: ['ignore', 'ignore', 'inherit'],
+  const child = spawn(process.execPath, [...profile, 'dist/src/main.js'], {
+    cwd: SERVICE_DIR,
+    env: {
+      ...process.env,
+      PORT: String(port),
+      DATABASE_URL: databaseUrl,
+      DATA_DIR: dataDir,
+      LOG_LEVEL: 'info',
+      SWAGGER_ENABLED: 'false',
+      BOOTSTRAP_ADMIN_KEY: ADMIN_KEY,
+      ...SHARED_SECRETS,
+      REDIS_URL,
+      RETENTION_SCHEDULER: 'off',
+      AUDIT_CHECKPOINT_INTERVAL_SECONDS: '0',
+      // The limits must not be what is measured (the counters still go to Redis on every request).
+      RATE_LIMIT_PER_MINUTE: '100000000',
+      ACCESS_CHECK_RATE_LIMIT_PER_MINUTE: '100000000',
     },
-  );
+    // The service logs at info, as in production; its lines go nowhere (they would cost the bench).
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
   child.on('exit', (code, signal) => {
     if (code !== null && code !== 0) log(`the service exited with ${code ?? signal}`);
   });
@@ -631,15 +631,11 @@ const FLOOR_LABELS: Record<FrameworkFloor, string> = {
 };
 
 function startFloor(kind: FrameworkFloor, port: number): ChildProcess {
-  return spawn(
-    process.execPath,
-    [join(BENCH_DIR, 'dist', 'bench', 'framework-floor.server.js'), kind],
-    {
-      cwd: BENCH_DIR,
-      env: { ...process.env, PORT: String(port) },
-      stdio: ['ignore', 'ignore', 'inherit'],
-    },
-  );
+  return spawn(process.execPath, [join(BENCH_DIR, 'dist', 'bench', 'framework-floor.server.js'), kind], {
+    cwd: BENCH_DIR,
+    env: { ...process.env, PORT: String(port) },
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
 }
 
 async function stop(child: ChildProcess): Promise<void> {
