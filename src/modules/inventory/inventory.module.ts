@@ -19,7 +19,6 @@ import { RegisterController } from './register.controller';
 import { RegisterExportService } from './register-export.service';
 import { RegisterImportService } from './register-import.service';
 import { RegisterInventoryApplier } from './register-inventory-applier';
-import { RegisterIoService } from './register-io.service';
 import { RegisterPurposesApplier } from './register-purposes-applier';
 import { SystemScanService } from './system-scan.service';
 import { SystemSecrets } from './system-secrets';
@@ -53,7 +52,6 @@ import { SystemsService } from './systems.service';
     RegisterPurposesApplier,
     RegisterInventoryApplier,
     RegisterImportService,
-    RegisterIoService,
   ],
   exports: [InventoryReadModel, SystemsService],
 })

@@ -24,14 +24,18 @@ import {
   RegisterDocumentDto,
   RegisterImportResultDto,
 } from './dto/register.dto';
-import { RegisterIoService } from './register-io.service';
+import { RegisterExportService } from './register-export.service';
+import { RegisterImportService } from './register-import.service';
 
 @ApiErrorResponses()
 @ApiTags('register')
 @ApiBearerAuth()
 @Controller('register')
 export class RegisterController {
-  constructor(private readonly registerIo: RegisterIoService) {}
+  constructor(
+    private readonly registerExport: RegisterExportService,
+    private readonly registerImport: RegisterImportService,
+  ) {}
 
   @Get('export')
   @CheckPolicy(Action.Export, 'Register')
@@ -46,7 +50,7 @@ export class RegisterController {
     @Query() query: ExportRegisterQueryDto,
     @Res({ passthrough: true }) res: FastifyReply,
   ): Promise<string> {
-    const { contentType, body } = await this.registerIo.export(query.format);
+    const { contentType, body } = await this.registerExport.export(query.format);
     res.type(contentType);
     return body;
   }
@@ -79,6 +83,6 @@ export class RegisterController {
     @Query() query: ImportRegisterQueryDto,
     @CurrentActor() actor: Actor,
   ): Promise<RegisterImportResultDto> {
-    return this.registerIo.import(body, query.dryRun ?? false, actor);
+    return this.registerImport.import(body, query.dryRun ?? false, actor);
   }
 }
