@@ -26,7 +26,7 @@ interface BatchParts {
  * test is computed once per row (a column of the LIMITed scan) and `del` / `anon` derive from
  * those columns. The range (`key > cursor AND key <= last key`) is what the purge statement's
  * DELETE and UPDATE then scan, as a plain `DELETE … WHERE` would: an index range scan, no join
- * and no per-row lookup. All of it sees the same snapshot, so the counts and the changes agree.
+ * and no per-row lookup. The read sees one snapshot; the changes re-test each row they touch.
  */
 function batchParts(rule: DatasetRule, flags: RowFlags, cursor: string[] | null): BatchParts {
   const { ctx, pk } = flags;
@@ -90,8 +90,9 @@ function batchParts(rule: DatasetRule, flags: RowFlags, cursor: string[] | null)
 }
 
 /**
- * A purge's read (PurgeBatch.read): the batch's counts, its key range, the archived rows due and
- * the transaction id. `flags` are the batch's own: the read carries their parameters.
+ * A purge's read (PurgeBatch.read): the batch's counts, its key range and the archived rows due.
+ * It runs before the batch's transaction, ahead of it (ADR 0034 "Read ahead"), so it returns no
+ * transaction id. `flags` are the batch's own: the read carries their parameters.
  */
 export function buildBatchRead(
   rule: DatasetRule,
@@ -104,8 +105,7 @@ export function buildBatchRead(
   SELECT c.scanned, c.due_deleted, c.due_anonymised, c.held, c.undated, c.kept,
     ${b.firstKey} AS first_key,
     ${b.lastKey} AS last_key,
-    ${archiveDueCount(rule, flags.ctx)} AS archive_due,
-    txid_current()::text AS xid
+    ${archiveDueCount(rule, flags.ctx)} AS archive_due
   FROM batch c`,
     values: flags.ctx.params.values,
   });

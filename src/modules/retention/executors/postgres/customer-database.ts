@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { Injectable, OnModuleDestroy } from '@nestjs/common';
-import { Pool, PoolClient } from 'pg';
+import { Pool, PoolClient, QueryResult } from 'pg';
 import type { BatchPreparation } from '../batched-dataset-purge';
 import type { ArchiveLedger, BatchOutcome, CustomerXactStatus } from '../../ledger/purge-batch-ledger';
 import { ARCHIVE_EXPIRED, ARCHIVE_MOVED } from './archive-sql';
@@ -12,7 +12,7 @@ export interface BatchSettings {
   statementTimeoutMs: number;
 }
 
-interface BatchRow {
+export interface BatchRow {
   scanned: number;
   /** Dry run: what would be deleted / anonymised. */
   deleted?: number;
@@ -27,8 +27,6 @@ interface BatchRow {
   first_key: string[] | null;
   last_key: string[] | null;
   sample?: string[][];
-  /** txid_current() of the purge transaction (purge statements only). */
-  xid?: string;
   /** Archived rows whose phase is over (ADR 0052): at most a batch (purge), all (dry run). */
   archive_due?: number;
 }
@@ -120,111 +118,143 @@ export class PostgresCustomerDatabase implements OnModuleDestroy {
   }
 
   /**
-   * Runs one batch in its own short transaction: the read, then (purge) the changes over the key
-   * range it returned, counted by affected rows. For a purge, the ledger's preparation begins
-   * once the read has found work (the previous batch is recorded while the changes run) and
-   * completes before COMMIT (the batch prepared, with this transaction's id); a dry run is READ
-   * ONLY and changes nothing.
+   * A batch's read in its own short READ ONLY transaction (with the batch's timeouts). A purge
+   * reads ahead: batch N+1's read runs on the pool's other connection while batch N's changes run
+   * (PostgresDatasetPurge, ADR 0034 "Read ahead"); a dry run's batch is this read alone.
    */
-  async runBatch(
-    pool: Pool,
-    batch: {
-      read: SqlStatement;
-      changes?: PurgeBatch['changes'];
-      cleared?: PurgeBatch['cleared'];
-      keptLabels?: string[];
-      archivePurposeIds?: string[];
-    },
-    dryRun: boolean,
-    settings: BatchSettings,
-    preparation?: BatchPreparation,
-  ): Promise<BatchOutcome> {
+  async readBatch(pool: Pool, read: SqlStatement, settings: BatchSettings): Promise<BatchRow> {
     const client = await pool.connect();
-    let started = 0;
     try {
-      started = performance.now();
-      // One round trip opens the transaction and sets its local timeouts (integers from the
-      // configuration, checked); the purge's read returns the transaction id.
-      await client.query(
-        `${dryRun ? 'BEGIN READ ONLY' : 'BEGIN'}; SET LOCAL lock_timeout = ${milliseconds(settings.lockTimeoutMs)}; ` +
-          `SET LOCAL statement_timeout = ${milliseconds(settings.statementTimeoutMs)}`,
-      );
-      const row = (await client.query<BatchRow>(batch.read.text, batch.read.values)).rows[0];
-      const xid = dryRun ? null : (row.xid ?? null);
-      if (!dryRun && !xid) throw new Error('The purge statement did not return its transaction id');
-      const changed = { deleted: row.deleted ?? 0, anonymised: row.anonymised ?? 0 };
-      const kept = keptByLabel(batch.keptLabels ?? [], row.kept ?? []);
-      const archiveDue = row.archive_due ?? 0;
-      let archive: ArchiveLedger | null = null;
-      const hasKeys = row.scanned > 0 && !!row.first_key && !!row.last_key;
-      if (!dryRun && batch.changes && (hasKeys || archiveDue > 0)) {
-        const due = { deleted: row.due_deleted ?? 0, anonymised: row.due_anonymised ?? 0, archiveDue };
-        const moves = { moved: 0, expired: 0 };
-        archive = { purposeIds: batch.archivePurposeIds ?? [], moved: [], cleared: [] };
-        const expiredSubjects = new Set<string>();
-        const changes = batch.changes(hasKeys ? row.first_key : null, hasKeys ? row.last_key : null, due);
-        preparation?.begin();
-        for (const change of changes) {
-          const result = await client.query<ArchiveReturned>(change.statement.text, change.statement.values);
-          if (change.kind === 'archived') {
-            // Counted by the rows the INSERT wrote (ADR 0052), as deletes are by affected rows.
-            moves.moved += result.rowCount ?? 0;
-            for (const r of result.rows) {
-              if (r.subject === null) continue;
-              archive.moved.push({
-                subject: r.subject,
-                activeEndedAt: new Date(r.active_ended_at!).toISOString(),
-                archiveUntil: new Date(r.archive_until!).toISOString(),
-              });
-            }
-          } else if (change.kind === 'archiveExpired') {
-            moves.expired += result.rowCount ?? 0;
-            for (const r of result.rows) if (r.subject !== null) expiredSubjects.add(r.subject);
-          } else {
-            changed[change.kind] += result.rowCount ?? 0;
-          }
-        }
-        if (expiredSubjects.size && batch.cleared) {
-          const left = batch.cleared([...expiredSubjects]);
-          archive.cleared = (await client.query<{ subject: string }>(left.text, left.values)).rows.map(
-            (r) => r.subject,
-          );
-        }
-        setCount(kept, ARCHIVE_MOVED, moves.moved);
-        setCount(kept, ARCHIVE_EXPIRED, moves.expired);
-        if (!archive.moved.length && !archive.cleared.length) archive = null;
-      } else if (dryRun) {
-        setCount(kept, ARCHIVE_EXPIRED, archiveDue);
-      }
-      const outcome: BatchOutcome = {
-        scanned: row.scanned,
-        deleted: changed.deleted,
-        anonymised: changed.anonymised,
-        held: row.held,
-        undated: row.undated,
-        kept,
-        firstKey: row.first_key,
-        lastKey: row.last_key,
-        sample: row.sample ?? [],
-        customerXid: xid,
-        durationMs: 0,
-        archiveDue: dryRun ? 0 : archiveDue,
-        archive,
-      };
-      if (preparation && (outcome.scanned > 0 || archiveDue > 0)) {
-        outcome.durationMs = Math.round(performance.now() - started);
-        await preparation.complete(outcome);
-      }
+      await client.query(`BEGIN READ ONLY; ${localTimeouts(settings)}`);
+      const row = (await client.query<BatchRow>(read.text, read.values)).rows[0];
       await client.query('COMMIT');
-      outcome.durationMs = Math.round(performance.now() - started);
-      return outcome;
+      return row;
     } catch (e) {
-      await preparation?.abandon();
       await rollbackQuietly(client);
       throw e;
     } finally {
       client.release();
     }
+  }
+
+  /** A dry run's batch: what a purge would do, read only, with a sample of the row keys. */
+  async dryRunBatch(
+    pool: Pool,
+    read: SqlStatement & { keptLabels: string[] },
+    settings: BatchSettings,
+  ): Promise<BatchOutcome> {
+    const started = performance.now();
+    const row = await this.readBatch(pool, read, settings);
+    const kept = keptByLabel(read.keptLabels, row.kept ?? []);
+    setCount(kept, ARCHIVE_EXPIRED, row.archive_due ?? 0);
+    return {
+      ...readCounts(row, kept),
+      deleted: row.deleted ?? 0,
+      anonymised: row.anonymised ?? 0,
+      sample: row.sample ?? [],
+      customerXid: null,
+      durationMs: Math.round(performance.now() - started),
+      archiveDue: 0,
+      archive: null,
+    };
+  }
+
+  /**
+   * Applies one purge batch, read beforehand (`row`), in its own short transaction: the changes
+   * over the key range the read returned, counted by affected rows. The ledger's preparation
+   * begins with the transaction (the previous batch is recorded while the changes run) and
+   * completes before COMMIT (the batch prepared, with this transaction's id). A read that found
+   * nothing (no rows after the cursor, no archived row due) opens no transaction.
+   */
+  async applyBatch(
+    pool: Pool,
+    batch: Pick<PurgeBatch, 'changes' | 'cleared' | 'keptLabels'> & { archivePurposeIds: string[] },
+    row: BatchRow,
+    settings: BatchSettings,
+    preparation: BatchPreparation,
+  ): Promise<BatchOutcome> {
+    const kept = keptByLabel(batch.keptLabels, row.kept ?? []);
+    const archiveDue = row.archive_due ?? 0;
+    const hasKeys = row.scanned > 0 && !!row.first_key && !!row.last_key;
+    const outcome: BatchOutcome = {
+      ...readCounts(row, kept),
+      deleted: 0,
+      anonymised: 0,
+      sample: [],
+      customerXid: null,
+      durationMs: 0,
+      archiveDue,
+      archive: null,
+    };
+    if (row.scanned === 0 && archiveDue === 0) return outcome;
+    const client = await pool.connect();
+    try {
+      const started = performance.now();
+      // One round trip opens the transaction, sets its local timeouts (integers from the
+      // configuration, checked) and returns its id, by which the ledger learns its fate.
+      const opened = await client.query(`BEGIN; ${localTimeouts(settings)}; SELECT txid_current()::text AS xid`);
+      const xid = lastRows<{ xid: string }>(opened)[0]?.xid;
+      if (!xid) throw new Error('The purge transaction did not return its id');
+      outcome.customerXid = xid;
+      preparation.begin();
+      if (batch.changes && (hasKeys || archiveDue > 0)) {
+        const due = { deleted: row.due_deleted ?? 0, anonymised: row.due_anonymised ?? 0, archiveDue };
+        const changes = batch.changes(hasKeys ? row.first_key : null, hasKeys ? row.last_key : null, due);
+        outcome.archive = await this.runChanges(client, changes, batch, outcome);
+      }
+      outcome.durationMs = Math.round(performance.now() - started);
+      await preparation.complete(outcome);
+      await client.query('COMMIT');
+      outcome.durationMs = Math.round(performance.now() - started);
+      return outcome;
+    } catch (e) {
+      await preparation.abandon();
+      await rollbackQuietly(client);
+      throw e;
+    } finally {
+      client.release();
+    }
+  }
+
+  /** Runs a batch's changes, adding what they changed to `outcome`; its archive moves, if any. */
+  private async runChanges(
+    client: PoolClient,
+    changes: ReturnType<PurgeBatch['changes']>,
+    batch: Pick<PurgeBatch, 'cleared'> & { archivePurposeIds: string[] },
+    outcome: BatchOutcome,
+  ): Promise<ArchiveLedger | null> {
+    const moves = { moved: 0, expired: 0 };
+    const archive: ArchiveLedger = { purposeIds: batch.archivePurposeIds, moved: [], cleared: [] };
+    const expiredSubjects = new Set<string>();
+    for (const change of changes) {
+      const result = await client.query<ArchiveReturned>(change.statement.text, change.statement.values);
+      if (change.kind === 'archived') {
+        // Counted by the rows the INSERT wrote (ADR 0052), as deletes are by affected rows.
+        moves.moved += result.rowCount ?? 0;
+        for (const r of result.rows) {
+          if (r.subject === null) continue;
+          archive.moved.push({
+            subject: r.subject,
+            activeEndedAt: new Date(r.active_ended_at!).toISOString(),
+            archiveUntil: new Date(r.archive_until!).toISOString(),
+          });
+        }
+      } else if (change.kind === 'archiveExpired') {
+        moves.expired += result.rowCount ?? 0;
+        for (const r of result.rows) if (r.subject !== null) expiredSubjects.add(r.subject);
+      } else {
+        outcome[change.kind] += result.rowCount ?? 0;
+      }
+    }
+    if (expiredSubjects.size && batch.cleared) {
+      const left = batch.cleared([...expiredSubjects]);
+      archive.cleared = (await client.query<{ subject: string }>(left.text, left.values)).rows.map(
+        (r) => r.subject,
+      );
+    }
+    setCount(outcome.kept, ARCHIVE_MOVED, moves.moved);
+    setCount(outcome.kept, ARCHIVE_EXPIRED, moves.expired);
+    return archive.moved.length || archive.cleared.length ? archive : null;
   }
 
   /** The fate of a customer transaction (NULL when too old for the commit log). */
@@ -280,6 +310,35 @@ function keptByLabel(labels: string[], counts: number[]): Record<string, number>
     if (counts[i] > 0) kept[label] = counts[i];
   });
   return kept;
+}
+
+/** What a batch's read tells, as the outcome reports it (the batch as read; ADR 0034). */
+function readCounts(
+  row: BatchRow,
+  kept: Record<string, number>,
+): Pick<BatchOutcome, 'scanned' | 'held' | 'undated' | 'kept' | 'firstKey' | 'lastKey'> {
+  return {
+    scanned: row.scanned,
+    held: row.held,
+    undated: row.undated,
+    kept,
+    firstKey: row.first_key,
+    lastKey: row.last_key,
+  };
+}
+
+/** The batch's local timeouts: one round trip with the BEGIN. */
+function localTimeouts(settings: BatchSettings): string {
+  return (
+    `SET LOCAL lock_timeout = ${milliseconds(settings.lockTimeoutMs)}; ` +
+    `SET LOCAL statement_timeout = ${milliseconds(settings.statementTimeoutMs)}`
+  );
+}
+
+/** The rows of the last statement of a multi-statement query (pg returns one result each). */
+function lastRows<T>(result: QueryResult | QueryResult[]): T[] {
+  const results = Array.isArray(result) ? result : [result];
+  return results[results.length - 1].rows as T[];
 }
 
 /** A timeout setting as a literal: a non-negative integer, or a refusal (never SQL text). */

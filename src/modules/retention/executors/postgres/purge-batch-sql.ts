@@ -16,14 +16,15 @@ import type { SqlStatement, TableFacts } from './sql-builder';
 
 /**
  * A purge batch: one read, then the changes over the key range it found, in one short customer
- * transaction (PostgresCustomerDatabase.runBatch, customer-database.ts, runs them).
+ * transaction (PostgresCustomerDatabase.readBatch and applyBatch, customer-database.ts).
  */
 export interface PurgeBatch {
   /** What each count of the read's `kept` array is for (`constraint:<name>`, `field:<key>`). */
   keptLabels: string[];
   /**
    * Reads the next `batchSize` rows after the cursor (an index range scan): scanned, due_deleted,
-   * due_anonymised, held, undated, first_key, last_key and the transaction id (xid).
+   * due_anonymised, held, undated, kept, first_key, last_key and archive_due. It runs read only,
+   * ahead of the batch's transaction (ADR 0034 "Read ahead").
    */
   read: SqlStatement;
   /**
