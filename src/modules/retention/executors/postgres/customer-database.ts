@@ -192,7 +192,9 @@ export class PostgresCustomerDatabase implements OnModuleDestroy {
       const started = performance.now();
       // One round trip opens the transaction, sets its local timeouts (integers from the
       // configuration, checked) and returns its id, by which the ledger learns its fate.
-      const opened = await client.query(`BEGIN; ${localTimeouts(settings)}; SELECT txid_current()::text AS xid`);
+      const opened = await client.query(
+        `BEGIN; ${localTimeouts(settings)}; SELECT txid_current()::text AS xid`,
+      );
       const xid = lastRows<{ xid: string }>(opened)[0]?.xid;
       if (!xid) throw new Error('The purge transaction did not return its id');
       outcome.customerXid = xid;
