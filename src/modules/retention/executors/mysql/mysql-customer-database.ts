@@ -5,6 +5,13 @@ import { MYSQL_SESSION_INIT, mysqlPoolOptions } from '../../../../common/mysql/m
 import type { BatchPreparation } from '../batched-dataset-purge';
 import type { BatchOutcome, CustomerXactStatus } from '../../ledger/purge-batch-ledger';
 import { applyArchiveCounts, runMysqlArchiveStep } from './mysql-archive-batch';
+import {
+  BatchCountsRow,
+  batchReadFromCounts,
+  FlagRow,
+  MysqlBatchRead,
+  summariseBatchRows,
+} from './mysql-batch-read';
 import type { MysqlArchiveBatch, MysqlPurgeBatch } from './mysql-purge-sql';
 import {
   MysqlColumnFacts,
@@ -43,16 +50,6 @@ export function ledgerDdl(database: string): string {
 
 /** The ledger could not be created or used: the dataset is refused with this reason. */
 export class MysqlLedgerUnavailable extends Error {}
-
-/** One batch's read row (flags 0/1, keys as text). */
-interface FlagRow extends RowDataPacket {
-  del: number | null;
-  anon: number | null;
-  held: number | null;
-  undated: number | null;
-}
-
-const isTrue = (v: unknown) => v !== null && v !== undefined && Number(v) === 1;
 
 /**
  * The mysql executor's access to customer databases (MySQL 8, MariaDB 10.6+): a small pool per
@@ -201,6 +198,23 @@ export class MysqlCustomerDatabase implements OnModuleDestroy {
   }
 
   /**
+   * A purge batch's read ahead of its transaction (ADR 0034 "Read ahead"), in a READ ONLY
+   * transaction of its own (a consistent read: it locks nothing) on the pool's other connection.
+   */
+  async readBatch(
+    target: MysqlTarget,
+    read: MysqlPurgeBatch['read'],
+    keptLabels: string[],
+    settings: MysqlBatchSettings,
+  ): Promise<MysqlBatchRead> {
+    if (read.counted) {
+      const [row] = await this.query<BatchCountsRow>(target, read, settings);
+      return batchReadFromCounts(row, keptLabels);
+    }
+    return summariseBatchRows(await this.query<FlagRow>(target, read, settings), keptLabels, 0);
+  }
+
+  /**
    * One batch in its own short InnoDB transaction (READ COMMITTED): the read, then (purge) the
    * changes over the key range it returned, counted by affected rows, and the ledger row — in the
    * same transaction, so that it exists if and only if the batch committed (ADR 0049). For a
@@ -221,6 +235,8 @@ export class MysqlCustomerDatabase implements OnModuleDestroy {
       settings: MysqlBatchSettings;
       ledger?: { token: string; runDatasetId: string; seq: number };
       sampleSize: number;
+      /** The batch as read ahead (a purge); absent, the batch is read in its transaction. */
+      read?: MysqlBatchRead;
     },
     preparation?: BatchPreparation,
   ): Promise<BatchOutcome> {
@@ -231,33 +247,16 @@ export class MysqlCustomerDatabase implements OnModuleDestroy {
       await this.applyTimeouts(c, mariadb, options.settings);
       started = performance.now();
       await c.query(options.dryRun ? 'START TRANSACTION READ ONLY' : 'START TRANSACTION');
-      const [rows] = await c.execute<FlagRow[]>(batch.read.text, batch.read.values);
-      const keyOf = (r: FlagRow) =>
-        Object.keys(r)
-          .filter((k) => /^p\d+$/.test(k))
-          .sort((a, b) => Number(a.slice(1)) - Number(b.slice(1)))
-          .map((k) => String(r[k]));
-      let dueDeleted = 0;
-      let dueAnonymised = 0;
-      let held = 0;
-      let undated = 0;
-      const sample: string[][] = [];
-      const kept: Record<string, number> = {};
-      for (const r of rows) {
-        batch.keptLabels.forEach((label, i) => {
-          if (isTrue(r[`k${i}`])) kept[label] = (kept[label] ?? 0) + 1;
-        });
-        const del = isTrue(r.del);
-        const anon = !del && isTrue(r.anon);
-        if (del) dueDeleted++;
-        if (anon) dueAnonymised++;
-        if (isTrue(r.held)) held++;
-        if (isTrue(r.undated)) undated++;
-        if ((del || anon) && sample.length < options.sampleSize) sample.push(keyOf(r));
-      }
-      const firstKey = rows.length ? keyOf(rows[0]) : null;
-      const lastKey = rows.length ? keyOf(rows[rows.length - 1]) : null;
-      if (rows.length > 0) preparation?.begin();
+      // A purge's batch was read ahead, outside this transaction (ADR 0034 "Read ahead").
+      const read =
+        options.read ??
+        summariseBatchRows(
+          (await c.execute<FlagRow[]>(batch.read.text, batch.read.values))[0],
+          batch.keptLabels,
+          options.sampleSize,
+        );
+      const { firstKey, lastKey, dueDeleted, dueAnonymised, kept } = read;
+      if (read.scanned > 0) preparation?.begin();
       // The intermediate archive (ADR 0052) before the DELETE and UPDATE: the expiry, then the
       // copy of the values they are about to remove.
       const archived = batch.archive
@@ -285,7 +284,7 @@ export class MysqlCustomerDatabase implements OnModuleDestroy {
         }
       }
       const ledger = options.ledger;
-      if (!options.dryRun && (rows.length > 0 || archiveDue > 0)) {
+      if (!options.dryRun && (read.scanned > 0 || archiveDue > 0)) {
         if (!ledger) throw new Error('A purge batch needs its ledger row');
         const table = `${quoteMysqlIdentifier(target.database)}.${quoteMysqlIdentifier(LEDGER_TABLE)}`;
         await c.execute(`INSERT INTO ${table} (batch_token, run_dataset_id, seq) VALUES (?, ?, ?)`, [
@@ -301,16 +300,16 @@ export class MysqlCustomerDatabase implements OnModuleDestroy {
         ]);
       }
       const outcome: BatchOutcome = {
-        scanned: rows.length,
+        scanned: read.scanned,
         deleted: changed.deleted,
         anonymised: changed.anonymised,
-        held,
-        undated,
+        held: read.held,
+        undated: read.undated,
         // Rows kept per reason (referenced, NOT NULL field), as read: ADR 0051.
         kept,
         firstKey,
         lastKey,
-        sample: options.dryRun ? sample : [],
+        sample: options.dryRun ? read.sample : [],
         customerXid: options.dryRun ? null : (ledger?.token ?? null),
         durationMs: 0,
         archiveDue,
@@ -363,7 +362,7 @@ export class MysqlCustomerDatabase implements OnModuleDestroy {
     }
   }
 
-  /** A read-only statement with the statement timeout (subject values, overdue count). */
+  /** A read-only statement with the statement timeout (subject values, overdue count, batch read). */
   async query<T extends RowDataPacket>(
     target: MysqlTarget,
     statement: MysqlStatement,

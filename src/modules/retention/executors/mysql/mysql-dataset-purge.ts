@@ -8,8 +8,11 @@ import {
   BatchPreparation,
   BatchRequest,
 } from '../batched-dataset-purge';
+import { BatchReadAhead } from '../batch-read-ahead';
+import type { MysqlBatchRead } from './mysql-batch-read';
 import { MysqlBatchSettings, MysqlCustomerDatabase, MysqlTarget } from './mysql-customer-database';
-import { buildMysqlDryRunBatch, buildMysqlPurgeBatch, MysqlBuildOptions } from './mysql-purge-sql';
+import { buildMysqlDryRunBatch, buildMysqlPurgeBatch } from './mysql-purge-sql';
+import type { MysqlBuildOptions } from './mysql-row-flags-sql';
 import type { MysqlTableFacts } from './mysql-sql-builder';
 
 export interface MysqlPurgeContext extends BatchedPurgeContext {
@@ -22,9 +25,12 @@ export interface MysqlPurgeContext extends BatchedPurgeContext {
 /**
  * One mysql dataset purged batch by batch: the shared loop (BatchedDatasetPurge) over MySQL's
  * statements, the customer transaction's identity being the token of its row in Finalité's
- * ledger table instead of a txid (ADR 0049): a new token for every attempt of a batch.
+ * ledger table instead of a txid (ADR 0049): a new token for every attempt of a batch. The next
+ * batch's read runs while this batch's changes do (BatchReadAhead).
  */
 export class MysqlDatasetPurge extends BatchedDatasetPurge {
+  private readonly reads: BatchReadAhead<MysqlBatchRead>;
+
   constructor(
     private readonly c: MysqlPurgeContext,
     private readonly db: MysqlCustomerDatabase,
@@ -33,9 +39,13 @@ export class MysqlDatasetPurge extends BatchedDatasetPurge {
     reader: PurgeInputsReader,
   ) {
     super(c, ledger, datasets, reader);
+    this.reads = new BatchReadAhead((cursor, inputs) => {
+      const { read, keptLabels } = buildMysqlPurgeBatch(c.rule, c.table, inputs, cursor, c.build);
+      return db.readBatch(c.target, read, keptLabels, c.settings);
+    });
   }
 
-  protected runBatch(
+  protected async runBatch(
     { seq, cursor, inputs, sampleSize }: BatchRequest,
     preparation?: BatchPreparation,
   ): Promise<BatchOutcome> {
@@ -43,6 +53,9 @@ export class MysqlDatasetPurge extends BatchedDatasetPurge {
     const batch = run.dryRun
       ? buildMysqlDryRunBatch(rule, table, inputs, cursor, this.c.build)
       : buildMysqlPurgeBatch(rule, table, inputs, cursor, this.c.build);
+    // A purge reads ahead: the next batch's read runs while this batch's changes do.
+    const read = run.dryRun ? undefined : await this.reads.take(cursor, inputs);
+    if (read?.lastKey) this.reads.startAfter(read.lastKey, inputs);
     return this.db.runBatch(
       this.c.target,
       batch,
@@ -51,6 +64,7 @@ export class MysqlDatasetPurge extends BatchedDatasetPurge {
         settings: this.c.settings,
         ledger: run.dryRun ? undefined : { token: randomUUID(), runDatasetId: rd.id, seq },
         sampleSize,
+        read,
       },
       preparation,
     );

@@ -21,7 +21,8 @@ import {
 import { mysqlArchiveProblems } from './mysql-archive-check';
 import { MysqlCustomerDatabase, MysqlLedgerUnavailable } from './mysql-customer-database';
 import { MysqlDatasetPurge } from './mysql-dataset-purge';
-import { buildMysqlOverdueCount, buildMysqlSubjectValuesRead, MysqlBuildOptions } from './mysql-purge-sql';
+import { buildMysqlOverdueCount, buildMysqlSubjectValuesRead } from './mysql-purge-sql';
+import type { MysqlBuildOptions } from './mysql-row-flags-sql';
 import type { MysqlTableFacts } from './mysql-sql-builder';
 import { mysqlExecutionProblems, mysqlKeptExemptions } from './mysql-table-check';
 
