@@ -215,8 +215,8 @@ const log = (message: string) => console.log(`[bench:retention] ${message}`);
 
 /**
  * Writes the dirty pages out before a measured phase, so that neither the engine nor the plain
- * DELETE pays for the seeding's (or the other's) checkpoint: measured, it moved the engine's time
- * by up to 30 % from one run to the next. Needs superuser or pg_checkpoint; skipped otherwise.
+ * DELETE pays for a checkpoint that the seeding (or the other phase) made due. Needs superuser or
+ * pg_checkpoint; skipped otherwise.
  */
 async function checkpoint(c: Client): Promise<void> {
   try {
