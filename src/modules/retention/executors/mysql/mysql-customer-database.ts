@@ -64,7 +64,8 @@ export class MysqlCustomerDatabase implements OnModuleDestroy {
     const key = createHash('sha256').update(connectionString).digest('hex');
     let target = this.targets.get(key);
     if (!target) {
-      const options = mysqlPoolOptions(connectionString, 2);
+      // Two connections per purge (its batch, the next batch's read ahead), two purges at once.
+      const options = mysqlPoolOptions(connectionString, 4);
       const pool = createPool(options);
       // Every new connection reads and writes dates in UTC (the pool's options read them so);
       // queued before anything else the connection runs.

@@ -46,7 +46,9 @@ export class PostgresCustomerDatabase implements OnModuleDestroy {
     if (!pool) {
       pool = new Pool({
         connectionString,
-        max: 2,
+        // A purge uses two connections (its batch, the next batch's read ahead): room for two
+        // purges of one database at once without one waiting on the other's connections.
+        max: 4,
         idleTimeoutMillis: 10_000,
         connectionTimeoutMillis: 5_000,
         application_name: 'finalite-retention',
