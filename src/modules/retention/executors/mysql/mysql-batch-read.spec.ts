@@ -1,32 +1,15 @@
+import { mysqlBuild, mysqlColumn, promoPurpose } from '../../../../../test/factories/mysql-tables.factory';
 import { datasetPlan, planField, purgeInputs } from '../../../../../test/factories/retention-plan.factory';
 import { buildDatasetRule, PurposeFacts } from '../../retention-rule';
 import { BatchCountsRow, batchReadFromCounts, FlagRow, summariseBatchRows } from './mysql-batch-read';
 import { buildMysqlDryRunBatch, buildMysqlPurgeBatch } from './mysql-purge-sql';
-import type { MysqlColumnFacts, MysqlTableFacts } from './mysql-sql-builder';
+import type { MysqlTableFacts } from './mysql-sql-builder';
 
 /** The read of a mysql purge batch: counted by the server for a one-column key, rows otherwise. */
 
-const col = (name: string, dataType: string, nullable = true): MysqlColumnFacts => ({
-  name,
-  dataType,
-  columnType: dataType,
-  maxLength: dataType === 'varchar' ? 255 : null,
-  nullable,
-});
-
-const purposes = new Map<string, PurposeFacts>([
-  [
-    'promo',
-    {
-      code: 'promo',
-      status: 'active',
-      legalBasis: 'contract',
-      retention: { duration: 'P1Y', trigger: 'collection' },
-    },
-  ],
-]);
-
-const build = { ipPrefixes: { v4: 24, v6: 48 } };
+const purposes = new Map<string, PurposeFacts>([['promo', promoPurpose]]);
+const build = mysqlBuild;
+const col = mysqlColumn;
 const rule = (primaryKey: string[]) =>
   buildDatasetRule(
     datasetPlan({ schema: 'shop', name: 'shop.visits', primaryKey }, [planField('email', ['promo'])]),

@@ -1,4 +1,5 @@
 import type { RowDataPacket } from 'mysql2/promise';
+import type { BatchOutcome } from '../../ledger/purge-batch-ledger';
 
 /** One row of a batch's read: its key (p0, p1…), its flags (0/1) and its kept tests (k0, k1…). */
 export interface FlagRow extends RowDataPacket {
@@ -8,19 +9,14 @@ export interface FlagRow extends RowDataPacket {
   undated: number | null;
 }
 
-/** A mysql batch as its read found it: the counts, the key range, the dry run's sample. */
-export interface MysqlBatchRead {
-  scanned: number;
-  dueDeleted: number;
-  dueAnonymised: number;
-  held: number;
-  undated: number;
-  /** Rows kept per reason (referenced, NOT NULL field; ADR 0051). */
-  kept: Record<string, number>;
-  firstKey: string[] | null;
-  lastKey: string[] | null;
-  sample: string[][];
-}
+/**
+ * A mysql batch as its read found it: the outcome's counts, key range and (dry run) sample, and
+ * how many rows look due for each change (which statements the batch runs).
+ */
+export type MysqlBatchRead = Pick<
+  BatchOutcome,
+  'scanned' | 'held' | 'undated' | 'kept' | 'firstKey' | 'lastKey' | 'sample'
+> & { dueDeleted: number; dueAnonymised: number };
 
 const isTrue = (v: unknown) => v !== null && v !== undefined && Number(v) === 1;
 

@@ -1,29 +1,16 @@
+import { mysqlBuild, mysqlColumn, promoPurpose } from '../../../../../test/factories/mysql-tables.factory';
 import { datasetPlan, planField, purgeInputs } from '../../../../../test/factories/retention-plan.factory';
 import { buildDatasetRule, PurposeFacts } from '../../retention-rule';
 import { buildMysqlDryRunBatch, buildMysqlPurgeBatch } from './mysql-purge-sql';
-import type { MysqlColumnFacts, MysqlTableFacts } from './mysql-sql-builder';
+import type { MysqlTableFacts } from './mysql-sql-builder';
 import { mysqlExecutionProblems, mysqlKeptExemptions } from './mysql-table-check';
 
 /** ADR 0051 in the mysql builder: referenced rows, NOT NULL fields on nullify, recorded contacts. */
 
-const col = (name: string, dataType: string, nullable = true): MysqlColumnFacts => ({
-  name,
-  dataType,
-  columnType: dataType,
-  maxLength: dataType === 'varchar' ? 255 : null,
-  nullable,
-});
+const col = mysqlColumn;
 
 const purposes = new Map<string, PurposeFacts>([
-  [
-    'promo',
-    {
-      code: 'promo',
-      status: 'active',
-      legalBasis: 'contract',
-      retention: { duration: 'P1Y', trigger: 'collection' },
-    },
-  ],
+  ['promo', promoPurpose],
   [
     'news',
     {
@@ -37,7 +24,7 @@ const purposes = new Map<string, PurposeFacts>([
 
 const inputs = purgeInputs;
 
-const build = { ipPrefixes: { v4: 24, v6: 48 } };
+const build = mysqlBuild;
 
 function tableOf(over: Partial<MysqlTableFacts> = {}): MysqlTableFacts {
   return {
