@@ -20,7 +20,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client } from 'pg';
 import { DataSource } from 'typeorm';
-import { loadAppConfig } from '../src/config/app-config';
+import { loadAppConfig } from '../src/config/app-config.loader';
 import { buildDataSourceOptions } from '../src/database/data-source-options';
 import { inTransaction } from '../src/database/transaction';
 import type { AuditEventInput, AuditEventRecord } from '../src/modules/audit/audit-event.types';

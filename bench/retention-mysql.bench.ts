@@ -23,7 +23,7 @@ import { createConnection, Connection, ResultSetHeader, RowDataPacket } from 'my
 import { Client } from 'pg';
 import { AppModule } from '../src/app.module';
 import { createHttpAdapter } from '../src/app.setup';
-import { loadAppConfig } from '../src/config/app-config';
+import { loadAppConfig } from '../src/config/app-config.loader';
 import type { RetentionDatasetPlan } from '../src/modules/inventory/inventory.types';
 import { PurposesService } from '../src/modules/purposes/purposes.service';
 import { RetentionPlanSource } from '../src/modules/retention/retention-plan.source';

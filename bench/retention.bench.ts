@@ -22,7 +22,7 @@ import { join } from 'node:path';
 import { Test } from '@nestjs/testing';
 import { Client } from 'pg';
 import { AppModule } from '../src/app.module';
-import { loadAppConfig } from '../src/config/app-config';
+import { loadAppConfig } from '../src/config/app-config.loader';
 import type { RetentionDatasetPlan } from '../src/modules/inventory/inventory.types';
 import { PurposesService } from '../src/modules/purposes/purposes.service';
 import { RetentionPlanSource } from '../src/modules/retention/retention-plan.source';

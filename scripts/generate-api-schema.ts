@@ -9,7 +9,7 @@ import { NestFastifyApplication } from '@nestjs/platform-fastify';
 import request from 'supertest';
 import { AppModule } from '../src/app.module';
 import { configureApp, createHttpAdapter } from '../src/app.setup';
-import { loadAppConfig } from '../src/config/app-config';
+import { loadAppConfig } from '../src/config/app-config.loader';
 
 /**
  * `npm run api:generate`: boots the app on a throw-away embedded database (no DATABASE_URL needed),

@@ -5,7 +5,7 @@ import { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { AppModule } from './app.module';
 import { configureApp, createHttpAdapter } from './app.setup';
 import { describeListenFailure } from './common/errors/listen-failure';
-import { loadAppConfigFromProcessOrExit } from './config/app-config';
+import { loadAppConfigFromProcessOrExit } from './config/app-config.loader';
 import { BootstrapAdminService } from './modules/auth/bootstrap-admin.service';
 
 async function bootstrap(): Promise<void> {

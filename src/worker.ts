@@ -2,7 +2,7 @@ import 'reflect-metadata';
 import { NestFactory } from '@nestjs/core';
 import { Logger } from 'nestjs-pino';
 import { AppModule } from './app.module';
-import { loadAppConfigFromProcessOrExit } from './config/app-config';
+import { loadAppConfigFromProcessOrExit } from './config/app-config.loader';
 
 /**
  * The job worker process (`npm run start:worker`): the same modules as the API, without HTTP,

@@ -1,6 +1,6 @@
 import 'reflect-metadata';
 import { Logger } from '@nestjs/common';
-import { loadAppConfigFromProcessOrExit } from '../config/app-config';
+import { loadAppConfigFromProcessOrExit } from '../config/app-config.loader';
 import { resetAdminKey } from './admin-reset-key.command';
 
 /**

@@ -1,4 +1,4 @@
-import { InvalidConfigurationError, loadAppConfig } from './app-config';
+import { InvalidConfigurationError, loadAppConfig } from './app-config.loader';
 
 describe('loadAppConfig', () => {
   it('applies defaults: embedded database, in-process jobs', () => {

@@ -1,5 +1,6 @@
 import { DynamicModule, Global, Module } from '@nestjs/common';
-import { AppConfig, loadAppConfig } from './app-config';
+import { AppConfig } from './app-config';
+import { loadAppConfig } from './app-config.loader';
 
 /**
  * Provides the validated AppConfig. Configuration is passed in explicitly (process.env by

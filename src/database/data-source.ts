@@ -1,7 +1,7 @@
 import 'reflect-metadata';
 import { Logger } from '@nestjs/common';
 import { DataSource } from 'typeorm';
-import { loadAppConfigFromProcess } from '../config/app-config';
+import { loadAppConfigFromProcess } from '../config/app-config.loader';
 import { buildMigrationDataSourceOptions } from './migration-runner';
 
 /**

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
 import { resetAdminKey } from '../../src/cli/admin-reset-key.command';
-import { loadAppConfig } from '../../src/config/app-config';
+import { loadAppConfig } from '../../src/config/app-config.loader';
 import { hashApiKey } from '../../src/modules/principals/api-key';
 import { seedEmbeddedDatabase } from '../utils/pglite-template';
 import { startTestApp, TEST_SECRETS } from '../utils/test-app';

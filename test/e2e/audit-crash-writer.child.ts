@@ -5,7 +5,7 @@
  */
 import 'reflect-metadata';
 import { DataSource } from 'typeorm';
-import { loadAppConfig } from '../../src/config/app-config';
+import { loadAppConfig } from '../../src/config/app-config.loader';
 import { buildDataSourceOptions } from '../../src/database/data-source-options';
 import { AuditService } from '../../src/modules/audit/audit.service';
 import { AuditRepository } from '../../src/modules/audit/audit.repository';

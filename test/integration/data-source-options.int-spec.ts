@@ -1,6 +1,6 @@
 import { Logger } from '@nestjs/common';
 import { DataSource } from 'typeorm';
-import { loadAppConfig } from '../../src/config/app-config';
+import { loadAppConfig } from '../../src/config/app-config.loader';
 import { buildDataSourceOptions } from '../../src/database/data-source-options';
 import { createTestDatabase, queryRows } from '../utils/test-database';
 
