@@ -3,7 +3,7 @@ import type { PurgeInputs } from '../purge-inputs.reader';
 /**
  * A purge's read ahead (ADR 0034 "Read ahead"): a batch's read is a read-only statement of its
  * own, outside the batch's transaction, so once it has returned the batch's last key the next
- * batch's read can start on the pool's other connection while this batch's changes and its
+ * batch's read can start on another connection of the pool while this batch's changes and its
  * preparation run. The customer database does the same work; the purge waits for a read only
  * when it is the slower of the two. A read is used once, and only by the batch it was started
  * for: same cursor, same holds (a redone batch, or one under new holds, reads again).

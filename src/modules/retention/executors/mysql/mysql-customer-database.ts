@@ -200,7 +200,7 @@ export class MysqlCustomerDatabase implements OnModuleDestroy {
 
   /**
    * A purge batch's read ahead of its transaction (ADR 0034 "Read ahead"), in a READ ONLY
-   * transaction of its own (a consistent read: it locks nothing) on the pool's other connection.
+   * transaction of its own (a consistent read: it locks nothing) on another connection of the pool.
    */
   async readBatch(
     target: MysqlTarget,

@@ -121,7 +121,7 @@ export class PostgresCustomerDatabase implements OnModuleDestroy {
 
   /**
    * A batch's read in its own short READ ONLY transaction (with the batch's timeouts). A purge
-   * reads ahead: batch N+1's read runs on the pool's other connection while batch N's changes run
+   * reads ahead: batch N+1's read runs on another connection of the pool while batch N's changes run
    * (PostgresDatasetPurge, ADR 0034 "Read ahead"); a dry run's batch is this read alone.
    */
   async readBatch(pool: Pool, read: SqlStatement, settings: BatchSettings): Promise<BatchRow> {
