@@ -60,14 +60,8 @@ export interface RopaEntry {
   fieldCount: number | null;
 }
 
-export interface RopaProcessor {
-  code: string;
-  name: string;
-  contact: string | null;
-  country: string;
-  service: string | null;
-  agreement: { signedOn: string | null; reference: string | null; reviewOn: string | null } | null;
-}
+/** A processor as the record names it; the transfers it makes are in the entry's `derivedTransfers`. */
+export type RopaProcessor = Omit<ProcessorView, 'transfers'>;
 
 const UNCATEGORISED = 'uncategorised';
 
