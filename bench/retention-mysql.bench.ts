@@ -95,6 +95,8 @@ export async function runMysqlBench(): Promise<void> {
       logger: false,
     });
     await app.init();
+    // Switched on for the bench's measures, and back off (if it was off) whatever happens.
+    let purge: InnodbPurgeWatch | null = null;
     try {
       const purposes = app.get(PurposesService);
       await purposes.create(
@@ -112,7 +114,7 @@ export async function runMysqlBench(): Promise<void> {
       await purposes.activate('bench.support', SYSTEM_ACTOR);
 
       const retention = app.get(RetentionService);
-      const purge = await InnodbPurgeWatch.open(admin);
+      purge = await InnodbPurgeWatch.open(admin);
       log(`engine purge, batches of ${BATCH_SIZE ?? config.RETENTION_MYSQL_BATCH_SIZE}…`);
       const enginePurgedFrom = (await purge?.purged()) ?? 0;
       const started = performance.now();
@@ -152,7 +154,6 @@ export async function runMysqlBench(): Promise<void> {
       const plainPurged = (await purge?.until(plainPurgedFrom, plain.affectedRows))
         ? (performance.now() - plainStarted) / 1000
         : null;
-      await purge?.close();
       const [[left]] = await shop.query<RowDataPacket[]>(`SELECT COUNT(*) AS n FROM customers`);
       const engineRate = view.totals.deleted / engineSeconds;
       const plainRate = plain.affectedRows / plainSeconds;
@@ -180,6 +181,7 @@ export async function runMysqlBench(): Promise<void> {
         `rows left in the purged table: ${fmt(Number(left.n))} (expected ${fmt(ROWS - view.totals.deleted)})`,
       );
     } finally {
+      await purge?.close();
       await app.close();
     }
   } finally {
