@@ -2,6 +2,7 @@ import { Badge, Card, Group, List, SimpleGrid, Stack, Table, Text, Title } from 
 import { lazy, Suspense, useMemo } from 'react';
 import { useTranslation } from 'react-i18next';
 import type { Schemas } from '../../api/client';
+import { reasonLabelKey } from '../decisions/decision-query';
 import { decisionSeries } from './posture';
 
 // ECharts is large: it loads with the chart, after the dashboard's figures (initial JS budget).
@@ -56,7 +57,9 @@ export function AccessDecisionsCard({ posture }: { posture: Schemas['PostureResp
                   <Table.Tbody>
                     {access.topDenialReasons.map((r) => (
                       <Table.Tr key={r.reason}>
-                        <Table.Td ff="monospace">{r.reason}</Table.Td>
+                        <Table.Td>
+                          <DenialReason reason={r.reason} />
+                        </Table.Td>
                         <Table.Td>{r.count}</Table.Td>
                       </Table.Tr>
                     ))}
@@ -89,5 +92,19 @@ export function AccessDecisionsCard({ posture }: { posture: Schemas['PostureResp
         </Stack>
       )}
     </Card>
+  );
+}
+
+/** A denial reason as a DPO reads it, with its code (what the API, the trail and the search use). */
+function DenialReason({ reason }: { reason: string }) {
+  const { t } = useTranslation();
+  const key = reasonLabelKey(reason);
+  return (
+    <>
+      {key && <Text size="sm">{t(key)}</Text>}
+      <Text size="xs" c="dimmed" ff="monospace">
+        {reason}
+      </Text>
+    </>
   );
 }

@@ -1,5 +1,14 @@
 import { describe, expect, it } from 'vitest';
-import { EMPTY_SEARCH, refusedFields, toDecisionQuery, type DecisionRecord } from './decision-query';
+import en from '../../i18n/en/decisions.json';
+import fr from '../../i18n/fr/decisions.json';
+import {
+  ACCESS_REASONS,
+  EMPTY_SEARCH,
+  reasonLabelKey,
+  refusedFields,
+  toDecisionQuery,
+  type DecisionRecord,
+} from './decision-query';
 
 describe('decision search query', () => {
   it('leaves blank filters out', () => {
@@ -41,5 +50,21 @@ describe('decision search query', () => {
     expect(refusedFields(decision)).toEqual([
       { field: 'crm.customers.postcode', reason: 'CONSENT_WITHDRAWN' },
     ]);
+  });
+
+  it('has a French and an English label for every reason, archive phase included', () => {
+    expect(ACCESS_REASONS).toEqual(
+      expect.arrayContaining(['ARCHIVED', 'NOT_ARCHIVED', 'ARCHIVE_SUBJECT_REQUIRED']),
+    );
+    for (const labels of [en.decisions.reasons, fr.decisions.reasons]) {
+      expect(Object.keys(labels).sort()).toEqual([...ACCESS_REASONS].sort());
+      for (const reason of ACCESS_REASONS) expect(labels[reason].trim()).not.toBe('');
+    }
+  });
+
+  it('names the label of a known reason only', () => {
+    expect(reasonLabelKey('CONSENT_WITHDRAWN')).toBe('decisions.reasons.CONSENT_WITHDRAWN');
+    expect(reasonLabelKey('SOMETHING_NEW')).toBeNull();
+    expect(reasonLabelKey('toString')).toBeNull();
   });
 });

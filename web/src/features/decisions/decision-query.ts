@@ -5,20 +5,36 @@ export type DecisionQuery = NonNullable<paths['/audit/decisions']['get']['parame
 export type DecisionRecord = Schemas['AccessDecisionRecordDto'];
 export type AccessReason = Schemas['FieldDecisionDto']['reason'];
 
-/** Every reason code, in the order the rules are evaluated (docs/access-check.md). */
-export const ACCESS_REASONS: readonly AccessReason[] = [
-  'ALLOWED',
-  'PURPOSE_UNKNOWN',
-  'PURPOSE_NOT_ACTIVE',
-  'APPLICATION_NOT_AUTHORISED',
-  'FIELD_UNKNOWN',
-  'FIELD_NOT_BOUND_TO_PURPOSE',
-  'ACTION_NOT_ALLOWED',
-  'CONSENT_REQUIRED',
-  'CONSENT_MISSING',
-  'CONSENT_WITHDRAWN',
-  'SUBJECT_RESTRICTED',
-];
+/**
+ * Every reason code: the active phase's rules in their order, then the archive phase's
+ * (docs/access-check.md). A record, so that a reason the API adds without a place here (and a
+ * label in i18n) fails the type check instead of reaching the screen as a raw code.
+ */
+const EVERY_REASON = {
+  ALLOWED: true,
+  PURPOSE_UNKNOWN: true,
+  PURPOSE_NOT_ACTIVE: true,
+  APPLICATION_NOT_AUTHORISED: true,
+  FIELD_UNKNOWN: true,
+  FIELD_NOT_BOUND_TO_PURPOSE: true,
+  ACTION_NOT_ALLOWED: true,
+  CONSENT_REQUIRED: true,
+  CONSENT_MISSING: true,
+  CONSENT_WITHDRAWN: true,
+  SUBJECT_RESTRICTED: true,
+  ARCHIVED: true,
+  ARCHIVE_ACCESS_NOT_AUTHORISED: true,
+  ARCHIVE_JUSTIFICATION_MISSING: true,
+  ARCHIVE_SUBJECT_REQUIRED: true,
+  NOT_ARCHIVED: true,
+} satisfies Record<AccessReason, true>;
+
+export const ACCESS_REASONS = Object.keys(EVERY_REASON) as readonly AccessReason[];
+
+/** A reason's label key (decisions.reasons), or null for a code this console does not know. */
+export function reasonLabelKey(reason: string): string | null {
+  return Object.hasOwn(EVERY_REASON, reason) ? `decisions.reasons.${reason}` : null;
+}
 
 /** The search form as typed: empty strings for filters left blank, local date-times. */
 export interface DecisionSearchForm {
