@@ -2,6 +2,7 @@ import { Group, Stack, Table, Text } from '@mantine/core';
 import { useTranslation } from 'react-i18next';
 import { StatusBadge } from '../StatusBadge';
 import type { Schemas } from '../../api/client';
+import { formatDateTime } from '../../i18n/format';
 
 type DecisionRecord = Schemas['AccessDecisionRecordDto'];
 
@@ -28,7 +29,7 @@ export function DecisionTable({ items, caption }: { items: readonly DecisionReco
         <Table.Tbody>
           {items.map((d) => (
             <Table.Tr key={d.seq}>
-              <Table.Td>{new Date(d.occurredAt).toLocaleString(i18n.language)}</Table.Td>
+              <Table.Td>{formatDateTime(d.occurredAt, i18n.language)}</Table.Td>
               <Table.Td>{d.application.name}</Table.Td>
               <Table.Td>
                 <code>{d.purposeCode}</code> · {d.action}

@@ -18,6 +18,7 @@ import { useTranslation } from 'react-i18next';
 import { api, unwrap, type Schemas } from '../../api/client';
 import { downloadUrl } from '../../components/download/download-url';
 import { explainVerification } from './verification';
+import { formatDateTime } from '../../i18n/format';
 
 type Filters = {
   from?: string;
@@ -89,7 +90,7 @@ function VerifySection() {
               </List>
               <Text size="xs" mt="xs">
                 {t('audit.verify.verifiedAt', {
-                  date: new Date(verify.data.verifiedAt).toLocaleString(i18n.language),
+                  date: formatDateTime(verify.data.verifiedAt, i18n.language),
                 })}
               </Text>
             </Alert>
@@ -172,7 +173,7 @@ function CheckpointsSection() {
                 <Table.Tr key={c.id}>
                   <Table.Td>{c.id}</Table.Td>
                   <Table.Td>{c.headSeq}</Table.Td>
-                  <Table.Td>{new Date(c.signedAt).toLocaleString(i18n.language)}</Table.Td>
+                  <Table.Td>{formatDateTime(c.signedAt, i18n.language)}</Table.Td>
                   <Table.Td ff="monospace">{c.keyId}</Table.Td>
                   <Table.Td ff="monospace" title={c.headHash}>
                     {c.headHash.slice(0, 16)}…
@@ -265,7 +266,7 @@ function EventsSection({ filters, onSearch }: { filters: Filters; onSearch: (f: 
             </Table.Thead>
             <Table.Tbody>
               {items.map((e) => (
-                <EventRow key={e.seq} event={e} date={new Date(e.occurredAt).toLocaleString(i18n.language)} />
+                <EventRow key={e.seq} event={e} date={formatDateTime(e.occurredAt, i18n.language)} />
               ))}
             </Table.Tbody>
           </Table>

@@ -9,6 +9,7 @@ import { LegalHoldsCard } from './LegalHoldsCard';
 import { OverdueRetentionCard } from './OverdueRetentionCard';
 import { RegisterGapsCard } from './RegisterGapsCard';
 import { RetentionRunsCard } from './RetentionRunsCard';
+import { formatDateTime } from '../../i18n/format';
 
 const PERIODS = ['7', '30', '90'] as const;
 
@@ -33,7 +34,7 @@ export default function DashboardPage() {
     queryKey: ['retention', 'runs', 'latest'],
     queryFn: async () => unwrap(await api.GET('/retention/runs', { params: { query: { limit: 5 } } })),
   });
-  const date = (value: string | Date) => new Date(value).toLocaleString(i18n.language);
+  const date = (value: string | Date) => formatDateTime(value, i18n.language);
   const failure = [posture, overdue, holds, runs].find((q) => q.error)?.error;
 
   return (

@@ -5,6 +5,7 @@ import * as echarts from 'echarts/core';
 import { SVGRenderer } from 'echarts/renderers';
 import { useEffect, useRef } from 'react';
 import { useTranslation } from 'react-i18next';
+import { formatUtcDay } from '../../i18n/format';
 import type { DecisionSeries } from './posture';
 
 // Only what this chart uses (tree-shaken); the whole file is its own chunk, loaded with the dashboard.
@@ -31,7 +32,7 @@ export default function DecisionsChart({ data }: { data: DecisionSeries }) {
       tooltip: { trigger: 'axis' },
       legend: { top: 0 },
       grid: { left: 40, right: 16, top: 32, bottom: 24 },
-      xAxis: { type: 'category', data: data.days.map((d) => d.slice(5)) },
+      xAxis: { type: 'category', data: data.days.map((d) => formatUtcDay(d, i18n.language, 'short')) },
       yAxis: { type: 'value', minInterval: 1 },
       series: data.series.map((s) => ({
         name: label(s.outcome),
@@ -70,7 +71,7 @@ export default function DecisionsChart({ data }: { data: DecisionSeries }) {
           <tbody>
             {data.days.map((day, i) => (
               <tr key={day}>
-                <th scope="row">{day}</th>
+                <th scope="row">{formatUtcDay(day, i18n.language, 'full')}</th>
                 {data.series.map((s) => (
                   <td key={s.outcome}>{s.counts[i]}</td>
                 ))}

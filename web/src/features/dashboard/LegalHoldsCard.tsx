@@ -1,6 +1,7 @@
 import { Badge, Card, List, Text, Title } from '@mantine/core';
 import { useTranslation } from 'react-i18next';
 import type { Schemas } from '../../api/client';
+import { formatDate } from '../../i18n/format';
 
 /** The legal holds in force (the first 8), with their count. */
 export function LegalHoldsCard({ holds }: { holds: Schemas['LegalHoldResponseDto'][] | undefined }) {
@@ -28,7 +29,7 @@ export function LegalHoldsCard({ holds }: { holds: Schemas['LegalHoldResponseDto
                 — {h.reason} (
                 {h.endsAt
                   ? t('dashboard.holds.until', {
-                      date: new Date(h.endsAt).toLocaleDateString(i18n.language),
+                      date: formatDate(h.endsAt, i18n.language),
                     })
                   : t('dashboard.holds.noEnd')}
                 )

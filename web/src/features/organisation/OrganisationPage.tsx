@@ -17,6 +17,7 @@ import { useTranslation } from 'react-i18next';
 import { api, ApiError, unwrap, type Schemas } from '../../api/client';
 import { useServerErrors } from '../../components/errors/use-server-errors';
 import { canEditRegister, useSession } from '../../session/session';
+import { formatDateTime } from '../../i18n/format';
 
 type Organisation = Schemas['OrganisationResponseDto'];
 type Party = Schemas['OrganisationPartyDto'];
@@ -48,7 +49,7 @@ async function fetchOrganisation(): Promise<Organisation | null> {
 
 /** The controller, its DPO and its EU representative (art. 30(1)(a), art. 27, art. 37): DPOs edit, auditors read. */
 export default function OrganisationPage() {
-  const { t } = useTranslation();
+  const { t, i18n } = useTranslation();
   const { session } = useSession();
   const editable = canEditRegister(session?.principal.roles ?? []);
   const query = useQuery({ queryKey: ORGANISATION_QUERY, queryFn: fetchOrganisation });
@@ -77,7 +78,7 @@ export default function OrganisationPage() {
           {t('organisation.updated', {
             version: org.version,
             name: org.updatedBy.name,
-            at: new Date(org.updatedAt).toLocaleString(),
+            at: formatDateTime(org.updatedAt, i18n.language),
           })}
         </Text>
       )}

@@ -6,6 +6,7 @@ import { Link, useParams } from 'react-router';
 import { api, unwrap, type Schemas } from '../../api/client';
 import { useDescribeFailure } from '../../components/errors/use-server-errors';
 import { changesBetween, diffSnapshots, formatValue, versionKey } from './purpose-diff';
+import { formatDateTime } from '../../i18n/format';
 
 type Version = Schemas['PurposeVersionResponseDto'];
 
@@ -14,7 +15,7 @@ type Version = Schemas['PurposeVersionResponseDto'];
  * side by side (by default the one before the last and the last), changed fields marked in words.
  */
 export default function PurposeHistoryPage() {
-  const { t } = useTranslation();
+  const { t, i18n } = useTranslation();
   const { code = '' } = useParams();
   const describeFailure = useDescribeFailure();
   const history = useQuery({
@@ -33,7 +34,7 @@ export default function PurposeHistoryPage() {
     t('history.versionLabel', {
       version: v.version,
       change: t(`history.changes.${v.change}`),
-      at: new Date(v.changedAt).toLocaleString(),
+      at: formatDateTime(v.changedAt, i18n.language),
     }) + (reused ? ` · ${v.purposeId.slice(0, 8)}` : '');
   const options = versions.map((v) => ({ value: versionKey(v), label: label(v) }));
 
@@ -73,7 +74,7 @@ export default function PurposeHistoryPage() {
                   <Table.Td>{t(`history.changes.${v.change}`)}</Table.Td>
                   <Table.Td>{v.changedFields.map((f) => fieldLabel(t, f)).join(', ') || '—'}</Table.Td>
                   <Table.Td>{v.actor.name}</Table.Td>
-                  <Table.Td>{new Date(v.changedAt).toLocaleString()}</Table.Td>
+                  <Table.Td>{formatDateTime(v.changedAt, i18n.language)}</Table.Td>
                 </Table.Tr>
               ))}
             </Table.Tbody>
@@ -128,7 +129,7 @@ function useShowValue(): (field: string, value: unknown) => string {
 }
 
 function Comparison(props: { before: Version; after: Version; versions: Version[]; a: string; b: string }) {
-  const { t } = useTranslation();
+  const { t, i18n } = useTranslation();
   const { before, after } = props;
   const show = useShowValue();
   const rows = diffSnapshots(before.snapshot, after.snapshot);
@@ -183,7 +184,7 @@ function Comparison(props: { before: Version; after: Version; versions: Version[
                   {t('history.changeLine', {
                     version: v.version,
                     name: v.actor.name,
-                    at: new Date(v.changedAt).toLocaleString(),
+                    at: formatDateTime(v.changedAt, i18n.language),
                     change: t(`history.changes.${v.change}`),
                     fields: v.changedFields.map((f) => fieldLabel(t, f)).join(', ') || '—',
                   })}

@@ -24,6 +24,7 @@ import {
   reportQuery,
   type ReportChoice,
 } from './report-options';
+import { formatDate, formatDateTime } from '../../i18n/format';
 
 type Preview =
   | { kind: 'ropa'; doc: Schemas['RopaReportDto'] }
@@ -150,12 +151,12 @@ export default function ReportsPage() {
             </Title>
             <Text size="sm">
               {t('reports.generatedAt', {
-                date: new Date(preview.data.doc.generatedAt).toLocaleString(i18n.language),
+                date: formatDateTime(preview.data.doc.generatedAt, i18n.language),
               })}
               {preview.data.doc.period &&
                 ` — ${t('reports.periodShown', {
-                  from: new Date(preview.data.doc.period.from).toLocaleDateString(i18n.language),
-                  to: new Date(preview.data.doc.period.to).toLocaleString(i18n.language),
+                  from: formatDate(preview.data.doc.period.from, i18n.language),
+                  to: formatDateTime(preview.data.doc.period.to, i18n.language),
                 })}`}
             </Text>
             <PreviewBody preview={preview.data} />

@@ -5,6 +5,7 @@ import { useTranslation } from 'react-i18next';
 import { api, unwrap, type Schemas } from '../../api/client';
 import { errorMessage } from '../../components/api-error';
 import { RETENTION_QUERY } from './RunProgress';
+import { formatDateTime } from '../../i18n/format';
 
 type ManualTask = Schemas['ManualTaskResponseDto'];
 
@@ -44,7 +45,7 @@ export function ManualTasks({ editable }: { editable: boolean }) {
                     <Text size="xs">{t('tasks.subjects', { ids: task.subjectIds.join(', ') })}</Text>
                   )}
                 </Table.Td>
-                <Table.Td>{new Date(task.createdAt).toLocaleString(i18n.language)}</Table.Td>
+                <Table.Td>{formatDateTime(task.createdAt, i18n.language)}</Table.Td>
                 <Table.Td>
                   {task.status === 'open' && editable ? (
                     <Button size="compact-xs" onClick={() => setCompleting(task)}>

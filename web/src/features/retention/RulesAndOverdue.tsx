@@ -5,6 +5,7 @@ import { StatusBadge } from '../../components/StatusBadge';
 import { api, unwrap } from '../../api/client';
 import { RETENTION_QUERY } from './RunProgress';
 import { overdueRows } from './run-state';
+import { formatDate, formatDateTime } from '../../i18n/format';
 
 /** What is overdue for purge, per dataset, measured now on the customer systems. */
 export function Overdue() {
@@ -21,7 +22,7 @@ export function Overdue() {
       </Text>
       {overdue.data && (
         <Text size="sm" c="dimmed">
-          {t('overdue.computedAt', { date: new Date(overdue.data.computedAt).toLocaleString(i18n.language) })}
+          {t('overdue.computedAt', { date: formatDateTime(overdue.data.computedAt, i18n.language) })}
         </Text>
       )}
       {items.length > 0 && (
@@ -49,7 +50,7 @@ export function Overdue() {
                   <Table.Td>
                     {d.oldestDueSince
                       ? t('overdue.sinceText', {
-                          date: new Date(d.oldestDueSince).toLocaleDateString(i18n.language),
+                          date: formatDate(d.oldestDueSince, i18n.language),
                           days: d.overdueDays ?? 0,
                         })
                       : '—'}

@@ -5,6 +5,7 @@ import { StatusBadge } from '../../components/StatusBadge';
 import { api, unwrap } from '../../api/client';
 import { RETENTION_QUERY, statusColour } from './RunProgress';
 import { isTerminal } from './run-state';
+import { formatDateTime } from '../../i18n/format';
 
 /** The last runs, newest first; refreshed while one is still going. */
 export function RunHistory({ onShow }: { onShow(id: string): void }) {
@@ -36,7 +37,7 @@ export function RunHistory({ onShow }: { onShow(id: string): void }) {
         <Table.Tbody>
           {items.map((r) => (
             <Table.Tr key={r.id}>
-              <Table.Td>{new Date(r.createdAt).toLocaleString(i18n.language)}</Table.Td>
+              <Table.Td>{formatDateTime(r.createdAt, i18n.language)}</Table.Td>
               <Table.Td>
                 {t(`runs.kinds.${r.kind}`)} · {r.dryRun ? t('runs.dryRun') : t('runs.realRun')}
               </Table.Td>

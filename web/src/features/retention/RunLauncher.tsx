@@ -6,6 +6,7 @@ import { api, unwrap, type Schemas } from '../../api/client';
 import { errorMessage } from '../../components/api-error';
 import { RunProgress, runQueryKey, useRun } from './RunProgress';
 import { realRunAfter } from './run-state';
+import { formatDateTime } from '../../i18n/format';
 
 /**
  * Starting a run the safe way: a dry run first (counts and sample keys, nothing changed), then
@@ -20,7 +21,7 @@ export function RunLauncher({
   shownRunId: string | null;
   onShow(id: string | null): void;
 }) {
-  const { t } = useTranslation();
+  const { t, i18n } = useTranslation();
   const rules = useQuery({
     queryKey: ['retention', 'rules'],
     queryFn: async () => unwrap(await api.GET('/retention/rules')),
@@ -101,7 +102,7 @@ export function RunLauncher({
           <Stack>
             <Group justify="space-between">
               <Title order={2} size="h4" id="shown-run">
-                {t('runs.shown', { date: new Date(run.data.createdAt).toLocaleString() })}
+                {t('runs.shown', { date: formatDateTime(run.data.createdAt, i18n.language) })}
               </Title>
               <Button variant="subtle" size="xs" onClick={() => onShow(null)}>
                 {t('app.close')}

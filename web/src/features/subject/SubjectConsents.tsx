@@ -5,6 +5,7 @@ import { StatusBadge } from '../../components/StatusBadge';
 import { api, unwrap } from '../../api/client';
 import { canRecordConsent } from '../../session/operations';
 import { useSession } from '../../session/session';
+import { formatDateTime } from '../../i18n/format';
 
 /** Consent history, newest first, with its source and proof; the current state per purpose first. */
 export function SubjectConsents({ subjectId }: { subjectId: string }) {
@@ -15,7 +16,7 @@ export function SubjectConsents({ subjectId }: { subjectId: string }) {
     queryFn: async () =>
       unwrap(await api.GET('/subjects/{subjectId}/consents', { params: { path: { subjectId } } })),
   });
-  const date = (iso: string) => new Date(iso).toLocaleString(i18n.language);
+  const date = (iso: string) => formatDateTime(iso, i18n.language);
   const history = consents.data?.history ?? [];
   return (
     <>

@@ -6,6 +6,7 @@ import { StatusBadge } from '../../components/StatusBadge';
 import { api, unwrap } from '../../api/client';
 import { errorMessage } from '../../components/api-error';
 import { erasureInProgress, erasureTotals } from './subject-view';
+import { formatDateTime } from '../../i18n/format';
 
 /**
  * Erasure requests (art. 17) and their progress per system, refreshed while one is moving; a
@@ -23,7 +24,7 @@ export function SubjectErasure({ subjectId, editable }: { subjectId: string; edi
   });
   const [reason, setReason] = useState('');
   const [error, setError] = useState<string | null>(null);
-  const date = (iso: string | null) => (iso ? new Date(iso).toLocaleString(i18n.language) : '—');
+  const date = (iso: string | null) => (iso ? formatDateTime(iso, i18n.language) : '—');
   async function request(event: FormEvent<HTMLFormElement>) {
     event.preventDefault();
     if (!window.confirm(t('subject.confirmErasure', { id: subjectId }))) return;
