@@ -63,6 +63,8 @@ export class PgListener {
   private reconnectTimer?: NodeJS.Timeout;
   private heartbeatTimer?: NodeJS.Timeout;
   private confirmedAtMs = 0;
+  /** The ping on the wire, if any: pings never overlap on the connection (see heartbeat). */
+  private inFlight?: Promise<boolean>;
 
   constructor(private readonly options: PgListenerOptions) {}
 
@@ -86,7 +88,12 @@ export class PgListener {
     void this.connect();
     const { heartbeatMs } = this.options;
     if (heartbeatMs) {
-      this.heartbeatTimer = setInterval(() => void this.ping(), heartbeatMs);
+      // A beat while the last ping is still on the wire (a slow or busy database) is skipped: a
+      // second query would queue behind it on the connection, which node-pg deprecates (pg@9
+      // refuses it) and which piles up pings exactly when the database is slowest.
+      this.heartbeatTimer = setInterval(() => {
+        if (!this.inFlight) void this.ping();
+      }, heartbeatMs);
       this.heartbeatTimer.unref();
     }
   }
@@ -101,8 +108,23 @@ export class PgListener {
     await client?.end().catch(() => undefined);
   }
 
-  /** One round trip on the listening connection; a failure counts as losing it. */
+  /**
+   * One round trip on the listening connection; a failure counts as losing it. Called while a
+   * ping is on the wire, it waits for that one and then sends its own: its answer confirms what
+   * was committed before the call, which the earlier ping cannot.
+   */
   async ping(): Promise<boolean> {
+    while (this.inFlight) await this.inFlight;
+    const ping = this.roundTrip();
+    this.inFlight = ping;
+    try {
+      return await ping;
+    } finally {
+      if (this.inFlight === ping) this.inFlight = undefined;
+    }
+  }
+
+  private async roundTrip(): Promise<boolean> {
     const client = this.client;
     if (!client || !this.live) return false;
     const sentAt = monotonicNow();

@@ -96,4 +96,48 @@ describe('PgListener (real PostgreSQL)', () => {
     }
     expect(listener.confirmedAt).toBe(0);
   });
+
+  it('never has two pings on its connection at once: the heartbeat skips a beat, a caller waits its turn', async () => {
+    let active = 0;
+    let most = 0;
+    const query = Client.prototype.query;
+    // Counts the queries on the wire at once on any pg Client of this test (only the listener's).
+    const spy = jest.spyOn(Client.prototype, 'query').mockImplementation(function (
+      this: Client,
+      ...args: unknown[]
+    ) {
+      active += 1;
+      most = Math.max(most, active);
+      return (query.apply(this, args as never) as unknown as Promise<unknown>).finally(() => {
+        active -= 1;
+      });
+    } as never);
+    const listener = new PgListener({
+      connectionString: db.url,
+      applicationName: 'pg-listener-overlap-test',
+      channels: ['test_overlap'],
+      heartbeatMs: 1,
+      onNotification: () => undefined,
+    });
+    listener.start();
+    try {
+      await until(() => listener.listening);
+      const before = listener.confirmedAt;
+      const calledAt = monotonicNow();
+      expect(await Promise.all([listener.ping(), listener.ping(), listener.ping()])).toEqual([
+        true,
+        true,
+        true,
+      ]);
+      // Each caller's answer confirms what was committed before its call.
+      expect(listener.confirmedAt).toBeGreaterThanOrEqual(calledAt);
+      expect(listener.confirmedAt).toBeGreaterThan(before);
+      await new Promise((r) => setTimeout(r, 200)); // some 200 beats of 1 ms
+      expect(spy.mock.calls.length).toBeGreaterThan(5);
+      expect(most).toBe(1);
+    } finally {
+      await listener.stop();
+      spy.mockRestore();
+    }
+  });
 });
