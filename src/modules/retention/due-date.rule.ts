@@ -1,15 +1,15 @@
 import { addDuration, IsoDuration, toMakeIntervalArgs } from '../../common/time/iso-duration';
 import { BuildContext, memo, quoteIdentifier, subjectIn } from './executors/postgres/sql-builder';
-import type { Withdrawals } from './purge-inputs.reader';
+import type { PurgeInputs, Withdrawals } from './purge-inputs.reader';
 import type { FieldRule, PurposeKeep } from './retention-rule';
 
 /**
  * When a row's field is due, in one place (docs/retention.md, "What is due"; ADRs 0032, 0034):
  * a purpose expires by time (`trigger column + duration < now()`, written with two thresholds),
  * at a consent withdrawal, or a duration after it; a field is due when every purpose keeping it
- * has expired. The purge SQL (executors/postgres/row-flags-sql.ts) and the overdue view
- * (retention.service.ts, through buildOverdueCount) both take the rule from here, as does the
- * "due since" date and the "days overdue" figure.
+ * has expired. The purge SQL (executors/postgres/row-flags-sql.ts; mysql's through
+ * fieldDueExpression) and the overdue view (retention.service.ts, through buildOverdueCount) take
+ * the rule from here, as does the "due since" date and the "days overdue" figure.
  */
 
 export type TimeKeep = PurposeKeep & { expiry: { kind: 'time' } };
@@ -61,7 +61,27 @@ function timeDue(ctx: BuildContext, k: TimeKeep, column: string): string {
   return `(${column} < ${surely} OR (${column} < ${maybe} AND ${column} + ${interval} < now()))`;
 }
 
-function expiredExpression(k: PurposeKeep, ctx: BuildContext): string {
+/**
+ * What the rule needs of a SQL dialect. The decisions below are the same on every kind (mysql
+ * too, executors/mysql/mysql-due-date.ts); only identifiers, subject lists and the calendar test
+ * are written differently. The calls happen in the same order on every dialect, so a statement's
+ * parameters are numbered alike.
+ */
+export interface DueSqlDialect<C extends { inputs: PurgeInputs }> {
+  quoteIdentifier(identifier: string): string;
+  /** `subject in (…)` memoised under `key`, or FALSE when there is no subject. */
+  subjectIn(ctx: C, key: string, subjects: string[]): string;
+  /** `column + duration < now` for a time-bound keep. */
+  timeDue(ctx: C, k: TimeKeep, column: string): string;
+}
+
+const POSTGRES_DUE: DueSqlDialect<BuildContext> = { quoteIdentifier, subjectIn, timeDue };
+
+function expiredExpression<C extends { inputs: PurgeInputs }>(
+  k: PurposeKeep,
+  ctx: C,
+  sql: DueSqlDialect<C>,
+): string {
   const e = k.expiry;
   switch (e.kind) {
     case 'now':
@@ -70,40 +90,49 @@ function expiredExpression(k: PurposeKeep, ctx: BuildContext): string {
       return 'FALSE';
     case 'on_withdrawal': {
       const withdrawn = withdrawnBy(ctx.inputs.withdrawals, k.purposeCode, ctx.inputs.now);
-      return subjectIn(ctx, `withdrawn:${k.purposeCode}`, withdrawn);
+      return sql.subjectIn(ctx, `withdrawn:${k.purposeCode}`, withdrawn);
     }
     case 'after_withdrawal': {
       const matured = maturedBy(ctx.inputs.withdrawals, k.purposeCode, e.duration, ctx.inputs.now);
-      return subjectIn(ctx, `matured:${k.purposeCode}`, matured);
+      return sql.subjectIn(ctx, `matured:${k.purposeCode}`, matured);
     }
     case 'time': {
-      const column = `t.${quoteIdentifier(e.column)}`;
-      let byTime = `(${column} IS NOT NULL AND ${timeDue(ctx, k as TimeKeep, column)})`;
+      const column = `t.${sql.quoteIdentifier(e.column)}`;
+      let byTime = `(${column} IS NOT NULL AND ${sql.timeDue(ctx, k as TimeKeep, column)})`;
       if (e.contacts !== 'none') {
         // A contact recorded in Finalité since (ADR 0051) keeps the clock running for the subject.
         const recent = ctx.inputs.recentContacts.get(k.purposeCode) ?? [];
-        const kept = subjectIn(ctx, `contact:${k.purposeCode}`, recent);
+        const kept = sql.subjectIn(ctx, `contact:${k.purposeCode}`, recent);
         if (kept !== 'FALSE') byTime = `(${byTime} AND NOT ${kept})`;
       }
       if (!e.endsOnWithdrawal) return byTime;
       const withdrawn = withdrawnBy(ctx.inputs.withdrawals, k.purposeCode, ctx.inputs.now);
-      const byWithdrawal = subjectIn(ctx, `withdrawn:${k.purposeCode}`, withdrawn);
+      const byWithdrawal = sql.subjectIn(ctx, `withdrawn:${k.purposeCode}`, withdrawn);
       return byWithdrawal === 'FALSE' ? byTime : `(${byTime} OR ${byWithdrawal})`;
     }
   }
 }
 
-/** SQL truth value "this field is due for the row" (alias t). */
-export function dueExpression(f: FieldRule, ctx: BuildContext): string {
+/** SQL truth value "this field is due for the row" (alias t), in the given dialect. */
+export function fieldDueExpression<C extends { inputs: PurgeInputs }>(
+  f: FieldRule,
+  ctx: C,
+  sql: DueSqlDialect<C>,
+): string {
   // Only two states can make a field due: every bound purpose retired (due now), or active
   // purposes that have all expired. Anything else (unbound, drafts only) is never due; listed by
   // what may purge, so that a new state cannot fall through to an empty, always-true conjunction.
   if (f.state === 'no_active_purpose') return 'TRUE';
   if (f.state !== 'bound' || f.keeps.length === 0) return 'FALSE';
-  const parts = f.keeps.map((k) => expiredExpression(k, ctx));
+  const parts = f.keeps.map((k) => expiredExpression(k, ctx, sql));
   if (parts.includes('FALSE')) return 'FALSE';
   const meaningful = parts.filter((p) => p !== 'TRUE');
   return meaningful.length === 0 ? 'TRUE' : `(${meaningful.join(' AND ')})`;
+}
+
+/** SQL truth value "this field is due for the row" (alias t), for PostgreSQL. */
+export function dueExpression(f: FieldRule, ctx: BuildContext): string {
+  return fieldDueExpression(f, ctx, POSTGRES_DUE);
 }
 
 /**

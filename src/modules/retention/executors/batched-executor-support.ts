@@ -4,9 +4,11 @@ import type { RetentionExemption, RetentionRunDatasetEntity } from '../entities/
 import type { RetentionRunEntity } from '../entities/retention-run.entity';
 import type { CustomerXactStatus, PurgeBatchLedger } from '../ledger/purge-batch-ledger';
 import type { RunDatasetRepository } from '../ledger/run-dataset.repository';
+import type { PurgeInputs, PurgeInputsReader } from '../purge-inputs.reader';
 import type { RetentionPlanSource } from '../retention-plan.source';
+import { buildDatasetRule, DatasetRule } from '../retention-rule';
 import { RetentionBatchOutcomeUnknown, RetentionLeaseLost } from '../retention.errors';
-import { DatasetStart, safeMessage, SettleOutcome } from './system-executor';
+import { DatasetOutcome, RetentionSubjectNotReadable, safeMessage, SettleOutcome } from './system-executor';
 
 const logger = new Logger('Retention');
 
@@ -69,7 +71,7 @@ export async function failDataset(
   datasets: RunDatasetRepository,
   rd: RetentionRunDatasetEntity,
   message: string,
-): Promise<DatasetStart> {
+): Promise<{ outcome: DatasetOutcome }> {
   rd.status = 'failed';
   await datasets.fail(rd.id, message);
   return { outcome: 'done' };
@@ -97,4 +99,112 @@ export async function completeNotLocatable(
   );
   rd.status = 'completed';
   await datasets.transition({ id: rd.id }, 'complete', { exemptions: [exemption] });
+}
+
+/**
+ * What the shared plan-time steps below need of a kind that purges in batches: how to reach its
+ * customer database (`H`: a pool, a target) and read a table's facts (`T`), and its checks of
+ * the registered dataset against them. The steps are the same for postgres and mysql.
+ */
+export interface BatchedKindTables<H, T> {
+  connect(connectionString: string): H;
+  inspect(handle: H, schema: string, table: string): Promise<T | null>;
+  executionProblems(rule: DatasetRule, table: T | null): string[];
+  archiveProblems(rule: DatasetRule, active: T, archive: T | null): string[];
+  keptExemptions(rule: DatasetRule, table: T): RetentionExemption[];
+}
+
+/** What planning a batched dataset needs of Finalité's side. */
+export interface PlanDeps {
+  datasets: RunDatasetRepository;
+  reader: PurgeInputsReader;
+}
+
+/** A dataset whose table passed the checks, with the access to its customer database. */
+export interface CheckedDataset<H, T> {
+  rule: DatasetRule;
+  handle: H;
+  table: T;
+}
+
+/**
+ * The start of planDataset for a batched kind: marks the dataset running, inspects its table
+ * (and its archive table) and checks the register against them. Returns the outcome when the
+ * dataset ends here (busy, failed, refused, or not locatable), else the checked dataset.
+ */
+export async function checkBatchedDataset<H, T>(
+  deps: PlanDeps,
+  tables: BatchedKindTables<H, T>,
+  run: RetentionRunEntity,
+  rd: RetentionRunDatasetEntity,
+  plan: RetentionDatasetPlan,
+): Promise<CheckedDataset<H, T> | { outcome: DatasetOutcome }> {
+  if (!(await deps.datasets.markRunning(rd.id))) return { outcome: 'busy' };
+  const fail = (message: string) => failDataset(deps.datasets, rd, message);
+  if (!plan.system.connectionString) return fail('the system has no connection string');
+  const rule = await deps.reader.rule(run, plan);
+  const handle = tables.connect(plan.system.connectionString);
+  let table: T | null;
+  let archiveTable: T | null = null;
+  try {
+    table = await tables.inspect(handle, rule.schema, rule.table);
+    if (rule.archive?.schema && rule.archive.table && table) {
+      archiveTable = await tables.inspect(handle, rule.archive.schema, rule.archive.table);
+    }
+  } catch (err) {
+    return fail(`the system's database is unreachable: ${safeMessage(err)}`);
+  }
+  const problems = tables.executionProblems(rule, table);
+  // The archive is checked before anything moves: a missing or different table refuses the
+  // dataset with the DDL to create (ADR 0052), never a purge that would lose archived values.
+  if (!problems.length) problems.push(...tables.archiveProblems(rule, table!, archiveTable));
+  if (problems.length) return fail(`refused: ${problems.join('; ')}`);
+  if (run.subjectIds && !rule.subjectColumn) {
+    // An erasure or a consent withdrawal concerns subjects, and nothing tells which rows are
+    // theirs: reported as such, never as a purge that found nothing.
+    await completeNotLocatable(deps.datasets, run, rd);
+    return { outcome: 'done' };
+  }
+  return { rule, handle, table: table! };
+}
+
+/**
+ * The batches' inputs of a checked dataset, and what the purge will keep, recorded up front
+ * (referenced rows and unpurgeable fields; their counts come per batch).
+ */
+export async function readBatchInputs<H, T>(
+  deps: PlanDeps,
+  tables: BatchedKindTables<H, T>,
+  run: RetentionRunEntity,
+  rd: RetentionRunDatasetEntity,
+  { rule, table }: CheckedDataset<H, T>,
+): Promise<{ inputs: PurgeInputs; exemptions: RetentionExemption[] }> {
+  // LEGAL HOLD, purge: the holds in force now become the batches' exclusions (hold-inputs.ts).
+  const read = await deps.reader.forRun(run, rule, true);
+  const exemptions = [...read.exemptions, ...tables.keptExemptions(rule, table)];
+  await deps.datasets.setExemptions(rd.id, exemptions);
+  return { inputs: read.inputs, exemptions };
+}
+
+/**
+ * The subject's table for readSubjectValues, checked as for a purge: only identifiers checked
+ * against the register and the table are read. Throws RetentionSubjectNotReadable otherwise.
+ */
+export async function checkSubjectTable<H, T>(
+  reader: PurgeInputsReader,
+  tables: BatchedKindTables<H, T>,
+  plan: RetentionDatasetPlan,
+): Promise<CheckedDataset<H, T>> {
+  const rule = buildDatasetRule(plan, await reader.purposeFacts());
+  if (!rule.subjectColumn) {
+    throw new RetentionSubjectNotReadable(`Dataset ${plan.dataset.name} declares no subject column`);
+  }
+  if (!plan.system.connectionString) {
+    throw new RetentionSubjectNotReadable(`System ${plan.system.code} has no connection string`);
+  }
+  const handle = tables.connect(plan.system.connectionString);
+  const table = await tables.inspect(handle, rule.schema, rule.table);
+  const problems = tables.executionProblems(rule, table);
+  if (problems.length) throw new RetentionSubjectNotReadable(`refused: ${problems.join('; ')}`);
+  return { rule, handle, table: table! };
 }

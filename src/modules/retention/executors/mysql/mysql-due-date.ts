@@ -1,6 +1,6 @@
 import { approximateDays, IsoDuration } from '../../../../common/time/iso-duration';
-import { maturedBy, withdrawnBy } from '../../due-date.rule';
-import type { FieldRule, PurposeKeep } from '../../retention-rule';
+import { DueSqlDialect, fieldDueExpression, TimeKeep } from '../../due-date.rule';
+import type { FieldRule } from '../../retention-rule';
 import {
   integerLiteral,
   memo,
@@ -10,13 +10,11 @@ import {
 } from './mysql-sql-builder';
 
 /**
- * The due-date rule of due-date.rule.ts in MySQL's dialect: the same decisions (a field is due
- * when every purpose keeping it has expired; a purpose expires by time, at a consent withdrawal
- * or a duration after it), written for MySQL/MariaDB. `now` is the run's instant, bound as a
- * parameter (UTC, like every date of the session).
+ * The due-date rule of due-date.rule.ts in MySQL's dialect: its decisions (a field is due when
+ * every purpose keeping it has expired; a purpose expires by time, at a consent withdrawal or a
+ * duration after it) are taken there, and written here for MySQL/MariaDB. `now` is the run's
+ * instant, bound as a parameter (UTC, like every date of the session).
  */
-
-type TimeKeep = PurposeKeep & { expiry: { kind: 'time' } };
 
 /** `column + duration` in calendar arithmetic (DATE_ADD clamps month ends like PostgreSQL). */
 function plusDuration(column: string, k: TimeKeep): string {
@@ -60,50 +58,15 @@ function timeDue(ctx: MysqlBuildContext, k: TimeKeep, column: string): string {
   return `(${column} < ${surely} OR (${column} < ${maybe} AND ${plusDuration(column, k)} < ${now}))`;
 }
 
-function expiredExpression(k: PurposeKeep, ctx: MysqlBuildContext): string {
-  const e = k.expiry;
-  switch (e.kind) {
-    case 'now':
-      return 'TRUE';
-    case 'never':
-      return 'FALSE';
-    case 'on_withdrawal':
-      return subjectIn(
-        ctx,
-        `withdrawn:${k.purposeCode}`,
-        withdrawnBy(ctx.inputs.withdrawals, k.purposeCode, ctx.inputs.now),
-      );
-    case 'after_withdrawal':
-      return subjectIn(
-        ctx,
-        `matured:${k.purposeCode}`,
-        maturedBy(ctx.inputs.withdrawals, k.purposeCode, e.duration, ctx.inputs.now),
-      );
-    case 'time': {
-      const column = `t.${quoteMysqlIdentifier(e.column)}`;
-      let byTime = `(${column} IS NOT NULL AND ${timeDue(ctx, k as TimeKeep, column)})`;
-      if (e.contacts !== 'none') {
-        // A contact recorded in Finalité since (ADR 0051) keeps the clock running, as on PostgreSQL.
-        const recent = ctx.inputs.recentContacts.get(k.purposeCode) ?? [];
-        const kept = subjectIn(ctx, `contact:${k.purposeCode}`, recent);
-        if (kept !== 'FALSE') byTime = `(${byTime} AND NOT ${kept})`;
-      }
-      if (!e.endsOnWithdrawal) return byTime;
-      const withdrawn = withdrawnBy(ctx.inputs.withdrawals, k.purposeCode, ctx.inputs.now);
-      const byWithdrawal = subjectIn(ctx, `withdrawn:${k.purposeCode}`, withdrawn);
-      return byWithdrawal === 'FALSE' ? byTime : `(${byTime} OR ${byWithdrawal})`;
-    }
-  }
-}
+const MYSQL_DUE: DueSqlDialect<MysqlBuildContext> = {
+  quoteIdentifier: quoteMysqlIdentifier,
+  subjectIn,
+  timeDue,
+};
 
-/** SQL truth value "this field is due for the row" (alias t); same states as dueExpression. */
+/** SQL truth value "this field is due for the row" (alias t); the rule of fieldDueExpression. */
 export function mysqlDueExpression(f: FieldRule, ctx: MysqlBuildContext): string {
-  if (f.state === 'no_active_purpose') return 'TRUE';
-  if (f.state !== 'bound' || f.keeps.length === 0) return 'FALSE';
-  const parts = f.keeps.map((k) => expiredExpression(k, ctx));
-  if (parts.includes('FALSE')) return 'FALSE';
-  const meaningful = parts.filter((p) => p !== 'TRUE');
-  return meaningful.length === 0 ? 'TRUE' : `(${meaningful.join(' AND ')})`;
+  return fieldDueExpression(f, ctx, MYSQL_DUE);
 }
 
 /** The instant a row became due (as dueSinceExpression), or NULL. */

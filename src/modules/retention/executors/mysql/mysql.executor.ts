@@ -9,17 +9,17 @@ import { PurgeInputsReader } from '../../purge-inputs.reader';
 import { RetentionPlanSource } from '../../retention-plan.source';
 import { RetentionBatchOutcomeUnknown } from '../../retention.errors';
 import { buildDatasetRule, PurposeFacts } from '../../retention-rule';
-import { completeNotLocatable, failDataset, settlePreparedBatch } from '../batched-executor-support';
 import {
-  DatasetStart,
-  RetentionSubjectNotReadable,
-  safeMessage,
-  SettleOutcome,
-  SubjectValues,
-  SystemExecutor,
-} from '../system-executor';
+  BatchedKindTables,
+  checkBatchedDataset,
+  checkSubjectTable,
+  failDataset,
+  readBatchInputs,
+  settlePreparedBatch,
+} from '../batched-executor-support';
+import { DatasetStart, safeMessage, SettleOutcome, SubjectValues, SystemExecutor } from '../system-executor';
 import { mysqlArchiveProblems } from './mysql-archive-check';
-import { MysqlCustomerDatabase, MysqlLedgerUnavailable } from './mysql-customer-database';
+import { MysqlCustomerDatabase, MysqlLedgerUnavailable, MysqlTarget } from './mysql-customer-database';
 import { MysqlDatasetPurge } from './mysql-dataset-purge';
 import { buildMysqlOverdueCount, buildMysqlSubjectValuesRead } from './mysql-purge-sql';
 import type { MysqlBuildOptions } from './mysql-row-flags-sql';
@@ -45,7 +45,7 @@ export class MysqlSystemExecutor implements SystemExecutor {
     private readonly db: MysqlCustomerDatabase,
     readonly ledger: PurgeBatchLedger,
     readonly datasets: RunDatasetRepository,
-    private readonly reader: PurgeInputsReader,
+    readonly reader: PurgeInputsReader,
     readonly plans: RetentionPlanSource,
   ) {}
 
@@ -60,34 +60,24 @@ export class MysqlSystemExecutor implements SystemExecutor {
     return { ipPrefixes: { v4: this.config.RETENTION_IPV4_PREFIX, v6: this.config.RETENTION_IPV6_PREFIX } };
   }
 
+  /** MySQL's targets and checks, for the plan-time steps shared with postgres. */
+  private readonly tables: BatchedKindTables<MysqlTarget, MysqlTableFacts> = {
+    connect: (connectionString) => this.db.target(connectionString),
+    inspect: (target, schema, table) => this.db.inspect(target, schema, table),
+    executionProblems: mysqlExecutionProblems,
+    archiveProblems: mysqlArchiveProblems,
+    keptExemptions: mysqlKeptExemptions,
+  };
+
   async planDataset(
     run: RetentionRunEntity,
     rd: RetentionRunDatasetEntity,
     plan: RetentionDatasetPlan,
   ): Promise<DatasetStart> {
-    if (!(await this.datasets.markRunning(rd.id))) return { outcome: 'busy' };
-    if (!plan.system.connectionString) return this.fail(rd, 'the system has no connection string');
-    const rule = await this.reader.rule(run, plan);
-    const target = this.db.target(plan.system.connectionString);
-    let table: MysqlTableFacts | null;
-    let archiveTable: MysqlTableFacts | null = null;
-    try {
-      table = await this.db.inspect(target, rule.schema, rule.table);
-      if (rule.archive?.schema && rule.archive.table && table) {
-        archiveTable = await this.db.inspect(target, rule.archive.schema, rule.archive.table);
-      }
-    } catch (err) {
-      return this.fail(rd, `the system's database is unreachable: ${safeMessage(err)}`);
-    }
-    const problems = mysqlExecutionProblems(rule, table);
-    // The archive is checked before anything moves (ADR 0052): a missing or different table
-    // refuses the dataset with the DDL to run, never a purge that would lose archived values.
-    if (!problems.length) problems.push(...mysqlArchiveProblems(rule, table!, archiveTable));
-    if (problems.length) return this.fail(rd, `refused: ${problems.join('; ')}`);
-    if (run.subjectIds && !rule.subjectColumn) {
-      await completeNotLocatable(this.datasets, run, rd);
-      return { outcome: 'done' };
-    }
+    const checked = await checkBatchedDataset(this, this.tables, run, rd, plan);
+    if ('outcome' in checked) return checked;
+    const { rule, handle: target, table } = checked;
+    // Each batch records itself in Finalité's ledger table in the customer database (a dry run writes none).
     if (!run.dryRun) {
       try {
         await this.db.ensureLedger(target);
@@ -96,18 +86,14 @@ export class MysqlSystemExecutor implements SystemExecutor {
         return this.fail(rd, `the system's database is unreachable: ${safeMessage(err)}`);
       }
     }
-    const read = await this.reader.forRun(run, rule, true);
-    const { inputs } = read;
-    // Referenced rows and unpurgeable fields are said up front; their counts come per batch.
-    const exemptions = [...read.exemptions, ...mysqlKeptExemptions(rule, table!)];
+    const { inputs, exemptions } = await readBatchInputs(this, this.tables, run, rd, checked);
     inputs.batchSize = Math.min(inputs.batchSize, this.config.RETENTION_MYSQL_BATCH_SIZE);
-    await this.datasets.setExemptions(rd.id, exemptions);
     const purge = new MysqlDatasetPurge(
       {
         run,
         rd,
         rule,
-        table: table!,
+        table,
         target,
         inputs,
         exemptions,
@@ -147,20 +133,10 @@ export class MysqlSystemExecutor implements SystemExecutor {
   }
 
   async readSubjectValues(plan: RetentionDatasetPlan, subjectId: string): Promise<SubjectValues> {
-    const rule = buildDatasetRule(plan, await this.reader.purposeFacts());
-    if (!rule.subjectColumn) {
-      throw new RetentionSubjectNotReadable(`Dataset ${plan.dataset.name} declares no subject column`);
-    }
-    if (!plan.system.connectionString) {
-      throw new RetentionSubjectNotReadable(`System ${plan.system.code} has no connection string`);
-    }
-    const target = this.db.target(plan.system.connectionString);
-    const table = await this.db.inspect(target, rule.schema, rule.table);
-    const problems = mysqlExecutionProblems(rule, table);
-    if (problems.length) throw new RetentionSubjectNotReadable(`refused: ${problems.join('; ')}`);
+    const { rule, handle: target, table } = await checkSubjectTable(this.reader, this.tables, plan);
     const rows = await this.db.query(
       target,
-      buildMysqlSubjectValuesRead(rule, table!, subjectId),
+      buildMysqlSubjectValuesRead(rule, table, subjectId),
       this.settings,
     );
     return {
