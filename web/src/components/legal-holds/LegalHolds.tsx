@@ -1,8 +1,9 @@
-import { Alert, Button, Group, Select, Stack, Table, Text, TextInput, Title } from '@mantine/core';
+import { Alert, Button, Select, Stack, Table, Text, TextInput } from '@mantine/core';
 import { useQuery, useQueryClient } from '@tanstack/react-query';
 import { useState, type FormEvent } from 'react';
 import { useTranslation } from 'react-i18next';
-import { StatusBadge } from '../StatusBadge';
+import { InlineForm } from '../InlineForm';
+import { LiftableStatus } from '../LiftableStatus';
 import { api, unwrap, type Schemas } from '../../api/client';
 import { errorMessage } from '../api-error';
 
@@ -71,22 +72,17 @@ export function LegalHolds({ subjectId, editable }: { subjectId?: string; editab
                   </Table.Td>
                   <Table.Td>{date(h.endsAt)}</Table.Td>
                   <Table.Td>
-                    {h.inForce ? (
-                      <Group gap="xs">
-                        <StatusBadge color="orange" variant="light">
-                          {t('holds.inForce')}
-                        </StatusBadge>
-                        {editable && (
-                          <Button size="compact-xs" variant="default" onClick={() => void lift(h)}>
-                            {t('holds.lift')}
-                          </Button>
-                        )}
-                      </Group>
-                    ) : (
-                      <Text size="sm">
-                        {t('holds.liftedOn', { date: date(h.liftedAt), name: h.liftedBy?.name ?? '—' })}
-                      </Text>
-                    )}
+                    <LiftableStatus
+                      inForce={h.inForce}
+                      inForceLabel={t('holds.inForce')}
+                      liftLabel={t('holds.lift')}
+                      liftedText={t('holds.liftedOn', {
+                        date: date(h.liftedAt),
+                        name: h.liftedBy?.name ?? '—',
+                      })}
+                      canLift={editable}
+                      onLift={() => void lift(h)}
+                    />
                   </Table.Td>
                 </Table.Tr>
               ))}
@@ -141,73 +137,66 @@ function PlaceHoldForm({ subjectId }: { subjectId?: string }) {
     await client.invalidateQueries({ queryKey: LEGAL_HOLDS_QUERY });
   }
   return (
-    <form onSubmit={(e) => void submit(e)} aria-labelledby="place-hold-title">
-      <Stack gap="xs">
-        <Title order={3} size="h5" id="place-hold-title">
-          {subjectId !== undefined ? t('holds.placeOnSubject') : t('holds.place')}
-        </Title>
-        <Group align="end">
-          {subjectId === undefined && (
-            <Select
-              label={t('holds.scope')}
-              value={scope}
-              allowDeselect={false}
-              onChange={(v) => {
-                setScope(v ?? 'subject');
-                setTarget('');
-              }}
-              data={(['subject', 'system', 'dataset'] as const).map((s) => ({
-                value: s,
-                label: t(`holds.scopes.${s}`),
-              }))}
-            />
-          )}
-          {subjectId === undefined && scope === 'subject' && (
-            <TextInput
-              label={t('holds.subjectId')}
-              required
-              value={target}
-              onChange={(e) => setTarget(e.currentTarget.value)}
-            />
-          )}
-          {subjectId === undefined && scope === 'system' && (
-            <Select
-              label={t('holds.system')}
-              required
-              value={target || null}
-              onChange={(v) => setTarget(v ?? '')}
-              data={systems}
-            />
-          )}
-          {subjectId === undefined && scope === 'dataset' && (
-            <Select
-              label={t('holds.dataset')}
-              required
-              value={target || null}
-              onChange={(v) => setTarget(v ?? '')}
-              data={datasets.map((d) => ({ value: d.datasetId, label: `${d.system} · ${d.dataset}` }))}
-            />
-          )}
-          <TextInput
-            label={t('holds.reason')}
-            required
-            value={reason}
-            onChange={(e) => setReason(e.currentTarget.value)}
-          />
-          <TextInput
-            type="date"
-            label={t('holds.endsAtOptional')}
-            value={endsAt}
-            onChange={(e) => setEndsAt(e.currentTarget.value)}
-          />
-          <Button type="submit">{t('holds.placeButton')}</Button>
-        </Group>
-        {error && (
-          <Alert color="red" role="alert">
-            {error}
-          </Alert>
-        )}
-      </Stack>
-    </form>
+    <InlineForm
+      titleId="place-hold-title"
+      title={subjectId !== undefined ? t('holds.placeOnSubject') : t('holds.place')}
+      error={error}
+      onSubmit={(e) => void submit(e)}
+    >
+      {subjectId === undefined && (
+        <Select
+          label={t('holds.scope')}
+          value={scope}
+          allowDeselect={false}
+          onChange={(v) => {
+            setScope(v ?? 'subject');
+            setTarget('');
+          }}
+          data={(['subject', 'system', 'dataset'] as const).map((s) => ({
+            value: s,
+            label: t(`holds.scopes.${s}`),
+          }))}
+        />
+      )}
+      {subjectId === undefined && scope === 'subject' && (
+        <TextInput
+          label={t('holds.subjectId')}
+          required
+          value={target}
+          onChange={(e) => setTarget(e.currentTarget.value)}
+        />
+      )}
+      {subjectId === undefined && scope === 'system' && (
+        <Select
+          label={t('holds.system')}
+          required
+          value={target || null}
+          onChange={(v) => setTarget(v ?? '')}
+          data={systems}
+        />
+      )}
+      {subjectId === undefined && scope === 'dataset' && (
+        <Select
+          label={t('holds.dataset')}
+          required
+          value={target || null}
+          onChange={(v) => setTarget(v ?? '')}
+          data={datasets.map((d) => ({ value: d.datasetId, label: `${d.system} · ${d.dataset}` }))}
+        />
+      )}
+      <TextInput
+        label={t('holds.reason')}
+        required
+        value={reason}
+        onChange={(e) => setReason(e.currentTarget.value)}
+      />
+      <TextInput
+        type="date"
+        label={t('holds.endsAtOptional')}
+        value={endsAt}
+        onChange={(e) => setEndsAt(e.currentTarget.value)}
+      />
+      <Button type="submit">{t('holds.placeButton')}</Button>
+    </InlineForm>
   );
 }

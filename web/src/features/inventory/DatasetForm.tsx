@@ -1,7 +1,8 @@
-import { Alert, Button, Group, Modal, Select, Stack, TextInput, Textarea } from '@mantine/core';
+import { Select, TextInput, Textarea } from '@mantine/core';
 import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { api, unwrap } from '../../api/client';
+import { InventoryFormModal } from './InventoryFormModal';
 import { errorText, orNull, orUndefined, type Dataset } from './inventory-queries';
 
 /** What a purge does with due rows other rows still reference (ADR 0051). */
@@ -79,79 +80,59 @@ export function DatasetForm({
   }
 
   return (
-    <Modal
-      opened
-      onClose={() => onClose(false)}
+    <InventoryFormModal
       title={dataset ? t('inventory.datasets.edit', { name: dataset.name }) : t('inventory.datasets.new')}
-      closeButtonProps={{ 'aria-label': t('app.close') }}
+      error={error}
+      onSave={() => void save()}
+      onClose={onClose}
     >
-      <form
-        onSubmit={(e) => {
-          e.preventDefault();
-          void save();
-        }}
-      >
-        <Stack>
-          {error && (
-            <Alert color="red" role="alert">
-              {t('errors.fieldInvalid', { message: error })}
-            </Alert>
-          )}
-          {!dataset && (
-            <TextInput
-              label={t('inventory.datasets.name')}
-              description={t('inventory.datasets.nameHelp')}
-              required
-              value={name}
-              onChange={(e) => setName(e.currentTarget.value)}
-            />
-          )}
-          <TextInput
-            label={t('inventory.datasets.primaryKey')}
-            description={t('inventory.datasets.primaryKeyHelp')}
-            required
-            value={primaryKey}
-            onChange={(e) => setPrimaryKey(e.currentTarget.value)}
-          />
-          <TextInput
-            label={t('inventory.datasets.subjectColumn')}
-            value={subjectColumn}
-            onChange={(e) => setSubjectColumn(e.currentTarget.value)}
-          />
-          <TextInput
-            label={t('inventory.datasets.collection')}
-            value={collection}
-            onChange={(e) => setCollection(e.currentTarget.value)}
-          />
-          <TextInput
-            label={t('inventory.datasets.lastInteraction')}
-            value={lastInteraction}
-            onChange={(e) => setLastInteraction(e.currentTarget.value)}
-          />
-          <Select
-            label={t('inventory.datasets.referencedRows')}
-            description={t('inventory.datasets.referencedRowsHelp')}
-            value={referencedRows}
-            allowDeselect={false}
-            onChange={(v) => v && setReferencedRows(v)}
-            data={REFERENCED_ROWS.map((m) => ({
-              value: m,
-              label: t(`inventory.datasets.referencedRowsModes.${m}`),
-            }))}
-          />
-          <Textarea
-            label={t('inventory.datasets.description')}
-            value={description}
-            onChange={(e) => setDescription(e.currentTarget.value)}
-          />
-          <Group justify="flex-end">
-            <Button variant="default" onClick={() => onClose(false)}>
-              {t('inventory.cancel')}
-            </Button>
-            <Button type="submit">{t('inventory.save')}</Button>
-          </Group>
-        </Stack>
-      </form>
-    </Modal>
+      {!dataset && (
+        <TextInput
+          label={t('inventory.datasets.name')}
+          description={t('inventory.datasets.nameHelp')}
+          required
+          value={name}
+          onChange={(e) => setName(e.currentTarget.value)}
+        />
+      )}
+      <TextInput
+        label={t('inventory.datasets.primaryKey')}
+        description={t('inventory.datasets.primaryKeyHelp')}
+        required
+        value={primaryKey}
+        onChange={(e) => setPrimaryKey(e.currentTarget.value)}
+      />
+      <TextInput
+        label={t('inventory.datasets.subjectColumn')}
+        value={subjectColumn}
+        onChange={(e) => setSubjectColumn(e.currentTarget.value)}
+      />
+      <TextInput
+        label={t('inventory.datasets.collection')}
+        value={collection}
+        onChange={(e) => setCollection(e.currentTarget.value)}
+      />
+      <TextInput
+        label={t('inventory.datasets.lastInteraction')}
+        value={lastInteraction}
+        onChange={(e) => setLastInteraction(e.currentTarget.value)}
+      />
+      <Select
+        label={t('inventory.datasets.referencedRows')}
+        description={t('inventory.datasets.referencedRowsHelp')}
+        value={referencedRows}
+        allowDeselect={false}
+        onChange={(v) => v && setReferencedRows(v)}
+        data={REFERENCED_ROWS.map((m) => ({
+          value: m,
+          label: t(`inventory.datasets.referencedRowsModes.${m}`),
+        }))}
+      />
+      <Textarea
+        label={t('inventory.datasets.description')}
+        value={description}
+        onChange={(e) => setDescription(e.currentTarget.value)}
+      />
+    </InventoryFormModal>
   );
 }

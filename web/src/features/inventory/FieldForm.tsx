@@ -1,7 +1,8 @@
-import { Alert, Button, Group, Modal, Select, Stack, TextInput, Textarea } from '@mantine/core';
+import { Select, TextInput, Textarea } from '@mantine/core';
 import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { api, unwrap } from '../../api/client';
+import { InventoryFormModal } from './InventoryFormModal';
 import { DATA_CATEGORIES, errorText, orNull, orUndefined } from './inventory-queries';
 import type { Field } from './matrix-model';
 
@@ -55,53 +56,33 @@ export function FieldForm({
   }
 
   return (
-    <Modal
-      opened
-      onClose={() => onClose(false)}
+    <InventoryFormModal
       title={field ? t('inventory.fields.edit', { key: field.key }) : t('inventory.fields.new', { dataset })}
-      closeButtonProps={{ 'aria-label': t('app.close') }}
+      error={error}
+      onSave={() => void save()}
+      onClose={onClose}
     >
-      <form
-        onSubmit={(e) => {
-          e.preventDefault();
-          void save();
-        }}
-      >
-        <Stack>
-          {error && (
-            <Alert color="red" role="alert">
-              {t('errors.fieldInvalid', { message: error })}
-            </Alert>
-          )}
-          {!field && (
-            <TextInput
-              label={t('inventory.fields.column')}
-              required
-              value={column}
-              onChange={(e) => setColumn(e.currentTarget.value)}
-            />
-          )}
-          <Select
-            label={t('inventory.fields.category')}
-            value={category}
-            allowDeselect={false}
-            searchable
-            onChange={(v) => v && setCategory(v)}
-            data={DATA_CATEGORIES.map((c) => ({ value: c, label: t(`inventory.categories.${c}`) }))}
-          />
-          <Textarea
-            label={t('inventory.fields.description')}
-            value={description}
-            onChange={(e) => setDescription(e.currentTarget.value)}
-          />
-          <Group justify="flex-end">
-            <Button variant="default" onClick={() => onClose(false)}>
-              {t('inventory.cancel')}
-            </Button>
-            <Button type="submit">{t('inventory.save')}</Button>
-          </Group>
-        </Stack>
-      </form>
-    </Modal>
+      {!field && (
+        <TextInput
+          label={t('inventory.fields.column')}
+          required
+          value={column}
+          onChange={(e) => setColumn(e.currentTarget.value)}
+        />
+      )}
+      <Select
+        label={t('inventory.fields.category')}
+        value={category}
+        allowDeselect={false}
+        searchable
+        onChange={(v) => v && setCategory(v)}
+        data={DATA_CATEGORIES.map((c) => ({ value: c, label: t(`inventory.categories.${c}`) }))}
+      />
+      <Textarea
+        label={t('inventory.fields.description')}
+        value={description}
+        onChange={(e) => setDescription(e.currentTarget.value)}
+      />
+    </InventoryFormModal>
   );
 }

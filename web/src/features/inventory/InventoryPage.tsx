@@ -6,6 +6,7 @@ import { api, unwrap } from '../../api/client';
 import { useSession } from '../../session/session';
 import { DatasetForm } from './DatasetForm';
 import { FieldForm } from './FieldForm';
+import { InventorySection } from './InventorySection';
 import {
   canEditInventory,
   errorText,
@@ -16,6 +17,7 @@ import {
   type System,
 } from './inventory-queries';
 import type { Field } from './matrix-model';
+import { EditDeleteButtons, SelectRowButton } from './RowButtons';
 import { ScanPanel } from './ScanPanel';
 import { SystemForm } from './SystemForm';
 
@@ -116,17 +118,15 @@ export default function InventoryPage() {
               {(systems.data ?? []).map((s) => (
                 <Table.Tr key={s.code}>
                   <Table.Td>
-                    <Button
-                      variant={s.code === systemCode ? 'filled' : 'subtle'}
-                      size="compact-sm"
-                      aria-pressed={s.code === systemCode}
-                      onClick={() => {
+                    <SelectRowButton
+                      selected={s.code === systemCode}
+                      onSelect={() => {
                         setSystemCode(s.code);
                         setDatasetName(null);
                       }}
                     >
                       {s.name}
-                    </Button>
+                    </SelectRowButton>
                   </Table.Td>
                   <Table.Td>{s.code}</Table.Td>
                   <Table.Td>{t(`inventory.kinds.${s.kind}`)}</Table.Td>
@@ -147,31 +147,17 @@ export default function InventoryPage() {
                         </Button>
                       )}
                       {editable && (
-                        <>
-                          <Button
-                            size="compact-sm"
-                            variant="default"
-                            aria-label={t('inventory.editLabel', { name: s.name })}
-                            onClick={() => setEditing({ kind: 'system', system: s })}
-                          >
-                            {t('inventory.edit')}
-                          </Button>
-                          <Button
-                            size="compact-sm"
-                            color="red"
-                            variant="light"
-                            aria-label={t('inventory.deleteLabel', { name: s.name })}
-                            onClick={() =>
-                              void remove('system', s.name, async () =>
-                                unwrap(
-                                  await api.DELETE('/systems/{code}', { params: { path: { code: s.code } } }),
-                                ),
-                              )
-                            }
-                          >
-                            {t('inventory.delete')}
-                          </Button>
-                        </>
+                        <EditDeleteButtons
+                          name={s.name}
+                          onEdit={() => setEditing({ kind: 'system', system: s })}
+                          onDelete={() =>
+                            void remove('system', s.name, async () =>
+                              unwrap(
+                                await api.DELETE('/systems/{code}', { params: { path: { code: s.code } } }),
+                              ),
+                            )
+                          }
+                        />
                       )}
                     </Group>
                   </Table.Td>
@@ -191,161 +177,100 @@ export default function InventoryPage() {
       )}
 
       {system && (
-        <Paper withBorder p="xs">
-          <Group justify="space-between" mb="xs">
-            <Title order={2} size="h4">
-              {t('inventory.datasets.title', { name: system.name })}
-            </Title>
-            {editable && (
-              <Button size="xs" onClick={() => setEditing({ kind: 'dataset', dataset: null })}>
-                {t('inventory.datasets.new')}
-              </Button>
-            )}
-          </Group>
-          {datasets.data?.length === 0 ? (
-            <Text>{t('inventory.datasets.empty')}</Text>
-          ) : (
-            <Table aria-label={t('inventory.datasets.title', { name: system.name })}>
-              <Table.Thead>
-                <Table.Tr>
-                  <Table.Th>{t('inventory.datasets.name')}</Table.Th>
-                  <Table.Th>{t('inventory.datasets.primaryKey')}</Table.Th>
-                  <Table.Th>{t('inventory.datasets.subjectColumn')}</Table.Th>
-                  <Table.Th>{t('inventory.datasets.fieldCount')}</Table.Th>
-                  <Table.Th>{t('inventory.actions')}</Table.Th>
-                </Table.Tr>
-              </Table.Thead>
-              <Table.Tbody>
-                {(datasets.data ?? []).map((d) => (
-                  <Table.Tr key={d.name}>
-                    <Table.Td>
-                      <Button
-                        variant={d.name === datasetName ? 'filled' : 'subtle'}
-                        size="compact-sm"
-                        aria-pressed={d.name === datasetName}
-                        onClick={() => setDatasetName(d.name)}
-                      >
-                        {d.name}
-                      </Button>
-                    </Table.Td>
-                    <Table.Td>{d.primaryKey.join(', ')}</Table.Td>
-                    <Table.Td>{d.subjectColumn ?? '—'}</Table.Td>
-                    <Table.Td>{d.fieldCount}</Table.Td>
-                    <Table.Td>
-                      {editable && (
-                        <Group gap={4}>
-                          <Button
-                            size="compact-sm"
-                            variant="default"
-                            aria-label={t('inventory.editLabel', { name: d.name })}
-                            onClick={() => setEditing({ kind: 'dataset', dataset: d })}
-                          >
-                            {t('inventory.edit')}
-                          </Button>
-                          <Button
-                            size="compact-sm"
-                            color="red"
-                            variant="light"
-                            aria-label={t('inventory.deleteLabel', { name: d.name })}
-                            onClick={() =>
-                              void remove('dataset', d.name, async () =>
-                                unwrap(
-                                  await api.DELETE('/systems/{code}/datasets/{name}', {
-                                    params: { path: { code: system.code, name: d.name } },
-                                  }),
-                                ),
-                              )
-                            }
-                          >
-                            {t('inventory.delete')}
-                          </Button>
-                        </Group>
-                      )}
-                    </Table.Td>
-                  </Table.Tr>
-                ))}
-              </Table.Tbody>
-            </Table>
-          )}
-        </Paper>
+        <InventorySection
+          title={t('inventory.datasets.title', { name: system.name })}
+          newLabel={t('inventory.datasets.new')}
+          onNew={editable ? () => setEditing({ kind: 'dataset', dataset: null }) : undefined}
+          empty={datasets.data?.length === 0}
+          emptyText={t('inventory.datasets.empty')}
+          headers={[
+            t('inventory.datasets.name'),
+            t('inventory.datasets.primaryKey'),
+            t('inventory.datasets.subjectColumn'),
+            t('inventory.datasets.fieldCount'),
+            t('inventory.actions'),
+          ]}
+        >
+          {(datasets.data ?? []).map((d) => (
+            <Table.Tr key={d.name}>
+              <Table.Td>
+                <SelectRowButton selected={d.name === datasetName} onSelect={() => setDatasetName(d.name)}>
+                  {d.name}
+                </SelectRowButton>
+              </Table.Td>
+              <Table.Td>{d.primaryKey.join(', ')}</Table.Td>
+              <Table.Td>{d.subjectColumn ?? '—'}</Table.Td>
+              <Table.Td>{d.fieldCount}</Table.Td>
+              <Table.Td>
+                {editable && (
+                  <Group gap={4}>
+                    <EditDeleteButtons
+                      name={d.name}
+                      onEdit={() => setEditing({ kind: 'dataset', dataset: d })}
+                      onDelete={() =>
+                        void remove('dataset', d.name, async () =>
+                          unwrap(
+                            await api.DELETE('/systems/{code}/datasets/{name}', {
+                              params: { path: { code: system.code, name: d.name } },
+                            }),
+                          ),
+                        )
+                      }
+                    />
+                  </Group>
+                )}
+              </Table.Td>
+            </Table.Tr>
+          ))}
+        </InventorySection>
       )}
 
       {system && dataset && (
-        <Paper withBorder p="xs">
-          <Group justify="space-between" mb="xs">
-            <Title order={2} size="h4">
-              {t('inventory.fields.title', { name: dataset.name })}
-            </Title>
-            {editable && (
-              <Button size="xs" onClick={() => setEditing({ kind: 'field', field: null })}>
-                {t('inventory.fields.newButton')}
-              </Button>
-            )}
-          </Group>
-          {datasetFields.length === 0 ? (
-            <Text>{t('inventory.fields.empty')}</Text>
-          ) : (
-            <Table aria-label={t('inventory.fields.title', { name: dataset.name })}>
-              <Table.Thead>
-                <Table.Tr>
-                  <Table.Th>{t('inventory.fields.column')}</Table.Th>
-                  <Table.Th>{t('inventory.fields.category')}</Table.Th>
-                  <Table.Th>{t('inventory.fields.purposes')}</Table.Th>
-                  <Table.Th>{t('inventory.fields.retention')}</Table.Th>
-                  <Table.Th>{t('inventory.actions')}</Table.Th>
-                </Table.Tr>
-              </Table.Thead>
-              <Table.Tbody>
-                {datasetFields.map((f) => (
-                  <Table.Tr key={f.key}>
-                    <Table.Td>{f.column}</Table.Td>
-                    <Table.Td>
-                      {t(`inventory.categories.${f.dataCategory}`)}
-                      {f.special && (
-                        <Badge ml={4} size="xs" color="red" variant="outline">
-                          {t('inventory.fields.special')}
-                        </Badge>
-                      )}
-                    </Table.Td>
-                    <Table.Td>{f.purposeCodes.join(', ') || '—'}</Table.Td>
-                    <Table.Td>
-                      {f.effectiveRetention?.words[lang] ?? t('inventory.fields.noRetention')}
-                    </Table.Td>
-                    <Table.Td>
-                      {editable && (
-                        <Group gap={4}>
-                          <Button
-                            size="compact-sm"
-                            variant="default"
-                            aria-label={t('inventory.editLabel', { name: f.key })}
-                            onClick={() => setEditing({ kind: 'field', field: f })}
-                          >
-                            {t('inventory.edit')}
-                          </Button>
-                          <Button
-                            size="compact-sm"
-                            color="red"
-                            variant="light"
-                            aria-label={t('inventory.deleteLabel', { name: f.key })}
-                            onClick={() =>
-                              void remove('field', f.key, async () =>
-                                unwrap(
-                                  await api.DELETE('/fields/{key}', { params: { path: { key: f.key } } }),
-                                ),
-                              )
-                            }
-                          >
-                            {t('inventory.delete')}
-                          </Button>
-                        </Group>
-                      )}
-                    </Table.Td>
-                  </Table.Tr>
-                ))}
-              </Table.Tbody>
-            </Table>
-          )}
-        </Paper>
+        <InventorySection
+          title={t('inventory.fields.title', { name: dataset.name })}
+          newLabel={t('inventory.fields.newButton')}
+          onNew={editable ? () => setEditing({ kind: 'field', field: null }) : undefined}
+          empty={datasetFields.length === 0}
+          emptyText={t('inventory.fields.empty')}
+          headers={[
+            t('inventory.fields.column'),
+            t('inventory.fields.category'),
+            t('inventory.fields.purposes'),
+            t('inventory.fields.retention'),
+            t('inventory.actions'),
+          ]}
+        >
+          {datasetFields.map((f) => (
+            <Table.Tr key={f.key}>
+              <Table.Td>{f.column}</Table.Td>
+              <Table.Td>
+                {t(`inventory.categories.${f.dataCategory}`)}
+                {f.special && (
+                  <Badge ml={4} size="xs" color="red" variant="outline">
+                    {t('inventory.fields.special')}
+                  </Badge>
+                )}
+              </Table.Td>
+              <Table.Td>{f.purposeCodes.join(', ') || '—'}</Table.Td>
+              <Table.Td>{f.effectiveRetention?.words[lang] ?? t('inventory.fields.noRetention')}</Table.Td>
+              <Table.Td>
+                {editable && (
+                  <Group gap={4}>
+                    <EditDeleteButtons
+                      name={f.key}
+                      onEdit={() => setEditing({ kind: 'field', field: f })}
+                      onDelete={() =>
+                        void remove('field', f.key, async () =>
+                          unwrap(await api.DELETE('/fields/{key}', { params: { path: { key: f.key } } })),
+                        )
+                      }
+                    />
+                  </Group>
+                )}
+              </Table.Td>
+            </Table.Tr>
+          ))}
+        </InventorySection>
       )}
 
       {editing?.kind === 'system' && <SystemForm system={editing.system} onClose={closed} />}

@@ -1,7 +1,8 @@
-import { Alert, Button, Checkbox, Group, Modal, Select, Stack, TextInput, Textarea } from '@mantine/core';
+import { Checkbox, Select, TextInput, Textarea } from '@mantine/core';
 import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { api, unwrap, type Schemas } from '../../api/client';
+import { InventoryFormModal } from './InventoryFormModal';
 import { errorText, orNull, orUndefined, type System } from './inventory-queries';
 
 type Kind = Schemas['CreateSystemDto']['kind'];
@@ -82,118 +83,97 @@ export function SystemForm({ system, onClose }: { system: System | null; onClose
   }
 
   return (
-    <Modal
-      opened
-      onClose={() => onClose(false)}
+    <InventoryFormModal
       title={system ? t('inventory.systems.edit', { code: system.code }) : t('inventory.systems.new')}
-      closeButtonProps={{ 'aria-label': t('app.close') }}
+      error={error}
+      saving={saving}
+      autoComplete="off"
+      onSave={() => void save()}
+      onClose={onClose}
     >
-      <form
-        onSubmit={(e) => {
-          e.preventDefault();
-          void save();
-        }}
-        autoComplete="off"
-      >
-        <Stack>
-          {error && (
-            <Alert color="red" role="alert">
-              {t('errors.fieldInvalid', { message: error })}
-            </Alert>
-          )}
-          {!system && (
-            <TextInput
-              label={t('inventory.systems.code')}
-              description={t('inventory.systems.codeHelp')}
-              required
-              value={code}
-              onChange={(e) => setCode(e.currentTarget.value)}
+      {!system && (
+        <TextInput
+          label={t('inventory.systems.code')}
+          description={t('inventory.systems.codeHelp')}
+          required
+          value={code}
+          onChange={(e) => setCode(e.currentTarget.value)}
+        />
+      )}
+      <TextInput
+        label={t('inventory.systems.name')}
+        required
+        value={name}
+        onChange={(e) => setName(e.currentTarget.value)}
+      />
+      <Select
+        label={t('inventory.systems.kind')}
+        value={kind}
+        allowDeselect={false}
+        onChange={(v) => v && setKind(v)}
+        data={KINDS.map((k) => ({ value: k, label: t(`inventory.kinds.${k}`) }))}
+      />
+      <Textarea
+        label={t('inventory.systems.description')}
+        value={description}
+        onChange={(e) => setDescription(e.currentTarget.value)}
+      />
+      <TextInput
+        label={t('inventory.systems.owner')}
+        value={owner}
+        onChange={(e) => setOwner(e.currentTarget.value)}
+      />
+      <TextInput
+        label={t('inventory.systems.hostingCountry')}
+        value={hostingCountry}
+        onChange={(e) => setHostingCountry(e.currentTarget.value.toUpperCase())}
+        maxLength={2}
+      />
+      {kind === 'postgres' && (
+        <>
+          <TextInput
+            type="password"
+            label={t('inventory.systems.connectionString')}
+            description={
+              system?.hasConnection
+                ? t('inventory.systems.connectionStored')
+                : t('inventory.systems.connectionHelp')
+            }
+            autoComplete="off"
+            value={connectionString}
+            onChange={(e) => setConnectionString(e.currentTarget.value)}
+          />
+          {system?.hasConnection && (
+            <Checkbox
+              label={t('inventory.systems.clearConnection')}
+              checked={clearConnection}
+              disabled={connectionString !== ''}
+              onChange={(e) => setClearConnection(e.currentTarget.checked)}
             />
           )}
+        </>
+      )}
+      {kind === 'webhook' && (
+        <>
           <TextInput
-            label={t('inventory.systems.name')}
-            required
-            value={name}
-            onChange={(e) => setName(e.currentTarget.value)}
-          />
-          <Select
-            label={t('inventory.systems.kind')}
-            value={kind}
-            allowDeselect={false}
-            onChange={(v) => v && setKind(v)}
-            data={KINDS.map((k) => ({ value: k, label: t(`inventory.kinds.${k}`) }))}
-          />
-          <Textarea
-            label={t('inventory.systems.description')}
-            value={description}
-            onChange={(e) => setDescription(e.currentTarget.value)}
+            label={t('inventory.systems.webhookUrl')}
+            value={webhookUrl}
+            onChange={(e) => setWebhookUrl(e.currentTarget.value)}
           />
           <TextInput
-            label={t('inventory.systems.owner')}
-            value={owner}
-            onChange={(e) => setOwner(e.currentTarget.value)}
+            type="password"
+            label={t('inventory.systems.webhookSecret')}
+            description={
+              system?.hasWebhookSecret
+                ? t('inventory.systems.secretStored')
+                : t('inventory.systems.secretHelp')
+            }
+            autoComplete="off"
+            value={webhookSecret}
+            onChange={(e) => setWebhookSecret(e.currentTarget.value)}
           />
-          <TextInput
-            label={t('inventory.systems.hostingCountry')}
-            value={hostingCountry}
-            onChange={(e) => setHostingCountry(e.currentTarget.value.toUpperCase())}
-            maxLength={2}
-          />
-          {kind === 'postgres' && (
-            <>
-              <TextInput
-                type="password"
-                label={t('inventory.systems.connectionString')}
-                description={
-                  system?.hasConnection
-                    ? t('inventory.systems.connectionStored')
-                    : t('inventory.systems.connectionHelp')
-                }
-                autoComplete="off"
-                value={connectionString}
-                onChange={(e) => setConnectionString(e.currentTarget.value)}
-              />
-              {system?.hasConnection && (
-                <Checkbox
-                  label={t('inventory.systems.clearConnection')}
-                  checked={clearConnection}
-                  disabled={connectionString !== ''}
-                  onChange={(e) => setClearConnection(e.currentTarget.checked)}
-                />
-              )}
-            </>
-          )}
-          {kind === 'webhook' && (
-            <>
-              <TextInput
-                label={t('inventory.systems.webhookUrl')}
-                value={webhookUrl}
-                onChange={(e) => setWebhookUrl(e.currentTarget.value)}
-              />
-              <TextInput
-                type="password"
-                label={t('inventory.systems.webhookSecret')}
-                description={
-                  system?.hasWebhookSecret
-                    ? t('inventory.systems.secretStored')
-                    : t('inventory.systems.secretHelp')
-                }
-                autoComplete="off"
-                value={webhookSecret}
-                onChange={(e) => setWebhookSecret(e.currentTarget.value)}
-              />
-            </>
-          )}
-          <Group justify="flex-end">
-            <Button variant="default" onClick={() => onClose(false)}>
-              {t('inventory.cancel')}
-            </Button>
-            <Button type="submit" loading={saving}>
-              {t('inventory.save')}
-            </Button>
-          </Group>
-        </Stack>
-      </form>
-    </Modal>
+        </>
+      )}
+    </InventoryFormModal>
   );
 }

@@ -1,8 +1,9 @@
-import { Alert, Button, Group, Select, Stack, Table, TagsInput, Text, TextInput, Title } from '@mantine/core';
+import { Alert, Button, Select, Stack, Table, TagsInput, Text, TextInput } from '@mantine/core';
 import { useQuery, useQueryClient } from '@tanstack/react-query';
 import { useState, type FormEvent } from 'react';
 import { useTranslation } from 'react-i18next';
-import { StatusBadge } from '../../components/StatusBadge';
+import { InlineForm } from '../../components/InlineForm';
+import { LiftableStatus } from '../../components/LiftableStatus';
 import { api, unwrap, type Schemas } from '../../api/client';
 import { errorMessage } from '../../components/api-error';
 
@@ -67,22 +68,14 @@ export function SubjectRestrictions({ subjectId, editable }: { subjectId: string
                 <Table.Td>{r.reason}</Table.Td>
                 <Table.Td>{date(r.setAt)}</Table.Td>
                 <Table.Td>
-                  {r.active ? (
-                    <Group gap="xs">
-                      <StatusBadge color="orange" variant="light">
-                        {t('subject.active')}
-                      </StatusBadge>
-                      {editable && (
-                        <Button size="compact-xs" variant="default" onClick={() => void lift(r)}>
-                          {t('subject.lift')}
-                        </Button>
-                      )}
-                    </Group>
-                  ) : (
-                    <Text size="sm">
-                      {t('subject.liftedOn', { date: date(r.liftedAt), reason: r.liftReason ?? '' })}
-                    </Text>
-                  )}
+                  <LiftableStatus
+                    inForce={r.active}
+                    inForceLabel={t('subject.active')}
+                    liftLabel={t('subject.lift')}
+                    liftedText={t('subject.liftedOn', { date: date(r.liftedAt), reason: r.liftReason ?? '' })}
+                    canLift={editable}
+                    onLift={() => void lift(r)}
+                  />
                 </Table.Td>
               </Table.Tr>
             ))}
@@ -118,42 +111,35 @@ function RestrictForm({ subjectId, onDone }: { subjectId: string; onDone(): Prom
     await onDone();
   }
   return (
-    <form onSubmit={(e) => void submit(e)} aria-labelledby="restrict-title">
-      <Stack gap="xs">
-        <Title order={3} size="h5" id="restrict-title">
-          {t('subject.restrict')}
-        </Title>
-        <Group align="end">
-          <Select
-            label={t('subject.kind')}
-            value={kind}
-            allowDeselect={false}
-            onChange={(v) => setKind(v ?? 'restriction')}
-            data={(['restriction', 'objection'] as const).map((k) => ({
-              value: k,
-              label: t(`subject.kinds.${k}`),
-            }))}
-          />
-          <TagsInput
-            label={t('subject.purposes')}
-            description={t('subject.purposesHelp')}
-            value={purposes}
-            onChange={setPurposes}
-          />
-          <TextInput
-            label={t('subject.reason')}
-            required
-            value={reason}
-            onChange={(e) => setReason(e.currentTarget.value)}
-          />
-          <Button type="submit">{t('subject.restrictButton')}</Button>
-        </Group>
-        {error && (
-          <Alert color="red" role="alert">
-            {error}
-          </Alert>
-        )}
-      </Stack>
-    </form>
+    <InlineForm
+      titleId="restrict-title"
+      title={t('subject.restrict')}
+      error={error}
+      onSubmit={(e) => void submit(e)}
+    >
+      <Select
+        label={t('subject.kind')}
+        value={kind}
+        allowDeselect={false}
+        onChange={(v) => setKind(v ?? 'restriction')}
+        data={(['restriction', 'objection'] as const).map((k) => ({
+          value: k,
+          label: t(`subject.kinds.${k}`),
+        }))}
+      />
+      <TagsInput
+        label={t('subject.purposes')}
+        description={t('subject.purposesHelp')}
+        value={purposes}
+        onChange={setPurposes}
+      />
+      <TextInput
+        label={t('subject.reason')}
+        required
+        value={reason}
+        onChange={(e) => setReason(e.currentTarget.value)}
+      />
+      <Button type="submit">{t('subject.restrictButton')}</Button>
+    </InlineForm>
   );
 }
