@@ -5,9 +5,14 @@ import {
   declareArchiveTable,
   SALES_CONTRACT_PURPOSE,
 } from '../utils/archive-fixture';
-import { createCrm, Crm, ensurePurposes, registerDataset, waitForRun } from '../utils/crm-fixture';
+import { createCrm, Crm, ensurePurposes, registerDataset } from '../utils/crm-fixture';
 import { testRedisPrefix } from '../utils/redis-keys';
-import { runDatasetProgress, startRetentionRun, untilCommittedBatches } from '../utils/retention-run-polling';
+import {
+  runDatasetProgress,
+  startRetentionRun,
+  untilCommittedBatches,
+  waitForRun,
+} from '../utils/retention-run-polling';
 import { queryRows } from '../utils/test-database';
 import { startTestApp, TestApp } from '../utils/test-app';
 import {

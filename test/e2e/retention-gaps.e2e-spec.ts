@@ -2,14 +2,8 @@ import type { RetentionRunResponseDto } from '../../src/modules/retention/dto/re
 import { RetentionScheduler } from '../../src/modules/retention/retention-scheduler.service';
 import { RetentionService } from '../../src/modules/retention/retention.service';
 import { Role } from '../../src/policies/role.enum';
-import {
-  createCrm,
-  Crm,
-  ensurePurposes,
-  registerCrm,
-  registerDataset,
-  waitForRun,
-} from '../utils/crm-fixture';
+import { createCrm, Crm, ensurePurposes, registerCrm, registerDataset } from '../utils/crm-fixture';
+import { waitForRun } from '../utils/retention-run-polling';
 import { queryRows, until } from '../utils/test-database';
 import { startTestApp, TestApp } from '../utils/test-app';
 

@@ -1,5 +1,4 @@
 import type { ChildProcess } from 'node:child_process';
-import { waitForRun } from '../utils/crm-fixture';
 import {
   createMysqlDb,
   createVisitActions,
@@ -15,6 +14,7 @@ import {
   runRetention,
   startRetentionRun,
   untilCommittedBatches,
+  waitForRun,
 } from '../utils/retention-run-polling';
 import { queryRows, until } from '../utils/test-database';
 import { startTestApp, TestApp } from '../utils/test-app';

@@ -2,7 +2,7 @@ import type { RetentionRunResponseDto } from '../../src/modules/retention/dto/re
 import { createHmac } from 'node:crypto';
 import { retentionHashKey } from '../../src/modules/retention/retention-hash-key';
 import { Role } from '../../src/policies/role.enum';
-import { waitForRun } from '../utils/crm-fixture';
+import { waitForRun } from '../utils/retention-run-polling';
 import {
   createMysqlDb,
   createVisitorsTable,

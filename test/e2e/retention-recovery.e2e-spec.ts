@@ -1,9 +1,14 @@
 import type { ChildProcess } from 'node:child_process';
 import { rmSync } from 'node:fs';
 import { Role } from '../../src/policies/role.enum';
-import { createCrm, Crm, insertAlternatelyDueCustomers, registerCrm, waitForRun } from '../utils/crm-fixture';
+import { createCrm, Crm, insertAlternatelyDueCustomers, registerCrm } from '../utils/crm-fixture';
 import { testRedisPrefix } from '../utils/redis-keys';
-import { runDatasetProgress, startRetentionRun, untilCommittedBatches } from '../utils/retention-run-polling';
+import {
+  runDatasetProgress,
+  startRetentionRun,
+  untilCommittedBatches,
+  waitForRun,
+} from '../utils/retention-run-polling';
 import { queryRows, TEST_REDIS_URL, withAdmin } from '../utils/test-database';
 import { startTestApp, TestApp } from '../utils/test-app';
 import {

@@ -5,7 +5,8 @@ import type { AddressInfo } from 'node:net';
 import { retentionHashKey } from '../../src/modules/retention/retention-hash-key';
 import { RetentionScheduler } from '../../src/modules/retention/retention-scheduler.service';
 import { Role } from '../../src/policies/role.enum';
-import { createCrm, Crm, insertCustomers, registerCrm, waitForRun } from '../utils/crm-fixture';
+import { createCrm, Crm, insertCustomers, registerCrm } from '../utils/crm-fixture';
+import { waitForRun } from '../utils/retention-run-polling';
 import { queryRows } from '../utils/test-database';
 import { startTestApp, TestApp } from '../utils/test-app';
 

@@ -1,4 +1,3 @@
-import type { RetentionRunResponseDto } from '../../src/modules/retention/dto/retention-run.dto';
 import { Client } from 'pg';
 import { Role } from '../../src/policies/role.enum';
 import { purposeInput } from '../factories/purpose.factory';
@@ -263,22 +262,4 @@ async function expectOk(
   if (res.status !== status)
     throw new Error(`Fixture request answered ${res.status}: ${JSON.stringify(res.body)}`);
   return res.body;
-}
-
-/** Polls a run until it reaches one of `statuses` (runs are asynchronous jobs). */
-export async function waitForRun(
-  t: TestApp,
-  runId: string,
-  statuses: string[] = ['completed', 'failed', 'cancelled'],
-  timeoutMs = 30_000,
-): Promise<RetentionRunResponseDto> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const res = await t.as(Role.Dpo).get(`/retention/runs/${runId}`);
-    if (res.status === 200 && statuses.includes(res.body.status as string))
-      return res.body as RetentionRunResponseDto;
-    if (Date.now() > deadline)
-      throw new Error(`Run ${runId} did not reach ${statuses.join('/')}: ${JSON.stringify(res.body)}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
 }

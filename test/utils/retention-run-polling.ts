@@ -1,6 +1,5 @@
 import type { RetentionRunResponseDto } from '../../src/modules/retention/dto/retention-run.dto';
 import { Role } from '../../src/policies/role.enum';
-import { waitForRun } from './crm-fixture';
 import type { TestApp } from './test-app';
 import { queryRows, until } from './test-database';
 
@@ -9,6 +8,24 @@ export interface RetentionRunRequest {
   system: string;
   dataset?: string;
   dryRun: boolean;
+}
+
+/** Polls a run until it reaches one of `statuses` (runs are asynchronous jobs). */
+export async function waitForRun(
+  t: TestApp,
+  runId: string,
+  statuses: string[] = ['completed', 'failed', 'cancelled'],
+  timeoutMs = 30_000,
+): Promise<RetentionRunResponseDto> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const res = await t.as(Role.Dpo).get(`/retention/runs/${runId}`);
+    if (res.status === 200 && statuses.includes(res.body.status as string))
+      return res.body as RetentionRunResponseDto;
+    if (Date.now() > deadline)
+      throw new Error(`Run ${runId} did not reach ${statuses.join('/')}: ${JSON.stringify(res.body)}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
 }
 
 /** Starts a retention run as the DPO and returns its id (202: runs are queued jobs). */
