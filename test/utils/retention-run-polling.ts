@@ -28,6 +28,24 @@ export async function waitForRun(
   }
 }
 
+/**
+ * The consent-withdrawal run Finalité queues by itself after a withdrawal (the newest listed):
+ * polled until it is listed, then until it completes, fails or is cancelled.
+ */
+export async function waitForConsentWithdrawalRun(t: TestApp): Promise<RetentionRunResponseDto> {
+  let runId: string | undefined;
+  await until('the consent-withdrawal run', async () => {
+    const list = await t
+      .as(Role.Dpo)
+      .get('/retention/runs')
+      .query({ kind: 'consent_withdrawal' })
+      .expect(200);
+    runId = (list.body.items[0] as RetentionRunResponseDto | undefined)?.id;
+    return runId !== undefined;
+  });
+  return waitForRun(t, runId!);
+}
+
 /** Starts a retention run as the DPO and returns its id (202: runs are queued jobs). */
 export async function startRetentionRun(t: TestApp, request: RetentionRunRequest): Promise<string> {
   const created = await t.as(Role.Dpo).post('/retention/runs').send(request).expect(202);
