@@ -11,7 +11,8 @@ import {
   startConsoleHarness,
   type ConsoleHarness,
 } from '../utils/console-browser';
-import { createCrm, Crm, insertCustomers, registerCrm, waitForRun } from '../utils/crm-fixture';
+import { createCrm, Crm, insertCustomers, registerCrm } from '../utils/crm-fixture';
+import { waitForRun } from '../utils/retention-run-polling';
 import { pdfText } from '../utils/documents';
 import { connectTo } from '../utils/test-database';
 import type { TestApp } from '../utils/test-app';

@@ -1,8 +1,8 @@
 import type { ChildProcess } from 'node:child_process';
 import { Role } from '../../src/policies/role.enum';
-import { createCrm, Crm, insertAlternatelyDueCustomers, registerCrm, waitForRun } from '../utils/crm-fixture';
+import { createCrm, Crm, insertAlternatelyDueCustomers, registerCrm } from '../utils/crm-fixture';
 import { testRedisPrefix } from '../utils/redis-keys';
-import { runDatasetProgress, startRetentionRun } from '../utils/retention-run-polling';
+import { runDatasetProgress, startRetentionRun, waitForRun } from '../utils/retention-run-polling';
 import { queryRows, until } from '../utils/test-database';
 import { startTestApp, TestApp } from '../utils/test-app';
 import {

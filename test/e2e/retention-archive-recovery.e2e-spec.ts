@@ -5,14 +5,15 @@ import {
   declareArchiveTable,
   SALES_CONTRACT_PURPOSE,
 } from '../utils/archive-fixture';
-import { createCrm, Crm, ensurePurposes, registerDataset, waitForRun } from '../utils/crm-fixture';
+import { createCrm, Crm, registerDataset } from '../utils/crm-fixture';
 import { testRedisPrefix } from '../utils/redis-keys';
-import { runDatasetProgress, startRetentionRun, untilCommittedBatches } from '../utils/retention-run-polling';
+import { killWorkerMidRun } from '../utils/retention-crash';
+import { ensurePurposes } from '../utils/register-fixture';
+import { waitForRun } from '../utils/retention-run-polling';
 import { queryRows } from '../utils/test-database';
 import { startTestApp, TestApp } from '../utils/test-app';
 import {
   killAllHard,
-  killHard,
   queueOnlyAppEnv,
   retentionWorkerEnv,
   startWorkerProcess,
@@ -66,11 +67,11 @@ describe('Retention: a killed worker resumes the archive moves exactly', () => {
   it(
     'moves every due row once across a kill -9, with exact counts and ledger',
     async () => {
-      workers.push(await startWorkerProcess(workerEnv(), WORKER_START_TIMEOUT_MS));
-      const runId = await startRetentionRun(t, { system: 'crm', dryRun: false });
-      await untilCommittedBatches(t, runId, 5);
-      await killHard(workers[0]);
-      const mid = await runDatasetProgress(t, runId);
+      const { runId, progress: mid } = await killWorkerMidRun(t, workers, {
+        startWorker: () => startWorkerProcess(workerEnv(), WORKER_START_TIMEOUT_MS),
+        system: 'crm',
+        batches: 5,
+      });
       expect(mid.status).toBe('running');
       expect(mid.batches).toBeLessThan(ROWS / 50);
       // Mid-run, the customer database is consistent on its own: every archived row's active row

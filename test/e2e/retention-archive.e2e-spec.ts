@@ -13,9 +13,10 @@ import {
   STATS_POSTCODE_FIELD,
 } from '../utils/archive-fixture';
 import { binary, pdfText } from '../utils/documents';
-import { createCrm, Crm, ensurePurposes, registerDataset, waitForRun } from '../utils/crm-fixture';
+import { createCrm, Crm, registerDataset } from '../utils/crm-fixture';
+import { ensurePurposes } from '../utils/register-fixture';
 import { crashBeforeBatchRecord } from '../utils/retention-crash';
-import { preparedBatches, runRetention, startRetentionRun } from '../utils/retention-run-polling';
+import { preparedBatches, runRetention, startRetentionRun, waitForRun } from '../utils/retention-run-polling';
 import { connectTo, until } from '../utils/test-database';
 import { startTestApp, TestApp } from '../utils/test-app';
 

@@ -1,5 +1,7 @@
 import { Role } from '../../src/policies/role.enum';
-import { createCrm, Crm, ensurePurposes, registerDataset, waitForRun } from '../utils/crm-fixture';
+import { createCrm, Crm, registerDataset } from '../utils/crm-fixture';
+import { ensurePurposes } from '../utils/register-fixture';
+import { waitForRun } from '../utils/retention-run-polling';
 import { queryRows } from '../utils/test-database';
 import { startTestApp, TestApp } from '../utils/test-app';
 

@@ -2,14 +2,9 @@ import type { RetentionRunResponseDto } from '../../src/modules/retention/dto/re
 import { RetentionScheduler } from '../../src/modules/retention/retention-scheduler.service';
 import { RetentionService } from '../../src/modules/retention/retention.service';
 import { Role } from '../../src/policies/role.enum';
-import {
-  createCrm,
-  Crm,
-  ensurePurposes,
-  registerCrm,
-  registerDataset,
-  waitForRun,
-} from '../utils/crm-fixture';
+import { createCrm, Crm, registerCrm, registerDataset } from '../utils/crm-fixture';
+import { ensurePurposes } from '../utils/register-fixture';
+import { waitForConsentWithdrawalRun, waitForRun } from '../utils/retention-run-polling';
 import { queryRows, until } from '../utils/test-database';
 import { startTestApp, TestApp } from '../utils/test-app';
 
@@ -149,13 +144,7 @@ describe('Retention engine: holds mid-run, withdrawals, unlocatable subjects, bu
       .post('/subjects/sub-1/consents')
       .send({ purpose: 'marketing.optin', status: 'withdrawn', source: 'preference-centre' })
       .expect(201);
-    let run: RetentionRunResponseDto | undefined;
-    await until('the consent-withdrawal run', async () => {
-      const list = await dpo().get('/retention/runs').query({ kind: 'consent_withdrawal' }).expect(200);
-      run = list.body.items[0];
-      return !!run;
-    });
-    const done = await waitForRun(t, run!.id);
+    const done = await waitForConsentWithdrawalRun(t);
     expect(done.status).toBe('completed');
     expect(done.totals).toMatchObject({ scanned: 1, deleted: 1 });
     // Per subject: sub-2 has not withdrawn and keeps its row.

@@ -13,10 +13,10 @@ import {
   SALES_STATS_PURPOSE,
   STATS_POSTCODE_FIELD,
 } from '../utils/archive-fixture';
-import { ensurePurposes, waitForRun } from '../utils/crm-fixture';
 import { createMysqlDb, MysqlDb, registerMysqlDataset } from '../utils/mysql-fixture';
+import { ensurePurposes } from '../utils/register-fixture';
 import { crashBeforeBatchRecord } from '../utils/retention-crash';
-import { preparedBatches, runRetention, startRetentionRun } from '../utils/retention-run-polling';
+import { preparedBatches, runRetention, startRetentionRun, waitForRun } from '../utils/retention-run-polling';
 import { until } from '../utils/test-database';
 import { startTestApp, TestApp } from '../utils/test-app';
 

@@ -1,5 +1,4 @@
 import type { ChildProcess } from 'node:child_process';
-import { waitForRun } from '../utils/crm-fixture';
 import {
   createMysqlDb,
   createVisitActions,
@@ -8,14 +7,8 @@ import {
   VISIT_ACTION_FIELDS,
 } from '../utils/mysql-fixture';
 import { testRedisPrefix } from '../utils/redis-keys';
-import { crashBeforeBatchRecord } from '../utils/retention-crash';
-import {
-  preparedBatches,
-  runDatasetProgress,
-  runRetention,
-  startRetentionRun,
-  untilCommittedBatches,
-} from '../utils/retention-run-polling';
+import { crashBeforeBatchRecord, killWorkerMidRun } from '../utils/retention-crash';
+import { preparedBatches, runRetention, startRetentionRun, waitForRun } from '../utils/retention-run-polling';
 import { queryRows, until } from '../utils/test-database';
 import { startTestApp, TestApp } from '../utils/test-app';
 import {
@@ -76,11 +69,12 @@ describe('MySQL purges survive a killed worker (ledger table in the customer dat
         timestampColumns: TIMESTAMPS,
         fields: VISIT_ACTION_FIELDS,
       });
-      workers.push(await startWorkerProcess(workerEnv()));
-      const runId = await startRetentionRun(t, { system: 'shop', dryRun: false });
-      await untilCommittedBatches(t, runId, 5, 120_000);
-      await killHard(workers[0]);
-      const mid = await runDatasetProgress(t, runId);
+      const { runId, progress: mid } = await killWorkerMidRun(t, workers, {
+        startWorker: () => startWorkerProcess(workerEnv()),
+        system: 'shop',
+        batches: 5,
+        timeoutMs: 120_000,
+      });
       expect(mid.status).toBe('running');
       expect(mid.batches).toBeLessThan(ROWS / 50);
       const [{ n: left }] = await db.query<{ n: number }>(`SELECT COUNT(*) AS n FROM visit_actions`);

@@ -1,5 +1,6 @@
 import { Role } from '../../src/policies/role.enum';
-import { ensurePurposes, waitForRun } from '../utils/crm-fixture';
+import { ensurePurposes } from '../utils/register-fixture';
+import { waitForRun } from '../utils/retention-run-polling';
 import { createMysqlDb, MysqlDb, registerMysqlDataset } from '../utils/mysql-fixture';
 import { queryRows } from '../utils/test-database';
 import { startTestApp, TestApp } from '../utils/test-app';

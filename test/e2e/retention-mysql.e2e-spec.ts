@@ -2,7 +2,7 @@ import type { RetentionRunResponseDto } from '../../src/modules/retention/dto/re
 import { createHmac } from 'node:crypto';
 import { retentionHashKey } from '../../src/modules/retention/retention-hash-key';
 import { Role } from '../../src/policies/role.enum';
-import { waitForRun } from '../utils/crm-fixture';
+import { waitForConsentWithdrawalRun, waitForRun } from '../utils/retention-run-polling';
 import {
   createMysqlDb,
   createVisitorsTable,
@@ -257,13 +257,7 @@ describe('Retention engine (MySQL/MariaDB, a real analytics database)', () => {
       .post('/subjects/vis-F/consents')
       .send({ purpose: 'marketing.newsletter', status: 'withdrawn', source: 'preference-centre' })
       .expect(201);
-    let run: RetentionRunResponseDto | undefined;
-    for (let i = 0; i < 100 && !run; i++) {
-      const list = await dpo().get('/retention/runs').query({ kind: 'consent_withdrawal' }).expect(200);
-      run = list.body.items[0];
-      if (!run) await new Promise((r) => setTimeout(r, 100));
-    }
-    const done = await waitForRun(t, run!.id);
+    const done = await waitForConsentWithdrawalRun(t);
     // Support ended by time, the newsletter with the withdrawal, billing lasts (collected 12
     // years ago: over too): the whole row goes, and only vis-F's row was considered.
     expect(done.totals).toMatchObject({ scanned: 1, deleted: 1 });

@@ -1,14 +1,14 @@
 import type { ChildProcess } from 'node:child_process';
 import { rmSync } from 'node:fs';
 import { Role } from '../../src/policies/role.enum';
-import { createCrm, Crm, insertAlternatelyDueCustomers, registerCrm, waitForRun } from '../utils/crm-fixture';
+import { createCrm, Crm, insertAlternatelyDueCustomers, registerCrm } from '../utils/crm-fixture';
 import { testRedisPrefix } from '../utils/redis-keys';
-import { runDatasetProgress, startRetentionRun, untilCommittedBatches } from '../utils/retention-run-polling';
+import { killWorkerMidRun } from '../utils/retention-crash';
+import { waitForRun } from '../utils/retention-run-polling';
 import { queryRows, TEST_REDIS_URL, withAdmin } from '../utils/test-database';
 import { startTestApp, TestApp } from '../utils/test-app';
 import {
   killAllHard,
-  killHard,
   queueOnlyAppEnv,
   retentionWorkerEnv,
   startWorkerProcess,
@@ -42,21 +42,21 @@ describe('Retention runs survive a killed worker and a lost Redis (PostgreSQL is
     it(
       'resumes at the last committed batch with exact counts, nothing skipped or purged twice',
       async () => {
-        workers.push(await startWorkerProcess(workerEnv(), WORKER_START_TIMEOUT_MS));
-        const runId = await startRetentionRun(t, { system: 'crm', dryRun: false });
-
-        // Wait for a few committed batches, then kill the worker without warning.
-        await untilCommittedBatches(t, runId, 5);
-        // One purge per dataset at a time.
-        const second = await t
-          .as(Role.Dpo)
-          .post('/retention/runs')
-          .send({ system: 'crm', dryRun: false })
-          .expect(409);
-        expect(second.body.error).toBe('RETENTION_RUN_IN_PROGRESS');
-
-        await killHard(workers[0]);
-        const mid = await runDatasetProgress(t, runId);
+        // A few committed batches, then the worker is killed without warning.
+        const { runId, progress: mid } = await killWorkerMidRun(t, workers, {
+          startWorker: () => startWorkerProcess(workerEnv(), WORKER_START_TIMEOUT_MS),
+          system: 'crm',
+          batches: 5,
+          beforeKill: async () => {
+            // One purge per dataset at a time.
+            const second = await t
+              .as(Role.Dpo)
+              .post('/retention/runs')
+              .send({ system: 'crm', dryRun: false })
+              .expect(409);
+            expect(second.body.error).toBe('RETENTION_RUN_IN_PROGRESS');
+          },
+        });
         expect(mid.status).toBe('running');
         expect(mid.batches).toBeGreaterThanOrEqual(5);
         expect(mid.batches).toBeLessThan(ROWS / 50);

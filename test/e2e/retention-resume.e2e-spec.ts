@@ -1,7 +1,7 @@
 import { Role } from '../../src/policies/role.enum';
-import { createCrm, Crm, registerCrm, waitForRun } from '../utils/crm-fixture';
+import { createCrm, Crm, registerCrm } from '../utils/crm-fixture';
 import { crashBeforeBatchRecord } from '../utils/retention-crash';
-import { preparedBatches, startRetentionRun } from '../utils/retention-run-polling';
+import { preparedBatches, startRetentionRun, waitForRun } from '../utils/retention-run-polling';
 import { queryRows, until } from '../utils/test-database';
 import { startTestApp, TestApp } from '../utils/test-app';
 

@@ -5,7 +5,8 @@ import type { AddressInfo } from 'node:net';
 import { JobDispatcher } from '../../src/jobs/job-dispatcher';
 import { RETENTION_WEBHOOK_JOB } from '../../src/modules/retention/retention-runner.service';
 import { Role } from '../../src/policies/role.enum';
-import { createCrm, Crm, registerCrm, waitForRun } from '../utils/crm-fixture';
+import { createCrm, Crm, registerCrm } from '../utils/crm-fixture';
+import { waitForRun } from '../utils/retention-run-polling';
 import { queryRows, until, withAdmin } from '../utils/test-database';
 import { startTestApp, TestApp } from '../utils/test-app';
 

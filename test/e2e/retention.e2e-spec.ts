@@ -5,7 +5,8 @@ import type { AddressInfo } from 'node:net';
 import { retentionHashKey } from '../../src/modules/retention/retention-hash-key';
 import { RetentionScheduler } from '../../src/modules/retention/retention-scheduler.service';
 import { Role } from '../../src/policies/role.enum';
-import { createCrm, Crm, insertCustomers, registerCrm, waitForRun } from '../utils/crm-fixture';
+import { createCrm, Crm, insertCustomers, registerCrm } from '../utils/crm-fixture';
+import { waitForConsentWithdrawalRun, waitForRun } from '../utils/retention-run-polling';
 import { queryRows } from '../utils/test-database';
 import { startTestApp, TestApp } from '../utils/test-app';
 
@@ -234,13 +235,7 @@ describe('Retention engine (PostgreSQL, a real CRM database)', () => {
       .post('/subjects/cust-F/consents')
       .send({ purpose: 'marketing.newsletter', status: 'withdrawn', source: 'preference-centre' })
       .expect(201);
-    let run: RetentionRunResponseDto | undefined;
-    for (let i = 0; i < 100 && !run; i++) {
-      const list = await dpo().get('/retention/runs').query({ kind: 'consent_withdrawal' }).expect(200);
-      run = list.body.items[0];
-      if (!run) await new Promise((r) => setTimeout(r, 100));
-    }
-    const done = await waitForRun(t, run!.id);
+    const done = await waitForConsentWithdrawalRun(t);
     // Support ended 1 year ago and the newsletter with the withdrawal: the whole row goes,
     // and only cust-F's row was considered.
     expect(done.totals).toMatchObject({ scanned: 1, deleted: 1 });

@@ -1,6 +1,7 @@
 import { Role } from '../../src/policies/role.enum';
 import type { Crm } from './crm-fixture';
 import type { MysqlDb } from './mysql-fixture';
+import type { FixtureField } from './register-fixture';
 import type { TestApp } from './test-app';
 import { queryRows } from './test-database';
 
@@ -29,21 +30,14 @@ export const SALES_STATS_PURPOSE = {
   retention: { duration: 'P1Y', trigger: 'collection' },
 };
 
-type FieldBinding = [
-  column: string,
-  dataCategory: string,
-  anonymisation: Record<string, unknown>,
-  purposes: string[],
-];
-
 /** The customer fields whose values move to the archive: email and name, for the contract only. */
-export const CONTRACT_FIELDS: FieldBinding[] = [
+export const CONTRACT_FIELDS: FixtureField[] = [
   ['email', 'contact', { strategy: 'nullify' }, ['sales.contract']],
   ['name', 'identity', { strategy: 'nullify' }, ['sales.contract']],
 ];
 
 /** The postcode, kept for statistics only: purged in place, never archived. */
-export const STATS_POSTCODE_FIELD: FieldBinding = [
+export const STATS_POSTCODE_FIELD: FixtureField = [
   'postcode',
   'location',
   { strategy: 'nullify' },

@@ -1,7 +1,12 @@
-import type { RetentionRunResponseDto } from '../../src/modules/retention/dto/retention-run.dto';
 import { Client } from 'pg';
-import { Role } from '../../src/policies/role.enum';
-import { purposeInput } from '../factories/purpose.factory';
+import {
+  createSystem,
+  CUSTOMER_PURPOSES,
+  declareDataset,
+  ensurePurposes,
+  ensureSystem,
+  type FixtureField,
+} from './register-fixture';
 import type { TestApp } from './test-app';
 import { connectTo, createTestDatabase, TestDatabase } from './test-database';
 
@@ -85,10 +90,17 @@ export async function insertAlternatelyDueCustomers(crm: Crm, rows: number): Pro
   );
 }
 
+/** The CRM's fields, bound to CUSTOMER_PURPOSES. */
+const CRM_FIELDS: FixtureField[] = [
+  ['email', 'contact', { strategy: 'hash' }, ['crm.support', 'marketing.newsletter']],
+  ['name', 'identity', { strategy: 'nullify' }, ['crm.support', 'billing.records']],
+  ['postcode', 'location', { strategy: 'generalise', value: '2' }, ['marketing.newsletter']],
+];
+
 /**
- * The register for the CRM: three purposes of different lengths (support 1 year after the last
- * interaction, newsletter 3 years or consent withdrawal, billing 10 years after collection as a
- * legal obligation) and three fields bound to them.
+ * The register for the CRM: three purposes of different lengths (CUSTOMER_PURPOSES: support 1
+ * year after the last interaction, newsletter 3 years or consent withdrawal, billing 10 years
+ * after collection as a legal obligation) and three fields bound to them.
  */
 export async function registerCrm(
   t: TestApp,
@@ -100,96 +112,28 @@ export async function registerCrm(
     webhookSecret?: string;
   } = {},
 ): Promise<{ systemCode: string; datasetId: string }> {
-  const dpo = () => t.as(Role.Dpo);
   const systemCode = options.systemCode ?? 'crm';
-  for (const p of [
-    {
-      code: 'crm.support',
-      legalBasis: 'contract',
-      retention: { duration: 'P1Y', trigger: 'last_interaction' },
-    },
-    {
-      code: 'marketing.newsletter',
-      legalBasis: 'consent',
-      retention: { duration: 'P3Y', trigger: 'last_interaction' },
-    },
-    {
-      code: 'billing.records',
-      legalBasis: 'legal_obligation',
-      retention: { duration: 'P10Y', trigger: 'collection' },
-    },
-  ]) {
-    const existing = await dpo().get(`/purposes/${p.code}`);
-    if (existing.status === 200) continue;
-    await expectOk(dpo().post('/purposes').send(purposeInput(p)), 201);
-    await expectOk(dpo().post(`/purposes/${p.code}/activate`), 200);
-  }
+  await ensurePurposes(t, CUSTOMER_PURPOSES);
   const kind = options.kind ?? 'postgres';
-  await expectOk(
-    dpo()
-      .post('/systems')
-      .send({
-        code: systemCode,
-        name: `CRM ${systemCode}`,
-        kind,
-        ...(kind === 'postgres' ? { connectionString: crm.db.url } : {}),
-        ...(kind === 'webhook'
-          ? { webhookUrl: options.webhookUrl, webhookSecret: options.webhookSecret }
-          : {}),
-      }),
-    201,
+  await createSystem(t, {
+    code: systemCode,
+    name: `CRM ${systemCode}`,
+    kind,
+    ...(kind === 'postgres' ? { connectionString: crm.db.url } : {}),
+    ...(kind === 'webhook' ? { webhookUrl: options.webhookUrl, webhookSecret: options.webhookSecret } : {}),
+  });
+  const datasetId = await declareDataset(
+    t,
+    systemCode,
+    {
+      name: 'public.customers',
+      primaryKey: ['id'],
+      subjectColumn: 'customer_ref',
+      timestampColumns: { collection: 'created_at', lastInteraction: 'last_interaction' },
+    },
+    CRM_FIELDS,
   );
-  const dataset = await expectOk(
-    dpo()
-      .post(`/systems/${systemCode}/datasets`)
-      .send({
-        name: 'public.customers',
-        primaryKey: ['id'],
-        subjectColumn: 'customer_ref',
-        timestampColumns: { collection: 'created_at', lastInteraction: 'last_interaction' },
-      }),
-    201,
-  );
-  const fields: [string, string, Record<string, unknown>, string[]][] = [
-    ['email', 'contact', { strategy: 'hash' }, ['crm.support', 'marketing.newsletter']],
-    ['name', 'identity', { strategy: 'nullify' }, ['crm.support', 'billing.records']],
-    ['postcode', 'location', { strategy: 'generalise', value: '2' }, ['marketing.newsletter']],
-  ];
-  for (const [column, dataCategory, anonymisation, purposes] of fields) {
-    const field = await expectOk(
-      dpo()
-        .post('/fields')
-        .send({ system: systemCode, dataset: 'public.customers', column, dataCategory, anonymisation }),
-      201,
-    );
-    await expectOk(
-      dpo()
-        .put(`/fields/${field.key as string}/purposes`)
-        .send({ bindings: purposes.map((purpose) => ({ purpose, actions: ['read'] })) }),
-      200,
-    );
-  }
-  return { systemCode, datasetId: dataset.id as string };
-}
-
-/** Declares and activates purposes the register does not have yet. */
-export async function ensurePurposes(
-  t: TestApp,
-  purposes: {
-    code: string;
-    legalBasis: string;
-    retention: {
-      duration: string;
-      trigger: string;
-      archive?: { duration: string; legalReason?: string };
-    };
-  }[],
-): Promise<void> {
-  for (const p of purposes) {
-    if ((await t.as(Role.Dpo).get(`/purposes/${p.code}`)).status === 200) continue;
-    await expectOk(t.as(Role.Dpo).post('/purposes').send(purposeInput(p)), 201);
-    await expectOk(t.as(Role.Dpo).post(`/purposes/${p.code}/activate`), 200);
-  }
+  return { systemCode, datasetId };
 }
 
 /**
@@ -205,80 +149,25 @@ export async function registerDataset(
     primaryKey?: string[];
     subjectColumn?: string;
     timestampColumns: Record<string, string>;
-    fields: [
-      column: string,
-      dataCategory: string,
-      anonymisation: Record<string, unknown>,
-      purposes: string[],
-    ][];
+    fields: FixtureField[];
   },
 ): Promise<{ datasetId: string }> {
-  const dpo = () => t.as(Role.Dpo);
-  if ((await dpo().get(`/systems/${options.systemCode}`)).status !== 200) {
-    await expectOk(
-      dpo()
-        .post('/systems')
-        .send({
-          code: options.systemCode,
-          name: `System ${options.systemCode}`,
-          kind: 'postgres',
-          connectionString: crm.db.url,
-        }),
-      201,
-    );
-  }
-  const dataset = await expectOk(
-    dpo()
-      .post(`/systems/${options.systemCode}/datasets`)
-      .send({
-        name: options.name,
-        primaryKey: options.primaryKey ?? ['id'],
-        ...(options.subjectColumn ? { subjectColumn: options.subjectColumn } : {}),
-        timestampColumns: options.timestampColumns,
-      }),
-    201,
+  await ensureSystem(t, {
+    code: options.systemCode,
+    name: `System ${options.systemCode}`,
+    kind: 'postgres',
+    connectionString: crm.db.url,
+  });
+  const datasetId = await declareDataset(
+    t,
+    options.systemCode,
+    {
+      name: options.name,
+      primaryKey: options.primaryKey ?? ['id'],
+      subjectColumn: options.subjectColumn,
+      timestampColumns: options.timestampColumns,
+    },
+    options.fields,
   );
-  for (const [column, dataCategory, anonymisation, purposes] of options.fields) {
-    const field = await expectOk(
-      dpo()
-        .post('/fields')
-        .send({ system: options.systemCode, dataset: options.name, column, dataCategory, anonymisation }),
-      201,
-    );
-    await expectOk(
-      dpo()
-        .put(`/fields/${field.key as string}/purposes`)
-        .send({ bindings: purposes.map((purpose) => ({ purpose, actions: ['read'] })) }),
-      200,
-    );
-  }
-  return { datasetId: dataset.id as string };
-}
-
-async function expectOk(
-  req: PromiseLike<{ status: number; body: Record<string, unknown> }>,
-  status: number,
-): Promise<Record<string, unknown>> {
-  const res = await req;
-  if (res.status !== status)
-    throw new Error(`Fixture request answered ${res.status}: ${JSON.stringify(res.body)}`);
-  return res.body;
-}
-
-/** Polls a run until it reaches one of `statuses` (runs are asynchronous jobs). */
-export async function waitForRun(
-  t: TestApp,
-  runId: string,
-  statuses: string[] = ['completed', 'failed', 'cancelled'],
-  timeoutMs = 30_000,
-): Promise<RetentionRunResponseDto> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const res = await t.as(Role.Dpo).get(`/retention/runs/${runId}`);
-    if (res.status === 200 && statuses.includes(res.body.status as string))
-      return res.body as RetentionRunResponseDto;
-    if (Date.now() > deadline)
-      throw new Error(`Run ${runId} did not reach ${statuses.join('/')}: ${JSON.stringify(res.body)}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
+  return { datasetId };
 }

@@ -1,7 +1,13 @@
 import { randomBytes } from 'node:crypto';
 import { createConnection, Connection, RowDataPacket } from 'mysql2/promise';
-import { Role } from '../../src/policies/role.enum';
-import { ensurePurposes } from './crm-fixture';
+import {
+  createSystem,
+  CUSTOMER_PURPOSES,
+  declareDataset,
+  ensurePurposes,
+  ensureSystem,
+  type FixtureField,
+} from './register-fixture';
 import type { TestApp } from './test-app';
 
 /**
@@ -124,54 +130,25 @@ export async function insertVisitors(db: MysqlDb, rows: VisitorRow[]): Promise<v
   }
 }
 
-export const MARKETING_PURPOSES = [
-  {
-    code: 'crm.support',
-    legalBasis: 'contract',
-    retention: { duration: 'P1Y', trigger: 'last_interaction' },
-  },
-  {
-    code: 'marketing.newsletter',
-    legalBasis: 'consent',
-    retention: { duration: 'P3Y', trigger: 'last_interaction' },
-  },
-  {
-    code: 'billing.records',
-    legalBasis: 'legal_obligation',
-    retention: { duration: 'P10Y', trigger: 'collection' },
-  },
-];
-
 /**
  * Registers the mysql system and its visitors dataset: fields bound to purposes of different
- * lengths, with the strategies of this data (IP prefixes, a binary id replaced, a keyed hash).
+ * lengths (CUSTOMER_PURPOSES), with the strategies of this data (IP prefixes, a binary id
+ * replaced, a keyed hash).
  */
 export async function registerVisitors(
   t: TestApp,
   db: MysqlDb,
   systemCode = 'analytics',
 ): Promise<{ datasetId: string; dataset: string }> {
-  const dpo = () => t.as(Role.Dpo);
-  await ensurePurposes(t, MARKETING_PURPOSES);
-  await ok(
-    dpo()
-      .post('/systems')
-      .send({ code: systemCode, name: `Analytics ${systemCode}`, kind: 'mysql', connectionString: db.url }),
-    201,
-  );
+  await ensurePurposes(t, CUSTOMER_PURPOSES);
+  await createSystem(t, {
+    code: systemCode,
+    name: `Analytics ${systemCode}`,
+    kind: 'mysql',
+    connectionString: db.url,
+  });
   const dataset = `${db.name}.visitors`;
-  const created = await ok(
-    dpo()
-      .post(`/systems/${systemCode}/datasets`)
-      .send({
-        name: dataset,
-        primaryKey: ['id'],
-        subjectColumn: 'visitor_ref',
-        timestampColumns: { collection: 'created_at', lastInteraction: 'last_visit' },
-      }),
-    201,
-  );
-  const fields: [string, string, Record<string, unknown>, string[]][] = [
+  const fields: FixtureField[] = [
     ['email', 'contact', { strategy: 'hash' }, ['crm.support', 'marketing.newsletter']],
     ['location_ip', 'online_identifiers', { strategy: 'generalise' }, ['crm.support']],
     ['ip_text', 'online_identifiers', { strategy: 'generalise', value: 'ip' }, ['crm.support']],
@@ -185,29 +162,18 @@ export async function registerVisitors(
     ],
     ['picture', 'identity', { strategy: 'nullify' }, ['crm.support', 'billing.records']],
   ];
-  for (const [column, dataCategory, anonymisation, purposes] of fields) {
-    const field = await ok(
-      dpo().post('/fields').send({ system: systemCode, dataset, column, dataCategory, anonymisation }),
-      201,
-    );
-    await ok(
-      dpo()
-        .put(`/fields/${field.key as string}/purposes`)
-        .send({ bindings: purposes.map((purpose) => ({ purpose, actions: ['read'] })) }),
-      200,
-    );
-  }
-  return { datasetId: created.id as string, dataset };
-}
-
-async function ok(
-  req: PromiseLike<{ status: number; body: Record<string, unknown> }>,
-  status: number,
-): Promise<Record<string, unknown>> {
-  const res = await req;
-  if (res.status !== status)
-    throw new Error(`Fixture request answered ${res.status}: ${JSON.stringify(res.body)}`);
-  return res.body;
+  const datasetId = await declareDataset(
+    t,
+    systemCode,
+    {
+      name: dataset,
+      primaryKey: ['id'],
+      subjectColumn: 'visitor_ref',
+      timestampColumns: { collection: 'created_at', lastInteraction: 'last_visit' },
+    },
+    fields,
+  );
+  return { datasetId, dataset };
 }
 
 /** Registers one table of `db` as a dataset of the mysql system `systemCode` (created if missing). */
@@ -220,57 +186,30 @@ export async function registerMysqlDataset(
     primaryKey: string[];
     subjectColumn?: string;
     timestampColumns: Record<string, string>;
-    fields: [
-      column: string,
-      dataCategory: string,
-      anonymisation: Record<string, unknown>,
-      purposes: string[],
-    ][];
+    fields: FixtureField[];
     connectionString?: string;
   },
 ): Promise<{ datasetId: string; dataset: string }> {
-  const dpo = () => t.as(Role.Dpo);
-  await ensurePurposes(t, MARKETING_PURPOSES);
-  if ((await dpo().get(`/systems/${options.systemCode}`)).status !== 200) {
-    await ok(
-      dpo()
-        .post('/systems')
-        .send({
-          code: options.systemCode,
-          name: `System ${options.systemCode}`,
-          kind: 'mysql',
-          connectionString: options.connectionString ?? db.url,
-        }),
-      201,
-    );
-  }
+  await ensurePurposes(t, CUSTOMER_PURPOSES);
+  await ensureSystem(t, {
+    code: options.systemCode,
+    name: `System ${options.systemCode}`,
+    kind: 'mysql',
+    connectionString: options.connectionString ?? db.url,
+  });
   const dataset = `${db.name}.${options.table}`;
-  const created = await ok(
-    dpo()
-      .post(`/systems/${options.systemCode}/datasets`)
-      .send({
-        name: dataset,
-        primaryKey: options.primaryKey,
-        ...(options.subjectColumn ? { subjectColumn: options.subjectColumn } : {}),
-        timestampColumns: options.timestampColumns,
-      }),
-    201,
+  const datasetId = await declareDataset(
+    t,
+    options.systemCode,
+    {
+      name: dataset,
+      primaryKey: options.primaryKey,
+      subjectColumn: options.subjectColumn,
+      timestampColumns: options.timestampColumns,
+    },
+    options.fields,
   );
-  for (const [column, dataCategory, anonymisation, purposes] of options.fields) {
-    const field = await ok(
-      dpo()
-        .post('/fields')
-        .send({ system: options.systemCode, dataset, column, dataCategory, anonymisation }),
-      201,
-    );
-    await ok(
-      dpo()
-        .put(`/fields/${field.key as string}/purposes`)
-        .send({ bindings: purposes.map((purpose) => ({ purpose, actions: ['read'] })) }),
-      200,
-    );
-  }
-  return { datasetId: created.id as string, dataset };
+  return { datasetId, dataset };
 }
 
 /**
@@ -313,7 +252,7 @@ export async function createVisitActions(db: MysqlDb, rows: number, table = 'vis
 }
 
 /** The visit_actions fields: all bound to purposes that are over for the due rows. */
-export const VISIT_ACTION_FIELDS: [string, string, Record<string, unknown>, string[]][] = [
+export const VISIT_ACTION_FIELDS: FixtureField[] = [
   ['url', 'behaviour', { strategy: 'nullify' }, ['crm.support', 'marketing.newsletter']],
   ['ip', 'online_identifiers', { strategy: 'generalise' }, ['crm.support', 'billing.records']],
 ];

@@ -1,6 +1,5 @@
 import type { RetentionRunResponseDto } from '../../src/modules/retention/dto/retention-run.dto';
 import { Role } from '../../src/policies/role.enum';
-import { waitForRun } from './crm-fixture';
 import type { TestApp } from './test-app';
 import { queryRows, until } from './test-database';
 
@@ -9,6 +8,42 @@ export interface RetentionRunRequest {
   system: string;
   dataset?: string;
   dryRun: boolean;
+}
+
+/** Polls a run until it reaches one of `statuses` (runs are asynchronous jobs). */
+export async function waitForRun(
+  t: TestApp,
+  runId: string,
+  statuses: string[] = ['completed', 'failed', 'cancelled'],
+  timeoutMs = 30_000,
+): Promise<RetentionRunResponseDto> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const res = await t.as(Role.Dpo).get(`/retention/runs/${runId}`);
+    if (res.status === 200 && statuses.includes(res.body.status as string))
+      return res.body as RetentionRunResponseDto;
+    if (Date.now() > deadline)
+      throw new Error(`Run ${runId} did not reach ${statuses.join('/')}: ${JSON.stringify(res.body)}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+/**
+ * The consent-withdrawal run Finalité queues by itself after a withdrawal (the newest listed):
+ * polled until it is listed, then until it completes, fails or is cancelled.
+ */
+export async function waitForConsentWithdrawalRun(t: TestApp): Promise<RetentionRunResponseDto> {
+  let runId: string | undefined;
+  await until('the consent-withdrawal run', async () => {
+    const list = await t
+      .as(Role.Dpo)
+      .get('/retention/runs')
+      .query({ kind: 'consent_withdrawal' })
+      .expect(200);
+    runId = (list.body.items[0] as RetentionRunResponseDto | undefined)?.id;
+    return runId !== undefined;
+  });
+  return waitForRun(t, runId!);
 }
 
 /** Starts a retention run as the DPO and returns its id (202: runs are queued jobs). */

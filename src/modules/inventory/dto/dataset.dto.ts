@@ -1,3 +1,4 @@
+import { applyDecorators } from '@nestjs/common';
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import {
@@ -50,6 +51,20 @@ export class DatasetArchiveDto {
   table!: string;
 }
 
+/**
+ * A dataset's optional `referencedRows` (ADR 0051), one field wherever a dataset is declared: the
+ * datasets API and the register document. Each describes it in its own words.
+ */
+export function ReferencedRowsProperty(description: string): PropertyDecorator {
+  return applyDecorators(
+    ApiPropertyOptional({ enum: REFERENCED_ROWS_MODES, example: 'purge_children_first', description }),
+    IsOptional(),
+    IsIn(REFERENCED_ROWS_MODES, {
+      message: `referencedRows must be one of ${REFERENCED_ROWS_MODES.join(', ')}`,
+    }),
+  );
+}
+
 export class DatasetDeclarationDto {
   @ApiPropertyOptional({ type: String, example: 'One row per customer', nullable: true })
   @IsOptional()
@@ -84,16 +99,9 @@ export class DatasetDeclarationDto {
   @Type(() => DatasetArchiveDto)
   archive?: DatasetArchiveDto | null;
 
-  @ApiPropertyOptional({
-    enum: REFERENCED_ROWS_MODES,
-    example: 'purge_children_first',
-    description:
-      'What a purge does with due rows other rows still reference: anonymise them (default), or purge the registered child datasets of the system first, then anonymise what is still referenced (ADR 0051)',
-  })
-  @IsOptional()
-  @IsIn(REFERENCED_ROWS_MODES, {
-    message: `referencedRows must be one of ${REFERENCED_ROWS_MODES.join(', ')}`,
-  })
+  @ReferencedRowsProperty(
+    'What a purge does with due rows other rows still reference: anonymise them (default), or purge the registered child datasets of the system first, then anonymise what is still referenced (ADR 0051)',
+  )
   referencedRows?: ReferencedRowsMode;
 }
 

@@ -24,13 +24,12 @@ import { REGISTER_FORMAT } from '../register-document';
 import {
   DATASET_NAME,
   DataCategory,
-  REFERENCED_ROWS_MODES,
   type ReferencedRowsMode,
   SQL_IDENTIFIER,
   SYSTEM_CODE,
   SystemKind,
 } from '../inventory.model';
-import { DatasetArchiveDto, TimestampColumnsDto } from './dataset.dto';
+import { DatasetArchiveDto, ReferencedRowsProperty, TimestampColumnsDto } from './dataset.dto';
 import { AnonymisationDto, FieldBindingDto } from './field.dto';
 
 const LIST_MAX = 10_000;
@@ -107,15 +106,7 @@ export class RegisterDatasetDto {
   @Type(() => DatasetArchiveDto)
   archive?: DatasetArchiveDto | null;
 
-  @ApiPropertyOptional({
-    enum: REFERENCED_ROWS_MODES,
-    example: 'purge_children_first',
-    description: 'Rows other rows still reference (ADR 0051); left out: anonymise',
-  })
-  @IsOptional()
-  @IsIn(REFERENCED_ROWS_MODES, {
-    message: `referencedRows must be one of ${REFERENCED_ROWS_MODES.join(', ')}`,
-  })
+  @ReferencedRowsProperty('Rows other rows still reference (ADR 0051); left out: anonymise')
   referencedRows?: ReferencedRowsMode;
 
   @ApiPropertyOptional({ type: [RegisterFieldDto] })
