@@ -6,6 +6,7 @@ import { InlineForm } from '../InlineForm';
 import { LiftableStatus } from '../LiftableStatus';
 import { api, unwrap, type Schemas } from '../../api/client';
 import { errorMessage } from '../api-error';
+import { formatDateTime } from '../../i18n/format';
 
 type LegalHold = Schemas['LegalHoldResponseDto'];
 type Scope = LegalHold['scope'];
@@ -26,7 +27,7 @@ export function LegalHolds({ subjectId, editable }: { subjectId?: string; editab
   const items = (list.data?.items ?? []).filter(
     (h) => subjectId === undefined || (h.scope === 'subject' && h.subjectId === subjectId),
   );
-  const date = (iso: string | null) => (iso ? new Date(iso).toLocaleString(i18n.language) : '—');
+  const date = (iso: string | null) => (iso ? formatDateTime(iso, i18n.language) : '—');
   async function lift(hold: LegalHold) {
     if (!window.confirm(t('holds.confirmLift'))) return;
     setFailure(null);

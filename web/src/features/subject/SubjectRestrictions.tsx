@@ -6,6 +6,7 @@ import { InlineForm } from '../../components/InlineForm';
 import { LiftableStatus } from '../../components/LiftableStatus';
 import { api, unwrap, type Schemas } from '../../api/client';
 import { errorMessage } from '../../components/api-error';
+import { formatDateTime } from '../../i18n/format';
 
 type Restriction = Schemas['RestrictionResponseDto'];
 type Kind = Restriction['kind'];
@@ -22,7 +23,7 @@ export function SubjectRestrictions({ subjectId, editable }: { subjectId: string
       unwrap(await api.GET('/subjects/{subjectId}/restrictions', { params: { path: { subjectId } } })),
   });
   const refresh = () => client.invalidateQueries({ queryKey: key });
-  const date = (iso: string | null) => (iso ? new Date(iso).toLocaleString(i18n.language) : '—');
+  const date = (iso: string | null) => (iso ? formatDateTime(iso, i18n.language) : '—');
   async function lift(r: Restriction) {
     const reason = window.prompt(t('subject.liftReason'));
     if (!reason) return;
