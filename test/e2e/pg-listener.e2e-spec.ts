@@ -100,18 +100,18 @@ describe('PgListener (real PostgreSQL)', () => {
   it('never has two pings on its connection at once: the heartbeat skips a beat, a caller waits its turn', async () => {
     let active = 0;
     let most = 0;
-    const query = Client.prototype.query;
+    let calls = 0;
     // Counts the queries on the wire at once on any pg Client of this test (only the listener's).
-    const spy = jest.spyOn(Client.prototype, 'query').mockImplementation(function (
-      this: Client,
-      ...args: unknown[]
-    ) {
+    const proto = Client.prototype as unknown as { query: (...args: unknown[]) => unknown };
+    const query = proto.query;
+    proto.query = function (this: Client, ...args: unknown[]) {
+      calls += 1;
       active += 1;
       most = Math.max(most, active);
-      return (query.apply(this, args as never) as unknown as Promise<unknown>).finally(() => {
+      return (query.apply(this, args) as Promise<unknown>).finally(() => {
         active -= 1;
       });
-    } as never);
+    };
     const listener = new PgListener({
       connectionString: db.url,
       applicationName: 'pg-listener-overlap-test',
@@ -133,11 +133,11 @@ describe('PgListener (real PostgreSQL)', () => {
       expect(listener.confirmedAt).toBeGreaterThanOrEqual(calledAt);
       expect(listener.confirmedAt).toBeGreaterThan(before);
       await new Promise((r) => setTimeout(r, 200)); // some 200 beats of 1 ms
-      expect(spy.mock.calls.length).toBeGreaterThan(5);
+      expect(calls).toBeGreaterThan(5);
       expect(most).toBe(1);
     } finally {
       await listener.stop();
-      spy.mockRestore();
+      proto.query = query;
     }
   });
 });
