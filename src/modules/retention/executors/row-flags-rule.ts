@@ -61,6 +61,28 @@ export interface RowTests {
   kept: KeptReason[];
 }
 
+/** What every statement of a purge batch reads of the row flags, on every dialect. */
+export interface RowFlagsOf<C, A> {
+  /** The statement's context (its parameters, memo). */
+  ctx: C;
+  /** The dataset's table, quoted (`schema.table`). */
+  table: string;
+  /** The primary key's columns, quoted. */
+  pk: string[];
+  held: string;
+  /** The row is deleted: every field due, and no other row references it. */
+  allDue: string;
+  /** Some field due for anonymisation and not yet anonymised (and the row not deleted). */
+  anyPending: string;
+  undated: string;
+  /** SET clauses: built on demand (purge statements only) so other statements carry no unused parameter. */
+  sets: () => string[];
+  /** The instant the row became due, or NULL. */
+  dueSince: string;
+  /** The intermediate archive's per-row facts (ADR 0052), or null. */
+  archive: A | null;
+}
+
 /** The tests as SQL truth values, whatever they are written over (expressions, or a scan's columns). */
 export interface RowTerms {
   /** Each field's due test. */

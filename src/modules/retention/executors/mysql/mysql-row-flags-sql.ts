@@ -1,7 +1,14 @@
 import type { PurgeInputs } from '../../purge-inputs.reader';
 import type { DatasetRule } from '../../retention-rule';
 import { ARCHIVE_MOVED } from '../postgres/archive-sql';
-import { anonymisedValue, heldExpression, RowFlagsDialect, rowTests } from '../row-flags-rule';
+import {
+  anonymisedValue,
+  heldExpression,
+  KeptReason,
+  RowFlagsDialect,
+  RowFlagsOf,
+  rowTests,
+} from '../row-flags-rule';
 import { MysqlArchiveRow, mysqlArchiveRow } from './mysql-archive-sql';
 import { mysqlAnonymisation } from './mysql-anonymisation';
 import { mysqlDueExpression, mysqlDueSinceExpression } from './mysql-due-date';
@@ -26,22 +33,9 @@ export interface MysqlBuildOptions {
   ipPrefixes: { v4: number; v6: number };
 }
 
-export interface MysqlRowFlags {
-  ctx: MysqlBuildContext;
-  table: string;
-  pk: string[];
-  held: string;
-  /** The row is deleted: every field due, and no other row references it. */
-  allDue: string;
-  /** Some field due for anonymisation and not yet anonymised (and the row not deleted). */
-  anyPending: string;
-  undated: string;
-  sets: () => string[];
-  dueSince: string;
+export interface MysqlRowFlags extends RowFlagsOf<MysqlBuildContext, MysqlArchiveRow> {
   /** Per reason, the row keeps something for it (`constraint:<name>`, `field:<key>`; ADR 0051). */
-  kept: { label: string; expression: string }[];
-  /** The intermediate archive's per-row facts (ADR 0052), or null. */
-  archive: MysqlArchiveRow | null;
+  kept: KeptReason[];
 }
 
 /** What the shared row tests (row-flags-rule.ts) need written in MySQL. */

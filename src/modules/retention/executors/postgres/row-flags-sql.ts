@@ -1,7 +1,14 @@
 import type { PurgeInputs } from '../../purge-inputs.reader';
 import { dueExpression, dueSinceExpression } from '../../due-date.rule';
 import type { DatasetRule, FieldRule } from '../../retention-rule';
-import { anonymisedValue, heldExpression, RowFlagsDialect, rowTests, rowVerdicts } from '../row-flags-rule';
+import {
+  anonymisedValue,
+  heldExpression,
+  RowFlagsDialect,
+  RowFlagsOf,
+  rowTests,
+  rowVerdicts,
+} from '../row-flags-rule';
 import { anonymisation } from './anonymisation-sql';
 import { ARCHIVE_MOVED, ArchiveRow, archiveRow } from './archive-sql';
 import {
@@ -28,22 +35,9 @@ const POSTGRES_ROW: RowFlagsDialect<BuildContext> = {
   subjectIn,
 };
 
-export interface RowFlags {
-  ctx: BuildContext;
-  table: string;
-  pk: string[];
-  held: string;
-  /** The row is deleted: every field due, and no other row references it. */
-  allDue: string;
-  anyPending: string;
-  undated: string;
-  /** SET clauses: built on demand (purge statements only) so other statements carry no unused parameter. */
-  sets: () => string[];
-  dueSince: string;
+export interface RowFlags extends RowFlagsOf<BuildContext, ArchiveRow> {
   /** The batch scan's per-row columns: each distinct due test and each pending test once. */
   rowColumns: RowColumns;
-  /** The intermediate archive's per-row facts (ADR 0052), or null. */
-  archive: ArchiveRow | null;
 }
 
 /**
