@@ -1,8 +1,14 @@
 import type { PurgeInputs } from '../../purge-inputs.reader';
 import type { DatasetRule } from '../../retention-rule';
-import { unpurgeableField } from '../postgres/anonymisation-sql';
 import { ARCHIVE_MOVED } from '../postgres/archive-sql';
-import { rowDecision } from '../row-decision';
+import {
+  anonymisedValue,
+  heldExpression,
+  KeptReason,
+  RowFlagsDialect,
+  RowFlagsOf,
+  rowTests,
+} from '../row-flags-rule';
 import { MysqlArchiveRow, mysqlArchiveRow } from './mysql-archive-sql';
 import { mysqlAnonymisation } from './mysql-anonymisation';
 import { mysqlDueExpression, mysqlDueSinceExpression } from './mysql-due-date';
@@ -12,7 +18,6 @@ import {
   MysqlParams,
   MysqlTableFacts,
   quoteMysqlIdentifier,
-  ReferencingConstraint,
   subjectIn,
   timeColumns,
 } from './mysql-sql-builder';
@@ -28,31 +33,18 @@ export interface MysqlBuildOptions {
   ipPrefixes: { v4: number; v6: number };
 }
 
-export interface MysqlRowFlags {
-  ctx: MysqlBuildContext;
-  table: string;
-  pk: string[];
-  held: string;
-  /** The row is deleted: every field due, and no other row references it. */
-  allDue: string;
-  /** Some field due for anonymisation and not yet anonymised (and the row not deleted). */
-  anyPending: string;
-  undated: string;
-  sets: () => string[];
-  dueSince: string;
+export interface MysqlRowFlags extends RowFlagsOf<MysqlBuildContext, MysqlArchiveRow> {
   /** Per reason, the row keeps something for it (`constraint:<name>`, `field:<key>`; ADR 0051). */
-  kept: { label: string; expression: string }[];
-  /** The intermediate archive's per-row facts (ADR 0052), or null. */
-  archive: MysqlArchiveRow | null;
+  kept: KeptReason[];
 }
 
-/** `EXISTS` a row of the referencing table pointing at this row (identifiers from the catalogue, checked). */
-function referencedExpression(r: ReferencingConstraint): string {
-  const on = r.columns
-    .map((c, i) => `r.${quoteMysqlIdentifier(c)} = t.${quoteMysqlIdentifier(r.refColumns[i])}`)
-    .join(' AND ');
-  return `EXISTS (SELECT 1 FROM ${quoteMysqlIdentifier(r.schema)}.${quoteMysqlIdentifier(r.table)} AS r WHERE ${on})`;
-}
+/** What the shared row tests (row-flags-rule.ts) need written in MySQL. */
+const MYSQL_ROW: RowFlagsDialect<MysqlBuildContext> = {
+  quoteIdentifier: quoteMysqlIdentifier,
+  due: mysqlDueExpression,
+  anonymisation: mysqlAnonymisation,
+  subjectIn,
+};
 
 export function mysqlRowFlags(
   rule: DatasetRule,
@@ -68,26 +60,11 @@ export function mysqlRowFlags(
     memo: new Map(),
     ipPrefixes: options.ipPrefixes,
   };
-  const dues = rule.fields.map((f) => ({ f, due: mysqlDueExpression(f, ctx) }));
-  const refs = (table.referencedBy ?? []).map((r) => ({ r, exists: referencedExpression(r) }));
-  const everyDue =
-    dues.length === 0 || dues.some((d) => d.due === 'FALSE')
-      ? 'FALSE'
-      : [...new Set(dues.map((d) => d.due))].join(' AND ');
-  const referenced = refs.length ? `(${refs.map((r) => r.exists).join(' OR ')})` : 'FALSE';
-  // One due test for every field and no reference to this table: a row is wholly due (deleted)
-  // or not due at all, so there is nothing to anonymise and no UPDATE.
-  const oneTest = new Set(dues.map((d) => d.due)).size === 1 && everyDue !== 'FALSE' && refs.length === 0;
-  const due = dues.filter((d) => d.due !== 'FALSE' && !rule.primaryKey.includes(d.f.column));
-  // `nullify` on a NOT NULL column: left as is, the rest purged (ADR 0051, as on PostgreSQL).
-  const unpurgeable = due.filter((d) => unpurgeableField(d.f, table));
-  const candidates = oneTest ? [] : due.filter((d) => !unpurgeableField(d.f, table));
-  const anonymised = candidates.map((d) => ({ ...d, ...mysqlAnonymisation(d.f, ctx) }));
-  const pending = anonymised.length
-    ? anonymised.map((a) => `(${a.due} AND ${a.pending})`).join(' OR ')
-    : 'FALSE';
-  // MySQL assigns SET clauses left to right, each seeing the ones before: the columns the tests
-  // read (trigger dates, the subject) are assigned last, so every CASE sees the row as it was.
+  const { dues, anonymised, allDue, anyPending, undated, kept } = rowTests(rule, table, ctx, MYSQL_ROW);
+  // The SET clauses stay with the dialect (the tests and values are shared): MySQL assigns SET
+  // clauses left to right, each seeing the ones before (PostgreSQL's all see the old row), so
+  // the columns the tests read (trigger dates, the subject) are assigned last and every CASE
+  // sees the row as it was.
   const read = new Set([...timeColumns(rule), ...(rule.subjectColumn ? [rule.subjectColumn] : [])]);
   const ordered = [
     ...anonymised.filter((a) => !read.has(a.f.column)),
@@ -103,24 +80,12 @@ export function mysqlRowFlags(
     ordered.length === 0
       ? []
       : [
-          ...ordered.map((a) => {
-            const col = quoteMysqlIdentifier(a.f.column);
-            return `t.${col} = CASE WHEN ${a.due} THEN ${a.value()} ELSE t.${col} END`;
-          }),
+          ...ordered.map(
+            (a) => `t.${quoteMysqlIdentifier(a.f.column)} = ${anonymisedValue(a, quoteMysqlIdentifier)}`,
+          ),
           ...clocks.map((c) => `t.${quoteMysqlIdentifier(c)} = t.${quoteMysqlIdentifier(c)}`),
         ];
-  const nullable = timeColumns(rule).map((c) => `t.${quoteMysqlIdentifier(c)} IS NULL`);
-  const { del: allDue, anon: anyPending } = rowDecision(everyDue, referenced, pending);
-  const kept = [
-    ...(everyDue === 'FALSE'
-      ? []
-      : refs.map((r) => ({ label: `constraint:${r.r.name}`, expression: `(${everyDue}) AND ${r.exists}` }))),
-    ...unpurgeable.map((u) => ({
-      label: `field:${u.f.key}`,
-      expression: `NOT (${allDue}) AND ${u.due} AND t.${quoteMysqlIdentifier(u.f.column)} IS NOT NULL`,
-    })),
-  ];
-  const held = inputs.wholeDatasetHeld ? 'TRUE' : subjectIn(ctx, 'held', inputs.heldSubjects);
+  const held = heldExpression(ctx, MYSQL_ROW);
   const archive = mysqlArchiveRow(rule, ctx, dues);
   // The rows the batch moves to the archive, counted by the read as a kept reason (the dry run's
   // figure; a purge's is the rows it moved), as on PostgreSQL.
@@ -132,7 +97,7 @@ export function mysqlRowFlags(
     held,
     allDue,
     anyPending,
-    undated: nullable.length ? nullable.join(' OR ') : 'FALSE',
+    undated,
     sets,
     dueSince: mysqlDueSinceExpression(dues),
     kept,

@@ -1,9 +1,11 @@
 import type { ExecuteValues } from 'mysql2/typings/mysql/lib/protocol/sequences/Query';
 import type { PurgeInputs } from '../../purge-inputs.reader';
-import type { DatasetRule } from '../../retention-rule';
-import type { ReferencingConstraint } from '../postgres/sql-builder';
+import { emptyPurgeInputs, memo, Params, ReferencingConstraint } from '../postgres/sql-builder';
 
 export type { ReferencingConstraint } from '../postgres/sql-builder';
+// Dialect-free pieces, written once (postgres/sql-builder.ts): the per-statement memo and the
+// rule's trigger date columns.
+export { memo, timeColumns } from '../postgres/sql-builder';
 
 /**
  * The pieces every statement of the mysql executor is built from (ADR 0049): identifiers checked
@@ -94,14 +96,11 @@ export function keyFromText(c: MysqlColumnFacts, placeholder: string): string {
   return placeholder;
 }
 
-/** Values collected while building one statement, as markers `$1`, `$2`… (reusable). */
-export class MysqlParams {
-  readonly values: unknown[] = [];
-  add(value: unknown): string {
-    this.values.push(value);
-    return `$${this.values.length}`;
-  }
-}
+/**
+ * Values collected while building one statement, as markers `$1`, `$2`… (reusable): the same
+ * numbering as PostgreSQL's placeholders, turned into positional `?` by `positional` at the end.
+ */
+export class MysqlParams extends Params {}
 
 /** A backtick identifier, a string literal, or a marker: markers inside quotes are text. */
 const QUOTED_OR_MARKER = /`(?:[^`]|``)*`|'(?:[^'\\]|\\.|'')*'|\$(\d+)/g;
@@ -136,15 +135,6 @@ export interface MysqlBuildContext {
   ipPrefixes: { v4: number; v6: number };
 }
 
-export function memo(ctx: MysqlBuildContext, key: string, build: () => string): string {
-  let value = ctx.memo.get(key);
-  if (value === undefined) {
-    value = build();
-    ctx.memo.set(key, value);
-  }
-  return value;
-}
-
 /** `subject IN (…)`, one bound value per subject; FALSE for none (never an empty list). */
 export function subjectIn(ctx: MysqlBuildContext, key: string, subjects: string[]): string {
   if (!ctx.subject || subjects.length === 0) return 'FALSE';
@@ -155,28 +145,10 @@ export function subjectIn(ctx: MysqlBuildContext, key: string, subjects: string[
   );
 }
 
-export function timeColumns(rule: DatasetRule): string[] {
-  const columns = new Set<string>();
-  for (const f of rule.fields) {
-    if (f.state !== 'bound') continue;
-    for (const k of f.keeps) if (k.expiry.kind === 'time') columns.add(k.expiry.column);
-  }
-  return [...columns];
-}
-
 export function emptyMysqlContext(): MysqlBuildContext {
   return {
     params: new MysqlParams(),
-    inputs: {
-      withdrawals: new Map(),
-      recentContacts: new Map(),
-      wholeDatasetHeld: false,
-      heldSubjects: [],
-      subjectFilter: null,
-      hashKey: Buffer.alloc(32),
-      batchSize: 1,
-      now: new Date(),
-    },
+    inputs: emptyPurgeInputs(),
     subject: null,
     table: null,
     memo: new Map(),

@@ -1,8 +1,15 @@
 import type { PurgeInputs } from '../../purge-inputs.reader';
 import { dueExpression, dueSinceExpression } from '../../due-date.rule';
 import type { DatasetRule, FieldRule } from '../../retention-rule';
-import { rowDecision } from '../row-decision';
-import { anonymisation, unpurgeableField } from './anonymisation-sql';
+import {
+  anonymisedValue,
+  heldExpression,
+  RowFlagsDialect,
+  RowFlagsOf,
+  rowTests,
+  rowVerdicts,
+} from '../row-flags-rule';
+import { anonymisation } from './anonymisation-sql';
 import { ARCHIVE_MOVED, ArchiveRow, archiveRow } from './archive-sql';
 import {
   BuildContext,
@@ -11,7 +18,6 @@ import {
   ReferencingConstraint,
   subjectIn,
   TableFacts,
-  timeColumns,
 } from './sql-builder';
 
 /**
@@ -21,35 +27,17 @@ import {
  * the overdue count differ only in what they do with them.
  */
 
-function heldExpression(ctx: BuildContext): string {
-  if (ctx.inputs.wholeDatasetHeld) return 'TRUE';
-  return subjectIn(ctx, 'held', ctx.inputs.heldSubjects);
-}
+/** What the shared row tests (row-flags-rule.ts) need written in PostgreSQL. */
+const POSTGRES_ROW: RowFlagsDialect<BuildContext> = {
+  quoteIdentifier,
+  due: dueExpression,
+  anonymisation,
+  subjectIn,
+};
 
-export interface RowFlags {
-  ctx: BuildContext;
-  table: string;
-  pk: string[];
-  held: string;
-  /** The row is deleted: every field due, and no other row references it. */
-  allDue: string;
-  anyPending: string;
-  undated: string;
-  /** SET clauses: built on demand (purge statements only) so other statements carry no unused parameter. */
-  sets: () => string[];
-  dueSince: string;
+export interface RowFlags extends RowFlagsOf<BuildContext, ArchiveRow> {
   /** The batch scan's per-row columns: each distinct due test and each pending test once. */
   rowColumns: RowColumns;
-  /** The intermediate archive's per-row facts (ADR 0052), or null. */
-  archive: ArchiveRow | null;
-}
-
-/** `EXISTS` a row of the referencing table pointing at this row (identifiers from the catalogue, checked). */
-function referencedExpression(r: ReferencingConstraint): string {
-  const on = r.columns
-    .map((c, i) => `r.${quoteIdentifier(c)} = t.${quoteIdentifier(r.refColumns[i])}`)
-    .join(' AND ');
-  return `EXISTS (SELECT 1 FROM ${quoteIdentifier(r.schema)}.${quoteIdentifier(r.table)} AS r WHERE ${on})`;
 }
 
 /**
@@ -65,33 +53,16 @@ export function rowFlags(rule: DatasetRule, table: TableFacts, inputs: PurgeInpu
     memo: new Map(),
   };
   const pk = rule.primaryKey.map(quoteIdentifier);
-  const dues = rule.fields.map((f) => ({ f, due: dueExpression(f, ctx) }));
-  const refs = (table.referencedBy ?? []).map((r) => ({ r, exists: referencedExpression(r) }));
-  // Fields sharing the same purposes share one due test: evaluate it once per row.
-  const everyDue =
-    dues.length === 0 || dues.some((d) => d.due === 'FALSE')
-      ? 'FALSE'
-      : [...new Set(dues.map((d) => d.due))].join(' AND ');
-  const referenced = refs.length ? `(${refs.map((r) => r.exists).join(' OR ')})` : 'FALSE';
-  // When every field has the same due test and no other row references this table, a row is
-  // either wholly due (deleted) or not due at all: nothing to anonymise, and no UPDATE.
-  const oneTest = new Set(dues.map((d) => d.due)).size === 1 && everyDue !== 'FALSE' && refs.length === 0;
-  const due = dues.filter((d) => d.due !== 'FALSE' && !rule.primaryKey.includes(d.f.column));
-  const candidates = oneTest ? [] : due.filter((d) => !unpurgeableField(d.f, table));
-  const unpurgeable = due.filter((d) => unpurgeableField(d.f, table));
-  const anonymised = candidates.map((d) => ({ ...d, ...anonymisation(d.f, ctx) }));
-  const pending = anonymised.length
-    ? anonymised.map((a) => `(${a.due} AND ${a.pending})`).join(' OR ')
-    : 'FALSE';
+  const { dues, refs, anonymised, unpurgeable, allDue, anyPending, undated } = rowTests(
+    rule,
+    table,
+    ctx,
+    POSTGRES_ROW,
+  );
   const sets = () =>
-    anonymised.map((a) => {
-      const col = quoteIdentifier(a.f.column);
-      return `${col} = CASE WHEN ${a.due} THEN ${a.value()} ELSE t.${col} END`;
-    });
-  const nullable = timeColumns(rule).map((c) => `t.${quoteIdentifier(c)} IS NULL`);
+    anonymised.map((a) => `${quoteIdentifier(a.f.column)} = ${anonymisedValue(a, quoteIdentifier)}`);
   const archive = archiveRow(rule, ctx, dues);
-  const { del: allDue, anon: anyPending } = rowDecision(everyDue, referenced, pending);
-  const held = heldExpression(ctx);
+  const held = heldExpression(ctx, POSTGRES_ROW);
   const rowColumns = rowColumnsOf(dues, anonymised, refs, unpurgeable);
   if (archive) {
     // The rows the batch moves to the archive, counted in the read (the dry run's figure).
@@ -105,7 +76,7 @@ export function rowFlags(rule: DatasetRule, table: TableFacts, inputs: PurgeInpu
     held,
     allDue,
     anyPending,
-    undated: nullable.length ? nullable.join(' OR ') : 'FALSE',
+    undated,
     rowColumns,
     sets,
     dueSince: dueSinceExpression(dues, ctx),
@@ -136,15 +107,13 @@ function rowColumnsOf(
 ): RowColumns {
   const distinct = [...new Set(dues.map((d) => d.due))].filter((d) => d !== 'TRUE' && d !== 'FALSE');
   const ref = (due: string) => (due === 'TRUE' || due === 'FALSE' ? due : `s.d${distinct.indexOf(due)}`);
-  const everyDue =
-    dues.length === 0 || dues.some((d) => d.due === 'FALSE')
-      ? 'FALSE'
-      : [...new Set(dues.map((d) => ref(d.due)))].join(' AND ');
-  const pending = anonymised.length
-    ? anonymised.map((a, i) => `(${ref(a.due)} AND s.q${i})`).join(' OR ')
-    : 'FALSE';
-  const referenced = refs.length ? `(${refs.map((_, i) => `s.r${i}`).join(' OR ')})` : 'FALSE';
-  const { del, anon } = rowDecision(everyDue, referenced, pending);
+  // The same verdicts as rowTests, over the scan's columns instead of the expressions.
+  const { del, anon, kept } = rowVerdicts({
+    dues: dues.map((d) => ref(d.due)),
+    references: refs.map((r, i) => ({ name: r.r.name, exists: `s.r${i}` })),
+    pending: anonymised.map((a, i) => ({ due: ref(a.due), pending: `s.q${i}` })),
+    unpurgeable: unpurgeable.map((u, i) => ({ key: u.f.key, due: ref(u.due), present: `s.n${i}` })),
+  });
   return {
     dues: [
       ...distinct.map((d, i) => `(${d}) AS d${i}`),
@@ -154,14 +123,6 @@ function rowColumnsOf(
     ],
     del,
     anon,
-    kept: [
-      ...(everyDue === 'FALSE'
-        ? []
-        : refs.map((r, i) => ({ label: `constraint:${r.r.name}`, expression: `(${everyDue}) AND s.r${i}` }))),
-      ...unpurgeable.map((u, i) => ({
-        label: `field:${u.f.key}`,
-        expression: `NOT (${del}) AND ${ref(u.due)} AND s.n${i}`,
-      })),
-    ],
+    kept,
   };
 }

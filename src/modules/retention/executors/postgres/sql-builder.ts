@@ -85,25 +85,31 @@ export interface BuildContext {
   memo: Map<string, string>;
 }
 
+/** Inputs with nothing held, withdrawn or filtered: statements that read no per-run input (both dialects). */
+export function emptyPurgeInputs(): PurgeInputs {
+  return {
+    withdrawals: new Map(),
+    recentContacts: new Map(),
+    wholeDatasetHeld: false,
+    heldSubjects: [],
+    subjectFilter: null,
+    hashKey: Buffer.alloc(32),
+    batchSize: 1,
+    now: new Date(),
+  };
+}
+
 export function emptyContext(): BuildContext {
   return {
     params: new Params(),
-    inputs: {
-      withdrawals: new Map(),
-      recentContacts: new Map(),
-      wholeDatasetHeld: false,
-      heldSubjects: [],
-      subjectFilter: null,
-      hashKey: Buffer.alloc(32),
-      batchSize: 1,
-      now: new Date(),
-    },
+    inputs: emptyPurgeInputs(),
     subject: null,
     table: null,
     memo: new Map(),
   };
 }
 
+/** The trigger date columns the rule's time-bound purposes read (both dialects). */
 export function timeColumns(rule: DatasetRule): string[] {
   const columns = new Set<string>();
   for (const f of rule.fields) {
@@ -113,7 +119,8 @@ export function timeColumns(rule: DatasetRule): string[] {
   return [...columns];
 }
 
-export function memo(ctx: BuildContext, key: string, build: () => string): string {
+/** The expression built once under `key` in this statement (mysql's context too), so its parameters are too. */
+export function memo(ctx: { memo: Map<string, string> }, key: string, build: () => string): string {
   let value = ctx.memo.get(key);
   if (value === undefined) {
     value = build();
