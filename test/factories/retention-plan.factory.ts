@@ -1,5 +1,6 @@
 import type { RetentionDatasetPlan } from '../../src/modules/inventory/inventory.types';
 import type { PurgeInputs } from '../../src/modules/retention/purge-inputs.reader';
+import { emptyPurgeInputs } from '../../src/modules/retention/executors/postgres/sql-builder';
 
 type PlanField = RetentionDatasetPlan['fields'][number];
 
@@ -39,11 +40,7 @@ export function planField(column: string, purposeCodes: string[]): PlanField {
 /** A batch's inputs with nothing held, withdrawn or filtered, at a fixed instant (SQL builder specs). */
 export function purgeInputs(over: Partial<PurgeInputs> = {}): PurgeInputs {
   return {
-    withdrawals: new Map(),
-    recentContacts: new Map(),
-    wholeDatasetHeld: false,
-    heldSubjects: [],
-    subjectFilter: null,
+    ...emptyPurgeInputs(),
     hashKey: Buffer.alloc(32, 7),
     batchSize: 100,
     now: new Date('2026-05-10T00:00:00Z'),

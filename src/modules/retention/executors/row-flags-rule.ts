@@ -96,8 +96,6 @@ export interface RowTerms {
 }
 
 export interface RowVerdicts {
-  /** Every field due ('FALSE' when one never is, or there is none). */
-  everyDue: string;
   del: string;
   anon: string;
   kept: KeptReason[];
@@ -128,7 +126,7 @@ export function rowVerdicts(t: RowTerms): RowVerdicts {
       expression: `NOT (${del}) AND ${u.due} AND ${u.present}`,
     })),
   ];
-  return { everyDue, del, anon, kept };
+  return { del, anon, kept };
 }
 
 /** `EXISTS` a row of the referencing table pointing at this row (identifiers from the catalogue, checked). */
