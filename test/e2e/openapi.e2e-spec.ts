@@ -8,7 +8,8 @@ import { startTestApp, TestApp } from '../utils/test-app';
  *
  * - A component schema property needs an `example`, unless it only points at another schema
  *   (`$ref`, `allOf`/`oneOf`/`anyOf` of `$ref`s, or an array of those): that schema carries its own.
- *   An enum is no exception: its values say what is allowed, the example shows a realistic one.
+ *   An enum is no exception: its values say what is allowed, the example shows a realistic one,
+ *   and is one of them (an array of enum values: each of its elements; null where nullable).
  * - A path, query or header parameter needs an example (`example` or `schema.example`), enums too.
  * - Every operation needs a `summary`.
  * - Every non-public operation (no @Public() on the route or its controller) documents 401 and 403
@@ -21,6 +22,8 @@ interface SchemaObject {
   oneOf?: SchemaObject[];
   anyOf?: SchemaObject[];
   items?: SchemaObject;
+  enum?: unknown[];
+  nullable?: boolean;
   example?: unknown;
   properties?: Record<string, SchemaObject>;
 }
@@ -96,6 +99,25 @@ describe('OpenAPI description', () => {
         .filter(([, property]) => !isReference(property) && property.example === undefined)
         .map(([property]) => `${name}.${property}`),
     );
+    expect(offenders).toEqual([]);
+  });
+
+  it("gives every enum property an example among the enum's values", () => {
+    const enumProperties = Object.entries(doc.components.schemas).flatMap(([name, schema]) =>
+      Object.entries(schema.properties ?? {}).flatMap(([property, p]) => {
+        const values = p.enum ?? p.items?.enum;
+        if (!values || p.example === undefined) return [];
+        const examples = p.enum ? [p.example] : Array.isArray(p.example) ? p.example : [p.example];
+        return [{ at: `${name}.${property}`, values: p.nullable ? [...values, null] : values, examples }];
+      }),
+    );
+    // Not vacuous: the access decisions' and the reports' reason codes are among them.
+    expect(enumProperties.map((e) => e.at)).toEqual(
+      expect.arrayContaining(['FieldDecisionDto.reason', 'DenialReasonCountDto.reason']),
+    );
+    const offenders = enumProperties
+      .filter(({ values, examples }) => examples.some((e) => !values.includes(e)))
+      .map(({ at, examples }) => `${at}: ${JSON.stringify(examples)}`);
     expect(offenders).toEqual([]);
   });
 

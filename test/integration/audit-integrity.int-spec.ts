@@ -105,8 +105,8 @@ describe('AuditRepository and AuditIntegrityService on PostgreSQL (integration)'
     const archived = decision(true, undefined, { justification: 'Dispute 2026-114' });
     await audit.appendMany([
       decision(true),
-      decision(false, 'NO_CONSENT'),
-      decision(false, 'NO_CONSENT'),
+      decision(false, 'CONSENT_WITHDRAWN'),
+      decision(false, 'CONSENT_WITHDRAWN'),
       archived,
     ]);
     const to = new Date(Date.now() + 60_000);
@@ -118,7 +118,7 @@ describe('AuditRepository and AuditIntegrityService on PostgreSQL (integration)'
       { ...row, decision: 'deny', phase: 'active', count: 2 },
     ]);
     expect(await summary.topDenialReasons('access.checked', from, to)).toEqual([
-      { reason: 'NO_CONSENT', count: 2 },
+      { reason: 'CONSENT_WITHDRAWN', count: 2 },
     ]);
   });
 });

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import { DomainError, ErrorKind } from '../../common/errors/domain-error';
 import { AbilityFactory, AppAbility, asSubject } from '../../policies/ability.factory';
-import { AccessPhase, AccessReason } from './decision/access-reason';
+import { AccessOutcome, AccessPhase, AccessReason } from './decision/access-reason';
 import {
   AccessEvaluation,
   AccessRequest,
@@ -54,7 +54,7 @@ export interface AccessSummary {
   byApplicationPurposeOutcome: AccessSummaryRow[];
   /** The archive-phase decisions among them, counted apart (issue 15: not a normal use). */
   archiveAccesses: AccessSummaryRow[];
-  topDenialReasons: { reason: string; count: number }[];
+  topDenialReasons: { reason: AccessReason; count: number }[];
 }
 
 /**
@@ -179,16 +179,23 @@ export class AccessService {
       if (seen) seen.count += r.count;
       else all.set(key, row);
     }
-    return { byApplicationPurposeOutcome: [...all.values()], archiveAccesses, topDenialReasons: reasons };
+    // The trail's `access.checked` events are written by this module only, with AccessReason codes.
+    const topDenialReasons = reasons.map((r) => ({ reason: r.reason as AccessReason, count: r.count }));
+    return { byApplicationPurposeOutcome: [...all.values()], archiveAccesses, topDenialReasons };
   }
 
   /** Decisions over [from, to) per UTC day and outcome, from the audit trail (the dashboard). */
-  async decisionsPerDay(from: Date, to: Date): Promise<{ day: string; decision: string; count: number }[]> {
+  async decisionsPerDay(
+    from: Date,
+    to: Date,
+  ): Promise<{ day: string; decision: AccessOutcome; count: number }[]> {
     if (Number.isNaN(from.getTime()) || Number.isNaN(to.getTime())) {
       throw new AccessSummaryRangeInvalid('The period needs valid dates');
     }
     if (from.getTime() >= to.getTime()) return [];
-    return this.auditSummary.decisionsPerDay(ACCESS_DECISION_EVENT, from, to);
+    const rows = await this.auditSummary.decisionsPerDay(ACCESS_DECISION_EVENT, from, to);
+    // Written by this module only: `decision` is an AccessOutcome.
+    return rows.map((r) => ({ ...r, decision: r.decision as AccessOutcome }));
   }
 
   private async decide(

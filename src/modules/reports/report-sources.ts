@@ -4,6 +4,7 @@
  * so the report builders neither depend on those services' internal shapes nor on which
  * modules a deployment enables: an unbound port makes its section say "not available".
  */
+import type { AccessOutcome, AccessReason } from '../access/decision/access-reason';
 
 export const INVENTORY_SOURCE = Symbol('ReportInventorySource');
 export const CONSENT_SOURCE = Symbol('ReportConsentSource');
@@ -101,7 +102,7 @@ export interface AccessCountRow {
 }
 
 export interface DenialReasonRow {
-  reason: string;
+  reason: AccessReason;
   count: number;
 }
 
@@ -115,7 +116,7 @@ export interface AccessSummaryView {
 export interface DailyDecisionRow {
   /** YYYY-MM-DD, UTC. */
   day: string;
-  outcome: string;
+  outcome: AccessOutcome;
   count: number;
 }
 

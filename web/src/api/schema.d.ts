@@ -1407,15 +1407,8 @@ export interface components {
             rows: components["schemas"]["AccessRowDto"][];
             /** @example Record of processing activities */
             title: string;
-            /**
-             * @example [
-             *       {
-             *         "reason": "NO_CONSENT",
-             *         "count": 30
-             *       }
-             *     ]
-             */
-            topDenialReasons: Record<string, never>[];
+            /** @description The most frequent reasons, at most 10 */
+            topDenialReasons: components["schemas"]["DenialReasonCountDto"][];
             /**
              * @example {
              *       "decisions": 1200,
@@ -1641,7 +1634,7 @@ export interface components {
              *         {
              *           "field": "email",
              *           "allowed": false,
-             *           "reason": "NO_CONSENT"
+             *           "reason": "CONSENT_WITHDRAWN"
              *         }
              *       ]
              *     }
@@ -2372,6 +2365,18 @@ export interface components {
              */
             version: number | null;
         };
+        DenialReasonCountDto: {
+            /**
+             * @description Refused fields (a decision refusing three fields counts three)
+             * @example 30
+             */
+            count: number;
+            /**
+             * @example CONSENT_WITHDRAWN
+             * @enum {string}
+             */
+            reason: "ALLOWED" | "PURPOSE_UNKNOWN" | "PURPOSE_NOT_ACTIVE" | "APPLICATION_NOT_AUTHORISED" | "FIELD_UNKNOWN" | "FIELD_NOT_BOUND_TO_PURPOSE" | "ACTION_NOT_ALLOWED" | "CONSENT_REQUIRED" | "CONSENT_MISSING" | "CONSENT_WITHDRAWN" | "SUBJECT_RESTRICTED" | "ARCHIVED" | "ARCHIVE_ACCESS_NOT_AUTHORISED" | "ARCHIVE_JUSTIFICATION_MISSING" | "ARCHIVE_SUBJECT_REQUIRED" | "NOT_ARCHIVED";
+        };
         DenialSpikeDto: {
             /** @example crm-app */
             application: string;
@@ -3097,7 +3102,8 @@ export interface components {
             perDay: components["schemas"]["PostureDailyDecisionsDto"][];
             /** @description Applications denied far more than in the previous period of equal length */
             spikes: components["schemas"]["PostureDenialSpikeDto"][];
-            topDenialReasons: components["schemas"]["PostureDenialReasonDto"][];
+            /** @description The most frequent reasons, at most 10 */
+            topDenialReasons: components["schemas"]["DenialReasonCountDto"][];
             /** @example 1200 */
             total: number;
         };
@@ -3140,14 +3146,11 @@ export interface components {
              * @example 2026-12-04
              */
             day: string;
-            /** @example deny */
-            outcome: string;
-        };
-        PostureDenialReasonDto: {
-            /** @example 30 */
-            count: number;
-            /** @example NO_CONSENT */
-            reason: string;
+            /**
+             * @example deny
+             * @enum {string}
+             */
+            outcome: "allow" | "deny" | "partial";
         };
         PostureDenialSpikeDto: {
             /** @example crm-app */

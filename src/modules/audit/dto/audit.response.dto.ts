@@ -31,7 +31,7 @@ export class AuditEventResponseDto {
   @ApiProperty({
     type: 'object',
     additionalProperties: true,
-    example: { decision: 'deny', fields: [{ field: 'email', allowed: false, reason: 'NO_CONSENT' }] },
+    example: { decision: 'deny', fields: [{ field: 'email', allowed: false, reason: 'CONSENT_WITHDRAWN' }] },
   })
   payload!: Record<string, unknown>;
   @ApiProperty({ type: String, nullable: true, example: 'b7d3c1c6-3f6e-4a57-9a43-6c3f7f1d2e11' })

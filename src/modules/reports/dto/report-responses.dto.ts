@@ -1,4 +1,5 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { AccessReason } from '../../access/decision/access-reason';
 import { GapCode, GapSeverity } from '../builders/compliance-gap';
 import { ReportKind } from '../report.model';
 
@@ -179,6 +180,14 @@ export class ArchiveAccessesDto {
   @ApiProperty({ type: [AccessRowDto] }) rows!: AccessRowDto[];
 }
 
+/** How many refused fields gave one reason (the first failing rule, docs/access-check.md). */
+export class DenialReasonCountDto {
+  @ApiProperty({ enum: AccessReason, example: AccessReason.ConsentWithdrawn })
+  reason!: AccessReason;
+  @ApiProperty({ example: 30, description: 'Refused fields (a decision refusing three fields counts three)' })
+  count!: number;
+}
+
 export class AccessReportDto extends ReportMetaDto {
   @ApiProperty({ example: { decisions: 1200, byOutcome: { allow: 1150, deny: 50 } } })
   totals!: Record<string, unknown>;
@@ -192,8 +201,8 @@ export class AccessReportDto extends ReportMetaDto {
       'lists rows only)',
   })
   archiveAccesses!: ArchiveAccessesDto;
-  @ApiProperty({ example: [{ reason: 'NO_CONSENT', count: 30 }], type: 'array', items: { type: 'object' } })
-  topDenialReasons!: object[];
+  @ApiProperty({ type: [DenialReasonCountDto], description: 'The most frequent reasons, at most 10' })
+  topDenialReasons!: DenialReasonCountDto[];
   @ApiProperty({ type: [DenialSpikeDto] }) unusualPatterns!: DenialSpikeDto[];
 }
 

@@ -1,8 +1,9 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import { IsInt, IsOptional, Max, Min } from 'class-validator';
+import type { AccessOutcome } from '../../access/decision/access-reason';
 import { GapCode, GapSeverity } from '../builders/compliance-gap';
-import { GapObjectDto, ReportPeriodDto } from '../dto/report-responses.dto';
+import { DenialReasonCountDto, GapObjectDto, ReportPeriodDto } from '../dto/report-responses.dto';
 
 /** The dashboard's period: the last `days` days up to now. */
 export class PostureQueryDto {
@@ -51,13 +52,8 @@ export class PostureGapsDto {
 
 export class PostureDailyDecisionsDto {
   @ApiProperty({ example: '2026-12-04', description: 'UTC day' }) day!: string;
-  @ApiProperty({ example: 'deny' }) outcome!: string;
+  @ApiProperty({ enum: ['allow', 'deny', 'partial'], example: 'deny' }) outcome!: AccessOutcome;
   @ApiProperty({ example: 12 }) count!: number;
-}
-
-export class PostureDenialReasonDto {
-  @ApiProperty({ example: 'NO_CONSENT' }) reason!: string;
-  @ApiProperty({ example: 30 }) count!: number;
 }
 
 export class PostureDenialSpikeDto {
@@ -77,7 +73,8 @@ export class PostureAccessDto {
     description: 'Decisions per UTC day and outcome (days without decisions are absent)',
   })
   perDay!: PostureDailyDecisionsDto[];
-  @ApiProperty({ type: [PostureDenialReasonDto] }) topDenialReasons!: PostureDenialReasonDto[];
+  @ApiProperty({ type: [DenialReasonCountDto], description: 'The most frequent reasons, at most 10' })
+  topDenialReasons!: DenialReasonCountDto[];
   @ApiProperty({
     type: [PostureDenialSpikeDto],
     description: 'Applications denied far more than in the previous period of equal length',
