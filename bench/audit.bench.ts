@@ -53,11 +53,11 @@ function decisionEvent(n: number): AuditEventInput {
       decision: n % 7 === 0 ? 'deny' : 'allow',
       action: 'read',
       fields: [
-        { field: 'customer.email', allowed: true, reason: 'CONSENT_GIVEN' },
+        { field: 'customer.email', allowed: true, reason: 'ALLOWED' },
         {
           field: 'customer.phone',
           allowed: n % 7 !== 0,
-          reason: n % 7 === 0 ? 'NO_CONSENT' : 'CONSENT_GIVEN',
+          reason: n % 7 === 0 ? 'CONSENT_WITHDRAWN' : 'ALLOWED',
         },
       ],
       policyRevision: 42,
