@@ -18,18 +18,24 @@ import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Test } from '@nestjs/testing';
 import { createConnection, Connection, ResultSetHeader, RowDataPacket } from 'mysql2/promise';
-import { Client } from 'pg';
-import { AppModule } from '../src/app.module';
 import { createHttpAdapter } from '../src/app.setup';
-import { loadAppConfig } from '../src/config/app-config.loader';
-import type { RetentionDatasetPlan } from '../src/modules/inventory/inventory.types';
 import { PurposesService } from '../src/modules/purposes/purposes.service';
-import { RetentionPlanSource } from '../src/modules/retention/retention-plan.source';
 import { RetentionService } from '../src/modules/retention/retention.service';
-import { SYSTEM_ACTOR } from '../src/policies/principal';
 import { InnodbPurgeWatch } from './innodb-purge';
+import {
+  activateBenchPurpose,
+  batchStats,
+  benchConfig,
+  compileEngine,
+  customersPlan,
+  databaseUrl,
+  fmt,
+  printBatches,
+  printComparison,
+  runToCompletion,
+  withPgClient,
+} from './retention-bench-support';
 
 const MYSQL_ADMIN_URL = process.env.BENCH_MYSQL_ADMIN_URL ?? 'mysql://root@127.0.0.1:3306/mysql';
 const PG_ADMIN_URL = process.env.BENCH_PG_ADMIN_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
@@ -43,53 +49,16 @@ export async function runMysqlBench(): Promise<void> {
   const dataDir = mkdtempSync(join(tmpdir(), 'finalite-bench-'));
   const admin = await connect(MYSQL_ADMIN_URL);
   await admin.query(`CREATE DATABASE \`${shopDb}\``);
-  await pg((c) => c.query(`CREATE DATABASE "${finDb}"`));
-  const shopUrl = mysqlUrlOf(shopDb);
+  await withPgClient(PG_ADMIN_URL, (c) => c.query(`CREATE DATABASE "${finDb}"`));
+  const shopUrl = databaseUrl(MYSQL_ADMIN_URL, shopDb);
+  const finUrl = databaseUrl(PG_ADMIN_URL, finDb);
   const shop = await connect(shopUrl);
   try {
     log(`seeding ${fmt(ROWS)} rows (half due) and a copy…`);
     await seed(shop);
-    const config = loadAppConfig({
-      DATABASE_URL: pgUrlOf(finDb),
-      DATA_DIR: dataDir,
-      LOG_LEVEL: 'silent',
-      RETENTION_SCHEDULER: 'off',
-      ...(BATCH_SIZE ? { RETENTION_MYSQL_BATCH_SIZE: BATCH_SIZE } : {}),
-      AUDIT_HMAC_KEY: randomBytes(32).toString('base64'),
-      SECRETS_KEY: randomBytes(32).toString('base64'),
-      BOOTSTRAP_ADMIN_KEY: `fin_benchret_${randomBytes(32).toString('base64url')}`,
-    });
-    const plan: RetentionDatasetPlan = {
-      system: {
-        code: 'shop',
-        kind: 'mysql' as RetentionDatasetPlan['system']['kind'],
-        connectionString: shopUrl,
-      },
-      dataset: {
-        id: '00000000-0000-4000-8000-000000000001',
-        name: `${shopDb}.customers`,
-        schema: shopDb,
-        table: 'customers',
-        primaryKey: ['id'],
-        subjectColumn: 'customer_ref',
-        timestampColumns: { lastInteraction: 'last_interaction', collection: 'created_at' },
-      },
-      fields: ['email', 'name'].map((column) => ({
-        key: `shop.${shopDb}.customers.${column}`,
-        column,
-        dataCategory: 'contact',
-        special: false,
-        anonymisation: { strategy: 'nullify' as never },
-        bindings: [{ purposeCode: 'bench.support' }],
-      })),
-    };
-    const moduleRef = await Test.createTestingModule({ imports: [AppModule.forRoot(config)] })
-      .overrideProvider(RetentionPlanSource)
-      .useValue({
-        getRetentionPlan: async () => [plan],
-        systemConnectionString: async () => plan.system.connectionString ?? null,
-      })
-      .compile();
+    const config = benchConfig(finUrl, dataDir, BATCH_SIZE ? { RETENTION_MYSQL_BATCH_SIZE: BATCH_SIZE } : {});
+    const plan = customersPlan({ code: 'shop', kind: 'mysql', connectionString: shopUrl, schema: shopDb });
+    const moduleRef = await compileEngine(config, plan);
     const app = moduleRef.createNestApplication(createHttpAdapter(config), {
       bodyParser: false,
       logger: false,
@@ -98,51 +67,16 @@ export async function runMysqlBench(): Promise<void> {
     // Switched on for the bench's measures, and back off (if it was off) whatever happens.
     let purge: InnodbPurgeWatch | null = null;
     try {
-      const purposes = app.get(PurposesService);
-      await purposes.create(
-        {
-          code: 'bench.support',
-          name: 'Customer support',
-          legalBasis: 'contract',
-          controller: { name: 'ACME SAS' },
-          dataSubjectCategories: ['customers'],
-          dataCategories: ['contact'],
-          retention: { duration: 'P1Y', trigger: 'last_interaction' },
-        } as never,
-        SYSTEM_ACTOR,
-      );
-      await purposes.activate('bench.support', SYSTEM_ACTOR);
+      await activateBenchPurpose(app.get(PurposesService));
 
-      const retention = app.get(RetentionService);
       purge = await InnodbPurgeWatch.open(admin);
       log(`engine purge, batches of ${BATCH_SIZE ?? config.RETENTION_MYSQL_BATCH_SIZE}…`);
       const enginePurgedFrom = (await purge?.purged()) ?? 0;
-      const started = performance.now();
-      const run = await retention.createRun({ dryRun: false }, SYSTEM_ACTOR);
-      let view = run!;
-      while (!['completed', 'failed', 'cancelled'].includes(view.status)) {
-        await new Promise((r) => setTimeout(r, 20));
-        view = await retention.get(run!.id);
-      }
-      const engineSeconds = (performance.now() - started) / 1000;
-      if (view.status !== 'completed') {
-        throw new Error(`run ${view.status}: ${view.error ?? view.datasets[0]?.error}`);
-      }
-      const enginePurged = (await purge?.until(enginePurgedFrom, view.totals.deleted))
-        ? (performance.now() - started) / 1000
+      const engine = await runToCompletion(app.get(RetentionService));
+      const enginePurged = (await purge?.until(enginePurgedFrom, engine.deleted))
+        ? (performance.now() - engine.startedAt) / 1000
         : null;
-      const [stats] = await pg(
-        async (c) =>
-          (
-            await c.query<{ batches: number; longest: number; p95: number }>(
-              `SELECT count(*)::int AS batches, max(duration_ms)::int AS longest,
-                      percentile_cont(0.95) WITHIN GROUP (ORDER BY duration_ms)::int AS p95
-                 FROM purge_batch WHERE run_id = $1`,
-              [run!.id],
-            )
-          ).rows,
-        pgUrlOf(finDb),
-      );
+      const stats = await batchStats(finUrl, engine.runId);
 
       log('plain DELETE on the copy…');
       const plainPurgedFrom = (await purge?.purged()) ?? 0;
@@ -155,18 +89,7 @@ export async function runMysqlBench(): Promise<void> {
         ? (performance.now() - plainStarted) / 1000
         : null;
       const [[left]] = await shop.query<RowDataPacket[]>(`SELECT COUNT(*) AS n FROM customers`);
-      const engineRate = view.totals.deleted / engineSeconds;
-      const plainRate = plain.affectedRows / plainSeconds;
-      console.log('');
-      console.log('| measure (mysql) | engine | plain DELETE |');
-      console.log('| --- | ---: | ---: |');
-      console.log(`| rows deleted | ${fmt(view.totals.deleted)} | ${fmt(plain.affectedRows)} |`);
-      console.log(`| seconds | ${engineSeconds.toFixed(2)} | ${plainSeconds.toFixed(2)} |`);
-      console.log(`| rows/s | ${fmt(Math.round(engineRate))} | ${fmt(Math.round(plainRate))} |`);
-      console.log('');
-      console.log(
-        `ratio engine / plain DELETE: ${((engineRate / plainRate) * 100).toFixed(1)} % (target ≥ 50 %)`,
-      );
+      printComparison('measure (mysql)', engine, { deleted: plain.affectedRows, seconds: plainSeconds });
       console.log(
         enginePurged !== null && plainPurged !== null
           ? `until InnoDB has purged the deleted rows (its background work after COMMIT): engine ` +
@@ -174,11 +97,9 @@ export async function runMysqlBench(): Promise<void> {
               `${((plainPurged / enginePurged) * 100).toFixed(1)} %`
           : 'the InnoDB purge could not be watched (needs SUPER): figures at COMMIT only',
       );
+      printBatches(stats);
       console.log(
-        `batches: ${stats.batches}, longest batch transaction: ${stats.longest} ms, p95 ${stats.p95} ms (target ≤ 200 ms)`,
-      );
-      console.log(
-        `rows left in the purged table: ${fmt(Number(left.n))} (expected ${fmt(ROWS - view.totals.deleted)})`,
+        `rows left in the purged table: ${fmt(Number(left.n))} (expected ${fmt(ROWS - engine.deleted)})`,
       );
     } finally {
       await purge?.close();
@@ -188,7 +109,7 @@ export async function runMysqlBench(): Promise<void> {
     await shop.end();
     await admin.query(`DROP DATABASE IF EXISTS \`${shopDb}\``);
     await admin.end();
-    await pg((c) => c.query(`DROP DATABASE IF EXISTS "${finDb}" WITH (FORCE)`));
+    await withPgClient(PG_ADMIN_URL, (c) => c.query(`DROP DATABASE IF EXISTS "${finDb}" WITH (FORCE)`));
     rmSync(dataDir, { recursive: true, force: true });
   }
 }
@@ -237,27 +158,4 @@ async function connect(url: string): Promise<Connection> {
   return c;
 }
 
-function mysqlUrlOf(db: string): string {
-  const url = new URL(MYSQL_ADMIN_URL);
-  url.pathname = `/${db}`;
-  return url.toString();
-}
-
-function pgUrlOf(db: string): string {
-  const url = new URL(PG_ADMIN_URL);
-  url.pathname = `/${db}`;
-  return url.toString();
-}
-
-async function pg<T>(work: (c: Client) => Promise<T>, url = PG_ADMIN_URL): Promise<T> {
-  const c = new Client({ connectionString: url });
-  await c.connect();
-  try {
-    return await work(c);
-  } finally {
-    await c.end();
-  }
-}
-
-const fmt = (n: number) => n.toLocaleString('en');
 const log = (message: string) => console.log(`[bench:retention mysql] ${message}`);

@@ -19,16 +19,23 @@ import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Test } from '@nestjs/testing';
 import { Client } from 'pg';
-import { AppModule } from '../src/app.module';
-import { loadAppConfig } from '../src/config/app-config.loader';
-import type { RetentionDatasetPlan } from '../src/modules/inventory/inventory.types';
-import { PurposesService } from '../src/modules/purposes/purposes.service';
-import { RetentionPlanSource } from '../src/modules/retention/retention-plan.source';
 import { RetentionService } from '../src/modules/retention/retention.service';
-import { SYSTEM_ACTOR } from '../src/policies/principal';
+import { PurposesService } from '../src/modules/purposes/purposes.service';
 import { runMysqlBench } from './retention-mysql.bench';
+import {
+  activateBenchPurpose,
+  batchStats,
+  benchConfig,
+  compileEngine,
+  customersPlan,
+  databaseUrl,
+  fmt,
+  printBatches,
+  printComparison,
+  runToCompletion,
+  withPgClient,
+} from './retention-bench-support';
 
 const ADMIN_URL = process.env.BENCH_PG_ADMIN_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 const ROWS = Number(process.env.BENCH_ROWS ?? 1_000_000);
@@ -39,100 +46,35 @@ async function main(): Promise<void> {
   const crmDb = `fin_bench_crm_${suffix}`;
   const finDb = `fin_bench_ret_${suffix}`;
   const dataDir = mkdtempSync(join(tmpdir(), 'finalite-bench-'));
-  await admin((c) => c.query(`CREATE DATABASE "${crmDb}"`));
-  await admin((c) => c.query(`CREATE DATABASE "${finDb}"`));
-  const crmUrl = urlOf(crmDb);
+  await withPgClient(ADMIN_URL, (c) => c.query(`CREATE DATABASE "${crmDb}"`));
+  await withPgClient(ADMIN_URL, (c) => c.query(`CREATE DATABASE "${finDb}"`));
+  const crmUrl = databaseUrl(ADMIN_URL, crmDb);
+  const finUrl = databaseUrl(ADMIN_URL, finDb);
   const crm = new Client({ connectionString: crmUrl });
   await crm.connect();
   try {
     log(`seeding ${ROWS.toLocaleString('en')} rows (half due) and a copy…`);
     await seed(crm);
 
-    const config = loadAppConfig({
-      DATABASE_URL: urlOf(finDb),
-      DATA_DIR: dataDir,
-      LOG_LEVEL: 'silent',
-      RETENTION_SCHEDULER: 'off',
-      ...(BATCH_SIZE ? { RETENTION_BATCH_SIZE: String(BATCH_SIZE) } : {}),
-      AUDIT_HMAC_KEY: randomBytes(32).toString('base64'),
-      SECRETS_KEY: randomBytes(32).toString('base64'),
-      BOOTSTRAP_ADMIN_KEY: `fin_benchret_${randomBytes(32).toString('base64url')}`,
-    });
-    const plan: RetentionDatasetPlan = {
-      system: {
-        code: 'crm',
-        kind: 'postgres' as RetentionDatasetPlan['system']['kind'],
-        connectionString: crmUrl,
-      },
-      dataset: {
-        id: '00000000-0000-4000-8000-000000000001',
-        name: 'public.customers',
-        schema: 'public',
-        table: 'customers',
-        primaryKey: ['id'],
-        subjectColumn: 'customer_ref',
-        timestampColumns: { lastInteraction: 'last_interaction', collection: 'created_at' },
-      },
-      fields: ['email', 'name'].map((column) => ({
-        key: `crm.customers.${column}`,
-        column,
-        dataCategory: 'contact',
-        special: false,
-        anonymisation: { strategy: 'nullify' as never },
-        bindings: [{ purposeCode: 'bench.support' }],
-      })),
-    };
-    const moduleRef = await Test.createTestingModule({ imports: [AppModule.forRoot(config)] })
-      .overrideProvider(RetentionPlanSource)
-      .useValue({
-        getRetentionPlan: async () => [plan],
-        systemConnectionString: async () => plan.system.connectionString ?? null,
-      })
-      .compile();
+    const config = benchConfig(
+      finUrl,
+      dataDir,
+      BATCH_SIZE ? { RETENTION_BATCH_SIZE: String(BATCH_SIZE) } : {},
+    );
+    const plan = customersPlan({ code: 'crm', kind: 'postgres', connectionString: crmUrl, schema: 'public' });
+    const moduleRef = await compileEngine(config, plan);
     // No HTTP: the engine alone (an HTTP application would need an adapter, ADR 0044).
     moduleRef.useLogger(false);
     const app = await moduleRef.init();
     try {
-      const purposes = app.get(PurposesService);
-      await purposes.create(
-        {
-          code: 'bench.support',
-          name: 'Customer support',
-          legalBasis: 'contract',
-          controller: { name: 'ACME SAS' },
-          dataSubjectCategories: ['customers'],
-          dataCategories: ['contact'],
-          retention: { duration: 'P1Y', trigger: 'last_interaction' },
-        } as never,
-        SYSTEM_ACTOR,
-      );
-      await purposes.activate('bench.support', SYSTEM_ACTOR);
+      await activateBenchPurpose(app.get(PurposesService));
 
-      const retention = app.get(RetentionService);
       await checkpoint(crm);
       log(
         `engine purge, batches of ${config.RETENTION_BATCH_SIZE} at most${BATCH_SIZE ? '' : ' (the default)'}…`,
       );
-      const started = performance.now();
-      const run = await retention.createRun({ dryRun: false }, SYSTEM_ACTOR);
-      let view = run!;
-      while (!['completed', 'failed', 'cancelled'].includes(view.status)) {
-        await new Promise((r) => setTimeout(r, 20));
-        view = await retention.get(run!.id);
-      }
-      const engineSeconds = (performance.now() - started) / 1000;
-      if (view.status !== 'completed') throw new Error(`run ${view.status}: ${view.error}`);
-      const fin = new Client({ connectionString: urlOf(finDb) });
-      await fin.connect();
-      const [stats] = (
-        await fin.query<{ batches: number; longest: number; p95: number }>(
-          `SELECT count(*)::int AS batches, max(duration_ms)::int AS longest,
-                  percentile_cont(0.95) WITHIN GROUP (ORDER BY duration_ms)::int AS p95
-             FROM purge_batch WHERE run_id = $1`,
-          [run!.id],
-        )
-      ).rows;
-      await fin.end();
+      const engine = await runToCompletion(app.get(RetentionService));
+      const stats = await batchStats(finUrl, engine.runId);
 
       await checkpoint(crm);
       log('plain DELETE on the copy…');
@@ -143,31 +85,16 @@ async function main(): Promise<void> {
       const plainSeconds = (performance.now() - plainStarted) / 1000;
 
       const [left] = (await crm.query<{ n: number }>(`SELECT count(*)::int AS n FROM customers`)).rows;
-      const engineRate = view.totals.deleted / engineSeconds;
-      const plainRate = (plain.rowCount ?? 0) / plainSeconds;
-      console.log('');
-      console.log('| measure | engine | plain DELETE |');
-      console.log('| --- | ---: | ---: |');
-      console.log(`| rows deleted | ${fmt(view.totals.deleted)} | ${fmt(plain.rowCount ?? 0)} |`);
-      console.log(`| seconds | ${engineSeconds.toFixed(2)} | ${plainSeconds.toFixed(2)} |`);
-      console.log(`| rows/s | ${fmt(Math.round(engineRate))} | ${fmt(Math.round(plainRate))} |`);
-      console.log('');
-      console.log(
-        `ratio engine / plain DELETE: ${((engineRate / plainRate) * 100).toFixed(1)} % (target ≥ 50 %)`,
-      );
-      console.log(
-        `batches: ${stats.batches}, longest batch transaction: ${stats.longest} ms, p95 ${stats.p95} ms (target ≤ 200 ms)`,
-      );
-      console.log(
-        `rows left in the purged table: ${fmt(left.n)} (expected ${fmt(ROWS - view.totals.deleted)})`,
-      );
+      printComparison('measure', engine, { deleted: plain.rowCount ?? 0, seconds: plainSeconds });
+      printBatches(stats);
+      console.log(`rows left in the purged table: ${fmt(left.n)} (expected ${fmt(ROWS - engine.deleted)})`);
     } finally {
       await app.close();
     }
   } finally {
     await crm.end();
-    await admin((c) => c.query(`DROP DATABASE IF EXISTS "${crmDb}" WITH (FORCE)`));
-    await admin((c) => c.query(`DROP DATABASE IF EXISTS "${finDb}" WITH (FORCE)`));
+    await withPgClient(ADMIN_URL, (c) => c.query(`DROP DATABASE IF EXISTS "${crmDb}" WITH (FORCE)`));
+    await withPgClient(ADMIN_URL, (c) => c.query(`DROP DATABASE IF EXISTS "${finDb}" WITH (FORCE)`));
     rmSync(dataDir, { recursive: true, force: true });
   }
 }
@@ -194,23 +121,6 @@ async function seed(crm: Client): Promise<void> {
   }
 }
 
-function urlOf(db: string): string {
-  const url = new URL(ADMIN_URL);
-  url.pathname = `/${db}`;
-  return url.toString();
-}
-
-async function admin<T>(work: (c: Client) => Promise<T>): Promise<T> {
-  const c = new Client({ connectionString: ADMIN_URL });
-  await c.connect();
-  try {
-    return await work(c);
-  } finally {
-    await c.end();
-  }
-}
-
-const fmt = (n: number) => n.toLocaleString('en');
 const log = (message: string) => console.log(`[bench:retention] ${message}`);
 
 /**
