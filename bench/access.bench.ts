@@ -53,6 +53,7 @@ import { log } from './access/log';
 import { buildChecks, seed, SUBJECTS } from './access/register-seed';
 import { printReport } from './access/report';
 import { measureInstances } from './access/scale-out';
+import { databaseUrl, withPgClient } from './pg-admin';
 import {
   build,
   provisionApplication,
@@ -94,9 +95,8 @@ const SERVICE: ServiceSettings = {
 async function main(): Promise<void> {
   const dbName = `fin_bench_access_${randomBytes(4).toString('hex')}`;
   const dataDir = mkdtempSync(join(tmpdir(), 'finalite-bench-'));
-  const dbUrl = new URL(ADMIN_URL);
-  dbUrl.pathname = `/${dbName}`;
-  await admin((c) => c.query(`CREATE DATABASE "${dbName}"`));
+  const dbUrl = databaseUrl(ADMIN_URL, dbName);
+  await withPgClient(ADMIN_URL, (c) => c.query(`CREATE DATABASE "${dbName}"`));
   let app: ChildProcess | undefined;
   let plain: ChildProcess | undefined;
   const floors: ChildProcess[] = [];
@@ -107,7 +107,7 @@ async function main(): Promise<void> {
       for (const dir of new Set([SERVICE_DIR, BENCH_DIR])) build(dir);
     }
     log(`starting the service from ${SERVICE_DIR} on ${base} (database ${dbName}, Redis ${REDIS_URL})`);
-    app = startService(SERVICE, port, dbUrl.toString(), dataDir);
+    app = startService(SERVICE, port, dbUrl, dataDir);
     const plainPort = await freePort();
     plain = startPlainServer(plainPort);
     const plainUrl = `http://127.0.0.1:${plainPort}/`;
@@ -121,7 +121,7 @@ async function main(): Promise<void> {
     }
     await waitFor(`${base}/health`, 120_000);
 
-    const db = new Client({ connectionString: dbUrl.toString() });
+    const db = new Client({ connectionString: dbUrl });
     await db.connect();
     try {
       const seeded = await seed(db);
@@ -170,7 +170,7 @@ async function main(): Promise<void> {
               appKey,
               bodies,
               decisions,
-              databaseUrl: dbUrl.toString(),
+              databaseUrl: dbUrl,
               dataDir,
             })
           : null;
@@ -208,18 +208,8 @@ async function main(): Promise<void> {
     if (plain) await stop(plain);
     for (const floor of floors) await stop(floor);
     if (app) await stop(app);
-    await admin((c) => c.query(`DROP DATABASE IF EXISTS "${dbName}" WITH (FORCE)`));
+    await withPgClient(ADMIN_URL, (c) => c.query(`DROP DATABASE IF EXISTS "${dbName}" WITH (FORCE)`));
     rmSync(dataDir, { recursive: true, force: true });
-  }
-}
-
-async function admin<T>(work: (c: Client) => Promise<T>): Promise<T> {
-  const c = new Client({ connectionString: ADMIN_URL });
-  await c.connect();
-  try {
-    return await work(c);
-  } finally {
-    await c.end();
   }
 }
 

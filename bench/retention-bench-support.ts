@@ -7,7 +7,6 @@
  */
 import { randomBytes } from 'node:crypto';
 import { Test, TestingModule } from '@nestjs/testing';
-import { Client } from 'pg';
 import { AppModule } from '../src/app.module';
 import type { AppConfig } from '../src/config/app-config';
 import { loadAppConfig } from '../src/config/app-config.loader';
@@ -16,6 +15,7 @@ import { PurposesService } from '../src/modules/purposes/purposes.service';
 import { RetentionPlanSource } from '../src/modules/retention/retention-plan.source';
 import { RetentionService } from '../src/modules/retention/retention.service';
 import { SYSTEM_ACTOR } from '../src/policies/principal';
+import { withPgClient } from './pg-admin';
 
 export const BENCH_PURPOSE = 'bench.support';
 
@@ -168,21 +168,4 @@ export function printBatches(stats: BatchStats): void {
   console.log(
     `batches: ${stats.batches}, longest batch transaction: ${stats.longest} ms, p95 ${stats.p95} ms (target ≤ 200 ms)`,
   );
-}
-
-/** The same server as `adminUrl`, another database. */
-export function databaseUrl(adminUrl: string, database: string): string {
-  const url = new URL(adminUrl);
-  url.pathname = `/${database}`;
-  return url.toString();
-}
-
-export async function withPgClient<T>(url: string, work: (c: Client) => Promise<T>): Promise<T> {
-  const c = new Client({ connectionString: url });
-  await c.connect();
-  try {
-    return await work(c);
-  } finally {
-    await c.end();
-  }
 }

@@ -29,13 +29,12 @@ import {
   benchConfig,
   compileEngine,
   customersPlan,
-  databaseUrl,
   fmt,
   printBatches,
   printComparison,
   runToCompletion,
-  withPgClient,
 } from './retention-bench-support';
+import { databaseUrl, withPgClient } from './pg-admin';
 
 const MYSQL_ADMIN_URL = process.env.BENCH_MYSQL_ADMIN_URL ?? 'mysql://root@127.0.0.1:3306/mysql';
 const PG_ADMIN_URL = process.env.BENCH_PG_ADMIN_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
