@@ -162,4 +162,18 @@ describe('OpenAPI description', () => {
       .map(({ method, path }) => `${method} ${path}`);
     expect(offenders).toEqual([]);
   });
+
+  it('serves the OpenAPI description with every purpose route', async () => {
+    const doc = await t.http().get('/docs-json').expect(200);
+    expect(Object.keys(doc.body.paths)).toEqual(
+      expect.arrayContaining([
+        '/purposes',
+        '/purposes/{code}',
+        '/purposes/{code}/activate',
+        '/purposes/{code}/retire',
+        '/purposes/{code}/history',
+      ]),
+    );
+    expect(doc.body.components.schemas.CreatePurposeDto.properties.code.example).toBe('marketing.newsletter');
+  });
 });
