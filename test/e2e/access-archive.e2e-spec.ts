@@ -3,6 +3,7 @@ import { AuditService } from '../../src/modules/audit/audit.service';
 import { Role } from '../../src/policies/role.enum';
 import { purposeInput } from '../factories/purpose.factory';
 import { binary } from '../utils/documents';
+import { declareCrmCustomers } from '../utils/inventory-fixture';
 import { connectTo } from '../utils/test-database';
 import { startTestApp, TestApp } from '../utils/test-app';
 
@@ -52,15 +53,7 @@ describe('Access to the intermediate archive (PostgreSQL)', () => {
       .send(purposeInput({ code: 'billing', legalBasis: 'contract' }))
       .expect(201);
     await dpo.post('/purposes/billing/activate').expect(200);
-    await dpo.post('/systems').send({ code: 'crm', name: 'Customer CRM', kind: 'manual' }).expect(201);
-    await dpo
-      .post('/systems/crm/datasets')
-      .send({ name: 'public.customers', primaryKey: ['id'], subjectColumn: 'id' })
-      .expect(201);
-    await dpo
-      .post('/fields')
-      .send({ system: 'crm', dataset: 'public.customers', column: 'iban', dataCategory: 'financial' })
-      .expect(201);
+    await declareCrmCustomers(t, { iban: 'financial' });
     await dpo
       .put(`/fields/${IBAN}/purposes`)
       .send({ bindings: [{ purpose: 'billing', actions: ['read'] }] })

@@ -2,6 +2,7 @@ import type { Client } from 'pg';
 import { AuditIntegrityService } from '../../src/modules/audit/audit-integrity.service';
 import { Role } from '../../src/policies/role.enum';
 import { purposeInput } from '../factories/purpose.factory';
+import { declareCrmCustomers } from '../utils/inventory-fixture';
 import { connectTo } from '../utils/test-database';
 import { startTestApp, TestApp } from '../utils/test-app';
 
@@ -24,17 +25,7 @@ describe('Dashboard posture (PostgreSQL)', () => {
       .send(purposeInput({ code: 'billing', name: 'Invoicing', legalBasis: 'contract' }))
       .expect(201);
     await dpo().post('/purposes/billing/activate').expect(200);
-    await dpo().post('/systems').send({ code: 'crm', name: 'Customer CRM', kind: 'manual' }).expect(201);
-    await dpo()
-      .post('/systems/crm/datasets')
-      .send({ name: 'public.customers', primaryKey: ['id'], subjectColumn: 'id' })
-      .expect(201);
-    for (const column of ['iban', 'fax']) {
-      await dpo()
-        .post('/fields')
-        .send({ system: 'crm', dataset: 'public.customers', column, dataCategory: 'financial' })
-        .expect(201);
-    }
+    await declareCrmCustomers(t, { iban: 'financial', fax: 'financial' });
     await dpo()
       .put(`/fields/${IBAN}/purposes`)
       .send({ bindings: [{ purpose: 'billing', actions: ['read'] }] })

@@ -6,6 +6,7 @@ import { PurposeQueriesService } from '../../src/modules/purposes/purpose-querie
 import type { AppAbility } from '../../src/policies/ability.factory';
 import { Role } from '../../src/policies/role.enum';
 import { purposeInput } from '../factories/purpose.factory';
+import { declareCrmCustomers } from '../utils/inventory-fixture';
 import { connectTo } from '../utils/test-database';
 import { startTestApp, TestApp } from '../utils/test-app';
 
@@ -214,15 +215,7 @@ describe('Least privilege of applications (PostgreSQL)', () => {
       await expect(t.app.get(PurposeQueriesService).list({}, forgotten)).rejects.toThrow();
       await expect(t.app.get(PurposeQueriesService).history(PARTNERS, forgotten)).rejects.toThrow();
       await expect(t.app.get(ConsentsService).forSubject('lp-1', forgotten)).rejects.toThrow();
-      await dpo().post('/systems').send({ code: 'crm', name: 'Customer CRM', kind: 'manual' }).expect(201);
-      await dpo()
-        .post('/systems/crm/datasets')
-        .send({ name: 'public.customers', primaryKey: ['id'], subjectColumn: 'id' })
-        .expect(201);
-      await dpo()
-        .post('/fields')
-        .send({ system: 'crm', dataset: 'public.customers', column: 'email', dataCategory: 'contact' })
-        .expect(201);
+      await declareCrmCustomers(t, { email: 'contact' });
       await expect(t.app.get(InventoryReadModel).listAllFields({}, forgotten)).rejects.toThrow();
       await expect(t.app.get(FieldsService).getField(FIELD, forgotten)).rejects.toThrow();
     });

@@ -4,6 +4,7 @@ import type request from 'supertest';
 import { Role } from '../../src/policies/role.enum';
 import { purposeInput } from '../factories/purpose.factory';
 import { binary, pdfText } from '../utils/documents';
+import { declareCrmCustomers } from '../utils/inventory-fixture';
 import { connectTo } from '../utils/test-database';
 import { startTestApp, TestApp, testPrincipalName } from '../utils/test-app';
 
@@ -45,27 +46,17 @@ describe('Compliance reports over inventory, access and retention (PostgreSQL)',
         .expect(201);
       await dpo().post(`/purposes/${code}/activate`).expect(200);
     }
-    await dpo().post('/systems').send({ code: 'crm', name: 'Customer CRM', kind: 'manual' }).expect(201);
+    await declareCrmCustomers(t, {
+      email: 'contact',
+      name: 'identity',
+      iban: 'financial',
+      health: 'health',
+      fax: 'contact',
+    });
     await dpo()
       .post('/systems')
       .send({ code: 'warehouse', name: 'Data warehouse', kind: 'postgres' })
       .expect(201);
-    await dpo()
-      .post('/systems/crm/datasets')
-      .send({ name: 'public.customers', primaryKey: ['id'], subjectColumn: 'id' })
-      .expect(201);
-    for (const [column, dataCategory] of [
-      ['email', 'contact'],
-      ['name', 'identity'],
-      ['iban', 'financial'],
-      ['health', 'health'],
-      ['fax', 'contact'],
-    ]) {
-      await dpo()
-        .post('/fields')
-        .send({ system: 'crm', dataset: 'public.customers', column, dataCategory })
-        .expect(201);
-    }
     const bind = (field: string, purposes: string[]) =>
       dpo()
         .put(`/fields/${field}/purposes`)

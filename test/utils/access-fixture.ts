@@ -2,7 +2,7 @@ import { Client } from 'pg';
 import type request from 'supertest';
 import { Role } from '../../src/policies/role.enum';
 import { purposeInput } from '../factories/purpose.factory';
-import { declareActivePurpose } from './inventory-fixture';
+import { declareActivePurpose, declareCrmCustomers } from './inventory-fixture';
 import { startTestApp, TestApp } from './test-app';
 import { connectTo } from './test-database';
 
@@ -132,22 +132,7 @@ async function declareAccessRegister(
     .post('/purposes')
     .send(purposeInput({ code: 'analytics', legalBasis: 'contract' }))
     .expect(201);
-  await dpo().post('/systems').send({ code: 'crm', name: 'Customer CRM', kind: 'manual' }).expect(201);
-  await dpo()
-    .post('/systems/crm/datasets')
-    .send({ name: 'public.customers', primaryKey: ['id'], subjectColumn: 'id' })
-    .expect(201);
-  for (const [column, dataCategory] of [
-    ['email', 'contact'],
-    ['name', 'identity'],
-    ['iban', 'financial'],
-    ['phone', 'contact'],
-  ]) {
-    await dpo()
-      .post('/fields')
-      .send({ system: 'crm', dataset: 'public.customers', column, dataCategory })
-      .expect(201);
-  }
+  await declareCrmCustomers(t, { email: 'contact', name: 'identity', iban: 'financial', phone: 'contact' });
   await bind(EMAIL, [
     { purpose: 'marketing', actions: ['read'], appliesToSubPurposes: true },
     { purpose: 'billing', actions: ['read'], obligation: 'mask' },

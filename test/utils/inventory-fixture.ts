@@ -25,6 +25,26 @@ export async function declareActivePurpose(
   await t.as(Role.Dpo).post(`/purposes/${code}/activate`).expect(200);
 }
 
+/**
+ * A manual system `crm` with the dataset public.customers (key and subject `id`) and a field per
+ * column, of the data category given: the register the access, report and dashboard suites start
+ * from before binding fields their own way.
+ */
+export async function declareCrmCustomers(t: TestApp, columns: Record<string, string>): Promise<void> {
+  const dpo = () => t.as(Role.Dpo);
+  await dpo().post('/systems').send({ code: 'crm', name: 'Customer CRM', kind: 'manual' }).expect(201);
+  await dpo()
+    .post('/systems/crm/datasets')
+    .send({ name: 'public.customers', primaryKey: ['id'], subjectColumn: 'id' })
+    .expect(201);
+  for (const [column, dataCategory] of Object.entries(columns)) {
+    await dpo()
+      .post('/fields')
+      .send({ system: 'crm', dataset: 'public.customers', column, dataCategory })
+      .expect(201);
+  }
+}
+
 /** A field to register and the bindings it is left with. */
 interface RegisteredField {
   dataset: string;
