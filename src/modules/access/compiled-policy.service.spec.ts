@@ -9,7 +9,8 @@ import { CompiledPolicyService } from './compiled-policy.service';
 
 /**
  * The policy's fail-closed rules, with the register reads scripted (the LISTEN/NOTIFY and
- * PostgreSQL paths are covered end to end in test/e2e/access-multi-instance.e2e-spec.ts and access-decisions.e2e-spec.ts).
+ * PostgreSQL paths are covered end to end in test/e2e/access-multi-instance.e2e-spec.ts and
+ * test/e2e/access-decisions.e2e-spec.ts).
  */
 describe('CompiledPolicyService', () => {
   let revision: number;
