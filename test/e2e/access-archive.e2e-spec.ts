@@ -3,7 +3,7 @@ import { AuditService } from '../../src/modules/audit/audit.service';
 import { Role } from '../../src/policies/role.enum';
 import { purposeInput } from '../factories/purpose.factory';
 import { binary } from '../utils/documents';
-import { declareCrmCustomers } from '../utils/inventory-fixture';
+import { declareCrmCustomers } from '../utils/register-fixture';
 import { connectTo } from '../utils/test-database';
 import { startTestApp, TestApp } from '../utils/test-app';
 

@@ -2,7 +2,7 @@ import type { Client } from 'pg';
 import { AuditIntegrityService } from '../../src/modules/audit/audit-integrity.service';
 import { Role } from '../../src/policies/role.enum';
 import { purposeInput } from '../factories/purpose.factory';
-import { declareCrmCustomers } from '../utils/inventory-fixture';
+import { declareCrmCustomers } from '../utils/register-fixture';
 import { connectTo } from '../utils/test-database';
 import { startTestApp, TestApp } from '../utils/test-app';
 

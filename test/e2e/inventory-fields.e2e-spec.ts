@@ -1,7 +1,8 @@
 import { InventoryReadModel } from '../../src/modules/inventory/inventory-read-model.service';
 import { Role } from '../../src/policies/role.enum';
 import { purposeInput } from '../factories/purpose.factory';
-import { declareActivePurpose, startInventoryApp } from '../utils/inventory-fixture';
+import { startInventoryApp } from '../utils/inventory-fixture';
+import { declareActivePurpose } from '../utils/register-fixture';
 import { queryRows } from '../utils/test-database';
 import { TestApp } from '../utils/test-app';
 

@@ -6,7 +6,7 @@ import { PurposeQueriesService } from '../../src/modules/purposes/purpose-querie
 import type { AppAbility } from '../../src/policies/ability.factory';
 import { Role } from '../../src/policies/role.enum';
 import { purposeInput } from '../factories/purpose.factory';
-import { declareCrmCustomers } from '../utils/inventory-fixture';
+import { declareCrmCustomers } from '../utils/register-fixture';
 import { connectTo } from '../utils/test-database';
 import { startTestApp, TestApp } from '../utils/test-app';
 

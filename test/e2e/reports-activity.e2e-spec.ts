@@ -4,7 +4,7 @@ import type request from 'supertest';
 import { Role } from '../../src/policies/role.enum';
 import { purposeInput } from '../factories/purpose.factory';
 import { binary, pdfText } from '../utils/documents';
-import { declareCrmCustomers } from '../utils/inventory-fixture';
+import { declareCrmCustomers } from '../utils/register-fixture';
 import { connectTo } from '../utils/test-database';
 import { startTestApp, TestApp, testPrincipalName } from '../utils/test-app';
 

@@ -2,7 +2,7 @@ import { Client } from 'pg';
 import type request from 'supertest';
 import { Role } from '../../src/policies/role.enum';
 import { purposeInput } from '../factories/purpose.factory';
-import { declareActivePurpose, declareCrmCustomers } from './inventory-fixture';
+import { declareActivePurpose, declareCrmCustomers } from './register-fixture';
 import { startTestApp, TestApp } from './test-app';
 import { connectTo } from './test-database';
 

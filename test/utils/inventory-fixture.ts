@@ -1,6 +1,6 @@
 import { Role } from '../../src/policies/role.enum';
 import { datasetInput, systemInput } from '../factories/inventory.factory';
-import { purposeInput } from '../factories/purpose.factory';
+import { declareActivePurpose } from './register-fixture';
 import { startTestApp, TestApp } from './test-app';
 
 /**
@@ -10,40 +10,6 @@ import { startTestApp, TestApp } from './test-app';
 
 /** The CRM's connection string: its password must never come back out of the API or the audit trail. */
 export const INVENTORY_CONNECTION = 'postgres://finalite_ro:s3cret-pw@crm-db.internal:5432/crm';
-
-/** Declares a complete purpose (purposeInput with `overrides`) and activates it (the access suites' too). */
-export async function declareActivePurpose(
-  t: TestApp,
-  code: string,
-  overrides: Record<string, unknown> = {},
-): Promise<void> {
-  await t
-    .as(Role.Dpo)
-    .post('/purposes')
-    .send(purposeInput({ code, ...overrides }))
-    .expect(201);
-  await t.as(Role.Dpo).post(`/purposes/${code}/activate`).expect(200);
-}
-
-/**
- * A manual system `crm` with the dataset public.customers (key and subject `id`) and a field per
- * column, of the data category given: the register the access, report and dashboard suites start
- * from before binding fields their own way.
- */
-export async function declareCrmCustomers(t: TestApp, columns: Record<string, string>): Promise<void> {
-  const dpo = () => t.as(Role.Dpo);
-  await dpo().post('/systems').send({ code: 'crm', name: 'Customer CRM', kind: 'manual' }).expect(201);
-  await dpo()
-    .post('/systems/crm/datasets')
-    .send({ name: 'public.customers', primaryKey: ['id'], subjectColumn: 'id' })
-    .expect(201);
-  for (const [column, dataCategory] of Object.entries(columns)) {
-    await dpo()
-      .post('/fields')
-      .send({ system: 'crm', dataset: 'public.customers', column, dataCategory })
-      .expect(201);
-  }
-}
 
 /** A field to register and the bindings it is left with. */
 interface RegisteredField {

@@ -50,12 +50,27 @@ export const CUSTOMER_PURPOSES: FixturePurpose[] = [
   },
 ];
 
+/** Declares a complete purpose (purposeInput with `overrides`) and activates it. */
+export async function declareActivePurpose(
+  t: TestApp,
+  code: string,
+  overrides: Record<string, unknown> = {},
+): Promise<void> {
+  await expectOk(
+    t
+      .as(Role.Dpo)
+      .post('/purposes')
+      .send(purposeInput({ code, ...overrides })),
+    201,
+  );
+  await expectOk(t.as(Role.Dpo).post(`/purposes/${code}/activate`), 200);
+}
+
 /** Declares and activates purposes the register does not have yet. */
 export async function ensurePurposes(t: TestApp, purposes: FixturePurpose[]): Promise<void> {
   for (const p of purposes) {
     if ((await t.as(Role.Dpo).get(`/purposes/${p.code}`)).status === 200) continue;
-    await expectOk(t.as(Role.Dpo).post('/purposes').send(purposeInput(p)), 201);
-    await expectOk(t.as(Role.Dpo).post(`/purposes/${p.code}/activate`), 200);
+    await declareActivePurpose(t, p.code, p);
   }
 }
 
@@ -65,6 +80,21 @@ export async function createSystem(
   system: { code: string } & Record<string, unknown>,
 ): Promise<void> {
   await expectOk(t.as(Role.Dpo).post('/systems').send(system), 201);
+}
+
+/**
+ * A manual system `crm` with the dataset public.customers (key and subject `id`) and a field per
+ * column, of the data category given, bound to nothing: the register the access, report and
+ * dashboard suites start from before binding fields their own way.
+ */
+export async function declareCrmCustomers(t: TestApp, columns: Record<string, string>): Promise<void> {
+  await createSystem(t, { code: 'crm', name: 'Customer CRM', kind: 'manual' });
+  const dataset = { name: 'public.customers', primaryKey: ['id'], subjectColumn: 'id' };
+  await expectOk(t.as(Role.Dpo).post('/systems/crm/datasets').send(dataset), 201);
+  for (const [column, dataCategory] of Object.entries(columns)) {
+    const field = { system: 'crm', dataset: dataset.name, column, dataCategory };
+    await expectOk(t.as(Role.Dpo).post('/fields').send(field), 201);
+  }
 }
 
 /** Creates a system unless the register has one of that code already. */
