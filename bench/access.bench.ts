@@ -5,8 +5,10 @@
  * server on the same host, in the same run: plain server, the framework floors (Fastify alone and
  * NestJS on Fastify answering /health with none of the service's work), GET /health (public, no I/O), GET /me
  * (authenticated, no I/O past the key cache) and the audited POST /access/check, each driven by
- * autocannon (closed loop, N connections, fixed duration). Then the access check again, paced at
- * half of its own saturation rate, for a latency figure that is not queueing. Prints req/s, p50,
+ * autocannon (closed loop, N connections, fixed duration). Then the access check again at half of
+ * its own saturation rate, sent at even intervals with latency taken from each request's due time
+ * (access/paced-driver.ts), for a latency figure that is not queueing; and, for comparison only,
+ * with autocannon's per-second pacing, which sends each second's quota in a burst. Prints req/s, p50,
  * p99, the ratio of each route to the plain server and PASS/FAIL per target (issue 18), checks that
  * every decision answered 2xx is in the audit trail (by decision id) and that no request failed.
  *
@@ -153,7 +155,12 @@ async function main(): Promise<void> {
       const checkRun = { url: `${base}/access/check`, key: appKey, bodies, decisions, duration: DURATION };
       const check = await load.measure('POST /access/check', checkRun, app);
       const halfRate = halfSaturationRate(check);
-      const paced = await load.measure(
+      const paced = await load.measurePaced(
+        'POST /access/check at half saturation',
+        { url: checkRun.url, key: appKey, bodies, decisions, rate: halfRate, duration: DURATION },
+        app,
+      );
+      const burst = await load.measure(
         'POST /access/check at half saturation',
         { ...checkRun, rate: halfRate },
         app,
@@ -193,6 +200,7 @@ async function main(): Promise<void> {
         me,
         check,
         paced,
+        burst,
         halfRate,
         instances: INSTANCES,
         scaleOut,

@@ -3,6 +3,7 @@ import autocannon from 'autocannon';
 import type { DecisionLog } from './audit-trail-check';
 import { cpuSeconds } from './child-processes';
 import { log } from './log';
+import { drivePaced, PacedOptions, RunFigures } from './paced-driver';
 
 export interface DriveOptions {
   url: string;
@@ -11,7 +12,7 @@ export interface DriveOptions {
   /** Where the decision ids of 2xx answers go (access checks). */
   decisions?: DecisionLog;
   duration: number;
-  /** Paced (open-ish loop): total requests per second over all connections. */
+  /** autocannon's pacing: each connection's share of this rate, sent at the start of every second. */
   rate?: number;
   /** Connections of this drive (default: the driver's). */
   connections?: number;
@@ -20,7 +21,7 @@ export interface DriveOptions {
 /** Autocannon runs (closed loop unless paced), and the serving process's CPU time per request. */
 export class LoadDriver {
   /** CPU µs per request of the serving process, by measured run. */
-  readonly cpuPerRequest = new Map<autocannon.Result, number>();
+  readonly cpuPerRequest = new Map<RunFigures, number>();
 
   constructor(readonly connections: number) {}
 
@@ -62,14 +63,26 @@ export class LoadDriver {
   /** One measured run; `server` is the process whose CPU time it costs. */
   async measure(label: string, options: DriveOptions, server: ChildProcess): Promise<autocannon.Result> {
     log(
-      `${label} for ${options.duration} s, ${this.connections} connections${options.rate ? `, paced at ${options.rate} req/s` : ''}…`,
+      `${label} for ${options.duration} s, ${this.connections} connections${options.rate ? `, autocannon's pacing at ${options.rate} req/s` : ''}…`,
     );
+    return this.costed(server, () => this.drive(options));
+  }
+
+  /** One measured open-loop run at an even rate (paced-driver.ts). */
+  async measurePaced(
+    label: string,
+    options: Omit<PacedOptions, 'connections'>,
+    server: ChildProcess,
+  ): Promise<RunFigures> {
+    log(`${label} for ${options.duration} s, one request every ${(1000 / options.rate).toFixed(2)} ms…`);
+    return this.costed(server, () => drivePaced({ ...options, connections: this.connections }));
+  }
+
+  private async costed<T extends RunFigures>(server: ChildProcess, run: () => Promise<T>): Promise<T> {
     const cpuBefore = cpuSeconds(server);
-    const result = await this.drive(options);
-    this.cpuPerRequest.set(
-      result,
-      ((cpuSeconds(server) - cpuBefore) * 1e6) / Math.max(1, result.requests.total),
-    );
+    const result = await run();
+    const requests = Math.max(1, result.requests.total);
+    this.cpuPerRequest.set(result, ((cpuSeconds(server) - cpuBefore) * 1e6) / requests);
     return result;
   }
 }
