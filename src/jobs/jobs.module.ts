@@ -2,6 +2,7 @@ import { BullModule } from '@nestjs/bullmq';
 import { DynamicModule, Global, Module, Provider } from '@nestjs/common';
 import type { RedisOptions } from 'ioredis';
 import { AppConfig } from '../config/app-config';
+import { REDIS_DISCONNECT_TIMEOUT_MS } from '../config/redis-client-options';
 import { BullMqErrorReporter } from './bullmq-error-reporter';
 import { BullMqJobDispatcher, JOBS_QUEUE, JobsProcessor } from './bullmq-job-dispatcher';
 import { InProcessJobDispatcher } from './in-process-job-dispatcher';
@@ -62,5 +63,6 @@ export function redisOptionsFromUrl(url: string): RedisOptions {
     tls: u.protocol === 'rediss:' ? {} : undefined,
     // Redis down must not spin: retry with a capped delay, and let callers time out.
     retryStrategy: (times: number) => Math.min(times * 200, 2_000),
+    disconnectTimeout: REDIS_DISCONNECT_TIMEOUT_MS,
   };
 }

@@ -1,4 +1,5 @@
 import { Logger } from '@nestjs/common';
+import { createHook } from 'node:async_hooks';
 import { createServer } from 'node:net';
 import { startTestApp } from '../utils/test-app';
 import { until } from '../utils/test-database';
@@ -12,6 +13,21 @@ async function closedPort(): Promise<number> {
   return port;
 }
 
+/** Timers that ioredis started and that have neither fired nor been cleared yet. */
+function pendingRedisTimers(): { count: () => number; stop: () => void } {
+  const pending = new Set<number>();
+  const hook = createHook({
+    init(id, type) {
+      if (type === 'Timeout' && /node_modules[\\/]ioredis[\\/]/.test(new Error().stack ?? ''))
+        pending.add(id);
+    },
+    destroy(id) {
+      pending.delete(id);
+    },
+  }).enable();
+  return { count: () => pending.size, stop: () => hook.disable() };
+}
+
 const redisCode = (call: unknown[]) => (call[0] as { code?: unknown } | undefined)?.code;
 
 /**
@@ -21,8 +37,9 @@ const redisCode = (call: unknown[]) => (call[0] as { code?: unknown } | undefine
 describe('Redis unreachable: BullMQ errors in the JSON log', () => {
   afterEach(() => jest.restoreAllMocks());
 
-  it('logs the first Redis error with its stack, counts the retries, writes nothing raw', async () => {
+  it('logs the first Redis error with its stack, counts the retries, writes nothing raw, shuts down promptly', async () => {
     const port = await closedPort();
+    const redisTimers = pendingRedisTimers();
     const consoleError = jest.spyOn(console, 'error').mockImplementation(() => undefined);
     const rawStderr: string[] = [];
     jest.spyOn(process.stderr, 'write').mockImplementation((chunk: string | Uint8Array) => {
@@ -46,6 +63,11 @@ describe('Redis unreachable: BullMQ errors in the JSON log', () => {
       await t.close();
       jest.restoreAllMocks();
     }
+    // ioredis waits `disconnectTimeout` for a socket that, Redis being down, has already closed:
+    // with its 2 s default the process (a Jest worker too) could not exit for 2 s after close().
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    redisTimers.stop();
+    expect(redisTimers.count()).toBe(0);
     expect(consoleError.mock.calls.map((c) => String(c[0]).slice(0, 200))).toEqual([]);
     expect(rawStderr.filter((s) => /ECONNREFUSED|Error:/.test(s))).toEqual([]);
     const redisErrors = logged.mock.calls.filter((c) => redisCode(c) === 'REDIS_ECONNREFUSED');

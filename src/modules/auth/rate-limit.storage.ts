@@ -1,6 +1,7 @@
 import { Logger, OnModuleDestroy } from '@nestjs/common';
 import type { ThrottlerStorage } from '@nestjs/throttler';
 import Redis from 'ioredis';
+import { REDIS_DISCONNECT_TIMEOUT_MS } from '../../config/redis-client-options';
 
 type ThrottlerStorageRecord = Awaited<ReturnType<ThrottlerStorage['increment']>>;
 
@@ -88,6 +89,7 @@ export class SharedRateLimitStorage implements ThrottlerStorage, OnModuleDestroy
       maxRetriesPerRequest: 1,
       enableOfflineQueue: false,
       lazyConnect: false,
+      disconnectTimeout: REDIS_DISCONNECT_TIMEOUT_MS,
     }) as CountingRedis;
     this.redis.on('error', () => undefined); // reported through increment() and /health/ready
     this.redis.defineCommand('finaliteRateLimit', { numberOfKeys: 2, lua: INCREMENT_SCRIPT });

@@ -2,6 +2,7 @@ import { Injectable, OnModuleDestroy } from '@nestjs/common';
 import { HealthIndicatorResult, HealthIndicatorService } from '@nestjs/terminus';
 import Redis from 'ioredis';
 import { AppConfig } from '../../config/app-config';
+import { REDIS_DISCONNECT_TIMEOUT_MS } from '../../config/redis-client-options';
 
 /** Pings Redis when REDIS_URL is set (readiness). */
 @Injectable()
@@ -17,6 +18,7 @@ export class RedisHealthIndicator implements OnModuleDestroy {
         lazyConnect: true,
         maxRetriesPerRequest: 1,
         enableOfflineQueue: false,
+        disconnectTimeout: REDIS_DISCONNECT_TIMEOUT_MS,
       });
       this.client.on('error', () => undefined); // reported through the health check, not as noise
     }
