@@ -35,11 +35,17 @@ const redisCode = (call: unknown[]) => (call[0] as { code?: unknown } | undefine
  * (JSON through pino), summarised: never console.error's raw stack on stderr.
  */
 describe('Redis unreachable: BullMQ errors in the JSON log', () => {
-  afterEach(() => jest.restoreAllMocks());
+  let redisTimers: ReturnType<typeof pendingRedisTimers> | undefined;
+  afterEach(() => {
+    jest.restoreAllMocks();
+    // Also when the test failed early: the hook would otherwise record a stack for every timer of
+    // the suites this Jest worker runs next.
+    redisTimers?.stop();
+  });
 
   it('logs the first Redis error with its stack, counts the retries, writes nothing raw, shuts down promptly', async () => {
     const port = await closedPort();
-    const redisTimers = pendingRedisTimers();
+    redisTimers = pendingRedisTimers();
     const consoleError = jest.spyOn(console, 'error').mockImplementation(() => undefined);
     const rawStderr: string[] = [];
     jest.spyOn(process.stderr, 'write').mockImplementation((chunk: string | Uint8Array) => {
